@@ -1,0 +1,4 @@
+//! The connection engine (in progress).
+pub mod sub;
+
+pub struct Connection {}

@@ -1,0 +1,2 @@
+//! Subscriptions (in progress).
+pub struct Subscription {}

@@ -1,0 +1,89 @@
+//! Subject and queue-name validation, on bytes.
+use crate::error::{Error, Result};
+use crate::status::natsStatus::*;
+
+fn is_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\r' | b'\n' | 0x0b | 0x0c)
+}
+
+/// A subject to subscribe to: non-empty tokens, no whitespace, `*` and `>`
+/// only as whole tokens, `>` only last.
+pub fn check_subscribe(s: &[u8]) -> Result<()> {
+    let bad = || Error::new(NATS_INVALID_SUBJECT, format!("invalid subject '{}'", String::from_utf8_lossy(s)));
+    if s.is_empty() {
+        return Err(bad());
+    }
+    let n = s.split(|&b| b == b'.').count();
+    for (i, tok) in s.split(|&b| b == b'.').enumerate() {
+        if tok.is_empty() || tok.iter().any(|&b| is_space(b)) {
+            return Err(bad());
+        }
+        if tok.len() > 1 && tok.iter().any(|&b| b == b'>' || b == b'*') && (tok.contains(&b'>')) {
+            return Err(bad());
+        }
+        if tok == b">" && i != n - 1 {
+            return Err(bad());
+        }
+    }
+    Ok(())
+}
+
+/// A subject to publish to: non-empty, no whitespace or control line
+/// breaks (stricter than cnats, which lets CR/LF through).
+pub fn check_publish(s: &[u8]) -> Result<()> {
+    if s.is_empty() {
+        return Err(Error::new(NATS_INVALID_SUBJECT, "invalid subject: empty"));
+    }
+    if s.iter().any(|&b| is_space(b) || b == 0) {
+        return Err(Error::new(
+            NATS_INVALID_SUBJECT,
+            format!("invalid subject '{}': contains whitespace", String::from_utf8_lossy(s).escape_default()),
+        ));
+    }
+    Ok(())
+}
+
+/// A reply subject (when given): same rules as a publish subject.
+pub fn check_reply(s: &[u8]) -> Result<()> {
+    check_publish(s).map_err(|e| Error::new(NATS_INVALID_SUBJECT, e.text.replace("subject", "reply subject")))
+}
+
+/// A queue group name: non-empty, no whitespace.
+pub fn check_queue(q: &[u8]) -> Result<()> {
+    if q.is_empty() || q.iter().any(|&b| is_space(b)) {
+        return Err(Error::new(NATS_INVALID_QUEUE_NAME, format!("invalid queue name '{}'", String::from_utf8_lossy(q))));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subscribe_subjects() {
+        for ok in ["foo", "foo.bar", "foo.*", "foo.>", ">", "*", "*.*.>", "a.b*c"] {
+            assert!(check_subscribe(ok.as_bytes()).is_ok(), "{ok}");
+        }
+        for bad in ["", "foo bar", "foo..bar", ".foo", "bar.baz.", "baz\t.foo", ">.foo", "foo.>.bar", ">.>", "foo.b>"] {
+            let e = check_subscribe(bad.as_bytes()).unwrap_err();
+            assert_eq!(e.status, NATS_INVALID_SUBJECT, "{bad}");
+        }
+    }
+
+    #[test]
+    fn publish_subjects() {
+        assert!(check_publish(b"foo.bar").is_ok());
+        assert!(check_publish(b"foo.*").is_ok());
+        for bad in [&b""[..], b"foo bar", b"foo\r\nPUB x 1", b"a\tb", b"a\nb"] {
+            assert_eq!(check_publish(bad).unwrap_err().status, NATS_INVALID_SUBJECT);
+        }
+    }
+
+    #[test]
+    fn queue_names() {
+        assert!(check_queue(b"workers").is_ok());
+        assert_eq!(check_queue(b"").unwrap_err().status, NATS_INVALID_QUEUE_NAME);
+        assert_eq!(check_queue(b"a b").unwrap_err().status, NATS_INVALID_QUEUE_NAME);
+    }
+}

@@ -1,4 +1,174 @@
-//! Library lifecycle (in progress).
+//! Library lifecycle and library-wide threads.
+//!
+//! - The *event thread* runs connection event callbacks (closed,
+//!   disconnected, reconnected, error, discovered servers, lame duck) one at
+//!   a time, in the order they were posted, as cnats' async-callback thread
+//!   does. It starts on first use.
+//! - Every thread the library starts is counted, so `nats_CloseAndWait`
+//!   can wait until all of them have ended.
+
+use parking_lot::{Condvar, Mutex};
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+type Job = Box<dyn FnOnce() + Send>;
+
+struct Events {
+    queue: VecDeque<Job>,
+    running: bool,
+}
+
+static EVENTS: Mutex<Events> = Mutex::new(Events { queue: VecDeque::new(), running: false });
+static EVENTS_CV: Condvar = Condvar::new();
+
+static THREADS: Mutex<usize> = Mutex::new(0);
+static THREADS_CV: Condvar = Condvar::new();
+static OPENED: AtomicBool = AtomicBool::new(false);
+static CLOSING: AtomicBool = AtomicBool::new(false);
+static POOL_SIZE: AtomicUsize = AtomicUsize::new(1);
+
+/// A hook called at the start of each library thread (`natsClientConfig`).
+pub type ThreadStartedHook = std::sync::Arc<dyn Fn() + Send + Sync>;
+static THREAD_HOOK: Mutex<Option<ThreadStartedHook>> = Mutex::new(None);
+
+pub fn set_thread_started_hook(h: Option<ThreadStartedHook>) {
+    *THREAD_HOOK.lock() = h;
+}
+
+/// Marks the library open (idempotent). Reads cnats' environment defaults.
+pub fn open() {
+    if !OPENED.swap(true, Ordering::AcqRel) {
+        CLOSING.store(false, Ordering::Release);
+        if let Ok(v) = std::env::var("NATS_DEFAULT_LIB_MSG_DELIVERY_POOL_SIZE") {
+            if let Ok(n) = v.trim().parse::<usize>() {
+                if n > 0 {
+                    POOL_SIZE.store(n, Ordering::Release);
+                }
+            }
+        }
+    }
+}
+
+pub fn is_open() -> bool {
+    OPENED.load(Ordering::Acquire)
+}
+
+/// `NATS_DEFAULT_TO_LIB_MSG_DELIVERY` in the environment makes new options
+/// use the shared delivery pool.
 pub fn default_to_global_delivery() -> bool {
-    false
+    std::env::var("NATS_DEFAULT_TO_LIB_MSG_DELIVERY").map(|v| !v.is_empty() && v != "0").unwrap_or(false)
+}
+
+pub fn set_delivery_pool_size(n: usize) {
+    let cur = POOL_SIZE.load(Ordering::Acquire);
+    if n > cur {
+        POOL_SIZE.store(n, Ordering::Release);
+    }
+}
+
+pub fn delivery_pool_size() -> usize {
+    POOL_SIZE.load(Ordering::Acquire)
+}
+
+struct ThreadGuard;
+impl Drop for ThreadGuard {
+    fn drop(&mut self) {
+        let mut n = THREADS.lock();
+        *n -= 1;
+        THREADS_CV.notify_all();
+    }
+}
+
+/// Starts a counted library thread. A panic inside `f` is caught (and
+/// reported through `on_panic`), never propagated.
+pub fn spawn<F>(name: &str, f: F) -> std::io::Result<std::thread::JoinHandle<()>>
+where
+    F: FnOnce() + Send + 'static,
+{
+    *THREADS.lock() += 1;
+    let hook = THREAD_HOOK.lock().clone();
+    let r = std::thread::Builder::new().name(name.to_string()).spawn(move || {
+        let _g = ThreadGuard;
+        if let Some(h) = hook {
+            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| h()));
+        }
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    });
+    if r.is_err() {
+        let mut n = THREADS.lock();
+        *n -= 1;
+        THREADS_CV.notify_all();
+    }
+    r
+}
+
+/// Queues a job on the event thread (started on first use).
+pub fn post(job: Job) {
+    let mut ev = EVENTS.lock();
+    ev.queue.push_back(job);
+    if !ev.running {
+        ev.running = true;
+        drop(ev);
+        if spawn("nats-events", event_loop).is_err() {
+            EVENTS.lock().running = false;
+        }
+    } else {
+        EVENTS_CV.notify_one();
+    }
+}
+
+/// The event thread ends once idle for a while, so that no thread lingers
+/// when the program has no connection left.
+fn event_loop() {
+    let idle = Duration::from_millis(500);
+    loop {
+        let job = {
+            let mut ev = EVENTS.lock();
+            loop {
+                if let Some(j) = ev.queue.pop_front() {
+                    break Some(j);
+                }
+                if CLOSING.load(Ordering::Acquire) || EVENTS_CV.wait_for(&mut ev, idle).timed_out() && ev.queue.is_empty() {
+                    ev.running = false;
+                    break None;
+                }
+            }
+        };
+        match job {
+            Some(j) => {
+                let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(j));
+            }
+            None => return,
+        }
+    }
+}
+
+/// `nats_Close`: marks the library closed; threads end on their own.
+pub fn close() {
+    CLOSING.store(true, Ordering::Release);
+    EVENTS_CV.notify_all();
+    OPENED.store(false, Ordering::Release);
+}
+
+/// Waits until every library thread has ended; `false` on timeout
+/// (`timeout_ms` <= 0 waits forever).
+pub fn wait_threads(timeout_ms: i64) -> bool {
+    let deadline = if timeout_ms > 0 { Some(Instant::now() + Duration::from_millis(timeout_ms as u64)) } else { None };
+    let mut n = THREADS.lock();
+    while *n > 0 {
+        match deadline {
+            Some(d) => {
+                if THREADS_CV.wait_until(&mut n, d).timed_out() && *n > 0 {
+                    return false;
+                }
+            }
+            None => THREADS_CV.wait(&mut n),
+        }
+    }
+    true
+}
+
+pub fn thread_count() -> usize {
+    *THREADS.lock()
 }

@@ -4,7 +4,9 @@ use std::net::TcpStream;
 use std::time::Instant;
 
 #[derive(Clone, Default)]
-pub struct TlsOptions {}
+pub struct TlsOptions {
+    pub handshake_first: bool,
+}
 
 /// A TLS session over a TCP socket, usable from two threads at once (the
 /// reader reads while the flusher writes).
@@ -21,6 +23,13 @@ impl TlsStream {
     }
     /// Shuts the socket down; a blocked `read` returns.
     pub fn shutdown(&self) {}
+    /// Reads block at most until `deadline` (then `TimedOut`); `None` clears.
+    pub fn set_read_deadline(&self, _deadline: Option<Instant>) {}
+    /// Writes fail with `TimedOut` after `d`; `None` clears.
+    pub fn set_write_timeout(&self, _d: Option<std::time::Duration>) {}
+    pub fn local_addr(&self) -> Option<std::net::SocketAddr> {
+        None
+    }
 }
 
 /// Runs the client handshake on `tcp` for server name `host` (overridden by

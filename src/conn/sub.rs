@@ -1,2 +1,382 @@
-//! Subscriptions (in progress).
-pub struct Subscription {}
+//! Subscriptions: the pending-message queue with its limits, delivery to a
+//! callback on the subscription's own thread (or to `NextMsg` callers),
+//! auto-unsubscribe and drain.
+
+use super::Connection;
+use crate::error::{Error, Result};
+use crate::msg::Msg;
+use crate::status::natsStatus::{self, *};
+use parking_lot::{Condvar, Mutex};
+use std::collections::VecDeque;
+use std::ffi::CString;
+use std::sync::{Arc, Weak};
+use std::time::{Duration, Instant};
+
+/// Receives a message (or `None` when a subscription's inactivity timeout
+/// fires).
+pub type MsgCallback = Arc<dyn Fn(&Arc<Connection>, &Arc<Subscription>, Option<Box<Msg>>) + Send + Sync>;
+pub type CompleteCallback = Box<dyn FnOnce() + Send>;
+
+pub struct Subscription {
+    pub sid: u64,
+    pub subject: CString,
+    pub queue: Option<CString>,
+    pub(crate) conn: Weak<Connection>,
+    pub(crate) callback: Option<MsgCallback>,
+    /// Inactivity timeout for `SubscribeTimeout` (0 = none).
+    pub(crate) timeout_ms: i64,
+    pub(crate) state: Mutex<SubState>,
+    pub(crate) cv: Condvar,
+}
+
+pub(crate) struct SubState {
+    pub queue: VecDeque<Box<Msg>>,
+    pub pending_bytes: i64,
+    pub msgs_limit: i32,
+    pub bytes_limit: i64,
+    pub max_pending_msgs: i32,
+    pub max_pending_bytes: i64,
+    pub delivered: u64,
+    pub dropped: u64,
+    /// Messages accepted from the server (queued or dropped).
+    pub received: u64,
+    /// Auto-unsubscribe limit (0 = none).
+    pub max: u64,
+    pub closed: bool,
+    pub conn_closed: bool,
+    pub slow: bool,
+    pub draining: bool,
+    pub drain_done: bool,
+    pub drain_status: natsStatus,
+    pub in_callback: bool,
+    pub on_complete: Option<CompleteCallback>,
+}
+
+impl Subscription {
+    pub(crate) fn new(
+        sid: u64,
+        subject: &[u8],
+        queue: Option<&[u8]>,
+        conn: &Arc<Connection>,
+        callback: Option<MsgCallback>,
+        timeout_ms: i64,
+    ) -> Result<Subscription> {
+        let subject = CString::new(subject).map_err(|_| Error::new(NATS_INVALID_SUBJECT, "invalid subject"))?;
+        let queue = match queue {
+            Some(q) => Some(CString::new(q).map_err(|_| Error::new(NATS_INVALID_QUEUE_NAME, "invalid queue name"))?),
+            None => None,
+        };
+        Ok(Subscription {
+            sid,
+            subject,
+            queue,
+            conn: Arc::downgrade(conn),
+            callback,
+            timeout_ms,
+            state: Mutex::new(SubState {
+                queue: VecDeque::new(),
+                pending_bytes: 0,
+                msgs_limit: conn.opts.max_pending_msgs,
+                bytes_limit: conn.opts.max_pending_bytes,
+                max_pending_msgs: 0,
+                max_pending_bytes: 0,
+                delivered: 0,
+                dropped: 0,
+                received: 0,
+                max: 0,
+                closed: false,
+                conn_closed: false,
+                slow: false,
+                draining: false,
+                drain_done: false,
+                drain_status: NATS_OK,
+                in_callback: false,
+                on_complete: None,
+            }),
+            cv: Condvar::new(),
+        })
+    }
+
+    pub fn connection(&self) -> Option<Arc<Connection>> {
+        self.conn.upgrade()
+    }
+
+    pub fn is_async(&self) -> bool {
+        self.callback.is_some()
+    }
+
+    /// Called by the reader thread. Returns `Some(status)` when an async
+    /// error (slow consumer) must be reported.
+    pub(crate) fn enqueue(&self, msg: Box<Msg>) -> Option<natsStatus> {
+        let mut st = self.state.lock();
+        if st.closed {
+            return None;
+        }
+        st.received += 1;
+        if st.max > 0 && st.received > st.max {
+            return None;
+        }
+        let size = msg.wire_size() as i64;
+        let over_msgs = st.msgs_limit > 0 && st.queue.len() as i64 >= st.msgs_limit as i64;
+        let over_bytes = st.bytes_limit > 0 && st.pending_bytes + size > st.bytes_limit;
+        if over_msgs || over_bytes {
+            st.dropped += 1;
+            if !st.slow {
+                st.slow = true;
+                return Some(NATS_SLOW_CONSUMER);
+            }
+            return None;
+        }
+        st.slow = false;
+        st.pending_bytes += size;
+        st.queue.push_back(msg);
+        let n = st.queue.len() as i32;
+        if n > st.max_pending_msgs {
+            st.max_pending_msgs = n;
+        }
+        if st.pending_bytes > st.max_pending_bytes {
+            st.max_pending_bytes = st.pending_bytes;
+        }
+        drop(st);
+        self.cv.notify_one();
+        None
+    }
+
+    fn pop(st: &mut SubState) -> Option<Box<Msg>> {
+        let m = st.queue.pop_front()?;
+        st.pending_bytes -= m.wire_size() as i64;
+        st.delivered += 1;
+        Some(m)
+    }
+
+    /// Marks the subscription closed (unsubscribed or connection closed)
+    /// and wakes its waiters; queued messages are dropped.
+    pub(crate) fn close(&self, conn_closed: bool) {
+        let complete = {
+            let mut st = self.state.lock();
+            if st.closed {
+                return;
+            }
+            st.closed = true;
+            st.conn_closed = conn_closed;
+            st.queue.clear();
+            st.pending_bytes = 0;
+            if st.draining && !st.drain_done {
+                st.drain_done = true;
+                if conn_closed && st.drain_status == NATS_OK {
+                    st.drain_status = NATS_CONNECTION_CLOSED;
+                }
+            }
+            // An async subscription's thread runs the completion callback
+            // itself once it has stopped delivering.
+            if self.callback.is_none() {
+                st.on_complete.take()
+            } else {
+                None
+            }
+        };
+        self.cv.notify_all();
+        if let Some(cb) = complete {
+            crate::runtime::post(cb);
+        }
+    }
+
+    pub fn is_valid(&self) -> bool {
+        !self.state.lock().closed
+    }
+
+    /// `natsSubscription_NextMsg`.
+    pub fn next_msg(self: &Arc<Self>, timeout_ms: i64) -> Result<Box<Msg>> {
+        if self.callback.is_some() {
+            return Err(Error::new(NATS_ILLEGAL_STATE, "illegal to call NextMsg on an asynchronous subscription"));
+        }
+        if timeout_ms <= 0 && timeout_ms != 0 {
+            return Err(Error::new(NATS_INVALID_TIMEOUT, "timeout must be positive"));
+        }
+        let deadline = Instant::now() + Duration::from_millis(timeout_ms.max(0) as u64);
+        let mut st = self.state.lock();
+        loop {
+            if st.slow {
+                st.slow = false;
+                return Err(Error::status(NATS_SLOW_CONSUMER));
+            }
+            if let Some(m) = Self::pop(&mut st) {
+                let done = st.max > 0 && st.delivered >= st.max;
+                let drain_finished = st.draining && st.queue.is_empty();
+                drop(st);
+                if done {
+                    self.remove_from_conn();
+                } else if drain_finished {
+                    self.finish_drain_if_empty();
+                }
+                return Ok(m);
+            }
+            if st.closed {
+                if st.max > 0 && st.delivered >= st.max {
+                    return Err(Error::status(NATS_MAX_DELIVERED_MSGS));
+                }
+                if st.conn_closed {
+                    return Err(Error::status(NATS_CONNECTION_CLOSED));
+                }
+                return Err(Error::status(NATS_INVALID_SUBSCRIPTION));
+            }
+            if timeout_ms == 0 || self.cv.wait_until(&mut st, deadline).timed_out() && st.queue.is_empty() && !st.closed {
+                return Err(Error::status(NATS_TIMEOUT));
+            }
+        }
+    }
+
+    /// Removes the subscription from its connection (auto-unsubscribe
+    /// limit reached) and closes it.
+    fn remove_from_conn(&self) {
+        if let Some(c) = self.conn.upgrade() {
+            c.remove_sub(self.sid);
+        }
+        self.close(false);
+    }
+
+    /// Delivery loop of an asynchronous subscription (its own thread).
+    pub(crate) fn run_delivery(self: Arc<Self>) {
+        let Some(cb) = self.callback.clone() else { return };
+        let timeout = if self.timeout_ms > 0 { Some(Duration::from_millis(self.timeout_ms as u64)) } else { None };
+        loop {
+            let mut st = self.state.lock();
+            let msg = loop {
+                if let Some(m) = Self::pop(&mut st) {
+                    break Some(m);
+                }
+                if st.closed {
+                    break None;
+                }
+                if st.draining && st.queue.is_empty() && st.drain_done {
+                    break None;
+                }
+                match timeout {
+                    Some(t) => {
+                        if self.cv.wait_for(&mut st, t).timed_out() && st.queue.is_empty() && !st.closed {
+                            // Inactivity: the callback gets a NULL message.
+                            drop(st);
+                            if let Some(c) = self.conn.upgrade() {
+                                cb(&c, &self, None);
+                            }
+                            st = self.state.lock();
+                        }
+                    }
+                    None => self.cv.wait(&mut st),
+                }
+            };
+            let Some(m) = msg else {
+                let complete = st.on_complete.take();
+                drop(st);
+                if let Some(c) = complete {
+                    c();
+                }
+                return;
+            };
+            let reached_max = st.max > 0 && st.delivered >= st.max;
+            let drained = st.draining && st.queue.is_empty();
+            st.in_callback = true;
+            drop(st);
+            match self.conn.upgrade() {
+                Some(c) => cb(&c, &self, Some(m)),
+                None => drop(m),
+            }
+            self.state.lock().in_callback = false;
+            if reached_max {
+                self.remove_from_conn();
+            } else if drained {
+                self.finish_drain_if_empty();
+            }
+        }
+    }
+
+    /// `natsSubscription_AutoUnsubscribe`: the limit counts messages
+    /// already delivered.
+    pub(crate) fn set_max(&self, max: u64) {
+        self.state.lock().max = max;
+    }
+
+    pub fn set_pending_limits(&self, msgs: i32, bytes: i64) -> Result<()> {
+        if msgs == 0 || bytes == 0 {
+            return Err(Error::invalid_arg("pending limits cannot be zero"));
+        }
+        let mut st = self.state.lock();
+        if st.closed {
+            return Err(Error::status(NATS_INVALID_SUBSCRIPTION));
+        }
+        st.msgs_limit = msgs;
+        st.bytes_limit = bytes;
+        Ok(())
+    }
+
+    pub(crate) fn check_valid(&self) -> Result<parking_lot::MutexGuard<'_, SubState>> {
+        let st = self.state.lock();
+        if st.closed {
+            if st.conn_closed {
+                return Err(Error::status(NATS_CONNECTION_CLOSED));
+            }
+            return Err(Error::status(NATS_INVALID_SUBSCRIPTION));
+        }
+        Ok(st)
+    }
+
+    pub fn set_on_complete(&self, cb: Option<CompleteCallback>) -> Result<()> {
+        let mut st = self.check_valid()?;
+        if st.draining {
+            return Err(Error::new(NATS_DRAINING, "subscription is draining"));
+        }
+        st.on_complete = cb;
+        Ok(())
+    }
+
+    /// When draining and nothing is left to deliver, finish: remove from
+    /// the connection and close.
+    pub(crate) fn finish_drain_if_empty(&self) {
+        let finish = {
+            let st = self.state.lock();
+            st.draining && st.drain_done && st.queue.is_empty() && !st.in_callback && !st.closed
+        };
+        if finish {
+            self.remove_from_conn();
+        }
+    }
+
+    /// Starts draining: the connection has sent UNSUB and flushed; once the
+    /// queue is empty the subscription closes.
+    pub(crate) fn mark_drain_flushed(&self, status: natsStatus) {
+        {
+            let mut st = self.state.lock();
+            st.drain_done = true;
+            if st.drain_status == NATS_OK {
+                st.drain_status = status;
+            }
+        }
+        self.cv.notify_all();
+        if self.callback.is_none() {
+            // Sync subscriptions: closed once the application has read
+            // what was queued (checked in next_msg) or right away if empty.
+            self.finish_drain_if_empty();
+        } else {
+            self.finish_drain_if_empty();
+        }
+    }
+
+    pub fn wait_drain(&self, timeout_ms: i64) -> Result<()> {
+        let deadline = if timeout_ms > 0 { Some(Instant::now() + Duration::from_millis(timeout_ms as u64)) } else { None };
+        let mut st = self.state.lock();
+        if !st.draining {
+            return Err(Error::new(NATS_ILLEGAL_STATE, "subscription is not draining"));
+        }
+        while !st.closed {
+            match deadline {
+                Some(d) => {
+                    if self.cv.wait_until(&mut st, d).timed_out() && !st.closed {
+                        return Err(Error::status(NATS_TIMEOUT));
+                    }
+                }
+                None => self.cv.wait(&mut st),
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,144 @@
+//! Request/reply: one wildcard inbox subscription per connection
+//! (`<inbox prefix><nuid>.*`), with a waiting slot per request token.
+
+use super::Connection;
+use crate::error::{Error, Result};
+use crate::msg::Msg;
+use crate::status::natsStatus::{self, *};
+use parking_lot::{Condvar, Mutex};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+struct Slot {
+    v: Mutex<Option<Result<Box<Msg>>>>,
+    cv: Condvar,
+}
+
+#[derive(Default)]
+struct Inner {
+    prefix: String,
+    waiters: HashMap<Vec<u8>, Arc<Slot>>,
+    next: u64,
+}
+
+#[derive(Default)]
+pub struct RespMux {
+    inner: Mutex<Inner>,
+    /// sid of the mux subscription (0 = none yet).
+    sid: AtomicU64,
+}
+
+impl RespMux {
+    #[inline]
+    pub fn is_mux_sid(&self, sid: u64) -> bool {
+        let s = self.sid.load(Ordering::Acquire);
+        s != 0 && s == sid
+    }
+
+    /// Hands a reply to the request waiting for its token.
+    pub fn deliver(&self, msg: Box<Msg>) {
+        let slot = {
+            let inner = self.inner.lock();
+            let subj = msg.subject();
+            if !subj.starts_with(inner.prefix.as_bytes()) {
+                return;
+            }
+            inner.waiters.get(&subj[inner.prefix.len()..]).cloned()
+        };
+        if let Some(slot) = slot {
+            let mut v = slot.v.lock();
+            if v.is_none() {
+                *v = Some(Ok(msg));
+                slot.cv.notify_one();
+            }
+        }
+    }
+
+    /// Fails every pending request (connection closed or disconnected).
+    pub fn fail_all(&self, s: natsStatus) {
+        let inner = self.inner.lock();
+        for slot in inner.waiters.values() {
+            let mut v = slot.v.lock();
+            if v.is_none() {
+                *v = Some(Err(Error::status(s)));
+                slot.cv.notify_one();
+            }
+        }
+    }
+}
+
+impl Connection {
+    fn ensure_mux(&self) -> Result<()> {
+        let mut inner = self.resp.inner.lock();
+        if self.resp.sid.load(Ordering::Acquire) != 0 {
+            return Ok(());
+        }
+        let prefix = format!("{}.", self.new_inbox());
+        let wildcard = format!("{prefix}*");
+        let sub = self.subscribe(wildcard.as_bytes(), None, None, 0)?;
+        inner.prefix = prefix;
+        self.resp.sid.store(sub.sid, Ordering::Release);
+        Ok(())
+    }
+
+    /// `natsConnection_Request*`: publishes and waits for the first reply.
+    pub fn request(&self, subject: &[u8], headers: Option<&[u8]>, data: &[u8], timeout_ms: i64) -> Result<Box<Msg>> {
+        if timeout_ms <= 0 {
+            return Err(Error::new(NATS_INVALID_TIMEOUT, "timeout must be positive"));
+        }
+        crate::subject::check_publish(subject)?;
+        if self.is_closed() {
+            return Err(Error::status(NATS_CONNECTION_CLOSED));
+        }
+        if self.opts.old_request_style {
+            return self.old_request(subject, headers, data, timeout_ms);
+        }
+        self.ensure_mux()?;
+        let slot = Arc::new(Slot { v: Mutex::new(None), cv: Condvar::new() });
+        let (token, reply) = {
+            let mut inner = self.resp.inner.lock();
+            inner.next += 1;
+            let token = inner.next.to_string().into_bytes();
+            let mut reply = inner.prefix.clone().into_bytes();
+            reply.extend_from_slice(&token);
+            inner.waiters.insert(token.clone(), slot.clone());
+            (token, reply)
+        };
+        let res = self.publish(subject, Some(&reply), headers, data).and_then(|()| {
+            let deadline = Instant::now() + Duration::from_millis(timeout_ms as u64);
+            let mut v = slot.v.lock();
+            loop {
+                if let Some(r) = v.take() {
+                    return r;
+                }
+                if slot.cv.wait_until(&mut v, deadline).timed_out() && v.is_none() {
+                    return Err(Error::new(NATS_TIMEOUT, "timeout waiting for the reply"));
+                }
+            }
+        });
+        self.resp.inner.lock().waiters.remove(&token);
+        let m = res?;
+        if m.is_no_responders() {
+            return Err(Error::status(NATS_NO_RESPONDERS));
+        }
+        Ok(m)
+    }
+
+    /// Old style: a fresh inbox subscription per request.
+    fn old_request(&self, subject: &[u8], headers: Option<&[u8]>, data: &[u8], timeout_ms: i64) -> Result<Box<Msg>> {
+        let inbox = self.new_inbox();
+        let sub = self.subscribe(inbox.as_bytes(), None, None, 0)?;
+        let _ = self.unsubscribe(&sub, 1);
+        let r = self.publish(subject, Some(inbox.as_bytes()), headers, data).and_then(|()| sub.next_msg(timeout_ms));
+        if sub.is_valid() {
+            let _ = self.unsubscribe(&sub, 0);
+        }
+        let m = r?;
+        if m.is_no_responders() {
+            return Err(Error::status(NATS_NO_RESPONDERS));
+        }
+        Ok(m)
+    }
+}

@@ -159,7 +159,20 @@ impl Connection {
     }
 
     /// `natsConnection_Connect`: connects with a copy of `opts`.
-    pub fn connect(mut opts: Options) -> Result<Arc<Connection>> {
+    pub fn connect(opts: Options) -> Result<Arc<Connection>> {
+        match Self::connect_ex(opts)? {
+            (c, false) => Ok(c),
+            (c, true) => {
+                c.close();
+                Err(Error::new(NATS_NOT_YET_CONNECTED, "not yet connected"))
+            }
+        }
+    }
+
+    /// Like `connect`, but with retry-on-failed-connect and a connected
+    /// callback the connection is returned with `true` ("not yet
+    /// connected": it connects in the background).
+    pub fn connect_ex(mut opts: Options) -> Result<(Arc<Connection>, bool)> {
         crate::runtime::open();
         let pool = Self::build_pool(&opts)?;
         if pool.iter().any(|s| s.url.is_tls()) {
@@ -206,17 +219,17 @@ impl Connection {
             opts,
         });
         match conn.connect_initial() {
-            Ok(()) => Ok(conn),
+            Ok(()) => Ok((conn, false)),
             Err(e) => {
                 if conn.opts.retry_on_failed_connect {
                     if conn.opts.connected_cb.is_some() {
                         // Connect in the background; the caller gets the
                         // connection now with NATS_NOT_YET_CONNECTED.
                         conn.start_background_connect();
-                        return Err(Error::new(NATS_NOT_YET_CONNECTED, "not yet connected; connecting in the background"));
+                        return Ok((conn, true));
                     }
                     if let Ok(()) = conn.retry_initial() {
-                        return Ok(conn);
+                        return Ok((conn, false));
                     }
                 }
                 conn.close_internal(Some(e.clone()), false);

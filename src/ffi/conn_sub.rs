@@ -1,1 +1,145 @@
-//! (in progress)
+//! `connSubGroup`: creating subscriptions.
+
+use super::callbacks::{natsMsgHandler, SendPtr};
+use super::conn::{conn_ref, natsConnection};
+use super::cstr;
+use super::handle::{arc_as_ptr, arc_into_raw};
+use super::msg::natsMsg;
+use super::sub::natsSubscription;
+use super::{guard, not_null, write_out};
+use crate::conn::sub::{MsgCallback, Subscription};
+use crate::conn::Connection;
+use crate::error::{Error, Result};
+use crate::msg::Msg;
+use crate::status::natsStatus::{self, *};
+use libc::{c_char, c_void};
+use std::sync::Arc;
+
+/// Wraps a C message handler: each message is handed over as a `natsMsg*`
+/// that the callback owns.
+pub(crate) fn msg_callback(cb: natsMsgHandler, closure: *mut c_void) -> Result<MsgCallback> {
+    let f = cb.ok_or_else(|| Error::invalid_arg("invalid argument: 'cb' is NULL"))?;
+    let closure = SendPtr(closure);
+    Ok(Arc::new(move |c: &Arc<Connection>, s: &Arc<Subscription>, m: Option<Box<Msg>>| {
+        let cl = closure;
+        let mp = match m {
+            Some(m) => Box::into_raw(m) as *mut natsMsg,
+            None => std::ptr::null_mut(),
+        };
+        // SAFETY: the C callback receives live handles and owns the message.
+        unsafe { f(arc_as_ptr::<natsConnection>(c), arc_as_ptr::<natsSubscription>(s), mp, cl.0) }
+    }))
+}
+
+unsafe fn subscribe(
+    sub: *mut *mut natsSubscription,
+    nc: *mut natsConnection,
+    subject: *const c_char,
+    queue: Option<*const c_char>,
+    timeout: i64,
+    cb: Option<MsgCallback>,
+) -> Result<()> {
+    not_null(sub, "sub")?;
+    let c = unsafe { conn_ref(nc) }?;
+    let subj = match unsafe { cstr::opt_bytes(subject) } {
+        None => return Err(Error::new(NATS_INVALID_SUBJECT, "invalid subject: NULL")),
+        Some(s) => s,
+    };
+    let q = match queue {
+        None => None,
+        Some(q) => match unsafe { cstr::opt_bytes(q) } {
+            None => return Err(Error::new(NATS_INVALID_QUEUE_NAME, "invalid queue name: NULL")),
+            Some(q) => Some(q),
+        },
+    };
+    let s = c.subscribe(subj, q, cb, timeout)?;
+    unsafe { write_out(sub, arc_into_raw::<natsSubscription>(s)) };
+    Ok(())
+}
+
+fn check_timeout(t: i64) -> Result<()> {
+    if t <= 0 {
+        return Err(Error::new(NATS_INVALID_TIMEOUT, "timeout must be positive"));
+    }
+    Ok(())
+}
+
+/// Subscribes to `subject`; `cb` receives each message on the
+/// subscription's own thread. Destroy with `natsSubscription_Destroy`.
+#[no_mangle]
+pub unsafe extern "C" fn natsConnection_Subscribe(
+    sub: *mut *mut natsSubscription,
+    nc: *mut natsConnection,
+    subject: *const c_char,
+    cb: natsMsgHandler,
+    cbClosure: *mut c_void,
+) -> natsStatus {
+    guard("natsConnection_Subscribe", || unsafe { subscribe(sub, nc, subject, None, 0, Some(msg_callback(cb, cbClosure)?)) })
+}
+
+/// Like `natsConnection_Subscribe`; when no message arrives for `timeout`
+/// ms the callback is called with a NULL message.
+#[no_mangle]
+pub unsafe extern "C" fn natsConnection_SubscribeTimeout(
+    sub: *mut *mut natsSubscription,
+    nc: *mut natsConnection,
+    subject: *const c_char,
+    timeout: i64,
+    cb: natsMsgHandler,
+    cbClosure: *mut c_void,
+) -> natsStatus {
+    guard("natsConnection_SubscribeTimeout", || {
+        check_timeout(timeout)?;
+        unsafe { subscribe(sub, nc, subject, None, timeout, Some(msg_callback(cb, cbClosure)?)) }
+    })
+}
+
+/// A synchronous subscription: read messages with `natsSubscription_NextMsg`.
+#[no_mangle]
+pub unsafe extern "C" fn natsConnection_SubscribeSync(sub: *mut *mut natsSubscription, nc: *mut natsConnection, subject: *const c_char) -> natsStatus {
+    guard("natsConnection_SubscribeSync", || unsafe { subscribe(sub, nc, subject, None, 0, None) })
+}
+
+/// Joins queue group `queueGroup`: each message goes to one member.
+#[no_mangle]
+pub unsafe extern "C" fn natsConnection_QueueSubscribe(
+    sub: *mut *mut natsSubscription,
+    nc: *mut natsConnection,
+    subject: *const c_char,
+    queueGroup: *const c_char,
+    cb: natsMsgHandler,
+    cbClosure: *mut c_void,
+) -> natsStatus {
+    guard("natsConnection_QueueSubscribe", || unsafe {
+        subscribe(sub, nc, subject, Some(queueGroup), 0, Some(msg_callback(cb, cbClosure)?))
+    })
+}
+
+/// Queue subscription with an inactivity timeout (NULL message to `cb`).
+#[no_mangle]
+pub unsafe extern "C" fn natsConnection_QueueSubscribeTimeout(
+    sub: *mut *mut natsSubscription,
+    nc: *mut natsConnection,
+    subject: *const c_char,
+    queueGroup: *const c_char,
+    timeout: i64,
+    cb: natsMsgHandler,
+    cbClosure: *mut c_void,
+) -> natsStatus {
+    guard("natsConnection_QueueSubscribeTimeout", || {
+        check_timeout(timeout)?;
+        unsafe { subscribe(sub, nc, subject, Some(queueGroup), timeout, Some(msg_callback(cb, cbClosure)?)) }
+    })
+}
+
+/// Synchronous queue subscription.
+#[no_mangle]
+pub unsafe extern "C" fn natsConnection_QueueSubscribeSync(
+    sub: *mut *mut natsSubscription,
+    nc: *mut natsConnection,
+    subject: *const c_char,
+    queueGroup: *const c_char,
+) -> natsStatus {
+    guard("natsConnection_QueueSubscribeSync", || unsafe { subscribe(sub, nc, subject, Some(queueGroup), 0, None) })
+}
+

@@ -1,1 +1,208 @@
-//! (in progress)
+//! `libraryGroup`: opening and closing the library, versions, clocks and
+//! the thread's last error.
+
+use super::callbacks::natsThreadStartedHandler;
+use super::callbacks::SendPtr;
+use super::{guard, guard_void, last_error, not_null};
+use crate::error::Error;
+use crate::status::natsStatus::{self, *};
+use libc::{c_char, size_t, FILE};
+use std::ffi::CString;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// Initial library settings: cnats' `natsClientConfig`.
+#[repr(C)]
+pub struct natsClientConfig {
+    pub DefaultWriteDeadline: i64,
+    pub LockSpinCount: i64,
+    pub DefaultToThreadPool: bool,
+    pub ThreadPoolMax: libc::c_int,
+    pub DefaultRepliesToThreadPool: bool,
+    pub UseSeparatePoolForReplies: bool,
+    pub ReplyThreadPoolMax: libc::c_int,
+    pub ThreadStartedHandler: natsThreadStartedHandler,
+    pub ThreadStartedHandlerClosure: *mut libc::c_void,
+}
+
+/// Initializes the library. Optional: any call that needs the library
+/// opens it. `lockSpinCount` is accepted for compatibility and ignored.
+#[no_mangle]
+pub extern "C" fn nats_Open(lockSpinCount: i64) -> natsStatus {
+    let _ = lockSpinCount;
+    guard("nats_Open", || {
+        crate::runtime::open();
+        Ok(())
+    })
+}
+
+/// Initializes the library with a configuration (thread pool sizes and a
+/// hook run at the start of every library thread). NULL → `NATS_INVALID_ARG`.
+#[no_mangle]
+pub unsafe extern "C" fn nats_OpenWithConfig(config: *mut natsClientConfig) -> natsStatus {
+    guard("nats_OpenWithConfig", || {
+        not_null(config, "config")?;
+        // SAFETY: checked for NULL; C owns the struct for the call.
+        let c = unsafe { &*config };
+        if c.ThreadPoolMax > 0 {
+            crate::runtime::set_delivery_pool_size(c.ThreadPoolMax as usize);
+        }
+        match c.ThreadStartedHandler {
+            Some(f) => {
+                let closure = SendPtr(c.ThreadStartedHandlerClosure);
+                crate::runtime::set_thread_started_hook(Some(std::sync::Arc::new(move || {
+                    let cl = closure;
+                    // SAFETY: C callback with the closure it gave us.
+                    unsafe { f(cl.0) }
+                })));
+            }
+            None => crate::runtime::set_thread_started_hook(None),
+        }
+        crate::runtime::open();
+        Ok(())
+    })
+}
+
+static VERSION: &[u8] = b"3.14.0\0";
+
+/// The library version as a string ("3.14.0"). Never NULL; do not free.
+#[no_mangle]
+pub extern "C" fn nats_GetVersion() -> *const c_char {
+    VERSION.as_ptr() as *const c_char
+}
+
+/// The library version as a number: (major << 16) | (minor << 8) | patch.
+#[no_mangle]
+pub extern "C" fn nats_GetVersionNumber() -> u32 {
+    crate::VERSION_NUMBER
+}
+
+/// Used by the `nats_CheckCompatibility()` macro: true when the header the
+/// program was compiled with is compatible with this library.
+#[no_mangle]
+pub extern "C" fn nats_CheckCompatibilityImpl(reqVerNumber: u32, verNumber: u32, verString: *const c_char) -> bool {
+    let _ = verString;
+    reqVerNumber <= crate::VERSION_NUMBER && verNumber >= crate::VERSION_REQUIRED_NUMBER
+}
+
+/// Milliseconds since the UNIX epoch.
+#[no_mangle]
+pub extern "C" fn nats_Now() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+}
+
+/// Nanoseconds since the UNIX epoch.
+#[no_mangle]
+pub extern "C" fn nats_NowInNanoSeconds() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos() as i64).unwrap_or(0)
+}
+
+/// Nanoseconds of a monotonic clock (for measuring intervals).
+#[no_mangle]
+pub extern "C" fn nats_NowMonotonicInNanoSeconds() -> i64 {
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: valid pointer to a timespec.
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
+    ts.tv_sec * 1_000_000_000 + ts.tv_nsec
+}
+
+/// Sleeps for `sleepTime` milliseconds.
+#[no_mangle]
+pub extern "C" fn nats_Sleep(sleepTime: i64) {
+    if sleepTime > 0 {
+        std::thread::sleep(std::time::Duration::from_millis(sleepTime as u64));
+    }
+}
+
+/// The text of the calling thread's last error, or NULL if none; the
+/// status is stored in `*status` when `status` is not NULL. The text is
+/// owned by the library and valid until the next error on this thread.
+#[no_mangle]
+pub unsafe extern "C" fn nats_GetLastError(status: *mut natsStatus) -> *const c_char {
+    let s = last_error::status();
+    if !status.is_null() {
+        // SAFETY: checked for NULL.
+        unsafe { *status = s };
+    }
+    last_error::text_ptr()
+}
+
+/// Copies the names of the functions that failed on this thread (most
+/// recent last) into `buffer`. Too small → `NATS_INSUFFICIENT_BUFFER`.
+#[no_mangle]
+pub unsafe extern "C" fn nats_GetLastErrorStack(buffer: *mut c_char, bufLen: size_t) -> natsStatus {
+    // Not through `guard`: reporting must not overwrite the error itself.
+    if buffer.is_null() || bufLen == 0 {
+        return NATS_INVALID_ARG;
+    }
+    let text = last_error::stack().join("\n");
+    match unsafe { super::cstr::copy_to_buffer(text.as_bytes(), buffer, bufLen) } {
+        Ok(()) => NATS_OK,
+        Err(e) => e.status,
+    }
+}
+
+/// Prints the last error and its stack to `file` (e.g. `stderr`).
+#[no_mangle]
+pub unsafe extern "C" fn nats_PrintLastErrorStack(file: *mut FILE) {
+    if file.is_null() {
+        return;
+    }
+    let s = last_error::status();
+    if s == NATS_OK {
+        return;
+    }
+    let mut text = String::new();
+    // SAFETY: text_ptr is NULL or a valid C string.
+    let p = last_error::text_ptr();
+    if !p.is_null() {
+        text = unsafe { std::ffi::CStr::from_ptr(p) }.to_string_lossy().into_owned();
+    }
+    let mut out = format!("Error: {} - {}\nStack: (library version: {})\n", s as i32, text, crate::VERSION_STRING);
+    for (i, f) in last_error::stack().iter().enumerate() {
+        out.push_str(&format!("  {:02} - {}\n", i + 1, f));
+    }
+    if let Ok(c) = CString::new(out) {
+        // SAFETY: valid FILE* from C and a NUL-terminated string.
+        unsafe { libc::fputs(c.as_ptr(), file) };
+    }
+}
+
+/// Sets the maximum number of threads of the shared message-delivery pool.
+#[no_mangle]
+pub extern "C" fn nats_SetMessageDeliveryPoolSize(max: libc::c_int) -> natsStatus {
+    guard("nats_SetMessageDeliveryPoolSize", || {
+        if max <= 0 {
+            return Err(Error::invalid_arg("pool size must be positive"));
+        }
+        crate::runtime::open();
+        crate::runtime::set_delivery_pool_size(max as usize);
+        Ok(())
+    })
+}
+
+/// Frees the calling thread's library memory (its last-error record).
+#[no_mangle]
+pub extern "C" fn nats_ReleaseThreadMemory() {
+    guard_void("nats_ReleaseThreadMemory", last_error::clear);
+}
+
+/// Closes the library. Library threads end once their connections are
+/// closed; use `nats_CloseAndWait` to wait for them.
+#[no_mangle]
+pub extern "C" fn nats_Close() {
+    guard_void("nats_Close", crate::runtime::close);
+}
+
+/// Closes the library and waits up to `timeout` ms (0 = no limit) for every
+/// library thread to end. `NATS_TIMEOUT` if some are still running.
+#[no_mangle]
+pub extern "C" fn nats_CloseAndWait(timeout: i64) -> natsStatus {
+    guard("nats_CloseAndWait", || {
+        crate::runtime::close();
+        if crate::runtime::wait_threads(timeout) {
+            Ok(())
+        } else {
+            Err(Error::new(NATS_TIMEOUT, "timeout waiting for library threads to end"))
+        }
+    })
+}

@@ -1,11 +1,307 @@
-//! `subGroup`: subscription control (in progress).
-use super::handle::{ArcCastable, Castable};
+//! `subGroup`: subscription control.
+
+use super::callbacks::{natsOnCompleteCB, SendPtr};
+use super::conn::natsConnection;
+use super::handle::{arc_as_ptr, arc_clone, arc_ref, arc_take, box_into_raw, ArcCastable, Castable};
+use super::msg::natsMsg;
+use super::{guard, guard_or, guard_void, not_null, write_out};
+use crate::conn::sub::Subscription;
+use crate::error::{Error, Result};
+use crate::status::natsStatus::{self, *};
+use libc::{c_char, c_int, c_void};
+use std::sync::Arc;
 
 /// Interest in a subject (opaque).
 pub struct natsSubscription {
     _private: [u8; 0],
 }
 impl Castable for natsSubscription {
-    type RustType = crate::conn::sub::Subscription;
+    type RustType = Subscription;
 }
 impl ArcCastable for natsSubscription {}
+
+unsafe fn sub_ref<'a>(sub: *mut natsSubscription) -> Result<&'a Subscription> {
+    unsafe { arc_ref::<natsSubscription>(sub, "sub") }
+}
+
+fn conn_of(s: &Subscription) -> Result<Arc<crate::conn::Connection>> {
+    s.connection().ok_or_else(|| Error::status(NATS_CONNECTION_CLOSED))
+}
+
+/// Deprecated; does nothing (messages are always delivered at once).
+#[no_mangle]
+pub unsafe extern "C" fn natsSubscription_NoDeliveryDelay(sub: *mut natsSubscription) -> natsStatus {
+    guard("natsSubscription_NoDeliveryDelay", || unsafe { sub_ref(sub) }.map(|_| ()))
+}
+
+/// Waits up to `timeout` ms for the next message of a synchronous
+/// subscription; the caller owns `*nextMsg` (destroy with `natsMsg_Destroy`).
+#[no_mangle]
+pub unsafe extern "C" fn natsSubscription_NextMsg(nextMsg: *mut *mut natsMsg, sub: *mut natsSubscription, timeout: i64) -> natsStatus {
+    guard("natsSubscription_NextMsg", || {
+        not_null(nextMsg, "nextMsg")?;
+        let s = unsafe { arc_clone::<natsSubscription>(sub, "sub") }?;
+        let m = s.next_msg(timeout)?;
+        unsafe { write_out(nextMsg, box_into_raw::<natsMsg>(*m)) };
+        Ok(())
+    })
+}
+
+/// Removes interest; no more messages are delivered.
+#[no_mangle]
+pub unsafe extern "C" fn natsSubscription_Unsubscribe(sub: *mut natsSubscription) -> natsStatus {
+    guard("natsSubscription_Unsubscribe", || {
+        let s = unsafe { arc_clone::<natsSubscription>(sub, "sub") }?;
+        conn_of(&s)?.unsubscribe(&s, 0)
+    })
+}
+
+/// Unsubscribes automatically once `max` messages have been delivered.
+#[no_mangle]
+pub unsafe extern "C" fn natsSubscription_AutoUnsubscribe(sub: *mut natsSubscription, max: c_int) -> natsStatus {
+    guard("natsSubscription_AutoUnsubscribe", || {
+        let s = unsafe { arc_clone::<natsSubscription>(sub, "sub") }?;
+        if max <= 0 {
+            return Err(Error::invalid_arg("invalid argument: max must be positive"));
+        }
+        conn_of(&s)?.unsubscribe(&s, max as u64)
+    })
+}
+
+/// Deprecated: number of queued messages (use `natsSubscription_GetPending`).
+#[no_mangle]
+pub unsafe extern "C" fn natsSubscription_QueuedMsgs(sub: *mut natsSubscription, queuedMsgs: *mut u64) -> natsStatus {
+    guard("natsSubscription_QueuedMsgs", || {
+        let s = unsafe { sub_ref(sub) }?;
+        not_null(queuedMsgs, "queuedMsgs")?;
+        let st = s.check_valid()?;
+        unsafe { write_out(queuedMsgs, st.queue.len() as u64) };
+        Ok(())
+    })
+}
+
+/// The connection of the subscription (not a new reference).
+#[no_mangle]
+pub unsafe extern "C" fn natsSubscription_GetConnection(sub: *mut natsSubscription) -> *mut natsConnection {
+    guard_or("natsSubscription_GetConnection", std::ptr::null_mut(), || {
+        let s = unsafe { sub_ref(sub) }?;
+        Ok(s.connection().map(|c| arc_as_ptr::<natsConnection>(&c)).unwrap_or(std::ptr::null_mut()))
+    })
+}
+
+/// The subscription id (0 for NULL).
+#[no_mangle]
+pub unsafe extern "C" fn natsSubscription_GetID(sub: *mut natsSubscription) -> i64 {
+    guard_or("natsSubscription_GetID", 0, || Ok(unsafe { sub_ref(sub) }?.sid as i64))
+}
+
+/// The subject (owned by the subscription; NULL for NULL).
+#[no_mangle]
+pub unsafe extern "C" fn natsSubscription_GetSubject(sub: *mut natsSubscription) -> *const c_char {
+    guard_or("natsSubscription_GetSubject", std::ptr::null(), || Ok(unsafe { sub_ref(sub) }?.subject.as_ptr()))
+}
+
+/// Sets how many messages/bytes may wait before new ones are dropped
+/// (a negative value means no limit; zero is invalid).
+#[no_mangle]
+pub unsafe extern "C" fn natsSubscription_SetPendingLimits(sub: *mut natsSubscription, msgLimit: c_int, bytesLimit: c_int) -> natsStatus {
+    guard("natsSubscription_SetPendingLimits", || unsafe { sub_ref(sub) }?.set_pending_limits(msgLimit, bytesLimit as i64))
+}
+
+/// Reads the pending limits; either output may be NULL.
+#[no_mangle]
+pub unsafe extern "C" fn natsSubscription_GetPendingLimits(sub: *mut natsSubscription, msgLimit: *mut c_int, bytesLimit: *mut c_int) -> natsStatus {
+    guard("natsSubscription_GetPendingLimits", || {
+        let st = unsafe { sub_ref(sub) }?.check_valid()?;
+        if !msgLimit.is_null() {
+            unsafe { write_out(msgLimit, st.msgs_limit) };
+        }
+        if !bytesLimit.is_null() {
+            unsafe { write_out(bytesLimit, st.bytes_limit.clamp(i32::MIN as i64, i32::MAX as i64) as c_int) };
+        }
+        Ok(())
+    })
+}
+
+/// Messages and bytes waiting to be delivered; either output may be NULL.
+#[no_mangle]
+pub unsafe extern "C" fn natsSubscription_GetPending(sub: *mut natsSubscription, msgs: *mut c_int, bytes: *mut c_int) -> natsStatus {
+    guard("natsSubscription_GetPending", || {
+        let st = unsafe { sub_ref(sub) }?.check_valid()?;
+        if !msgs.is_null() {
+            unsafe { write_out(msgs, st.queue.len() as c_int) };
+        }
+        if !bytes.is_null() {
+            unsafe { write_out(bytes, st.pending_bytes as c_int) };
+        }
+        Ok(())
+    })
+}
+
+/// Messages delivered so far.
+#[no_mangle]
+pub unsafe extern "C" fn natsSubscription_GetDelivered(sub: *mut natsSubscription, msgs: *mut i64) -> natsStatus {
+    guard("natsSubscription_GetDelivered", || {
+        not_null(msgs, "msgs")?;
+        let st = unsafe { sub_ref(sub) }?.check_valid()?;
+        unsafe { write_out(msgs, st.delivered as i64) };
+        Ok(())
+    })
+}
+
+/// Messages dropped because the pending limits were reached.
+#[no_mangle]
+pub unsafe extern "C" fn natsSubscription_GetDropped(sub: *mut natsSubscription, msgs: *mut i64) -> natsStatus {
+    guard("natsSubscription_GetDropped", || {
+        not_null(msgs, "msgs")?;
+        let st = unsafe { sub_ref(sub) }?.check_valid()?;
+        unsafe { write_out(msgs, st.dropped as i64) };
+        Ok(())
+    })
+}
+
+/// Highest number of pending messages/bytes seen.
+#[no_mangle]
+pub unsafe extern "C" fn natsSubscription_GetMaxPending(sub: *mut natsSubscription, msgs: *mut c_int, bytes: *mut c_int) -> natsStatus {
+    guard("natsSubscription_GetMaxPending", || {
+        let st = unsafe { sub_ref(sub) }?.check_valid()?;
+        if !msgs.is_null() {
+            unsafe { write_out(msgs, st.max_pending_msgs) };
+        }
+        if !bytes.is_null() {
+            unsafe { write_out(bytes, st.max_pending_bytes as c_int) };
+        }
+        Ok(())
+    })
+}
+
+/// Resets the highest pending counts.
+#[no_mangle]
+pub unsafe extern "C" fn natsSubscription_ClearMaxPending(sub: *mut natsSubscription) -> natsStatus {
+    guard("natsSubscription_ClearMaxPending", || {
+        let mut st = unsafe { sub_ref(sub) }?.check_valid()?;
+        st.max_pending_msgs = 0;
+        st.max_pending_bytes = 0;
+        Ok(())
+    })
+}
+
+/// All counters at once; any output may be NULL.
+#[no_mangle]
+pub unsafe extern "C" fn natsSubscription_GetStats(
+    sub: *mut natsSubscription,
+    pendingMsgs: *mut c_int,
+    pendingBytes: *mut c_int,
+    maxPendingMsgs: *mut c_int,
+    maxPendingBytes: *mut c_int,
+    deliveredMsgs: *mut i64,
+    droppedMsgs: *mut i64,
+) -> natsStatus {
+    guard("natsSubscription_GetStats", || {
+        let st = unsafe { sub_ref(sub) }?.check_valid()?;
+        unsafe {
+            if !pendingMsgs.is_null() {
+                write_out(pendingMsgs, st.queue.len() as c_int);
+            }
+            if !pendingBytes.is_null() {
+                write_out(pendingBytes, st.pending_bytes as c_int);
+            }
+            if !maxPendingMsgs.is_null() {
+                write_out(maxPendingMsgs, st.max_pending_msgs);
+            }
+            if !maxPendingBytes.is_null() {
+                write_out(maxPendingBytes, st.max_pending_bytes as c_int);
+            }
+            if !deliveredMsgs.is_null() {
+                write_out(deliveredMsgs, st.delivered as i64);
+            }
+            if !droppedMsgs.is_null() {
+                write_out(droppedMsgs, st.dropped as i64);
+            }
+        }
+        Ok(())
+    })
+}
+
+/// True while the subscription can still receive messages.
+#[no_mangle]
+pub unsafe extern "C" fn natsSubscription_IsValid(sub: *mut natsSubscription) -> bool {
+    guard_or("natsSubscription_IsValid", false, || Ok(unsafe { sub_ref(sub) }?.is_valid()))
+}
+
+/// Stops interest but delivers the messages already on their way, then
+/// closes the subscription (in the background).
+#[no_mangle]
+pub unsafe extern "C" fn natsSubscription_Drain(sub: *mut natsSubscription) -> natsStatus {
+    guard("natsSubscription_Drain", || {
+        let s = unsafe { arc_clone::<natsSubscription>(sub, "sub") }?;
+        conn_of(&s)?.drain_sub(&s, 0)
+    })
+}
+
+/// Like `natsSubscription_Drain` with a timeout in milliseconds.
+#[no_mangle]
+pub unsafe extern "C" fn natsSubscription_DrainTimeout(sub: *mut natsSubscription, timeout: i64) -> natsStatus {
+    guard("natsSubscription_DrainTimeout", || {
+        let s = unsafe { arc_clone::<natsSubscription>(sub, "sub") }?;
+        conn_of(&s)?.drain_sub(&s, timeout)
+    })
+}
+
+/// Waits up to `timeout` ms (<= 0: no limit) for a drain to complete.
+#[no_mangle]
+pub unsafe extern "C" fn natsSubscription_WaitForDrainCompletion(sub: *mut natsSubscription, timeout: i64) -> natsStatus {
+    guard("natsSubscription_WaitForDrainCompletion", || unsafe { sub_ref(sub) }?.wait_drain(timeout))
+}
+
+/// How a completed drain ended (`NATS_OK`, `NATS_TIMEOUT`, …);
+/// `NATS_ILLEGAL_STATE` if no drain has completed.
+#[no_mangle]
+pub unsafe extern "C" fn natsSubscription_DrainCompletionStatus(sub: *mut natsSubscription) -> natsStatus {
+    match unsafe { sub_ref(sub) } {
+        Err(e) => e.status,
+        Ok(s) => {
+            let st = s.state.lock();
+            if !st.draining || !st.closed {
+                NATS_ILLEGAL_STATE
+            } else {
+                st.drain_status
+            }
+        }
+    }
+}
+
+/// Sets a callback run once the subscription is closed and no callback
+/// can run any more (useful to free the closure).
+#[no_mangle]
+pub unsafe extern "C" fn natsSubscription_SetOnCompleteCB(sub: *mut natsSubscription, cb: natsOnCompleteCB, closure: *mut c_void) -> natsStatus {
+    guard("natsSubscription_SetOnCompleteCB", || {
+        let s = unsafe { sub_ref(sub) }?;
+        let f = cb.map(|f| {
+            let cl = SendPtr(closure);
+            Box::new(move || {
+                let c = cl;
+                // SAFETY: C callback with its own closure.
+                unsafe { f(c.0) }
+            }) as Box<dyn FnOnce() + Send>
+        });
+        s.set_on_complete(f)
+    })
+}
+
+/// Unsubscribes (if still active) and releases the subscription. NULL is
+/// a no-op.
+#[no_mangle]
+pub unsafe extern "C" fn natsSubscription_Destroy(sub: *mut natsSubscription) {
+    guard_void("natsSubscription_Destroy", || {
+        if let Some(s) = unsafe { arc_take::<natsSubscription>(sub) } {
+            if s.is_valid() {
+                if let Some(c) = s.connection() {
+                    let _ = c.unsubscribe(&s, 0);
+                }
+                s.close(false);
+            }
+        }
+    })
+}
+

@@ -1,59 +1,380 @@
-//! CONTRACT STUB — replaced by the message implementation.
+//! A message: subject, optional reply, optional headers, data.
 //!
-//! A message: subject, optional reply, optional headers, data. Subject,
-//! reply and data are NUL-terminated so C can read them in place
-//! (`natsMsg_GetData` returns a NUL-terminated buffer).
-use crate::error::Result;
-use crate::proto::headers::Headers;
+//! Subject, reply and data are NUL-terminated in memory so C can read them
+//! in place (`natsMsg_GetData` returns a NUL-terminated buffer).
+//!
+//! A received message keeps the wire payload as it came: the raw header
+//! block followed by the data and one NUL, in a single buffer (no copy).
+//! The header block is parsed ("lifted") only when headers are first
+//! accessed; from then on the parsed [`Headers`] are authoritative.
+use crate::error::{Error, Result};
+use crate::proto::headers::{self, Headers};
 use crate::proto::MsgOp;
-use std::ffi::CStr;
+use std::borrow::Cow;
+use std::ffi::{CStr, CString};
 
 #[derive(Debug, Clone)]
-pub struct Msg {}
+pub struct Msg {
+    subject: CString,
+    reply: Option<CString>,
+    /// The raw header block (`raw_hdr_len` bytes), the data, then a NUL.
+    buf: Vec<u8>,
+    raw_hdr_len: usize,
+    /// Parsed or created headers; when `Some`, they replace the raw block.
+    headers: Option<Headers>,
+}
+
+fn to_cstring(b: Vec<u8>, what: &str) -> Result<CString> {
+    CString::new(b)
+        .map_err(|_| Error::invalid_arg(format!("invalid argument: {what} contains a NUL byte")))
+}
 
 impl Msg {
-    /// A message to publish (`natsMsg_Create`). Subject must be non-empty.
-    pub fn new(_subject: &[u8], _reply: Option<&[u8]>, _data: &[u8]) -> Result<Msg> {
-        Ok(Msg {})
+    /// A message to publish (`natsMsg_Create`). Subject must be non-empty;
+    /// an empty reply is no reply.
+    pub fn new(subject: &[u8], reply: Option<&[u8]>, data: &[u8]) -> Result<Msg> {
+        if subject.is_empty() {
+            return Err(Error::invalid_arg(
+                "invalid argument: subject cannot be empty",
+            ));
+        }
+        let mut buf = Vec::with_capacity(data.len() + 1);
+        buf.extend_from_slice(data);
+        buf.push(0);
+        Ok(Msg {
+            subject: to_cstring(subject.to_vec(), "subject")?,
+            reply: match reply {
+                Some(r) if !r.is_empty() => Some(to_cstring(r.to_vec(), "reply")?),
+                _ => None,
+            },
+            buf,
+            raw_hdr_len: 0,
+            headers: None,
+        })
     }
-    /// A received message. The header block, if any, is parsed here or lazily.
-    pub fn from_wire(_op: MsgOp) -> Result<Msg> {
-        Ok(Msg {})
+
+    /// A received message. The header block, if any, is kept raw and parsed
+    /// on first use, so a malformed block only fails header accessors.
+    /// Errors: a NUL byte in the subject or reply (`NATS_PROTOCOL_ERROR`),
+    /// a header length beyond the payload.
+    pub fn from_wire(op: MsgOp) -> Result<Msg> {
+        let proto = |t: &str| Error::new(crate::natsStatus::NATS_PROTOCOL_ERROR, t.to_string());
+        if op.header_len > op.payload.len() {
+            return Err(proto("header size larger than the message"));
+        }
+        let subject = CString::new(op.subject).map_err(|_| proto("NUL byte in message subject"))?;
+        let reply = match op.reply {
+            Some(r) if !r.is_empty() => {
+                Some(CString::new(r).map_err(|_| proto("NUL byte in message reply"))?)
+            }
+            _ => None,
+        };
+        let mut buf = op.payload;
+        buf.push(0);
+        Ok(Msg {
+            subject,
+            reply,
+            buf,
+            raw_hdr_len: op.header_len,
+            headers: None,
+        })
     }
+
     pub fn subject(&self) -> &[u8] {
-        b""
+        self.subject.as_bytes()
     }
+
     pub fn subject_cstr(&self) -> &CStr {
-        c""
+        &self.subject
     }
+
     pub fn reply(&self) -> Option<&[u8]> {
-        None
+        self.reply.as_ref().map(|r| r.as_bytes())
     }
+
     pub fn reply_cstr(&self) -> Option<&CStr> {
-        None
+        self.reply.as_deref()
     }
+
     /// The data, without the trailing NUL.
     pub fn data(&self) -> &[u8] {
-        b""
+        &self.buf[self.raw_hdr_len..self.buf.len() - 1]
     }
+
     /// The data followed by a NUL (for C).
     pub fn data_with_nul(&self) -> &[u8] {
-        b"\0"
+        &self.buf[self.raw_hdr_len..]
     }
-    /// Headers, parsed (and created empty on first use when `create`).
+
+    /// The raw header block received with the message (before any change).
+    fn raw_headers(&self) -> Option<&[u8]> {
+        (self.raw_hdr_len > 0).then(|| &self.buf[..self.raw_hdr_len])
+    }
+
+    /// Parses the raw block into `self.headers` if not done yet.
+    fn lift(&mut self) -> Result<()> {
+        if self.headers.is_none() {
+            if let Some(raw) = self.raw_headers() {
+                self.headers = Some(Headers::parse(raw)?);
+            }
+        }
+        Ok(())
+    }
+
+    /// Headers for reading and changing: the received ones (parsed on first
+    /// use) or, when the message has none, a new empty set that is kept.
+    /// Always `Some` on success; a malformed received block gives
+    /// `NATS_PROTOCOL_ERROR` (and stays raw).
     pub fn headers(&mut self) -> Result<Option<&mut Headers>> {
-        Ok(None)
+        self.lift()?;
+        Ok(Some(self.headers.get_or_insert_with(Headers::default)))
     }
-    /// The header block to send (`None` when the message has no headers).
+
+    /// The headers if the message has any (received or set), parsed on
+    /// first use; `None` when it never had headers. Does not create them.
+    pub fn existing_headers(&mut self) -> Result<Option<&mut Headers>> {
+        self.lift()?;
+        Ok(self.headers.as_mut())
+    }
+
+    /// The header block to send (`None` when the message has no headers,
+    /// or all were deleted).
     pub fn encoded_headers(&self) -> Option<Vec<u8>> {
-        None
+        self.header_block().map(Cow::into_owned)
     }
+
+    /// Like [`Msg::encoded_headers`] without copying an unchanged received
+    /// block.
+    pub fn header_block(&self) -> Option<Cow<'_, [u8]>> {
+        match &self.headers {
+            Some(h) if h.is_empty() => None,
+            Some(h) => Some(Cow::Owned(h.to_bytes())),
+            None => self.raw_headers().map(Cow::Borrowed),
+        }
+    }
+
+    /// Length of [`Msg::header_block`] (0 without headers).
+    pub fn header_len(&self) -> usize {
+        match &self.headers {
+            Some(h) if h.is_empty() => 0,
+            Some(h) => h.encoded_len(),
+            None => self.raw_hdr_len,
+        }
+    }
+
+    /// The inline status (header `Status`), if any; read from the raw
+    /// block's first line without parsing the whole block.
+    pub fn status(&self) -> Option<&[u8]> {
+        match &self.headers {
+            Some(h) => h.status(),
+            None => self
+                .raw_headers()
+                .and_then(headers::parse_status_line)
+                .map(|(s, _)| s)
+                .filter(|s| !s.is_empty()),
+        }
+    }
+
     /// Data length 0 and status 503.
     pub fn is_no_responders(&self) -> bool {
-        false
+        self.data().is_empty()
+            && self
+                .status()
+                .is_some_and(|s| s.starts_with(headers::NO_RESPONDERS_STATUS))
     }
+
     /// Bytes accounted against pending-byte limits (headers + data).
     pub fn wire_size(&self) -> usize {
-        0
+        self.header_len() + self.data().len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::status::natsStatus;
+
+    fn op(subject: &[u8], reply: Option<&[u8]>, header_len: usize, payload: &[u8]) -> MsgOp {
+        MsgOp {
+            subject: subject.to_vec(),
+            sid: 1,
+            reply: reply.map(|r| r.to_vec()),
+            header_len,
+            payload: payload.to_vec(),
+        }
+    }
+
+    #[test]
+    fn created_message() {
+        let m = Msg::new(b"foo", Some(b"bar"), b"hello").unwrap();
+        assert_eq!(m.subject(), b"foo");
+        assert_eq!(m.subject_cstr().to_bytes_with_nul(), b"foo\0");
+        assert_eq!(m.reply(), Some(&b"bar"[..]));
+        assert_eq!(m.reply_cstr().unwrap().to_bytes_with_nul(), b"bar\0");
+        assert_eq!(m.data(), b"hello");
+        assert_eq!(m.data_with_nul(), b"hello\0");
+        assert!(m.encoded_headers().is_none());
+        assert_eq!(m.wire_size(), 5);
+        assert!(!m.is_no_responders());
+
+        let m = Msg::new(b"foo", Some(b""), b"").unwrap();
+        assert!(m.reply().is_none());
+        assert_eq!(m.data_with_nul(), b"\0");
+        assert_eq!(
+            Msg::new(b"", None, b"x").unwrap_err().status,
+            natsStatus::NATS_INVALID_ARG
+        );
+        assert_eq!(
+            Msg::new(b"a\0b", None, b"x").unwrap_err().status,
+            natsStatus::NATS_INVALID_ARG
+        );
+        // Data may hold NULs.
+        assert_eq!(Msg::new(b"a", None, b"x\0y").unwrap().data(), b"x\0y");
+    }
+
+    #[test]
+    fn headers_on_a_created_message() {
+        let mut m = Msg::new(b"foo", None, b"data").unwrap();
+        assert!(m.existing_headers().unwrap().is_none());
+        {
+            let h = m.headers().unwrap().unwrap();
+            h.set(b"A", b"1").unwrap();
+            h.add(b"A", b"2").unwrap();
+        }
+        assert_eq!(
+            m.encoded_headers().unwrap(),
+            b"NATS/1.0\r\nA: 1\r\nA: 2\r\n\r\n"
+        );
+        assert_eq!(m.header_len(), 24);
+        assert_eq!(m.wire_size(), 24 + 4);
+        m.headers().unwrap().unwrap().delete(b"A");
+        assert!(
+            m.encoded_headers().is_none(),
+            "all headers deleted: plain PUB"
+        );
+        assert_eq!(m.wire_size(), 4);
+    }
+
+    #[test]
+    fn received_plain_message() {
+        let m = Msg::from_wire(op(b"foo", Some(b"r"), 0, b"abc")).unwrap();
+        assert_eq!(m.subject(), b"foo");
+        assert_eq!(m.reply(), Some(&b"r"[..]));
+        assert_eq!(m.data_with_nul(), b"abc\0");
+        assert!(m.encoded_headers().is_none());
+        assert_eq!(m.wire_size(), 3);
+    }
+
+    #[test]
+    fn received_message_with_headers() {
+        let hb = b"NATS/1.0\r\nFoo: bar\r\nFoo: baz\r\n\r\n";
+        let mut payload = hb.to_vec();
+        payload.extend_from_slice(b"payload");
+        let mut m = Msg::from_wire(op(b"foo", None, hb.len(), &payload)).unwrap();
+        assert_eq!(m.data(), b"payload");
+        assert_eq!(m.data_with_nul(), b"payload\0");
+        assert_eq!(m.wire_size(), hb.len() + 7);
+        // Unchanged: the raw block is sent as is, without a copy.
+        assert!(matches!(m.header_block(), Some(Cow::Borrowed(b)) if b == hb));
+        assert!(m.status().is_none());
+        let h = m.existing_headers().unwrap().unwrap();
+        assert_eq!(h.values(b"Foo").unwrap().len(), 2);
+        h.set(b"Foo", b"x").unwrap();
+        assert_eq!(m.encoded_headers().unwrap(), b"NATS/1.0\r\nFoo: x\r\n\r\n");
+        assert_eq!(m.data(), b"payload");
+    }
+
+    #[test]
+    fn no_responders() {
+        let hb = b"NATS/1.0 503\r\nNats-Subject: svc\r\n\r\n";
+        let mut m = Msg::from_wire(op(b"_INBOX.x", None, hb.len(), hb)).unwrap();
+        assert_eq!(m.status(), Some(&b"503"[..]));
+        assert!(m.is_no_responders());
+        assert_eq!(m.data(), b"");
+        let h = m.existing_headers().unwrap().unwrap();
+        assert_eq!(h.get_bytes(b"Status"), Some(&b"503"[..]));
+        assert_eq!(h.get_bytes(b"Nats-Subject"), Some(&b"svc"[..]));
+        assert!(m.is_no_responders());
+
+        // 503 with data, or another status: not "no responders".
+        let mut p = hb.to_vec();
+        p.push(b'x');
+        assert!(!Msg::from_wire(op(b"a", None, hb.len(), &p))
+            .unwrap()
+            .is_no_responders());
+        let hb = b"NATS/1.0 404 No Messages\r\n\r\n";
+        let m = Msg::from_wire(op(b"a", None, hb.len(), hb)).unwrap();
+        assert_eq!(m.status(), Some(&b"404"[..]));
+        assert!(!m.is_no_responders());
+
+        // A created message can be made to look like one.
+        let mut m = Msg::new(b"a", None, b"").unwrap();
+        m.headers()
+            .unwrap()
+            .unwrap()
+            .set(b"Status", b"503")
+            .unwrap();
+        assert!(m.is_no_responders());
+    }
+
+    #[test]
+    fn malformed_header_block_does_not_crash() {
+        let hb = b"NATS/1.0\r\nno colon here\r\n\r\n";
+        let mut payload = hb.to_vec();
+        payload.extend_from_slice(b"data");
+        let mut m = Msg::from_wire(op(b"a", None, hb.len(), &payload)).unwrap();
+        assert_eq!(m.data(), b"data");
+        assert_eq!(
+            m.headers().unwrap_err().status,
+            natsStatus::NATS_PROTOCOL_ERROR
+        );
+        assert_eq!(
+            m.existing_headers().unwrap_err().status,
+            natsStatus::NATS_PROTOCOL_ERROR
+        );
+        // Still forwarded raw.
+        assert_eq!(m.encoded_headers().unwrap(), hb);
+
+        let garbage = b"HTTP/1.1 200 OK\r\n\r\n";
+        let m = Msg::from_wire(op(b"a", None, garbage.len(), garbage)).unwrap();
+        assert!(m.status().is_none());
+        assert!(!m.is_no_responders());
+    }
+
+    #[test]
+    fn from_wire_errors() {
+        assert_eq!(
+            Msg::from_wire(op(b"a", None, 5, b"abc"))
+                .unwrap_err()
+                .status,
+            natsStatus::NATS_PROTOCOL_ERROR
+        );
+        assert_eq!(
+            Msg::from_wire(op(b"a\0", None, 0, b"abc"))
+                .unwrap_err()
+                .status,
+            natsStatus::NATS_PROTOCOL_ERROR
+        );
+        assert_eq!(
+            Msg::from_wire(op(b"a", Some(b"\0"), 0, b"abc"))
+                .unwrap_err()
+                .status,
+            natsStatus::NATS_PROTOCOL_ERROR
+        );
+    }
+
+    #[test]
+    fn from_parser_without_reallocating() {
+        let mut p = crate::proto::Parser::new();
+        p.feed(b"HMSG foo 1 rep 12 17\r\nNATS/1.0\r\n\r\nhello\r\n");
+        let Some(crate::proto::ServerOp::Msg(mo)) = p.next_op().unwrap() else {
+            panic!()
+        };
+        let ptr = mo.payload.as_ptr();
+        let m = Msg::from_wire(mo).unwrap();
+        assert_eq!(m.data_with_nul(), b"hello\0");
+        assert_eq!(m.reply(), Some(&b"rep"[..]));
+        assert_eq!(m.buf.as_ptr(), ptr, "the payload buffer was reused");
+        assert!(m.encoded_headers().is_some());
     }
 }

@@ -102,9 +102,172 @@ typedef enum {
   NATS_CONN_STATUS_DRAINING_PUBS,
 } natsConnStatus;
 
+// A map of header keys to one or more values (opaque).
+typedef struct natsHeader natsHeader;
+
+// A message: subject, optional reply, headers and data (opaque).
+typedef struct natsMsg natsMsg;
+
+// A list of messages, filled by some APIs (fetch, pending publishes).
+//
+// `Msgs` is an array of `Count` message pointers allocated by the library.
+// `natsMsgList_Destroy` destroys every message still in it (set an entry to
+// NULL to keep that message; do not change `Count`) and frees the array,
+// but not the list object itself, which is usually on the caller's stack.
+typedef struct {
+  natsMsg **Msgs;
+  int Count;
+} natsMsgList;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+// Creates an empty header map.
+//
+// On success `*new_header` receives a map the caller owns and releases with
+// `natsHeader_Destroy`. Returns `NATS_INVALID_ARG` if `new_header` is NULL.
+NATS_EXTERN natsStatus natsHeader_New(natsHeader **new_header);
+
+// Makes `value` the only value of `key`, replacing any values it had.
+//
+// `key` must be a non-empty string without CR, LF, ':' or whitespace;
+// `value` may be empty but not NULL and must not contain CR or LF.
+// Otherwise, or if `h` is NULL, returns `NATS_INVALID_ARG`.
+NATS_EXTERN natsStatus natsHeader_Set(natsHeader *h, const char *key, const char *value);
+
+// Appends `value` to the values of `key` (creating the key if needed).
+//
+// Same argument rules as `natsHeader_Set`.
+NATS_EXTERN natsStatus natsHeader_Add(natsHeader *h, const char *key, const char *value);
+
+// Stores in `*value` the first value of `key`.
+//
+// The string belongs to the header map: do not free or change it; it stays
+// valid until the map is changed or destroyed. Returns `NATS_NOT_FOUND`
+// (with `*value` set to NULL) when the key is absent; `NATS_INVALID_ARG`
+// if `h`, `value` or `key` is NULL, or `key` is empty. Keys are
+// case-sensitive.
+NATS_EXTERN natsStatus natsHeader_Get(natsHeader *h, const char *key, const char **value);
+
+// Stores in `*values` an array of all values of `key` (in the order they
+// were added) and their number in `*count`.
+//
+// The caller frees the array with `free()`; the strings in it belong to
+// the map and must not be freed. Returns `NATS_NOT_FOUND` (with `*values`
+// NULL and `*count` 0) when the key is absent; `NATS_INVALID_ARG` for a
+// NULL `h`, `key`, `values` or `count`, or an empty `key`.
+NATS_EXTERN natsStatus natsHeader_Values(natsHeader *h, const char *key, const char ***values, int *count);
+
+// Stores in `*keys` an array of all keys (in insertion order) and their
+// number in `*count`.
+//
+// The caller frees the array with `free()`; the strings belong to the map.
+// Returns `NATS_NOT_FOUND` when the map is empty; `NATS_INVALID_ARG` for a
+// NULL argument.
+NATS_EXTERN natsStatus natsHeader_Keys(natsHeader *h, const char ***keys, int *count);
+
+// Returns the number of distinct keys in the map; 0 if `h` is NULL.
+NATS_EXTERN int natsHeader_KeysCount(natsHeader *h);
+
+// Removes `key` and all its values.
+//
+// Returns `NATS_NOT_FOUND` when the key is absent; `NATS_INVALID_ARG` for
+// a NULL `h` or a NULL/empty `key`.
+NATS_EXTERN natsStatus natsHeader_Delete(natsHeader *h, const char *key);
+
+// Frees a header map made by `natsHeader_New`, with all its keys and
+// values. A NULL `h` is ignored.
+NATS_EXTERN void natsHeader_Destroy(natsHeader *h);
+
+// Destroys the messages of `list` and frees its array.
+//
+// Every non-NULL entry of `Msgs` is destroyed, the array is freed, and the
+// list is reset to `Msgs = NULL`, `Count = 0`. The `natsMsgList` object
+// itself is not freed. A NULL `list`, or one with a NULL `Msgs`, is
+// ignored.
+NATS_EXTERN void natsMsgList_Destroy(natsMsgList *list);
+
+// Creates a message for `natsConnection_PublishMsg` or a request.
+//
+// `subj` is required and non-empty; `reply` is optional but, when given,
+// must not be empty; `data` may be NULL only when `dataLen` is 0, and is
+// copied. On success `*newMsg` receives a message the caller owns and
+// releases with `natsMsg_Destroy`. Any bad argument gives
+// `NATS_INVALID_ARG`.
+NATS_EXTERN natsStatus natsMsg_Create(natsMsg **newMsg, const char *subj, const char *reply, const char *data, int dataLen);
+
+// Returns the subject of the message (owned by the message: do not free),
+// or NULL if `msg` is NULL.
+NATS_EXTERN const char *natsMsg_GetSubject(const natsMsg *msg);
+
+// Returns the reply subject of the message, or NULL if it has none or
+// `msg` is NULL. The string is owned by the message.
+NATS_EXTERN const char *natsMsg_GetReply(const natsMsg *msg);
+
+// Returns the payload of the message, or NULL if `msg` is NULL.
+//
+// The library adds a NUL byte after the payload (not counted by
+// `natsMsg_GetDataLength`), so a text payload can be used as a C string
+// directly. The buffer is owned by the message: do not free it.
+NATS_EXTERN const char *natsMsg_GetData(const natsMsg *msg);
+
+// Returns the payload length in bytes (headers excluded), or 0 if `msg`
+// is NULL.
+NATS_EXTERN int natsMsg_GetDataLength(const natsMsg *msg);
+
+// Makes `value` the only value of header `key` on the message, replacing
+// any values it had (keys are case-sensitive).
+//
+// `key` must be non-empty, without CR, LF, ':' or whitespace; `value` may
+// be NULL or empty (both store an empty value) and must not contain CR or
+// LF. Bad arguments give `NATS_INVALID_ARG`; a malformed header block
+// received from the server gives `NATS_PROTOCOL_ERROR`.
+NATS_EXTERN natsStatus natsMsgHeader_Set(natsMsg *msg, const char *key, const char *value);
+
+// Appends `value` to the values of header `key` on the message.
+//
+// Same argument rules as `natsMsgHeader_Set`.
+NATS_EXTERN natsStatus natsMsgHeader_Add(natsMsg *msg, const char *key, const char *value);
+
+// Stores in `*value` the first value of header `key`.
+//
+// The string belongs to the message and stays valid until its headers
+// change or it is destroyed. Returns `NATS_NOT_FOUND` (with `*value` NULL)
+// when the message has no such header or no headers at all;
+// `NATS_INVALID_ARG` for a NULL `msg`/`value` or a NULL/empty `key`.
+NATS_EXTERN natsStatus natsMsgHeader_Get(natsMsg *msg, const char *key, const char **value);
+
+// Stores in `*values` an array of all values of header `key` and their
+// number in `*count`.
+//
+// The caller frees the array with `free()`; the strings belong to the
+// message. Returns `NATS_NOT_FOUND` when the key (or any header) is
+// absent; `NATS_INVALID_ARG` for NULL arguments or an empty `key`.
+NATS_EXTERN natsStatus natsMsgHeader_Values(natsMsg *msg, const char *key, const char ***values, int *count);
+
+// Stores in `*keys` an array of all header keys of the message (in
+// insertion order) and their number in `*count`.
+//
+// The caller frees the array with `free()`; the strings belong to the
+// message. Returns `NATS_NOT_FOUND` when the message has no headers;
+// `NATS_INVALID_ARG` for NULL arguments.
+NATS_EXTERN natsStatus natsMsgHeader_Keys(natsMsg *msg, const char ***keys, int *count);
+
+// Removes header `key` and all its values from the message.
+//
+// Returns `NATS_NOT_FOUND` when the key (or any header) is absent;
+// `NATS_INVALID_ARG` for a NULL `msg` or a NULL/empty `key`.
+NATS_EXTERN natsStatus natsMsgHeader_Delete(natsMsg *msg, const char *key);
+
+// Tells whether the message is the server's "no responders" reply to a
+// request: an empty payload with the header `Status` set to `503`.
+// Returns false if `msg` is NULL.
+NATS_EXTERN bool natsMsg_IsNoResponders(natsMsg *msg);
+
+// Frees a message: one created with `natsMsg_Create`, or one handed to
+// the application by a subscription. A NULL `msg` is ignored.
+NATS_EXTERN void natsMsg_Destroy(natsMsg *msg);
 
 // Returns the static text of a status. Never NULL; the string must not be freed.
 NATS_EXTERN const char *natsStatus_GetText(natsStatus s);

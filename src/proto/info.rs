@@ -1,39 +1,69 @@
-//! CONTRACT STUB — replaced by the protocol implementation.
-use crate::error::Result;
+//! The JSON of `INFO` (server → client) and `CONNECT` (client → server).
+use crate::error::{Error, Result};
+use crate::status::natsStatus;
 use serde::{Deserialize, Serialize};
 
-/// The server's INFO (fields the client uses; unknown ones ignored).
+/// The server's INFO (fields the client uses; unknown ones ignored, missing
+/// ones defaulted; `null` is taken as the default too).
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default)]
 pub struct ServerInfo {
     pub server_id: String,
     pub server_name: String,
     pub version: String,
+    /// Go version the server was built with.
+    pub go: String,
     pub host: String,
     pub port: u16,
     pub headers: bool,
     pub auth_required: bool,
     pub tls_required: bool,
     pub tls_available: bool,
+    /// The server asks for a client certificate.
+    pub tls_verify: bool,
     pub max_payload: i64,
     pub proto: i32,
     pub client_id: u64,
     pub client_ip: String,
     pub nonce: Option<String>,
     pub cluster: Option<String>,
+    pub domain: Option<String>,
+    /// The server's curve public key (for encrypted auth callouts).
+    pub xkey: Option<String>,
+    #[serde(deserialize_with = "null_as_default")]
     pub connect_urls: Vec<String>,
+    /// Lame duck mode: the server is about to shut down.
     pub ldm: bool,
     pub jetstream: bool,
+    /// JetStream API level.
+    pub api_lvl: i32,
+    /// Set on the INFO the server sends right after a client's CONNECT.
+    pub connect_info: bool,
+}
+
+fn null_as_default<'de, D, T>(d: D) -> std::result::Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Default + Deserialize<'de>,
+{
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
 }
 
 impl ServerInfo {
     /// Parses the JSON of an INFO line. Bad JSON → `NATS_PROTOCOL_ERROR`.
     pub fn parse(json: &[u8]) -> Result<ServerInfo> {
-        serde_json::from_slice(json).map_err(|e| crate::Error::new(crate::natsStatus::NATS_PROTOCOL_ERROR, e.to_string()))
+        serde_json::from_slice(json).map_err(|e| {
+            Error::new(
+                natsStatus::NATS_PROTOCOL_ERROR,
+                format!("invalid INFO from server: {e}"),
+            )
+        })
     }
 }
 
-/// CONNECT, serialized in cnats' field order with proper JSON escaping.
+/// CONNECT, serialized in cnats' field order with proper JSON escaping
+/// (serde keeps the declaration order; credentials are escaped like any
+/// other string, so quotes, backslashes and non-ASCII are safe).
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct ConnectInfo {
     pub verbose: bool,
@@ -58,4 +88,115 @@ pub struct ConnectInfo {
     pub echo: bool,
     pub headers: bool,
     pub no_responders: bool,
+}
+
+impl ConnectInfo {
+    /// The JSON text (no `CONNECT ` prefix, no CRLF).
+    pub fn to_json(&self) -> Vec<u8> {
+        // Serializing plain strings and numbers into a Vec cannot fail.
+        serde_json::to_vec(self).unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_server_info() {
+        let json = br#"{"server_id":"NABC","server_name":"n1","version":"2.15.1","proto":1,"go":"go1.24","host":"0.0.0.0","port":4333,"headers":true,"auth_required":true,"tls_available":true,"max_payload":1048576,"jetstream":true,"client_id":7,"client_ip":"127.0.0.1","nonce":"abc","xkey":"XK","connect_urls":["10.0.0.1:4222"],"ldm":false,"api_lvl":2,"some_future_field":{"x":[1,2]}} "#;
+        let i = ServerInfo::parse(json).unwrap();
+        assert_eq!(i.server_id, "NABC");
+        assert_eq!(i.server_name, "n1");
+        assert_eq!(i.version, "2.15.1");
+        assert_eq!(i.go, "go1.24");
+        assert_eq!(i.port, 4333);
+        assert!(i.headers && i.auth_required && i.tls_available && !i.tls_required);
+        assert_eq!(i.max_payload, 1048576);
+        assert_eq!(i.proto, 1);
+        assert_eq!(i.client_id, 7);
+        assert_eq!(i.nonce.as_deref(), Some("abc"));
+        assert_eq!(i.xkey.as_deref(), Some("XK"));
+        assert_eq!(i.connect_urls, vec!["10.0.0.1:4222".to_string()]);
+        assert_eq!(i.api_lvl, 2);
+        assert!(i.jetstream);
+        assert!(i.cluster.is_none());
+    }
+
+    #[test]
+    fn parse_minimal_and_null() {
+        let i = ServerInfo::parse(b"{}").unwrap();
+        assert_eq!(i, ServerInfo::default());
+        let i = ServerInfo::parse(br#"{"connect_urls":null,"nonce":null}"#).unwrap();
+        assert!(i.connect_urls.is_empty());
+        assert!(i.nonce.is_none());
+    }
+
+    #[test]
+    fn parse_bad_json() {
+        for bad in [
+            &b""[..],
+            b"{",
+            b"[1]",
+            b"{\"port\":\"x\"}",
+            b"{\"port\":70000}",
+        ] {
+            assert_eq!(
+                ServerInfo::parse(bad).unwrap_err().status,
+                natsStatus::NATS_PROTOCOL_ERROR
+            );
+        }
+    }
+
+    #[test]
+    fn connect_field_order_and_optional_fields() {
+        let ci = ConnectInfo {
+            verbose: false,
+            pedantic: false,
+            tls_required: false,
+            name: "app".into(),
+            lang: "C".into(),
+            version: "3.14.0".into(),
+            protocol: 1,
+            echo: true,
+            headers: true,
+            no_responders: true,
+            ..Default::default()
+        };
+        assert_eq!(
+            String::from_utf8(ci.to_json()).unwrap(),
+            r#"{"verbose":false,"pedantic":false,"tls_required":false,"name":"app","lang":"C","version":"3.14.0","protocol":1,"echo":true,"headers":true,"no_responders":true}"#
+        );
+        let ci = ConnectInfo {
+            nkey: Some("UK".into()),
+            jwt: Some("J".into()),
+            sig: Some("S".into()),
+            user: Some("u".into()),
+            pass: Some("p".into()),
+            auth_token: Some("t".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            String::from_utf8(ci.to_json()).unwrap(),
+            r#"{"verbose":false,"pedantic":false,"nkey":"UK","jwt":"J","sig":"S","user":"u","pass":"p","auth_token":"t","tls_required":false,"name":"","lang":"","version":"","protocol":0,"echo":false,"headers":false,"no_responders":false}"#
+        );
+    }
+
+    #[test]
+    fn connect_credentials_are_escaped() {
+        let pass = "p\"w\\d\u{e9}\u{1}\n}";
+        let ci = ConnectInfo {
+            user: Some("us\"er".into()),
+            pass: Some(pass.into()),
+            auth_token: Some("\"},\"verbose\":true".into()),
+            ..Default::default()
+        };
+        let json = ci.to_json();
+        let v: serde_json::Value = serde_json::from_slice(&json).expect("valid JSON");
+        assert_eq!(v["user"], "us\"er");
+        assert_eq!(v["pass"], pass);
+        assert_eq!(v["auth_token"], "\"},\"verbose\":true");
+        assert_eq!(v["verbose"], false);
+        assert!(!json.contains(&b'\n'));
+    }
 }

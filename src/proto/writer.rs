@@ -1,15 +1,359 @@
-//! CONTRACT STUB — replaced by the protocol implementation.
+//! Client operations, appended to an output buffer.
+//!
+//! The functions do not validate subjects (the callers do); they only
+//! format. Integers are formatted without `fmt` machinery.
 use super::ConnectInfo;
 
 pub const PING: &[u8] = b"PING\r\n";
 pub const PONG: &[u8] = b"PONG\r\n";
 
+/// Appends the decimal form of `n`.
+#[inline]
+pub fn push_u64(buf: &mut Vec<u8>, mut n: u64) {
+    let mut tmp = [0u8; 20];
+    let mut i = tmp.len();
+    loop {
+        i -= 1;
+        tmp[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    buf.extend_from_slice(&tmp[i..]);
+}
+
+#[inline]
+fn push_usize(buf: &mut Vec<u8>, n: usize) {
+    push_u64(buf, n as u64)
+}
+
 /// `CONNECT {json}\r\n`
-pub fn write_connect(_buf: &mut Vec<u8>, _ci: &ConnectInfo) {}
+pub fn write_connect(buf: &mut Vec<u8>, ci: &ConnectInfo) {
+    buf.extend_from_slice(b"CONNECT ");
+    // Serializing plain strings, booleans and numbers cannot fail.
+    let _ = serde_json::to_writer(&mut *buf, ci);
+    buf.extend_from_slice(b"\r\n");
+}
+
 /// `PUB subj [reply] len\r\npayload\r\n`, or `HPUB subj [reply] hlen tlen\r\nheaders payload\r\n`
 /// when `headers` is `Some` (a complete `NATS/1.0…\r\n\r\n` block).
-pub fn write_pub(_buf: &mut Vec<u8>, _subject: &[u8], _reply: Option<&[u8]>, _headers: Option<&[u8]>, _payload: &[u8]) {}
-/// `SUB subj [queue] sid\r\n`
-pub fn write_sub(_buf: &mut Vec<u8>, _subject: &[u8], _queue: Option<&[u8]>, _sid: u64) {}
+///
+/// An empty header block (`Some(&[])`) is sent as a plain `PUB`.
+/// An empty reply (`Some(&[])`) is sent as no reply.
+pub fn write_pub(
+    buf: &mut Vec<u8>,
+    subject: &[u8],
+    reply: Option<&[u8]>,
+    headers: Option<&[u8]>,
+    payload: &[u8],
+) {
+    let reply = reply.filter(|r| !r.is_empty());
+    let headers = headers.filter(|h| !h.is_empty());
+    let hlen = headers.map_or(0, |h| h.len());
+    buf.reserve(subject.len() + reply.map_or(0, |r| r.len() + 1) + hlen + payload.len() + 56);
+    if headers.is_some() {
+        buf.extend_from_slice(b"HPUB ");
+    } else {
+        buf.extend_from_slice(b"PUB ");
+    }
+    buf.extend_from_slice(subject);
+    buf.push(b' ');
+    if let Some(r) = reply {
+        buf.extend_from_slice(r);
+        buf.push(b' ');
+    }
+    if let Some(h) = headers {
+        push_usize(buf, hlen);
+        buf.push(b' ');
+        push_usize(buf, hlen + payload.len());
+        buf.extend_from_slice(b"\r\n");
+        buf.extend_from_slice(h);
+    } else {
+        push_usize(buf, payload.len());
+        buf.extend_from_slice(b"\r\n");
+    }
+    buf.extend_from_slice(payload);
+    buf.extend_from_slice(b"\r\n");
+}
+
+/// `SUB subj [queue] sid\r\n` (an empty queue is no queue).
+pub fn write_sub(buf: &mut Vec<u8>, subject: &[u8], queue: Option<&[u8]>, sid: u64) {
+    buf.extend_from_slice(b"SUB ");
+    buf.extend_from_slice(subject);
+    buf.push(b' ');
+    if let Some(q) = queue.filter(|q| !q.is_empty()) {
+        buf.extend_from_slice(q);
+        buf.push(b' ');
+    }
+    push_u64(buf, sid);
+    buf.extend_from_slice(b"\r\n");
+}
+
 /// `UNSUB sid [max]\r\n`
-pub fn write_unsub(_buf: &mut Vec<u8>, _sid: u64, _max: Option<u64>) {}
+pub fn write_unsub(buf: &mut Vec<u8>, sid: u64, max: Option<u64>) {
+    buf.extend_from_slice(b"UNSUB ");
+    push_u64(buf, sid);
+    if let Some(m) = max {
+        buf.push(b' ');
+        push_u64(buf, m);
+    }
+    buf.extend_from_slice(b"\r\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::proto::headers::Headers;
+
+    /// What a server sees: one client op parsed back from the wire.
+    #[derive(Debug, PartialEq)]
+    enum ClientOp {
+        Connect(serde_json::Value),
+        Pub {
+            subject: Vec<u8>,
+            reply: Option<Vec<u8>>,
+            headers: Option<Vec<u8>>,
+            payload: Vec<u8>,
+        },
+        Sub {
+            subject: Vec<u8>,
+            queue: Option<Vec<u8>>,
+            sid: u64,
+        },
+        Unsub {
+            sid: u64,
+            max: Option<u64>,
+        },
+        Ping,
+        Pong,
+    }
+
+    fn num(b: &[u8]) -> usize {
+        std::str::from_utf8(b).unwrap().parse().unwrap()
+    }
+
+    /// A tiny server-side parser, enough to check the writer's output.
+    fn parse_client(mut wire: &[u8]) -> Vec<ClientOp> {
+        let mut ops = Vec::new();
+        while !wire.is_empty() {
+            let eol = wire.windows(2).position(|w| w == b"\r\n").expect("CRLF");
+            let line = &wire[..eol];
+            wire = &wire[eol + 2..];
+            let args: Vec<&[u8]> = line.split(|&b| b == b' ').collect();
+            let mut take_body = |n: usize| {
+                let body = wire[..n].to_vec();
+                assert_eq!(&wire[n..n + 2], b"\r\n");
+                wire = &wire[n + 2..];
+                body
+            };
+            match args[0] {
+                b"CONNECT" => ops.push(ClientOp::Connect(
+                    serde_json::from_slice(&line[8..]).unwrap(),
+                )),
+                b"PING" => ops.push(ClientOp::Ping),
+                b"PONG" => ops.push(ClientOp::Pong),
+                b"PUB" => {
+                    let (reply, n) = match args.len() {
+                        3 => (None, num(args[2])),
+                        4 => (Some(args[2].to_vec()), num(args[3])),
+                        _ => panic!("bad PUB {line:?}"),
+                    };
+                    ops.push(ClientOp::Pub {
+                        subject: args[1].to_vec(),
+                        reply,
+                        headers: None,
+                        payload: take_body(n),
+                    })
+                }
+                b"HPUB" => {
+                    let (reply, h, t) = match args.len() {
+                        4 => (None, num(args[2]), num(args[3])),
+                        5 => (Some(args[2].to_vec()), num(args[3]), num(args[4])),
+                        _ => panic!("bad HPUB {line:?}"),
+                    };
+                    let mut body = take_body(t);
+                    let payload = body.split_off(h);
+                    ops.push(ClientOp::Pub {
+                        subject: args[1].to_vec(),
+                        reply,
+                        headers: Some(body),
+                        payload,
+                    })
+                }
+                b"SUB" => {
+                    let (queue, sid) = match args.len() {
+                        3 => (None, num(args[2])),
+                        4 => (Some(args[2].to_vec()), num(args[3])),
+                        _ => panic!("bad SUB"),
+                    };
+                    ops.push(ClientOp::Sub {
+                        subject: args[1].to_vec(),
+                        queue,
+                        sid: sid as u64,
+                    })
+                }
+                b"UNSUB" => {
+                    let max = args.get(2).map(|m| num(m) as u64);
+                    ops.push(ClientOp::Unsub {
+                        sid: num(args[1]) as u64,
+                        max,
+                    })
+                }
+                other => panic!("unknown client op {other:?}"),
+            }
+        }
+        ops
+    }
+
+    #[test]
+    fn integers() {
+        for n in [0u64, 1, 9, 10, 99, 100, 12345, u32::MAX as u64, u64::MAX] {
+            let mut b = Vec::new();
+            push_u64(&mut b, n);
+            assert_eq!(b, n.to_string().as_bytes());
+        }
+    }
+
+    #[test]
+    fn exact_bytes() {
+        let mut b = Vec::new();
+        write_pub(&mut b, b"foo", None, None, b"hello");
+        assert_eq!(b, b"PUB foo 5\r\nhello\r\n");
+        b.clear();
+        write_pub(&mut b, b"foo", Some(b"_INBOX.1"), None, b"");
+        assert_eq!(b, b"PUB foo _INBOX.1 0\r\n\r\n");
+        b.clear();
+        write_pub(&mut b, b"foo", Some(b""), Some(b""), b"x");
+        assert_eq!(b, b"PUB foo 1\r\nx\r\n");
+        b.clear();
+        write_pub(
+            &mut b,
+            b"foo",
+            Some(b"r"),
+            Some(b"NATS/1.0\r\nA: b\r\n\r\n"),
+            b"hi",
+        );
+        assert_eq!(b, b"HPUB foo r 18 20\r\nNATS/1.0\r\nA: b\r\n\r\nhi\r\n");
+        b.clear();
+        write_sub(&mut b, b"foo.*", None, 1);
+        write_sub(&mut b, b"foo.>", Some(b"q"), 22);
+        write_sub(&mut b, b"bar", Some(b""), 3);
+        write_unsub(&mut b, 1, None);
+        write_unsub(&mut b, 22, Some(10));
+        assert_eq!(
+            b,
+            b"SUB foo.* 1\r\nSUB foo.> q 22\r\nSUB bar 3\r\nUNSUB 1\r\nUNSUB 22 10\r\n".as_slice()
+        );
+    }
+
+    #[test]
+    fn round_trip_through_a_server_side_parse() {
+        let mut h = Headers::new();
+        h.add(b"Trace-Id", b"42").unwrap();
+        h.add(b"Multi", b"a").unwrap();
+        h.add(b"Multi", b"b c").unwrap();
+        let hb = h.to_bytes();
+        let ci = ConnectInfo {
+            user: Some("de\"rek".into()),
+            pass: Some("s3cr\\et\u{263a}".into()),
+            name: "n".into(),
+            lang: "C".into(),
+            version: "3.14.0".into(),
+            protocol: 1,
+            echo: true,
+            headers: true,
+            no_responders: true,
+            ..Default::default()
+        };
+        let big = vec![b'\r'; 70_000];
+
+        let mut b = Vec::new();
+        write_connect(&mut b, &ci);
+        b.extend_from_slice(PING);
+        write_sub(&mut b, b"foo", Some(b"workers"), 7);
+        write_pub(&mut b, b"foo", None, None, b"");
+        write_pub(
+            &mut b,
+            b"foo",
+            Some(b"reply.to"),
+            Some(&hb),
+            b"data\r\nwith crlf",
+        );
+        write_pub(&mut b, b"foo", None, Some(&hb), b"");
+        write_pub(&mut b, b"big", None, None, &big);
+        write_unsub(&mut b, 7, Some(3));
+        b.extend_from_slice(PONG);
+
+        let ops = parse_client(&b);
+        assert_eq!(ops.len(), 9);
+        match &ops[0] {
+            ClientOp::Connect(v) => {
+                assert_eq!(v["user"], "de\"rek");
+                assert_eq!(v["pass"], "s3cr\\et\u{263a}");
+                assert_eq!(v["protocol"], 1);
+                assert_eq!(v["headers"], true);
+            }
+            o => panic!("{o:?}"),
+        }
+        assert_eq!(ops[1], ClientOp::Ping);
+        assert_eq!(
+            ops[2],
+            ClientOp::Sub {
+                subject: b"foo".to_vec(),
+                queue: Some(b"workers".to_vec()),
+                sid: 7
+            }
+        );
+        assert_eq!(
+            ops[3],
+            ClientOp::Pub {
+                subject: b"foo".to_vec(),
+                reply: None,
+                headers: None,
+                payload: vec![]
+            }
+        );
+        match &ops[4] {
+            ClientOp::Pub {
+                subject,
+                reply,
+                headers: Some(hd),
+                payload,
+            } => {
+                assert_eq!(subject, b"foo");
+                assert_eq!(reply.as_deref(), Some(&b"reply.to"[..]));
+                assert_eq!(payload, b"data\r\nwith crlf");
+                let back = Headers::parse(hd).unwrap();
+                assert_eq!(back, h);
+            }
+            o => panic!("{o:?}"),
+        }
+        assert_eq!(
+            ops[5],
+            ClientOp::Pub {
+                subject: b"foo".to_vec(),
+                reply: None,
+                headers: Some(hb.clone()),
+                payload: vec![]
+            }
+        );
+        assert_eq!(
+            ops[6],
+            ClientOp::Pub {
+                subject: b"big".to_vec(),
+                reply: None,
+                headers: None,
+                payload: big
+            }
+        );
+        assert_eq!(
+            ops[7],
+            ClientOp::Unsub {
+                sid: 7,
+                max: Some(3)
+            }
+        );
+        assert_eq!(ops[8], ClientOp::Pong);
+    }
+}

@@ -102,11 +102,43 @@ typedef enum {
   NATS_CONN_STATUS_DRAINING_PUBS,
 } natsConnStatus;
 
+// A connection to a NATS server (opaque).
+typedef struct natsConnection natsConnection;
+
 // A map of header keys to one or more values (opaque).
 typedef struct natsHeader natsHeader;
 
 // A message: subject, optional reply, headers and data (opaque).
 typedef struct natsMsg natsMsg;
+
+// Options for creating a connection (opaque).
+typedef struct natsOptions natsOptions;
+
+// Counters of a connection (opaque).
+typedef struct natsStatistics natsStatistics;
+
+// Interest in a subject (opaque).
+typedef struct natsSubscription natsSubscription;
+
+// Receives each message of an asynchronous subscription. The message
+// belongs to the callback, which must destroy it with `natsMsg_Destroy`.
+typedef void (*natsMsgHandler)(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void *closure);
+
+// Called at the start of each thread the library creates.
+typedef void (*natsThreadStartedHandler)(void *closure);
+
+// Initial library settings: cnats' `natsClientConfig`.
+typedef struct {
+  int64_t DefaultWriteDeadline;
+  int64_t LockSpinCount;
+  bool DefaultToThreadPool;
+  int ThreadPoolMax;
+  bool DefaultRepliesToThreadPool;
+  bool UseSeparatePoolForReplies;
+  int ReplyThreadPoolMax;
+  natsThreadStartedHandler ThreadStartedHandler;
+  void *ThreadStartedHandlerClosure;
+} natsClientConfig;
 
 // A list of messages, filled by some APIs (fetch, pending publishes).
 //
@@ -119,9 +151,172 @@ typedef struct {
   int Count;
 } natsMsgList;
 
+// Called when a subscription is fully done (after drain or unsubscribe).
+typedef void (*natsOnCompleteCB)(void *closure);
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+// Connects using `options` (copied; NULL means the default URL
+// `nats://localhost:4222`). On success `*nc` receives the connection,
+// which the caller destroys with `natsConnection_Destroy`. With
+// retry-on-failed-connect and a connected callback, `*nc` is also set
+// when `NATS_NOT_YET_CONNECTED` is returned.
+NATS_EXTERN natsStatus natsConnection_Connect(natsConnection **nc, natsOptions *options);
+
+// Connects to a comma-separated list of URLs with default options
+// (NULL or "" means the default URL).
+NATS_EXTERN natsStatus natsConnection_ConnectTo(natsConnection **nc, const char *urls);
+
+// Forces a reconnect: the current socket is closed and the library
+// reconnects as if the server had gone away.
+NATS_EXTERN natsStatus natsConnection_Reconnect(natsConnection *nc);
+
+// True if the connection is closed (NULL counts as closed).
+NATS_EXTERN bool natsConnection_IsClosed(natsConnection *nc);
+
+// True while the connection is reconnecting.
+NATS_EXTERN bool natsConnection_IsReconnecting(natsConnection *nc);
+
+// True while the connection is draining.
+NATS_EXTERN bool natsConnection_IsDraining(natsConnection *nc);
+
+// The connection's state.
+NATS_EXTERN natsConnStatus natsConnection_Status(natsConnection *nc);
+
+// Bytes buffered and not yet sent; -1 for NULL.
+NATS_EXTERN int natsConnection_Buffered(natsConnection *nc);
+
+// Sends a PING and waits (up to 10 s) for the server's PONG, which means
+// everything sent before has been processed by the server.
+NATS_EXTERN natsStatus natsConnection_Flush(natsConnection *nc);
+
+// Like `natsConnection_Flush` with a timeout in milliseconds (must be > 0).
+NATS_EXTERN natsStatus natsConnection_FlushTimeout(natsConnection *nc, int64_t timeout);
+
+// The maximum payload the server accepts; 0 for NULL.
+NATS_EXTERN int64_t natsConnection_GetMaxPayload(natsConnection *nc);
+
+// Copies the connection's statistics into `stats` (created with
+// `natsStatistics_Create`).
+NATS_EXTERN natsStatus natsConnection_GetStats(natsConnection *nc, natsStatistics *stats);
+
+// Copies the URL of the connected server into `buffer`; an empty string
+// when not connected. Too small → `NATS_INSUFFICIENT_BUFFER`.
+NATS_EXTERN natsStatus natsConnection_GetConnectedUrl(natsConnection *nc, char *buffer, size_t bufferSize);
+
+// Copies the id of the connected server into `buffer`; an empty string
+// when not connected.
+NATS_EXTERN natsStatus natsConnection_GetConnectedServerId(natsConnection *nc, char *buffer, size_t bufferSize);
+
+// The URLs of every server in the pool. The caller frees each string and
+// then the array with `free()`.
+NATS_EXTERN natsStatus natsConnection_GetServers(natsConnection *nc, char ***servers, int *count);
+
+// The URLs of servers learned from the cluster (not given in options).
+// The caller frees each string and the array with `free()`.
+NATS_EXTERN natsStatus natsConnection_GetDiscoveredServers(natsConnection *nc, char ***servers, int *count);
+
+// Deprecated (use `natsConnection_ReadLastError`): the connection's last
+// error; `*lastError` points to a per-thread copy of its text.
+NATS_EXTERN natsStatus natsConnection_GetLastError(natsConnection *nc, const char **lastError);
+
+// Copies the text of the connection's last error into `buf` (truncated
+// with "..." when too small) and returns its status.
+NATS_EXTERN natsStatus natsConnection_ReadLastError(natsConnection *nc, char *buf, size_t n);
+
+// The client id the server assigned to this connection.
+NATS_EXTERN natsStatus natsConnection_GetClientID(natsConnection *nc, uint64_t *cid);
+
+// The client IP as the server sees it, `malloc`ed (free with `free()`).
+NATS_EXTERN natsStatus natsConnection_GetClientIP(natsConnection *nc, char **ip);
+
+// The local IP (`malloc`ed, free with `free()`) and port of the socket.
+NATS_EXTERN natsStatus natsConnection_GetLocalIPAndPort(natsConnection *nc, char **ip, int *port);
+
+// The connection name from the options (never NULL for a valid
+// connection; owned by the connection).
+NATS_EXTERN const char *natsConnection_GetName(natsConnection *nc);
+
+// Round-trip time to the server in nanoseconds (a PING/PONG).
+NATS_EXTERN natsStatus natsConnection_GetRTT(natsConnection *nc, int64_t *rtt);
+
+// `NATS_OK` if the server supports headers, else `NATS_NO_SERVER_SUPPORT`.
+NATS_EXTERN natsStatus natsConnection_HasHeaderSupport(natsConnection *nc);
+
+// Drains: subscriptions stop receiving and deliver what is pending, then
+// publishes are flushed and the connection closes (default timeout 30 s).
+NATS_EXTERN natsStatus natsConnection_Drain(natsConnection *nc);
+
+// Like `natsConnection_Drain` with a timeout in milliseconds.
+NATS_EXTERN natsStatus natsConnection_DrainTimeout(natsConnection *nc, int64_t timeout);
+
+// Closes the connection: buffered data is flushed, subscriptions are
+// closed and the closed callback fires. The handle stays valid until
+// `natsConnection_Destroy`.
+NATS_EXTERN void natsConnection_Close(natsConnection *nc);
+
+// Closes (if needed) and releases the connection. NULL is a no-op.
+NATS_EXTERN void natsConnection_Destroy(natsConnection *nc);
+
+// Publishes `dataLen` bytes of `data` (may be NULL when 0) on `subj`.
+NATS_EXTERN natsStatus natsConnection_Publish(natsConnection *nc, const char *subj, const void *data, int dataLen);
+
+// Publishes the NUL-terminated string `str` (without its NUL; NULL = empty).
+NATS_EXTERN natsStatus natsConnection_PublishString(natsConnection *nc, const char *subj, const char *str);
+
+// Publishes a message (subject, reply, headers, data). The message still
+// belongs to the caller.
+NATS_EXTERN natsStatus natsConnection_PublishMsg(natsConnection *nc, natsMsg *msg);
+
+// Publishes with a reply subject.
+NATS_EXTERN natsStatus natsConnection_PublishRequest(natsConnection *nc, const char *subj, const char *reply, const void *data, int dataLen);
+
+// Publishes a string with a reply subject.
+NATS_EXTERN natsStatus natsConnection_PublishRequestString(natsConnection *nc, const char *subj, const char *reply, const char *str);
+
+// Sends a request and waits up to `timeout` ms for the first reply,
+// returned in `*replyMsg` (destroy it with `natsMsg_Destroy`).
+// `NATS_NO_RESPONDERS` when nobody listens, `NATS_TIMEOUT` on timeout.
+NATS_EXTERN natsStatus natsConnection_Request(natsMsg **replyMsg, natsConnection *nc, const char *subj, const void *data, int dataLen, int64_t timeout);
+
+// Like `natsConnection_Request` with a string payload.
+NATS_EXTERN natsStatus natsConnection_RequestString(natsMsg **replyMsg, natsConnection *nc, const char *subj, const char *str, int64_t timeout);
+
+// Sends `requestMsg` (with its headers) as a request; its reply subject
+// is ignored.
+NATS_EXTERN natsStatus natsConnection_RequestMsg(natsMsg **replyMsg, natsConnection *nc, natsMsg *requestMsg, int64_t timeout);
+
+// Publishes right away from the calling thread (same as
+// `natsConnection_Publish` here: a lone publish is always written at once).
+NATS_EXTERN natsStatus natsConnection_Send(natsConnection *nc, const char *subj, const void *data, int dataLen);
+
+// `natsConnection_PublishMsg`, sent at once.
+NATS_EXTERN natsStatus natsConnection_SendMsg(natsConnection *nc, natsMsg *msg);
+
+// `natsConnection_PublishRequest`, sent at once.
+NATS_EXTERN natsStatus natsConnection_SendRequest(natsConnection *nc, const char *subj, const char *reply, const void *data, int dataLen);
+
+// Subscribes to `subject`; `cb` receives each message on the
+// subscription's own thread. Destroy with `natsSubscription_Destroy`.
+NATS_EXTERN natsStatus natsConnection_Subscribe(natsSubscription **sub, natsConnection *nc, const char *subject, natsMsgHandler cb, void *cbClosure);
+
+// Like `natsConnection_Subscribe`; when no message arrives for `timeout`
+// ms the callback is called with a NULL message.
+NATS_EXTERN natsStatus natsConnection_SubscribeTimeout(natsSubscription **sub, natsConnection *nc, const char *subject, int64_t timeout, natsMsgHandler cb, void *cbClosure);
+
+// A synchronous subscription: read messages with `natsSubscription_NextMsg`.
+NATS_EXTERN natsStatus natsConnection_SubscribeSync(natsSubscription **sub, natsConnection *nc, const char *subject);
+
+// Joins queue group `queueGroup`: each message goes to one member.
+NATS_EXTERN natsStatus natsConnection_QueueSubscribe(natsSubscription **sub, natsConnection *nc, const char *subject, const char *queueGroup, natsMsgHandler cb, void *cbClosure);
+
+// Queue subscription with an inactivity timeout (NULL message to `cb`).
+NATS_EXTERN natsStatus natsConnection_QueueSubscribeTimeout(natsSubscription **sub, natsConnection *nc, const char *subject, const char *queueGroup, int64_t timeout, natsMsgHandler cb, void *cbClosure);
+
+// Synchronous queue subscription.
+NATS_EXTERN natsStatus natsConnection_QueueSubscribeSync(natsSubscription **sub, natsConnection *nc, const char *subject, const char *queueGroup);
 
 // Creates an empty header map.
 //
@@ -179,6 +374,62 @@ NATS_EXTERN natsStatus natsHeader_Delete(natsHeader *h, const char *key);
 // Frees a header map made by `natsHeader_New`, with all its keys and
 // values. A NULL `h` is ignored.
 NATS_EXTERN void natsHeader_Destroy(natsHeader *h);
+
+// Initializes the library. Optional: any call that needs the library
+// opens it. `lockSpinCount` is accepted for compatibility and ignored.
+NATS_EXTERN natsStatus nats_Open(int64_t lockSpinCount);
+
+// Initializes the library with a configuration (thread pool sizes and a
+// hook run at the start of every library thread). NULL → `NATS_INVALID_ARG`.
+NATS_EXTERN natsStatus nats_OpenWithConfig(natsClientConfig *config);
+
+// The library version as a string ("3.14.0"). Never NULL; do not free.
+NATS_EXTERN const char *nats_GetVersion(void);
+
+// The library version as a number: (major << 16) | (minor << 8) | patch.
+NATS_EXTERN uint32_t nats_GetVersionNumber(void);
+
+// Used by the `nats_CheckCompatibility()` macro: true when the header the
+// program was compiled with is compatible with this library.
+NATS_EXTERN bool nats_CheckCompatibilityImpl(uint32_t reqVerNumber, uint32_t verNumber, const char *verString);
+
+// Milliseconds since the UNIX epoch.
+NATS_EXTERN int64_t nats_Now(void);
+
+// Nanoseconds since the UNIX epoch.
+NATS_EXTERN int64_t nats_NowInNanoSeconds(void);
+
+// Nanoseconds of a monotonic clock (for measuring intervals).
+NATS_EXTERN int64_t nats_NowMonotonicInNanoSeconds(void);
+
+// Sleeps for `sleepTime` milliseconds.
+NATS_EXTERN void nats_Sleep(int64_t sleepTime);
+
+// The text of the calling thread's last error, or NULL if none; the
+// status is stored in `*status` when `status` is not NULL. The text is
+// owned by the library and valid until the next error on this thread.
+NATS_EXTERN const char *nats_GetLastError(natsStatus *status);
+
+// Copies the names of the functions that failed on this thread (most
+// recent last) into `buffer`. Too small → `NATS_INSUFFICIENT_BUFFER`.
+NATS_EXTERN natsStatus nats_GetLastErrorStack(char *buffer, size_t bufLen);
+
+// Prints the last error and its stack to `file` (e.g. `stderr`).
+NATS_EXTERN void nats_PrintLastErrorStack(FILE *file);
+
+// Sets the maximum number of threads of the shared message-delivery pool.
+NATS_EXTERN natsStatus nats_SetMessageDeliveryPoolSize(int max);
+
+// Frees the calling thread's library memory (its last-error record).
+NATS_EXTERN void nats_ReleaseThreadMemory(void);
+
+// Closes the library. Library threads end once their connections are
+// closed; use `nats_CloseAndWait` to wait for them.
+NATS_EXTERN void nats_Close(void);
+
+// Closes the library and waits up to `timeout` ms (0 = no limit) for every
+// library thread to end. `NATS_TIMEOUT` if some are still running.
+NATS_EXTERN natsStatus nats_CloseAndWait(int64_t timeout);
 
 // Destroys the messages of `list` and frees its array.
 //
@@ -269,8 +520,92 @@ NATS_EXTERN bool natsMsg_IsNoResponders(natsMsg *msg);
 // the application by a subscription. A NULL `msg` is ignored.
 NATS_EXTERN void natsMsg_Destroy(natsMsg *msg);
 
+// Creates a statistics object (free with `natsStatistics_Destroy`).
+NATS_EXTERN natsStatus natsStatistics_Create(natsStatistics **newStats);
+
+// Reads the counters; any output pointer may be NULL.
+NATS_EXTERN natsStatus natsStatistics_GetCounts(const natsStatistics *stats, uint64_t *inMsgs, uint64_t *inBytes, uint64_t *outMsgs, uint64_t *outBytes, uint64_t *reconnects);
+
+// Frees a statistics object. NULL is a no-op.
+NATS_EXTERN void natsStatistics_Destroy(natsStatistics *stats);
+
 // Returns the static text of a status. Never NULL; the string must not be freed.
 NATS_EXTERN const char *natsStatus_GetText(natsStatus s);
+
+// Deprecated; does nothing (messages are always delivered at once).
+NATS_EXTERN natsStatus natsSubscription_NoDeliveryDelay(natsSubscription *sub);
+
+// Waits up to `timeout` ms for the next message of a synchronous
+// subscription; the caller owns `*nextMsg` (destroy with `natsMsg_Destroy`).
+NATS_EXTERN natsStatus natsSubscription_NextMsg(natsMsg **nextMsg, natsSubscription *sub, int64_t timeout);
+
+// Removes interest; no more messages are delivered.
+NATS_EXTERN natsStatus natsSubscription_Unsubscribe(natsSubscription *sub);
+
+// Unsubscribes automatically once `max` messages have been delivered.
+NATS_EXTERN natsStatus natsSubscription_AutoUnsubscribe(natsSubscription *sub, int max);
+
+// Deprecated: number of queued messages (use `natsSubscription_GetPending`).
+NATS_EXTERN natsStatus natsSubscription_QueuedMsgs(natsSubscription *sub, uint64_t *queuedMsgs);
+
+// The connection of the subscription (not a new reference).
+NATS_EXTERN natsConnection *natsSubscription_GetConnection(natsSubscription *sub);
+
+// The subscription id (0 for NULL).
+NATS_EXTERN int64_t natsSubscription_GetID(natsSubscription *sub);
+
+// The subject (owned by the subscription; NULL for NULL).
+NATS_EXTERN const char *natsSubscription_GetSubject(natsSubscription *sub);
+
+// Sets how many messages/bytes may wait before new ones are dropped
+// (a negative value means no limit; zero is invalid).
+NATS_EXTERN natsStatus natsSubscription_SetPendingLimits(natsSubscription *sub, int msgLimit, int bytesLimit);
+
+// Reads the pending limits; either output may be NULL.
+NATS_EXTERN natsStatus natsSubscription_GetPendingLimits(natsSubscription *sub, int *msgLimit, int *bytesLimit);
+
+// Messages and bytes waiting to be delivered; either output may be NULL.
+NATS_EXTERN natsStatus natsSubscription_GetPending(natsSubscription *sub, int *msgs, int *bytes);
+
+// Messages delivered so far.
+NATS_EXTERN natsStatus natsSubscription_GetDelivered(natsSubscription *sub, int64_t *msgs);
+
+// Messages dropped because the pending limits were reached.
+NATS_EXTERN natsStatus natsSubscription_GetDropped(natsSubscription *sub, int64_t *msgs);
+
+// Highest number of pending messages/bytes seen.
+NATS_EXTERN natsStatus natsSubscription_GetMaxPending(natsSubscription *sub, int *msgs, int *bytes);
+
+// Resets the highest pending counts.
+NATS_EXTERN natsStatus natsSubscription_ClearMaxPending(natsSubscription *sub);
+
+// All counters at once; any output may be NULL.
+NATS_EXTERN natsStatus natsSubscription_GetStats(natsSubscription *sub, int *pendingMsgs, int *pendingBytes, int *maxPendingMsgs, int *maxPendingBytes, int64_t *deliveredMsgs, int64_t *droppedMsgs);
+
+// True while the subscription can still receive messages.
+NATS_EXTERN bool natsSubscription_IsValid(natsSubscription *sub);
+
+// Stops interest but delivers the messages already on their way, then
+// closes the subscription (in the background).
+NATS_EXTERN natsStatus natsSubscription_Drain(natsSubscription *sub);
+
+// Like `natsSubscription_Drain` with a timeout in milliseconds.
+NATS_EXTERN natsStatus natsSubscription_DrainTimeout(natsSubscription *sub, int64_t timeout);
+
+// Waits up to `timeout` ms (<= 0: no limit) for a drain to complete.
+NATS_EXTERN natsStatus natsSubscription_WaitForDrainCompletion(natsSubscription *sub, int64_t timeout);
+
+// How a completed drain ended (`NATS_OK`, `NATS_TIMEOUT`, …);
+// `NATS_ILLEGAL_STATE` if no drain has completed.
+NATS_EXTERN natsStatus natsSubscription_DrainCompletionStatus(natsSubscription *sub);
+
+// Sets a callback run once the subscription is closed and no callback
+// can run any more (useful to free the closure).
+NATS_EXTERN natsStatus natsSubscription_SetOnCompleteCB(natsSubscription *sub, natsOnCompleteCB cb, void *closure);
+
+// Unsubscribes (if still active) and releases the subscription. NULL is
+// a no-op.
+NATS_EXTERN void natsSubscription_Destroy(natsSubscription *sub);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -1,32 +1,472 @@
-//! CONTRACT STUB — replaced by the URL implementation.
-use crate::error::Result;
+//! Server URLs: `[nats|tls]://[user[:password]@]host[:port][/path]`.
+//!
+//! Parsing follows what cnats accepts (src/url.c): surrounding whitespace is
+//! ignored, a missing scheme means `nats://`, a missing host means
+//! `localhost`, a missing port means 4222, user and password are
+//! percent-decoded, and IPv6 hosts are written in brackets. Unlike cnats,
+//! unknown schemes and out-of-range ports are rejected when the URL is
+//! parsed rather than when connecting.
 
-/// A server URL: `[nats|tls]://[user[:pass]@]host[:port]`; no scheme means
-/// `nats://`, no port means 4222; IPv6 hosts in brackets.
+use crate::error::{Error, Result};
+use crate::status::natsStatus;
+
+/// The port used when a URL does not name one.
+pub const DEFAULT_PORT: u16 = 4222;
+
+/// A parsed server URL.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServerUrl {
-    /// Lower-case scheme ("nats", "tls", …).
+    /// Lower-case scheme: "nats" or "tls".
     pub scheme: String,
-    /// Host without brackets.
+    /// Host without brackets (an IPv6 address is stored bare, e.g. `::1`).
     pub host: String,
     pub port: u16,
+    /// Percent-decoded user (or token when no password is given).
     pub user: Option<String>,
+    /// Percent-decoded password.
     pub password: Option<String>,
-    /// The URL as the user gave it (normalized with scheme and port).
+    /// The normalized URL, as `natsConnection_GetConnectedUrl` reports it:
+    /// `scheme://[user[:password]@]host:port[/path]`, with the scheme as
+    /// written, user info as written (not decoded) and the port always
+    /// present.
     pub full: String,
 }
 
-impl ServerUrl {
-    /// Errors: empty → `NATS_INVALID_ARG`; bad port → `NATS_INVALID_ARG`.
-    pub fn parse(_s: &str) -> Result<ServerUrl> {
-        Err(crate::Error::invalid_arg("stub"))
+fn invalid(text: impl Into<String>) -> Error {
+    Error::invalid_arg(text)
+}
+
+/// Decodes `%XX` escapes. A `%` not followed by two hex digits is an error
+/// (`NATS_ERR`, as cnats); the text does not repeat the input, which may be
+/// a password.
+fn percent_decode(s: &str, what: &str) -> Result<String> {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] != b'%' {
+            out.push(b[i]);
+            i += 1;
+            continue;
+        }
+        let hex = |c: u8| (c as char).to_digit(16);
+        match (
+            b.get(i + 1).copied().and_then(hex),
+            b.get(i + 2).copied().and_then(hex),
+        ) {
+            (Some(h), Some(l)) => {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+            }
+            _ => {
+                return Err(Error::new(
+                    natsStatus::NATS_ERR,
+                    format!("invalid percent encoding in URL {what}"),
+                ));
+            }
+        }
     }
+    String::from_utf8(out).map_err(|_| {
+        Error::new(
+            natsStatus::NATS_ERR,
+            format!("URL {what} is not valid UTF-8 once decoded"),
+        )
+    })
+}
+
+fn parse_port(p: &str) -> Result<u16> {
+    if p.is_empty() {
+        return Ok(DEFAULT_PORT);
+    }
+    if !p.bytes().all(|c| c.is_ascii_digit()) {
+        return Err(invalid(format!("invalid port '{p}'")));
+    }
+    p.parse::<u16>()
+        .map_err(|_| invalid(format!("invalid port '{p}'")))
+}
+
+impl ServerUrl {
+    /// Parses one server URL.
+    ///
+    /// Errors: empty (or blank) → `NATS_INVALID_ARG`; a scheme other than
+    /// `nats` or `tls` (any case) → `NATS_INVALID_ARG`; a port that is not a
+    /// number in 0..=65535 → `NATS_INVALID_ARG`; an IPv6 address without
+    /// brackets or with an unclosed bracket, or whitespace inside the URL →
+    /// `NATS_INVALID_ARG`; a bad `%` escape in the user or password →
+    /// `NATS_ERR`.
+    pub fn parse(s: &str) -> Result<ServerUrl> {
+        let s = s.trim();
+        if s.is_empty() {
+            return Err(invalid("URL can't be empty"));
+        }
+        if s.chars().any(char::is_whitespace) {
+            return Err(invalid("URL can't contain whitespace"));
+        }
+
+        // Scheme.
+        let (scheme_as_written, rest) = match s.find("://") {
+            Some(i) => (&s[..i], &s[i + 3..]),
+            None => ("nats", s),
+        };
+        let scheme = scheme_as_written.to_ascii_lowercase();
+        if scheme != "nats" && scheme != "tls" {
+            return Err(invalid(format!(
+                "unsupported URL scheme '{scheme_as_written}' (expected 'nats' or 'tls')"
+            )));
+        }
+
+        // Authority and path: the path starts at the first '/' after the
+        // last '@' (a password may contain '/').
+        let at = rest.rfind('@');
+        let after_user = at.map_or(0, |i| i + 1);
+        let (authority, path) = match rest[after_user..].find('/') {
+            Some(i) => (&rest[..after_user + i], &rest[after_user + i + 1..]),
+            None => (rest, ""),
+        };
+
+        // User info.
+        let (userinfo, hostport) = match authority.rfind('@') {
+            Some(i) => (Some(&authority[..i]), &authority[i + 1..]),
+            None => (None, authority),
+        };
+        let (user_raw, pass_raw) = match userinfo {
+            None => (None, None),
+            Some(ui) => match ui.find(':') {
+                Some(i) => (Some(&ui[..i]), Some(&ui[i + 1..])),
+                None => (Some(ui), None),
+            },
+        };
+        let user_raw = user_raw.filter(|u| !u.is_empty());
+        let pass_raw = pass_raw.filter(|p| !p.is_empty());
+        let user = user_raw.map(|u| percent_decode(u, "user")).transpose()?;
+        let password = pass_raw
+            .map(|p| percent_decode(p, "password"))
+            .transpose()?;
+
+        // Host and port.
+        let (host, port_str, bracketed) = if let Some(inner) = hostport.strip_prefix('[') {
+            let close = inner
+                .find(']')
+                .ok_or_else(|| invalid("invalid IPv6 address in URL: missing ']'"))?;
+            let host = &inner[..close];
+            let after = &inner[close + 1..];
+            let port = if after.is_empty() {
+                ""
+            } else {
+                after.strip_prefix(':').ok_or_else(|| {
+                    invalid(format!("unexpected '{after}' after IPv6 address in URL"))
+                })?
+            };
+            (host, port, true)
+        } else {
+            match hostport.rfind(':') {
+                Some(i) => (&hostport[..i], &hostport[i + 1..], false),
+                None => (hostport, "", false),
+            }
+        };
+        if !bracketed && host.contains(':') {
+            return Err(invalid(
+                "IPv6 addresses in URLs must be enclosed in brackets",
+            ));
+        }
+        if bracketed && host.is_empty() {
+            return Err(invalid("empty IPv6 address in URL"));
+        }
+        let host = if host.is_empty() { "localhost" } else { host };
+        let port = parse_port(port_str)?;
+
+        // Normalized form.
+        let mut full = format!("{scheme_as_written}://");
+        if user_raw.is_some() || pass_raw.is_some() {
+            if let Some(u) = user_raw {
+                full.push_str(u);
+            }
+            if let Some(p) = pass_raw {
+                full.push(':');
+                full.push_str(p);
+            }
+            full.push('@');
+        }
+        if bracketed {
+            full.push_str(&format!("[{host}]:{port}"));
+        } else {
+            full.push_str(&format!("{host}:{port}"));
+        }
+        if !path.is_empty() {
+            full.push('/');
+            full.push_str(path);
+        }
+
+        Ok(ServerUrl {
+            scheme,
+            host: host.to_string(),
+            port,
+            user,
+            password,
+            full,
+        })
+    }
+
+    /// True for a `tls://` URL.
     pub fn is_tls(&self) -> bool {
         self.scheme == "tls"
+    }
+
+    /// `host:port` for connecting, with an IPv6 host in brackets.
+    pub fn host_port(&self) -> String {
+        if self.host.contains(':') {
+            format!("[{}]:{}", self.host, self.port)
+        } else {
+            format!("{}:{}", self.host, self.port)
+        }
     }
 }
 
 /// Splits "url1, url2,url3" into trimmed non-empty parts.
 pub fn split_list(s: &str) -> Vec<String> {
-    s.split(',').map(|p| p.trim().to_string()).filter(|p| !p.is_empty()).collect()
+    s.split(',')
+        .map(|p| p.trim().to_string())
+        .filter(|p| !p.is_empty())
+        .collect()
+}
+
+/// Parses a comma-separated list of URLs; an empty list is
+/// `NATS_INVALID_ARG`.
+pub fn parse_list(s: &str) -> Result<Vec<ServerUrl>> {
+    let parts = split_list(s);
+    if parts.is_empty() {
+        return Err(invalid("URL list can't be empty"));
+    }
+    parts.iter().map(|p| ServerUrl::parse(p)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::status::natsStatus::*;
+
+    fn p(s: &str) -> ServerUrl {
+        ServerUrl::parse(s).unwrap_or_else(|e| panic!("{s}: {e}"))
+    }
+
+    fn err(s: &str) -> natsStatus {
+        ServerUrl::parse(s).expect_err(s).status
+    }
+
+    #[test]
+    fn plain() {
+        let u = p("nats://127.0.0.1:4333");
+        assert_eq!(u.scheme, "nats");
+        assert_eq!(u.host, "127.0.0.1");
+        assert_eq!(u.port, 4333);
+        assert_eq!(u.user, None);
+        assert_eq!(u.password, None);
+        assert_eq!(u.full, "nats://127.0.0.1:4333");
+        assert!(!u.is_tls());
+        assert_eq!(u.host_port(), "127.0.0.1:4333");
+    }
+
+    #[test]
+    fn default_port_and_scheme() {
+        let u = p("nats://example.com");
+        assert_eq!(u.port, DEFAULT_PORT);
+        assert_eq!(u.full, "nats://example.com:4222");
+
+        let u = p("localhost:4223");
+        assert_eq!(u.scheme, "nats");
+        assert_eq!(u.host, "localhost");
+        assert_eq!(u.port, 4223);
+        assert_eq!(u.full, "nats://localhost:4223");
+
+        let u = p("somehost");
+        assert_eq!((u.host.as_str(), u.port), ("somehost", 4222));
+        assert_eq!(u.full, "nats://somehost:4222");
+
+        // Trailing ':' with no port means the default.
+        assert_eq!(p("nats://h:").port, 4222);
+    }
+
+    #[test]
+    fn missing_host_is_localhost() {
+        let u = p("nats://:4555");
+        assert_eq!(u.host, "localhost");
+        assert_eq!(u.port, 4555);
+        assert_eq!(u.full, "nats://localhost:4555");
+        assert_eq!(p("nats://").full, "nats://localhost:4222");
+        assert_eq!(p("nats://user:pw@").host, "localhost");
+    }
+
+    #[test]
+    fn whitespace_is_trimmed() {
+        let u = p("  \tnats://h:1234 \n");
+        assert_eq!(u.full, "nats://h:1234");
+        assert_eq!(err("nats://h ost:1"), NATS_INVALID_ARG);
+    }
+
+    #[test]
+    fn schemes() {
+        let u = p("tls://secure.example:4443");
+        assert!(u.is_tls());
+        assert_eq!(u.scheme, "tls");
+        let u = p("TLS://h:1");
+        assert!(u.is_tls());
+        assert_eq!(u.scheme, "tls");
+        assert_eq!(u.full, "TLS://h:1");
+        assert_eq!(p("NaTs://h").scheme, "nats");
+
+        for bad in ["ws://h:1", "wss://h", "http://h:80", "://h:1", "xyz://h"] {
+            let e = ServerUrl::parse(bad).expect_err(bad);
+            assert_eq!(e.status, NATS_INVALID_ARG, "{bad}");
+            let scheme = &bad[..bad.find("://").unwrap()];
+            assert!(e.text.contains(&format!("'{scheme}'")), "{bad}: {}", e.text);
+        }
+    }
+
+    #[test]
+    fn user_and_password() {
+        let u = p("nats://derek:s3cr3t@h:4222");
+        assert_eq!(u.user.as_deref(), Some("derek"));
+        assert_eq!(u.password.as_deref(), Some("s3cr3t"));
+        assert_eq!(u.full, "nats://derek:s3cr3t@h:4222");
+
+        // Token form: user only.
+        let u = p("nats://mytoken@h");
+        assert_eq!(u.user.as_deref(), Some("mytoken"));
+        assert_eq!(u.password, None);
+        assert_eq!(u.full, "nats://mytoken@h:4222");
+
+        // Empty parts are absent.
+        let u = p("nats://user:@h");
+        assert_eq!(
+            (u.user.as_deref(), u.password.as_deref()),
+            (Some("user"), None)
+        );
+        assert_eq!(u.full, "nats://user@h:4222");
+        let u = p("nats://:pw@h");
+        assert_eq!(
+            (u.user.as_deref(), u.password.as_deref()),
+            (None, Some("pw"))
+        );
+        assert_eq!(u.full, "nats://:pw@h:4222");
+        let u = p("nats://@h:5");
+        assert_eq!((u.user.as_deref(), u.password.as_deref()), (None, None));
+        assert_eq!(u.full, "nats://h:5");
+
+        // The last '@' separates the host; the first ':' the password.
+        let u = p("nats://us@er:pa:ss@wd@h:7");
+        assert_eq!(u.user.as_deref(), Some("us@er"));
+        assert_eq!(u.password.as_deref(), Some("pa:ss@wd"));
+        assert_eq!((u.host.as_str(), u.port), ("h", 7));
+
+        // No scheme, with credentials.
+        let u = p("a:b@localhost:4999");
+        assert_eq!(
+            (u.user.as_deref(), u.password.as_deref()),
+            (Some("a"), Some("b"))
+        );
+        assert_eq!(u.full, "nats://a:b@localhost:4999");
+    }
+
+    #[test]
+    fn percent_decoding() {
+        let u = p("nats://us%40er:p%3Aw%2fd%25@h:1");
+        assert_eq!(u.user.as_deref(), Some("us@er"));
+        assert_eq!(u.password.as_deref(), Some("p:w/d%"));
+        // The normalized URL keeps the encoded form.
+        assert_eq!(u.full, "nats://us%40er:p%3Aw%2fd%25@h:1");
+        // UTF-8 sequences.
+        assert_eq!(p("nats://%C3%A9t%C3%A9@h").user.as_deref(), Some("été"));
+
+        for bad in [
+            "nats://a%@h",
+            "nats://a%4@h",
+            "nats://u:p%zz@h",
+            "nats://u:%FF@h",
+        ] {
+            let e = ServerUrl::parse(bad).expect_err(bad);
+            assert_eq!(e.status, NATS_ERR, "{bad}");
+            assert!(!e.text.contains("p%zz"), "secret leaked: {}", e.text);
+        }
+    }
+
+    #[test]
+    fn slash_in_password_is_not_a_path() {
+        let u = p("nats://u:a/b@h:3");
+        assert_eq!(u.password.as_deref(), Some("a/b"));
+        assert_eq!((u.host.as_str(), u.port), ("h", 3));
+    }
+
+    #[test]
+    fn path_is_kept() {
+        let u = p("nats://h:4222/some/path");
+        assert_eq!((u.host.as_str(), u.port), ("h", 4222));
+        assert_eq!(u.full, "nats://h:4222/some/path");
+        let u = p("nats://h/x");
+        assert_eq!((u.host.as_str(), u.port), ("h", 4222));
+        assert_eq!(u.full, "nats://h:4222/x");
+        assert_eq!(p("nats://h:5/").full, "nats://h:5");
+    }
+
+    #[test]
+    fn ipv6() {
+        let u = p("nats://[::1]:4223");
+        assert_eq!(u.host, "::1");
+        assert_eq!(u.port, 4223);
+        assert_eq!(u.full, "nats://[::1]:4223");
+        assert_eq!(u.host_port(), "[::1]:4223");
+
+        let u = p("[fe80::1%25eth0]");
+        assert_eq!(u.host, "fe80::1%25eth0");
+        assert_eq!(u.port, 4222);
+        assert_eq!(u.full, "nats://[fe80::1%25eth0]:4222");
+
+        let u = p("tls://u:p@[2001:db8::7]:1/x");
+        assert!(u.is_tls());
+        assert_eq!(u.host, "2001:db8::7");
+        assert_eq!(u.user.as_deref(), Some("u"));
+        assert_eq!(u.full, "tls://u:p@[2001:db8::7]:1/x");
+
+        assert_eq!(err("nats://[::1"), NATS_INVALID_ARG);
+        assert_eq!(err("nats://[::1]4222"), NATS_INVALID_ARG);
+        assert_eq!(err("nats://[]:4222"), NATS_INVALID_ARG);
+        assert_eq!(err("nats://::1:4222"), NATS_INVALID_ARG);
+    }
+
+    #[test]
+    fn ports() {
+        assert_eq!(p("h:0").port, 0);
+        assert_eq!(p("h:65535").port, 65535);
+        for bad in [
+            "h:65536",
+            "h:-1",
+            "h:abc",
+            "h:12a",
+            "h:+5",
+            "nats://h:99999999999",
+        ] {
+            let e = ServerUrl::parse(bad).expect_err(bad);
+            assert_eq!(e.status, NATS_INVALID_ARG, "{bad}");
+            assert!(e.text.contains("invalid port"), "{bad}: {}", e.text);
+        }
+    }
+
+    #[test]
+    fn empty() {
+        assert_eq!(err(""), NATS_INVALID_ARG);
+        assert_eq!(err("   "), NATS_INVALID_ARG);
+    }
+
+    #[test]
+    fn lists() {
+        assert_eq!(split_list(" a:1, b:2 ,,c "), vec!["a:1", "b:2", "c"]);
+        let l = parse_list("nats://a:1, tls://b:2").unwrap();
+        assert_eq!(l.len(), 2);
+        assert_eq!(l[0].full, "nats://a:1");
+        assert!(l[1].is_tls());
+        assert_eq!(parse_list(" , ").unwrap_err().status, NATS_INVALID_ARG);
+        assert_eq!(
+            parse_list("nats://a:1,ws://b").unwrap_err().status,
+            NATS_INVALID_ARG
+        );
+    }
 }

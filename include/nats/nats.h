@@ -124,6 +124,9 @@ typedef struct natsSubscription natsSubscription;
 // belongs to the callback, which must destroy it with `natsMsg_Destroy`.
 typedef void (*natsMsgHandler)(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void *closure);
 
+// An inbox: a NUL-terminated subject string (`char` in cnats).
+typedef char natsInbox;
+
 // Called at the start of each thread the library creates.
 typedef void (*natsThreadStartedHandler)(void *closure);
 
@@ -150,6 +153,15 @@ typedef struct {
   natsMsg **Msgs;
   int Count;
 } natsMsgList;
+
+// Returns the delay in milliseconds before reconnect attempt `attempts`.
+typedef int64_t (*natsCustomReconnectDelayHandler)(natsConnection *nc, int attempts, void *closure);
+
+// Asynchronous error callback; `sub` may be NULL.
+typedef void (*natsErrHandler)(natsConnection *nc, natsSubscription *subscription, natsStatus err, void *closure);
+
+// Connection event callback (closed, disconnected, reconnected, …).
+typedef void (*natsConnectionHandler)(natsConnection *nc, void *closure);
 
 // Called when a subscription is fully done (after drain or unsubscribe).
 typedef void (*natsOnCompleteCB)(void *closure);
@@ -375,6 +387,17 @@ NATS_EXTERN natsStatus natsHeader_Delete(natsHeader *h, const char *key);
 // values. A NULL `h` is ignored.
 NATS_EXTERN void natsHeader_Destroy(natsHeader *h);
 
+// Creates a unique inbox subject, `_INBOX.` followed by a unique
+// identifier, suitable as the reply subject of a request. The string
+// belongs to the caller, who frees it with `natsInbox_Destroy`.
+//
+// Returns `NATS_INVALID_ARG` when `newInbox` is NULL, `NATS_NO_MEMORY`
+// when it cannot be allocated.
+NATS_EXTERN natsStatus natsInbox_Create(natsInbox **newInbox);
+
+// Frees an inbox created by `natsInbox_Create`. NULL is ignored.
+NATS_EXTERN void natsInbox_Destroy(natsInbox *inbox);
+
 // Initializes the library. Optional: any call that needs the library
 // opens it. `lockSpinCount` is accepted for compatibility and ignored.
 NATS_EXTERN natsStatus nats_Open(int64_t lockSpinCount);
@@ -519,6 +542,281 @@ NATS_EXTERN bool natsMsg_IsNoResponders(natsMsg *msg);
 // Frees a message: one created with `natsMsg_Create`, or one handed to
 // the application by a subscription. A NULL `msg` is ignored.
 NATS_EXTERN void natsMsg_Destroy(natsMsg *msg);
+
+// Creates an options object with the default settings. The program owns
+// it and must free it with `natsOptions_Destroy`; connections take their
+// own copy, so it may be destroyed or changed once they are created.
+//
+// Returns `NATS_INVALID_ARG` when `newOpts` is NULL.
+NATS_EXTERN natsStatus natsOptions_Create(natsOptions **newOpts);
+
+// Frees an options object created by `natsOptions_Create`. NULL is
+// ignored. Connections created from it are not affected.
+NATS_EXTERN void natsOptions_Destroy(natsOptions *opts);
+
+// Sets the server URL, or a comma-separated list of URLs, to connect to
+// (`nats://`, `tls://` or no scheme; `user:password@` or `token@` may be
+// included). NULL or an empty string clears it. A `tls://` URL turns TLS
+// on. The string is copied.
+//
+// Returns `NATS_INVALID_ARG` when `opts` is NULL or a URL is malformed
+// (unknown scheme, bad port, …); the setting is then left unchanged.
+NATS_EXTERN natsStatus natsOptions_SetURL(natsOptions *opts, const char *url);
+
+// Sets the list of servers to connect to; each entry is a single URL as
+// for `natsOptions_SetURL`. A NULL array with a count of 0 clears the
+// list. The strings are copied. A `tls://` URL turns TLS on.
+//
+// Returns `NATS_INVALID_ARG` when `opts` is NULL, when `servers` is not
+// NULL and `serversCount` is not positive, when `servers` is NULL and
+// `serversCount` is not 0, when an entry is NULL, or when an entry is not
+// a valid URL; the list is then left unchanged.
+NATS_EXTERN natsStatus natsOptions_SetServers(natsOptions *opts, const char **servers, int serversCount);
+
+// Keeps the server list in the given order instead of shuffling it
+// before connecting.
+//
+// Returns `NATS_INVALID_ARG` when `opts` is NULL.
+NATS_EXTERN natsStatus natsOptions_SetNoRandomize(natsOptions *opts, bool noRandomize);
+
+// Sets how long, in milliseconds, establishing a connection to a server
+// may take (0 means no limit). The default is 2000 ms.
+//
+// Returns `NATS_INVALID_ARG` when `opts` is NULL or `timeout` is negative.
+NATS_EXTERN natsStatus natsOptions_SetTimeout(natsOptions *opts, int64_t timeout);
+
+// Sets the connection name sent to the server (seen in monitoring). NULL
+// clears it. The string is copied.
+//
+// Returns `NATS_INVALID_ARG` when `opts` is NULL or the name is not UTF-8.
+NATS_EXTERN natsStatus natsOptions_SetName(natsOptions *opts, const char *name);
+
+// Asks the server to acknowledge every protocol message with `+OK`.
+//
+// Returns `NATS_INVALID_ARG` when `opts` is NULL.
+NATS_EXTERN natsStatus natsOptions_SetVerbose(natsOptions *opts, bool verbose);
+
+// Asks the server to perform extra checks on the protocol it receives.
+//
+// Returns `NATS_INVALID_ARG` when `opts` is NULL.
+NATS_EXTERN natsStatus natsOptions_SetPedantic(natsOptions *opts, bool pedantic);
+
+// Sets the interval, in milliseconds, between the PINGs the client sends
+// to check that the connection is alive. The default is 2 minutes.
+//
+// Returns `NATS_INVALID_ARG` when `opts` is NULL.
+NATS_EXTERN natsStatus natsOptions_SetPingInterval(natsOptions *opts, int64_t interval);
+
+// Sets how many PINGs may go unanswered before the connection is
+// considered stale. The default is 2.
+//
+// Returns `NATS_INVALID_ARG` when `opts` is NULL.
+NATS_EXTERN natsStatus natsOptions_SetMaxPingsOut(natsOptions *opts, int maxPingsOut);
+
+// Sets the size, in bytes, of the buffers used to read from and write to
+// the socket. The default is 32 KiB; 0 selects the default.
+//
+// Returns `NATS_INVALID_ARG` when `opts` is NULL or `ioBufSize` is
+// negative.
+NATS_EXTERN natsStatus natsOptions_SetIOBufSize(natsOptions *opts, int ioBufSize);
+
+// Allows (the default) or forbids reconnecting after the connection to
+// the server is lost.
+//
+// Returns `NATS_INVALID_ARG` when `opts` is NULL.
+NATS_EXTERN natsStatus natsOptions_SetAllowReconnect(natsOptions *opts, bool allow);
+
+// When `true`, a generic `-ERR` from the server is handled like a lost
+// connection (disconnect, then reconnect) instead of closing the
+// connection. Off by default.
+//
+// Returns `NATS_INVALID_ARG` when `opts` is NULL.
+NATS_EXTERN natsStatus natsOptions_SetReconnectOnProtocolError(natsOptions *opts, bool reconnect);
+
+// Sets how many reconnect attempts are made per server before giving up
+// (a negative value means no limit). The default is 60.
+//
+// Returns `NATS_INVALID_ARG` when `opts` is NULL.
+NATS_EXTERN natsStatus natsOptions_SetMaxReconnect(natsOptions *opts, int maxReconnect);
+
+// Sets the delay, in milliseconds, before trying to reconnect to a server
+// that was already tried. The default is 2000 ms.
+//
+// Returns `NATS_INVALID_ARG` when `opts` is NULL or `reconnectWait` is
+// negative.
+NATS_EXTERN natsStatus natsOptions_SetReconnectWait(natsOptions *opts, int64_t reconnectWait);
+
+// Sets the maximum random delay, in milliseconds, added to the reconnect
+// wait: `jitter` for plain connections (default 100 ms) and `jitterTLS`
+// for TLS connections (default 1000 ms).
+//
+// Returns `NATS_INVALID_ARG` when `opts` is NULL or either value is
+// negative.
+NATS_EXTERN natsStatus natsOptions_SetReconnectJitter(natsOptions *opts, int64_t jitter, int64_t jitterTLS);
+
+// Sets a callback that returns the delay, in milliseconds, to wait before
+// the next reconnect attempt, once every server in the list has been
+// tried; the reconnect wait and jitter are then not used. It is called
+// from a library thread with the connection, the number of attempts so
+// far and `closure`. NULL removes the callback.
+//
+// Returns `NATS_INVALID_ARG` when `opts` is NULL.
+NATS_EXTERN natsStatus natsOptions_SetCustomReconnectDelay(natsOptions *opts, natsCustomReconnectDelayHandler cb, void *closure);
+
+// Sets the size, in bytes, of the buffer that keeps messages published
+// while reconnecting (default 8 MiB). When it is full, publishing fails.
+// 0 means the default size.
+//
+// Returns `NATS_INVALID_ARG` when `opts` is NULL or `reconnectBufSize` is
+// negative.
+NATS_EXTERN natsStatus natsOptions_SetReconnectBufSize(natsOptions *opts, int reconnectBufSize);
+
+// Sets the default number of messages a subscription may hold undelivered
+// before it becomes a slow consumer and drops messages (default 65536).
+//
+// Returns `NATS_INVALID_ARG` when `opts` is NULL or `maxPending` is not
+// positive.
+NATS_EXTERN natsStatus natsOptions_SetMaxPendingMsgs(natsOptions *opts, int maxPending);
+
+// Sets the default number of bytes a subscription may hold undelivered
+// before it becomes a slow consumer and drops messages.
+//
+// Returns `NATS_INVALID_ARG` when `opts` is NULL or `maxPending` is not
+// positive.
+NATS_EXTERN natsStatus natsOptions_SetMaxPendingBytes(natsOptions *opts, int64_t maxPending);
+
+// Sets the callback told about asynchronous errors (slow consumer,
+// permission violation, …). It runs on a library thread with the
+// connection, the subscription concerned (or NULL), the error and
+// `closure`. NULL restores the default behaviour.
+//
+// Returns `NATS_INVALID_ARG` when `opts` is NULL.
+NATS_EXTERN natsStatus natsOptions_SetErrorHandler(natsOptions *opts, natsErrHandler errHandler, void *closure);
+
+// Sets the callback invoked, on a library thread, once the connection is
+// closed for good. NULL removes it.
+//
+// Returns `NATS_INVALID_ARG` when `opts` is NULL.
+NATS_EXTERN natsStatus natsOptions_SetClosedCB(natsOptions *opts, natsConnectionHandler closedCb, void *closure);
+
+// Sets the callback invoked, on a library thread, when the connection to
+// the server is lost (also before each failed reconnect cycle). NULL
+// removes it.
+//
+// Returns `NATS_INVALID_ARG` when `opts` is NULL.
+NATS_EXTERN natsStatus natsOptions_SetDisconnectedCB(natsOptions *opts, natsConnectionHandler disconnectedCb, void *closure);
+
+// Sets the callback invoked, on a library thread, after the connection
+// has been re-established. NULL removes it.
+//
+// Returns `NATS_INVALID_ARG` when `opts` is NULL.
+NATS_EXTERN natsStatus natsOptions_SetReconnectedCB(natsOptions *opts, natsConnectionHandler reconnectedCb, void *closure);
+
+// Sets the callback invoked, on a library thread, when the server
+// announces servers of its cluster that were not known yet. NULL removes
+// it.
+//
+// Returns `NATS_INVALID_ARG` when `opts` is NULL.
+NATS_EXTERN natsStatus natsOptions_SetDiscoveredServersCB(natsOptions *opts, natsConnectionHandler discoveredServersCb, void *closure);
+
+// When `true`, servers announced by the cluster are not added to the
+// server list (and the discovered-servers callback is not invoked).
+//
+// Returns `NATS_INVALID_ARG` when `opts` is NULL.
+NATS_EXTERN natsStatus natsOptions_SetIgnoreDiscoveredServers(natsOptions *opts, bool ignore);
+
+// Sets the callback invoked, on a library thread, when the server
+// announces that it is entering lame duck mode (it will soon shut down
+// and close its clients). NULL removes it.
+//
+// Returns `NATS_INVALID_ARG` when `opts` is NULL.
+NATS_EXTERN natsStatus natsOptions_SetLameDuckModeCB(natsOptions *opts, natsConnectionHandler lameDuckCb, void *closure);
+
+// When `retry` is `true`, a failed initial connect is retried with the
+// reconnect settings. Without `connectedCb`, `natsConnection_Connect`
+// blocks until it connects or runs out of attempts; with it, connect
+// returns `NATS_NOT_YET_CONNECTED` when no server answers at once, keeps
+// trying in the background and calls `connectedCb` (with `closure`) on
+// success. When `retry` is `false` the callback is ignored and cleared.
+//
+// Returns `NATS_INVALID_ARG` when `opts` is NULL.
+NATS_EXTERN natsStatus natsOptions_SetRetryOnFailedConnect(natsOptions *opts, bool retry, natsConnectionHandler connectedCb, void *closure);
+
+// When `true`, asynchronous subscriptions of connections made with these
+// options deliver their messages from the library's shared threads
+// instead of one thread per subscription.
+//
+// Returns `NATS_INVALID_ARG` when `opts` is NULL.
+NATS_EXTERN natsStatus natsOptions_UseGlobalMessageDelivery(natsOptions *opts, bool global);
+
+// Chooses which IP families are tried, in order, when resolving host
+// names: 0 (any, as the resolver returns them), 4, 6, 46 (IPv4 then IPv6)
+// or 64 (IPv6 then IPv4).
+//
+// Returns `NATS_INVALID_ARG` when `opts` is NULL or `order` is another
+// value.
+NATS_EXTERN natsStatus natsOptions_IPResolutionOrder(natsOptions *opts, int order);
+
+// When `true`, published data is written to the socket by the publishing
+// thread right away instead of being buffered for the flusher.
+//
+// Returns `NATS_INVALID_ARG` when `opts` is NULL.
+NATS_EXTERN natsStatus natsOptions_SetSendAsap(natsOptions *opts, bool sendAsap);
+
+// Sets how long, in microseconds, the flusher waits to gather more data
+// before writing buffered publishes (0, the default, means no wait).
+//
+// Returns `NATS_INVALID_ARG` when `opts` is NULL or `flusherWaitUs` is
+// negative.
+NATS_EXTERN natsStatus natsOptions_SetFlusherWaitMicros(natsOptions *opts, int64_t flusherWaitUs);
+
+// When `true`, each request uses its own inbox subscription instead of
+// the connection's shared response subscription.
+//
+// Returns `NATS_INVALID_ARG` when `opts` is NULL.
+NATS_EXTERN natsStatus natsOptions_UseOldRequestStyle(natsOptions *opts, bool useOldStyle);
+
+// When `true`, requests waiting for a reply fail as soon as the
+// connection is lost instead of waiting for their timeout.
+//
+// Returns `NATS_INVALID_ARG` when `opts` is NULL.
+NATS_EXTERN natsStatus natsOptions_SetFailRequestsOnDisconnect(natsOptions *opts, bool failRequests);
+
+// When `true`, the server does not deliver to this connection the
+// messages it publishes itself.
+//
+// Returns `NATS_INVALID_ARG` when `opts` is NULL.
+NATS_EXTERN natsStatus natsOptions_SetNoEcho(natsOptions *opts, bool noEcho);
+
+// Sets how long, in milliseconds, a write to the socket may block before
+// the connection is considered broken (0, the default, means no limit).
+//
+// Returns `NATS_INVALID_ARG` when `opts` is NULL or `deadline` is
+// negative.
+NATS_EXTERN natsStatus natsOptions_SetWriteDeadline(natsOptions *opts, int64_t deadline);
+
+// When `true`, the server is not asked to answer requests that have no
+// subscriber with a "no responders" status; such requests then time out.
+//
+// Returns `NATS_INVALID_ARG` when `opts` is NULL.
+NATS_EXTERN natsStatus natsOptions_DisableNoResponders(natsOptions *opts, bool disabled);
+
+// Replaces `_INBOX` as the prefix of the inboxes the connection creates
+// (for requests). The prefix must be a valid subject without wildcard
+// tokens (`*`, `>`). NULL or an empty string restores the default. The
+// string is copied.
+//
+// Returns `NATS_INVALID_ARG` when `opts` is NULL or the prefix is invalid;
+// the setting is then left unchanged.
+NATS_EXTERN natsStatus natsOptions_SetCustomInboxPrefix(natsOptions *opts, const char *inboxPrefix);
+
+// Reserves `paddingSize` extra bytes after the payload of each received
+// message (the bytes are not part of the data and their content is
+// unspecified). The default is 0.
+//
+// Returns `NATS_INVALID_ARG` when `opts` is NULL or `paddingSize` is
+// negative.
+NATS_EXTERN natsStatus natsOptions_SetMessageBufferPadding(natsOptions *opts, int paddingSize);
 
 // Creates a statistics object (free with `natsStatistics_Destroy`).
 NATS_EXTERN natsStatus natsStatistics_Create(natsStatistics **newStats);

@@ -1,7 +1,27 @@
-//! `optsGroup`: connection options (in progress).
-use super::handle::{BoxCastable, Castable};
-use crate::options::Options;
+//! `optsGroup`: the options object and its connection, server, reconnect
+//! and callback settings (authentication and TLS settings live in
+//! `options_auth.rs` and `options_tls.rs`).
+//!
+//! A `natsOptions` handle is a boxed `Mutex<Options>`: setters lock it, so
+//! a program may change options from several threads. A connection takes a
+//! copy ([`clone_options`]) when it is created.
+
+use super::callbacks::{
+    natsConnectionHandler, natsCustomReconnectDelayHandler, natsErrHandler, SendPtr,
+};
+use super::conn::natsConnection;
+use super::handle::{self, BoxCastable, Castable};
+use super::sub::natsSubscription;
+use super::{cstr, guard, guard_void, not_null, write_out};
+use crate::conn::sub::Subscription;
+use crate::conn::Connection;
+use crate::error::{Error, Result};
+use crate::options::{ConnCallback, ErrCallback, Options, ReconnectDelayCallback};
+use crate::status::natsStatus;
+use crate::url::{self, ServerUrl};
+use libc::{c_char, c_int, c_void};
 use parking_lot::Mutex;
+use std::sync::Arc;
 
 /// Options for creating a connection (opaque).
 pub struct natsOptions {
@@ -11,3 +31,1353 @@ impl Castable for natsOptions {
     type RustType = Mutex<Options>;
 }
 impl BoxCastable for natsOptions {}
+
+/// A copy of the options behind `opts`, for a new connection;
+/// NULL → `NATS_INVALID_ARG`.
+#[allow(dead_code)] // called by the connection FFI
+pub(crate) fn clone_options(opts: *mut natsOptions) -> Result<Options> {
+    // SAFETY: a non-NULL handle was made by `natsOptions_Create` and is
+    // still owned by the C program for the duration of the call.
+    let m = unsafe { handle::box_ref::<natsOptions>(opts, "opts") }?;
+    let o = m.lock().clone();
+    Ok(o)
+}
+
+/// Runs `f` on the locked options of `opts` inside [`guard`].
+fn set(
+    func: &'static str,
+    opts: *mut natsOptions,
+    f: impl FnOnce(&mut Options) -> Result<()>,
+) -> natsStatus {
+    guard(func, || {
+        // SAFETY: as in `clone_options`.
+        let m = unsafe { handle::box_ref::<natsOptions>(opts, "opts") }?;
+        let mut o = m.lock();
+        f(&mut o)
+    })
+}
+
+/// `NATS_INVALID_ARG` unless `ok`.
+fn check(ok: bool, text: impl FnOnce() -> String) -> Result<()> {
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::invalid_arg(text()))
+    }
+}
+
+// ---- C callbacks as core closures ----
+
+fn conn_callback(cb: natsConnectionHandler, closure: *mut c_void) -> Option<ConnCallback> {
+    let f = cb?;
+    let closure = SendPtr(closure);
+    Some(Arc::new(move |nc: &Arc<Connection>| {
+        let c: SendPtr = closure;
+        let ncp = handle::arc_as_ptr::<natsConnection>(nc);
+        // SAFETY: a C function pointer given by the program, called with
+        // the connection handle the program holds and its own closure.
+        unsafe { f(ncp, c.0) }
+    }))
+}
+
+fn err_callback(cb: natsErrHandler, closure: *mut c_void) -> Option<ErrCallback> {
+    let f = cb?;
+    let closure = SendPtr(closure);
+    Some(Arc::new(
+        move |nc: &Arc<Connection>, sub: Option<&Arc<Subscription>>, st: natsStatus| {
+            let c: SendPtr = closure;
+            let ncp = handle::arc_as_ptr::<natsConnection>(nc);
+            let subp = sub.map_or(std::ptr::null_mut(), handle::arc_as_ptr::<natsSubscription>);
+            // SAFETY: as in `conn_callback`; `sub` may be NULL, as documented.
+            unsafe { f(ncp, subp, st, c.0) }
+        },
+    ))
+}
+
+fn delay_callback(
+    cb: natsCustomReconnectDelayHandler,
+    closure: *mut c_void,
+) -> Option<ReconnectDelayCallback> {
+    let f = cb?;
+    let closure = SendPtr(closure);
+    Some(Arc::new(move |nc: &Arc<Connection>, attempts: i32| {
+        let c: SendPtr = closure;
+        let ncp = handle::arc_as_ptr::<natsConnection>(nc);
+        // SAFETY: as in `conn_callback`.
+        unsafe { f(ncp, attempts, c.0) }
+    }))
+}
+
+// ---- validation helpers ----
+
+/// Checks a comma-separated URL list; returns it trimmed, or `None` when
+/// it is blank.
+fn checked_url_list(s: &str) -> Result<Option<(String, bool)>> {
+    let s = s.trim();
+    if url::split_list(s).is_empty() {
+        return Ok(None);
+    }
+    let urls = url::parse_list(s)?;
+    Ok(Some((s.to_string(), urls.iter().any(ServerUrl::is_tls))))
+}
+
+/// A valid inbox prefix is a subject without wildcard tokens: no
+/// whitespace, no empty token, no token that is exactly `*` or `>`.
+fn check_inbox_prefix(p: &str) -> Result<()> {
+    let ok = !p.is_empty()
+        && !p.chars().any(char::is_whitespace)
+        && p.split('.').all(|t| !t.is_empty() && t != "*" && t != ">");
+    check(ok, || format!("invalid inbox prefix '{p}'"))
+}
+
+// ---- object ----
+
+/// Creates an options object with the default settings. The program owns
+/// it and must free it with `natsOptions_Destroy`; connections take their
+/// own copy, so it may be destroyed or changed once they are created.
+///
+/// Returns `NATS_INVALID_ARG` when `newOpts` is NULL.
+#[no_mangle]
+pub unsafe extern "C" fn natsOptions_Create(newOpts: *mut *mut natsOptions) -> natsStatus {
+    guard("natsOptions_Create", || {
+        not_null(newOpts, "newOpts")?;
+        let p = handle::box_into_raw::<natsOptions>(Mutex::new(Options::default()));
+        // SAFETY: checked for NULL above.
+        unsafe { write_out(newOpts, p) };
+        Ok(())
+    })
+}
+
+/// Frees an options object created by `natsOptions_Create`. NULL is
+/// ignored. Connections created from it are not affected.
+#[no_mangle]
+pub unsafe extern "C" fn natsOptions_Destroy(opts: *mut natsOptions) {
+    guard_void("natsOptions_Destroy", || {
+        // SAFETY: the program gives back the handle it owns.
+        drop(unsafe { handle::box_take::<natsOptions>(opts) });
+    })
+}
+
+// ---- servers ----
+
+/// Sets the server URL, or a comma-separated list of URLs, to connect to
+/// (`nats://`, `tls://` or no scheme; `user:password@` or `token@` may be
+/// included). NULL or an empty string clears it. A `tls://` URL turns TLS
+/// on. The string is copied.
+///
+/// Returns `NATS_INVALID_ARG` when `opts` is NULL or a URL is malformed
+/// (unknown scheme, bad port, …); the setting is then left unchanged.
+#[no_mangle]
+pub unsafe extern "C" fn natsOptions_SetURL(
+    opts: *mut natsOptions,
+    url: *const c_char,
+) -> natsStatus {
+    set("natsOptions_SetURL", opts, |o| {
+        // SAFETY: C passes a NUL-terminated string or NULL.
+        let list = match unsafe { cstr::opt_str(url, "url") }? {
+            None => None,
+            Some(s) => checked_url_list(s)?,
+        };
+        match list {
+            None => o.url = None,
+            Some((s, tls)) => {
+                o.url = Some(s);
+                if tls {
+                    o.secure = true;
+                }
+            }
+        }
+        Ok(())
+    })
+}
+
+/// Sets the list of servers to connect to; each entry is a single URL as
+/// for `natsOptions_SetURL`. A NULL array with a count of 0 clears the
+/// list. The strings are copied. A `tls://` URL turns TLS on.
+///
+/// Returns `NATS_INVALID_ARG` when `opts` is NULL, when `servers` is not
+/// NULL and `serversCount` is not positive, when `servers` is NULL and
+/// `serversCount` is not 0, when an entry is NULL, or when an entry is not
+/// a valid URL; the list is then left unchanged.
+#[no_mangle]
+pub unsafe extern "C" fn natsOptions_SetServers(
+    opts: *mut natsOptions,
+    servers: *mut *const c_char,
+    serversCount: c_int,
+) -> natsStatus {
+    set("natsOptions_SetServers", opts, |o| {
+        if servers.is_null() {
+            check(serversCount == 0, || {
+                format!("invalid argument: 'servers' is NULL but 'serversCount' is {serversCount}")
+            })?;
+            o.servers.clear();
+            return Ok(());
+        }
+        check(serversCount > 0, || {
+            format!("invalid argument: 'serversCount' is {serversCount}")
+        })?;
+        let mut list = Vec::with_capacity(serversCount as usize);
+        let mut tls = false;
+        for i in 0..serversCount as usize {
+            // SAFETY: C promises `servers` has `serversCount` entries.
+            let p = unsafe { *servers.add(i) };
+            check(!p.is_null(), || {
+                format!("invalid argument: 'servers[{i}]' is NULL")
+            })?;
+            // SAFETY: each entry is a NUL-terminated string (NULL checked).
+            let s = unsafe { cstr::str(p, "servers") }?.trim();
+            let u = ServerUrl::parse(s)?;
+            tls |= u.is_tls();
+            list.push(s.to_string());
+        }
+        o.servers = list;
+        if tls {
+            o.secure = true;
+        }
+        Ok(())
+    })
+}
+
+/// Keeps the server list in the given order instead of shuffling it
+/// before connecting.
+///
+/// Returns `NATS_INVALID_ARG` when `opts` is NULL.
+#[no_mangle]
+pub unsafe extern "C" fn natsOptions_SetNoRandomize(
+    opts: *mut natsOptions,
+    noRandomize: bool,
+) -> natsStatus {
+    set("natsOptions_SetNoRandomize", opts, |o| {
+        o.no_randomize = noRandomize;
+        Ok(())
+    })
+}
+
+/// Sets how long, in milliseconds, establishing a connection to a server
+/// may take (0 means no limit). The default is 2000 ms.
+///
+/// Returns `NATS_INVALID_ARG` when `opts` is NULL or `timeout` is negative.
+#[no_mangle]
+pub unsafe extern "C" fn natsOptions_SetTimeout(
+    opts: *mut natsOptions,
+    timeout: i64,
+) -> natsStatus {
+    set("natsOptions_SetTimeout", opts, |o| {
+        check(timeout >= 0, || format!("invalid timeout {timeout}"))?;
+        o.timeout_ms = timeout;
+        Ok(())
+    })
+}
+
+/// Sets the connection name sent to the server (seen in monitoring). NULL
+/// clears it. The string is copied.
+///
+/// Returns `NATS_INVALID_ARG` when `opts` is NULL or the name is not UTF-8.
+#[no_mangle]
+pub unsafe extern "C" fn natsOptions_SetName(
+    opts: *mut natsOptions,
+    name: *const c_char,
+) -> natsStatus {
+    set("natsOptions_SetName", opts, |o| {
+        o.name = if name.is_null() {
+            None
+        } else {
+            // SAFETY: a NUL-terminated string.
+            Some(unsafe { cstr::str(name, "name") }?.to_string())
+        };
+        Ok(())
+    })
+}
+
+/// Asks the server to acknowledge every protocol message with `+OK`.
+///
+/// Returns `NATS_INVALID_ARG` when `opts` is NULL.
+#[no_mangle]
+pub unsafe extern "C" fn natsOptions_SetVerbose(
+    opts: *mut natsOptions,
+    verbose: bool,
+) -> natsStatus {
+    set("natsOptions_SetVerbose", opts, |o| {
+        o.verbose = verbose;
+        Ok(())
+    })
+}
+
+/// Asks the server to perform extra checks on the protocol it receives.
+///
+/// Returns `NATS_INVALID_ARG` when `opts` is NULL.
+#[no_mangle]
+pub unsafe extern "C" fn natsOptions_SetPedantic(
+    opts: *mut natsOptions,
+    pedantic: bool,
+) -> natsStatus {
+    set("natsOptions_SetPedantic", opts, |o| {
+        o.pedantic = pedantic;
+        Ok(())
+    })
+}
+
+/// Sets the interval, in milliseconds, between the PINGs the client sends
+/// to check that the connection is alive. The default is 2 minutes.
+///
+/// Returns `NATS_INVALID_ARG` when `opts` is NULL.
+#[no_mangle]
+pub unsafe extern "C" fn natsOptions_SetPingInterval(
+    opts: *mut natsOptions,
+    interval: i64,
+) -> natsStatus {
+    set("natsOptions_SetPingInterval", opts, |o| {
+        o.ping_interval_ms = interval;
+        Ok(())
+    })
+}
+
+/// Sets how many PINGs may go unanswered before the connection is
+/// considered stale. The default is 2.
+///
+/// Returns `NATS_INVALID_ARG` when `opts` is NULL.
+#[no_mangle]
+pub unsafe extern "C" fn natsOptions_SetMaxPingsOut(
+    opts: *mut natsOptions,
+    maxPingsOut: c_int,
+) -> natsStatus {
+    set("natsOptions_SetMaxPingsOut", opts, |o| {
+        o.max_pings_out = maxPingsOut;
+        Ok(())
+    })
+}
+
+/// Sets the size, in bytes, of the buffers used to read from and write to
+/// the socket. The default is 32 KiB; 0 selects the default.
+///
+/// Returns `NATS_INVALID_ARG` when `opts` is NULL or `ioBufSize` is
+/// negative.
+#[no_mangle]
+pub unsafe extern "C" fn natsOptions_SetIOBufSize(
+    opts: *mut natsOptions,
+    ioBufSize: c_int,
+) -> natsStatus {
+    set("natsOptions_SetIOBufSize", opts, |o| {
+        check(ioBufSize >= 0, || {
+            format!("invalid I/O buffer size {ioBufSize}")
+        })?;
+        o.io_buf_size = ioBufSize;
+        Ok(())
+    })
+}
+
+// ---- reconnect ----
+
+/// Allows (the default) or forbids reconnecting after the connection to
+/// the server is lost.
+///
+/// Returns `NATS_INVALID_ARG` when `opts` is NULL.
+#[no_mangle]
+pub unsafe extern "C" fn natsOptions_SetAllowReconnect(
+    opts: *mut natsOptions,
+    allow: bool,
+) -> natsStatus {
+    set("natsOptions_SetAllowReconnect", opts, |o| {
+        o.allow_reconnect = allow;
+        Ok(())
+    })
+}
+
+/// When `true`, a generic `-ERR` from the server is handled like a lost
+/// connection (disconnect, then reconnect) instead of closing the
+/// connection. Off by default.
+///
+/// Returns `NATS_INVALID_ARG` when `opts` is NULL.
+#[no_mangle]
+pub unsafe extern "C" fn natsOptions_SetReconnectOnProtocolError(
+    opts: *mut natsOptions,
+    reconnect: bool,
+) -> natsStatus {
+    set("natsOptions_SetReconnectOnProtocolError", opts, |o| {
+        o.reconnect_on_protocol_error = reconnect;
+        Ok(())
+    })
+}
+
+/// Sets how many reconnect attempts are made per server before giving up
+/// (a negative value means no limit). The default is 60.
+///
+/// Returns `NATS_INVALID_ARG` when `opts` is NULL.
+#[no_mangle]
+pub unsafe extern "C" fn natsOptions_SetMaxReconnect(
+    opts: *mut natsOptions,
+    maxReconnect: c_int,
+) -> natsStatus {
+    set("natsOptions_SetMaxReconnect", opts, |o| {
+        o.max_reconnect = maxReconnect;
+        Ok(())
+    })
+}
+
+/// Sets the delay, in milliseconds, before trying to reconnect to a server
+/// that was already tried. The default is 2000 ms.
+///
+/// Returns `NATS_INVALID_ARG` when `opts` is NULL or `reconnectWait` is
+/// negative.
+#[no_mangle]
+pub unsafe extern "C" fn natsOptions_SetReconnectWait(
+    opts: *mut natsOptions,
+    reconnectWait: i64,
+) -> natsStatus {
+    set("natsOptions_SetReconnectWait", opts, |o| {
+        check(reconnectWait >= 0, || {
+            format!("invalid reconnect wait {reconnectWait}")
+        })?;
+        o.reconnect_wait_ms = reconnectWait;
+        Ok(())
+    })
+}
+
+/// Sets the maximum random delay, in milliseconds, added to the reconnect
+/// wait: `jitter` for plain connections (default 100 ms) and `jitterTLS`
+/// for TLS connections (default 1000 ms).
+///
+/// Returns `NATS_INVALID_ARG` when `opts` is NULL or either value is
+/// negative.
+#[no_mangle]
+pub unsafe extern "C" fn natsOptions_SetReconnectJitter(
+    opts: *mut natsOptions,
+    jitter: i64,
+    jitterTLS: i64,
+) -> natsStatus {
+    set("natsOptions_SetReconnectJitter", opts, |o| {
+        check(jitter >= 0 && jitterTLS >= 0, || {
+            format!("invalid reconnect jitter {jitter}/{jitterTLS}")
+        })?;
+        o.reconnect_jitter_ms = jitter;
+        o.reconnect_jitter_tls_ms = jitterTLS;
+        Ok(())
+    })
+}
+
+/// Sets a callback that returns the delay, in milliseconds, to wait before
+/// the next reconnect attempt, once every server in the list has been
+/// tried; the reconnect wait and jitter are then not used. It is called
+/// from a library thread with the connection, the number of attempts so
+/// far and `closure`. NULL removes the callback.
+///
+/// Returns `NATS_INVALID_ARG` when `opts` is NULL.
+#[no_mangle]
+pub unsafe extern "C" fn natsOptions_SetCustomReconnectDelay(
+    opts: *mut natsOptions,
+    cb: natsCustomReconnectDelayHandler,
+    closure: *mut c_void,
+) -> natsStatus {
+    set("natsOptions_SetCustomReconnectDelay", opts, |o| {
+        o.custom_reconnect_delay = delay_callback(cb, closure);
+        Ok(())
+    })
+}
+
+/// Sets the size, in bytes, of the buffer that keeps messages published
+/// while reconnecting (default 8 MiB). When it is full, publishing fails.
+/// 0 means the default size.
+///
+/// Returns `NATS_INVALID_ARG` when `opts` is NULL or `reconnectBufSize` is
+/// negative.
+#[no_mangle]
+pub unsafe extern "C" fn natsOptions_SetReconnectBufSize(
+    opts: *mut natsOptions,
+    reconnectBufSize: c_int,
+) -> natsStatus {
+    set("natsOptions_SetReconnectBufSize", opts, |o| {
+        check(reconnectBufSize >= 0, || {
+            format!("invalid reconnect buffer size {reconnectBufSize}")
+        })?;
+        o.reconnect_buf_size = reconnectBufSize;
+        Ok(())
+    })
+}
+
+// ---- subscription limits ----
+
+/// Sets the default number of messages a subscription may hold undelivered
+/// before it becomes a slow consumer and drops messages (default 65536).
+///
+/// Returns `NATS_INVALID_ARG` when `opts` is NULL or `maxPending` is not
+/// positive.
+#[no_mangle]
+pub unsafe extern "C" fn natsOptions_SetMaxPendingMsgs(
+    opts: *mut natsOptions,
+    maxPending: c_int,
+) -> natsStatus {
+    set("natsOptions_SetMaxPendingMsgs", opts, |o| {
+        check(maxPending > 0, || {
+            format!("invalid max pending messages {maxPending}")
+        })?;
+        o.max_pending_msgs = maxPending;
+        Ok(())
+    })
+}
+
+/// Sets the default number of bytes a subscription may hold undelivered
+/// before it becomes a slow consumer and drops messages.
+///
+/// Returns `NATS_INVALID_ARG` when `opts` is NULL or `maxPending` is not
+/// positive.
+#[no_mangle]
+pub unsafe extern "C" fn natsOptions_SetMaxPendingBytes(
+    opts: *mut natsOptions,
+    maxPending: i64,
+) -> natsStatus {
+    set("natsOptions_SetMaxPendingBytes", opts, |o| {
+        check(maxPending > 0, || {
+            format!("invalid max pending bytes {maxPending}")
+        })?;
+        o.max_pending_bytes = maxPending;
+        Ok(())
+    })
+}
+
+// ---- event callbacks ----
+
+/// Sets the callback told about asynchronous errors (slow consumer,
+/// permission violation, …). It runs on a library thread with the
+/// connection, the subscription concerned (or NULL), the error and
+/// `closure`. NULL restores the default behaviour.
+///
+/// Returns `NATS_INVALID_ARG` when `opts` is NULL.
+#[no_mangle]
+pub unsafe extern "C" fn natsOptions_SetErrorHandler(
+    opts: *mut natsOptions,
+    errHandler: natsErrHandler,
+    closure: *mut c_void,
+) -> natsStatus {
+    set("natsOptions_SetErrorHandler", opts, |o| {
+        o.err_cb = err_callback(errHandler, closure);
+        Ok(())
+    })
+}
+
+/// Sets the callback invoked, on a library thread, once the connection is
+/// closed for good. NULL removes it.
+///
+/// Returns `NATS_INVALID_ARG` when `opts` is NULL.
+#[no_mangle]
+pub unsafe extern "C" fn natsOptions_SetClosedCB(
+    opts: *mut natsOptions,
+    closedCb: natsConnectionHandler,
+    closure: *mut c_void,
+) -> natsStatus {
+    set("natsOptions_SetClosedCB", opts, |o| {
+        o.closed_cb = conn_callback(closedCb, closure);
+        Ok(())
+    })
+}
+
+/// Sets the callback invoked, on a library thread, when the connection to
+/// the server is lost (also before each failed reconnect cycle). NULL
+/// removes it.
+///
+/// Returns `NATS_INVALID_ARG` when `opts` is NULL.
+#[no_mangle]
+pub unsafe extern "C" fn natsOptions_SetDisconnectedCB(
+    opts: *mut natsOptions,
+    disconnectedCb: natsConnectionHandler,
+    closure: *mut c_void,
+) -> natsStatus {
+    set("natsOptions_SetDisconnectedCB", opts, |o| {
+        o.disconnected_cb = conn_callback(disconnectedCb, closure);
+        Ok(())
+    })
+}
+
+/// Sets the callback invoked, on a library thread, after the connection
+/// has been re-established. NULL removes it.
+///
+/// Returns `NATS_INVALID_ARG` when `opts` is NULL.
+#[no_mangle]
+pub unsafe extern "C" fn natsOptions_SetReconnectedCB(
+    opts: *mut natsOptions,
+    reconnectedCb: natsConnectionHandler,
+    closure: *mut c_void,
+) -> natsStatus {
+    set("natsOptions_SetReconnectedCB", opts, |o| {
+        o.reconnected_cb = conn_callback(reconnectedCb, closure);
+        Ok(())
+    })
+}
+
+/// Sets the callback invoked, on a library thread, when the server
+/// announces servers of its cluster that were not known yet. NULL removes
+/// it.
+///
+/// Returns `NATS_INVALID_ARG` when `opts` is NULL.
+#[no_mangle]
+pub unsafe extern "C" fn natsOptions_SetDiscoveredServersCB(
+    opts: *mut natsOptions,
+    discoveredServersCb: natsConnectionHandler,
+    closure: *mut c_void,
+) -> natsStatus {
+    set("natsOptions_SetDiscoveredServersCB", opts, |o| {
+        o.discovered_servers_cb = conn_callback(discoveredServersCb, closure);
+        Ok(())
+    })
+}
+
+/// When `true`, servers announced by the cluster are not added to the
+/// server list (and the discovered-servers callback is not invoked).
+///
+/// Returns `NATS_INVALID_ARG` when `opts` is NULL.
+#[no_mangle]
+pub unsafe extern "C" fn natsOptions_SetIgnoreDiscoveredServers(
+    opts: *mut natsOptions,
+    ignore: bool,
+) -> natsStatus {
+    set("natsOptions_SetIgnoreDiscoveredServers", opts, |o| {
+        o.ignore_discovered_servers = ignore;
+        Ok(())
+    })
+}
+
+/// Sets the callback invoked, on a library thread, when the server
+/// announces that it is entering lame duck mode (it will soon shut down
+/// and close its clients). NULL removes it.
+///
+/// Returns `NATS_INVALID_ARG` when `opts` is NULL.
+#[no_mangle]
+pub unsafe extern "C" fn natsOptions_SetLameDuckModeCB(
+    opts: *mut natsOptions,
+    lameDuckCb: natsConnectionHandler,
+    closure: *mut c_void,
+) -> natsStatus {
+    set("natsOptions_SetLameDuckModeCB", opts, |o| {
+        o.lame_duck_cb = conn_callback(lameDuckCb, closure);
+        Ok(())
+    })
+}
+
+/// When `retry` is `true`, a failed initial connect is retried with the
+/// reconnect settings. Without `connectedCb`, `natsConnection_Connect`
+/// blocks until it connects or runs out of attempts; with it, connect
+/// returns `NATS_NOT_YET_CONNECTED` when no server answers at once, keeps
+/// trying in the background and calls `connectedCb` (with `closure`) on
+/// success. When `retry` is `false` the callback is ignored and cleared.
+///
+/// Returns `NATS_INVALID_ARG` when `opts` is NULL.
+#[no_mangle]
+pub unsafe extern "C" fn natsOptions_SetRetryOnFailedConnect(
+    opts: *mut natsOptions,
+    retry: bool,
+    connectedCb: natsConnectionHandler,
+    closure: *mut c_void,
+) -> natsStatus {
+    set("natsOptions_SetRetryOnFailedConnect", opts, |o| {
+        o.retry_on_failed_connect = retry;
+        o.connected_cb = if retry {
+            conn_callback(connectedCb, closure)
+        } else {
+            None
+        };
+        Ok(())
+    })
+}
+
+// ---- delivery and protocol tuning ----
+
+/// When `true`, asynchronous subscriptions of connections made with these
+/// options deliver their messages from the library's shared threads
+/// instead of one thread per subscription.
+///
+/// Returns `NATS_INVALID_ARG` when `opts` is NULL.
+#[no_mangle]
+pub unsafe extern "C" fn natsOptions_UseGlobalMessageDelivery(
+    opts: *mut natsOptions,
+    global: bool,
+) -> natsStatus {
+    set("natsOptions_UseGlobalMessageDelivery", opts, |o| {
+        o.use_global_delivery = global;
+        Ok(())
+    })
+}
+
+/// Chooses which IP families are tried, in order, when resolving host
+/// names: 0 (any, as the resolver returns them), 4, 6, 46 (IPv4 then IPv6)
+/// or 64 (IPv6 then IPv4).
+///
+/// Returns `NATS_INVALID_ARG` when `opts` is NULL or `order` is another
+/// value.
+#[no_mangle]
+pub unsafe extern "C" fn natsOptions_IPResolutionOrder(
+    opts: *mut natsOptions,
+    order: c_int,
+) -> natsStatus {
+    set("natsOptions_IPResolutionOrder", opts, |o| {
+        check(matches!(order, 0 | 4 | 6 | 46 | 64), || {
+            format!("invalid IP resolution order {order}")
+        })?;
+        o.ip_resolution_order = order;
+        Ok(())
+    })
+}
+
+/// When `true`, published data is written to the socket by the publishing
+/// thread right away instead of being buffered for the flusher.
+///
+/// Returns `NATS_INVALID_ARG` when `opts` is NULL.
+#[no_mangle]
+pub unsafe extern "C" fn natsOptions_SetSendAsap(
+    opts: *mut natsOptions,
+    sendAsap: bool,
+) -> natsStatus {
+    set("natsOptions_SetSendAsap", opts, |o| {
+        o.send_asap = sendAsap;
+        Ok(())
+    })
+}
+
+/// Sets how long, in microseconds, the flusher waits to gather more data
+/// before writing buffered publishes (0, the default, means no wait).
+///
+/// Returns `NATS_INVALID_ARG` when `opts` is NULL or `flusherWaitUs` is
+/// negative.
+#[no_mangle]
+pub unsafe extern "C" fn natsOptions_SetFlusherWaitMicros(
+    opts: *mut natsOptions,
+    flusherWaitUs: i64,
+) -> natsStatus {
+    set("natsOptions_SetFlusherWaitMicros", opts, |o| {
+        check(flusherWaitUs >= 0, || {
+            format!("invalid flusher wait {flusherWaitUs}")
+        })?;
+        o.flusher_wait_us = flusherWaitUs;
+        Ok(())
+    })
+}
+
+/// When `true`, each request uses its own inbox subscription instead of
+/// the connection's shared response subscription.
+///
+/// Returns `NATS_INVALID_ARG` when `opts` is NULL.
+#[no_mangle]
+pub unsafe extern "C" fn natsOptions_UseOldRequestStyle(
+    opts: *mut natsOptions,
+    useOldStyle: bool,
+) -> natsStatus {
+    set("natsOptions_UseOldRequestStyle", opts, |o| {
+        o.old_request_style = useOldStyle;
+        Ok(())
+    })
+}
+
+/// When `true`, requests waiting for a reply fail as soon as the
+/// connection is lost instead of waiting for their timeout.
+///
+/// Returns `NATS_INVALID_ARG` when `opts` is NULL.
+#[no_mangle]
+pub unsafe extern "C" fn natsOptions_SetFailRequestsOnDisconnect(
+    opts: *mut natsOptions,
+    failRequests: bool,
+) -> natsStatus {
+    set("natsOptions_SetFailRequestsOnDisconnect", opts, |o| {
+        o.fail_requests_on_disconnect = failRequests;
+        Ok(())
+    })
+}
+
+/// When `true`, the server does not deliver to this connection the
+/// messages it publishes itself.
+///
+/// Returns `NATS_INVALID_ARG` when `opts` is NULL.
+#[no_mangle]
+pub unsafe extern "C" fn natsOptions_SetNoEcho(opts: *mut natsOptions, noEcho: bool) -> natsStatus {
+    set("natsOptions_SetNoEcho", opts, |o| {
+        o.no_echo = noEcho;
+        Ok(())
+    })
+}
+
+/// Sets how long, in milliseconds, a write to the socket may block before
+/// the connection is considered broken (0, the default, means no limit).
+///
+/// Returns `NATS_INVALID_ARG` when `opts` is NULL or `deadline` is
+/// negative.
+#[no_mangle]
+pub unsafe extern "C" fn natsOptions_SetWriteDeadline(
+    opts: *mut natsOptions,
+    deadline: i64,
+) -> natsStatus {
+    set("natsOptions_SetWriteDeadline", opts, |o| {
+        check(deadline >= 0, || {
+            format!("invalid write deadline {deadline}")
+        })?;
+        o.write_deadline_ms = deadline;
+        Ok(())
+    })
+}
+
+/// When `true`, the server is not asked to answer requests that have no
+/// subscriber with a "no responders" status; such requests then time out.
+///
+/// Returns `NATS_INVALID_ARG` when `opts` is NULL.
+#[no_mangle]
+pub unsafe extern "C" fn natsOptions_DisableNoResponders(
+    opts: *mut natsOptions,
+    disabled: bool,
+) -> natsStatus {
+    set("natsOptions_DisableNoResponders", opts, |o| {
+        o.disable_no_responders = disabled;
+        Ok(())
+    })
+}
+
+/// Replaces `_INBOX` as the prefix of the inboxes the connection creates
+/// (for requests). The prefix must be a valid subject without wildcard
+/// tokens (`*`, `>`). NULL or an empty string restores the default. The
+/// string is copied.
+///
+/// Returns `NATS_INVALID_ARG` when `opts` is NULL or the prefix is invalid;
+/// the setting is then left unchanged.
+#[no_mangle]
+pub unsafe extern "C" fn natsOptions_SetCustomInboxPrefix(
+    opts: *mut natsOptions,
+    inboxPrefix: *const c_char,
+) -> natsStatus {
+    set("natsOptions_SetCustomInboxPrefix", opts, |o| {
+        // SAFETY: a NUL-terminated string or NULL.
+        let p = unsafe { cstr::opt_str(inboxPrefix, "inboxPrefix") }?;
+        if let Some(p) = p {
+            check_inbox_prefix(p)?;
+        }
+        o.inbox_prefix = p.map(str::to_string);
+        Ok(())
+    })
+}
+
+/// Reserves `paddingSize` extra bytes after the payload of each received
+/// message (the bytes are not part of the data and their content is
+/// unspecified). The default is 0.
+///
+/// Returns `NATS_INVALID_ARG` when `opts` is NULL or `paddingSize` is
+/// negative.
+#[no_mangle]
+pub unsafe extern "C" fn natsOptions_SetMessageBufferPadding(
+    opts: *mut natsOptions,
+    paddingSize: c_int,
+) -> natsStatus {
+    set("natsOptions_SetMessageBufferPadding", opts, |o| {
+        check(paddingSize >= 0, || {
+            format!("invalid message buffer padding {paddingSize}")
+        })?;
+        o.msg_buffer_padding = paddingSize;
+        Ok(())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ffi::last_error;
+    use crate::options::*;
+    use crate::status::natsStatus::*;
+    use std::ffi::CString;
+    use std::ptr::{null, null_mut};
+
+    /// Creates an options object, freed on drop.
+    struct Opts(*mut natsOptions);
+    impl Opts {
+        fn new() -> Opts {
+            let mut p = null_mut();
+            assert_eq!(unsafe { natsOptions_Create(&mut p) }, NATS_OK);
+            assert!(!p.is_null());
+            Opts(p)
+        }
+        fn get(&self) -> Options {
+            clone_options(self.0).unwrap()
+        }
+    }
+    impl Drop for Opts {
+        fn drop(&mut self) {
+            unsafe { natsOptions_Destroy(self.0) }
+        }
+    }
+
+    fn c(s: &str) -> CString {
+        CString::new(s).unwrap()
+    }
+
+    unsafe extern "C" fn conn_cb(_: *mut natsConnection, _: *mut c_void) {}
+    unsafe extern "C" fn err_cb(
+        _: *mut natsConnection,
+        _: *mut natsSubscription,
+        _: natsStatus,
+        _: *mut c_void,
+    ) {
+    }
+    unsafe extern "C" fn delay_cb(_: *mut natsConnection, a: c_int, _: *mut c_void) -> i64 {
+        a as i64
+    }
+
+    #[test]
+    fn create_destroy_defaults() {
+        assert_eq!(unsafe { natsOptions_Create(null_mut()) }, NATS_INVALID_ARG);
+        let o = Opts::new();
+        let v = o.get();
+        assert_eq!(v.url, None);
+        assert!(v.servers.is_empty());
+        assert_eq!(v.timeout_ms, DEFAULT_TIMEOUT_MS);
+        assert_eq!(v.max_reconnect, DEFAULT_MAX_RECONNECT);
+        assert_eq!(v.reconnect_wait_ms, DEFAULT_RECONNECT_WAIT_MS);
+        assert_eq!(v.ping_interval_ms, DEFAULT_PING_INTERVAL_MS);
+        assert_eq!(v.max_pings_out, DEFAULT_MAX_PINGS_OUT);
+        assert!(v.allow_reconnect);
+        assert!(v.err_cb.is_none() && v.closed_cb.is_none());
+        // Destroying NULL is a no-op.
+        unsafe { natsOptions_Destroy(null_mut()) };
+        assert!(clone_options(null_mut()).is_err());
+    }
+
+    #[test]
+    fn url() {
+        let o = Opts::new();
+        let u = c("  nats://127.0.0.1:5000 , tls://u:p@h:1 ");
+        assert_eq!(unsafe { natsOptions_SetURL(o.0, u.as_ptr()) }, NATS_OK);
+        let v = o.get();
+        assert_eq!(
+            v.url.as_deref(),
+            Some("nats://127.0.0.1:5000 , tls://u:p@h:1")
+        );
+        assert!(v.secure, "a tls:// URL turns TLS on");
+
+        // Invalid: status, function name recorded, value unchanged.
+        for bad in ["ws://h:1", "nats://h:99999", "h:1,http://x", "nats://[::1"] {
+            let b = c(bad);
+            assert_eq!(
+                unsafe { natsOptions_SetURL(o.0, b.as_ptr()) },
+                NATS_INVALID_ARG,
+                "{bad}"
+            );
+            assert_eq!(last_error::status(), NATS_INVALID_ARG);
+            assert_eq!(last_error::stack(), vec!["natsOptions_SetURL"]);
+            assert_eq!(
+                o.get().url.as_deref(),
+                Some("nats://127.0.0.1:5000 , tls://u:p@h:1")
+            );
+        }
+
+        let plain = c("localhost:4333");
+        assert_eq!(unsafe { natsOptions_SetURL(o.0, plain.as_ptr()) }, NATS_OK);
+        assert_eq!(o.get().url.as_deref(), Some("localhost:4333"));
+
+        // NULL and "" clear.
+        assert_eq!(unsafe { natsOptions_SetURL(o.0, null()) }, NATS_OK);
+        assert_eq!(o.get().url, None);
+        assert_eq!(unsafe { natsOptions_SetURL(o.0, plain.as_ptr()) }, NATS_OK);
+        let empty = c("");
+        assert_eq!(unsafe { natsOptions_SetURL(o.0, empty.as_ptr()) }, NATS_OK);
+        assert_eq!(o.get().url, None);
+        let blank = c(" , ");
+        assert_eq!(unsafe { natsOptions_SetURL(o.0, blank.as_ptr()) }, NATS_OK);
+        assert_eq!(o.get().url, None);
+    }
+
+    #[test]
+    fn servers() {
+        let o = Opts::new();
+        let a = c("nats://127.0.0.1:4001");
+        let b = c(" localhost:4002 ");
+        let list = [a.as_ptr(), b.as_ptr()];
+        assert_eq!(
+            unsafe { natsOptions_SetServers(o.0, list.as_ptr() as *mut _, 2) },
+            NATS_OK
+        );
+        let v = o.get();
+        assert_eq!(v.servers, vec!["nats://127.0.0.1:4001", "localhost:4002"]);
+        assert!(!v.secure);
+
+        // Bad counts and entries.
+        assert_eq!(
+            unsafe { natsOptions_SetServers(o.0, list.as_ptr() as *mut _, 0) },
+            NATS_INVALID_ARG
+        );
+        assert_eq!(
+            unsafe { natsOptions_SetServers(o.0, list.as_ptr() as *mut _, -1) },
+            NATS_INVALID_ARG
+        );
+        assert_eq!(
+            unsafe { natsOptions_SetServers(o.0, null_mut(), 1) },
+            NATS_INVALID_ARG
+        );
+        let with_null = [a.as_ptr(), null()];
+        assert_eq!(
+            unsafe { natsOptions_SetServers(o.0, with_null.as_ptr() as *mut _, 2) },
+            NATS_INVALID_ARG
+        );
+        let bad = c("wss://h:1");
+        let with_bad = [a.as_ptr(), bad.as_ptr()];
+        assert_eq!(
+            unsafe { natsOptions_SetServers(o.0, with_bad.as_ptr() as *mut _, 2) },
+            NATS_INVALID_ARG
+        );
+        let empty = c("");
+        let with_empty = [empty.as_ptr()];
+        assert_eq!(
+            unsafe { natsOptions_SetServers(o.0, with_empty.as_ptr() as *mut _, 1) },
+            NATS_INVALID_ARG
+        );
+        assert_eq!(o.get().servers.len(), 2, "unchanged after errors");
+
+        // tls:// turns TLS on.
+        let t = c("tls://h:1");
+        let tl = [t.as_ptr()];
+        assert_eq!(
+            unsafe { natsOptions_SetServers(o.0, tl.as_ptr() as *mut _, 1) },
+            NATS_OK
+        );
+        assert!(o.get().secure);
+
+        // NULL/0 clears.
+        assert_eq!(
+            unsafe { natsOptions_SetServers(o.0, null_mut(), 0) },
+            NATS_OK
+        );
+        assert!(o.get().servers.is_empty());
+    }
+
+    #[test]
+    fn scalar_setters() {
+        let o = Opts::new();
+        unsafe {
+            assert_eq!(natsOptions_SetNoRandomize(o.0, true), NATS_OK);
+            assert_eq!(natsOptions_SetTimeout(o.0, 0), NATS_OK);
+            assert_eq!(natsOptions_SetTimeout(o.0, 1234), NATS_OK);
+            assert_eq!(natsOptions_SetTimeout(o.0, -1), NATS_INVALID_ARG);
+            assert_eq!(natsOptions_SetVerbose(o.0, true), NATS_OK);
+            assert_eq!(natsOptions_SetPedantic(o.0, true), NATS_OK);
+            assert_eq!(natsOptions_SetPingInterval(o.0, 50), NATS_OK);
+            assert_eq!(natsOptions_SetMaxPingsOut(o.0, 7), NATS_OK);
+            assert_eq!(natsOptions_SetIOBufSize(o.0, 0), NATS_OK);
+            assert_eq!(natsOptions_SetIOBufSize(o.0, 4096), NATS_OK);
+            assert_eq!(natsOptions_SetIOBufSize(o.0, -1), NATS_INVALID_ARG);
+            assert_eq!(natsOptions_SetAllowReconnect(o.0, false), NATS_OK);
+            assert_eq!(natsOptions_SetReconnectOnProtocolError(o.0, true), NATS_OK);
+            assert_eq!(natsOptions_SetMaxReconnect(o.0, -1), NATS_OK);
+            assert_eq!(natsOptions_SetReconnectWait(o.0, 25), NATS_OK);
+            assert_eq!(natsOptions_SetReconnectWait(o.0, -1), NATS_INVALID_ARG);
+            assert_eq!(natsOptions_SetReconnectJitter(o.0, 3, 4), NATS_OK);
+            assert_eq!(natsOptions_SetReconnectJitter(o.0, -1, 4), NATS_INVALID_ARG);
+            assert_eq!(natsOptions_SetReconnectJitter(o.0, 1, -4), NATS_INVALID_ARG);
+            assert_eq!(natsOptions_SetReconnectBufSize(o.0, 0), NATS_OK);
+            assert_eq!(natsOptions_SetReconnectBufSize(o.0, -1), NATS_INVALID_ARG);
+            assert_eq!(natsOptions_SetMaxPendingMsgs(o.0, 10), NATS_OK);
+            assert_eq!(natsOptions_SetMaxPendingMsgs(o.0, 0), NATS_INVALID_ARG);
+            assert_eq!(natsOptions_SetMaxPendingMsgs(o.0, -5), NATS_INVALID_ARG);
+            assert_eq!(natsOptions_SetMaxPendingBytes(o.0, 1000), NATS_OK);
+            assert_eq!(natsOptions_SetMaxPendingBytes(o.0, 0), NATS_INVALID_ARG);
+            assert_eq!(natsOptions_SetMaxPendingBytes(o.0, -1), NATS_INVALID_ARG);
+            assert_eq!(natsOptions_SetIgnoreDiscoveredServers(o.0, true), NATS_OK);
+            assert_eq!(natsOptions_UseGlobalMessageDelivery(o.0, true), NATS_OK);
+            for ord in [0, 4, 6, 46, 64] {
+                assert_eq!(natsOptions_IPResolutionOrder(o.0, ord), NATS_OK);
+            }
+            assert_eq!(natsOptions_IPResolutionOrder(o.0, 46), NATS_OK);
+            for bad in [1, 5, 44, 66, 466, -4] {
+                assert_eq!(natsOptions_IPResolutionOrder(o.0, bad), NATS_INVALID_ARG);
+            }
+            assert_eq!(natsOptions_SetSendAsap(o.0, true), NATS_OK);
+            assert_eq!(natsOptions_SetFlusherWaitMicros(o.0, 300), NATS_OK);
+            assert_eq!(natsOptions_SetFlusherWaitMicros(o.0, -1), NATS_INVALID_ARG);
+            assert_eq!(natsOptions_UseOldRequestStyle(o.0, true), NATS_OK);
+            assert_eq!(natsOptions_SetFailRequestsOnDisconnect(o.0, true), NATS_OK);
+            assert_eq!(natsOptions_SetNoEcho(o.0, true), NATS_OK);
+            assert_eq!(natsOptions_SetWriteDeadline(o.0, 0), NATS_OK);
+            assert_eq!(natsOptions_SetWriteDeadline(o.0, 99), NATS_OK);
+            assert_eq!(natsOptions_SetWriteDeadline(o.0, -1), NATS_INVALID_ARG);
+            assert_eq!(natsOptions_DisableNoResponders(o.0, true), NATS_OK);
+            assert_eq!(natsOptions_SetMessageBufferPadding(o.0, 0), NATS_OK);
+            assert_eq!(natsOptions_SetMessageBufferPadding(o.0, 16), NATS_OK);
+            assert_eq!(
+                natsOptions_SetMessageBufferPadding(o.0, -1),
+                NATS_INVALID_ARG
+            );
+        }
+        let v = o.get();
+        assert!(v.no_randomize);
+        assert_eq!(v.timeout_ms, 1234);
+        assert!(v.verbose && v.pedantic);
+        assert_eq!(v.ping_interval_ms, 50);
+        assert_eq!(v.max_pings_out, 7);
+        assert_eq!(v.io_buf_size, 4096);
+        assert!(!v.allow_reconnect);
+        assert!(v.reconnect_on_protocol_error);
+        assert_eq!(v.max_reconnect, -1);
+        assert_eq!(v.reconnect_wait_ms, 25);
+        assert_eq!((v.reconnect_jitter_ms, v.reconnect_jitter_tls_ms), (3, 4));
+        assert_eq!(v.reconnect_buf_size, 0);
+        assert_eq!(v.max_pending_msgs, 10);
+        assert_eq!(v.max_pending_bytes, 1000);
+        assert!(v.ignore_discovered_servers);
+        assert!(v.use_global_delivery);
+        assert_eq!(v.ip_resolution_order, 46);
+        assert!(v.send_asap);
+        assert_eq!(v.flusher_wait_us, 300);
+        assert!(v.old_request_style && v.fail_requests_on_disconnect && v.no_echo);
+        assert_eq!(v.write_deadline_ms, 99);
+        assert!(v.disable_no_responders);
+        assert_eq!(v.msg_buffer_padding, 16);
+    }
+
+    #[test]
+    fn name() {
+        let o = Opts::new();
+        let n = c("my-app");
+        assert_eq!(unsafe { natsOptions_SetName(o.0, n.as_ptr()) }, NATS_OK);
+        assert_eq!(o.get().name.as_deref(), Some("my-app"));
+        assert_eq!(unsafe { natsOptions_SetName(o.0, null()) }, NATS_OK);
+        assert_eq!(o.get().name, None);
+    }
+
+    #[test]
+    fn inbox_prefix() {
+        let o = Opts::new();
+        let ok = c("my.inbox");
+        assert_eq!(
+            unsafe { natsOptions_SetCustomInboxPrefix(o.0, ok.as_ptr()) },
+            NATS_OK
+        );
+        assert_eq!(o.get().inbox_prefix.as_deref(), Some("my.inbox"));
+        assert_eq!(o.get().inbox_prefix(), "my.inbox.");
+        // Wildcard characters inside a token are not wildcards.
+        let inside = c("a*b.c>d");
+        assert_eq!(
+            unsafe { natsOptions_SetCustomInboxPrefix(o.0, inside.as_ptr()) },
+            NATS_OK
+        );
+        for bad in [
+            "a.*", "*", ">", "a.>", "a..b", ".a", "a.", "a b", "a\tb", "*.b",
+        ] {
+            let b = c(bad);
+            assert_eq!(
+                unsafe { natsOptions_SetCustomInboxPrefix(o.0, b.as_ptr()) },
+                NATS_INVALID_ARG,
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            o.get().inbox_prefix.as_deref(),
+            Some("a*b.c>d"),
+            "unchanged after errors"
+        );
+        let empty = c("");
+        assert_eq!(
+            unsafe { natsOptions_SetCustomInboxPrefix(o.0, empty.as_ptr()) },
+            NATS_OK
+        );
+        assert_eq!(o.get().inbox_prefix, None);
+        assert_eq!(o.get().inbox_prefix(), DEFAULT_INBOX_PREFIX);
+        assert_eq!(
+            unsafe { natsOptions_SetCustomInboxPrefix(o.0, ok.as_ptr()) },
+            NATS_OK
+        );
+        assert_eq!(
+            unsafe { natsOptions_SetCustomInboxPrefix(o.0, null()) },
+            NATS_OK
+        );
+        assert_eq!(o.get().inbox_prefix, None);
+    }
+
+    #[test]
+    fn callbacks_are_stored_and_cleared() {
+        let o = Opts::new();
+        let cl = 0x1234usize as *mut c_void;
+        unsafe {
+            assert_eq!(natsOptions_SetErrorHandler(o.0, Some(err_cb), cl), NATS_OK);
+            assert_eq!(natsOptions_SetClosedCB(o.0, Some(conn_cb), cl), NATS_OK);
+            assert_eq!(
+                natsOptions_SetDisconnectedCB(o.0, Some(conn_cb), cl),
+                NATS_OK
+            );
+            assert_eq!(
+                natsOptions_SetReconnectedCB(o.0, Some(conn_cb), cl),
+                NATS_OK
+            );
+            assert_eq!(
+                natsOptions_SetDiscoveredServersCB(o.0, Some(conn_cb), cl),
+                NATS_OK
+            );
+            assert_eq!(
+                natsOptions_SetLameDuckModeCB(o.0, Some(conn_cb), cl),
+                NATS_OK
+            );
+            assert_eq!(
+                natsOptions_SetCustomReconnectDelay(o.0, Some(delay_cb), cl),
+                NATS_OK
+            );
+            assert_eq!(
+                natsOptions_SetRetryOnFailedConnect(o.0, true, Some(conn_cb), cl),
+                NATS_OK
+            );
+        }
+        let v = o.get();
+        assert!(v.err_cb.is_some());
+        assert!(v.closed_cb.is_some());
+        assert!(v.disconnected_cb.is_some());
+        assert!(v.reconnected_cb.is_some());
+        assert!(v.discovered_servers_cb.is_some());
+        assert!(v.lame_duck_cb.is_some());
+        assert!(v.custom_reconnect_delay.is_some());
+        assert!(v.retry_on_failed_connect);
+        assert!(v.connected_cb.is_some());
+
+        // retry=false drops the connected callback even when one is given.
+        assert_eq!(
+            unsafe { natsOptions_SetRetryOnFailedConnect(o.0, false, Some(conn_cb), cl) },
+            NATS_OK
+        );
+        let v = o.get();
+        assert!(!v.retry_on_failed_connect);
+        assert!(v.connected_cb.is_none());
+        // retry=true without a callback.
+        assert_eq!(
+            unsafe { natsOptions_SetRetryOnFailedConnect(o.0, true, None, null_mut()) },
+            NATS_OK
+        );
+        let v = o.get();
+        assert!(v.retry_on_failed_connect && v.connected_cb.is_none());
+
+        unsafe {
+            assert_eq!(natsOptions_SetErrorHandler(o.0, None, cl), NATS_OK);
+            assert_eq!(natsOptions_SetClosedCB(o.0, None, cl), NATS_OK);
+            assert_eq!(natsOptions_SetDisconnectedCB(o.0, None, cl), NATS_OK);
+            assert_eq!(natsOptions_SetReconnectedCB(o.0, None, cl), NATS_OK);
+            assert_eq!(natsOptions_SetDiscoveredServersCB(o.0, None, cl), NATS_OK);
+            assert_eq!(natsOptions_SetLameDuckModeCB(o.0, None, cl), NATS_OK);
+            assert_eq!(natsOptions_SetCustomReconnectDelay(o.0, None, cl), NATS_OK);
+        }
+        let v = o.get();
+        assert!(v.err_cb.is_none());
+        assert!(v.closed_cb.is_none());
+        assert!(v.disconnected_cb.is_none());
+        assert!(v.reconnected_cb.is_none());
+        assert!(v.discovered_servers_cb.is_none());
+        assert!(v.lame_duck_cb.is_none());
+        assert!(v.custom_reconnect_delay.is_none());
+    }
+
+    #[test]
+    fn clone_is_independent() {
+        let o = Opts::new();
+        let n = c("first");
+        assert_eq!(unsafe { natsOptions_SetName(o.0, n.as_ptr()) }, NATS_OK);
+        let copy = o.get();
+        let n2 = c("second");
+        assert_eq!(unsafe { natsOptions_SetName(o.0, n2.as_ptr()) }, NATS_OK);
+        assert_eq!(copy.name.as_deref(), Some("first"));
+        assert_eq!(o.get().name.as_deref(), Some("second"));
+    }
+
+    #[test]
+    fn null_options_rejected_everywhere() {
+        let n: *mut natsOptions = null_mut();
+        let s = c("nats://h:1");
+        let st = [s.as_ptr()];
+        let cl = null_mut();
+        let results = unsafe {
+            [
+                ("SetURL", natsOptions_SetURL(n, s.as_ptr())),
+                (
+                    "SetServers",
+                    natsOptions_SetServers(n, st.as_ptr() as *mut _, 1),
+                ),
+                ("SetNoRandomize", natsOptions_SetNoRandomize(n, true)),
+                ("SetTimeout", natsOptions_SetTimeout(n, 1)),
+                ("SetName", natsOptions_SetName(n, s.as_ptr())),
+                ("SetVerbose", natsOptions_SetVerbose(n, true)),
+                ("SetPedantic", natsOptions_SetPedantic(n, true)),
+                ("SetPingInterval", natsOptions_SetPingInterval(n, 1)),
+                ("SetMaxPingsOut", natsOptions_SetMaxPingsOut(n, 1)),
+                ("SetIOBufSize", natsOptions_SetIOBufSize(n, 1)),
+                ("SetAllowReconnect", natsOptions_SetAllowReconnect(n, true)),
+                (
+                    "SetReconnectOnProtocolError",
+                    natsOptions_SetReconnectOnProtocolError(n, true),
+                ),
+                ("SetMaxReconnect", natsOptions_SetMaxReconnect(n, 1)),
+                ("SetReconnectWait", natsOptions_SetReconnectWait(n, 1)),
+                (
+                    "SetReconnectJitter",
+                    natsOptions_SetReconnectJitter(n, 1, 1),
+                ),
+                (
+                    "SetCustomReconnectDelay",
+                    natsOptions_SetCustomReconnectDelay(n, Some(delay_cb), cl),
+                ),
+                ("SetReconnectBufSize", natsOptions_SetReconnectBufSize(n, 1)),
+                ("SetMaxPendingMsgs", natsOptions_SetMaxPendingMsgs(n, 1)),
+                ("SetMaxPendingBytes", natsOptions_SetMaxPendingBytes(n, 1)),
+                (
+                    "SetErrorHandler",
+                    natsOptions_SetErrorHandler(n, Some(err_cb), cl),
+                ),
+                ("SetClosedCB", natsOptions_SetClosedCB(n, Some(conn_cb), cl)),
+                (
+                    "SetDisconnectedCB",
+                    natsOptions_SetDisconnectedCB(n, Some(conn_cb), cl),
+                ),
+                (
+                    "SetReconnectedCB",
+                    natsOptions_SetReconnectedCB(n, Some(conn_cb), cl),
+                ),
+                (
+                    "SetDiscoveredServersCB",
+                    natsOptions_SetDiscoveredServersCB(n, Some(conn_cb), cl),
+                ),
+                (
+                    "SetIgnoreDiscoveredServers",
+                    natsOptions_SetIgnoreDiscoveredServers(n, true),
+                ),
+                (
+                    "SetLameDuckModeCB",
+                    natsOptions_SetLameDuckModeCB(n, Some(conn_cb), cl),
+                ),
+                (
+                    "SetRetryOnFailedConnect",
+                    natsOptions_SetRetryOnFailedConnect(n, true, Some(conn_cb), cl),
+                ),
+                (
+                    "UseGlobalMessageDelivery",
+                    natsOptions_UseGlobalMessageDelivery(n, true),
+                ),
+                ("IPResolutionOrder", natsOptions_IPResolutionOrder(n, 4)),
+                ("SetSendAsap", natsOptions_SetSendAsap(n, true)),
+                (
+                    "SetFlusherWaitMicros",
+                    natsOptions_SetFlusherWaitMicros(n, 1),
+                ),
+                (
+                    "UseOldRequestStyle",
+                    natsOptions_UseOldRequestStyle(n, true),
+                ),
+                (
+                    "SetFailRequestsOnDisconnect",
+                    natsOptions_SetFailRequestsOnDisconnect(n, true),
+                ),
+                ("SetNoEcho", natsOptions_SetNoEcho(n, true)),
+                ("SetWriteDeadline", natsOptions_SetWriteDeadline(n, 1)),
+                (
+                    "DisableNoResponders",
+                    natsOptions_DisableNoResponders(n, true),
+                ),
+                (
+                    "SetCustomInboxPrefix",
+                    natsOptions_SetCustomInboxPrefix(n, s.as_ptr()),
+                ),
+                (
+                    "SetMessageBufferPadding",
+                    natsOptions_SetMessageBufferPadding(n, 1),
+                ),
+            ]
+        };
+        for (name, st) in results {
+            assert_eq!(st, NATS_INVALID_ARG, "natsOptions_{name}");
+        }
+        let mut p = null_mut();
+        assert_eq!(unsafe { natsOptions_Create(&mut p) }, NATS_OK);
+        unsafe { natsOptions_Destroy(p) };
+    }
+}

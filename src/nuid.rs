@@ -41,7 +41,7 @@ impl Nuid {
     }
 
     /// Writes the next 22-character NUID.
-    pub fn next(&mut self) -> [u8; NUID_LEN] {
+    pub fn next_bytes(&mut self) -> [u8; NUID_LEN] {
         self.seq += self.inc;
         if self.seq >= MAX_SEQ {
             let mut rng = rand::thread_rng();
@@ -64,7 +64,7 @@ static GLOBAL: once_cell::sync::Lazy<Mutex<Nuid>> = once_cell::sync::Lazy::new(|
 
 /// The next NUID from the process-wide generator, as a string.
 pub fn next() -> String {
-    let b = GLOBAL.lock().next();
+    let b = GLOBAL.lock().next_bytes();
     String::from_utf8_lossy(&b).into_owned()
 }
 

@@ -252,10 +252,7 @@ impl Connection {
                     self.install(i, est, false)?;
                     return Ok(());
                 }
-                Err(e) => {
-                    let io_like = matches!(e.status, NATS_NO_SERVER | NATS_IO_ERROR | NATS_TIMEOUT);
-                    last = Some(if io_like && n > 0 { e } else { e });
-                }
+                Err(e) => last = Some(e),
             }
         }
         let e = last.unwrap_or_else(|| Error::status(NATS_NO_SERVER));
@@ -703,14 +700,8 @@ impl Connection {
                 let max = self.opts.max_reconnect;
                 // Drop servers that used up their attempts.
                 if max >= 0 {
-                    let cur = st.cur;
                     let before = st.pool.len();
-                    let mut idx = 0;
-                    st.pool.retain(|s| {
-                        let keep = s.reconnects < max || Some(idx) == cur && false;
-                        idx += 1;
-                        keep
-                    });
+                    st.pool.retain(|s| s.reconnects < max);
                     if st.pool.len() != before {
                         st.cur = None;
                     }

@@ -190,7 +190,7 @@ impl Subscription {
         if self.callback.is_some() {
             return Err(Error::new(NATS_ILLEGAL_STATE, "illegal to call NextMsg on an asynchronous subscription"));
         }
-        if timeout_ms <= 0 && timeout_ms != 0 {
+        if timeout_ms < 0 {
             return Err(Error::new(NATS_INVALID_TIMEOUT, "timeout must be positive"));
         }
         let deadline = Instant::now() + Duration::from_millis(timeout_ms.max(0) as u64);
@@ -352,13 +352,9 @@ impl Subscription {
             }
         }
         self.cv.notify_all();
-        if self.callback.is_none() {
-            // Sync subscriptions: closed once the application has read
-            // what was queued (checked in next_msg) or right away if empty.
-            self.finish_drain_if_empty();
-        } else {
-            self.finish_drain_if_empty();
-        }
+        // Closed now if nothing is queued; otherwise once the queue has
+        // been delivered (or read with NextMsg).
+        self.finish_drain_if_empty();
     }
 
     pub fn wait_drain(&self, timeout_ms: i64) -> Result<()> {

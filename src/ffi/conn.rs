@@ -246,8 +246,8 @@ pub unsafe extern "C" fn natsConnection_ReadLastError(nc: *mut natsConnection, b
         if b.len() + 1 > n {
             b.truncate(n - 1);
             let k = b.len();
-            for i in k.saturating_sub(3)..k {
-                b[i] = b'.';
+            for c in &mut b[k.saturating_sub(3)..] {
+                *c = b'.';
             }
         }
         let _ = unsafe { cstr::copy_to_buffer(&b, buf, n) };

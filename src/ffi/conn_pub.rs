@@ -2,7 +2,7 @@
 
 use super::conn::{conn_ref, natsConnection};
 use super::cstr;
-use super::handle::{box_into_raw, box_ref};
+use super::handle::box_ref;
 use super::msg::natsMsg;
 use super::{guard, not_null, write_out};
 use crate::error::{Error, Result};
@@ -92,7 +92,7 @@ pub unsafe extern "C" fn natsConnection_PublishRequestString(
 
 fn reply_out(replyMsg: *mut *mut natsMsg, m: Box<crate::msg::Msg>) {
     // SAFETY: checked for NULL by the caller.
-    unsafe { write_out(replyMsg, box_into_raw::<natsMsg>(*m)) };
+    unsafe { write_out(replyMsg, Box::into_raw(m) as *mut natsMsg) };
 }
 
 /// Sends a request and waits up to `timeout` ms for the first reply,

@@ -8,7 +8,6 @@ use crate::status::natsStatus;
 use std::cell::RefCell;
 use std::ffi::CString;
 
-const MAX_FRAMES: usize = 50;
 
 pub(crate) struct LastError {
     pub status: natsStatus,
@@ -37,16 +36,6 @@ pub(crate) fn set(func: &'static str, status: natsStatus, text: &str) {
         l.text = to_cstring(text);
         l.stack.clear();
         l.stack.push(func);
-    });
-}
-
-/// Adds a frame to the current error stack (a nested API call failed).
-pub(crate) fn push_frame(func: &'static str) {
-    LAST.with(|l| {
-        let mut l = l.borrow_mut();
-        if l.stack.last() != Some(&func) && l.stack.len() < MAX_FRAMES {
-            l.stack.push(func);
-        }
     });
 }
 

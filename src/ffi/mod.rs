@@ -82,13 +82,6 @@ pub(crate) fn guard_void(func: &'static str, f: impl FnOnce()) {
     }
 }
 
-/// Runs a C callback (user code) so that a Rust panic in our trampoline
-/// never unwinds through a library thread's loop. C code itself cannot
-/// unwind into Rust in a supported way (the callbacks are `extern "C"`).
-pub(crate) fn call_user<R>(f: impl FnOnce() -> R) -> Option<R> {
-    catch_unwind(AssertUnwindSafe(f)).ok()
-}
-
 /// Returns `NATS_INVALID_ARG` naming the parameter when `p` is NULL.
 #[inline]
 pub(crate) fn not_null<T>(p: *const T, name: &str) -> Result<()> {

@@ -2,7 +2,7 @@
 
 use super::callbacks::{natsOnCompleteCB, SendPtr};
 use super::conn::natsConnection;
-use super::handle::{arc_as_ptr, arc_clone, arc_ref, arc_take, box_into_raw, ArcCastable, Castable};
+use super::handle::{arc_as_ptr, arc_clone, arc_ref, arc_take, ArcCastable, Castable};
 use super::msg::natsMsg;
 use super::{guard, guard_or, guard_void, not_null, write_out};
 use crate::conn::sub::Subscription;
@@ -42,7 +42,7 @@ pub unsafe extern "C" fn natsSubscription_NextMsg(nextMsg: *mut *mut natsMsg, su
         not_null(nextMsg, "nextMsg")?;
         let s = unsafe { arc_clone::<natsSubscription>(sub, "sub") }?;
         let m = s.next_msg(timeout)?;
-        unsafe { write_out(nextMsg, box_into_raw::<natsMsg>(*m)) };
+        unsafe { write_out(nextMsg, Box::into_raw(m) as *mut natsMsg) };
         Ok(())
     })
 }

@@ -1,0 +1,647 @@
+#!/usr/bin/env python3
+"""Generate tests/c_misuse/misuse.c from include/nats/nats.h.
+
+The generated program calls every exported function once per pointer
+parameter, with that parameter NULL and the other arguments valid, and
+checks the result against an expectation:
+
+* functions returning natsStatus: NATS_INVALID_ARG unless the table
+  OVERRIDES below says otherwise (cnats accepts some NULLs, e.g. an optional
+  reply subject, and reports NULL subjects as NATS_INVALID_SUBJECT);
+* void functions (destroy, close): a NULL argument is a harmless no-op;
+* functions returning a pointer: NULL;
+* functions returning bool / int / an enum: the value in VALUE_RETURNS.
+
+Functions whose prototype uses a type this script does not know make the
+generator fail loudly, so a new API cannot be silently left out of the
+sweep. The hand-written part of the test (invalid timeouts, subjects,
+queue names, closed connection) lives in tests/c_misuse/misuse_extra.inc.
+
+Usage: scripts/gen_misuse.py [--check]   (--check: fail if the file is stale)
+"""
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+HEADER = ROOT / "include" / "nats" / "nats.h"
+OUT = ROOT / "tests" / "c_misuse" / "misuse.c"
+
+# ---------------------------------------------------------------------------
+# Valid values for each parameter type. A value is either a C expression or,
+# for output parameters, the address of one of the generated program's
+# `o_*` variables (reset before and released after every case).
+# ---------------------------------------------------------------------------
+TYPE_VALUES = {
+    "natsConnection *": "g_nc",
+    "natsConnection **": "&o_nc",
+    "natsOptions *": "g_opts",
+    "natsOptions **": "&o_opts",
+    "natsMsg *": "g_msg",
+    "const natsMsg *": "g_msg",
+    "natsMsg **": "&o_msg",
+    "natsSubscription *": "g_sub",
+    "natsSubscription **": "&o_sub",
+    "natsHeader *": "g_hdr",
+    "natsHeader **": "&o_hdr",
+    "natsStatistics *": "g_stats",
+    "const natsStatistics *": "g_stats",
+    "natsStatistics **": "&o_stats",
+    "natsInbox **": "&o_inbox",
+    "natsInbox *": None,  # only ever destroyed: NULL is the only safe value
+    "natsMsgList *": "&o_list",
+    "natsClientConfig *": None,
+    "const char **": "&o_cstr",
+    "const char ***": "&o_cstrs",
+    "char ***": "&o_strs",
+    "char **": "&o_str",
+    "int *": "&o_int",
+    "int64_t *": "&o_i64",
+    "uint64_t *": "&o_u64",
+    "natsStatus *": "&o_status",
+    "FILE *": "stderr",
+    "void *": "NULL",
+    "const void *": '"data"',
+    "natsMsgHandler": "cb_msg",
+    "natsErrHandler": "cb_err",
+    "natsConnectionHandler": "cb_conn",
+    "natsCustomReconnectDelayHandler": "cb_delay",
+    "natsOnCompleteCB": "cb_complete",
+    "natsStatus": "NATS_OK",
+    "bool": "false",
+    "int": "1",
+    "int64_t": "1000",
+    "uint32_t": "NATS_VERSION_NUMBER",
+    "size_t": "sizeof(o_buf)",
+}
+
+# Values chosen by parameter name (they win over TYPE_VALUES).
+NAME_VALUES = {
+    ("const char *", "subj"): '"misuse.nobody"',
+    ("const char *", "subject"): '"misuse.sub"',
+    ("const char *", "reply"): '"misuse.reply"',
+    ("const char *", "queueGroup"): '"misuse.q"',
+    ("const char *", "key"): '"Misuse-Key"',
+    ("const char *", "value"): '"v"',
+    ("const char *", "url"): "g_url",
+    ("const char *", "urls"): "g_url",
+    ("const char *", "name"): '"misuse"',
+    ("const char *", "str"): '"text"',
+    ("const char *", "inboxPrefix"): '"_MISUSE"',
+    ("const char *", "verString"): "NATS_VERSION_STRING",
+    ("const char *", "data"): '"data"',
+    ("const char **", "servers"): "g_servers",
+    ("char *", "buffer"): "o_buf",
+    ("char *", "buf"): "o_buf",
+    ("int", "dataLen"): "4",
+    ("int", "serversCount"): "1",
+    ("int", "order"): "0",
+    ("int64_t", "timeout"): "100",
+    ("int64_t", "lockSpinCount"): "-1",
+    ("uint32_t", "reqVerNumber"): "NATS_VERSION_REQUIRED_NUMBER",
+}
+
+# Per-function replacements of a valid value: (function, param) -> expression.
+FUNC_VALUES = {
+    # The on-complete callback only applies to asynchronous subscriptions.
+    ("natsSubscription_SetOnCompleteCB", "sub"): "g_asub",
+}
+
+# Parameters never swept (a NULL there is simply valid and uninteresting).
+NOT_SWEPT_TYPES = {"void *"}
+
+# (function, param) -> expectation when that parameter is NULL.
+#   "NATS_..."      : the status to expect
+#   ("SKIP", why)   : not called
+#   ("NOLAST", st)  : expect status st, without requiring a last error (for
+#                     functions that read the error state and so, as in
+#                     cnats, leave it alone)
+OVERRIDES = {
+    # NULL options / URLs mean "use the defaults" (nats://localhost:4222):
+    # calling that could reach a server that is not ours.
+    ("natsConnection_Connect", "options"): ("SKIP", "NULL options connect to the default URL"),
+    ("natsConnection_ConnectTo", "urls"): ("SKIP", "NULL urls connect to the default URL"),
+    # Subjects: cnats reports a NULL subject as an invalid subject.
+    **{(f, "subj"): "NATS_INVALID_SUBJECT" for f in (
+        "natsConnection_Publish", "natsConnection_PublishString", "natsConnection_PublishRequest",
+        "natsConnection_PublishRequestString", "natsConnection_Request", "natsConnection_RequestString",
+        "natsConnection_Send", "natsConnection_SendRequest")},
+    **{(f, "subject"): "NATS_INVALID_SUBJECT" for f in (
+        "natsConnection_Subscribe", "natsConnection_SubscribeTimeout", "natsConnection_SubscribeSync",
+        "natsConnection_QueueSubscribe", "natsConnection_QueueSubscribeTimeout",
+        "natsConnection_QueueSubscribeSync")},
+    # Payloads: NULL data is fine with a zero length (the generator passes 0).
+    ("natsConnection_Publish", "data"): "NATS_OK",
+    ("natsConnection_Send", "data"): "NATS_OK",
+    ("natsConnection_PublishRequest", "data"): "NATS_OK",
+    ("natsConnection_SendRequest", "data"): "NATS_OK",
+    ("natsConnection_PublishString", "str"): "NATS_OK",
+    ("natsConnection_PublishRequestString", "str"): "NATS_OK",
+    ("natsMsg_Create", "data"): "NATS_OK",
+    ("natsMsg_Create", "reply"): "NATS_OK",
+    # A request with an empty payload is sent; nobody listens on the subject.
+    ("natsConnection_Request", "data"): "NATS_NO_RESPONDERS",
+    ("natsConnection_RequestString", "str"): "NATS_NO_RESPONDERS",
+    # Message headers may be set to an empty (NULL) value; natsHeader may not.
+    ("natsMsgHeader_Set", "value"): "NATS_OK",
+    ("natsMsgHeader_Add", "value"): "NATS_OK",
+    # Options that a NULL resets to the default.
+    ("natsOptions_SetURL", "url"): "NATS_OK",
+    ("natsOptions_SetName", "name"): "NATS_OK",
+    ("natsOptions_SetCustomInboxPrefix", "inboxPrefix"): "NATS_OK",
+    # NULL config: open with the defaults (already open: nothing happens).
+    ("nats_OpenWithConfig", "config"): "NATS_OK",
+    # nats_GetLastError's status output is optional: tested by hand.
+    ("nats_GetLastError", "status"): ("SKIP", "optional output; covered in misuse_extra.inc"),
+    # These return the connection's own error state (NATS_OK here); cnats
+    # copies the text only into a non-NULL buffer (and would crash on a NULL
+    # lastError): rnats accepts both.
+    ("natsConnection_GetLastError", "lastError"): "NATS_OK",
+    ("natsConnection_ReadLastError", "buf"): "NATS_OK",
+    # Reading the error stack does not record an error of its own (cnats).
+    ("nats_GetLastErrorStack", "buffer"): ("NOLAST", "NATS_INVALID_ARG"),
+    # The subscription's on-complete callback may be cleared.
+    ("natsSubscription_SetOnCompleteCB", "cb"): "NATS_OK",
+}
+# Statistics outputs are each optional.
+for _p in ("inMsgs", "inBytes", "outMsgs", "outBytes", "reconnects"):
+    OVERRIDES[("natsStatistics_GetCounts", _p)] = "NATS_OK"
+for _f, _ps in {
+    "natsSubscription_GetPending": ("msgs", "bytes"),
+    "natsSubscription_GetPendingLimits": ("msgLimit", "bytesLimit"),
+    "natsSubscription_GetMaxPending": ("msgs", "bytes"),
+    "natsSubscription_GetStats": ("pendingMsgs", "pendingBytes", "maxPendingMsgs", "maxPendingBytes",
+                                  "deliveredMsgs", "droppedMsgs"),
+}.items():
+    for _p in _ps:
+        OVERRIDES[(_f, _p)] = "NATS_OK"
+
+# Callback parameters: a NULL handler is valid for option setters (it
+# removes the handler) but required by the subscribe calls.
+CALLBACK_TYPES = {"natsMsgHandler", "natsErrHandler", "natsConnectionHandler",
+                  "natsCustomReconnectDelayHandler", "natsOnCompleteCB"}
+CALLBACK_REQUIRED = {"natsConnection_Subscribe", "natsConnection_SubscribeTimeout",
+                     "natsConnection_QueueSubscribe", "natsConnection_QueueSubscribeTimeout"}
+
+# Expected results of non-status functions given a NULL argument.
+VALUE_RETURNS = {
+    "natsConnection_IsClosed": "true",
+    "natsConnection_IsReconnecting": "false",
+    "natsConnection_IsDraining": "false",
+    "natsConnection_Status": "NATS_CONN_STATUS_CLOSED",
+    "natsConnection_Buffered": "-1",
+    "natsConnection_GetMaxPayload": "0",
+    "natsSubscription_GetID": "0",
+    "natsSubscription_IsValid": "false",
+    "natsHeader_KeysCount": "0",
+    "natsMsg_GetDataLength": "0",
+    "natsMsg_IsNoResponders": "false",
+    # The version string is only used to describe a mismatch.
+    "nats_CheckCompatibilityImpl": "true",
+}
+
+PROTO_RE = re.compile(r"^NATS_EXTERN\s+(.+?)\s*\b(\w+)\s*\((.*)\);\s*$")
+
+
+def split_param(p):
+    """'const char *subj' -> ('const char *', 'subj')."""
+    p = p.strip()
+    m = re.match(r"^(.*?)(\w+)$", p)
+    if not m:
+        raise SystemExit(f"cannot parse parameter {p!r}")
+    typ = re.sub(r"\s*\*", " *", m.group(1).strip()).replace("* *", "**").replace("* *", "**")
+    typ = re.sub(r"\s+", " ", typ).strip()
+    return typ, m.group(2)
+
+
+def parse_header(text):
+    funcs = []
+    for line in text.splitlines():
+        m = PROTO_RE.match(line.strip())
+        if not m:
+            if line.strip().startswith("NATS_EXTERN"):
+                raise SystemExit(f"unparsed prototype: {line}")
+            continue
+        ret = re.sub(r"\s*\*", " *", m.group(1).strip())
+        name = m.group(2)
+        params = [] if m.group(3).strip() in ("", "void") else [split_param(p) for p in m.group(3).split(",")]
+        funcs.append((ret, name, params))
+    return funcs
+
+
+def is_pointer(typ):
+    return "*" in typ or typ in CALLBACK_TYPES
+
+
+def value_for(func, typ, name):
+    if (func, name) in FUNC_VALUES:
+        return FUNC_VALUES[(func, name)]
+    if (typ, name) in NAME_VALUES:
+        return NAME_VALUES[(typ, name)]
+    if typ not in TYPE_VALUES:
+        raise SystemExit(f"{func}: no valid value known for parameter '{typ} {name}'")
+    return TYPE_VALUES[typ]
+
+
+def c_str(s):
+    return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def gen_case(ret, func, params, idx):
+    """The C block for `func` with params[idx] NULL, or a comment if skipped."""
+    ptype, pname = params[idx]
+    label = f"{func}({pname}=NULL)"
+    key = (func, pname)
+    exp = OVERRIDES.get(key)
+    nolast = False
+    if isinstance(exp, tuple) and exp[0] == "NOLAST":
+        exp, nolast = exp[1], True
+    if isinstance(exp, tuple):
+        return f"    /* {label}: skipped, {exp[1]} */\n"
+    args = []
+    for j, (t, n) in enumerate(params):
+        if j == idx:
+            args.append("NULL")
+            continue
+        v = value_for(func, t, n)
+        if v is None:
+            return f"    /* {label}: skipped, no valid '{t}' to pass alongside */\n"
+        # NULL data is only meaningful with a zero length.
+        if n == "dataLen" and params[idx][1] in ("data", "str"):
+            v = "0"
+        args.append(v)
+    call = f"{func}({', '.join(args)})"
+    lines = [f"    /* {label} */", "    reset_outs();"]
+    if ret == "natsStatus":
+        if exp is None:
+            if ptype in CALLBACK_TYPES:
+                exp = "NATS_INVALID_ARG" if func in CALLBACK_REQUIRED else "NATS_OK"
+            else:
+                exp = "NATS_INVALID_ARG"
+        lines.append(f"    prime({exp});")
+        lines.append(f"    begin_case({c_str(label)});")
+        helper = "expect_status_only" if nolast else "expect_status"
+        lines.append(f"    {helper}({exp}, {call});")
+    elif ret == "void":
+        lines.append(f"    begin_case({c_str(label)});")
+        lines.append(f"    {call};")
+        lines.append("    pass_case();")
+    elif ret.endswith("*"):
+        lines.append(f"    begin_case({c_str(label)});")
+        lines.append(f"    expect_null((const void *) {call});")
+    else:
+        if func not in VALUE_RETURNS:
+            raise SystemExit(f"{func}: no expected '{ret}' result for a NULL argument (add it to VALUE_RETURNS)")
+        lines.append(f"    begin_case({c_str(label)});")
+        lines.append(f"    expect_value((long long) ({call}), (long long) ({VALUE_RETURNS[func]}));")
+    lines.append("    release_outs();")
+    return "\n".join(lines) + "\n"
+
+
+TEMPLATE_HEAD = r"""/*
+ * NULL-argument sweep over the rnats C API.
+ *
+ * GENERATED by scripts/gen_misuse.py from include/nats/nats.h: do not edit;
+ * change the generator (or misuse_extra.inc for the hand-written cases) and
+ * run it again.
+ *
+ * usage: misuse PORT    (a nats-server must listen on 127.0.0.1:PORT)
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <nats/nats.h>
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static int         passed = 0;
+static int         failed = 0;
+static const char *volatile current = "(setup)";
+
+/* Valid objects handed to the functions alongside the NULL argument. */
+static natsConnection   *g_nc    = NULL;
+static natsOptions      *g_opts  = NULL;
+static natsMsg          *g_msg   = NULL;
+static natsSubscription *g_sub   = NULL; /* synchronous */
+static natsSubscription *g_asub  = NULL; /* asynchronous */
+static natsHeader       *g_hdr   = NULL;
+static natsStatistics   *g_stats = NULL;
+static char              g_url[64];
+static const char       *g_servers[1];
+
+/* Output variables: reset before each case, released after it. */
+static natsConnection   *o_nc;
+static natsOptions      *o_opts;
+static natsMsg          *o_msg;
+static natsSubscription *o_sub;
+static natsHeader       *o_hdr;
+static natsStatistics   *o_stats;
+static natsInbox        *o_inbox;
+static natsMsgList       o_list;
+static const char       *o_cstr;
+static const char      **o_cstrs;
+static char            **o_strs;
+static char             *o_str;
+static int               o_int;
+static int64_t           o_i64;
+static uint64_t          o_u64;
+static natsStatus        o_status;
+static char              o_buf[256];
+
+static void
+reset_outs(void)
+{
+    o_nc = NULL; o_opts = NULL; o_msg = NULL; o_sub = NULL; o_hdr = NULL; o_stats = NULL;
+    o_inbox = NULL; o_list.Msgs = NULL; o_list.Count = 0; o_cstr = NULL; o_cstrs = NULL;
+    o_strs = NULL; o_str = NULL; o_int = 0; o_i64 = 0; o_u64 = 0; o_status = NATS_OK;
+    memset(o_buf, 0, sizeof(o_buf));
+}
+
+/* Frees whatever a call that was expected to fail produced anyway. The
+ * server lists are released only by count (o_int), as the API says. */
+static void
+release_outs(void)
+{
+    int i;
+
+    natsSubscription_Destroy(o_sub);
+    natsConnection_Destroy(o_nc);
+    natsOptions_Destroy(o_opts);
+    natsMsg_Destroy(o_msg);
+    natsHeader_Destroy(o_hdr);
+    natsStatistics_Destroy(o_stats);
+    natsInbox_Destroy(o_inbox);
+    natsMsgList_Destroy(&o_list);
+    free((void *) o_cstrs);
+    if (o_strs != NULL)
+    {
+        for (i = 0; i < o_int; i++)
+            free(o_strs[i]);
+        free((void *) o_strs);
+    }
+    free(o_str);
+    reset_outs();
+}
+
+static void
+on_crash(int sig)
+{
+    static const char msg[] = "\nCRASH in case: ";
+    ssize_t           r;
+
+    r = write(2, msg, sizeof(msg) - 1);
+    r = write(2, current, strlen(current));
+    r = write(2, "\n", 1);
+    (void) r;
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static void
+begin_case(const char *name)
+{
+    current = name;
+}
+
+static void
+pass_case(void)
+{
+    passed++;
+}
+
+static void
+fail_case(const char *fmt, long long got, long long want)
+{
+    failed++;
+    printf("FAIL %s: ", current);
+    printf(fmt, got, want);
+    printf("\n");
+}
+
+/*
+ * Leaves a known error as the thread's last error, one different from
+ * `next`, so that after the case we can tell whether the call under test
+ * recorded its own failure.
+ */
+static void
+prime(natsStatus next)
+{
+    natsStatus want = (next == NATS_INVALID_TIMEOUT) ? NATS_INVALID_ARG : NATS_INVALID_TIMEOUT;
+    natsStatus got;
+
+    current = "(priming the last error)";
+    if (want == NATS_INVALID_TIMEOUT)
+        got = natsConnection_FlushTimeout(g_nc, -1);
+    else
+        got = natsInbox_Create(NULL);
+    if (got != want)
+        fail_case("priming call returned %lld, expected %lld", (long long) got, (long long) want);
+}
+
+static void
+expect_status(natsStatus want, natsStatus got)
+{
+    natsStatus  last = NATS_OK;
+    const char *text;
+
+    if (got != want)
+    {
+        fail_case("returned status %lld, expected %lld", (long long) got, (long long) want);
+        printf("     (%s vs %s)\n", natsStatus_GetText(got), natsStatus_GetText(want));
+        return;
+    }
+    if ((want != NATS_OK) && (want != NATS_NOT_FOUND))
+    {
+        text = nats_GetLastError(&last);
+        if (text == NULL)
+        {
+            fail_case("nats_GetLastError() is NULL after status %lld%lld", (long long) got, 0);
+            return;
+        }
+        if (last != got)
+        {
+            fail_case("nats_GetLastError() status is %lld, the call returned %lld", (long long) last,
+                      (long long) got);
+            return;
+        }
+    }
+    passed++;
+}
+
+static void
+expect_status_only(natsStatus want, natsStatus got)
+{
+    if (got != want)
+        fail_case("returned status %lld, expected %lld", (long long) got, (long long) want);
+    else
+        passed++;
+}
+
+static void
+expect_null(const void *p)
+{
+    if (p != NULL)
+        fail_case("returned a non-NULL pointer (%lld, expected %lld)", (long long) (p != NULL), 0);
+    else
+        passed++;
+}
+
+static void
+expect_value(long long got, long long want)
+{
+    if (got != want)
+        fail_case("returned %lld, expected %lld", got, want);
+    else
+        passed++;
+}
+
+/* Callbacks handed to the API where one is required. */
+static void cb_msg(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void *closure)
+{
+    (void) nc; (void) sub; (void) closure;
+    natsMsg_Destroy(msg);
+}
+static void cb_err(natsConnection *nc, natsSubscription *sub, natsStatus err, void *closure)
+{
+    (void) nc; (void) sub; (void) err; (void) closure;
+}
+static void cb_conn(natsConnection *nc, void *closure)
+{
+    (void) nc; (void) closure;
+}
+static int64_t cb_delay(natsConnection *nc, int attempts, void *closure)
+{
+    (void) nc; (void) attempts; (void) closure;
+    return 100;
+}
+static void cb_complete(void *closure)
+{
+    (void) closure;
+}
+
+#include "misuse_extra.inc"
+
+static int
+setup(const char *port)
+{
+    natsStatus s;
+
+    snprintf(g_url, sizeof(g_url), "nats://127.0.0.1:%s", port);
+    g_servers[0] = g_url;
+    s = natsConnection_ConnectTo(&g_nc, g_url);
+    if (s == NATS_OK)
+        s = natsOptions_Create(&g_opts);
+    if (s == NATS_OK)
+        s = natsOptions_SetURL(g_opts, g_url);
+    if (s == NATS_OK)
+        s = natsMsg_Create(&g_msg, "misuse.msg", NULL, "data", 4);
+    if (s == NATS_OK)
+        s = natsMsgHeader_Set(g_msg, "Misuse-Key", "v");
+    if (s == NATS_OK)
+        s = natsConnection_SubscribeSync(&g_sub, g_nc, "misuse.sync");
+    if (s == NATS_OK)
+        s = natsConnection_Subscribe(&g_asub, g_nc, "misuse.async", cb_msg, NULL);
+    if (s == NATS_OK)
+        s = natsHeader_New(&g_hdr);
+    if (s == NATS_OK)
+        s = natsHeader_Set(g_hdr, "Misuse-Key", "v");
+    if (s == NATS_OK)
+        s = natsStatistics_Create(&g_stats);
+    if (s == NATS_OK)
+        s = natsConnection_Flush(g_nc);
+    if (s != NATS_OK)
+    {
+        printf("setup failed: %s: %s\n", natsStatus_GetText(s), nats_GetLastError(NULL));
+        return -1;
+    }
+    return 0;
+}
+
+static void
+teardown(void)
+{
+    natsSubscription_Destroy(g_sub);
+    natsSubscription_Destroy(g_asub);
+    natsConnection_Destroy(g_nc);
+    natsOptions_Destroy(g_opts);
+    natsMsg_Destroy(g_msg);
+    natsHeader_Destroy(g_hdr);
+    natsStatistics_Destroy(g_stats);
+}
+
+static void
+null_sweep(void)
+{
+"""
+
+TEMPLATE_TAIL = r"""}
+
+int
+main(int argc, char **argv)
+{
+    if (argc != 2)
+    {
+        fprintf(stderr, "usage: %s PORT\n", argv[0]);
+        return 2;
+    }
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    signal(SIGSEGV, on_crash);
+    signal(SIGBUS, on_crash);
+    signal(SIGABRT, on_crash);
+    signal(SIGFPE, on_crash);
+    signal(SIGILL, on_crash);
+
+    if (setup(argv[1]) != 0)
+    {
+        teardown();
+        nats_Close();
+        printf("0 passed, 1 failed\n");
+        return 1;
+    }
+    reset_outs();
+    null_sweep();
+    extra_cases(argv[1]);
+    teardown();
+    nats_Close();
+
+    printf("%d passed, %d failed\n", passed, failed);
+    return (failed > 0) ? 1 : 0;
+}
+"""
+
+
+def generate():
+    funcs = parse_header(HEADER.read_text())
+    body = []
+    counted = 0
+    for ret, name, params in funcs:
+        # Never call the library-wide shutdown in the middle of the sweep.
+        if name in ("nats_Close", "nats_CloseAndWait"):
+            continue
+        ptrs = [i for i, (t, _) in enumerate(params) if is_pointer(t) and t not in NOT_SWEPT_TYPES]
+        if not ptrs:
+            continue
+        body.append(f"    /* ---- {name} ---- */\n")
+        for i in ptrs:
+            body.append(gen_case(ret, name, params, i))
+            counted += 1
+    return TEMPLATE_HEAD + "".join(body) + TEMPLATE_TAIL, len(funcs), counted
+
+
+def main():
+    text, nfuncs, ncases = generate()
+    if "--check" in sys.argv[1:]:
+        if OUT.read_text() != text:
+            print(f"{OUT} is stale: run {sys.argv[0]}")
+            return 1
+        return 0
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    OUT.write_text(text)
+    print(f"wrote {OUT.relative_to(ROOT)}: {nfuncs} functions in the header, {ncases} NULL cases")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

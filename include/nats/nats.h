@@ -102,9 +102,136 @@ typedef enum {
   NATS_CONN_STATUS_DRAINING_PUBS,
 } natsConnStatus;
 
+// Options for creating a connection (opaque).
+typedef struct natsOptions natsOptions;
+
+// OpenSSL-style verification callback. Not supported with rustls (see
+// `natsOptions_SetSSLVerificationCallback`).
+typedef int (*natsSSLVerifyCb)(int preverifyOk, void *ctx);
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+// Turns TLS on or off for connections made with these options.
+//
+// Turning it off also forgets every TLS setting made so far (trusted CAs,
+// client certificate, ciphers, expected hostname, skip verification), as
+// cnats does. A `tls://` URL or a server that requires TLS turns TLS on
+// by itself. Returns `NATS_INVALID_ARG` if `opts` is NULL.
+NATS_EXTERN natsStatus natsOptions_SetSecure(natsOptions *opts, bool secure);
+
+// Makes the client start the TLS handshake right after connecting,
+// before the server sends its INFO (the server must be configured with
+// `handshake_first`). Also turns TLS on.
+//
+// Returns `NATS_INVALID_ARG` if `opts` is NULL, `NATS_ILLEGAL_STATE` if
+// connections use the TLS configuration of these options.
+NATS_EXTERN natsStatus natsOptions_TLSHandshakeFirst(natsOptions *opts);
+
+// Accepted for compatibility and has no effect: handshakes never
+// serialise on a shared lock in this library (a rustls configuration is
+// safely shared between threads).
+//
+// Returns `NATS_INVALID_ARG` if `opts` is NULL.
+NATS_EXTERN natsStatus natsOptions_AllowConcurrentTLSHandshakes(natsOptions *opts);
+
+// Adds the CA certificates found in the PEM file `fileName` (several per
+// file allowed) to the trusted set. Without any trusted CA the system
+// trust store is used.
+//
+// The file is read now: a missing or unreadable file, or one with no
+// certificate, gives `NATS_SSL_ERROR` with a text naming the file. NULL
+// or empty arguments give `NATS_INVALID_ARG`.
+NATS_EXTERN natsStatus natsOptions_LoadCATrustedCertificates(natsOptions *opts, const char *fileName);
+
+// Adds the CA certificates of every PEM file in the directory `path` to
+// the trusted set. Unlike OpenSSL's hashed-directory lookup, all files
+// are read now; files that hold no certificate are skipped.
+//
+// A missing directory, or one without any certificate, gives
+// `NATS_SSL_ERROR` naming it. NULL or empty arguments give
+// `NATS_INVALID_ARG`.
+NATS_EXTERN natsStatus natsOptions_LoadCATrustedCertificatesPath(natsOptions *opts, const char *path);
+
+// Adds the CA certificates given as PEM text (concatenate several) to
+// the trusted set. The text is copied and parsed now.
+//
+// Text without any certificate gives `NATS_SSL_ERROR`; NULL or empty
+// arguments give `NATS_INVALID_ARG`.
+NATS_EXTERN natsStatus natsOptions_SetCATrustedCertificates(natsOptions *opts, const char *certificates);
+
+// Sets the client certificate chain (PEM file, leaf first, then
+// intermediates) and its private key (PEM file: PKCS#8, PKCS#1 or SEC1;
+// encrypted keys are not supported). Both files are read now.
+//
+// Unreadable or invalid files, or a key that does not match the
+// certificate, give `NATS_SSL_ERROR` naming the file; NULL or empty
+// arguments give `NATS_INVALID_ARG`.
+NATS_EXTERN natsStatus natsOptions_LoadCertificatesChain(natsOptions *opts, const char *certsFileName, const char *keyFileName);
+
+// Like `natsOptions_LoadCertificatesChain`, but the two files are read
+// again at every connection attempt, so a renewed certificate is picked
+// up without restarting. Nothing is read now; a problem with the files
+// makes the connection attempt fail with `NATS_SSL_ERROR`.
+//
+// NULL or empty arguments give `NATS_INVALID_ARG`.
+NATS_EXTERN natsStatus natsOptions_LoadCertificatesChainDynamic(natsOptions *opts, const char *certsFileName, const char *keyFileName);
+
+// Sets the client certificate chain and private key from PEM texts
+// (copied and parsed now; encrypted keys are not supported).
+//
+// Invalid PEM, or a key that does not match the certificate, gives
+// `NATS_SSL_ERROR`; NULL or empty arguments give `NATS_INVALID_ARG`.
+NATS_EXTERN natsStatus natsOptions_SetCertificatesChain(natsOptions *opts, const char *cert, const char *key);
+
+// Restricts the TLS 1.2 cipher suites (TLS 1.3 is set with
+// `natsOptions_SetCipherSuites`).
+//
+// `ciphers` uses OpenSSL's cipher-list syntax, limited to what rustls
+// offers: `:`-separated suite names (OpenSSL style such as
+// `ECDHE-RSA-AES128-GCM-SHA256`, or IANA style such as
+// `TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256`) and the keywords `ALL`,
+// `DEFAULT`, `HIGH`, `ECDHE`, `aRSA`, `aECDSA`, `AESGCM`, `AES128`,
+// `AES256`, `CHACHA20`, `SHA256`, `SHA384` (combinable with `+`, with
+// the `!`, `-` and `+` prefixes). Keywords for things rustls lacks
+// (`RSA`, `DHE`, `MEDIUM`, `3DES`, …) select nothing. A suite rustls does
+// not offer, an unknown keyword, or a list selecting nothing gives
+// `NATS_INVALID_ARG` with a text naming the culprit; nothing is dropped
+// silently. NULL or empty `ciphers` gives `NATS_INVALID_ARG`.
+NATS_EXTERN natsStatus natsOptions_SetCiphers(natsOptions *opts, const char *ciphers);
+
+// Restricts the TLS 1.3 cipher suites: `:`-separated names among
+// `TLS_AES_128_GCM_SHA256`, `TLS_AES_256_GCM_SHA384` and
+// `TLS_CHACHA20_POLY1305_SHA256`. An empty string disables TLS 1.3.
+//
+// Any other name gives `NATS_INVALID_ARG` naming it; NULL `ciphers` gives
+// `NATS_INVALID_ARG`.
+NATS_EXTERN natsStatus natsOptions_SetCipherSuites(natsOptions *opts, const char *ciphers);
+
+// Sets the host name the server certificate must be valid for (also sent
+// as SNI), instead of the host of the server URL. NULL or "" goes back to
+// the URL host. Checked when connecting.
+//
+// Returns `NATS_INVALID_ARG` if `opts` is NULL.
+NATS_EXTERN natsStatus natsOptions_SetExpectedHostname(natsOptions *opts, const char *hostname);
+
+// With `true`, the server certificate is not verified (neither its chain
+// nor its name); the handshake signatures still are. Insecure: for tests.
+//
+// Returns `NATS_INVALID_ARG` if `opts` is NULL.
+NATS_EXTERN natsStatus natsOptions_SkipServerVerification(natsOptions *opts, bool skip);
+
+// Not supported: cnats hands this callback an OpenSSL `X509_STORE_CTX`,
+// which does not exist with rustls, so no callback can be installed.
+//
+// A non-NULL `callback` gives `NATS_ILLEGAL_STATE` with the text
+// "natsOptions_SetSSLVerificationCallback is not supported with rustls"
+// (cnats returns `NATS_ILLEGAL_STATE` for TLS functions it cannot serve).
+// A NULL `callback` (clearing it) returns `NATS_OK`. Use
+// `natsOptions_SkipServerVerification`, trusted CAs and
+// `natsOptions_SetExpectedHostname` instead.
+NATS_EXTERN natsStatus natsOptions_SetSSLVerificationCallback(natsOptions *opts, natsSSLVerifyCb callback);
 
 // Returns the static text of a status. Never NULL; the string must not be freed.
 NATS_EXTERN const char *natsStatus_GetText(natsStatus s);

@@ -437,14 +437,16 @@ pub fn describe(e: &rustls::Error, name: &ServerName<'_>) -> String {
     match e {
         E::InvalidCertificate(c) => match c {
             C::UnknownIssuer => {
-                "server certificate is signed by an unknown authority (not trusted by the configured CA certificates)"
+                "server certificate is signed by an unknown authority (not issued by a trusted CA)"
                     .to_string()
             }
             C::NotValidForName | C::NotValidForNameContext { .. } => {
                 format!("server certificate is not valid for host name '{name}'")
             }
             C::Expired | C::ExpiredContext { .. } => "server certificate has expired".to_string(),
-            C::NotValidYet | C::NotValidYetContext { .. } => "server certificate is not valid yet".to_string(),
+            C::NotValidYet | C::NotValidYetContext { .. } => {
+                "server certificate is not valid yet".to_string()
+            }
             C::Revoked => "server certificate has been revoked".to_string(),
             C::BadSignature => "server certificate has a bad signature".to_string(),
             C::BadEncoding => "server certificate is badly encoded".to_string(),
@@ -452,23 +454,34 @@ pub fn describe(e: &rustls::Error, name: &ServerName<'_>) -> String {
         },
         E::AlertReceived(a) => match a {
             A::CertificateRequired => {
-                "the server requires a client certificate (alert from server: certificate required)".to_string()
+                "the server requires a client certificate (alert from server: certificate required)"
+                    .to_string()
             }
-            A::BadCertificate | A::UnknownCA | A::CertificateUnknown | A::UnsupportedCertificate => {
+            A::BadCertificate
+            | A::UnknownCA
+            | A::CertificateUnknown
+            | A::UnsupportedCertificate => {
                 format!("the server rejected the client certificate (alert from server: {a:?})")
             }
-            A::CertificateExpired => "the server rejected the client certificate: it has expired".to_string(),
+            A::CertificateExpired => {
+                "the server rejected the client certificate: it has expired".to_string()
+            }
             A::HandshakeFailure => {
-                "alert from server: handshake failure (no common cipher suite or parameters?)".to_string()
+                "alert from server: handshake failure (no common cipher suite or parameters?)"
+                    .to_string()
             }
             A::ProtocolVersion => "alert from server: protocol version not supported".to_string(),
             other => format!("alert from server: {other:?}"),
         },
-        E::InvalidMessage(_) => "received data that is not TLS: is the server expecting TLS at this point? \
+        E::InvalidMessage(_) => {
+            "received data that is not TLS: is the server expecting TLS at this point? \
                                   (check the TLS-handshake-first setting on both sides)"
-            .to_string(),
+                .to_string()
+        }
         E::NoCertificatesPresented => "the server presented no certificate".to_string(),
-        E::PeerIncompatible(p) => format!("the server is not compatible with this TLS configuration: {p:?}"),
+        E::PeerIncompatible(p) => {
+            format!("the server is not compatible with this TLS configuration: {p:?}")
+        }
         E::PeerMisbehaved(p) => format!("the server misbehaved: {p:?}"),
         other => other.to_string(),
     }

@@ -145,6 +145,23 @@ impl TlsStream {
         })
     }
 
+    /// The negotiated protocol version, e.g. "TLSv1_3".
+    pub fn protocol_version(&self) -> Option<String> {
+        self.conn
+            .lock()
+            .protocol_version()
+            .map(|v| format!("{v:?}"))
+    }
+
+    /// The negotiated cipher suite's IANA name (rustls' spelling, e.g.
+    /// "TLS13_AES_128_GCM_SHA256").
+    pub fn cipher_suite(&self) -> Option<String> {
+        self.conn
+            .lock()
+            .negotiated_cipher_suite()
+            .map(|s| format!("{:?}", s.suite()))
+    }
+
     /// The underlying socket (for addresses; do not read or write it).
     pub fn tcp(&self) -> &TcpStream {
         &self.sock

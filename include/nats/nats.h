@@ -102,9 +102,117 @@ typedef enum {
   NATS_CONN_STATUS_DRAINING_PUBS,
 } natsConnStatus;
 
+// Options for creating a connection (opaque).
+typedef struct natsOptions natsOptions;
+
+// Returns the token to send at each connect; the library does not free it.
+typedef const char *(*natsTokenHandler)(void *closure);
+
+// Signs `nonce`: returns a `malloc`ed signature and its length, or an
+// error with an optional `malloc`ed `*customErrTxt`.
+typedef natsStatus (*natsSignatureHandler)(char **customErrTxt, unsigned char **signature, int *signatureLength, const char *nonce, void *closure);
+
+// Returns a user JWT in `*userJWT` (allocated with `malloc`, freed by the
+// library), or an error with an optional `*customErrTxt` (also freed by
+// the library).
+typedef natsStatus (*natsUserJWTHandler)(char **userJWT, char **customErrTxt, void *closure);
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+// Sets the user name and password sent in CONNECT when the server URL
+// carries no credentials (for instance for servers discovered from the
+// cluster). NULL clears the corresponding value. The strings are copied.
+//
+// Returns `NATS_INVALID_ARG` if `opts` is NULL.
+NATS_EXTERN natsStatus natsOptions_SetUserInfo(natsOptions *opts, const char *user, const char *password);
+
+// Sets the token sent in CONNECT when the server URL carries no
+// credentials. NULL clears it. The string is copied.
+//
+// Returns `NATS_ILLEGAL_STATE` if a token handler is set
+// (#natsOptions_SetTokenHandler), `NATS_INVALID_ARG` if `opts` is NULL.
+NATS_EXTERN natsStatus natsOptions_SetToken(natsOptions *opts, const char *token);
+
+// Sets a callback that returns the token to send at each connect and
+// reconnect (for expiring or rotated tokens). The returned string stays
+// owned by the application. A NULL callback removes the handler.
+//
+// Returns `NATS_ILLEGAL_STATE` if a token was set with
+// #natsOptions_SetToken, `NATS_INVALID_ARG` if `opts` is NULL.
+NATS_EXTERN natsStatus natsOptions_SetTokenHandler(natsOptions *opts, natsTokenHandler tokenCb, void *closure);
+
+// Sets the NKey public key sent in CONNECT and the callback that signs
+// the server's nonce with the matching private key. The signature the
+// callback returns (and any error text) is allocated by it with
+// `malloc` and freed by the library.
+//
+// Removes any user JWT source (the two are mutually exclusive). An empty
+// or NULL `pubKey` clears the NKey.
+//
+// Returns `NATS_INVALID_ARG` if `opts` is NULL, or if `pubKey` is given
+// without `sigCB`.
+NATS_EXTERN natsStatus natsOptions_SetNKey(natsOptions *opts, const char *pubKey, natsSignatureHandler sigCB, void *sigClosure);
+
+// Sets the NKey public key sent in CONNECT and the file holding its seed.
+// The seed file is read at each connect to sign the server's nonce, and
+// the memory that held it is wiped right after.
+//
+// Removes any user JWT source. An empty or NULL `pubKey` clears the
+// NKey settings.
+//
+// Returns `NATS_INVALID_ARG` if `opts` is NULL, or if `pubKey` is given
+// without `seedFile`.
+NATS_EXTERN natsStatus natsOptions_SetNKeyFromSeed(natsOptions *opts, const char *pubKey, const char *seedFile);
+
+// Sets the file(s) holding the user JWT and the user NKey seed. The
+// `userOrChainedFile` holds the JWT (between `-----BEGIN NATS USER JWT-----`
+// style lines, or alone) and possibly the seed; otherwise `seedFile`
+// holds the seed. Files are read at each connect (so they may be
+// rotated), and buffers wiped after use.
+//
+// Removes any NKey. NULL/empty `userOrChainedFile` (with no `seedFile`)
+// clears the user credentials.
+//
+// Returns `NATS_INVALID_ARG` if `opts` is NULL, or if `seedFile` is given
+// without `userOrChainedFile`.
+NATS_EXTERN natsStatus natsOptions_SetUserCredentialsFromFiles(natsOptions *opts, const char *userOrChainedFile, const char *seedFile);
+
+// Like #natsOptions_SetUserCredentialsFromFiles, but from a string that
+// holds both the decorated user JWT and the decorated user seed. The
+// string is copied (and the copy wiped when no longer used). NULL clears
+// the user credentials.
+//
+// Returns `NATS_INVALID_ARG` if `opts` is NULL.
+NATS_EXTERN natsStatus natsOptions_SetUserCredentialsFromMemory(natsOptions *opts, const char *jwtAndSeedContent);
+
+// Sets the callbacks that return the user JWT and sign the server's nonce
+// at each connect. What the callbacks return (JWT, signature, error
+// texts) is allocated by them with `malloc` and freed by the library.
+//
+// Removes any NKey when `ujwtCB` is set. Both NULL clears them.
+//
+// Returns `NATS_INVALID_ARG` if `opts` is NULL or only one of the two
+// callbacks is given.
+NATS_EXTERN natsStatus natsOptions_SetUserCredentialsCallbacks(natsOptions *opts, natsUserJWTHandler ujwtCB, void *ujwtClosure, natsSignatureHandler sigCB, void *sigClosure);
+
+// By default a connection is closed when the same server rejects its
+// credentials twice in a row; `ignore` = true keeps reconnecting instead.
+//
+// Returns `NATS_INVALID_ARG` if `opts` is NULL.
+NATS_EXTERN natsStatus natsOptions_SetIgnoreAuthErrorAbort(natsOptions *opts, bool ignore);
+
+// Signs the text `input` with the encoded NKey seed `encodedSeed`
+// (Ed25519). On success `*signature` points to the 64-byte raw signature,
+// allocated with `malloc` (release it with `free()`, unless it is handed
+// back to the library from a #natsSignatureHandler), and
+// `*signatureLength` is 64.
+//
+// Returns `NATS_INVALID_ARG` for a NULL/empty seed or input or NULL
+// outputs, `NATS_ERR` for a seed that cannot be decoded ("invalid encoded
+// key", "invalid checksum", "invalid seed", "invalid prefix byte").
+NATS_EXTERN natsStatus nats_Sign(const char *encodedSeed, const char *input, unsigned char **signature, int *signatureLength);
 
 // Returns the static text of a status. Never NULL; the string must not be freed.
 NATS_EXTERN const char *natsStatus_GetText(natsStatus s);

@@ -31,8 +31,8 @@ server=${server:-nats-server}
 command -v "$server" >/dev/null 2>&1 || { echo "nats-server not found (set NATS_SERVER_BIN)" >&2; exit 1; }
 
 echo "==> building (cmake, $build)"
-cmake -S . -B "$build" -DRNATS_BUILD_EXAMPLES=ON -DRNATS_BUILD_TESTS=OFF >/dev/null
-cmake --build "$build" -j "$jobs"
+cmake -S . -B "$build" -DRNATS_BUILD_EXAMPLES=ON >/dev/null
+cmake --build "$build" -j "$jobs" --target rnats_examples
 
 sub="$build/c-examples/subscriber"
 pub="$build/c-examples/publisher"

@@ -28,7 +28,7 @@ cargo test -j "$jobs"
 
 step "cmake configure + build ($build)"
 # shellcheck disable=SC2086
-cmake -S . -B "$build" -DRNATS_VALGRIND=ON ${RNATS_CMAKE_ARGS:-}
+cmake -S . -B "$build" -DRNATS_BUILD_TESTS=ON -DRNATS_VALGRIND=ON ${RNATS_CMAKE_ARGS:-}
 cmake --build "$build" -j "$jobs"
 
 step "ctest"

@@ -102,8 +102,66 @@ typedef enum {
   NATS_CONN_STATUS_DRAINING_PUBS,
 } natsConnStatus;
 
+// A connection to a NATS server (opaque).
+typedef struct natsConnection natsConnection;
+
+// A map of header keys to one or more values (opaque).
+typedef struct natsHeader natsHeader;
+
+// A message: subject, optional reply, headers and data (opaque).
+typedef struct natsMsg natsMsg;
+
 // Options for creating a connection (opaque).
 typedef struct natsOptions natsOptions;
+
+// Counters of a connection (opaque).
+typedef struct natsStatistics natsStatistics;
+
+// Interest in a subject (opaque).
+typedef struct natsSubscription natsSubscription;
+
+// Receives each message of an asynchronous subscription. The message
+// belongs to the callback, which must destroy it with `natsMsg_Destroy`.
+typedef void (*natsMsgHandler)(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void *closure);
+
+// An inbox: a NUL-terminated subject string (`char` in cnats).
+typedef char natsInbox;
+
+// Called at the start of each thread the library creates.
+typedef void (*natsThreadStartedHandler)(void *closure);
+
+// Initial library settings: cnats' `natsClientConfig`.
+typedef struct {
+  int64_t DefaultWriteDeadline;
+  int64_t LockSpinCount;
+  bool DefaultToThreadPool;
+  int ThreadPoolMax;
+  bool DefaultRepliesToThreadPool;
+  bool UseSeparatePoolForReplies;
+  int ReplyThreadPoolMax;
+  natsThreadStartedHandler ThreadStartedHandler;
+  void *ThreadStartedHandlerClosure;
+} natsClientConfig;
+
+// A list of messages, filled by some APIs (fetch, pending publishes).
+//
+// `Msgs` is an array of `Count` message pointers allocated by the library.
+// `natsMsgList_Destroy` destroys every message still in it (set an entry to
+// NULL to keep that message; do not change `Count`) and frees the array,
+// but not the list object itself, which is usually on the caller's stack.
+typedef struct {
+  natsMsg **Msgs;
+  int Count;
+} natsMsgList;
+
+// Returns the delay in milliseconds before reconnect attempt `attempts`.
+typedef int64_t (*natsCustomReconnectDelayHandler)(natsConnection *nc, int attempts, void *closure);
+
+// Asynchronous error callback; `sub` may be NULL.
+typedef void (*natsErrHandler)(natsConnection *nc, natsSubscription *subscription, natsStatus err, void *closure);
+
+// Connection event callback (closed, disconnected, reconnected, …).
+typedef void (*natsConnectionHandler)(natsConnection *nc, void *closure);
 
 // Returns the token to send at each connect; the library does not free it.
 typedef const char *(*natsTokenHandler)(void *closure);
@@ -117,9 +175,669 @@ typedef natsStatus (*natsSignatureHandler)(char **customErrTxt, unsigned char **
 // the library).
 typedef natsStatus (*natsUserJWTHandler)(char **userJWT, char **customErrTxt, void *closure);
 
+// OpenSSL-style verification callback. Not supported with rustls (see
+// `natsOptions_SetSSLVerificationCallback`).
+typedef int (*natsSSLVerifyCb)(int preverifyOk, void *ctx);
+
+// Called when a subscription is fully done (after drain or unsubscribe).
+typedef void (*natsOnCompleteCB)(void *closure);
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+// Connects using `options` (copied; NULL means the default URL
+// `nats://localhost:4222`). On success `*nc` receives the connection,
+// which the caller destroys with `natsConnection_Destroy`. With
+// retry-on-failed-connect and a connected callback, `*nc` is also set
+// when `NATS_NOT_YET_CONNECTED` is returned.
+NATS_EXTERN natsStatus natsConnection_Connect(natsConnection **nc, natsOptions *options);
+
+// Connects to a comma-separated list of URLs with default options
+// (NULL or "" means the default URL).
+NATS_EXTERN natsStatus natsConnection_ConnectTo(natsConnection **nc, const char *urls);
+
+// Forces a reconnect: the current socket is closed and the library
+// reconnects as if the server had gone away.
+NATS_EXTERN natsStatus natsConnection_Reconnect(natsConnection *nc);
+
+// True if the connection is closed (NULL counts as closed).
+NATS_EXTERN bool natsConnection_IsClosed(natsConnection *nc);
+
+// True while the connection is reconnecting.
+NATS_EXTERN bool natsConnection_IsReconnecting(natsConnection *nc);
+
+// True while the connection is draining.
+NATS_EXTERN bool natsConnection_IsDraining(natsConnection *nc);
+
+// The connection's state.
+NATS_EXTERN natsConnStatus natsConnection_Status(natsConnection *nc);
+
+// Bytes buffered and not yet sent; -1 for NULL.
+NATS_EXTERN int natsConnection_Buffered(natsConnection *nc);
+
+// Sends a PING and waits (up to 10 s) for the server's PONG, which means
+// everything sent before has been processed by the server.
+NATS_EXTERN natsStatus natsConnection_Flush(natsConnection *nc);
+
+// Like `natsConnection_Flush` with a timeout in milliseconds (must be > 0).
+NATS_EXTERN natsStatus natsConnection_FlushTimeout(natsConnection *nc, int64_t timeout);
+
+// The maximum payload the server accepts; 0 for NULL.
+NATS_EXTERN int64_t natsConnection_GetMaxPayload(natsConnection *nc);
+
+// Copies the connection's statistics into `stats` (created with
+// `natsStatistics_Create`).
+NATS_EXTERN natsStatus natsConnection_GetStats(natsConnection *nc, natsStatistics *stats);
+
+// Copies the URL of the connected server into `buffer`; an empty string
+// when not connected. Too small → `NATS_INSUFFICIENT_BUFFER`.
+NATS_EXTERN natsStatus natsConnection_GetConnectedUrl(natsConnection *nc, char *buffer, size_t bufferSize);
+
+// Copies the id of the connected server into `buffer`; an empty string
+// when not connected.
+NATS_EXTERN natsStatus natsConnection_GetConnectedServerId(natsConnection *nc, char *buffer, size_t bufferSize);
+
+// The URLs of every server in the pool. The caller frees each string and
+// then the array with `free()`.
+NATS_EXTERN natsStatus natsConnection_GetServers(natsConnection *nc, char ***servers, int *count);
+
+// The URLs of servers learned from the cluster (not given in options).
+// The caller frees each string and the array with `free()`.
+NATS_EXTERN natsStatus natsConnection_GetDiscoveredServers(natsConnection *nc, char ***servers, int *count);
+
+// Deprecated (use `natsConnection_ReadLastError`): the connection's last
+// error; `*lastError` points to a per-thread copy of its text.
+NATS_EXTERN natsStatus natsConnection_GetLastError(natsConnection *nc, const char **lastError);
+
+// Copies the text of the connection's last error into `buf` (truncated
+// with "..." when too small) and returns its status.
+NATS_EXTERN natsStatus natsConnection_ReadLastError(natsConnection *nc, char *buf, size_t n);
+
+// The client id the server assigned to this connection.
+NATS_EXTERN natsStatus natsConnection_GetClientID(natsConnection *nc, uint64_t *cid);
+
+// The client IP as the server sees it, `malloc`ed (free with `free()`).
+NATS_EXTERN natsStatus natsConnection_GetClientIP(natsConnection *nc, char **ip);
+
+// The local IP (`malloc`ed, free with `free()`) and port of the socket.
+NATS_EXTERN natsStatus natsConnection_GetLocalIPAndPort(natsConnection *nc, char **ip, int *port);
+
+// The connection name from the options (never NULL for a valid
+// connection; owned by the connection).
+NATS_EXTERN const char *natsConnection_GetName(natsConnection *nc);
+
+// Round-trip time to the server in nanoseconds (a PING/PONG).
+NATS_EXTERN natsStatus natsConnection_GetRTT(natsConnection *nc, int64_t *rtt);
+
+// `NATS_OK` if the server supports headers, else `NATS_NO_SERVER_SUPPORT`.
+NATS_EXTERN natsStatus natsConnection_HasHeaderSupport(natsConnection *nc);
+
+// Drains: subscriptions stop receiving and deliver what is pending, then
+// publishes are flushed and the connection closes (default timeout 30 s).
+NATS_EXTERN natsStatus natsConnection_Drain(natsConnection *nc);
+
+// Like `natsConnection_Drain` with a timeout in milliseconds.
+NATS_EXTERN natsStatus natsConnection_DrainTimeout(natsConnection *nc, int64_t timeout);
+
+// Closes the connection: buffered data is flushed, subscriptions are
+// closed and the closed callback fires. The handle stays valid until
+// `natsConnection_Destroy`.
+NATS_EXTERN void natsConnection_Close(natsConnection *nc);
+
+// Closes (if needed) and releases the connection. NULL is a no-op.
+NATS_EXTERN void natsConnection_Destroy(natsConnection *nc);
+
+// Signs `message` with the private key of the user credentials set with
+// `natsOptions_SetUserCredentialsFromFiles` (or memory); the 64-byte
+// Ed25519 signature is written to `sig`.
+NATS_EXTERN natsStatus natsConnection_Sign(natsConnection *nc, const unsigned char *message, int messageLen, unsigned char *sig);
+
+// Publishes `dataLen` bytes of `data` (may be NULL when 0) on `subj`.
+NATS_EXTERN natsStatus natsConnection_Publish(natsConnection *nc, const char *subj, const void *data, int dataLen);
+
+// Publishes the NUL-terminated string `str` (without its NUL; NULL = empty).
+NATS_EXTERN natsStatus natsConnection_PublishString(natsConnection *nc, const char *subj, const char *str);
+
+// Publishes a message (subject, reply, headers, data). The message still
+// belongs to the caller.
+NATS_EXTERN natsStatus natsConnection_PublishMsg(natsConnection *nc, natsMsg *msg);
+
+// Publishes with a reply subject.
+NATS_EXTERN natsStatus natsConnection_PublishRequest(natsConnection *nc, const char *subj, const char *reply, const void *data, int dataLen);
+
+// Publishes a string with a reply subject.
+NATS_EXTERN natsStatus natsConnection_PublishRequestString(natsConnection *nc, const char *subj, const char *reply, const char *str);
+
+// Sends a request and waits up to `timeout` ms for the first reply,
+// returned in `*replyMsg` (destroy it with `natsMsg_Destroy`).
+// `NATS_NO_RESPONDERS` when nobody listens, `NATS_TIMEOUT` on timeout.
+NATS_EXTERN natsStatus natsConnection_Request(natsMsg **replyMsg, natsConnection *nc, const char *subj, const void *data, int dataLen, int64_t timeout);
+
+// Like `natsConnection_Request` with a string payload.
+NATS_EXTERN natsStatus natsConnection_RequestString(natsMsg **replyMsg, natsConnection *nc, const char *subj, const char *str, int64_t timeout);
+
+// Sends `requestMsg` (with its headers) as a request; its reply subject
+// is ignored.
+NATS_EXTERN natsStatus natsConnection_RequestMsg(natsMsg **replyMsg, natsConnection *nc, natsMsg *requestMsg, int64_t timeout);
+
+// Publishes right away from the calling thread (same as
+// `natsConnection_Publish` here: a lone publish is always written at once).
+NATS_EXTERN natsStatus natsConnection_Send(natsConnection *nc, const char *subj, const void *data, int dataLen);
+
+// `natsConnection_PublishMsg`, sent at once.
+NATS_EXTERN natsStatus natsConnection_SendMsg(natsConnection *nc, natsMsg *msg);
+
+// `natsConnection_PublishRequest`, sent at once.
+NATS_EXTERN natsStatus natsConnection_SendRequest(natsConnection *nc, const char *subj, const char *reply, const void *data, int dataLen);
+
+// Subscribes to `subject`; `cb` receives each message on the
+// subscription's own thread. Destroy with `natsSubscription_Destroy`.
+NATS_EXTERN natsStatus natsConnection_Subscribe(natsSubscription **sub, natsConnection *nc, const char *subject, natsMsgHandler cb, void *cbClosure);
+
+// Like `natsConnection_Subscribe`; when no message arrives for `timeout`
+// ms the callback is called with a NULL message.
+NATS_EXTERN natsStatus natsConnection_SubscribeTimeout(natsSubscription **sub, natsConnection *nc, const char *subject, int64_t timeout, natsMsgHandler cb, void *cbClosure);
+
+// A synchronous subscription: read messages with `natsSubscription_NextMsg`.
+NATS_EXTERN natsStatus natsConnection_SubscribeSync(natsSubscription **sub, natsConnection *nc, const char *subject);
+
+// Joins queue group `queueGroup`: each message goes to one member.
+NATS_EXTERN natsStatus natsConnection_QueueSubscribe(natsSubscription **sub, natsConnection *nc, const char *subject, const char *queueGroup, natsMsgHandler cb, void *cbClosure);
+
+// Queue subscription with an inactivity timeout (NULL message to `cb`).
+NATS_EXTERN natsStatus natsConnection_QueueSubscribeTimeout(natsSubscription **sub, natsConnection *nc, const char *subject, const char *queueGroup, int64_t timeout, natsMsgHandler cb, void *cbClosure);
+
+// Synchronous queue subscription.
+NATS_EXTERN natsStatus natsConnection_QueueSubscribeSync(natsSubscription **sub, natsConnection *nc, const char *subject, const char *queueGroup);
+
+// Creates an empty header map.
+//
+// On success `*new_header` receives a map the caller owns and releases with
+// `natsHeader_Destroy`. Returns `NATS_INVALID_ARG` if `new_header` is NULL.
+NATS_EXTERN natsStatus natsHeader_New(natsHeader **new_header);
+
+// Makes `value` the only value of `key`, replacing any values it had.
+//
+// `key` must be a non-empty string without CR, LF, ':' or whitespace;
+// `value` may be empty but not NULL and must not contain CR or LF.
+// Otherwise, or if `h` is NULL, returns `NATS_INVALID_ARG`.
+NATS_EXTERN natsStatus natsHeader_Set(natsHeader *h, const char *key, const char *value);
+
+// Appends `value` to the values of `key` (creating the key if needed).
+//
+// Same argument rules as `natsHeader_Set`.
+NATS_EXTERN natsStatus natsHeader_Add(natsHeader *h, const char *key, const char *value);
+
+// Stores in `*value` the first value of `key`.
+//
+// The string belongs to the header map: do not free or change it; it stays
+// valid until the map is changed or destroyed. Returns `NATS_NOT_FOUND`
+// (with `*value` set to NULL) when the key is absent; `NATS_INVALID_ARG`
+// if `h`, `value` or `key` is NULL, or `key` is empty. Keys are
+// case-sensitive.
+NATS_EXTERN natsStatus natsHeader_Get(natsHeader *h, const char *key, const char **value);
+
+// Stores in `*values` an array of all values of `key` (in the order they
+// were added) and their number in `*count`.
+//
+// The caller frees the array with `free()`; the strings in it belong to
+// the map and must not be freed. Returns `NATS_NOT_FOUND` (with `*values`
+// NULL and `*count` 0) when the key is absent; `NATS_INVALID_ARG` for a
+// NULL `h`, `key`, `values` or `count`, or an empty `key`.
+NATS_EXTERN natsStatus natsHeader_Values(natsHeader *h, const char *key, const char ***values, int *count);
+
+// Stores in `*keys` an array of all keys (in insertion order) and their
+// number in `*count`.
+//
+// The caller frees the array with `free()`; the strings belong to the map.
+// Returns `NATS_NOT_FOUND` when the map is empty; `NATS_INVALID_ARG` for a
+// NULL argument.
+NATS_EXTERN natsStatus natsHeader_Keys(natsHeader *h, const char ***keys, int *count);
+
+// Returns the number of distinct keys in the map; 0 if `h` is NULL.
+NATS_EXTERN int natsHeader_KeysCount(natsHeader *h);
+
+// Removes `key` and all its values.
+//
+// Returns `NATS_NOT_FOUND` when the key is absent; `NATS_INVALID_ARG` for
+// a NULL `h` or a NULL/empty `key`.
+NATS_EXTERN natsStatus natsHeader_Delete(natsHeader *h, const char *key);
+
+// Frees a header map made by `natsHeader_New`, with all its keys and
+// values. A NULL `h` is ignored.
+NATS_EXTERN void natsHeader_Destroy(natsHeader *h);
+
+// Creates a unique inbox subject, `_INBOX.` followed by a unique
+// identifier, suitable as the reply subject of a request. The string
+// belongs to the caller, who frees it with `natsInbox_Destroy`.
+//
+// Returns `NATS_INVALID_ARG` when `newInbox` is NULL, `NATS_NO_MEMORY`
+// when it cannot be allocated.
+NATS_EXTERN natsStatus natsInbox_Create(natsInbox **newInbox);
+
+// Frees an inbox created by `natsInbox_Create`. NULL is ignored.
+NATS_EXTERN void natsInbox_Destroy(natsInbox *inbox);
+
+// Initializes the library. Optional: any call that needs the library
+// opens it. `lockSpinCount` is accepted for compatibility and ignored.
+NATS_EXTERN natsStatus nats_Open(int64_t lockSpinCount);
+
+// Initializes the library with a configuration (thread pool sizes and a
+// hook run at the start of every library thread). NULL → `NATS_INVALID_ARG`.
+NATS_EXTERN natsStatus nats_OpenWithConfig(natsClientConfig *config);
+
+// The library version as a string ("3.14.0"). Never NULL; do not free.
+NATS_EXTERN const char *nats_GetVersion(void);
+
+// The library version as a number: (major << 16) | (minor << 8) | patch.
+NATS_EXTERN uint32_t nats_GetVersionNumber(void);
+
+// Used by the `nats_CheckCompatibility()` macro: true when the header the
+// program was compiled with is compatible with this library.
+NATS_EXTERN bool nats_CheckCompatibilityImpl(uint32_t reqVerNumber, uint32_t verNumber, const char *verString);
+
+// Milliseconds since the UNIX epoch.
+NATS_EXTERN int64_t nats_Now(void);
+
+// Nanoseconds since the UNIX epoch.
+NATS_EXTERN int64_t nats_NowInNanoSeconds(void);
+
+// Nanoseconds of a monotonic clock (for measuring intervals).
+NATS_EXTERN int64_t nats_NowMonotonicInNanoSeconds(void);
+
+// Sleeps for `sleepTime` milliseconds.
+NATS_EXTERN void nats_Sleep(int64_t sleepTime);
+
+// The text of the calling thread's last error, or NULL if none; the
+// status is stored in `*status` when `status` is not NULL. The text is
+// owned by the library and valid until the next error on this thread.
+NATS_EXTERN const char *nats_GetLastError(natsStatus *status);
+
+// Copies the names of the functions that failed on this thread (most
+// recent last) into `buffer`. Too small → `NATS_INSUFFICIENT_BUFFER`.
+NATS_EXTERN natsStatus nats_GetLastErrorStack(char *buffer, size_t bufLen);
+
+// Prints the last error and its stack to `file` (e.g. `stderr`).
+NATS_EXTERN void nats_PrintLastErrorStack(FILE *file);
+
+// Sets the maximum number of threads of the shared message-delivery pool.
+NATS_EXTERN natsStatus nats_SetMessageDeliveryPoolSize(int max);
+
+// Frees the calling thread's library memory (its last-error record).
+NATS_EXTERN void nats_ReleaseThreadMemory(void);
+
+// Closes the library. Library threads end once their connections are
+// closed; use `nats_CloseAndWait` to wait for them.
+NATS_EXTERN void nats_Close(void);
+
+// Closes the library and waits up to `timeout` ms (0 = no limit) for every
+// library thread to end. `NATS_TIMEOUT` if some are still running.
+NATS_EXTERN natsStatus nats_CloseAndWait(int64_t timeout);
+
+// Destroys the messages of `list` and frees its array.
+//
+// Every non-NULL entry of `Msgs` is destroyed, the array is freed, and the
+// list is reset to `Msgs = NULL`, `Count = 0`. The `natsMsgList` object
+// itself is not freed. A NULL `list`, or one with a NULL `Msgs`, is
+// ignored.
+NATS_EXTERN void natsMsgList_Destroy(natsMsgList *list);
+
+// Creates a message for `natsConnection_PublishMsg` or a request.
+//
+// `subj` is required and non-empty; `reply` is optional but, when given,
+// must not be empty; `data` may be NULL only when `dataLen` is 0, and is
+// copied. On success `*newMsg` receives a message the caller owns and
+// releases with `natsMsg_Destroy`. Any bad argument gives
+// `NATS_INVALID_ARG`.
+NATS_EXTERN natsStatus natsMsg_Create(natsMsg **newMsg, const char *subj, const char *reply, const char *data, int dataLen);
+
+// Returns the subject of the message (owned by the message: do not free),
+// or NULL if `msg` is NULL.
+NATS_EXTERN const char *natsMsg_GetSubject(const natsMsg *msg);
+
+// Returns the reply subject of the message, or NULL if it has none or
+// `msg` is NULL. The string is owned by the message.
+NATS_EXTERN const char *natsMsg_GetReply(const natsMsg *msg);
+
+// Returns the payload of the message, or NULL if `msg` is NULL.
+//
+// The library adds a NUL byte after the payload (not counted by
+// `natsMsg_GetDataLength`), so a text payload can be used as a C string
+// directly. The buffer is owned by the message: do not free it.
+NATS_EXTERN const char *natsMsg_GetData(const natsMsg *msg);
+
+// Returns the payload length in bytes (headers excluded), or 0 if `msg`
+// is NULL.
+NATS_EXTERN int natsMsg_GetDataLength(const natsMsg *msg);
+
+// Makes `value` the only value of header `key` on the message, replacing
+// any values it had (keys are case-sensitive).
+//
+// `key` must be non-empty, without CR, LF, ':' or whitespace; `value` may
+// be NULL or empty (both store an empty value) and must not contain CR or
+// LF. Bad arguments give `NATS_INVALID_ARG`; a malformed header block
+// received from the server gives `NATS_PROTOCOL_ERROR`.
+NATS_EXTERN natsStatus natsMsgHeader_Set(natsMsg *msg, const char *key, const char *value);
+
+// Appends `value` to the values of header `key` on the message.
+//
+// Same argument rules as `natsMsgHeader_Set`.
+NATS_EXTERN natsStatus natsMsgHeader_Add(natsMsg *msg, const char *key, const char *value);
+
+// Stores in `*value` the first value of header `key`.
+//
+// The string belongs to the message and stays valid until its headers
+// change or it is destroyed. Returns `NATS_NOT_FOUND` (with `*value` NULL)
+// when the message has no such header or no headers at all;
+// `NATS_INVALID_ARG` for a NULL `msg`/`value` or a NULL/empty `key`.
+NATS_EXTERN natsStatus natsMsgHeader_Get(natsMsg *msg, const char *key, const char **value);
+
+// Stores in `*values` an array of all values of header `key` and their
+// number in `*count`.
+//
+// The caller frees the array with `free()`; the strings belong to the
+// message. Returns `NATS_NOT_FOUND` when the key (or any header) is
+// absent; `NATS_INVALID_ARG` for NULL arguments or an empty `key`.
+NATS_EXTERN natsStatus natsMsgHeader_Values(natsMsg *msg, const char *key, const char ***values, int *count);
+
+// Stores in `*keys` an array of all header keys of the message (in
+// insertion order) and their number in `*count`.
+//
+// The caller frees the array with `free()`; the strings belong to the
+// message. Returns `NATS_NOT_FOUND` when the message has no headers;
+// `NATS_INVALID_ARG` for NULL arguments.
+NATS_EXTERN natsStatus natsMsgHeader_Keys(natsMsg *msg, const char ***keys, int *count);
+
+// Removes header `key` and all its values from the message.
+//
+// Returns `NATS_NOT_FOUND` when the key (or any header) is absent;
+// `NATS_INVALID_ARG` for a NULL `msg` or a NULL/empty `key`.
+NATS_EXTERN natsStatus natsMsgHeader_Delete(natsMsg *msg, const char *key);
+
+// Tells whether the message is the server's "no responders" reply to a
+// request: an empty payload with the header `Status` set to `503`.
+// Returns false if `msg` is NULL.
+NATS_EXTERN bool natsMsg_IsNoResponders(natsMsg *msg);
+
+// Frees a message: one created with `natsMsg_Create`, or one handed to
+// the application by a subscription. A NULL `msg` is ignored.
+NATS_EXTERN void natsMsg_Destroy(natsMsg *msg);
+
+// Creates an options object with the default settings. The program owns
+// it and must free it with `natsOptions_Destroy`; connections take their
+// own copy, so it may be destroyed or changed once they are created.
+//
+// Returns `NATS_INVALID_ARG` when `newOpts` is NULL.
+NATS_EXTERN natsStatus natsOptions_Create(natsOptions **newOpts);
+
+// Frees an options object created by `natsOptions_Create`. NULL is
+// ignored. Connections created from it are not affected.
+NATS_EXTERN void natsOptions_Destroy(natsOptions *opts);
+
+// Sets the server URL, or a comma-separated list of URLs, to connect to
+// (`nats://`, `tls://` or no scheme; `user:password@` or `token@` may be
+// included). NULL or an empty string clears it. A `tls://` URL turns TLS
+// on. The string is copied.
+//
+// Returns `NATS_INVALID_ARG` when `opts` is NULL or a URL is malformed
+// (unknown scheme, bad port, …); the setting is then left unchanged.
+NATS_EXTERN natsStatus natsOptions_SetURL(natsOptions *opts, const char *url);
+
+// Sets the list of servers to connect to; each entry is a single URL as
+// for `natsOptions_SetURL`. A NULL array with a count of 0 clears the
+// list. The strings are copied. A `tls://` URL turns TLS on.
+//
+// Returns `NATS_INVALID_ARG` when `opts` is NULL, when `servers` is not
+// NULL and `serversCount` is not positive, when `servers` is NULL and
+// `serversCount` is not 0, when an entry is NULL, or when an entry is not
+// a valid URL; the list is then left unchanged.
+NATS_EXTERN natsStatus natsOptions_SetServers(natsOptions *opts, const char **servers, int serversCount);
+
+// Keeps the server list in the given order instead of shuffling it
+// before connecting.
+//
+// Returns `NATS_INVALID_ARG` when `opts` is NULL.
+NATS_EXTERN natsStatus natsOptions_SetNoRandomize(natsOptions *opts, bool noRandomize);
+
+// Sets how long, in milliseconds, establishing a connection to a server
+// may take (0 means no limit). The default is 2000 ms.
+//
+// Returns `NATS_INVALID_ARG` when `opts` is NULL or `timeout` is negative.
+NATS_EXTERN natsStatus natsOptions_SetTimeout(natsOptions *opts, int64_t timeout);
+
+// Sets the connection name sent to the server (seen in monitoring). NULL
+// clears it. The string is copied.
+//
+// Returns `NATS_INVALID_ARG` when `opts` is NULL or the name is not UTF-8.
+NATS_EXTERN natsStatus natsOptions_SetName(natsOptions *opts, const char *name);
+
+// Asks the server to acknowledge every protocol message with `+OK`.
+//
+// Returns `NATS_INVALID_ARG` when `opts` is NULL.
+NATS_EXTERN natsStatus natsOptions_SetVerbose(natsOptions *opts, bool verbose);
+
+// Asks the server to perform extra checks on the protocol it receives.
+//
+// Returns `NATS_INVALID_ARG` when `opts` is NULL.
+NATS_EXTERN natsStatus natsOptions_SetPedantic(natsOptions *opts, bool pedantic);
+
+// Sets the interval, in milliseconds, between the PINGs the client sends
+// to check that the connection is alive. The default is 2 minutes.
+//
+// Returns `NATS_INVALID_ARG` when `opts` is NULL.
+NATS_EXTERN natsStatus natsOptions_SetPingInterval(natsOptions *opts, int64_t interval);
+
+// Sets how many PINGs may go unanswered before the connection is
+// considered stale. The default is 2.
+//
+// Returns `NATS_INVALID_ARG` when `opts` is NULL.
+NATS_EXTERN natsStatus natsOptions_SetMaxPingsOut(natsOptions *opts, int maxPingsOut);
+
+// Sets the size, in bytes, of the buffers used to read from and write to
+// the socket. The default is 32 KiB; 0 selects the default.
+//
+// Returns `NATS_INVALID_ARG` when `opts` is NULL or `ioBufSize` is
+// negative.
+NATS_EXTERN natsStatus natsOptions_SetIOBufSize(natsOptions *opts, int ioBufSize);
+
+// Allows (the default) or forbids reconnecting after the connection to
+// the server is lost.
+//
+// Returns `NATS_INVALID_ARG` when `opts` is NULL.
+NATS_EXTERN natsStatus natsOptions_SetAllowReconnect(natsOptions *opts, bool allow);
+
+// When `true`, a generic `-ERR` from the server is handled like a lost
+// connection (disconnect, then reconnect) instead of closing the
+// connection. Off by default.
+//
+// Returns `NATS_INVALID_ARG` when `opts` is NULL.
+NATS_EXTERN natsStatus natsOptions_SetReconnectOnProtocolError(natsOptions *opts, bool reconnect);
+
+// Sets how many reconnect attempts are made per server before giving up
+// (a negative value means no limit). The default is 60.
+//
+// Returns `NATS_INVALID_ARG` when `opts` is NULL.
+NATS_EXTERN natsStatus natsOptions_SetMaxReconnect(natsOptions *opts, int maxReconnect);
+
+// Sets the delay, in milliseconds, before trying to reconnect to a server
+// that was already tried. The default is 2000 ms.
+//
+// Returns `NATS_INVALID_ARG` when `opts` is NULL or `reconnectWait` is
+// negative.
+NATS_EXTERN natsStatus natsOptions_SetReconnectWait(natsOptions *opts, int64_t reconnectWait);
+
+// Sets the maximum random delay, in milliseconds, added to the reconnect
+// wait: `jitter` for plain connections (default 100 ms) and `jitterTLS`
+// for TLS connections (default 1000 ms).
+//
+// Returns `NATS_INVALID_ARG` when `opts` is NULL or either value is
+// negative.
+NATS_EXTERN natsStatus natsOptions_SetReconnectJitter(natsOptions *opts, int64_t jitter, int64_t jitterTLS);
+
+// Sets a callback that returns the delay, in milliseconds, to wait before
+// the next reconnect attempt, once every server in the list has been
+// tried; the reconnect wait and jitter are then not used. It is called
+// from a library thread with the connection, the number of attempts so
+// far and `closure`. NULL removes the callback.
+//
+// Returns `NATS_INVALID_ARG` when `opts` is NULL.
+NATS_EXTERN natsStatus natsOptions_SetCustomReconnectDelay(natsOptions *opts, natsCustomReconnectDelayHandler cb, void *closure);
+
+// Sets the size, in bytes, of the buffer that keeps messages published
+// while reconnecting (default 8 MiB). When it is full, publishing fails.
+// 0 means the default size.
+//
+// Returns `NATS_INVALID_ARG` when `opts` is NULL or `reconnectBufSize` is
+// negative.
+NATS_EXTERN natsStatus natsOptions_SetReconnectBufSize(natsOptions *opts, int reconnectBufSize);
+
+// Sets the default number of messages a subscription may hold undelivered
+// before it becomes a slow consumer and drops messages (default 65536).
+//
+// Returns `NATS_INVALID_ARG` when `opts` is NULL or `maxPending` is not
+// positive.
+NATS_EXTERN natsStatus natsOptions_SetMaxPendingMsgs(natsOptions *opts, int maxPending);
+
+// Sets the default number of bytes a subscription may hold undelivered
+// before it becomes a slow consumer and drops messages.
+//
+// Returns `NATS_INVALID_ARG` when `opts` is NULL or `maxPending` is not
+// positive.
+NATS_EXTERN natsStatus natsOptions_SetMaxPendingBytes(natsOptions *opts, int64_t maxPending);
+
+// Sets the callback told about asynchronous errors (slow consumer,
+// permission violation, …). It runs on a library thread with the
+// connection, the subscription concerned (or NULL), the error and
+// `closure`. NULL restores the default behaviour.
+//
+// Returns `NATS_INVALID_ARG` when `opts` is NULL.
+NATS_EXTERN natsStatus natsOptions_SetErrorHandler(natsOptions *opts, natsErrHandler errHandler, void *closure);
+
+// Sets the callback invoked, on a library thread, once the connection is
+// closed for good. NULL removes it.
+//
+// Returns `NATS_INVALID_ARG` when `opts` is NULL.
+NATS_EXTERN natsStatus natsOptions_SetClosedCB(natsOptions *opts, natsConnectionHandler closedCb, void *closure);
+
+// Sets the callback invoked, on a library thread, when the connection to
+// the server is lost (also before each failed reconnect cycle). NULL
+// removes it.
+//
+// Returns `NATS_INVALID_ARG` when `opts` is NULL.
+NATS_EXTERN natsStatus natsOptions_SetDisconnectedCB(natsOptions *opts, natsConnectionHandler disconnectedCb, void *closure);
+
+// Sets the callback invoked, on a library thread, after the connection
+// has been re-established. NULL removes it.
+//
+// Returns `NATS_INVALID_ARG` when `opts` is NULL.
+NATS_EXTERN natsStatus natsOptions_SetReconnectedCB(natsOptions *opts, natsConnectionHandler reconnectedCb, void *closure);
+
+// Sets the callback invoked, on a library thread, when the server
+// announces servers of its cluster that were not known yet. NULL removes
+// it.
+//
+// Returns `NATS_INVALID_ARG` when `opts` is NULL.
+NATS_EXTERN natsStatus natsOptions_SetDiscoveredServersCB(natsOptions *opts, natsConnectionHandler discoveredServersCb, void *closure);
+
+// When `true`, servers announced by the cluster are not added to the
+// server list (and the discovered-servers callback is not invoked).
+//
+// Returns `NATS_INVALID_ARG` when `opts` is NULL.
+NATS_EXTERN natsStatus natsOptions_SetIgnoreDiscoveredServers(natsOptions *opts, bool ignore);
+
+// Sets the callback invoked, on a library thread, when the server
+// announces that it is entering lame duck mode (it will soon shut down
+// and close its clients). NULL removes it.
+//
+// Returns `NATS_INVALID_ARG` when `opts` is NULL.
+NATS_EXTERN natsStatus natsOptions_SetLameDuckModeCB(natsOptions *opts, natsConnectionHandler lameDuckCb, void *closure);
+
+// When `retry` is `true`, a failed initial connect is retried with the
+// reconnect settings. Without `connectedCb`, `natsConnection_Connect`
+// blocks until it connects or runs out of attempts; with it, connect
+// returns `NATS_NOT_YET_CONNECTED` when no server answers at once, keeps
+// trying in the background and calls `connectedCb` (with `closure`) on
+// success. When `retry` is `false` the callback is ignored and cleared.
+//
+// Returns `NATS_INVALID_ARG` when `opts` is NULL.
+NATS_EXTERN natsStatus natsOptions_SetRetryOnFailedConnect(natsOptions *opts, bool retry, natsConnectionHandler connectedCb, void *closure);
+
+// When `true`, asynchronous subscriptions of connections made with these
+// options deliver their messages from the library's shared threads
+// instead of one thread per subscription.
+//
+// Returns `NATS_INVALID_ARG` when `opts` is NULL.
+NATS_EXTERN natsStatus natsOptions_UseGlobalMessageDelivery(natsOptions *opts, bool global);
+
+// Chooses which IP families are tried, in order, when resolving host
+// names: 0 (any, as the resolver returns them), 4, 6, 46 (IPv4 then IPv6)
+// or 64 (IPv6 then IPv4).
+//
+// Returns `NATS_INVALID_ARG` when `opts` is NULL or `order` is another
+// value.
+NATS_EXTERN natsStatus natsOptions_IPResolutionOrder(natsOptions *opts, int order);
+
+// When `true`, published data is written to the socket by the publishing
+// thread right away instead of being buffered for the flusher.
+//
+// Returns `NATS_INVALID_ARG` when `opts` is NULL.
+NATS_EXTERN natsStatus natsOptions_SetSendAsap(natsOptions *opts, bool sendAsap);
+
+// Sets how long, in microseconds, the flusher waits to gather more data
+// before writing buffered publishes (0, the default, means no wait).
+//
+// Returns `NATS_INVALID_ARG` when `opts` is NULL or `flusherWaitUs` is
+// negative.
+NATS_EXTERN natsStatus natsOptions_SetFlusherWaitMicros(natsOptions *opts, int64_t flusherWaitUs);
+
+// When `true`, each request uses its own inbox subscription instead of
+// the connection's shared response subscription.
+//
+// Returns `NATS_INVALID_ARG` when `opts` is NULL.
+NATS_EXTERN natsStatus natsOptions_UseOldRequestStyle(natsOptions *opts, bool useOldStyle);
+
+// When `true`, requests waiting for a reply fail as soon as the
+// connection is lost instead of waiting for their timeout.
+//
+// Returns `NATS_INVALID_ARG` when `opts` is NULL.
+NATS_EXTERN natsStatus natsOptions_SetFailRequestsOnDisconnect(natsOptions *opts, bool failRequests);
+
+// When `true`, the server does not deliver to this connection the
+// messages it publishes itself.
+//
+// Returns `NATS_INVALID_ARG` when `opts` is NULL.
+NATS_EXTERN natsStatus natsOptions_SetNoEcho(natsOptions *opts, bool noEcho);
+
+// Sets how long, in milliseconds, a write to the socket may block before
+// the connection is considered broken (0, the default, means no limit).
+//
+// Returns `NATS_INVALID_ARG` when `opts` is NULL or `deadline` is
+// negative.
+NATS_EXTERN natsStatus natsOptions_SetWriteDeadline(natsOptions *opts, int64_t deadline);
+
+// When `true`, the server is not asked to answer requests that have no
+// subscriber with a "no responders" status; such requests then time out.
+//
+// Returns `NATS_INVALID_ARG` when `opts` is NULL.
+NATS_EXTERN natsStatus natsOptions_DisableNoResponders(natsOptions *opts, bool disabled);
+
+// Replaces `_INBOX` as the prefix of the inboxes the connection creates
+// (for requests). The prefix must be a valid subject without wildcard
+// tokens (`*`, `>`). NULL or an empty string restores the default. The
+// string is copied.
+//
+// Returns `NATS_INVALID_ARG` when `opts` is NULL or the prefix is invalid;
+// the setting is then left unchanged.
+NATS_EXTERN natsStatus natsOptions_SetCustomInboxPrefix(natsOptions *opts, const char *inboxPrefix);
+
+// Reserves `paddingSize` extra bytes after the payload of each received
+// message (the bytes are not part of the data and their content is
+// unspecified). The default is 0.
+//
+// Returns `NATS_INVALID_ARG` when `opts` is NULL or `paddingSize` is
+// negative.
+NATS_EXTERN natsStatus natsOptions_SetMessageBufferPadding(natsOptions *opts, int paddingSize);
 
 // Sets the user name and password sent in CONNECT when the server URL
 // carries no credentials (for instance for servers discovered from the
@@ -214,8 +932,213 @@ NATS_EXTERN natsStatus natsOptions_SetIgnoreAuthErrorAbort(natsOptions *opts, bo
 // key", "invalid checksum", "invalid seed", "invalid prefix byte").
 NATS_EXTERN natsStatus nats_Sign(const char *encodedSeed, const char *input, unsigned char **signature, int *signatureLength);
 
-// Returns the static text of a status. Never NULL; the string must not be freed.
+// Turns TLS on or off for connections made with these options.
+//
+// Turning it off also forgets every TLS setting made so far (trusted CAs,
+// client certificate, ciphers, expected hostname, skip verification), as
+// cnats does. A `tls://` URL or a server that requires TLS turns TLS on
+// by itself. Returns `NATS_INVALID_ARG` if `opts` is NULL.
+NATS_EXTERN natsStatus natsOptions_SetSecure(natsOptions *opts, bool secure);
+
+// Makes the client start the TLS handshake right after connecting,
+// before the server sends its INFO (the server must be configured with
+// `handshake_first`). Also turns TLS on.
+//
+// Returns `NATS_INVALID_ARG` if `opts` is NULL, `NATS_ILLEGAL_STATE` if
+// connections use the TLS configuration of these options.
+NATS_EXTERN natsStatus natsOptions_TLSHandshakeFirst(natsOptions *opts);
+
+// Accepted for compatibility and has no effect: handshakes never
+// serialise on a shared lock in this library (a rustls configuration is
+// safely shared between threads).
+//
+// Returns `NATS_INVALID_ARG` if `opts` is NULL.
+NATS_EXTERN natsStatus natsOptions_AllowConcurrentTLSHandshakes(natsOptions *opts);
+
+// Adds the CA certificates found in the PEM file `fileName` (several per
+// file allowed) to the trusted set. Without any trusted CA the system
+// trust store is used.
+//
+// The file is read now: a missing or unreadable file, or one with no
+// certificate, gives `NATS_SSL_ERROR` with a text naming the file. NULL
+// or empty arguments give `NATS_INVALID_ARG`.
+NATS_EXTERN natsStatus natsOptions_LoadCATrustedCertificates(natsOptions *opts, const char *fileName);
+
+// Adds the CA certificates of every PEM file in the directory `path` to
+// the trusted set. Unlike OpenSSL's hashed-directory lookup, all files
+// are read now; files that hold no certificate are skipped.
+//
+// A missing directory, or one without any certificate, gives
+// `NATS_SSL_ERROR` naming it. NULL or empty arguments give
+// `NATS_INVALID_ARG`.
+NATS_EXTERN natsStatus natsOptions_LoadCATrustedCertificatesPath(natsOptions *opts, const char *path);
+
+// Adds the CA certificates given as PEM text (concatenate several) to
+// the trusted set. The text is copied and parsed now.
+//
+// Text without any certificate gives `NATS_SSL_ERROR`; NULL or empty
+// arguments give `NATS_INVALID_ARG`.
+NATS_EXTERN natsStatus natsOptions_SetCATrustedCertificates(natsOptions *opts, const char *certificates);
+
+// Sets the client certificate chain (PEM file, leaf first, then
+// intermediates) and its private key (PEM file: PKCS#8, PKCS#1 or SEC1;
+// encrypted keys are not supported). Both files are read now.
+//
+// Unreadable or invalid files, or a key that does not match the
+// certificate, give `NATS_SSL_ERROR` naming the file; NULL or empty
+// arguments give `NATS_INVALID_ARG`.
+NATS_EXTERN natsStatus natsOptions_LoadCertificatesChain(natsOptions *opts, const char *certsFileName, const char *keyFileName);
+
+// Like `natsOptions_LoadCertificatesChain`, but the two files are read
+// again at every connection attempt, so a renewed certificate is picked
+// up without restarting. Nothing is read now; a problem with the files
+// makes the connection attempt fail with `NATS_SSL_ERROR`.
+//
+// NULL or empty arguments give `NATS_INVALID_ARG`.
+NATS_EXTERN natsStatus natsOptions_LoadCertificatesChainDynamic(natsOptions *opts, const char *certsFileName, const char *keyFileName);
+
+// Sets the client certificate chain and private key from PEM texts
+// (copied and parsed now; encrypted keys are not supported).
+//
+// Invalid PEM, or a key that does not match the certificate, gives
+// `NATS_SSL_ERROR`; NULL or empty arguments give `NATS_INVALID_ARG`.
+NATS_EXTERN natsStatus natsOptions_SetCertificatesChain(natsOptions *opts, const char *cert, const char *key);
+
+// Restricts the TLS 1.2 cipher suites (TLS 1.3 is set with
+// `natsOptions_SetCipherSuites`).
+//
+// `ciphers` uses OpenSSL's cipher-list syntax, limited to what rustls
+// offers: `:`-separated suite names (OpenSSL style such as
+// `ECDHE-RSA-AES128-GCM-SHA256`, or IANA style such as
+// `TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256`) and the keywords `ALL`,
+// `DEFAULT`, `HIGH`, `ECDHE`, `aRSA`, `aECDSA`, `AESGCM`, `AES128`,
+// `AES256`, `CHACHA20`, `SHA256`, `SHA384` (combinable with `+`, with
+// the `!`, `-` and `+` prefixes). Keywords for things rustls lacks
+// (`RSA`, `DHE`, `MEDIUM`, `3DES`, …) select nothing. A suite rustls does
+// not offer, an unknown keyword, or a list selecting nothing gives
+// `NATS_INVALID_ARG` with a text naming the culprit; nothing is dropped
+// silently. NULL or empty `ciphers` gives `NATS_INVALID_ARG`.
+NATS_EXTERN natsStatus natsOptions_SetCiphers(natsOptions *opts, const char *ciphers);
+
+// Restricts the TLS 1.3 cipher suites: `:`-separated names among
+// `TLS_AES_128_GCM_SHA256`, `TLS_AES_256_GCM_SHA384` and
+// `TLS_CHACHA20_POLY1305_SHA256`. An empty string disables TLS 1.3.
+//
+// Any other name gives `NATS_INVALID_ARG` naming it; NULL `ciphers` gives
+// `NATS_INVALID_ARG`.
+NATS_EXTERN natsStatus natsOptions_SetCipherSuites(natsOptions *opts, const char *ciphers);
+
+// Sets the host name the server certificate must be valid for (also sent
+// as SNI), instead of the host of the server URL. NULL or "" goes back to
+// the URL host. Checked when connecting.
+//
+// Returns `NATS_INVALID_ARG` if `opts` is NULL.
+NATS_EXTERN natsStatus natsOptions_SetExpectedHostname(natsOptions *opts, const char *hostname);
+
+// With `true`, the server certificate is not verified (neither its chain
+// nor its name); the handshake signatures still are. Insecure: for tests.
+//
+// Returns `NATS_INVALID_ARG` if `opts` is NULL.
+NATS_EXTERN natsStatus natsOptions_SkipServerVerification(natsOptions *opts, bool skip);
+
+// Not supported: cnats hands this callback an OpenSSL `X509_STORE_CTX`,
+// which does not exist with rustls, so no callback can be installed.
+//
+// A non-NULL `callback` gives `NATS_ILLEGAL_STATE` with the text
+// "natsOptions_SetSSLVerificationCallback is not supported with rustls"
+// (cnats returns `NATS_ILLEGAL_STATE` for TLS functions it cannot serve).
+// A NULL `callback` (clearing it) returns `NATS_OK`. Use
+// `natsOptions_SkipServerVerification`, trusted CAs and
+// `natsOptions_SetExpectedHostname` instead.
+NATS_EXTERN natsStatus natsOptions_SetSSLVerificationCallback(natsOptions *opts, natsSSLVerifyCb callback);
+
+// Creates a statistics object (free with `natsStatistics_Destroy`).
+NATS_EXTERN natsStatus natsStatistics_Create(natsStatistics **newStats);
+
+// Reads the counters; any output pointer may be NULL.
+NATS_EXTERN natsStatus natsStatistics_GetCounts(const natsStatistics *stats, uint64_t *inMsgs, uint64_t *inBytes, uint64_t *outMsgs, uint64_t *outBytes, uint64_t *reconnects);
+
+// Frees a statistics object. NULL is a no-op.
+NATS_EXTERN void natsStatistics_Destroy(natsStatistics *stats);
+
+// Returns the static text of a status ("Unknown Status" for a value
+// outside the enum). Never NULL; the string must not be freed.
 NATS_EXTERN const char *natsStatus_GetText(natsStatus s);
+
+// Deprecated; does nothing (messages are always delivered at once).
+NATS_EXTERN natsStatus natsSubscription_NoDeliveryDelay(natsSubscription *sub);
+
+// Waits up to `timeout` ms for the next message of a synchronous
+// subscription; the caller owns `*nextMsg` (destroy with `natsMsg_Destroy`).
+NATS_EXTERN natsStatus natsSubscription_NextMsg(natsMsg **nextMsg, natsSubscription *sub, int64_t timeout);
+
+// Removes interest; no more messages are delivered.
+NATS_EXTERN natsStatus natsSubscription_Unsubscribe(natsSubscription *sub);
+
+// Unsubscribes automatically once `max` messages have been delivered.
+NATS_EXTERN natsStatus natsSubscription_AutoUnsubscribe(natsSubscription *sub, int max);
+
+// Deprecated: number of queued messages (use `natsSubscription_GetPending`).
+NATS_EXTERN natsStatus natsSubscription_QueuedMsgs(natsSubscription *sub, uint64_t *queuedMsgs);
+
+// The connection of the subscription (not a new reference).
+NATS_EXTERN natsConnection *natsSubscription_GetConnection(natsSubscription *sub);
+
+// The subscription id (0 for NULL).
+NATS_EXTERN int64_t natsSubscription_GetID(natsSubscription *sub);
+
+// The subject (owned by the subscription; NULL for NULL).
+NATS_EXTERN const char *natsSubscription_GetSubject(natsSubscription *sub);
+
+// Sets how many messages/bytes may wait before new ones are dropped
+// (a negative value means no limit; zero is invalid).
+NATS_EXTERN natsStatus natsSubscription_SetPendingLimits(natsSubscription *sub, int msgLimit, int bytesLimit);
+
+// Reads the pending limits; either output may be NULL.
+NATS_EXTERN natsStatus natsSubscription_GetPendingLimits(natsSubscription *sub, int *msgLimit, int *bytesLimit);
+
+// Messages and bytes waiting to be delivered; either output may be NULL.
+NATS_EXTERN natsStatus natsSubscription_GetPending(natsSubscription *sub, int *msgs, int *bytes);
+
+// Messages delivered so far.
+NATS_EXTERN natsStatus natsSubscription_GetDelivered(natsSubscription *sub, int64_t *msgs);
+
+// Messages dropped because the pending limits were reached.
+NATS_EXTERN natsStatus natsSubscription_GetDropped(natsSubscription *sub, int64_t *msgs);
+
+// Highest number of pending messages/bytes seen.
+NATS_EXTERN natsStatus natsSubscription_GetMaxPending(natsSubscription *sub, int *msgs, int *bytes);
+
+// Resets the highest pending counts.
+NATS_EXTERN natsStatus natsSubscription_ClearMaxPending(natsSubscription *sub);
+
+// All counters at once; any output may be NULL.
+NATS_EXTERN natsStatus natsSubscription_GetStats(natsSubscription *sub, int *pendingMsgs, int *pendingBytes, int *maxPendingMsgs, int *maxPendingBytes, int64_t *deliveredMsgs, int64_t *droppedMsgs);
+
+// True while the subscription can still receive messages.
+NATS_EXTERN bool natsSubscription_IsValid(natsSubscription *sub);
+
+// Stops interest but delivers the messages already on their way, then
+// closes the subscription (in the background).
+NATS_EXTERN natsStatus natsSubscription_Drain(natsSubscription *sub);
+
+// Like `natsSubscription_Drain` with a timeout in milliseconds.
+NATS_EXTERN natsStatus natsSubscription_DrainTimeout(natsSubscription *sub, int64_t timeout);
+
+// Waits up to `timeout` ms (<= 0: no limit) for a drain to complete.
+NATS_EXTERN natsStatus natsSubscription_WaitForDrainCompletion(natsSubscription *sub, int64_t timeout);
+
+// How a completed drain ended (`NATS_OK`, `NATS_TIMEOUT`, …);
+// `NATS_ILLEGAL_STATE` if no drain has completed.
+NATS_EXTERN natsStatus natsSubscription_DrainCompletionStatus(natsSubscription *sub);
+
+// Sets a callback run once the subscription is closed and no callback
+// can run any more (useful to free the closure).
+NATS_EXTERN natsStatus natsSubscription_SetOnCompleteCB(natsSubscription *sub, natsOnCompleteCB cb, void *closure);
+
+// Unsubscribes (if still active) and releases the subscription. NULL is
+// a no-op.
+NATS_EXTERN void natsSubscription_Destroy(natsSubscription *sub);
 
 #ifdef __cplusplus
 }  // extern "C"

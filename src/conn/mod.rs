@@ -406,7 +406,7 @@ impl Connection {
                 return Err(Error::new(NATS_TIMEOUT, "timeout waiting for the server"));
             }
             let buf = parser.read_buf(4096);
-            match t.read(buf) {
+            match t.read_deadline(buf, deadline) {
                 Ok(0) => return Err(Error::new(NATS_IO_ERROR, "connection closed by the server")),
                 Ok(n) => parser.commit(n),
                 Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {

@@ -163,6 +163,22 @@ typedef void (*natsErrHandler)(natsConnection *nc, natsSubscription *subscriptio
 // Connection event callback (closed, disconnected, reconnected, …).
 typedef void (*natsConnectionHandler)(natsConnection *nc, void *closure);
 
+// Returns the token to send at each connect; the library does not free it.
+typedef const char *(*natsTokenHandler)(void *closure);
+
+// Signs `nonce`: returns a `malloc`ed signature and its length, or an
+// error with an optional `malloc`ed `*customErrTxt`.
+typedef natsStatus (*natsSignatureHandler)(char **customErrTxt, unsigned char **signature, int *signatureLength, const char *nonce, void *closure);
+
+// Returns a user JWT in `*userJWT` (allocated with `malloc`, freed by the
+// library), or an error with an optional `*customErrTxt` (also freed by
+// the library).
+typedef natsStatus (*natsUserJWTHandler)(char **userJWT, char **customErrTxt, void *closure);
+
+// OpenSSL-style verification callback. Not supported with rustls (see
+// `natsOptions_SetSSLVerificationCallback`).
+typedef int (*natsSSLVerifyCb)(int preverifyOk, void *ctx);
+
 // Called when a subscription is fully done (after drain or unsubscribe).
 typedef void (*natsOnCompleteCB)(void *closure);
 
@@ -271,6 +287,11 @@ NATS_EXTERN void natsConnection_Close(natsConnection *nc);
 
 // Closes (if needed) and releases the connection. NULL is a no-op.
 NATS_EXTERN void natsConnection_Destroy(natsConnection *nc);
+
+// Signs `message` with the private key of the user credentials set with
+// `natsOptions_SetUserCredentialsFromFiles` (or memory); the 64-byte
+// Ed25519 signature is written to `sig`.
+NATS_EXTERN natsStatus natsConnection_Sign(natsConnection *nc, const unsigned char *message, int messageLen, unsigned char *sig);
 
 // Publishes `dataLen` bytes of `data` (may be NULL when 0) on `subj`.
 NATS_EXTERN natsStatus natsConnection_Publish(natsConnection *nc, const char *subj, const void *data, int dataLen);
@@ -818,6 +839,219 @@ NATS_EXTERN natsStatus natsOptions_SetCustomInboxPrefix(natsOptions *opts, const
 // negative.
 NATS_EXTERN natsStatus natsOptions_SetMessageBufferPadding(natsOptions *opts, int paddingSize);
 
+// Sets the user name and password sent in CONNECT when the server URL
+// carries no credentials (for instance for servers discovered from the
+// cluster). NULL clears the corresponding value. The strings are copied.
+//
+// Returns `NATS_INVALID_ARG` if `opts` is NULL.
+NATS_EXTERN natsStatus natsOptions_SetUserInfo(natsOptions *opts, const char *user, const char *password);
+
+// Sets the token sent in CONNECT when the server URL carries no
+// credentials. NULL clears it. The string is copied.
+//
+// Returns `NATS_ILLEGAL_STATE` if a token handler is set
+// (#natsOptions_SetTokenHandler), `NATS_INVALID_ARG` if `opts` is NULL.
+NATS_EXTERN natsStatus natsOptions_SetToken(natsOptions *opts, const char *token);
+
+// Sets a callback that returns the token to send at each connect and
+// reconnect (for expiring or rotated tokens). The returned string stays
+// owned by the application. A NULL callback removes the handler.
+//
+// Returns `NATS_ILLEGAL_STATE` if a token was set with
+// #natsOptions_SetToken, `NATS_INVALID_ARG` if `opts` is NULL.
+NATS_EXTERN natsStatus natsOptions_SetTokenHandler(natsOptions *opts, natsTokenHandler tokenCb, void *closure);
+
+// Sets the NKey public key sent in CONNECT and the callback that signs
+// the server's nonce with the matching private key. The signature the
+// callback returns (and any error text) is allocated by it with
+// `malloc` and freed by the library.
+//
+// Removes any user JWT source (the two are mutually exclusive). An empty
+// or NULL `pubKey` clears the NKey.
+//
+// Returns `NATS_INVALID_ARG` if `opts` is NULL, or if `pubKey` is given
+// without `sigCB`.
+NATS_EXTERN natsStatus natsOptions_SetNKey(natsOptions *opts, const char *pubKey, natsSignatureHandler sigCB, void *sigClosure);
+
+// Sets the NKey public key sent in CONNECT and the file holding its seed.
+// The seed file is read at each connect to sign the server's nonce, and
+// the memory that held it is wiped right after.
+//
+// Removes any user JWT source. An empty or NULL `pubKey` clears the
+// NKey settings.
+//
+// Returns `NATS_INVALID_ARG` if `opts` is NULL, or if `pubKey` is given
+// without `seedFile`.
+NATS_EXTERN natsStatus natsOptions_SetNKeyFromSeed(natsOptions *opts, const char *pubKey, const char *seedFile);
+
+// Sets the file(s) holding the user JWT and the user NKey seed. The
+// `userOrChainedFile` holds the JWT (between `-----BEGIN NATS USER JWT-----`
+// style lines, or alone) and possibly the seed; otherwise `seedFile`
+// holds the seed. Files are read at each connect (so they may be
+// rotated), and buffers wiped after use.
+//
+// Removes any NKey. NULL/empty `userOrChainedFile` (with no `seedFile`)
+// clears the user credentials.
+//
+// Returns `NATS_INVALID_ARG` if `opts` is NULL, or if `seedFile` is given
+// without `userOrChainedFile`.
+NATS_EXTERN natsStatus natsOptions_SetUserCredentialsFromFiles(natsOptions *opts, const char *userOrChainedFile, const char *seedFile);
+
+// Like #natsOptions_SetUserCredentialsFromFiles, but from a string that
+// holds both the decorated user JWT and the decorated user seed. The
+// string is copied (and the copy wiped when no longer used). NULL clears
+// the user credentials.
+//
+// Returns `NATS_INVALID_ARG` if `opts` is NULL.
+NATS_EXTERN natsStatus natsOptions_SetUserCredentialsFromMemory(natsOptions *opts, const char *jwtAndSeedContent);
+
+// Sets the callbacks that return the user JWT and sign the server's nonce
+// at each connect. What the callbacks return (JWT, signature, error
+// texts) is allocated by them with `malloc` and freed by the library.
+//
+// Removes any NKey when `ujwtCB` is set. Both NULL clears them.
+//
+// Returns `NATS_INVALID_ARG` if `opts` is NULL or only one of the two
+// callbacks is given.
+NATS_EXTERN natsStatus natsOptions_SetUserCredentialsCallbacks(natsOptions *opts, natsUserJWTHandler ujwtCB, void *ujwtClosure, natsSignatureHandler sigCB, void *sigClosure);
+
+// By default a connection is closed when the same server rejects its
+// credentials twice in a row; `ignore` = true keeps reconnecting instead.
+//
+// Returns `NATS_INVALID_ARG` if `opts` is NULL.
+NATS_EXTERN natsStatus natsOptions_SetIgnoreAuthErrorAbort(natsOptions *opts, bool ignore);
+
+// Signs the text `input` with the encoded NKey seed `encodedSeed`
+// (Ed25519). On success `*signature` points to the 64-byte raw signature,
+// allocated with `malloc` (release it with `free()`, unless it is handed
+// back to the library from a #natsSignatureHandler), and
+// `*signatureLength` is 64.
+//
+// Returns `NATS_INVALID_ARG` for a NULL/empty seed or input or NULL
+// outputs, `NATS_ERR` for a seed that cannot be decoded ("invalid encoded
+// key", "invalid checksum", "invalid seed", "invalid prefix byte").
+NATS_EXTERN natsStatus nats_Sign(const char *encodedSeed, const char *input, unsigned char **signature, int *signatureLength);
+
+// Turns TLS on or off for connections made with these options.
+//
+// Turning it off also forgets every TLS setting made so far (trusted CAs,
+// client certificate, ciphers, expected hostname, skip verification), as
+// cnats does. A `tls://` URL or a server that requires TLS turns TLS on
+// by itself. Returns `NATS_INVALID_ARG` if `opts` is NULL.
+NATS_EXTERN natsStatus natsOptions_SetSecure(natsOptions *opts, bool secure);
+
+// Makes the client start the TLS handshake right after connecting,
+// before the server sends its INFO (the server must be configured with
+// `handshake_first`). Also turns TLS on.
+//
+// Returns `NATS_INVALID_ARG` if `opts` is NULL, `NATS_ILLEGAL_STATE` if
+// connections use the TLS configuration of these options.
+NATS_EXTERN natsStatus natsOptions_TLSHandshakeFirst(natsOptions *opts);
+
+// Accepted for compatibility and has no effect: handshakes never
+// serialise on a shared lock in this library (a rustls configuration is
+// safely shared between threads).
+//
+// Returns `NATS_INVALID_ARG` if `opts` is NULL.
+NATS_EXTERN natsStatus natsOptions_AllowConcurrentTLSHandshakes(natsOptions *opts);
+
+// Adds the CA certificates found in the PEM file `fileName` (several per
+// file allowed) to the trusted set. Without any trusted CA the system
+// trust store is used.
+//
+// The file is read now: a missing or unreadable file, or one with no
+// certificate, gives `NATS_SSL_ERROR` with a text naming the file. NULL
+// or empty arguments give `NATS_INVALID_ARG`.
+NATS_EXTERN natsStatus natsOptions_LoadCATrustedCertificates(natsOptions *opts, const char *fileName);
+
+// Adds the CA certificates of every PEM file in the directory `path` to
+// the trusted set. Unlike OpenSSL's hashed-directory lookup, all files
+// are read now; files that hold no certificate are skipped.
+//
+// A missing directory, or one without any certificate, gives
+// `NATS_SSL_ERROR` naming it. NULL or empty arguments give
+// `NATS_INVALID_ARG`.
+NATS_EXTERN natsStatus natsOptions_LoadCATrustedCertificatesPath(natsOptions *opts, const char *path);
+
+// Adds the CA certificates given as PEM text (concatenate several) to
+// the trusted set. The text is copied and parsed now.
+//
+// Text without any certificate gives `NATS_SSL_ERROR`; NULL or empty
+// arguments give `NATS_INVALID_ARG`.
+NATS_EXTERN natsStatus natsOptions_SetCATrustedCertificates(natsOptions *opts, const char *certificates);
+
+// Sets the client certificate chain (PEM file, leaf first, then
+// intermediates) and its private key (PEM file: PKCS#8, PKCS#1 or SEC1;
+// encrypted keys are not supported). Both files are read now.
+//
+// Unreadable or invalid files, or a key that does not match the
+// certificate, give `NATS_SSL_ERROR` naming the file; NULL or empty
+// arguments give `NATS_INVALID_ARG`.
+NATS_EXTERN natsStatus natsOptions_LoadCertificatesChain(natsOptions *opts, const char *certsFileName, const char *keyFileName);
+
+// Like `natsOptions_LoadCertificatesChain`, but the two files are read
+// again at every connection attempt, so a renewed certificate is picked
+// up without restarting. Nothing is read now; a problem with the files
+// makes the connection attempt fail with `NATS_SSL_ERROR`.
+//
+// NULL or empty arguments give `NATS_INVALID_ARG`.
+NATS_EXTERN natsStatus natsOptions_LoadCertificatesChainDynamic(natsOptions *opts, const char *certsFileName, const char *keyFileName);
+
+// Sets the client certificate chain and private key from PEM texts
+// (copied and parsed now; encrypted keys are not supported).
+//
+// Invalid PEM, or a key that does not match the certificate, gives
+// `NATS_SSL_ERROR`; NULL or empty arguments give `NATS_INVALID_ARG`.
+NATS_EXTERN natsStatus natsOptions_SetCertificatesChain(natsOptions *opts, const char *cert, const char *key);
+
+// Restricts the TLS 1.2 cipher suites (TLS 1.3 is set with
+// `natsOptions_SetCipherSuites`).
+//
+// `ciphers` uses OpenSSL's cipher-list syntax, limited to what rustls
+// offers: `:`-separated suite names (OpenSSL style such as
+// `ECDHE-RSA-AES128-GCM-SHA256`, or IANA style such as
+// `TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256`) and the keywords `ALL`,
+// `DEFAULT`, `HIGH`, `ECDHE`, `aRSA`, `aECDSA`, `AESGCM`, `AES128`,
+// `AES256`, `CHACHA20`, `SHA256`, `SHA384` (combinable with `+`, with
+// the `!`, `-` and `+` prefixes). Keywords for things rustls lacks
+// (`RSA`, `DHE`, `MEDIUM`, `3DES`, …) select nothing. A suite rustls does
+// not offer, an unknown keyword, or a list selecting nothing gives
+// `NATS_INVALID_ARG` with a text naming the culprit; nothing is dropped
+// silently. NULL or empty `ciphers` gives `NATS_INVALID_ARG`.
+NATS_EXTERN natsStatus natsOptions_SetCiphers(natsOptions *opts, const char *ciphers);
+
+// Restricts the TLS 1.3 cipher suites: `:`-separated names among
+// `TLS_AES_128_GCM_SHA256`, `TLS_AES_256_GCM_SHA384` and
+// `TLS_CHACHA20_POLY1305_SHA256`. An empty string disables TLS 1.3.
+//
+// Any other name gives `NATS_INVALID_ARG` naming it; NULL `ciphers` gives
+// `NATS_INVALID_ARG`.
+NATS_EXTERN natsStatus natsOptions_SetCipherSuites(natsOptions *opts, const char *ciphers);
+
+// Sets the host name the server certificate must be valid for (also sent
+// as SNI), instead of the host of the server URL. NULL or "" goes back to
+// the URL host. Checked when connecting.
+//
+// Returns `NATS_INVALID_ARG` if `opts` is NULL.
+NATS_EXTERN natsStatus natsOptions_SetExpectedHostname(natsOptions *opts, const char *hostname);
+
+// With `true`, the server certificate is not verified (neither its chain
+// nor its name); the handshake signatures still are. Insecure: for tests.
+//
+// Returns `NATS_INVALID_ARG` if `opts` is NULL.
+NATS_EXTERN natsStatus natsOptions_SkipServerVerification(natsOptions *opts, bool skip);
+
+// Not supported: cnats hands this callback an OpenSSL `X509_STORE_CTX`,
+// which does not exist with rustls, so no callback can be installed.
+//
+// A non-NULL `callback` gives `NATS_ILLEGAL_STATE` with the text
+// "natsOptions_SetSSLVerificationCallback is not supported with rustls"
+// (cnats returns `NATS_ILLEGAL_STATE` for TLS functions it cannot serve).
+// A NULL `callback` (clearing it) returns `NATS_OK`. Use
+// `natsOptions_SkipServerVerification`, trusted CAs and
+// `natsOptions_SetExpectedHostname` instead.
+NATS_EXTERN natsStatus natsOptions_SetSSLVerificationCallback(natsOptions *opts, natsSSLVerifyCb callback);
+
 // Creates a statistics object (free with `natsStatistics_Destroy`).
 NATS_EXTERN natsStatus natsStatistics_Create(natsStatistics **newStats);
 
@@ -827,7 +1061,8 @@ NATS_EXTERN natsStatus natsStatistics_GetCounts(const natsStatistics *stats, uin
 // Frees a statistics object. NULL is a no-op.
 NATS_EXTERN void natsStatistics_Destroy(natsStatistics *stats);
 
-// Returns the static text of a status. Never NULL; the string must not be freed.
+// Returns the static text of a status ("Unknown Status" for a value
+// outside the enum). Never NULL; the string must not be freed.
 NATS_EXTERN const char *natsStatus_GetText(natsStatus s);
 
 // Deprecated; does nothing (messages are always delivered at once).

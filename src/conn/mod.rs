@@ -79,6 +79,11 @@ struct State {
 
 struct Out {
     buf: Vec<u8>,
+    /// The socket the flusher writes to (a copy of `State::transport`, so
+    /// the flusher never needs the state lock).
+    transport: Option<Arc<Transport>>,
+    /// Connected at least once (publishes while reconnecting are buffered).
+    was_connected: bool,
     ping_seq: u64,
     /// A socket is there to write to (false while reconnecting).
     connected: bool,
@@ -198,6 +203,8 @@ impl Connection {
             state_cv: Condvar::new(),
             out: Mutex::new(Out {
                 buf: Vec::with_capacity(opts.io_buf_size.max(1024) as usize),
+                transport: None,
+                was_connected: false,
                 ping_seq: 0,
                 connected: false,
                 closed: false,
@@ -399,7 +406,7 @@ impl Connection {
                 return Err(Error::new(NATS_TIMEOUT, "timeout waiting for the server"));
             }
             let buf = parser.read_buf(4096);
-            match t.read(buf) {
+            match t.read_deadline(buf, deadline) {
                 Ok(0) => return Err(Error::new(NATS_IO_ERROR, "connection closed by the server")),
                 Ok(n) => parser.commit(n),
                 Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {
@@ -454,6 +461,8 @@ impl Connection {
         }
         {
             let mut out = self.out.lock();
+            out.transport = Some(transport.clone());
+            out.was_connected = true;
             out.connected = true;
             out.pings_out = 0;
         }
@@ -669,6 +678,7 @@ impl Connection {
         {
             let mut out = self.out.lock();
             out.connected = false;
+            out.transport = None;
         }
         self.state_cv.notify_all();
         self.space_cv.notify_all();
@@ -870,7 +880,7 @@ impl Connection {
                 if limit > 0 && out.buf.len() >= limit as usize {
                     return Err(Error::new(NATS_INSUFFICIENT_BUFFER, "reconnect buffer is full"));
                 }
-                if limit <= 0 && self.state.lock().initial_connected {
+                if limit <= 0 && out.was_connected {
                     return Err(Error::new(NATS_INSUFFICIENT_BUFFER, "reconnect buffering is disabled"));
                 }
                 break;
@@ -942,7 +952,7 @@ impl Connection {
                 }
                 std::mem::swap(&mut out.buf, &mut spare);
                 out.writing = true;
-                transport = self.state.lock().transport.clone();
+                transport = out.transport.clone();
             }
             self.space_cv.notify_all();
             if let Some(t) = transport {

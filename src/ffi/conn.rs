@@ -377,3 +377,27 @@ pub unsafe extern "C" fn natsConnection_Destroy(nc: *mut natsConnection) {
         }
     })
 }
+
+/// Signs `message` with the private key of the user credentials set with
+/// `natsOptions_SetUserCredentialsFromFiles` (or memory); the 64-byte
+/// Ed25519 signature is written to `sig`.
+#[no_mangle]
+pub unsafe extern "C" fn natsConnection_Sign(
+    nc: *mut natsConnection,
+    message: *const libc::c_uchar,
+    messageLen: c_int,
+    sig: *mut libc::c_uchar,
+) -> natsStatus {
+    guard("natsConnection_Sign", || {
+        let c = unsafe { conn_ref(nc) }?;
+        not_null(sig, "sig")?;
+        if messageLen < 0 || (message.is_null() && messageLen > 0) {
+            return Err(Error::invalid_arg("invalid argument: message"));
+        }
+        let data = if messageLen == 0 { &[][..] } else { unsafe { std::slice::from_raw_parts(message, messageLen as usize) } };
+        let s = crate::auth::sign_with_user_creds(&c.opts.auth, data)?;
+        // SAFETY: C provides a 64-byte buffer.
+        unsafe { std::ptr::copy_nonoverlapping(s.as_ptr(), sig, 64) };
+        Ok(())
+    })
+}

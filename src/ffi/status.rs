@@ -18,11 +18,16 @@ static TEXTS: Lazy<Vec<CString>> = Lazy::new(|| {
         .collect()
 });
 
-/// Returns the static text of a status. Never NULL; the string must not be freed.
+/// A `natsStatus` received from C, read as the `int` it is in C so that an
+/// out-of-range value is not undefined behaviour. The header calls it
+/// `natsStatus`.
+pub type natsStatusArg = libc::c_int;
+
+/// Returns the static text of a status ("Unknown Status" for a value
+/// outside the enum). Never NULL; the string must not be freed.
 #[no_mangle]
-pub extern "C" fn natsStatus_GetText(s: natsStatus) -> *const c_char {
-    // Read as an integer: C may pass any int.
-    let v = s as i32;
+pub extern "C" fn natsStatus_GetText(s: natsStatusArg) -> *const c_char {
+    let v = s;
     let idx = if v >= 0 && v < natsStatus::NATS_MAX_STATUS_VALUE as i32 {
         v as usize
     } else {

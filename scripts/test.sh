@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it. Installs nothing system-wide.
+#
+#   1. cargo test                       (Rust unit + integration tests)
+#   2. cmake build + ctest              (C tests, valgrind variants, header checks)
+#   3. install into a temporary prefix, then build and run the
+#      find_package(cnats) and pkg-config consumers against it.
+#
+# Environment:
+#   BUILD_DIR          CMake build directory (default: build)
+#   RNATS_CMAKE_ARGS   extra cmake arguments, e.g. "-DRNATS_CORE_TESTS=OFF"
+#   RNATS_CTEST_ARGS   extra ctest arguments, e.g. "-L c" or "-E valgrind_"
+#   NATS_SERVER_BIN    nats-server to use (default: found on PATH / pyenv)
+#   JOBS               parallel jobs (default: 2)
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+build=${BUILD_DIR:-build}
+jobs=${JOBS:-2}
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/rnats-test.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "cargo test"
+cargo test -j "$jobs"
+
+step "cmake configure + build ($build)"
+# shellcheck disable=SC2086
+cmake -S . -B "$build" -DRNATS_BUILD_TESTS=ON -DRNATS_VALGRIND=ON ${RNATS_CMAKE_ARGS:-}
+cmake --build "$build" -j "$jobs"
+
+step "ctest"
+# shellcheck disable=SC2086
+ctest --test-dir "$build" --output-on-failure -j "$jobs" ${RNATS_CTEST_ARGS:-}
+
+step "install into a temporary prefix"
+prefix="$tmp/prefix"
+cmake --install "$build" --prefix "$prefix"
+
+step "consumer: find_package(cnats)"
+cmake -S tests/consumer-cmake -B "$tmp/consumer-cmake" -DCMAKE_PREFIX_PATH="$prefix"
+cmake --build "$tmp/consumer-cmake" -j "$jobs"
+ctest --test-dir "$tmp/consumer-cmake" --output-on-failure
+
+step "consumer: pkg-config"
+bash tests/consumer-pkgconfig/run.sh "$prefix" "$tmp/consumer-pkgconfig"
+
+step "all tests passed"

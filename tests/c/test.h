@@ -1,0 +1,371 @@
+/*
+ * Shared helpers for the rnats C tests.
+ *
+ * - CHECK / CHECK_EQ_INT / CHECK_STATUS / CHECK_STR: on failure print
+ *   file:line and what was expected, then exit(1) (servers started by
+ *   the test are killed by an atexit handler).
+ * - test_server_start(): runs a real nats-server on a free port of
+ *   127.0.0.1 and waits until it accepts TCP connections.
+ *   test_server_start_conf(): the same with a configuration file whose
+ *   text the test supplies (e.g. "authorization { token: s3cr3t }").
+ * - TEST(name) + the T(name) table + test_main(): one program holds many
+ *   test cases; `prog <name>` runs one, `prog` runs them all.
+ *
+ * The nats-server binary is, in order: $NATS_SERVER_BIN; the real binary
+ * behind the pyenv shim (`pyenv which nats-server`) when pyenv exists;
+ * `nats-server` from PATH.
+ */
+#ifndef RNATS_TEST_H_
+#define RNATS_TEST_H_
+
+#if !defined(_POSIX_C_SOURCE) || (_POSIX_C_SOURCE < 200809L)
+#undef _POSIX_C_SOURCE
+#define _POSIX_C_SOURCE 200809L
+#endif
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#if defined(__linux__)
+#include <sys/prctl.h>
+#endif
+
+/* ------------------------------------------------------------------ */
+/* Assertions                                                          */
+
+static inline void test_fail(const char *file, int line, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "FAIL %s:%d: ", file, line);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    fflush(stderr);
+    exit(1);
+}
+
+#define CHECK(cond)                                                        \
+    do {                                                                   \
+        if (!(cond))                                                       \
+            test_fail(__FILE__, __LINE__, "check failed: %s", #cond);      \
+    } while (0)
+
+#define CHECK_EQ_INT(actual, expected)                                     \
+    do {                                                                   \
+        long long a_ = (long long)(actual);                                \
+        long long e_ = (long long)(expected);                              \
+        if (a_ != e_)                                                      \
+            test_fail(__FILE__, __LINE__, "%s == %lld, expected %s == %lld", \
+                      #actual, a_, #expected, e_);                         \
+    } while (0)
+
+/* Compares natsStatus values and prints their texts (needs nats.h). */
+#define CHECK_STATUS(actual, expected)                                     \
+    do {                                                                   \
+        natsStatus a_ = (actual);                                          \
+        natsStatus e_ = (expected);                                        \
+        if (a_ != e_)                                                      \
+            test_fail(__FILE__, __LINE__,                                  \
+                      "%s returned %d (%s), expected %d (%s)",             \
+                      #actual, (int)a_, natsStatus_GetText(a_), (int)e_,   \
+                      natsStatus_GetText(e_));                             \
+    } while (0)
+
+#define CHECK_OK(call) CHECK_STATUS((call), NATS_OK)
+
+#define CHECK_STR(actual, expected)                                        \
+    do {                                                                   \
+        const char *a_ = (actual);                                         \
+        const char *e_ = (expected);                                       \
+        if (a_ == NULL || e_ == NULL || strcmp(a_, e_) != 0)               \
+            test_fail(__FILE__, __LINE__, "%s == \"%s\", expected \"%s\"", \
+                      #actual, a_ ? a_ : "(null)", e_ ? e_ : "(null)");    \
+    } while (0)
+
+/* ------------------------------------------------------------------ */
+/* Time                                                                */
+
+static inline int64_t test_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static inline void test_sleep_ms(int ms)
+{
+    struct timespec ts;
+    ts.tv_sec = ms / 1000;
+    ts.tv_nsec = (long)(ms % 1000) * 1000000L;
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* nats-server                                                         */
+
+#define TEST_MAX_SERVERS 8
+
+typedef struct {
+    pid_t pid;
+    int port;
+    char url[64];
+    char conf_path[256]; /* "" when started without a config file */
+} test_server;
+
+static test_server *test_servers_[TEST_MAX_SERVERS];
+
+static inline void test_server_stop(test_server *s)
+{
+    int i;
+    if (s == NULL)
+        return;
+    if (s->pid > 0) {
+        kill(s->pid, SIGTERM);
+        while (waitpid(s->pid, NULL, 0) < 0 && errno == EINTR) {
+        }
+        s->pid = 0;
+    }
+    if (s->conf_path[0] != '\0')
+        unlink(s->conf_path);
+    for (i = 0; i < TEST_MAX_SERVERS; i++)
+        if (test_servers_[i] == s)
+            test_servers_[i] = NULL;
+    free(s);
+}
+
+static inline void test_servers_cleanup_(void)
+{
+    int i;
+    for (i = 0; i < TEST_MAX_SERVERS; i++)
+        if (test_servers_[i] != NULL)
+            test_server_stop(test_servers_[i]);
+}
+
+/* The nats-server binary to run (static buffer). */
+static inline const char *test_server_bin(void)
+{
+    static char path[1024];
+    const char *env = getenv("NATS_SERVER_BIN");
+    FILE *p;
+
+    if (env != NULL && env[0] != '\0')
+        return env;
+    if (path[0] != '\0')
+        return path;
+    /* Resolve a pyenv shim to the real binary so that kill() reaches the
+     * server itself and not a wrapper script. */
+    p = popen("command -v pyenv >/dev/null 2>&1 && pyenv which nats-server 2>/dev/null", "r");
+    if (p != NULL) {
+        if (fgets(path, sizeof(path), p) != NULL)
+            path[strcspn(path, "\r\n")] = '\0';
+        else
+            path[0] = '\0';
+        pclose(p);
+    }
+    if (path[0] == '\0' || access(path, X_OK) != 0)
+        snprintf(path, sizeof(path), "%s", "nats-server");
+    return path;
+}
+
+/* A TCP port of 127.0.0.1 that was free a moment ago. */
+static inline int test_free_port(void)
+{
+    struct sockaddr_in sa;
+    socklen_t len = sizeof(sa);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    int port;
+
+    CHECK(fd >= 0);
+    memset(&sa, 0, sizeof(sa));
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    sa.sin_port = 0;
+    CHECK(bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0);
+    CHECK(getsockname(fd, (struct sockaddr *)&sa, &len) == 0);
+    port = ntohs(sa.sin_port);
+    close(fd);
+    return port;
+}
+
+static inline int test_port_accepts_(int port)
+{
+    struct sockaddr_in sa;
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    int ok;
+
+    if (fd < 0)
+        return 0;
+    memset(&sa, 0, sizeof(sa));
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    sa.sin_port = htons((uint16_t)port);
+    ok = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+    close(fd);
+    return ok;
+}
+
+/* Starts nats-server with `conf_text` (may be NULL) as its configuration
+ * file and `extra` (NULL-terminated, may be NULL) as further arguments.
+ * The listen address and port are always given on the command line, so a
+ * configuration must not set them. Fails the test if the server does not
+ * come up within 20 seconds. */
+static inline test_server *test_server_start_full(const char *conf_text, const char *const *extra)
+{
+    const char *args[64];
+    char port_str[16];
+    int n = 0, i, attempt;
+    test_server *s = (test_server *)calloc(1, sizeof(*s));
+
+    CHECK(s != NULL);
+    if (conf_text != NULL) {
+        int fd;
+        snprintf(s->conf_path, sizeof(s->conf_path), "/tmp/rnats_test_XXXXXX");
+        fd = mkstemp(s->conf_path);
+        CHECK(fd >= 0);
+        CHECK(write(fd, conf_text, strlen(conf_text)) == (ssize_t)strlen(conf_text));
+        close(fd);
+    }
+
+    for (attempt = 0; attempt < 5; attempt++) {
+        int64_t deadline;
+        s->port = test_free_port();
+        snprintf(port_str, sizeof(port_str), "%d", s->port);
+        n = 0;
+        args[n++] = test_server_bin();
+        args[n++] = "-a";
+        args[n++] = "127.0.0.1";
+        args[n++] = "-p";
+        args[n++] = port_str;
+        if (conf_text != NULL) {
+            args[n++] = "-c";
+            args[n++] = s->conf_path;
+        }
+        for (i = 0; extra != NULL && extra[i] != NULL && n < 62; i++)
+            args[n++] = extra[i];
+        args[n] = NULL;
+
+        fflush(NULL);
+        s->pid = fork();
+        CHECK(s->pid >= 0);
+        if (s->pid == 0) {
+            int devnull;
+#if defined(__linux__)
+            prctl(PR_SET_PDEATHSIG, SIGKILL);
+#endif
+            devnull = open("/dev/null", O_WRONLY);
+            if (devnull >= 0 && getenv("RNATS_TEST_SERVER_LOG") == NULL) {
+                dup2(devnull, 1);
+                dup2(devnull, 2);
+            }
+            execvp(args[0], (char *const *)args);
+            _exit(127);
+        }
+
+        for (i = 0; i < TEST_MAX_SERVERS; i++) {
+            if (test_servers_[i] == NULL) {
+                test_servers_[i] = s;
+                break;
+            }
+        }
+        {
+            static int registered;
+            if (!registered) {
+                registered = 1;
+                atexit(test_servers_cleanup_);
+            }
+        }
+
+        deadline = test_now_ms() + 20000;
+        while (test_now_ms() < deadline) {
+            int st;
+            pid_t r = waitpid(s->pid, &st, WNOHANG);
+            if (r == s->pid) {
+                s->pid = 0; /* exited: port taken meanwhile? retry */
+                break;
+            }
+            if (test_port_accepts_(s->port)) {
+                snprintf(s->url, sizeof(s->url), "nats://127.0.0.1:%d", s->port);
+                return s;
+            }
+            test_sleep_ms(10);
+        }
+        if (s->pid > 0) {
+            test_fail(__FILE__, __LINE__, "nats-server (%s) did not accept connections on port %d",
+                      args[0], s->port);
+        }
+    }
+    test_fail(__FILE__, __LINE__, "nats-server (%s) failed to start (set NATS_SERVER_BIN?)",
+              test_server_bin());
+    return NULL;
+}
+
+static inline test_server *test_server_start(void)
+{
+    return test_server_start_full(NULL, NULL);
+}
+
+static inline test_server *test_server_start_conf(const char *conf_text)
+{
+    return test_server_start_full(conf_text, NULL);
+}
+
+/* ------------------------------------------------------------------ */
+/* Test cases                                                          */
+
+typedef struct {
+    const char *name;
+    void (*fn)(void);
+} test_case;
+
+#define TEST(name) static void test_##name(void)
+/* One entry of a program's test table. tests/c/CMakeLists.txt reads these
+ * lines to register one CTest per test case, so keep one T() per line. */
+#define T(name) { #name, test_##name }
+
+/* argv[1] names one test case; without it every case runs in order.
+ * `prog --list` prints the names. */
+static inline int test_main(const test_case *tests, size_t count, int argc, char **argv)
+{
+    size_t i;
+    int ran = 0;
+
+    if (argc > 1 && strcmp(argv[1], "--list") == 0) {
+        for (i = 0; i < count; i++)
+            printf("%s\n", tests[i].name);
+        return 0;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    for (i = 0; i < count; i++) {
+        if (argc > 1 && strcmp(argv[1], tests[i].name) != 0)
+            continue;
+        printf("RUN  %s\n", tests[i].name);
+        fflush(stdout);
+        tests[i].fn();
+        printf("PASS %s\n", tests[i].name);
+        fflush(stdout);
+        ran++;
+    }
+    if (ran == 0) {
+        fprintf(stderr, "no test named '%s'\n", argc > 1 ? argv[1] : "");
+        return 2;
+    }
+    return 0;
+}
+
+#define TEST_MAIN(table) test_main((table), sizeof(table) / sizeof((table)[0]), argc, argv)
+
+#endif /* RNATS_TEST_H_ */

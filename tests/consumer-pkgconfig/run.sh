@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Builds tests/consumer-cmake/app.c against an installed rnats through
+# pkg-config, linked shared and static, and runs both.
+#   usage: tests/consumer-pkgconfig/run.sh <install prefix> [work dir]
+set -euo pipefail
+
+prefix=${1:?usage: $0 <install prefix> [work dir]}
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+app="$here/../consumer-cmake/app.c"
+work=${2:-$(mktemp -d)}
+mkdir -p "$work"
+CC=${CC:-cc}
+
+libdir=$(ls -d "$prefix"/lib*/pkgconfig | head -n1)
+export PKG_CONFIG_PATH="$libdir${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
+libdir=$(pkg-config --variable=libdir libnats)
+
+echo "pkg-config libnats $(pkg-config --modversion libnats)"
+echo "  cflags: $(pkg-config --cflags libnats)"
+echo "  libs:   $(pkg-config --libs libnats)"
+echo "  static: $(pkg-config --static --libs libnats)"
+
+# Shared: exactly what pkg-config prints (plus an rpath, as the prefix is
+# not a system directory).
+# shellcheck disable=SC2046
+$CC -std=c99 -Wall -Wextra -Werror -o "$work/app_shared" "$app" \
+    $(pkg-config --cflags --libs libnats) -Wl,-rpath,"$libdir"
+out=$("$work/app_shared")
+echo "$out"
+grep -q "status 26: Timeout" <<<"$out"
+readelf -d "$work/app_shared" | grep -q 'NEEDED.*\[libnats\.so\.3\.14\]'
+
+# Static: libnats_static.a (cnats' archive name) followed by the
+# Libs.private system libraries from `pkg-config --static`.
+# shellcheck disable=SC2046
+$CC -std=c99 -Wall -Wextra -Werror -o "$work/app_static" "$app" \
+    $(pkg-config --cflags libnats) "$libdir/libnats_static.a" \
+    $(pkg-config --static --libs-only-l libnats | tr ' ' '\n' | grep -vx -- '-lnats')
+out=$("$work/app_static")
+echo "$out"
+grep -q "status 26: Timeout" <<<"$out"
+if readelf -d "$work/app_static" | grep -q 'NEEDED.*libnats'; then
+    echo "app_static still needs a shared libnats" >&2
+    exit 1
+fi
+echo "consumer-pkgconfig: OK (shared and static)"

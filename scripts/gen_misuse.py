@@ -67,6 +67,13 @@ TYPE_VALUES = {
     "natsConnectionHandler": "cb_conn",
     "natsCustomReconnectDelayHandler": "cb_delay",
     "natsOnCompleteCB": "cb_complete",
+    "natsTokenHandler": "cb_token",
+    "natsSignatureHandler": "cb_sign",
+    "natsUserJWTHandler": "cb_jwt",
+    "natsSSLVerifyCb": "cb_verify",
+    "const unsigned char *": "(const unsigned char *) \"data\"",
+    "unsigned char *": "(unsigned char *) o_buf",
+    "unsigned char **": "&o_bytes",
     "natsStatus": "NATS_OK",
     "bool": "false",
     "int": "1",
@@ -99,6 +106,24 @@ NAME_VALUES = {
     ("int64_t", "timeout"): "100",
     ("int64_t", "lockSpinCount"): "-1",
     ("uint32_t", "reqVerNumber"): "NATS_VERSION_REQUIRED_NUMBER",
+    ("int", "messageLen"): "4",
+    ("const char *", "encodedSeed"): "MISUSE_SEED",
+    ("const char *", "input"): '"data"',
+    ("const char *", "pubKey"): "MISUSE_PUBKEY",
+    ("const char *", "seedFile"): '"/nonexistent/misuse.seed"',
+    ("const char *", "userOrChainedFile"): '"/nonexistent/misuse.creds"',
+    ("const char *", "jwtAndSeedContent"): '"not really credentials"',
+    ("const char *", "user"): '"misuse"',
+    ("const char *", "password"): '"pw"',
+    ("const char *", "token"): '"tok"',
+    ("const char *", "fileName"): '"/nonexistent/ca.pem"',
+    ("const char *", "path"): '"/nonexistent"',
+    ("const char *", "certificates"): '"not a certificate"',
+    ("const char *", "certsFileName"): '"/nonexistent/cert.pem"',
+    ("const char *", "keyFileName"): '"/nonexistent/key.pem"',
+    ("const char *", "cert"): '"not a certificate"',
+    ("const char *", "ciphers"): '"HIGH"',
+    ("const char *", "hostname"): '"localhost"',
 }
 
 # Per-function replacements of a valid value: (function, param) -> expression.
@@ -163,6 +188,20 @@ OVERRIDES = {
     # The subscription's on-complete callback may be cleared.
     ("natsSubscription_SetOnCompleteCB", "cb"): "NATS_OK",
 }
+# Authentication and TLS options (cnats stores file names without reading
+# them; NULLs that mean "none" are accepted).
+OVERRIDES.update({
+    ("natsOptions_SetUserInfo", "user"): "NATS_OK",
+    ("natsOptions_SetUserInfo", "password"): "NATS_OK",
+    ("natsOptions_SetToken", "token"): "NATS_OK",
+    ("natsOptions_SetTokenHandler", "tokenCb"): "NATS_OK",
+    ("natsOptions_SetNKey", "pubKey"): "NATS_OK",
+    ("natsOptions_SetNKeyFromSeed", "pubKey"): "NATS_OK",
+    ("natsOptions_SetUserCredentialsFromFiles", "seedFile"): "NATS_OK",
+    ("natsOptions_SetUserCredentialsFromMemory", "jwtAndSeedContent"): "NATS_OK",
+    ("natsOptions_SetExpectedHostname", "hostname"): "NATS_OK",
+    ("natsOptions_SetSSLVerificationCallback", "callback"): "NATS_OK",
+})
 # Statistics outputs are each optional.
 for _p in ("inMsgs", "inBytes", "outMsgs", "outBytes", "reconnects"):
     OVERRIDES[("natsStatistics_GetCounts", _p)] = "NATS_OK"
@@ -179,9 +218,12 @@ for _f, _ps in {
 # Callback parameters: a NULL handler is valid for option setters (it
 # removes the handler) but required by the subscribe calls.
 CALLBACK_TYPES = {"natsMsgHandler", "natsErrHandler", "natsConnectionHandler",
-                  "natsCustomReconnectDelayHandler", "natsOnCompleteCB"}
+                  "natsCustomReconnectDelayHandler", "natsOnCompleteCB", "natsTokenHandler",
+                  "natsSignatureHandler", "natsUserJWTHandler", "natsSSLVerifyCb"}
 CALLBACK_REQUIRED = {"natsConnection_Subscribe", "natsConnection_SubscribeTimeout",
-                     "natsConnection_QueueSubscribe", "natsConnection_QueueSubscribeTimeout"}
+                     "natsConnection_QueueSubscribe", "natsConnection_QueueSubscribeTimeout",
+                     # a public key needs its signer; JWT and signature handlers go in pairs
+                     "natsOptions_SetNKey", "natsOptions_SetUserCredentialsCallbacks"}
 
 # Expected results of non-status functions given a NULL argument.
 VALUE_RETURNS = {
@@ -349,6 +391,11 @@ static int64_t           o_i64;
 static uint64_t          o_u64;
 static natsStatus        o_status;
 static char              o_buf[256];
+static unsigned char    *o_bytes;
+
+/* A throw-away user seed and public key (not secret, used nowhere else). */
+#define MISUSE_SEED   "SUACSSL3UAHUDXKFSNVUZRF5UHPMWZ6BFDTJ7M6USDXIEDNPPQYYYCU3VY"
+#define MISUSE_PUBKEY "UDXU4RCSJNZOIQHZNWXHXORDPRTGNJAHAHFRGZNEEJCPQTT2M7NLCNF4"
 
 static void
 reset_outs(void)
@@ -357,6 +404,7 @@ reset_outs(void)
     o_inbox = NULL; o_list.Msgs = NULL; o_list.Count = 0; o_cstr = NULL; o_cstrs = NULL;
     o_strs = NULL; o_str = NULL; o_int = 0; o_i64 = 0; o_u64 = 0; o_status = NATS_OK;
     memset(o_buf, 0, sizeof(o_buf));
+    o_bytes = NULL;
 }
 
 /* Frees whatever a call that was expected to fail produced anyway. The
@@ -382,6 +430,7 @@ release_outs(void)
         free((void *) o_strs);
     }
     free(o_str);
+    free(o_bytes);
     reset_outs();
 }
 
@@ -519,6 +568,27 @@ static int64_t cb_delay(natsConnection *nc, int attempts, void *closure)
 static void cb_complete(void *closure)
 {
     (void) closure;
+}
+static const char *cb_token(void *closure)
+{
+    (void) closure;
+    return "tok";
+}
+static natsStatus cb_sign(char **customErrTxt, unsigned char **signature, int *signatureLength, const char *nonce,
+                          void *closure)
+{
+    (void) customErrTxt; (void) signature; (void) signatureLength; (void) nonce; (void) closure;
+    return NATS_ERR;
+}
+static natsStatus cb_jwt(char **userJWT, char **customErrTxt, void *closure)
+{
+    (void) userJWT; (void) customErrTxt; (void) closure;
+    return NATS_ERR;
+}
+static int cb_verify(int preverifyOk, void *ctx)
+{
+    (void) ctx;
+    return preverifyOk;
 }
 
 #include "misuse_extra.inc"

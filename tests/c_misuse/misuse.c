@@ -49,6 +49,11 @@ static int64_t           o_i64;
 static uint64_t          o_u64;
 static natsStatus        o_status;
 static char              o_buf[256];
+static unsigned char    *o_bytes;
+
+/* A throw-away user seed and public key (not secret, used nowhere else). */
+#define MISUSE_SEED   "SUACSSL3UAHUDXKFSNVUZRF5UHPMWZ6BFDTJ7M6USDXIEDNPPQYYYCU3VY"
+#define MISUSE_PUBKEY "UDXU4RCSJNZOIQHZNWXHXORDPRTGNJAHAHFRGZNEEJCPQTT2M7NLCNF4"
 
 static void
 reset_outs(void)
@@ -57,6 +62,7 @@ reset_outs(void)
     o_inbox = NULL; o_list.Msgs = NULL; o_list.Count = 0; o_cstr = NULL; o_cstrs = NULL;
     o_strs = NULL; o_str = NULL; o_int = 0; o_i64 = 0; o_u64 = 0; o_status = NATS_OK;
     memset(o_buf, 0, sizeof(o_buf));
+    o_bytes = NULL;
 }
 
 /* Frees whatever a call that was expected to fail produced anyway. The
@@ -82,6 +88,7 @@ release_outs(void)
         free((void *) o_strs);
     }
     free(o_str);
+    free(o_bytes);
     reset_outs();
 }
 
@@ -219,6 +226,27 @@ static int64_t cb_delay(natsConnection *nc, int attempts, void *closure)
 static void cb_complete(void *closure)
 {
     (void) closure;
+}
+static const char *cb_token(void *closure)
+{
+    (void) closure;
+    return "tok";
+}
+static natsStatus cb_sign(char **customErrTxt, unsigned char **signature, int *signatureLength, const char *nonce,
+                          void *closure)
+{
+    (void) customErrTxt; (void) signature; (void) signatureLength; (void) nonce; (void) closure;
+    return NATS_ERR;
+}
+static natsStatus cb_jwt(char **userJWT, char **customErrTxt, void *closure)
+{
+    (void) userJWT; (void) customErrTxt; (void) closure;
+    return NATS_ERR;
+}
+static int cb_verify(int preverifyOk, void *ctx)
+{
+    (void) ctx;
+    return preverifyOk;
 }
 
 #include "misuse_extra.inc"
@@ -548,6 +576,25 @@ null_sweep(void)
     begin_case("natsConnection_Destroy(nc=NULL)");
     natsConnection_Destroy(NULL);
     pass_case();
+    release_outs();
+    /* ---- natsConnection_Sign ---- */
+    /* natsConnection_Sign(nc=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("natsConnection_Sign(nc=NULL)");
+    expect_status(NATS_INVALID_ARG, natsConnection_Sign(NULL, (const unsigned char *) "data", 4, (unsigned char *) o_buf));
+    release_outs();
+    /* natsConnection_Sign(message=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("natsConnection_Sign(message=NULL)");
+    expect_status(NATS_INVALID_ARG, natsConnection_Sign(g_nc, NULL, 4, (unsigned char *) o_buf));
+    release_outs();
+    /* natsConnection_Sign(sig=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("natsConnection_Sign(sig=NULL)");
+    expect_status(NATS_INVALID_ARG, natsConnection_Sign(g_nc, (const unsigned char *) "data", 4, NULL));
     release_outs();
     /* ---- natsConnection_Publish ---- */
     /* natsConnection_Publish(nc=NULL) */
@@ -1643,6 +1690,348 @@ null_sweep(void)
     prime(NATS_INVALID_ARG);
     begin_case("natsOptions_SetMessageBufferPadding(opts=NULL)");
     expect_status(NATS_INVALID_ARG, natsOptions_SetMessageBufferPadding(NULL, 1));
+    release_outs();
+    /* ---- natsOptions_SetUserInfo ---- */
+    /* natsOptions_SetUserInfo(opts=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("natsOptions_SetUserInfo(opts=NULL)");
+    expect_status(NATS_INVALID_ARG, natsOptions_SetUserInfo(NULL, "misuse", "pw"));
+    release_outs();
+    /* natsOptions_SetUserInfo(user=NULL) */
+    reset_outs();
+    prime(NATS_OK);
+    begin_case("natsOptions_SetUserInfo(user=NULL)");
+    expect_status(NATS_OK, natsOptions_SetUserInfo(g_opts, NULL, "pw"));
+    release_outs();
+    /* natsOptions_SetUserInfo(password=NULL) */
+    reset_outs();
+    prime(NATS_OK);
+    begin_case("natsOptions_SetUserInfo(password=NULL)");
+    expect_status(NATS_OK, natsOptions_SetUserInfo(g_opts, "misuse", NULL));
+    release_outs();
+    /* ---- natsOptions_SetToken ---- */
+    /* natsOptions_SetToken(opts=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("natsOptions_SetToken(opts=NULL)");
+    expect_status(NATS_INVALID_ARG, natsOptions_SetToken(NULL, "tok"));
+    release_outs();
+    /* natsOptions_SetToken(token=NULL) */
+    reset_outs();
+    prime(NATS_OK);
+    begin_case("natsOptions_SetToken(token=NULL)");
+    expect_status(NATS_OK, natsOptions_SetToken(g_opts, NULL));
+    release_outs();
+    /* ---- natsOptions_SetTokenHandler ---- */
+    /* natsOptions_SetTokenHandler(opts=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("natsOptions_SetTokenHandler(opts=NULL)");
+    expect_status(NATS_INVALID_ARG, natsOptions_SetTokenHandler(NULL, cb_token, NULL));
+    release_outs();
+    /* natsOptions_SetTokenHandler(tokenCb=NULL) */
+    reset_outs();
+    prime(NATS_OK);
+    begin_case("natsOptions_SetTokenHandler(tokenCb=NULL)");
+    expect_status(NATS_OK, natsOptions_SetTokenHandler(g_opts, NULL, NULL));
+    release_outs();
+    /* ---- natsOptions_SetNKey ---- */
+    /* natsOptions_SetNKey(opts=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("natsOptions_SetNKey(opts=NULL)");
+    expect_status(NATS_INVALID_ARG, natsOptions_SetNKey(NULL, MISUSE_PUBKEY, cb_sign, NULL));
+    release_outs();
+    /* natsOptions_SetNKey(pubKey=NULL) */
+    reset_outs();
+    prime(NATS_OK);
+    begin_case("natsOptions_SetNKey(pubKey=NULL)");
+    expect_status(NATS_OK, natsOptions_SetNKey(g_opts, NULL, cb_sign, NULL));
+    release_outs();
+    /* natsOptions_SetNKey(sigCB=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("natsOptions_SetNKey(sigCB=NULL)");
+    expect_status(NATS_INVALID_ARG, natsOptions_SetNKey(g_opts, MISUSE_PUBKEY, NULL, NULL));
+    release_outs();
+    /* ---- natsOptions_SetNKeyFromSeed ---- */
+    /* natsOptions_SetNKeyFromSeed(opts=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("natsOptions_SetNKeyFromSeed(opts=NULL)");
+    expect_status(NATS_INVALID_ARG, natsOptions_SetNKeyFromSeed(NULL, MISUSE_PUBKEY, "/nonexistent/misuse.seed"));
+    release_outs();
+    /* natsOptions_SetNKeyFromSeed(pubKey=NULL) */
+    reset_outs();
+    prime(NATS_OK);
+    begin_case("natsOptions_SetNKeyFromSeed(pubKey=NULL)");
+    expect_status(NATS_OK, natsOptions_SetNKeyFromSeed(g_opts, NULL, "/nonexistent/misuse.seed"));
+    release_outs();
+    /* natsOptions_SetNKeyFromSeed(seedFile=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("natsOptions_SetNKeyFromSeed(seedFile=NULL)");
+    expect_status(NATS_INVALID_ARG, natsOptions_SetNKeyFromSeed(g_opts, MISUSE_PUBKEY, NULL));
+    release_outs();
+    /* ---- natsOptions_SetUserCredentialsFromFiles ---- */
+    /* natsOptions_SetUserCredentialsFromFiles(opts=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("natsOptions_SetUserCredentialsFromFiles(opts=NULL)");
+    expect_status(NATS_INVALID_ARG, natsOptions_SetUserCredentialsFromFiles(NULL, "/nonexistent/misuse.creds", "/nonexistent/misuse.seed"));
+    release_outs();
+    /* natsOptions_SetUserCredentialsFromFiles(userOrChainedFile=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("natsOptions_SetUserCredentialsFromFiles(userOrChainedFile=NULL)");
+    expect_status(NATS_INVALID_ARG, natsOptions_SetUserCredentialsFromFiles(g_opts, NULL, "/nonexistent/misuse.seed"));
+    release_outs();
+    /* natsOptions_SetUserCredentialsFromFiles(seedFile=NULL) */
+    reset_outs();
+    prime(NATS_OK);
+    begin_case("natsOptions_SetUserCredentialsFromFiles(seedFile=NULL)");
+    expect_status(NATS_OK, natsOptions_SetUserCredentialsFromFiles(g_opts, "/nonexistent/misuse.creds", NULL));
+    release_outs();
+    /* ---- natsOptions_SetUserCredentialsFromMemory ---- */
+    /* natsOptions_SetUserCredentialsFromMemory(opts=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("natsOptions_SetUserCredentialsFromMemory(opts=NULL)");
+    expect_status(NATS_INVALID_ARG, natsOptions_SetUserCredentialsFromMemory(NULL, "not really credentials"));
+    release_outs();
+    /* natsOptions_SetUserCredentialsFromMemory(jwtAndSeedContent=NULL) */
+    reset_outs();
+    prime(NATS_OK);
+    begin_case("natsOptions_SetUserCredentialsFromMemory(jwtAndSeedContent=NULL)");
+    expect_status(NATS_OK, natsOptions_SetUserCredentialsFromMemory(g_opts, NULL));
+    release_outs();
+    /* ---- natsOptions_SetUserCredentialsCallbacks ---- */
+    /* natsOptions_SetUserCredentialsCallbacks(opts=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("natsOptions_SetUserCredentialsCallbacks(opts=NULL)");
+    expect_status(NATS_INVALID_ARG, natsOptions_SetUserCredentialsCallbacks(NULL, cb_jwt, NULL, cb_sign, NULL));
+    release_outs();
+    /* natsOptions_SetUserCredentialsCallbacks(ujwtCB=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("natsOptions_SetUserCredentialsCallbacks(ujwtCB=NULL)");
+    expect_status(NATS_INVALID_ARG, natsOptions_SetUserCredentialsCallbacks(g_opts, NULL, NULL, cb_sign, NULL));
+    release_outs();
+    /* natsOptions_SetUserCredentialsCallbacks(sigCB=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("natsOptions_SetUserCredentialsCallbacks(sigCB=NULL)");
+    expect_status(NATS_INVALID_ARG, natsOptions_SetUserCredentialsCallbacks(g_opts, cb_jwt, NULL, NULL, NULL));
+    release_outs();
+    /* ---- natsOptions_SetIgnoreAuthErrorAbort ---- */
+    /* natsOptions_SetIgnoreAuthErrorAbort(opts=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("natsOptions_SetIgnoreAuthErrorAbort(opts=NULL)");
+    expect_status(NATS_INVALID_ARG, natsOptions_SetIgnoreAuthErrorAbort(NULL, false));
+    release_outs();
+    /* ---- nats_Sign ---- */
+    /* nats_Sign(encodedSeed=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("nats_Sign(encodedSeed=NULL)");
+    expect_status(NATS_INVALID_ARG, nats_Sign(NULL, "data", &o_bytes, &o_int));
+    release_outs();
+    /* nats_Sign(input=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("nats_Sign(input=NULL)");
+    expect_status(NATS_INVALID_ARG, nats_Sign(MISUSE_SEED, NULL, &o_bytes, &o_int));
+    release_outs();
+    /* nats_Sign(signature=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("nats_Sign(signature=NULL)");
+    expect_status(NATS_INVALID_ARG, nats_Sign(MISUSE_SEED, "data", NULL, &o_int));
+    release_outs();
+    /* nats_Sign(signatureLength=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("nats_Sign(signatureLength=NULL)");
+    expect_status(NATS_INVALID_ARG, nats_Sign(MISUSE_SEED, "data", &o_bytes, NULL));
+    release_outs();
+    /* ---- natsOptions_SetSecure ---- */
+    /* natsOptions_SetSecure(opts=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("natsOptions_SetSecure(opts=NULL)");
+    expect_status(NATS_INVALID_ARG, natsOptions_SetSecure(NULL, false));
+    release_outs();
+    /* ---- natsOptions_TLSHandshakeFirst ---- */
+    /* natsOptions_TLSHandshakeFirst(opts=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("natsOptions_TLSHandshakeFirst(opts=NULL)");
+    expect_status(NATS_INVALID_ARG, natsOptions_TLSHandshakeFirst(NULL));
+    release_outs();
+    /* ---- natsOptions_AllowConcurrentTLSHandshakes ---- */
+    /* natsOptions_AllowConcurrentTLSHandshakes(opts=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("natsOptions_AllowConcurrentTLSHandshakes(opts=NULL)");
+    expect_status(NATS_INVALID_ARG, natsOptions_AllowConcurrentTLSHandshakes(NULL));
+    release_outs();
+    /* ---- natsOptions_LoadCATrustedCertificates ---- */
+    /* natsOptions_LoadCATrustedCertificates(opts=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("natsOptions_LoadCATrustedCertificates(opts=NULL)");
+    expect_status(NATS_INVALID_ARG, natsOptions_LoadCATrustedCertificates(NULL, "/nonexistent/ca.pem"));
+    release_outs();
+    /* natsOptions_LoadCATrustedCertificates(fileName=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("natsOptions_LoadCATrustedCertificates(fileName=NULL)");
+    expect_status(NATS_INVALID_ARG, natsOptions_LoadCATrustedCertificates(g_opts, NULL));
+    release_outs();
+    /* ---- natsOptions_LoadCATrustedCertificatesPath ---- */
+    /* natsOptions_LoadCATrustedCertificatesPath(opts=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("natsOptions_LoadCATrustedCertificatesPath(opts=NULL)");
+    expect_status(NATS_INVALID_ARG, natsOptions_LoadCATrustedCertificatesPath(NULL, "/nonexistent"));
+    release_outs();
+    /* natsOptions_LoadCATrustedCertificatesPath(path=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("natsOptions_LoadCATrustedCertificatesPath(path=NULL)");
+    expect_status(NATS_INVALID_ARG, natsOptions_LoadCATrustedCertificatesPath(g_opts, NULL));
+    release_outs();
+    /* ---- natsOptions_SetCATrustedCertificates ---- */
+    /* natsOptions_SetCATrustedCertificates(opts=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("natsOptions_SetCATrustedCertificates(opts=NULL)");
+    expect_status(NATS_INVALID_ARG, natsOptions_SetCATrustedCertificates(NULL, "not a certificate"));
+    release_outs();
+    /* natsOptions_SetCATrustedCertificates(certificates=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("natsOptions_SetCATrustedCertificates(certificates=NULL)");
+    expect_status(NATS_INVALID_ARG, natsOptions_SetCATrustedCertificates(g_opts, NULL));
+    release_outs();
+    /* ---- natsOptions_LoadCertificatesChain ---- */
+    /* natsOptions_LoadCertificatesChain(opts=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("natsOptions_LoadCertificatesChain(opts=NULL)");
+    expect_status(NATS_INVALID_ARG, natsOptions_LoadCertificatesChain(NULL, "/nonexistent/cert.pem", "/nonexistent/key.pem"));
+    release_outs();
+    /* natsOptions_LoadCertificatesChain(certsFileName=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("natsOptions_LoadCertificatesChain(certsFileName=NULL)");
+    expect_status(NATS_INVALID_ARG, natsOptions_LoadCertificatesChain(g_opts, NULL, "/nonexistent/key.pem"));
+    release_outs();
+    /* natsOptions_LoadCertificatesChain(keyFileName=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("natsOptions_LoadCertificatesChain(keyFileName=NULL)");
+    expect_status(NATS_INVALID_ARG, natsOptions_LoadCertificatesChain(g_opts, "/nonexistent/cert.pem", NULL));
+    release_outs();
+    /* ---- natsOptions_LoadCertificatesChainDynamic ---- */
+    /* natsOptions_LoadCertificatesChainDynamic(opts=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("natsOptions_LoadCertificatesChainDynamic(opts=NULL)");
+    expect_status(NATS_INVALID_ARG, natsOptions_LoadCertificatesChainDynamic(NULL, "/nonexistent/cert.pem", "/nonexistent/key.pem"));
+    release_outs();
+    /* natsOptions_LoadCertificatesChainDynamic(certsFileName=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("natsOptions_LoadCertificatesChainDynamic(certsFileName=NULL)");
+    expect_status(NATS_INVALID_ARG, natsOptions_LoadCertificatesChainDynamic(g_opts, NULL, "/nonexistent/key.pem"));
+    release_outs();
+    /* natsOptions_LoadCertificatesChainDynamic(keyFileName=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("natsOptions_LoadCertificatesChainDynamic(keyFileName=NULL)");
+    expect_status(NATS_INVALID_ARG, natsOptions_LoadCertificatesChainDynamic(g_opts, "/nonexistent/cert.pem", NULL));
+    release_outs();
+    /* ---- natsOptions_SetCertificatesChain ---- */
+    /* natsOptions_SetCertificatesChain(opts=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("natsOptions_SetCertificatesChain(opts=NULL)");
+    expect_status(NATS_INVALID_ARG, natsOptions_SetCertificatesChain(NULL, "not a certificate", "Misuse-Key"));
+    release_outs();
+    /* natsOptions_SetCertificatesChain(cert=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("natsOptions_SetCertificatesChain(cert=NULL)");
+    expect_status(NATS_INVALID_ARG, natsOptions_SetCertificatesChain(g_opts, NULL, "Misuse-Key"));
+    release_outs();
+    /* natsOptions_SetCertificatesChain(key=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("natsOptions_SetCertificatesChain(key=NULL)");
+    expect_status(NATS_INVALID_ARG, natsOptions_SetCertificatesChain(g_opts, "not a certificate", NULL));
+    release_outs();
+    /* ---- natsOptions_SetCiphers ---- */
+    /* natsOptions_SetCiphers(opts=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("natsOptions_SetCiphers(opts=NULL)");
+    expect_status(NATS_INVALID_ARG, natsOptions_SetCiphers(NULL, "HIGH"));
+    release_outs();
+    /* natsOptions_SetCiphers(ciphers=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("natsOptions_SetCiphers(ciphers=NULL)");
+    expect_status(NATS_INVALID_ARG, natsOptions_SetCiphers(g_opts, NULL));
+    release_outs();
+    /* ---- natsOptions_SetCipherSuites ---- */
+    /* natsOptions_SetCipherSuites(opts=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("natsOptions_SetCipherSuites(opts=NULL)");
+    expect_status(NATS_INVALID_ARG, natsOptions_SetCipherSuites(NULL, "HIGH"));
+    release_outs();
+    /* natsOptions_SetCipherSuites(ciphers=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("natsOptions_SetCipherSuites(ciphers=NULL)");
+    expect_status(NATS_INVALID_ARG, natsOptions_SetCipherSuites(g_opts, NULL));
+    release_outs();
+    /* ---- natsOptions_SetExpectedHostname ---- */
+    /* natsOptions_SetExpectedHostname(opts=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("natsOptions_SetExpectedHostname(opts=NULL)");
+    expect_status(NATS_INVALID_ARG, natsOptions_SetExpectedHostname(NULL, "localhost"));
+    release_outs();
+    /* natsOptions_SetExpectedHostname(hostname=NULL) */
+    reset_outs();
+    prime(NATS_OK);
+    begin_case("natsOptions_SetExpectedHostname(hostname=NULL)");
+    expect_status(NATS_OK, natsOptions_SetExpectedHostname(g_opts, NULL));
+    release_outs();
+    /* ---- natsOptions_SkipServerVerification ---- */
+    /* natsOptions_SkipServerVerification(opts=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("natsOptions_SkipServerVerification(opts=NULL)");
+    expect_status(NATS_INVALID_ARG, natsOptions_SkipServerVerification(NULL, false));
+    release_outs();
+    /* ---- natsOptions_SetSSLVerificationCallback ---- */
+    /* natsOptions_SetSSLVerificationCallback(opts=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("natsOptions_SetSSLVerificationCallback(opts=NULL)");
+    expect_status(NATS_INVALID_ARG, natsOptions_SetSSLVerificationCallback(NULL, cb_verify));
+    release_outs();
+    /* natsOptions_SetSSLVerificationCallback(callback=NULL) */
+    reset_outs();
+    prime(NATS_OK);
+    begin_case("natsOptions_SetSSLVerificationCallback(callback=NULL)");
+    expect_status(NATS_OK, natsOptions_SetSSLVerificationCallback(g_opts, NULL));
     release_outs();
     /* ---- natsStatistics_Create ---- */
     /* natsStatistics_Create(newStats=NULL) */

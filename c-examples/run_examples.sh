@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Builds the C examples against target/debug and checks them against a
+# nats-server started on a free port:
+#   subscriber (async and -sync) + publisher deliver all messages,
+#   requestor gets the replier's answers, requestor alone reports
+#   "no responders", a two-member queue group splits the messages,
+#   headers round-trip.
+# VALGRIND=1 runs every example under valgrind (errors fail the run).
+set -uo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$ROOT"
+W="$(mktemp -d)"
+NSPID=""
+cleanup() { [ -n "$NSPID" ] && kill "$NSPID" 2>/dev/null; rm -rf "$W"; }
+trap cleanup EXIT
+
+[ -f target/debug/libnats.so ] || cargo build || exit 1
+ln -s "$ROOT/target/debug/libnats.so" "$W/libnats.so.3.14"
+for f in c-examples/*.c; do
+    gcc -std=c99 -Wall -Wextra -Werror -I include "$f" -L target/debug -lnats -o "$W/$(basename "$f" .c)" || exit 1
+done
+export LD_LIBRARY_PATH="$W${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+VG=()
+[ "${VALGRIND:-0}" = 1 ] && VG=(valgrind -q --leak-check=full --show-leak-kinds=definite --errors-for-leak-kinds=definite --error-exitcode=9)
+
+PORT="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+NS="$(command -v pyenv >/dev/null 2>&1 && pyenv which nats-server 2>/dev/null || command -v nats-server)"
+"$NS" -a 127.0.0.1 -p "$PORT" >"$W/server.log" 2>&1 &
+NSPID=$!
+for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break; sleep 0.1; done
+U="nats://127.0.0.1:$PORT"
+
+failures=0
+check() { if eval "$2"; then echo "ok   $1"; else echo "FAIL $1"; failures=$((failures + 1)); fi; }
+ready() { for _ in $(seq 600); do grep -q Listening "$1" && return 0; kill -0 "$2" 2>/dev/null || return 1; sleep 0.1; done; return 1; }
+run() { "${VG[@]}" "$W/$@"; }
+
+# async subscriber (with a dead server first in its list) + publisher
+run subscriber -s "nats://127.0.0.1:1,$U" -subj ex.async -count 10 -wait 60 >"$W/sub1" 2>&1 & P=$!
+ready "$W/sub1" $P; run publisher -s "$U" -subj ex.async -count 10 -txt hi >"$W/pub1" 2>&1; r1=$?
+wait $P; r2=$?
+check "async subscriber gets 10/10" '[ $r1 = 0 ] && [ $r2 = 0 ] && [ "$(grep -c "Received on .ex.async.: .hi." "$W/sub1")" = 10 ]'
+
+# sync subscriber + publisher
+run subscriber -s "$U" -subj ex.sync -count 5 -sync -wait 60 >"$W/sub2" 2>&1 & P=$!
+ready "$W/sub2" $P; run publisher -s "$U" -subj ex.sync -count 5 >"$W/pub2" 2>&1; r1=$?
+wait $P; r2=$?
+check "sync subscriber gets 5/5" '[ $r1 = 0 ] && [ $r2 = 0 ] && [ "$(grep -c "Received on .ex.sync." "$W/sub2")" = 5 ]'
+
+# request / reply
+run replier -s "$U" -subj ex.help -count 3 -wait 60 >"$W/rep" 2>&1 & P=$!
+ready "$W/rep" $P; run requestor -s "$U" -subj ex.help -count 3 -txt please -timeout 10000 >"$W/req" 2>&1; r1=$?
+wait $P; r2=$?
+check "requestor gets 3 replies" '[ $r1 = 0 ] && [ $r2 = 0 ] && [ "$(grep -c "Received reply #.: .reply to: please." "$W/req")" = 3 ]'
+
+# no responders
+run requestor -s "$U" -subj ex.nobody >"$W/nr" 2>&1; r1=$?
+check "requestor alone reports no responders" '[ $r1 = 1 ] && grep -q "no responders" "$W/nr"'
+
+# queue group of two
+run queuegroup -s "$U" -subj ex.q -q workers -n 2 -count 200 -wait 120 >"$W/qg" 2>&1 & P=$!
+ready "$W/qg" $P; run publisher -s "$U" -subj ex.q -count 200 >"$W/pub3" 2>&1; r1=$?
+wait $P; r2=$?
+m1=$(grep -c "^Member 1 received" "$W/qg"); m2=$(grep -c "^Member 2 received" "$W/qg")
+check "queue group splits 200 messages ($m1/$m2)" '[ $r1 = 0 ] && [ $r2 = 0 ] && [ $m1 -gt 0 ] && [ $m2 -gt 0 ] && [ $((m1 + m2)) = 200 ]'
+
+# headers
+run headers -s "$U" -subj ex.hdrs -count 3 >"$W/hdr" 2>&1; r1=$?
+check "headers round-trip" '[ $r1 = 0 ] && grep -q "intact" "$W/hdr"'
+
+# a server that is not there
+run publisher -s nats://127.0.0.1:1 >"$W/bad" 2>&1; r1=$?
+check "publisher reports a missing server" '[ $r1 = 1 ] && grep -q "No server available" "$W/bad"'
+
+if [ $failures -gt 0 ]; then
+    for f in "$W"/sub* "$W"/pub* "$W"/rep "$W"/req "$W"/nr "$W"/qg "$W"/hdr "$W"/bad; do echo "--- $f"; cat "$f"; done
+fi
+echo "$failures example check(s) failed"
+[ $failures = 0 ]

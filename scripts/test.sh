@@ -26,6 +26,12 @@ step() { printf '\n==> %s\n' "$*"; }
 step "cargo test"
 cargo test -j "$jobs"
 
+step "C misuse sweep (every exported function with NULL / bad values), under valgrind"
+VALGRIND=1 bash tests/c_misuse/run.sh
+
+step "C examples against a real server, under valgrind"
+VALGRIND=1 bash c-examples/run_examples.sh
+
 step "cmake configure + build ($build)"
 # shellcheck disable=SC2086
 cmake -S . -B "$build" -DRNATS_BUILD_TESTS=ON -DRNATS_VALGRIND=ON ${RNATS_CMAKE_ARGS:-}

@@ -216,7 +216,7 @@ thread_local! {
 pub unsafe extern "C" fn natsConnection_GetLastError(nc: *mut natsConnection, lastError: *mut *const c_char) -> natsStatus {
     let c = match unsafe { conn_ref(nc) } {
         Ok(c) => c,
-        Err(e) => return e.status,
+        Err(e) => return super::record("natsConnection_GetLastError", e),
     };
     let e = c.last_error();
     if !lastError.is_null() {
@@ -236,7 +236,7 @@ pub unsafe extern "C" fn natsConnection_GetLastError(nc: *mut natsConnection, la
 pub unsafe extern "C" fn natsConnection_ReadLastError(nc: *mut natsConnection, buf: *mut c_char, n: size_t) -> natsStatus {
     let c = match unsafe { conn_ref(nc) } {
         Ok(c) => c,
-        Err(e) => return e.status,
+        Err(e) => return super::record("natsConnection_ReadLastError", e),
     };
     let e = c.last_error();
     if !buf.is_null() && n > 0 {

@@ -47,8 +47,10 @@ unsafe fn subscribe(
     };
     let q = match queue {
         None => None,
+        // cnats: a NULL or empty queue name is an invalid argument; one
+        // with spaces is NATS_INVALID_QUEUE_NAME (checked by the core).
         Some(q) => match unsafe { cstr::opt_bytes(q) } {
-            None => return Err(Error::new(NATS_INVALID_QUEUE_NAME, "invalid queue name: NULL")),
+            None | Some([]) => return Err(Error::invalid_arg("invalid argument: 'queueGroup' is NULL or empty")),
             Some(q) => Some(q),
         },
     };
@@ -59,7 +61,7 @@ unsafe fn subscribe(
 
 fn check_timeout(t: i64) -> Result<()> {
     if t <= 0 {
-        return Err(Error::new(NATS_INVALID_TIMEOUT, "timeout must be positive"));
+        return Err(Error::invalid_arg("invalid argument: timeout must be positive"));
     }
     Ok(())
 }

@@ -3,7 +3,7 @@
 
 use super::callbacks::natsThreadStartedHandler;
 use super::callbacks::SendPtr;
-use super::{guard, guard_void, last_error, not_null};
+use super::{guard, guard_void, last_error};
 use crate::error::Error;
 use crate::status::natsStatus::{self, *};
 use libc::{c_char, size_t, FILE};
@@ -40,7 +40,11 @@ pub extern "C" fn nats_Open(lockSpinCount: i64) -> natsStatus {
 #[no_mangle]
 pub unsafe extern "C" fn nats_OpenWithConfig(config: *mut natsClientConfig) -> natsStatus {
     guard("nats_OpenWithConfig", || {
-        not_null(config, "config")?;
+        if config.is_null() {
+            // cnats: same as nats_Open(-1).
+            crate::runtime::open();
+            return Ok(());
+        }
         // SAFETY: checked for NULL; C owns the struct for the call.
         let c = unsafe { &*config };
         if c.ThreadPoolMax > 0 {

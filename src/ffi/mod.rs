@@ -82,6 +82,13 @@ pub(crate) fn guard_void(func: &'static str, f: impl FnOnce()) {
     }
 }
 
+/// Records `e` as the thread's last error for `func` and returns its status
+/// (for functions whose return value is not their own success status).
+pub(crate) fn record(func: &'static str, e: Error) -> natsStatus {
+    last_error::set(func, e.status, &e.text);
+    e.status
+}
+
 /// Returns `NATS_INVALID_ARG` naming the parameter when `p` is NULL.
 #[inline]
 pub(crate) fn not_null<T>(p: *const T, name: &str) -> Result<()> {

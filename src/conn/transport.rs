@@ -57,7 +57,10 @@ impl Transport {
     pub fn set_read_deadline(&self, deadline: Option<Instant>) -> Result<()> {
         match self {
             Transport::Plain(s) => {
-                let d = deadline.map(|d| d.saturating_duration_since(Instant::now()).max(Duration::from_millis(1)));
+                let d = deadline.map(|d| {
+                    d.saturating_duration_since(Instant::now())
+                        .max(Duration::from_millis(1))
+                });
                 s.set_read_timeout(d).map_err(|e| Error::io(&e))
             }
             Transport::Tls(_) => {

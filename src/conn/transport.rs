@@ -8,6 +8,8 @@ use std::io::{Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream, ToSocketAddrs};
 use std::time::{Duration, Instant};
 
+// Always held in an `Arc`, so the size difference costs nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum Transport {
     Plain(TcpStream),
     Tls(TlsStream),

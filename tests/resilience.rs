@@ -535,7 +535,11 @@ fn other_server_error_closes() {
     let e = nc.last_error().unwrap();
     assert_eq!(e.status, NATS_ERR);
     assert!(e.text.contains("Any Error"), "{}", e.text);
+    event_barrier();
     assert_eq!(ev.get(&ev.reconnected), 0);
+    // Disconnected, then closed, once each.
+    assert_eq!(ev.get(&ev.disconnected), 1);
+    assert_eq!(ev.get(&ev.closed), 1);
     assert_eq!(fake.accepted.load(Ordering::SeqCst), 1);
 }
 
@@ -630,6 +634,8 @@ fn lame_duck_mode_fires_callback_once() {
     assert!(ev.get(&ev.discovered) == 0);
     nc.close();
     assert!(wait_for(LONG, || ev.get(&ev.closed) == 1));
+    // Closing a live connection is a disconnect too (as cnats).
+    assert_eq!(ev.get(&ev.disconnected), 1);
     srv.kill();
 }
 

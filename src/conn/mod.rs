@@ -118,6 +118,8 @@ pub struct Connection {
     max_payload: AtomicI64,
     headers: AtomicBool,
     closed: AtomicBool,
+    /// A server error that closes rather than reconnects was received.
+    close_on_disconnect: AtomicBool,
     pub(crate) resp: request::RespMux,
     me: Weak<Connection>,
     name: std::ffi::CString,
@@ -253,6 +255,7 @@ impl Connection {
             max_payload: AtomicI64::new(1024 * 1024),
             headers: AtomicBool::new(false),
             closed: AtomicBool::new(false),
+            close_on_disconnect: AtomicBool::new(false),
             resp: request::RespMux::default(),
             me: me.clone(),
             name,
@@ -765,10 +768,10 @@ impl Connection {
         if self.opts.reconnect_on_protocol_error {
             return Err(e);
         }
-        // Any other server error closes the connection.
-        let me = self.arc();
-        let _ = crate::runtime::spawn("nats-close", move || me.close_internal(Some(e), true));
-        Err(Error::new(NATS_ERR, "closing after server error"))
+        // Any other server error closes the connection: the reader stops
+        // and `on_disconnect` closes instead of reconnecting.
+        self.close_on_disconnect.store(true, Ordering::Release);
+        Err(e)
     }
 
     fn set_last_error(&self, e: Error) {
@@ -819,10 +822,17 @@ impl Connection {
                 }
                 _ => false,
             };
-            let ok = self.opts.allow_reconnect && !auth_twice && !st.draining;
+            let ok = self.opts.allow_reconnect
+                && !auth_twice
+                && !st.draining
+                && !self.close_on_disconnect.load(Ordering::Acquire);
             if ok {
                 st.status = NATS_CONN_STATUS_RECONNECTING;
             }
+            // The socket was live: disconnected (then closed, or
+            // reconnected). Posted under `state` so that a concurrent
+            // Close cannot post its closed callback before this one.
+            self.post_conn_cb(self.opts.disconnected_cb.clone());
             ok
         };
         self.state_cv.notify_all();
@@ -840,11 +850,14 @@ impl Connection {
             self.close_internal(err, true);
             return;
         }
-        if let Some(cb) = self.opts.disconnected_cb.clone() {
-            let me = self.arc();
+        self.reconnect_loop(false);
+    }
+
+    /// Posts a connection event callback to the event thread.
+    fn post_conn_cb(&self, cb: Option<crate::options::ConnCallback>) {
+        if let (Some(cb), Some(me)) = (cb, self.me.upgrade()) {
             crate::runtime::post(Box::new(move || cb(&me)));
         }
-        self.reconnect_loop(false);
     }
 
     /// Tries servers until one answers, the attempts run out, or the
@@ -1429,6 +1442,7 @@ impl Connection {
                 let _ = h.join();
             }
         }
+        let was_live = transport.is_some();
         if let Some(t) = transport {
             t.shutdown();
         }
@@ -1449,11 +1463,11 @@ impl Connection {
         };
         self.state_cv.notify_all();
         if post {
-            if let Some(cb) = self.opts.closed_cb.clone() {
-                if let Some(me) = self.me.upgrade() {
-                    crate::runtime::post(Box::new(move || cb(&me)));
-                }
+            // Closing a live socket is also a disconnect (as cnats).
+            if was_live {
+                self.post_conn_cb(self.opts.disconnected_cb.clone());
             }
+            self.post_conn_cb(self.opts.closed_cb.clone());
         }
     }
 

@@ -15,12 +15,18 @@ pub type Result<T> = std::result::Result<T, Error>;
 
 impl Error {
     pub fn new(status: natsStatus, text: impl Into<String>) -> Error {
-        Error { status, text: text.into() }
+        Error {
+            status,
+            text: text.into(),
+        }
     }
 
     /// An error whose text is the status' own text.
     pub fn status(status: natsStatus) -> Error {
-        Error { status, text: status.text().to_string() }
+        Error {
+            status,
+            text: status.text().to_string(),
+        }
     }
 
     pub fn invalid_arg(text: impl Into<String>) -> Error {

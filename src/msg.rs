@@ -25,8 +25,7 @@ pub struct Msg {
 }
 
 fn to_cstring(b: Vec<u8>, what: &str) -> Result<CString> {
-    CString::new(b)
-        .map_err(|_| Error::invalid_arg(format!("invalid argument: {what} contains a NUL byte")))
+    CString::new(b).map_err(|_| Error::invalid_arg(format!("invalid argument: {what} contains a NUL byte")))
 }
 
 impl Msg {
@@ -34,9 +33,7 @@ impl Msg {
     /// an empty reply is no reply.
     pub fn new(subject: &[u8], reply: Option<&[u8]>, data: &[u8]) -> Result<Msg> {
         if subject.is_empty() {
-            return Err(Error::invalid_arg(
-                "invalid argument: subject cannot be empty",
-            ));
+            return Err(Error::invalid_arg("invalid argument: subject cannot be empty"));
         }
         let mut buf = Vec::with_capacity(data.len() + 1);
         buf.extend_from_slice(data);
@@ -64,9 +61,7 @@ impl Msg {
         }
         let subject = CString::new(op.subject).map_err(|_| proto("NUL byte in message subject"))?;
         let reply = match op.reply {
-            Some(r) if !r.is_empty() => {
-                Some(CString::new(r).map_err(|_| proto("NUL byte in message reply"))?)
-            }
+            Some(r) if !r.is_empty() => Some(CString::new(r).map_err(|_| proto("NUL byte in message reply"))?),
             _ => None,
         };
         let mut buf = op.payload;
@@ -241,17 +236,11 @@ mod tests {
             h.set(b"A", b"1").unwrap();
             h.add(b"A", b"2").unwrap();
         }
-        assert_eq!(
-            m.encoded_headers().unwrap(),
-            b"NATS/1.0\r\nA: 1\r\nA: 2\r\n\r\n"
-        );
+        assert_eq!(m.encoded_headers().unwrap(), b"NATS/1.0\r\nA: 1\r\nA: 2\r\n\r\n");
         assert_eq!(m.header_len(), 24);
         assert_eq!(m.wire_size(), 24 + 4);
         m.headers().unwrap().unwrap().delete(b"A");
-        assert!(
-            m.encoded_headers().is_none(),
-            "all headers deleted: plain PUB"
-        );
+        assert!(m.encoded_headers().is_none(), "all headers deleted: plain PUB");
         assert_eq!(m.wire_size(), 4);
     }
 
@@ -299,9 +288,7 @@ mod tests {
         // 503 with data, or another status: not "no responders".
         let mut p = hb.to_vec();
         p.push(b'x');
-        assert!(!Msg::from_wire(op(b"a", None, hb.len(), &p))
-            .unwrap()
-            .is_no_responders());
+        assert!(!Msg::from_wire(op(b"a", None, hb.len(), &p)).unwrap().is_no_responders());
         let hb = b"NATS/1.0 404 No Messages\r\n\r\n";
         let m = Msg::from_wire(op(b"a", None, hb.len(), hb)).unwrap();
         assert_eq!(m.status(), Some(&b"404"[..]));
@@ -309,11 +296,7 @@ mod tests {
 
         // A created message can be made to look like one.
         let mut m = Msg::new(b"a", None, b"").unwrap();
-        m.headers()
-            .unwrap()
-            .unwrap()
-            .set(b"Status", b"503")
-            .unwrap();
+        m.headers().unwrap().unwrap().set(b"Status", b"503").unwrap();
         assert!(m.is_no_responders());
     }
 
@@ -324,10 +307,7 @@ mod tests {
         payload.extend_from_slice(b"data");
         let mut m = Msg::from_wire(op(b"a", None, hb.len(), &payload)).unwrap();
         assert_eq!(m.data(), b"data");
-        assert_eq!(
-            m.headers().unwrap_err().status,
-            natsStatus::NATS_PROTOCOL_ERROR
-        );
+        assert_eq!(m.headers().unwrap_err().status, natsStatus::NATS_PROTOCOL_ERROR);
         assert_eq!(
             m.existing_headers().unwrap_err().status,
             natsStatus::NATS_PROTOCOL_ERROR
@@ -344,21 +324,15 @@ mod tests {
     #[test]
     fn from_wire_errors() {
         assert_eq!(
-            Msg::from_wire(op(b"a", None, 5, b"abc"))
-                .unwrap_err()
-                .status,
+            Msg::from_wire(op(b"a", None, 5, b"abc")).unwrap_err().status,
             natsStatus::NATS_PROTOCOL_ERROR
         );
         assert_eq!(
-            Msg::from_wire(op(b"a\0", None, 0, b"abc"))
-                .unwrap_err()
-                .status,
+            Msg::from_wire(op(b"a\0", None, 0, b"abc")).unwrap_err().status,
             natsStatus::NATS_PROTOCOL_ERROR
         );
         assert_eq!(
-            Msg::from_wire(op(b"a", Some(b"\0"), 0, b"abc"))
-                .unwrap_err()
-                .status,
+            Msg::from_wire(op(b"a", Some(b"\0"), 0, b"abc")).unwrap_err().status,
             natsStatus::NATS_PROTOCOL_ERROR
         );
     }

@@ -27,7 +27,11 @@ impl Default for Nuid {
 impl Nuid {
     pub fn new() -> Nuid {
         let mut rng = rand::thread_rng();
-        let mut n = Nuid { pre: [0; PRE_LEN], seq: rng.gen_range(0..MAX_SEQ), inc: rng.gen_range(MIN_INC..MAX_INC) };
+        let mut n = Nuid {
+            pre: [0; PRE_LEN],
+            seq: rng.gen_range(0..MAX_SEQ),
+            inc: rng.gen_range(MIN_INC..MAX_INC),
+        };
         n.randomize_prefix();
         n
     }

@@ -19,7 +19,10 @@ struct Events {
     running: bool,
 }
 
-static EVENTS: Mutex<Events> = Mutex::new(Events { queue: VecDeque::new(), running: false });
+static EVENTS: Mutex<Events> = Mutex::new(Events {
+    queue: VecDeque::new(),
+    running: false,
+});
 static EVENTS_CV: Condvar = Condvar::new();
 
 static THREADS: Mutex<usize> = Mutex::new(0);
@@ -57,7 +60,9 @@ pub fn is_open() -> bool {
 /// `NATS_DEFAULT_TO_LIB_MSG_DELIVERY` in the environment makes new options
 /// use the shared delivery pool.
 pub fn default_to_global_delivery() -> bool {
-    std::env::var("NATS_DEFAULT_TO_LIB_MSG_DELIVERY").map(|v| !v.is_empty() && v != "0").unwrap_or(false)
+    std::env::var("NATS_DEFAULT_TO_LIB_MSG_DELIVERY")
+        .map(|v| !v.is_empty() && v != "0")
+        .unwrap_or(false)
 }
 
 pub fn set_delivery_pool_size(n: usize) {
@@ -129,7 +134,9 @@ fn event_loop() {
                 if let Some(j) = ev.queue.pop_front() {
                     break Some(j);
                 }
-                if CLOSING.load(Ordering::Acquire) || EVENTS_CV.wait_for(&mut ev, idle).timed_out() && ev.queue.is_empty() {
+                if CLOSING.load(Ordering::Acquire)
+                    || EVENTS_CV.wait_for(&mut ev, idle).timed_out() && ev.queue.is_empty()
+                {
                     ev.running = false;
                     break None;
                 }
@@ -154,7 +161,11 @@ pub fn close() {
 /// Waits until every library thread has ended; `false` on timeout
 /// (`timeout_ms` <= 0 waits forever).
 pub fn wait_threads(timeout_ms: i64) -> bool {
-    let deadline = if timeout_ms > 0 { Some(Instant::now() + Duration::from_millis(timeout_ms as u64)) } else { None };
+    let deadline = if timeout_ms > 0 {
+        Some(Instant::now() + Duration::from_millis(timeout_ms as u64))
+    } else {
+        None
+    };
     let mut n = THREADS.lock();
     while *n > 0 {
         match deadline {

@@ -9,7 +9,12 @@ fn is_space(b: u8) -> bool {
 /// A subject to subscribe to: non-empty tokens, no whitespace, `*` and `>`
 /// only as whole tokens, `>` only last.
 pub fn check_subscribe(s: &[u8]) -> Result<()> {
-    let bad = || Error::new(NATS_INVALID_SUBJECT, format!("invalid subject '{}'", String::from_utf8_lossy(s)));
+    let bad = || {
+        Error::new(
+            NATS_INVALID_SUBJECT,
+            format!("invalid subject '{}'", String::from_utf8_lossy(s)),
+        )
+    };
     if s.is_empty() {
         return Err(bad());
     }
@@ -37,7 +42,10 @@ pub fn check_publish(s: &[u8]) -> Result<()> {
     if s.iter().any(|&b| is_space(b) || b == 0) {
         return Err(Error::new(
             NATS_INVALID_SUBJECT,
-            format!("invalid subject '{}': contains whitespace", String::from_utf8_lossy(s).escape_default()),
+            format!(
+                "invalid subject '{}': contains whitespace",
+                String::from_utf8_lossy(s).escape_default()
+            ),
         ));
     }
     Ok(())
@@ -51,7 +59,10 @@ pub fn check_reply(s: &[u8]) -> Result<()> {
 /// A queue group name: non-empty, no whitespace.
 pub fn check_queue(q: &[u8]) -> Result<()> {
     if q.is_empty() || q.iter().any(|&b| is_space(b)) {
-        return Err(Error::new(NATS_INVALID_QUEUE_NAME, format!("invalid queue name '{}'", String::from_utf8_lossy(q))));
+        return Err(Error::new(
+            NATS_INVALID_QUEUE_NAME,
+            format!("invalid queue name '{}'", String::from_utf8_lossy(q)),
+        ));
     }
     Ok(())
 }
@@ -65,7 +76,18 @@ mod tests {
         for ok in ["foo", "foo.bar", "foo.*", "foo.>", ">", "*", "*.*.>", "a.b*c"] {
             assert!(check_subscribe(ok.as_bytes()).is_ok(), "{ok}");
         }
-        for bad in ["", "foo bar", "foo..bar", ".foo", "bar.baz.", "baz\t.foo", ">.foo", "foo.>.bar", ">.>", "foo.b>"] {
+        for bad in [
+            "",
+            "foo bar",
+            "foo..bar",
+            ".foo",
+            "bar.baz.",
+            "baz\t.foo",
+            ">.foo",
+            "foo.>.bar",
+            ">.>",
+            "foo.b>",
+        ] {
             let e = check_subscribe(bad.as_bytes()).unwrap_err();
             assert_eq!(e.status, NATS_INVALID_SUBJECT, "{bad}");
         }

@@ -50,10 +50,7 @@ fn percent_decode(s: &str, what: &str) -> Result<String> {
             continue;
         }
         let hex = |c: u8| (c as char).to_digit(16);
-        match (
-            b.get(i + 1).copied().and_then(hex),
-            b.get(i + 2).copied().and_then(hex),
-        ) {
+        match (b.get(i + 1).copied().and_then(hex), b.get(i + 2).copied().and_then(hex)) {
             (Some(h), Some(l)) => {
                 out.push((h * 16 + l) as u8);
                 i += 3;
@@ -81,8 +78,7 @@ fn parse_port(p: &str) -> Result<u16> {
     if !p.bytes().all(|c| c.is_ascii_digit()) {
         return Err(invalid(format!("invalid port '{p}'")));
     }
-    p.parse::<u16>()
-        .map_err(|_| invalid(format!("invalid port '{p}'")))
+    p.parse::<u16>().map_err(|_| invalid(format!("invalid port '{p}'")))
 }
 
 impl ServerUrl {
@@ -139,9 +135,7 @@ impl ServerUrl {
         let user_raw = user_raw.filter(|u| !u.is_empty());
         let pass_raw = pass_raw.filter(|p| !p.is_empty());
         let user = user_raw.map(|u| percent_decode(u, "user")).transpose()?;
-        let password = pass_raw
-            .map(|p| percent_decode(p, "password"))
-            .transpose()?;
+        let password = pass_raw.map(|p| percent_decode(p, "password")).transpose()?;
 
         // Host and port.
         let (host, port_str, bracketed) = if let Some(inner) = hostport.strip_prefix('[') {
@@ -153,9 +147,9 @@ impl ServerUrl {
             let port = if after.is_empty() {
                 ""
             } else {
-                after.strip_prefix(':').ok_or_else(|| {
-                    invalid(format!("unexpected '{after}' after IPv6 address in URL"))
-                })?
+                after
+                    .strip_prefix(':')
+                    .ok_or_else(|| invalid(format!("unexpected '{after}' after IPv6 address in URL")))?
             };
             (host, port, true)
         } else {
@@ -165,9 +159,7 @@ impl ServerUrl {
             }
         };
         if !bracketed && host.contains(':') {
-            return Err(invalid(
-                "IPv6 addresses in URLs must be enclosed in brackets",
-            ));
+            return Err(invalid("IPv6 addresses in URLs must be enclosed in brackets"));
         }
         if bracketed && host.is_empty() {
             return Err(invalid("empty IPv6 address in URL"));
@@ -337,16 +329,10 @@ mod tests {
 
         // Empty parts are absent.
         let u = p("nats://user:@h");
-        assert_eq!(
-            (u.user.as_deref(), u.password.as_deref()),
-            (Some("user"), None)
-        );
+        assert_eq!((u.user.as_deref(), u.password.as_deref()), (Some("user"), None));
         assert_eq!(u.full, "nats://user@h:4222");
         let u = p("nats://:pw@h");
-        assert_eq!(
-            (u.user.as_deref(), u.password.as_deref()),
-            (None, Some("pw"))
-        );
+        assert_eq!((u.user.as_deref(), u.password.as_deref()), (None, Some("pw")));
         assert_eq!(u.full, "nats://:pw@h:4222");
         let u = p("nats://@h:5");
         assert_eq!((u.user.as_deref(), u.password.as_deref()), (None, None));
@@ -360,10 +346,7 @@ mod tests {
 
         // No scheme, with credentials.
         let u = p("a:b@localhost:4999");
-        assert_eq!(
-            (u.user.as_deref(), u.password.as_deref()),
-            (Some("a"), Some("b"))
-        );
+        assert_eq!((u.user.as_deref(), u.password.as_deref()), (Some("a"), Some("b")));
         assert_eq!(u.full, "nats://a:b@localhost:4999");
     }
 
@@ -377,12 +360,7 @@ mod tests {
         // UTF-8 sequences.
         assert_eq!(p("nats://%C3%A9t%C3%A9@h").user.as_deref(), Some("été"));
 
-        for bad in [
-            "nats://a%@h",
-            "nats://a%4@h",
-            "nats://u:p%zz@h",
-            "nats://u:%FF@h",
-        ] {
+        for bad in ["nats://a%@h", "nats://a%4@h", "nats://u:p%zz@h", "nats://u:%FF@h"] {
             let e = ServerUrl::parse(bad).expect_err(bad);
             assert_eq!(e.status, NATS_ERR, "{bad}");
             assert!(!e.text.contains("p%zz"), "secret leaked: {}", e.text);
@@ -436,14 +414,7 @@ mod tests {
     fn ports() {
         assert_eq!(p("h:0").port, 0);
         assert_eq!(p("h:65535").port, 65535);
-        for bad in [
-            "h:65536",
-            "h:-1",
-            "h:abc",
-            "h:12a",
-            "h:+5",
-            "nats://h:99999999999",
-        ] {
+        for bad in ["h:65536", "h:-1", "h:abc", "h:12a", "h:+5", "nats://h:99999999999"] {
             let e = ServerUrl::parse(bad).expect_err(bad);
             assert_eq!(e.status, NATS_INVALID_ARG, "{bad}");
             assert!(e.text.contains("invalid port"), "{bad}: {}", e.text);
@@ -464,9 +435,6 @@ mod tests {
         assert_eq!(l[0].full, "nats://a:1");
         assert!(l[1].is_tls());
         assert_eq!(parse_list(" , ").unwrap_err().status, NATS_INVALID_ARG);
-        assert_eq!(
-            parse_list("nats://a:1,ws://b").unwrap_err().status,
-            NATS_INVALID_ARG
-        );
+        assert_eq!(parse_list("nats://a:1,ws://b").unwrap_err().status, NATS_INVALID_ARG);
     }
 }

@@ -16,10 +16,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 fn server_binary() -> String {
-    if let Ok(out) = Command::new("pyenv")
-        .args(["which", "nats-server"])
-        .output()
-    {
+    if let Ok(out) = Command::new("pyenv").args(["which", "nats-server"]).output() {
         if out.status.success() {
             let p = String::from_utf8_lossy(&out.stdout).trim().to_string();
             if !p.is_empty() {
@@ -31,11 +28,7 @@ fn server_binary() -> String {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 /// A `nats-server` started with a config; killed on drop.
@@ -54,11 +47,7 @@ impl Server {
             let dir = tempfile::tempdir().unwrap();
             let port = free_port();
             let conf = dir.path().join("server.conf");
-            std::fs::write(
-                &conf,
-                format!("listen: \"127.0.0.1:{port}\"\n{auth_conf}\n"),
-            )
-            .unwrap();
+            std::fs::write(&conf, format!("listen: \"127.0.0.1:{port}\"\n{auth_conf}\n")).unwrap();
             let log = std::fs::File::create(dir.path().join("server.log")).unwrap();
             let mut child = Command::new(&bin)
                 .arg("-c")
@@ -70,8 +59,7 @@ impl Server {
             let deadline = Instant::now() + Duration::from_secs(20);
             loop {
                 if let Some(st) = child.try_wait().unwrap() {
-                    let log =
-                        std::fs::read_to_string(dir.path().join("server.log")).unwrap_or_default();
+                    let log = std::fs::read_to_string(dir.path().join("server.log")).unwrap_or_default();
                     if log.contains("address already in use") {
                         break; // port taken meanwhile: try another one
                     }
@@ -112,22 +100,13 @@ struct Outcome {
 
 /// Connects, reads INFO, resolves the credentials with the INFO nonce,
 /// sends CONNECT and PING, and returns the first reply that is not INFO.
-fn try_connect(
-    port: u16,
-    opts: &AuthOptions,
-    url_user: Option<&str>,
-    url_pass: Option<&str>,
-) -> Outcome {
+fn try_connect(port: u16, opts: &AuthOptions, url_user: Option<&str>, url_pass: Option<&str>) -> Outcome {
     let sock = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    sock.set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
+    sock.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
     let mut rd = BufReader::new(sock.try_clone().unwrap());
     let mut line = String::new();
     rd.read_line(&mut line).unwrap();
-    let json = line
-        .strip_prefix("INFO ")
-        .expect("first line must be INFO")
-        .trim_end();
+    let json = line.strip_prefix("INFO ").expect("first line must be INFO").trim_end();
     let info = ServerInfo::parse(json.as_bytes()).unwrap();
 
     let a = auth::resolve(opts, url_user, url_pass, info.nonce.as_deref()).unwrap();
@@ -150,10 +129,7 @@ fn try_connect(
         no_responders: true,
     };
     let mut w = &sock;
-    let msg = format!(
-        "CONNECT {}\r\nPING\r\n",
-        serde_json::to_string(&ci).unwrap()
-    );
+    let msg = format!("CONNECT {}\r\nPING\r\n", serde_json::to_string(&ci).unwrap());
     w.write_all(msg.as_bytes()).unwrap();
     loop {
         line.clear();
@@ -195,11 +171,8 @@ fn nkey_users() {
 
     // Signature handler.
     let mut o = AuthOptions::default();
-    o.set_nkey(
-        Some(&good.public_key()),
-        Some(seed_signer(good.seed().unwrap())),
-    )
-    .unwrap();
+    o.set_nkey(Some(&good.public_key()), Some(seed_signer(good.seed().unwrap())))
+        .unwrap();
     let out = try_connect(srv.port, &o, None, None);
     assert!(
         out.info.nonce.as_deref().is_some_and(|n| !n.is_empty()),
@@ -218,26 +191,19 @@ fn nkey_users() {
     )
     .unwrap();
     let mut o = AuthOptions::default();
-    o.set_nkey_from_seed(Some(&good.public_key()), Some(&sf))
-        .unwrap();
+    o.set_nkey_from_seed(Some(&good.public_key()), Some(&sf)).unwrap();
     assert_accepted(&try_connect(srv.port, &o, None, None));
 
     // Wrong seed for the public key.
     let mut o = AuthOptions::default();
-    o.set_nkey(
-        Some(&good.public_key()),
-        Some(seed_signer(other.seed().unwrap())),
-    )
-    .unwrap();
+    o.set_nkey(Some(&good.public_key()), Some(seed_signer(other.seed().unwrap())))
+        .unwrap();
     assert_rejected(&try_connect(srv.port, &o, None, None));
 
     // Unknown NKey.
     let mut o = AuthOptions::default();
-    o.set_nkey(
-        Some(&other.public_key()),
-        Some(seed_signer(other.seed().unwrap())),
-    )
-    .unwrap();
+    o.set_nkey(Some(&other.public_key()), Some(seed_signer(other.seed().unwrap())))
+        .unwrap();
     assert_rejected(&try_connect(srv.port, &o, None, None));
 }
 
@@ -247,8 +213,7 @@ fn nats_docs_nkey_known_answer_accepted() {
     const PUB: &str = "UDXU4RCSJNZOIQHZNWXHXORDPRTGNJAHAHFRGZNEEJCPQTT2M7NLCNF4";
     let srv = Server::start(&format!("authorization {{ users: [ {{ nkey: {PUB} }} ] }}"));
     let mut o = AuthOptions::default();
-    o.set_nkey(Some(PUB), Some(seed_signer(SEED.to_string())))
-        .unwrap();
+    o.set_nkey(Some(PUB), Some(seed_signer(SEED.to_string()))).unwrap();
     assert_accepted(&try_connect(srv.port, &o, None, None));
 }
 
@@ -277,8 +242,7 @@ fn jwt_with_memory_resolver() {
     std::fs::write(&jf, format!("{}\r\n", chain.user_jwt)).unwrap();
     std::fs::write(&sf, format!("{}\r\n", chain.user_seed())).unwrap();
     let mut o = AuthOptions::default();
-    o.set_user_credentials_from_files(Some(&jf), Some(&sf))
-        .unwrap();
+    o.set_user_credentials_from_files(Some(&jf), Some(&sf)).unwrap();
     assert_accepted(&try_connect(srv.port, &o, None, None));
 
     // Rotation: a second user of the account written over the creds file.
@@ -340,12 +304,7 @@ fn user_password_plain_and_bcrypt() {
     let mut o = AuthOptions::default();
     o.set_user_info(Some("hashed"), Some("wrong"));
     assert_rejected(&try_connect(srv.port, &o, None, None));
-    assert_accepted(&try_connect(
-        srv.port,
-        &o,
-        Some("hashed"),
-        Some("bcrypt-secret"),
-    ));
+    assert_accepted(&try_connect(srv.port, &o, Some("hashed"), Some("bcrypt-secret")));
     assert_rejected(&try_connect(
         srv.port,
         &AuthOptions::default(),

@@ -75,7 +75,10 @@ fn sync_subscribe_publish_next_msg() {
         let mut sub = null_mut();
         assert_eq!(natsConnection_SubscribeSync(&mut sub, nc, c("foo").as_ptr()), NATS_OK);
         for i in 0..10 {
-            assert_eq!(natsConnection_PublishString(nc, c("foo").as_ptr(), c(&format!("m{i}")).as_ptr()), NATS_OK);
+            assert_eq!(
+                natsConnection_PublishString(nc, c("foo").as_ptr(), c(&format!("m{i}")).as_ptr()),
+                NATS_OK
+            );
         }
         for i in 0..10 {
             let mut m = null_mut();
@@ -105,7 +108,12 @@ struct Collector {
     count: AtomicUsize,
 }
 
-unsafe extern "C" fn collect(_nc: *mut natsConnection, _sub: *mut natsSubscription, msg: *mut natsMsg, cl: *mut c_void) {
+unsafe extern "C" fn collect(
+    _nc: *mut natsConnection,
+    _sub: *mut natsSubscription,
+    msg: *mut natsMsg,
+    cl: *mut c_void,
+) {
     let col = unsafe { &*(cl as *const Collector) };
     col.msgs.lock().unwrap().push(unsafe { data(msg) });
     col.count.fetch_add(1, Ordering::SeqCst);
@@ -116,31 +124,74 @@ unsafe extern "C" fn collect(_nc: *mut natsConnection, _sub: *mut natsSubscripti
 fn async_and_queue_subscriptions() {
     let srv = Server::start_default();
     let nc = connect_url(&srv.url());
-    let all = Arc::new(Collector { msgs: Mutex::new(vec![]), count: AtomicUsize::new(0) });
-    let q1 = Arc::new(Collector { msgs: Mutex::new(vec![]), count: AtomicUsize::new(0) });
-    let q2 = Arc::new(Collector { msgs: Mutex::new(vec![]), count: AtomicUsize::new(0) });
+    let all = Arc::new(Collector {
+        msgs: Mutex::new(vec![]),
+        count: AtomicUsize::new(0),
+    });
+    let q1 = Arc::new(Collector {
+        msgs: Mutex::new(vec![]),
+        count: AtomicUsize::new(0),
+    });
+    let q2 = Arc::new(Collector {
+        msgs: Mutex::new(vec![]),
+        count: AtomicUsize::new(0),
+    });
     unsafe {
         let (mut s0, mut s1, mut s2) = (null_mut(), null_mut(), null_mut());
-        assert_eq!(natsConnection_Subscribe(&mut s0, nc, c("q.>").as_ptr(), Some(collect), Arc::as_ptr(&all) as *mut c_void), NATS_OK);
         assert_eq!(
-            natsConnection_QueueSubscribe(&mut s1, nc, c("q.*").as_ptr(), c("workers").as_ptr(), Some(collect), Arc::as_ptr(&q1) as *mut c_void),
+            natsConnection_Subscribe(
+                &mut s0,
+                nc,
+                c("q.>").as_ptr(),
+                Some(collect),
+                Arc::as_ptr(&all) as *mut c_void
+            ),
             NATS_OK
         );
         assert_eq!(
-            natsConnection_QueueSubscribe(&mut s2, nc, c("q.*").as_ptr(), c("workers").as_ptr(), Some(collect), Arc::as_ptr(&q2) as *mut c_void),
+            natsConnection_QueueSubscribe(
+                &mut s1,
+                nc,
+                c("q.*").as_ptr(),
+                c("workers").as_ptr(),
+                Some(collect),
+                Arc::as_ptr(&q1) as *mut c_void
+            ),
+            NATS_OK
+        );
+        assert_eq!(
+            natsConnection_QueueSubscribe(
+                &mut s2,
+                nc,
+                c("q.*").as_ptr(),
+                c("workers").as_ptr(),
+                Some(collect),
+                Arc::as_ptr(&q2) as *mut c_void
+            ),
             NATS_OK
         );
         assert_eq!(natsConnection_Flush(nc), NATS_OK);
         for i in 0..200 {
-            assert_eq!(natsConnection_PublishString(nc, c("q.x").as_ptr(), c(&i.to_string()).as_ptr()), NATS_OK);
+            assert_eq!(
+                natsConnection_PublishString(nc, c("q.x").as_ptr(), c(&i.to_string()).as_ptr()),
+                NATS_OK
+            );
         }
-        assert!(wait_for(Duration::from_secs(5), || all.count.load(Ordering::SeqCst) == 200
+        assert!(wait_for(Duration::from_secs(5), || all.count.load(Ordering::SeqCst)
+            == 200
             && q1.count.load(Ordering::SeqCst) + q2.count.load(Ordering::SeqCst) == 200));
         // Per-subscription order is kept.
         let got = all.msgs.lock().unwrap().clone();
         assert_eq!(got, (0..200).map(|i| i.to_string()).collect::<Vec<_>>());
         // Each queue message went to exactly one member.
-        let mut qs: Vec<i32> = q1.msgs.lock().unwrap().iter().chain(q2.msgs.lock().unwrap().iter()).map(|s| s.parse().unwrap()).collect();
+        let mut qs: Vec<i32> = q1
+            .msgs
+            .lock()
+            .unwrap()
+            .iter()
+            .chain(q2.msgs.lock().unwrap().iter())
+            .map(|s| s.parse().unwrap())
+            .collect();
         qs.sort();
         assert_eq!(qs, (0..200).collect::<Vec<_>>());
         natsSubscription_Destroy(s0);
@@ -150,7 +201,12 @@ fn async_and_queue_subscriptions() {
     }
 }
 
-unsafe extern "C" fn replier(nc: *mut natsConnection, _sub: *mut natsSubscription, msg: *mut natsMsg, _cl: *mut c_void) {
+unsafe extern "C" fn replier(
+    nc: *mut natsConnection,
+    _sub: *mut natsSubscription,
+    msg: *mut natsMsg,
+    _cl: *mut c_void,
+) {
     unsafe {
         let reply = natsMsg_GetReply(msg);
         let text = format!("re:{}", data(msg));
@@ -165,17 +221,29 @@ fn request_reply_and_no_responders() {
     let nc = connect_url(&srv.url());
     unsafe {
         let mut s = null_mut();
-        assert_eq!(natsConnection_Subscribe(&mut s, nc, c("svc").as_ptr(), Some(replier), null_mut()), NATS_OK);
+        assert_eq!(
+            natsConnection_Subscribe(&mut s, nc, c("svc").as_ptr(), Some(replier), null_mut()),
+            NATS_OK
+        );
         for i in 0..20 {
             let mut r = null_mut();
-            assert_eq!(natsConnection_RequestString(&mut r, nc, c("svc").as_ptr(), c(&i.to_string()).as_ptr(), 2000), NATS_OK);
+            assert_eq!(
+                natsConnection_RequestString(&mut r, nc, c("svc").as_ptr(), c(&i.to_string()).as_ptr(), 2000),
+                NATS_OK
+            );
             assert_eq!(data(r), format!("re:{i}"));
             natsMsg_Destroy(r);
         }
         let mut r = null_mut();
-        assert_eq!(natsConnection_RequestString(&mut r, nc, c("nobody").as_ptr(), c("x").as_ptr(), 2000), NATS_NO_RESPONDERS);
+        assert_eq!(
+            natsConnection_RequestString(&mut r, nc, c("nobody").as_ptr(), c("x").as_ptr(), 2000),
+            NATS_NO_RESPONDERS
+        );
         assert!(r.is_null());
-        assert_eq!(natsConnection_Request(&mut r, nc, c("svc").as_ptr(), null_mut(), 0, 0), NATS_INVALID_TIMEOUT);
+        assert_eq!(
+            natsConnection_Request(&mut r, nc, c("svc").as_ptr(), null_mut(), 0, 0),
+            NATS_INVALID_TIMEOUT
+        );
         natsSubscription_Destroy(s);
         natsConnection_Destroy(nc);
     }
@@ -185,7 +253,10 @@ fn request_reply_and_no_responders() {
         assert_eq!(natsOptions_DisableNoResponders(o.0, true), NATS_OK);
         let nc = connect(&o);
         let mut r = null_mut();
-        assert_eq!(natsConnection_RequestString(&mut r, nc, c("nobody").as_ptr(), c("x").as_ptr(), 200), NATS_TIMEOUT);
+        assert_eq!(
+            natsConnection_RequestString(&mut r, nc, c("nobody").as_ptr(), c("x").as_ptr(), 200),
+            NATS_TIMEOUT
+        );
         natsConnection_Destroy(nc);
     }
     // Old request style.
@@ -194,9 +265,15 @@ fn request_reply_and_no_responders() {
         assert_eq!(natsOptions_UseOldRequestStyle(o.0, true), NATS_OK);
         let nc = connect(&o);
         let mut s = null_mut();
-        assert_eq!(natsConnection_Subscribe(&mut s, nc, c("svc2").as_ptr(), Some(replier), null_mut()), NATS_OK);
+        assert_eq!(
+            natsConnection_Subscribe(&mut s, nc, c("svc2").as_ptr(), Some(replier), null_mut()),
+            NATS_OK
+        );
         let mut r = null_mut();
-        assert_eq!(natsConnection_RequestString(&mut r, nc, c("svc2").as_ptr(), c("old").as_ptr(), 2000), NATS_OK);
+        assert_eq!(
+            natsConnection_RequestString(&mut r, nc, c("svc2").as_ptr(), c("old").as_ptr(), 2000),
+            NATS_OK
+        );
         assert_eq!(data(r), "re:old");
         natsMsg_Destroy(r);
         natsSubscription_Destroy(s);
@@ -213,7 +290,10 @@ fn headers_round_trip() {
         let mut sub = null_mut();
         assert_eq!(natsConnection_SubscribeSync(&mut sub, nc, c("h").as_ptr()), NATS_OK);
         let mut m = null_mut();
-        assert_eq!(natsMsg_Create(&mut m, c("h").as_ptr(), null_mut(), c("body").as_ptr(), 4), NATS_OK);
+        assert_eq!(
+            natsMsg_Create(&mut m, c("h").as_ptr(), null_mut(), c("body").as_ptr(), 4),
+            NATS_OK
+        );
         assert_eq!(natsMsgHeader_Set(m, c("Key").as_ptr(), c("v1").as_ptr()), NATS_OK);
         assert_eq!(natsMsgHeader_Add(m, c("Key").as_ptr(), c("v2").as_ptr()), NATS_OK);
         assert_eq!(natsConnection_PublishMsg(nc, m), NATS_OK);
@@ -243,9 +323,15 @@ fn max_payload_enforced_on_client() {
     unsafe {
         assert_eq!(natsConnection_GetMaxPayload(nc), 100);
         let big = vec![b'x'; 101];
-        assert_eq!(natsConnection_Publish(nc, c("foo").as_ptr(), big.as_ptr() as *const c_void, 101), NATS_MAX_PAYLOAD);
+        assert_eq!(
+            natsConnection_Publish(nc, c("foo").as_ptr(), big.as_ptr() as *const c_void, 101),
+            NATS_MAX_PAYLOAD
+        );
         assert!(last_error().contains("maximum"), "{}", last_error());
-        assert_eq!(natsConnection_Publish(nc, c("foo").as_ptr(), big.as_ptr() as *const c_void, 100), NATS_OK);
+        assert_eq!(
+            natsConnection_Publish(nc, c("foo").as_ptr(), big.as_ptr() as *const c_void, 100),
+            NATS_OK
+        );
         assert_eq!(natsConnection_Flush(nc), NATS_OK);
         natsConnection_Destroy(nc);
     }
@@ -257,24 +343,43 @@ fn invalid_subjects_and_closed_connection() {
     let nc = connect_url(&srv.url());
     unsafe {
         for bad in ["", "foo bar", "foo\r\nPUB x 1"] {
-            assert_eq!(natsConnection_PublishString(nc, c(bad).as_ptr(), c("x").as_ptr()), NATS_INVALID_SUBJECT, "{bad:?}");
+            assert_eq!(
+                natsConnection_PublishString(nc, c(bad).as_ptr(), c("x").as_ptr()),
+                NATS_INVALID_SUBJECT,
+                "{bad:?}"
+            );
         }
         let mut s = null_mut();
-        assert_eq!(natsConnection_SubscribeSync(&mut s, nc, c("foo..bar").as_ptr()), NATS_INVALID_SUBJECT);
-        assert_eq!(natsConnection_QueueSubscribeSync(&mut s, nc, c("foo").as_ptr(), c("a b").as_ptr()), NATS_INVALID_QUEUE_NAME);
+        assert_eq!(
+            natsConnection_SubscribeSync(&mut s, nc, c("foo..bar").as_ptr()),
+            NATS_INVALID_SUBJECT
+        );
+        assert_eq!(
+            natsConnection_QueueSubscribeSync(&mut s, nc, c("foo").as_ptr(), c("a b").as_ptr()),
+            NATS_INVALID_QUEUE_NAME
+        );
         assert!(s.is_null());
         let mut sub = null_mut();
         assert_eq!(natsConnection_SubscribeSync(&mut sub, nc, c("foo").as_ptr()), NATS_OK);
         natsConnection_Close(nc);
         assert!(natsConnection_IsClosed(nc));
         assert_eq!(natsConnection_Status(nc), NATS_CONN_STATUS_CLOSED);
-        assert_eq!(natsConnection_PublishString(nc, c("foo").as_ptr(), c("x").as_ptr()), NATS_CONNECTION_CLOSED);
+        assert_eq!(
+            natsConnection_PublishString(nc, c("foo").as_ptr(), c("x").as_ptr()),
+            NATS_CONNECTION_CLOSED
+        );
         assert_eq!(natsConnection_Flush(nc), NATS_CONNECTION_CLOSED);
         let mut m = null_mut();
-        assert_eq!(natsConnection_RequestString(&mut m, nc, c("foo").as_ptr(), c("x").as_ptr(), 100), NATS_CONNECTION_CLOSED);
+        assert_eq!(
+            natsConnection_RequestString(&mut m, nc, c("foo").as_ptr(), c("x").as_ptr(), 100),
+            NATS_CONNECTION_CLOSED
+        );
         assert_eq!(natsSubscription_NextMsg(&mut m, sub, 100), NATS_CONNECTION_CLOSED);
         let mut s2 = null_mut();
-        assert_eq!(natsConnection_SubscribeSync(&mut s2, nc, c("foo").as_ptr()), NATS_CONNECTION_CLOSED);
+        assert_eq!(
+            natsConnection_SubscribeSync(&mut s2, nc, c("foo").as_ptr()),
+            NATS_CONNECTION_CLOSED
+        );
         assert_eq!(natsSubscription_Unsubscribe(sub), NATS_CONNECTION_CLOSED);
         natsSubscription_Destroy(sub);
         natsConnection_Destroy(nc);
@@ -288,10 +393,16 @@ fn null_arguments_are_rejected() {
         assert_eq!(natsConnection_Connect(null_mut(), null_mut()), NATS_INVALID_ARG);
         assert!(!nats_GetLastError(&mut s).is_null());
         assert_eq!(s, NATS_INVALID_ARG);
-        assert_eq!(natsConnection_Publish(null_mut(), c("x").as_ptr(), null_mut(), 0), NATS_INVALID_ARG);
+        assert_eq!(
+            natsConnection_Publish(null_mut(), c("x").as_ptr(), null_mut(), 0),
+            NATS_INVALID_ARG
+        );
         assert_eq!(natsConnection_Flush(null_mut()), NATS_INVALID_ARG);
         let mut m = null_mut();
-        assert_eq!(natsConnection_RequestString(&mut m, null_mut(), c("x").as_ptr(), c("x").as_ptr(), 10), NATS_INVALID_ARG);
+        assert_eq!(
+            natsConnection_RequestString(&mut m, null_mut(), c("x").as_ptr(), c("x").as_ptr(), 10),
+            NATS_INVALID_ARG
+        );
         assert_eq!(natsSubscription_NextMsg(&mut m, null_mut(), 10), NATS_INVALID_ARG);
         assert_eq!(natsSubscription_Unsubscribe(null_mut()), NATS_INVALID_ARG);
         assert_eq!(natsStatistics_Create(null_mut()), NATS_INVALID_ARG);
@@ -336,9 +447,15 @@ fn reconnect_after_restart_keeps_subscriptions_and_fires_callbacks_once() {
         assert!(wait_for(Duration::from_secs(5), || DISCONNECTED.load(Ordering::SeqCst) == 1));
         assert!(natsConnection_IsReconnecting(nc));
         // Published while disconnected: buffered and sent after reconnect.
-        assert_eq!(natsConnection_PublishString(nc, c("r").as_ptr(), c("buffered").as_ptr()), NATS_OK);
+        assert_eq!(
+            natsConnection_PublishString(nc, c("r").as_ptr(), c("buffered").as_ptr()),
+            NATS_OK
+        );
         srv.restart();
-        assert!(wait_for(Duration::from_secs(10), || RECONNECTED.load(Ordering::SeqCst) == 1), "no reconnect");
+        assert!(
+            wait_for(Duration::from_secs(10), || RECONNECTED.load(Ordering::SeqCst) == 1),
+            "no reconnect"
+        );
         let mut m = null_mut();
         assert_eq!(natsSubscription_NextMsg(&mut m, sub, 5000), NATS_OK, "{}", last_error());
         assert_eq!(data(m), "buffered");
@@ -360,7 +477,9 @@ fn reconnect_after_restart_keeps_subscriptions_and_fires_callbacks_once() {
         natsConnection_Destroy(nc);
         std::thread::sleep(Duration::from_millis(100));
         assert_eq!(CLOSED.load(Ordering::SeqCst), 1);
-        assert_eq!(DISCONNECTED.load(Ordering::SeqCst), 1);
+        // Once for the server restart, once for Close of the live
+        // connection (cnats posts disconnected before closed there too).
+        assert_eq!(DISCONNECTED.load(Ordering::SeqCst), 2);
         assert_eq!(RECONNECTED.load(Ordering::SeqCst), 1);
     }
 }
@@ -373,10 +492,16 @@ fn connection_information() {
         let mut buf = [0 as c_char; 256];
         assert_eq!(natsConnection_GetConnectedUrl(nc, buf.as_mut_ptr(), buf.len()), NATS_OK);
         assert_eq!(CStr::from_ptr(buf.as_ptr()).to_str().unwrap(), srv.url());
-        assert_eq!(natsConnection_GetConnectedServerId(nc, buf.as_mut_ptr(), buf.len()), NATS_OK);
+        assert_eq!(
+            natsConnection_GetConnectedServerId(nc, buf.as_mut_ptr(), buf.len()),
+            NATS_OK
+        );
         assert!(CStr::from_ptr(buf.as_ptr()).to_str().unwrap().starts_with('N'));
         let mut small = [0 as c_char; 4];
-        assert_eq!(natsConnection_GetConnectedUrl(nc, small.as_mut_ptr(), small.len()), NATS_INSUFFICIENT_BUFFER);
+        assert_eq!(
+            natsConnection_GetConnectedUrl(nc, small.as_mut_ptr(), small.len()),
+            NATS_INSUFFICIENT_BUFFER
+        );
         let mut cid = 0u64;
         assert_eq!(natsConnection_GetClientID(nc, &mut cid), NATS_OK);
         assert!(cid > 0);
@@ -425,9 +550,21 @@ fn auto_unsubscribe_and_drain() {
         assert!(!natsSubscription_IsValid(sub));
         natsSubscription_Destroy(sub);
 
-        let col = Arc::new(Collector { msgs: Mutex::new(vec![]), count: AtomicUsize::new(0) });
+        let col = Arc::new(Collector {
+            msgs: Mutex::new(vec![]),
+            count: AtomicUsize::new(0),
+        });
         let mut asub = null_mut();
-        assert_eq!(natsConnection_Subscribe(&mut asub, nc, c("d").as_ptr(), Some(collect), Arc::as_ptr(&col) as *mut c_void), NATS_OK);
+        assert_eq!(
+            natsConnection_Subscribe(
+                &mut asub,
+                nc,
+                c("d").as_ptr(),
+                Some(collect),
+                Arc::as_ptr(&col) as *mut c_void
+            ),
+            NATS_OK
+        );
         for i in 0..100 {
             natsConnection_PublishString(nc, c("d").as_ptr(), c(&i.to_string()).as_ptr());
         }
@@ -485,7 +622,10 @@ fn close_flushes_buffered_publishes() {
         assert_eq!(natsConnection_Flush(rx), NATS_OK);
         let n = 20_000;
         for _ in 0..n {
-            assert_eq!(natsConnection_PublishString(tx, c("bulk").as_ptr(), c("0123456789").as_ptr()), NATS_OK);
+            assert_eq!(
+                natsConnection_PublishString(tx, c("bulk").as_ptr(), c("0123456789").as_ptr()),
+                NATS_OK
+            );
         }
         natsConnection_Close(tx);
         for _ in 0..n {

@@ -57,10 +57,7 @@ fn config_is_used_and_port_is_forced() {
     let s = Server::start(&conf);
     assert_ne!(s.port(), other);
     let info = read_info(s.port());
-    assert!(
-        info.contains("\"server_name\":\"harness_selftest\""),
-        "{info}"
-    );
+    assert!(info.contains("\"server_name\":\"harness_selftest\""), "{info}");
     assert!(info.contains("\"max_payload\":12345"), "{info}");
     let conf_path = s.config_path().expect("config file").to_path_buf();
     assert!(conf_path.starts_with(s.dir()));
@@ -71,10 +68,7 @@ fn dir_placeholder_and_args() {
     let s = Server::start_with_args(&["-js", "-sd", "@DIR@/js"]);
     let info = read_info(s.port());
     assert!(info.contains("\"jetstream\":true"), "{info}");
-    assert!(
-        s.dir().join("js").is_dir(),
-        "store dir not created in the server dir"
-    );
+    assert!(s.dir().join("js").is_dir(), "store dir not created in the server dir");
 }
 
 #[test]

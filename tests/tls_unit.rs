@@ -3,9 +3,7 @@
 
 use nats::natsStatus;
 use nats::tls::{self, TlsOptions, TlsStream};
-use rcgen::{
-    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair, SanType,
-};
+use rcgen::{BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair, SanType};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use std::io::Read;
@@ -103,10 +101,7 @@ impl Pki {
 // ---------- nats-server ----------
 
 fn server_binary() -> PathBuf {
-    if let Ok(out) = Command::new("pyenv")
-        .args(["which", "nats-server"])
-        .output()
-    {
+    if let Ok(out) = Command::new("pyenv").args(["which", "nats-server"]).output() {
         if out.status.success() {
             let p = String::from_utf8_lossy(&out.stdout).trim().to_string();
             if !p.is_empty() && Path::new(&p).exists() {
@@ -118,11 +113,7 @@ fn server_binary() -> PathBuf {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 struct Server {
@@ -214,12 +205,7 @@ fn ping(s: &TlsStream) -> Result<(), String> {
     let until = deadline();
     while memchr::memmem::find(&got, b"PONG\r\n").is_none() {
         match s.read_deadline(&mut buf, Some(until)) {
-            Ok(0) => {
-                return Err(format!(
-                    "connection closed; got {:?}",
-                    String::from_utf8_lossy(&got)
-                ))
-            }
+            Ok(0) => return Err(format!("connection closed; got {:?}", String::from_utf8_lossy(&got))),
             Ok(n) => got.extend_from_slice(&buf[..n]),
             Err(e) => return Err(e.to_string()),
         }
@@ -239,11 +225,7 @@ fn expect_ssl_err(r: nats::Result<TlsStream>, needle: &str) {
         Err(e) => {
             assert_eq!(e.status, natsStatus::NATS_SSL_ERROR, "{}", e.text);
             eprintln!("error text: {}", e.text);
-            assert!(
-                e.text.contains(needle),
-                "{:?} does not contain {needle:?}",
-                e.text
-            );
+            assert!(e.text.contains(needle), "{:?} does not contain {needle:?}", e.text);
         }
     }
 }
@@ -303,10 +285,7 @@ fn hostname_verification() {
         "not valid for host name '127.0.0.1'",
     );
     o.expected_hostname = Some("foo".into());
-    expect_ssl_err(
-        upgrade(srv.port, &o, "127.0.0.1"),
-        "not valid for host name 'foo'",
-    );
+    expect_ssl_err(upgrade(srv.port, &o, "127.0.0.1"), "not valid for host name 'foo'");
     o.expected_hostname = Some("localhost".into());
     ping(&upgrade(srv.port, &o, "127.0.0.1").unwrap()).unwrap();
 }
@@ -417,10 +396,7 @@ fn cipher_selection() {
     let mut o = ca_opts(&pki);
     o.set_cipher_suites("TLS_CHACHA20_POLY1305_SHA256").unwrap();
     let s = upgrade(srv.port, &o, "localhost").unwrap();
-    assert_eq!(
-        s.cipher_suite().as_deref(),
-        Some("TLS13_CHACHA20_POLY1305_SHA256")
-    );
+    assert_eq!(s.cipher_suite().as_deref(), Some("TLS13_CHACHA20_POLY1305_SHA256"));
     ping(&s).unwrap();
 
     // TLS 1.2 only, one suite (the test certificates are ECDSA).
@@ -498,17 +474,14 @@ fn reader_and_writer_threads_share_the_stream() {
 
     let reader = {
         let s = s.clone();
-        std::thread::spawn(move || {
-            recount(&s, &expect, N, Instant::now() + Duration::from_secs(30))
-        })
+        std::thread::spawn(move || recount(&s, &expect, N, Instant::now() + Duration::from_secs(30)))
     };
     for chunk in 0..N / 100 {
         let mut batch = Vec::with_capacity(msg.len() * 100);
         for _ in 0..100 {
             batch.extend_from_slice(&msg);
         }
-        s.write_all(&batch)
-            .unwrap_or_else(|e| panic!("write {chunk}: {e}"));
+        s.write_all(&batch).unwrap_or_else(|e| panic!("write {chunk}: {e}"));
     }
     assert_eq!(reader.join().unwrap(), N);
 
@@ -562,14 +535,12 @@ fn write_deadline_when_peer_does_not_read() {
     let srv_cert = CertificateDer::from_pem_slice(pki.server.cert.as_bytes()).unwrap();
     let srv_key = PrivateKeyDer::from_pem_slice(pki.server.key.as_bytes()).unwrap();
     let cfg = Arc::new(
-        rustls::ServerConfig::builder_with_provider(Arc::new(
-            rustls::crypto::ring::default_provider(),
-        ))
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(vec![srv_cert], srv_key)
-        .unwrap(),
+        rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(vec![srv_cert], srv_key)
+            .unwrap(),
     );
     let (stop_tx, stop_rx) = std::sync::mpsc::channel::<()>();
     let peer = std::thread::spawn(move || {
@@ -589,10 +560,7 @@ fn write_deadline_when_peer_does_not_read() {
         if let Err(e) = s.write_all(&chunk) {
             break e;
         }
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "write never blocked"
-        );
+        assert!(started.elapsed() < Duration::from_secs(20), "write never blocked");
     };
     assert_eq!(err.kind(), std::io::ErrorKind::TimedOut);
     stop_tx.send(()).unwrap();

@@ -62,10 +62,7 @@ pub fn find_item(content: &[u8], item: usize) -> Option<&[u8]> {
 
 /// Removes leading and trailing ASCII whitespace.
 fn trim(b: &[u8]) -> &[u8] {
-    let start = b
-        .iter()
-        .position(|c| !c.is_ascii_whitespace())
-        .unwrap_or(b.len());
+    let start = b.iter().position(|c| !c.is_ascii_whitespace()).unwrap_or(b.len());
     let end = b
         .iter()
         .rposition(|c| !c.is_ascii_whitespace())
@@ -118,12 +115,9 @@ pub fn read_file(path: &str) -> Result<Zeroizing<Vec<u8>>> {
 }
 
 fn utf8(b: &[u8], what: &str) -> Result<String> {
-    std::str::from_utf8(b).map(str::to_string).map_err(|_| {
-        Error::new(
-            natsStatus::NATS_ERR,
-            format!("invalid {what}: not valid UTF-8"),
-        )
-    })
+    std::str::from_utf8(b)
+        .map(str::to_string)
+        .map_err(|_| Error::new(natsStatus::NATS_ERR, format!("invalid {what}: not valid UTF-8")))
 }
 
 /// The user JWT of a creds text given in memory (decorated JWT required;
@@ -222,10 +216,7 @@ mod tests {
             assert_eq!(find_item(c.as_bytes(), 1), Some(SEED.as_bytes()));
             assert_eq!(find_item(c.as_bytes(), 2), None);
             assert_eq!(jwt_from_memory(c.as_bytes()).unwrap(), JWT);
-            assert_eq!(
-                &seed_from_memory(c.as_bytes()).unwrap()[..],
-                SEED.as_bytes()
-            );
+            assert_eq!(&seed_from_memory(c.as_bytes()).unwrap()[..], SEED.as_bytes());
         }
     }
 
@@ -233,8 +224,7 @@ mod tests {
     fn memory_without_items_is_not_found() {
         let e = jwt_from_memory(b"just some text\n").unwrap_err();
         assert_eq!(e.status, natsStatus::NATS_NOT_FOUND);
-        let only_jwt =
-            format!("-----BEGIN NATS USER JWT-----\n{JWT}\n------END NATS USER JWT------\n");
+        let only_jwt = format!("-----BEGIN NATS USER JWT-----\n{JWT}\n------END NATS USER JWT------\n");
         assert_eq!(jwt_from_memory(only_jwt.as_bytes()).unwrap(), JWT);
         assert_eq!(
             seed_from_memory(only_jwt.as_bytes()).unwrap_err().status,
@@ -260,10 +250,7 @@ mod tests {
         // Chained file (CRLF).
         std::fs::write(p("chained.creds"), chained("\r\n")).unwrap();
         assert_eq!(jwt_from_file(&p("chained.creds")).unwrap(), JWT);
-        assert_eq!(
-            &seed_from_file(&p("chained.creds"), 1).unwrap()[..],
-            SEED.as_bytes()
-        );
+        assert_eq!(&seed_from_file(&p("chained.creds"), 1).unwrap()[..], SEED.as_bytes());
 
         // Headerless JWT file: whole content, trimmed.
         std::fs::write(p("user.jwt"), format!("{JWT}\r\n")).unwrap();
@@ -275,26 +262,17 @@ mod tests {
             format!("-----BEGIN USER NKEY SEED-----\n{SEED}\n------END USER NKEY SEED------\n"),
         )
         .unwrap();
-        assert_eq!(
-            &seed_from_file(&p("seed.nk"), 0).unwrap()[..],
-            SEED.as_bytes()
-        );
+        assert_eq!(&seed_from_file(&p("seed.nk"), 0).unwrap()[..], SEED.as_bytes());
 
         // Bare seed file (indented, CRLF): the SU line.
         std::fs::write(p("bare.nk"), format!("# my seed\r\n  \t{SEED}\r\n")).unwrap();
-        assert_eq!(
-            &seed_from_file(&p("bare.nk"), 0).unwrap()[..],
-            SEED.as_bytes()
-        );
+        assert_eq!(&seed_from_file(&p("bare.nk"), 0).unwrap()[..], SEED.as_bytes());
 
         // No seed.
         std::fs::write(p("noseed.txt"), "hello\nworld\n").unwrap();
         let e = seed_from_file(&p("noseed.txt"), 1).unwrap_err();
         assert_eq!(e.status, natsStatus::NATS_ERR);
-        assert_eq!(
-            e.text,
-            format!("no nkey user seed found in '{}'", p("noseed.txt"))
-        );
+        assert_eq!(e.text, format!("no nkey user seed found in '{}'", p("noseed.txt")));
 
         // Missing file.
         let e = jwt_from_file(&p("missing.creds")).unwrap_err();

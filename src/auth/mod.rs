@@ -78,8 +78,7 @@ impl UserCreds {
                 ..
             } => creds::jwt_from_file(f),
             UserCreds::Files {
-                user_or_chained: None,
-                ..
+                user_or_chained: None, ..
             } => Err(Error::new(natsStatus::NATS_ERR, "no user JWT file set")),
         }
     }
@@ -88,9 +87,7 @@ impl UserCreds {
     pub fn seed(&self) -> Result<Zeroizing<Vec<u8>>> {
         match self {
             UserCreds::Memory(c) => creds::seed_from_memory(c.expose().as_bytes()),
-            UserCreds::Files {
-                seed_file: Some(f), ..
-            } => creds::seed_from_file(f, 0),
+            UserCreds::Files { seed_file: Some(f), .. } => creds::seed_from_file(f, 0),
             UserCreds::Files {
                 user_or_chained: Some(f),
                 ..
@@ -148,17 +145,11 @@ impl fmt::Debug for AuthOptions {
             .field("nkey", &self.nkey)
             .field(
                 "jwt_source",
-                &self
-                    .jwt_source
-                    .as_ref()
-                    .map(|s| matches!(s, JwtSource::Creds)),
+                &self.jwt_source.as_ref().map(|s| matches!(s, JwtSource::Creds)),
             )
             .field(
                 "sig_source",
-                &self
-                    .sig_source
-                    .as_ref()
-                    .map(|s| matches!(s, SigSource::Creds)),
+                &self.sig_source.as_ref().map(|s| matches!(s, SigSource::Creds)),
             )
             .field("user_creds", &self.user_creds)
             .finish()
@@ -224,11 +215,7 @@ impl AuthOptions {
     /// `natsOptions_SetNKeyFromSeed`: a non-empty public key needs a seed
     /// file (`NATS_INVALID_ARG`); an empty one clears the NKey settings.
     /// Removes any user JWT source.
-    pub fn set_nkey_from_seed(
-        &mut self,
-        pub_key: Option<&str>,
-        seed_file: Option<&str>,
-    ) -> Result<()> {
+    pub fn set_nkey_from_seed(&mut self, pub_key: Option<&str>, seed_file: Option<&str>) -> Result<()> {
         if !is_empty(pub_key) && is_empty(seed_file) {
             return Err(Error::invalid_arg(
                 "invalid argument: a seed file is required with an NKey",
@@ -278,16 +265,12 @@ impl AuthOptions {
         seed_file: Option<&str>,
     ) -> Result<()> {
         if is_empty(user_or_chained) && !is_empty(seed_file) {
-            return Err(Error::invalid_arg(
-                "user or chained file need to be specified",
-            ));
+            return Err(Error::invalid_arg("user or chained file need to be specified"));
         }
-        let uc = user_or_chained
-            .filter(|s| !s.is_empty())
-            .map(|f| UserCreds::Files {
-                user_or_chained: Some(f.to_string()),
-                seed_file: seed_file.filter(|s| !s.is_empty()).map(str::to_string),
-            });
+        let uc = user_or_chained.filter(|s| !s.is_empty()).map(|f| UserCreds::Files {
+            user_or_chained: Some(f.to_string()),
+            seed_file: seed_file.filter(|s| !s.is_empty()).map(str::to_string),
+        });
         self.set_user_creds(uc);
         Ok(())
     }
@@ -306,7 +289,9 @@ impl AuthOptions {
         sig: Option<SignatureHandler>,
     ) -> Result<()> {
         if jwt.is_some() != sig.is_some() {
-            return Err(Error::invalid_arg("invalid argument: the user JWT and signature handlers must be both set or both NULL"));
+            return Err(Error::invalid_arg(
+                "invalid argument: the user JWT and signature handlers must be both set or both NULL",
+            ));
         }
         self.user_creds = None;
         if jwt.is_some() {
@@ -409,12 +394,7 @@ pub fn resolve_with_pool(
         let jwt = match src {
             JwtSource::Creds => match &opts.user_creds {
                 Some(uc) => uc.jwt()?,
-                None => {
-                    return Err(Error::new(
-                        natsStatus::NATS_ILLEGAL_STATE,
-                        "no user credentials set",
-                    ))
-                }
+                None => return Err(Error::new(natsStatus::NATS_ILLEGAL_STATE, "no user credentials set")),
             },
             JwtSource::Handler(h) => h()?,
         };
@@ -432,12 +412,7 @@ pub fn resolve_with_pool(
         let raw = match &opts.sig_source {
             Some(SigSource::Creds) => match &opts.user_creds {
                 Some(uc) => uc.sign(n)?.to_vec(),
-                None => {
-                    return Err(Error::new(
-                        natsStatus::NATS_ILLEGAL_STATE,
-                        "no user credentials set",
-                    ))
-                }
+                None => return Err(Error::new(natsStatus::NATS_ILLEGAL_STATE, "no user credentials set")),
             },
             Some(SigSource::Handler(h)) => h(n)?,
             None => {
@@ -486,8 +461,7 @@ mod tests {
 
     const SEED1: &str = "SUAMK2FG4MI6UE3ACF3FK3OIQBCEIEZV7NSWFFEW63UXMRLFM2XLAXK4GY";
     const PUB1: &str = "UAT6BWCSCWLUKJT6K6MBJJOEOTXZ5AJDOYKNEVRFC7VNO6OA43N4TRNO";
-    const SIG1: &str =
-        "m50It12aTgfbJwsQhucujqhXbsq7tLM-Mf_hSjBQsG_4onm8y2Vkw6JG1bbcDkdxXe-Ng0K-7X9ov4rZ4wFcDg";
+    const SIG1: &str = "m50It12aTgfbJwsQhucujqhXbsq7tLM-Mf_hSjBQsG_4onm8y2Vkw6JG1bbcDkdxXe-Ng0K-7X9ov4rZ4wFcDg";
     const JWT: &str = "eyJ0eXAiOiJKV1QifQ.eyJzdWIiOiJVIn0.c2ln";
 
     fn creds_text(jwt: &str, seed: &str) -> String {
@@ -510,33 +484,21 @@ mod tests {
 
         let a = resolve(&o, Some("u"), Some("p"), None).unwrap();
         assert_eq!(
-            (
-                a.user.as_deref(),
-                a.pass.as_deref(),
-                a.auth_token.as_deref()
-            ),
+            (a.user.as_deref(), a.pass.as_deref(), a.auth_token.as_deref()),
             (Some("u"), Some("p"), None)
         );
 
         // A user part alone is a token.
         let a = resolve(&o, Some("tok"), None, None).unwrap();
         assert_eq!(
-            (
-                a.user.as_deref(),
-                a.pass.as_deref(),
-                a.auth_token.as_deref()
-            ),
+            (a.user.as_deref(), a.pass.as_deref(), a.auth_token.as_deref()),
             (None, None, Some("tok"))
         );
 
         // Nothing in the URL: the options.
         let a = resolve(&o, None, None, None).unwrap();
         assert_eq!(
-            (
-                a.user.as_deref(),
-                a.pass.as_deref(),
-                a.auth_token.as_deref()
-            ),
+            (a.user.as_deref(), a.pass.as_deref(), a.auth_token.as_deref()),
             (Some("ouser"), Some("opass"), Some("otoken"))
         );
     }
@@ -544,8 +506,7 @@ mod tests {
     #[test]
     fn url_credentials_skip_the_options_nkey() {
         let mut o = AuthOptions::default();
-        o.set_nkey(Some(PUB1), Some(seed_sig_handler(SEED1)))
-            .unwrap();
+        o.set_nkey(Some(PUB1), Some(seed_sig_handler(SEED1))).unwrap();
         let a = resolve(&o, Some("u"), Some("p"), Some("nonce")).unwrap();
         assert_eq!((a.nkey, a.sig), (None, None));
         let a = resolve(&o, None, None, Some("nonce")).unwrap();
@@ -557,22 +518,13 @@ mod tests {
     fn pool_credentials_after_options() {
         let o = AuthOptions::default();
         let a = resolve_with_pool(&o, None, None, Some("pu"), Some("pp"), None).unwrap();
-        assert_eq!(
-            (a.user.as_deref(), a.pass.as_deref()),
-            (Some("pu"), Some("pp"))
-        );
+        assert_eq!((a.user.as_deref(), a.pass.as_deref()), (Some("pu"), Some("pp")));
         let a = resolve_with_pool(&o, None, None, Some("ptok"), None, None).unwrap();
-        assert_eq!(
-            (a.user.as_deref(), a.auth_token.as_deref()),
-            (None, Some("ptok"))
-        );
+        assert_eq!((a.user.as_deref(), a.auth_token.as_deref()), (None, Some("ptok")));
         let mut o = AuthOptions::default();
         o.set_user_info(Some("ou"), Some("op"));
         let a = resolve_with_pool(&o, None, None, Some("pu"), Some("pp"), None).unwrap();
-        assert_eq!(
-            (a.user.as_deref(), a.pass.as_deref()),
-            (Some("ou"), Some("op"))
-        );
+        assert_eq!((a.user.as_deref(), a.pass.as_deref()), (Some("ou"), Some("op")));
     }
 
     #[test]
@@ -618,14 +570,8 @@ mod tests {
             Some(format!("t{}", n2.fetch_add(1, Ordering::SeqCst)))
         })))
         .unwrap();
-        assert_eq!(
-            resolve(&o, None, None, None).unwrap().auth_token.as_deref(),
-            Some("t0")
-        );
-        assert_eq!(
-            resolve(&o, None, None, None).unwrap().auth_token.as_deref(),
-            Some("t1")
-        );
+        assert_eq!(resolve(&o, None, None, None).unwrap().auth_token.as_deref(), Some("t0"));
+        assert_eq!(resolve(&o, None, None, None).unwrap().auth_token.as_deref(), Some("t1"));
         // Token + handler refused in both orders.
         assert_eq!(
             o.set_token(Some("x")).unwrap_err().status,
@@ -639,10 +585,7 @@ mod tests {
         );
         // user:pass in the URL plus a handler: both sent.
         let a = resolve(&o, Some("u"), Some("p"), None).unwrap();
-        assert_eq!(
-            (a.user.as_deref(), a.auth_token.as_deref()),
-            (Some("u"), Some("t2"))
-        );
+        assert_eq!((a.user.as_deref(), a.auth_token.as_deref()), (Some("u"), Some("t2")));
 
         let mut o = AuthOptions::default();
         o.set_token(Some("x")).unwrap();
@@ -668,14 +611,8 @@ mod tests {
         );
         // Clearing.
         o.set_user_credentials_from_memory(None);
-        assert_eq!(
-            resolve(&o, None, None, Some("nonce")).unwrap(),
-            ConnectAuth::default()
-        );
-        assert_eq!(
-            sign_with_user_creds(&o, b"x").unwrap_err().status,
-            natsStatus::NATS_ERR
-        );
+        assert_eq!(resolve(&o, None, None, Some("nonce")).unwrap(), ConnectAuth::default());
+        assert_eq!(sign_with_user_creds(&o, b"x").unwrap_err().status, natsStatus::NATS_ERR);
     }
 
     #[test]
@@ -685,13 +622,9 @@ mod tests {
         let chained = chained.to_str().unwrap();
         std::fs::write(chained, creds_text(JWT, SEED1)).unwrap();
         let mut o = AuthOptions::default();
-        o.set_user_credentials_from_files(Some(chained), None)
-            .unwrap();
+        o.set_user_credentials_from_files(Some(chained), None).unwrap();
         let a = resolve(&o, None, None, Some("nonce")).unwrap();
-        assert_eq!(
-            (a.jwt.as_deref(), a.sig.as_deref()),
-            (Some(JWT), Some(SIG1))
-        );
+        assert_eq!((a.jwt.as_deref(), a.sig.as_deref()), (Some(JWT), Some(SIG1)));
 
         // Rotated file: new JWT and seed picked up.
         let seed2 = "SUACSSL3UAHUDXKFSNVUZRF5UHPMWZ6BFDTJ7M6USDXIEDNPPQYYYCU3VY";
@@ -711,10 +644,7 @@ mod tests {
         o.set_user_credentials_from_files(jwtf.to_str(), seedf.to_str())
             .unwrap();
         let a = resolve(&o, None, None, Some("nonce")).unwrap();
-        assert_eq!(
-            (a.jwt.as_deref(), a.sig.as_deref()),
-            (Some(JWT), Some(SIG1))
-        );
+        assert_eq!((a.jwt.as_deref(), a.sig.as_deref()), (Some(JWT), Some(SIG1)));
 
         // Missing file: error naming it.
         std::fs::remove_file(&seedf).unwrap();
@@ -743,9 +673,7 @@ mod tests {
         let seedf = dir.path().join("u.nk");
         std::fs::write(
             &seedf,
-            format!(
-                "-----BEGIN USER NKEY SEED-----\r\n{SEED1}\r\n------END USER NKEY SEED------\r\n"
-            ),
+            format!("-----BEGIN USER NKEY SEED-----\r\n{SEED1}\r\n------END USER NKEY SEED------\r\n"),
         )
         .unwrap();
         let mut o = AuthOptions::default();
@@ -768,21 +696,12 @@ mod tests {
         let a = resolve(&o, None, None, None).unwrap();
         assert_eq!(
             a.sig,
-            Some(nkeys::encode_signature(
-                &nkeys::sign(SEED1.as_bytes(), b"").unwrap()
-            ))
+            Some(nkeys::encode_signature(&nkeys::sign(SEED1.as_bytes(), b"").unwrap()))
         );
         // Bad seed in the file: cnats' text.
-        std::fs::write(
-            &seedf,
-            "SUAMK2FG4MI6UE3ACF3FK3OIQBCEIEZV7NSWFFEW63UXMRLFM2XLAXK4AA\n",
-        )
-        .unwrap();
+        std::fs::write(&seedf, "SUAMK2FG4MI6UE3ACF3FK3OIQBCEIEZV7NSWFFEW63UXMRLFM2XLAXK4AA\n").unwrap();
         let e = resolve(&o, None, None, Some("nonce")).unwrap_err();
-        assert_eq!(
-            (e.status, e.text.as_str()),
-            (natsStatus::NATS_ERR, "invalid checksum")
-        );
+        assert_eq!((e.status, e.text.as_str()), (natsStatus::NATS_ERR, "invalid checksum"));
         o.set_nkey_from_seed(None, None).unwrap();
         assert!(o.nkey.is_none() && o.user_creds.is_none() && o.sig_source.is_none());
     }
@@ -791,8 +710,7 @@ mod tests {
     fn exclusions_between_nkey_and_jwt() {
         let jwt_h: JwtHandler = Arc::new(|| Ok(JWT.to_string()));
         let mut o = AuthOptions::default();
-        o.set_nkey(Some(PUB1), Some(seed_sig_handler(SEED1)))
-            .unwrap();
+        o.set_nkey(Some(PUB1), Some(seed_sig_handler(SEED1))).unwrap();
         // JWT callbacks remove the NKey.
         o.set_user_credentials_callbacks(Some(jwt_h.clone()), Some(seed_sig_handler(SEED1)))
             .unwrap();
@@ -803,8 +721,7 @@ mod tests {
             (Some(JWT), Some(SIG1), None)
         );
         // An NKey removes the JWT source.
-        o.set_nkey(Some(PUB1), Some(seed_sig_handler(SEED1)))
-            .unwrap();
+        o.set_nkey(Some(PUB1), Some(seed_sig_handler(SEED1))).unwrap();
         assert!(o.jwt_source.is_none());
         // Creds remove the NKey.
         o.set_user_credentials_from_memory(Some(&creds_text(JWT, SEED1)));
@@ -815,9 +732,7 @@ mod tests {
             natsStatus::NATS_INVALID_ARG
         );
         assert_eq!(
-            o.set_user_credentials_callbacks(Some(jwt_h), None)
-                .unwrap_err()
-                .status,
+            o.set_user_credentials_callbacks(Some(jwt_h), None).unwrap_err().status,
             natsStatus::NATS_INVALID_ARG
         );
         assert_eq!(
@@ -863,9 +778,6 @@ mod tests {
         )
         .unwrap();
         let e = resolve(&o, None, None, Some("n")).unwrap_err();
-        assert_eq!(
-            (e.status, e.text.as_str()),
-            (natsStatus::NATS_ERR, "cannot sign")
-        );
+        assert_eq!((e.status, e.text.as_str()), (natsStatus::NATS_ERR, "cannot sign"));
     }
 }

@@ -101,10 +101,7 @@ fn crc16(data: &[u8]) -> u16 {
 }
 
 fn is_public_prefix(b: u8) -> bool {
-    matches!(
-        b,
-        PREFIX_USER | PREFIX_SERVER | PREFIX_CLUSTER | PREFIX_ACCOUNT
-    )
+    matches!(b, PREFIX_USER | PREFIX_SERVER | PREFIX_CLUSTER | PREFIX_ACCOUNT)
 }
 
 /// A decoded seed: the key type prefix and the 32-byte Ed25519 seed. The
@@ -252,15 +249,9 @@ mod tests {
             (natsStatus::NATS_ERR, ERR_INVALID_ENCODED_KEY)
         );
         let e = err_of("LBMVISCJKNEVGTSPKRAVMQKMJFCFGRKFIQ52C");
-        assert_eq!(
-            (e.status, e.text.as_str()),
-            (natsStatus::NATS_ERR, ERR_INVALID_SEED)
-        );
+        assert_eq!((e.status, e.text.as_str()), (natsStatus::NATS_ERR, ERR_INVALID_SEED));
         let e = err_of("SBAUEQ2EIVDEOSCJJJFUYTKOJ5IFCUSTKRKVMV2YLFNECQSDIRCUMR2IJFFEWTCNJZHVAUKSKNKFKVSXLBMVUQKCINCEKRSHJBEUUS2MJVHE6UCRKJJVIVKWK5MFSWV2QA");
-        assert_eq!(
-            (e.status, e.text.as_str()),
-            (natsStatus::NATS_ERR, ERR_INVALID_PREFIX)
-        );
+        assert_eq!((e.status, e.text.as_str()), (natsStatus::NATS_ERR, ERR_INVALID_PREFIX));
         let e = err_of("SUAMK2FG4MI6UE3ACF3FK3OIQBCEIEZV7NSWFFEW63UXMRLFM2XLAXK4AA");
         assert_eq!(
             (e.status, e.text.as_str()),
@@ -272,11 +263,7 @@ mod tests {
     fn bad_characters_and_operator_seeds() {
         let e = err_of("SUAMK2FG4MI6UE3ACF3FK3OIQBCEIEZV7NSWFFEW63UXMRLFM2XLAXK4G\r");
         assert_eq!(e.status, natsStatus::NATS_ERR);
-        assert!(
-            e.text.contains("base32: invalid data at location 58"),
-            "{}",
-            e.text
-        );
+        assert!(e.text.contains("base32: invalid data at location 58"), "{}", e.text);
         // An operator seed is rejected, as cnats does.
         let op = nkeys::KeyPair::new_operator().seed().unwrap();
         assert_eq!(err_of(&op).text, ERR_INVALID_PREFIX);
@@ -293,10 +280,7 @@ mod tests {
         for _ in 0..8 {
             let kp = nkeys::KeyPair::new_user();
             let seed = kp.seed().unwrap();
-            assert_eq!(
-                public_key_from_seed(seed.as_bytes()).unwrap(),
-                kp.public_key()
-            );
+            assert_eq!(public_key_from_seed(seed.as_bytes()).unwrap(), kp.public_key());
             let sig = sign(seed.as_bytes(), b"some data").unwrap();
             kp.verify(b"some data", &sig).unwrap();
         }
@@ -305,9 +289,7 @@ mod tests {
     #[test]
     fn base32_roundtrip() {
         for n in 0..20usize {
-            let data: Vec<u8> = (0..n as u8)
-                .map(|i| i.wrapping_mul(37).wrapping_add(11))
-                .collect();
+            let data: Vec<u8> = (0..n as u8).map(|i| i.wrapping_mul(37).wrapping_add(11)).collect();
             let enc = base32_encode(&data);
             assert_eq!(&base32_decode(enc.as_bytes()).unwrap()[..], &data[..]);
         }

@@ -55,6 +55,9 @@ pub(crate) struct Srv {
     pub reconnects: i32,
     pub last_attempt: Option<Instant>,
     pub implicit: bool,
+    /// TLS name to verify for a discovered server announced by IP (the
+    /// host name of the server that announced it).
+    pub tls_name: Option<String>,
     /// Last auth error seen on this server (for "same error twice").
     pub last_auth_err: Option<String>,
 }
@@ -75,6 +78,10 @@ struct State {
     closed_cb_posted: bool,
     rtt_start: Option<Instant>,
     draining: bool,
+    /// User info of the first explicit pool URL that has one (used for
+    /// servers without their own, e.g. discovered ones).
+    pool_user: Option<String>,
+    pool_pass: Option<String>,
 }
 
 struct Out {
@@ -91,6 +98,11 @@ struct Out {
     flusher_waiting: bool,
     writing: bool,
     pings_out: i32,
+    /// PINGs in `buf` (not yet handed to the socket). On a disconnect the
+    /// ones already handed over are lost; these are sent after reconnect.
+    pings_in_buf: u64,
+    /// The flusher has returned.
+    flusher_done: bool,
 }
 
 pub struct Connection {
@@ -106,6 +118,8 @@ pub struct Connection {
     max_payload: AtomicI64,
     headers: AtomicBool,
     closed: AtomicBool,
+    /// A server error that closes rather than reconnects was received.
+    close_on_disconnect: AtomicBool,
     pub(crate) resp: request::RespMux,
     me: Weak<Connection>,
     name: std::ffi::CString,
@@ -152,12 +166,24 @@ impl Connection {
         let mut pool = Vec::new();
         for u in urls {
             let url = ServerUrl::parse(&u)?;
-            pool.push(Srv { url, did_connect: false, reconnects: 0, last_attempt: None, implicit: false, last_auth_err: None });
+            pool.push(Srv {
+                url,
+                did_connect: false,
+                reconnects: 0,
+                last_attempt: None,
+                implicit: false,
+                tls_name: None,
+                last_auth_err: None,
+            });
         }
         if !opts.no_randomize && pool.len() > 1 {
             use rand::seq::SliceRandom;
             // cnats keeps the URL set by SetURL first; shuffle the rest.
-            let start = if opts.url.is_some() && !opts.servers.is_empty() { 1 } else { 0 };
+            let start = if opts.url.is_some() && !opts.servers.is_empty() {
+                1
+            } else {
+                0
+            };
             pool[start..].shuffle(&mut rand::thread_rng());
         }
         Ok(pool)
@@ -180,6 +206,11 @@ impl Connection {
     pub fn connect_ex(mut opts: Options) -> Result<(Arc<Connection>, bool)> {
         crate::runtime::open();
         let pool = Self::build_pool(&opts)?;
+        let (pool_user, pool_pass) = pool
+            .iter()
+            .find(|s| s.url.user.is_some())
+            .map(|s| (s.url.user.clone(), s.url.password.clone().filter(|p| !p.is_empty())))
+            .unwrap_or((None, None));
         if pool.iter().any(|s| s.url.is_tls()) {
             opts.secure = true;
         }
@@ -199,6 +230,8 @@ impl Connection {
                 closed_cb_posted: false,
                 rtt_start: None,
                 draining: false,
+                pool_user,
+                pool_pass,
             }),
             state_cv: Condvar::new(),
             out: Mutex::new(Out {
@@ -211,6 +244,8 @@ impl Connection {
                 flusher_waiting: false,
                 writing: false,
                 pings_out: 0,
+                pings_in_buf: 0,
+                flusher_done: false,
             }),
             out_cv: Condvar::new(),
             space_cv: Condvar::new(),
@@ -220,6 +255,7 @@ impl Connection {
             max_payload: AtomicI64::new(1024 * 1024),
             headers: AtomicBool::new(false),
             closed: AtomicBool::new(false),
+            close_on_disconnect: AtomicBool::new(false),
             resp: request::RespMux::default(),
             me: me.clone(),
             name,
@@ -264,7 +300,11 @@ impl Connection {
         }
         let e = last.unwrap_or_else(|| Error::status(NATS_NO_SERVER));
         // cnats reports plain socket failures as NATS_NO_SERVER.
-        let e = if matches!(e.status, NATS_IO_ERROR | NATS_TIMEOUT) { Error::new(NATS_NO_SERVER, e.text) } else { e };
+        let e = if matches!(e.status, NATS_IO_ERROR | NATS_TIMEOUT) {
+            Error::new(NATS_NO_SERVER, e.text)
+        } else {
+            e
+        };
         self.state.lock().last_err = Some(e.clone());
         Err(e)
     }
@@ -302,11 +342,17 @@ impl Connection {
 
     /// TCP (+TLS) connect, INFO, CONNECT/PING, PONG with server `i`.
     fn connect_to(&self, i: usize) -> Result<Established> {
-        let (url, tls_name) = {
+        let (url, tls_name, pool_user, pool_pass) = {
             let mut st = self.state.lock();
+            let (pu, pp) = (st.pool_user.clone(), st.pool_pass.clone());
             let srv = &mut st.pool[i];
             srv.last_attempt = Some(Instant::now());
-            (srv.url.clone(), srv.url.host.clone())
+            (
+                srv.url.clone(),
+                srv.tls_name.clone().unwrap_or_else(|| srv.url.host.clone()),
+                pu,
+                pp,
+            )
         };
         let o = &self.opts;
         let timeout = Duration::from_millis(if o.timeout_ms > 0 { o.timeout_ms as u64 } else { 2_000 });
@@ -335,7 +381,9 @@ impl Connection {
             secure = true;
         }
         if secure && !upgraded {
-            let Transport::Plain(tcp) = transport else { unreachable!() };
+            let Transport::Plain(tcp) = transport else {
+                unreachable!()
+            };
             let _ = tcp.set_read_timeout(None);
             transport = Transport::Tls(crate::tls::connect(tcp, &o.tls, &tls_name, deadline)?);
             transport.set_read_deadline(Some(deadline))?;
@@ -343,7 +391,14 @@ impl Connection {
         if o.no_echo && info.proto < 1 {
             return Err(Error::status(NATS_NO_SERVER_SUPPORT));
         }
-        let auth = crate::auth::resolve(&o.auth, url.user.as_deref(), url.password.as_deref(), info.nonce.as_deref())?;
+        let auth = crate::auth::resolve_with_pool(
+            &o.auth,
+            url.user.as_deref(),
+            url.password.as_deref(),
+            pool_user.as_deref(),
+            pool_pass.as_deref(),
+            info.nonce.as_deref(),
+        )?;
         let ci = ConnectInfo {
             verbose: o.verbose,
             pedantic: o.pedantic,
@@ -380,7 +435,11 @@ impl Connection {
                     }
                 }
                 ServerOp::Err(t) => {
-                    let s = if is_auth_error(&t) { NATS_CONNECTION_AUTH_FAILED } else { NATS_ERR };
+                    let s = if is_auth_error(&t) {
+                        NATS_CONNECTION_AUTH_FAILED
+                    } else {
+                        NATS_ERR
+                    };
                     return Err(Error::new(s, t));
                 }
                 ServerOp::Ping => {
@@ -393,7 +452,11 @@ impl Connection {
         if o.write_deadline_ms > 0 {
             transport.set_write_timeout(Some(Duration::from_millis(o.write_deadline_ms as u64)));
         }
-        Ok(Established { transport: Arc::new(transport), parser, info })
+        Ok(Established {
+            transport: Arc::new(transport),
+            parser,
+            info,
+        })
     }
 
     /// Reads until one whole operation is parsed.
@@ -420,8 +483,19 @@ impl Connection {
 
     /// Makes `est` the live socket: starts (or resumes) the threads.
     fn install(&self, i: usize, est: Established, reconnect: bool) -> Result<()> {
-        let Established { transport, parser, info } = est;
-        self.max_payload.store(if info.max_payload > 0 { info.max_payload } else { 1024 * 1024 }, Ordering::Release);
+        let Established {
+            transport,
+            parser,
+            info,
+        } = est;
+        self.max_payload.store(
+            if info.max_payload > 0 {
+                info.max_payload
+            } else {
+                1024 * 1024
+            },
+            Ordering::Release,
+        );
         self.headers.store(info.headers, Ordering::Release);
         let mut parser = parser;
         parser.set_max_payload(self.max_payload.load(Ordering::Acquire).max(0) as usize + 64 * 1024);
@@ -438,29 +512,36 @@ impl Connection {
             d
         };
         let _ = discovered;
-        if reconnect {
-            // Re-send subscriptions before anything buffered while away.
-            let mut proto = Vec::new();
-            for s in self.subs.lock().values() {
-                let st = s.state.lock();
-                if st.closed || st.draining {
-                    continue;
-                }
-                writer::write_sub(&mut proto, s.subject.as_bytes(), s.queue.as_ref().map(|q| q.as_bytes()), s.sid);
-                if st.max > 0 {
-                    let left = st.max.saturating_sub(st.delivered);
-                    writer::write_unsub(&mut proto, s.sid, Some(left));
-                }
-            }
-            if !proto.is_empty() {
-                let mut out = self.out.lock();
-                let pending = std::mem::take(&mut out.buf);
-                out.buf = proto;
-                out.buf.extend_from_slice(&pending);
-            }
-        }
         {
+            // Under `out` (then `subs`): a subscription created
+            // concurrently is either in the map now (re-sent here) or
+            // writes its own SUB after `connected` is set.
             let mut out = self.out.lock();
+            if reconnect {
+                // Re-send subscriptions before anything buffered while away.
+                let mut proto = Vec::new();
+                for s in self.subs.lock().values() {
+                    let st = s.state.lock();
+                    if st.closed || st.draining {
+                        continue;
+                    }
+                    writer::write_sub(
+                        &mut proto,
+                        s.subject.as_bytes(),
+                        s.queue.as_ref().map(|q| q.as_bytes()),
+                        s.sid,
+                    );
+                    if st.max > 0 {
+                        let left = st.max.saturating_sub(st.delivered);
+                        writer::write_unsub(&mut proto, s.sid, Some(left));
+                    }
+                }
+                if !proto.is_empty() {
+                    let pending = std::mem::take(&mut out.buf);
+                    out.buf = proto;
+                    out.buf.extend_from_slice(&pending);
+                }
+            }
             out.transport = Some(transport.clone());
             out.was_connected = true;
             out.connected = true;
@@ -482,27 +563,84 @@ impl Connection {
         Ok(())
     }
 
-    /// Adds INFO `connect_urls` to the pool; true when something was added.
+    /// Applies INFO `connect_urls` to the pool, as cnats does: discovered
+    /// (implicit) servers no longer announced are removed (except the
+    /// current one), new ones are appended (in random order unless
+    /// `NoRandomize`), inheriting the announcing server's host name for TLS
+    /// verification when they are given by IP, and its `tls` scheme. True
+    /// when a server never seen before was added. An empty list changes
+    /// nothing.
     fn merge_connect_urls(&self, st: &mut State, info: &ServerInfo) -> bool {
-        if self.opts.ignore_discovered_servers {
+        if self.opts.ignore_discovered_servers || info.connect_urls.is_empty() {
             return false;
         }
-        let mut added = false;
+        let mut announced: Vec<ServerUrl> = Vec::new();
         for u in &info.connect_urls {
-            let full = if u.contains("://") { u.clone() } else { format!("nats://{u}") };
-            let Ok(mut url) = ServerUrl::parse(&full) else { continue };
-            if st.pool.iter().any(|s| s.url.host == url.host && s.url.port == url.port) {
+            let full = if u.contains("://") {
+                u.clone()
+            } else {
+                format!("nats://{u}")
+            };
+            if let Ok(url) = ServerUrl::parse(&full) {
+                announced.push(url);
+            }
+        }
+        let cur_url = st.cur.and_then(|c| st.pool.get(c)).map(|s| s.url.clone());
+        // Prune implicit servers that are no longer announced.
+        let is_cur = |s: &Srv| {
+            cur_url
+                .as_ref()
+                .is_some_and(|c| c.host == s.url.host && c.port == s.url.port)
+        };
+        st.pool
+            .retain(|s| !s.implicit || is_cur(s) || announced.iter().any(|a| same_server(&a.host, a.port, &s.url)));
+        st.cur = cur_url.as_ref().and_then(|c| {
+            st.pool
+                .iter()
+                .position(|s| s.url.host == c.host && s.url.port == c.port)
+        });
+        let tls_name = cur_url
+            .as_ref()
+            .filter(|c| c.host.parse::<std::net::IpAddr>().is_err())
+            .map(|c| c.host.clone());
+        let cur_tls = cur_url.as_ref().is_some_and(|c| c.is_tls());
+        let mut new: Vec<Srv> = Vec::new();
+        for mut url in announced {
+            if st
+                .pool
+                .iter()
+                .chain(new.iter())
+                .any(|s| same_server(&url.host, url.port, &s.url))
+            {
                 continue;
             }
-            if let Some(cur) = st.cur.map(|c| st.pool[c].url.clone()) {
-                if cur.is_tls() {
-                    url.scheme = "tls".to_string();
-                }
+            if cur_tls {
+                url.scheme = "tls".to_string();
             }
-            st.pool.push(Srv { url, did_connect: false, reconnects: 0, last_attempt: None, implicit: true, last_auth_err: None });
-            added = true;
+            let tls_name = if url.host.parse::<std::net::IpAddr>().is_ok() {
+                tls_name.clone()
+            } else {
+                None
+            };
+            new.push(Srv {
+                url,
+                did_connect: false,
+                reconnects: 0,
+                last_attempt: None,
+                implicit: true,
+                tls_name,
+                last_auth_err: None,
+            });
         }
-        added
+        if new.is_empty() {
+            return false;
+        }
+        if !self.opts.no_randomize {
+            use rand::seq::SliceRandom;
+            new.shuffle(&mut rand::thread_rng());
+        }
+        st.pool.extend(new);
+        true
     }
 
     // ---------- reader ----------
@@ -523,7 +661,12 @@ impl Connection {
             }
             let buf = parser.read_buf(io);
             match t.read(buf) {
-                Ok(0) => break Some(Error::new(NATS_CONNECTION_DISCONNECTED, "connection closed by the server")),
+                Ok(0) => {
+                    break Some(Error::new(
+                        NATS_CONNECTION_DISCONNECTED,
+                        "connection closed by the server",
+                    ))
+                }
                 Ok(n) => parser.commit(n),
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                 Err(e) => break Some(Error::io(&e)),
@@ -625,10 +768,10 @@ impl Connection {
         if self.opts.reconnect_on_protocol_error {
             return Err(e);
         }
-        // Any other server error closes the connection.
-        let me = self.arc();
-        std::thread::spawn(move || me.close_internal(Some(e), true));
-        Err(Error::new(NATS_ERR, "closing after server error"))
+        // Any other server error closes the connection: the reader stops
+        // and `on_disconnect` closes instead of reconnecting.
+        self.close_on_disconnect.store(true, Ordering::Release);
+        Err(e)
     }
 
     fn set_last_error(&self, e: Error) {
@@ -657,6 +800,16 @@ impl Connection {
             }
             st.transport = None;
             st.epoch += 1;
+            {
+                // PINGs already handed to the dead socket will never be
+                // answered: count them as answered so that the PONGs of
+                // the PINGs still buffered (sent after reconnect) line up.
+                let mut out = self.out.lock();
+                st.pong_seq = out.ping_seq - out.pings_in_buf;
+                out.connected = false;
+                out.transport = None;
+                out.pings_out = 0;
+            }
             if let Some(e) = &err {
                 if e.status != NATS_CONNECTION_DISCONNECTED && e.status != NATS_IO_ERROR {
                     st.last_err = Some(e.clone());
@@ -669,31 +822,42 @@ impl Connection {
                 }
                 _ => false,
             };
-            let ok = self.opts.allow_reconnect && !auth_twice && !st.draining;
+            let ok = self.opts.allow_reconnect
+                && !auth_twice
+                && !st.draining
+                && !self.close_on_disconnect.load(Ordering::Acquire);
             if ok {
                 st.status = NATS_CONN_STATUS_RECONNECTING;
             }
+            // The socket was live: disconnected (then closed, or
+            // reconnected). Posted under `state` so that a concurrent
+            // Close cannot post its closed callback before this one.
+            self.post_conn_cb(self.opts.disconnected_cb.clone());
             ok
         };
-        {
-            let mut out = self.out.lock();
-            out.connected = false;
-            out.transport = None;
-        }
         self.state_cv.notify_all();
         self.space_cv.notify_all();
         if self.opts.fail_requests_on_disconnect {
             self.resp.fail_all(NATS_CONNECTION_DISCONNECTED);
         }
         if !reconnect {
+            // Keep a more telling error (stale, write deadline, server
+            // error) over the plain socket error that followed it.
+            let err = err.filter(|e| {
+                !matches!(e.status, NATS_IO_ERROR | NATS_CONNECTION_DISCONNECTED)
+                    || self.state.lock().last_err.is_none()
+            });
             self.close_internal(err, true);
             return;
         }
-        if let Some(cb) = self.opts.disconnected_cb.clone() {
-            let me = self.arc();
+        self.reconnect_loop(false);
+    }
+
+    /// Posts a connection event callback to the event thread.
+    fn post_conn_cb(&self, cb: Option<crate::options::ConnCallback>) {
+        if let (Some(cb), Some(me)) = (cb, self.me.upgrade()) {
             crate::runtime::post(Box::new(move || cb(&me)));
         }
-        self.reconnect_loop(false);
     }
 
     /// Tries servers until one answers, the attempts run out, or the
@@ -743,7 +907,11 @@ impl Connection {
                         Some(_) => 0,
                         None => self.opts.reconnect_wait_ms.max(0),
                     };
-                    let j = if jitter > 0 { rand::random::<u64>() % (jitter as u64 + 1) } else { 0 };
+                    let j = if jitter > 0 {
+                        rand::random::<u64>() % (jitter as u64 + 1)
+                    } else {
+                        0
+                    };
                     match srv.last_attempt {
                         Some(t) if self.opts.custom_reconnect_delay.is_none() => {
                             let want = Duration::from_millis(base as u64 + j);
@@ -780,7 +948,11 @@ impl Connection {
                         if self.install(i, est, true).is_err() {
                             continue;
                         }
-                        let cb = if initial { self.opts.connected_cb.clone() } else { self.opts.reconnected_cb.clone() };
+                        let cb = if initial {
+                            self.opts.connected_cb.clone()
+                        } else {
+                            self.opts.reconnected_cb.clone()
+                        };
                         if let Some(cb) = cb {
                             let me = self.arc();
                             crate::runtime::post(Box::new(move || cb(&me)));
@@ -862,12 +1034,18 @@ impl Connection {
         let reply = reply.filter(|r| !r.is_empty());
         let hlen = headers.map(|h| h.len()).unwrap_or(0);
         if headers.is_some() && !self.headers.load(Ordering::Acquire) && self.state.lock().initial_connected {
-            return Err(Error::new(NATS_NO_SERVER_SUPPORT, "the server does not support headers"));
+            return Err(Error::new(
+                NATS_NO_SERVER_SUPPORT,
+                "the server does not support headers",
+            ));
         }
         let total = hlen + data.len();
         let maxp = self.max_payload.load(Ordering::Acquire);
         if maxp > 0 && total as i64 > maxp {
-            return Err(Error::new(NATS_MAX_PAYLOAD, format!("payload {total} greater than maximum allowed: {maxp}")));
+            return Err(Error::new(
+                NATS_MAX_PAYLOAD,
+                format!("payload {total} greater than maximum allowed: {maxp}"),
+            ));
         }
         let mut out = self.out.lock();
         loop {
@@ -891,7 +1069,12 @@ impl Connection {
             // Back-pressure: wait for the flusher to drain.
             let wd = self.opts.write_deadline_ms;
             if wd > 0 {
-                if self.space_cv.wait_for(&mut out, Duration::from_millis(wd as u64)).timed_out() && out.buf.len() >= HIGH_WATER {
+                if self
+                    .space_cv
+                    .wait_for(&mut out, Duration::from_millis(wd as u64))
+                    .timed_out()
+                    && out.buf.len() >= HIGH_WATER
+                {
                     return Err(Error::new(NATS_TIMEOUT, "timeout waiting to write (write deadline)"));
                 }
             } else {
@@ -913,7 +1096,11 @@ impl Connection {
 
     fn flush_loop(self: Arc<Self>) {
         let mut spare: Vec<u8> = Vec::with_capacity(self.opts.io_buf_size.max(1024) as usize);
-        let ping_every = if self.opts.ping_interval_ms > 0 { Some(Duration::from_millis(self.opts.ping_interval_ms as u64)) } else { None };
+        let ping_every = if self.opts.ping_interval_ms > 0 {
+            Some(Duration::from_millis(self.opts.ping_interval_ms as u64))
+        } else {
+            None
+        };
         let mut next_ping = ping_every.map(|p| Instant::now() + p);
         loop {
             let transport;
@@ -922,6 +1109,7 @@ impl Connection {
                 loop {
                     if out.closed && (out.buf.is_empty() || !out.connected) {
                         out.writing = false;
+                        out.flusher_done = true;
                         self.space_cv.notify_all();
                         return;
                     }
@@ -939,6 +1127,7 @@ impl Connection {
                             }
                             out.pings_out += 1;
                             out.ping_seq += 1;
+                            out.pings_in_buf += 1;
                             out.buf.extend_from_slice(writer::PING);
                             break;
                         }
@@ -951,6 +1140,7 @@ impl Connection {
                     out.flusher_waiting = false;
                 }
                 std::mem::swap(&mut out.buf, &mut spare);
+                out.pings_in_buf = 0;
                 out.writing = true;
                 transport = out.transport.clone();
             }
@@ -1002,6 +1192,7 @@ impl Connection {
                 return Err(Error::status(NATS_CONNECTION_DISCONNECTED));
             }
             out.ping_seq += 1;
+            out.pings_in_buf += 1;
             out.buf.extend_from_slice(writer::PING);
             self.kick(&mut out);
             (out.ping_seq, st.epoch)
@@ -1009,14 +1200,16 @@ impl Connection {
         let mut st = self.state.lock();
         st.rtt_start = Some(Instant::now());
         loop {
+            // A disconnect voids the PINGs in flight (their PONGs never
+            // come), so it is checked first.
+            if st.epoch != epoch {
+                return Err(Error::status(NATS_CONNECTION_DISCONNECTED));
+            }
             if st.pong_seq >= id {
                 return Ok(());
             }
             if st.status == NATS_CONN_STATUS_CLOSED {
                 return Err(Error::status(NATS_CONNECTION_CLOSED));
-            }
-            if st.epoch != epoch {
-                return Err(Error::status(NATS_CONNECTION_DISCONNECTED));
             }
             if self.state_cv.wait_until(&mut st, deadline).timed_out() && st.pong_seq < id {
                 return Err(Error::new(NATS_TIMEOUT, "timeout waiting for the PONG"));
@@ -1116,7 +1309,11 @@ impl Connection {
         let me = self.arc();
         let s = sub.clone();
         let _ = crate::runtime::spawn("nats-drain", move || {
-            let t = if timeout_ms > 0 { timeout_ms } else { crate::options::DEFAULT_DRAIN_TIMEOUT_MS };
+            let t = if timeout_ms > 0 {
+                timeout_ms
+            } else {
+                crate::options::DEFAULT_DRAIN_TIMEOUT_MS
+            };
             let status = match me.flush_timeout(t) {
                 Ok(()) => NATS_OK,
                 Err(e) => e.status,
@@ -1147,17 +1344,22 @@ impl Connection {
             if st.status == NATS_CONN_STATUS_CLOSED {
                 return Err(Error::status(NATS_CONNECTION_CLOSED));
             }
-            if st.draining {
-                return Err(Error::status(NATS_DRAINING));
-            }
-            if st.status == NATS_CONN_STATUS_RECONNECTING {
+            if st.status == NATS_CONN_STATUS_RECONNECTING || st.status == NATS_CONN_STATUS_CONNECTING {
                 return Err(Error::new(NATS_ILLEGAL_STATE, "cannot drain while reconnecting"));
+            }
+            if st.draining {
+                // Already draining: nothing more to do (as cnats).
+                return Ok(());
             }
             st.draining = true;
             st.status = NATS_CONN_STATUS_DRAINING_SUBS;
         }
         let subs: Vec<Arc<Subscription>> = self.subs.lock().values().cloned().collect();
-        let t = if timeout_ms > 0 { timeout_ms } else { crate::options::DEFAULT_DRAIN_TIMEOUT_MS };
+        let t = if timeout_ms > 0 {
+            timeout_ms
+        } else {
+            crate::options::DEFAULT_DRAIN_TIMEOUT_MS
+        };
         for s in &subs {
             if self.resp.is_mux_sid(s.sid) {
                 continue;
@@ -1176,7 +1378,11 @@ impl Connection {
             me.state.lock().status = NATS_CONN_STATUS_DRAINING_PUBS;
             let left = deadline.saturating_duration_since(Instant::now()).as_millis() as i64;
             let r = me.flush_timeout(left.max(1));
-            let err = if Instant::now() >= deadline { Some(Error::new(NATS_TIMEOUT, "drain timeout")) } else { r.err() };
+            let err = if Instant::now() >= deadline {
+                Some(Error::new(NATS_TIMEOUT, "drain timeout"))
+            } else {
+                r.err()
+            };
             if let Some(e) = &err {
                 me.set_last_error(e.clone());
                 me.post_error(None, e.status);
@@ -1215,9 +1421,28 @@ impl Connection {
         self.space_cv.notify_all();
         if let Some(h) = flusher {
             if h.thread().id() != std::thread::current().id() {
+                // Give the flusher a bounded time to write out what is
+                // buffered; a server that stops reading must not block
+                // Close forever: the socket is then shut down under it.
+                let grace = Duration::from_millis(self.opts.timeout_ms.clamp(100, 10_000) as u64);
+                let deadline = Instant::now() + grace;
+                let mut out = self.out.lock();
+                while !out.flusher_done {
+                    if self.space_cv.wait_until(&mut out, deadline).timed_out() {
+                        break;
+                    }
+                }
+                let done = out.flusher_done;
+                drop(out);
+                if !done {
+                    if let Some(t) = &transport {
+                        t.shutdown();
+                    }
+                }
                 let _ = h.join();
             }
         }
+        let was_live = transport.is_some();
         if let Some(t) = transport {
             t.shutdown();
         }
@@ -1238,11 +1463,11 @@ impl Connection {
         };
         self.state_cv.notify_all();
         if post {
-            if let Some(cb) = self.opts.closed_cb.clone() {
-                if let Some(me) = self.me.upgrade() {
-                    crate::runtime::post(Box::new(move || cb(&me)));
-                }
+            // Closing a live socket is also a disconnect (as cnats).
+            if was_live {
+                self.post_conn_cb(self.opts.disconnected_cb.clone());
             }
+            self.post_conn_cb(self.opts.closed_cb.clone());
         }
     }
 
@@ -1273,7 +1498,10 @@ impl Connection {
         self.state.lock().status == NATS_CONN_STATUS_RECONNECTING
     }
     pub fn is_draining(&self) -> bool {
-        matches!(self.state.lock().status, NATS_CONN_STATUS_DRAINING_SUBS | NATS_CONN_STATUS_DRAINING_PUBS)
+        matches!(
+            self.state.lock().status,
+            NATS_CONN_STATUS_DRAINING_SUBS | NATS_CONN_STATUS_DRAINING_PUBS
+        )
     }
     pub fn buffered(&self) -> usize {
         self.out.lock().buf.len()
@@ -1296,21 +1524,35 @@ impl Connection {
     /// The URL of the server we are connected to (None when not connected).
     pub fn connected_url(&self) -> Option<String> {
         let st = self.state.lock();
-        if st.status != NATS_CONN_STATUS_CONNECTED && !matches!(st.status, NATS_CONN_STATUS_DRAINING_SUBS | NATS_CONN_STATUS_DRAINING_PUBS) {
+        if st.status != NATS_CONN_STATUS_CONNECTED
+            && !matches!(
+                st.status,
+                NATS_CONN_STATUS_DRAINING_SUBS | NATS_CONN_STATUS_DRAINING_PUBS
+            )
+        {
             return None;
         }
         st.cur.and_then(|c| st.pool.get(c)).map(|s| s.url.full.clone())
     }
     pub fn connected_server_id(&self) -> Option<String> {
         let st = self.state.lock();
-        if st.status != NATS_CONN_STATUS_CONNECTED && !matches!(st.status, NATS_CONN_STATUS_DRAINING_SUBS | NATS_CONN_STATUS_DRAINING_PUBS) {
+        if st.status != NATS_CONN_STATUS_CONNECTED
+            && !matches!(
+                st.status,
+                NATS_CONN_STATUS_DRAINING_SUBS | NATS_CONN_STATUS_DRAINING_PUBS
+            )
+        {
             return None;
         }
         Some(st.info.server_id.clone())
     }
     pub fn servers(&self, discovered_only: bool) -> Vec<String> {
         let st = self.state.lock();
-        st.pool.iter().filter(|s| !discovered_only || s.implicit).map(|s| format!("{}://{}:{}", s.url.scheme, bracket(&s.url.host), s.url.port)).collect()
+        st.pool
+            .iter()
+            .filter(|s| !discovered_only || s.implicit)
+            .map(|s| format!("{}://{}:{}", s.url.scheme, bracket(&s.url.host), s.url.port))
+            .collect()
     }
     pub fn client_id(&self) -> u64 {
         self.state.lock().info.client_id
@@ -1333,6 +1575,15 @@ impl Connection {
     pub(crate) fn new_inbox(&self) -> String {
         format!("{}{}", self.opts.inbox_prefix(), crate::nuid::next())
     }
+}
+
+/// `host:port` names the server of `url`; localhost, 127.0.0.1 and ::1
+/// are the same host.
+fn same_server(host: &str, port: u16, url: &ServerUrl) -> bool {
+    fn lh(h: &str) -> bool {
+        h.eq_ignore_ascii_case("localhost") || h == "127.0.0.1" || h == "::1"
+    }
+    port == url.port && (host.eq_ignore_ascii_case(&url.host) || (lh(host) && lh(&url.host)))
 }
 
 fn bracket(h: &str) -> String {

@@ -96,7 +96,10 @@ impl Connection {
             return self.old_request(subject, headers, data, timeout_ms);
         }
         self.ensure_mux()?;
-        let slot = Arc::new(Slot { v: Mutex::new(None), cv: Condvar::new() });
+        let slot = Arc::new(Slot {
+            v: Mutex::new(None),
+            cv: Condvar::new(),
+        });
         let (token, reply) = {
             let mut inner = self.resp.inner.lock();
             inner.next += 1;
@@ -131,7 +134,9 @@ impl Connection {
         let inbox = self.new_inbox();
         let sub = self.subscribe(inbox.as_bytes(), None, None, 0)?;
         let _ = self.unsubscribe(&sub, 1);
-        let r = self.publish(subject, Some(inbox.as_bytes()), headers, data).and_then(|()| sub.next_msg(timeout_ms));
+        let r = self
+            .publish(subject, Some(inbox.as_bytes()), headers, data)
+            .and_then(|()| sub.next_msg(timeout_ms));
         if sub.is_valid() {
             let _ = self.unsubscribe(&sub, 0);
         }

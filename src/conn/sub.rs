@@ -188,7 +188,10 @@ impl Subscription {
     /// `natsSubscription_NextMsg`.
     pub fn next_msg(self: &Arc<Self>, timeout_ms: i64) -> Result<Box<Msg>> {
         if self.callback.is_some() {
-            return Err(Error::new(NATS_ILLEGAL_STATE, "illegal to call NextMsg on an asynchronous subscription"));
+            return Err(Error::new(
+                NATS_ILLEGAL_STATE,
+                "illegal to call NextMsg on an asynchronous subscription",
+            ));
         }
         if timeout_ms < 0 {
             return Err(Error::new(NATS_INVALID_TIMEOUT, "timeout must be positive"));
@@ -220,7 +223,8 @@ impl Subscription {
                 }
                 return Err(Error::status(NATS_INVALID_SUBSCRIPTION));
             }
-            if timeout_ms == 0 || self.cv.wait_until(&mut st, deadline).timed_out() && st.queue.is_empty() && !st.closed {
+            if timeout_ms == 0 || self.cv.wait_until(&mut st, deadline).timed_out() && st.queue.is_empty() && !st.closed
+            {
                 return Err(Error::status(NATS_TIMEOUT));
             }
         }
@@ -238,7 +242,11 @@ impl Subscription {
     /// Delivery loop of an asynchronous subscription (its own thread).
     pub(crate) fn run_delivery(self: Arc<Self>) {
         let Some(cb) = self.callback.clone() else { return };
-        let timeout = if self.timeout_ms > 0 { Some(Duration::from_millis(self.timeout_ms as u64)) } else { None };
+        let timeout = if self.timeout_ms > 0 {
+            Some(Duration::from_millis(self.timeout_ms as u64))
+        } else {
+            None
+        };
         loop {
             let mut st = self.state.lock();
             let msg = loop {
@@ -358,7 +366,11 @@ impl Subscription {
     }
 
     pub fn wait_drain(&self, timeout_ms: i64) -> Result<()> {
-        let deadline = if timeout_ms > 0 { Some(Instant::now() + Duration::from_millis(timeout_ms as u64)) } else { None };
+        let deadline = if timeout_ms > 0 {
+            Some(Instant::now() + Duration::from_millis(timeout_ms as u64))
+        } else {
+            None
+        };
         let mut st = self.state.lock();
         if !st.draining {
             return Err(Error::new(NATS_ILLEGAL_STATE, "subscription is not draining"));

@@ -8,6 +8,8 @@ use std::io::{Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream, ToSocketAddrs};
 use std::time::{Duration, Instant};
 
+// Always held in an `Arc`, so the size difference costs nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum Transport {
     Plain(TcpStream),
     Tls(TlsStream),
@@ -57,7 +59,10 @@ impl Transport {
     pub fn set_read_deadline(&self, deadline: Option<Instant>) -> Result<()> {
         match self {
             Transport::Plain(s) => {
-                let d = deadline.map(|d| d.saturating_duration_since(Instant::now()).max(Duration::from_millis(1)));
+                let d = deadline.map(|d| {
+                    d.saturating_duration_since(Instant::now())
+                        .max(Duration::from_millis(1))
+                });
                 s.set_read_timeout(d).map_err(|e| Error::io(&e))
             }
             Transport::Tls(_) => {

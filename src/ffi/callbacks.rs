@@ -22,15 +22,21 @@ pub type natsMsgHandler = Option<
 pub type natsConnectionHandler = Option<unsafe extern "C" fn(nc: *mut natsConnection, closure: *mut c_void)>;
 /// Asynchronous error callback; `sub` may be NULL.
 pub type natsErrHandler = Option<
-    unsafe extern "C" fn(nc: *mut natsConnection, subscription: *mut natsSubscription, err: natsStatus, closure: *mut c_void),
+    unsafe extern "C" fn(
+        nc: *mut natsConnection,
+        subscription: *mut natsSubscription,
+        err: natsStatus,
+        closure: *mut c_void,
+    ),
 >;
 /// Returns the token to send at each connect; the library does not free it.
 pub type natsTokenHandler = Option<unsafe extern "C" fn(closure: *mut c_void) -> *const c_char>;
 /// Returns a user JWT in `*userJWT` (allocated with `malloc`, freed by the
 /// library), or an error with an optional `*customErrTxt` (also freed by
 /// the library).
-pub type natsUserJWTHandler =
-    Option<unsafe extern "C" fn(userJWT: *mut *mut c_char, customErrTxt: *mut *mut c_char, closure: *mut c_void) -> natsStatus>;
+pub type natsUserJWTHandler = Option<
+    unsafe extern "C" fn(userJWT: *mut *mut c_char, customErrTxt: *mut *mut c_char, closure: *mut c_void) -> natsStatus,
+>;
 /// Signs `nonce`: returns a `malloc`ed signature and its length, or an
 /// error with an optional `malloc`ed `*customErrTxt`.
 pub type natsSignatureHandler = Option<
@@ -63,7 +69,8 @@ unsafe impl Send for SendPtr {}
 unsafe impl Sync for SendPtr {}
 
 type RawJwtHandler = unsafe extern "C" fn(*mut *mut c_char, *mut *mut c_char, *mut c_void) -> c_int;
-type RawSigHandler = unsafe extern "C" fn(*mut *mut c_char, *mut *mut c_uchar, *mut c_int, *const c_char, *mut c_void) -> c_int;
+type RawSigHandler =
+    unsafe extern "C" fn(*mut *mut c_char, *mut *mut c_uchar, *mut c_int, *const c_char, *mut c_void) -> c_int;
 
 /// Calls a JWT handler, reading its status as an `int`.
 pub(crate) unsafe fn call_jwt_handler(

@@ -30,7 +30,10 @@ fn connect_with(nc: *mut *mut natsConnection, opts: Options) -> crate::Result<()
     // SAFETY: `nc` was checked for NULL by the caller.
     unsafe { write_out(nc, arc_into_raw::<natsConnection>(c)) };
     if not_yet {
-        return Err(Error::new(NATS_NOT_YET_CONNECTED, "not yet connected; connecting in the background"));
+        return Err(Error::new(
+            NATS_NOT_YET_CONNECTED,
+            "not yet connected; connecting in the background",
+        ));
     }
     Ok(())
 }
@@ -71,56 +74,74 @@ pub unsafe extern "C" fn natsConnection_ConnectTo(nc: *mut *mut natsConnection, 
 /// reconnects as if the server had gone away.
 #[no_mangle]
 pub unsafe extern "C" fn natsConnection_Reconnect(nc: *mut natsConnection) -> natsStatus {
-    guard("natsConnection_Reconnect", || unsafe { conn_ref(nc) }?.force_reconnect())
+    guard("natsConnection_Reconnect", || {
+        unsafe { conn_ref(nc) }?.force_reconnect()
+    })
 }
 
 /// True if the connection is closed (NULL counts as closed).
 #[no_mangle]
 pub unsafe extern "C" fn natsConnection_IsClosed(nc: *mut natsConnection) -> bool {
-    guard_or("natsConnection_IsClosed", true, || Ok(unsafe { conn_ref(nc) }?.is_closed()))
+    guard_or("natsConnection_IsClosed", true, || {
+        Ok(unsafe { conn_ref(nc) }?.is_closed())
+    })
 }
 
 /// True while the connection is reconnecting.
 #[no_mangle]
 pub unsafe extern "C" fn natsConnection_IsReconnecting(nc: *mut natsConnection) -> bool {
-    guard_or("natsConnection_IsReconnecting", false, || Ok(unsafe { conn_ref(nc) }?.is_reconnecting()))
+    guard_or("natsConnection_IsReconnecting", false, || {
+        Ok(unsafe { conn_ref(nc) }?.is_reconnecting())
+    })
 }
 
 /// True while the connection is draining.
 #[no_mangle]
 pub unsafe extern "C" fn natsConnection_IsDraining(nc: *mut natsConnection) -> bool {
-    guard_or("natsConnection_IsDraining", false, || Ok(unsafe { conn_ref(nc) }?.is_draining()))
+    guard_or("natsConnection_IsDraining", false, || {
+        Ok(unsafe { conn_ref(nc) }?.is_draining())
+    })
 }
 
 /// The connection's state.
 #[no_mangle]
 pub unsafe extern "C" fn natsConnection_Status(nc: *mut natsConnection) -> natsConnStatus {
-    guard_or("natsConnection_Status", NATS_CONN_STATUS_CLOSED, || Ok(unsafe { conn_ref(nc) }?.status()))
+    guard_or("natsConnection_Status", NATS_CONN_STATUS_CLOSED, || {
+        Ok(unsafe { conn_ref(nc) }?.status())
+    })
 }
 
 /// Bytes buffered and not yet sent; -1 for NULL.
 #[no_mangle]
 pub unsafe extern "C" fn natsConnection_Buffered(nc: *mut natsConnection) -> c_int {
-    guard_or("natsConnection_Buffered", -1, || Ok(unsafe { conn_ref(nc) }?.buffered() as c_int))
+    guard_or("natsConnection_Buffered", -1, || {
+        Ok(unsafe { conn_ref(nc) }?.buffered() as c_int)
+    })
 }
 
 /// Sends a PING and waits (up to 10 s) for the server's PONG, which means
 /// everything sent before has been processed by the server.
 #[no_mangle]
 pub unsafe extern "C" fn natsConnection_Flush(nc: *mut natsConnection) -> natsStatus {
-    guard("natsConnection_Flush", || unsafe { conn_ref(nc) }?.flush_timeout(10_000))
+    guard("natsConnection_Flush", || {
+        unsafe { conn_ref(nc) }?.flush_timeout(10_000)
+    })
 }
 
 /// Like `natsConnection_Flush` with a timeout in milliseconds (must be > 0).
 #[no_mangle]
 pub unsafe extern "C" fn natsConnection_FlushTimeout(nc: *mut natsConnection, timeout: i64) -> natsStatus {
-    guard("natsConnection_FlushTimeout", || unsafe { conn_ref(nc) }?.flush_timeout(timeout))
+    guard("natsConnection_FlushTimeout", || {
+        unsafe { conn_ref(nc) }?.flush_timeout(timeout)
+    })
 }
 
 /// The maximum payload the server accepts; 0 for NULL.
 #[no_mangle]
 pub unsafe extern "C" fn natsConnection_GetMaxPayload(nc: *mut natsConnection) -> i64 {
-    guard_or("natsConnection_GetMaxPayload", 0, || Ok(unsafe { conn_ref(nc) }?.max_payload()))
+    guard_or("natsConnection_GetMaxPayload", 0, || {
+        Ok(unsafe { conn_ref(nc) }?.max_payload())
+    })
 }
 
 /// Copies the connection's statistics into `stats` (created with
@@ -138,7 +159,11 @@ pub unsafe extern "C" fn natsConnection_GetStats(nc: *mut natsConnection, stats:
 /// Copies the URL of the connected server into `buffer`; an empty string
 /// when not connected. Too small → `NATS_INSUFFICIENT_BUFFER`.
 #[no_mangle]
-pub unsafe extern "C" fn natsConnection_GetConnectedUrl(nc: *mut natsConnection, buffer: *mut c_char, bufferSize: size_t) -> natsStatus {
+pub unsafe extern "C" fn natsConnection_GetConnectedUrl(
+    nc: *mut natsConnection,
+    buffer: *mut c_char,
+    bufferSize: size_t,
+) -> natsStatus {
     guard("natsConnection_GetConnectedUrl", || {
         let c = unsafe { conn_ref(nc) }?;
         not_null(buffer, "buffer")?;
@@ -185,7 +210,11 @@ unsafe fn servers_out(list: Vec<String>, servers: *mut *mut *mut c_char, count: 
 /// The URLs of every server in the pool. The caller frees each string and
 /// then the array with `free()`.
 #[no_mangle]
-pub unsafe extern "C" fn natsConnection_GetServers(nc: *mut natsConnection, servers: *mut *mut *mut c_char, count: *mut c_int) -> natsStatus {
+pub unsafe extern "C" fn natsConnection_GetServers(
+    nc: *mut natsConnection,
+    servers: *mut *mut *mut c_char,
+    count: *mut c_int,
+) -> natsStatus {
     guard("natsConnection_GetServers", || {
         let c = unsafe { conn_ref(nc) }?;
         unsafe { servers_out(c.servers(false), servers, count) }
@@ -213,7 +242,10 @@ thread_local! {
 /// Deprecated (use `natsConnection_ReadLastError`): the connection's last
 /// error; `*lastError` points to a per-thread copy of its text.
 #[no_mangle]
-pub unsafe extern "C" fn natsConnection_GetLastError(nc: *mut natsConnection, lastError: *mut *const c_char) -> natsStatus {
+pub unsafe extern "C" fn natsConnection_GetLastError(
+    nc: *mut natsConnection,
+    lastError: *mut *const c_char,
+) -> natsStatus {
     let c = match unsafe { conn_ref(nc) } {
         Ok(c) => c,
         Err(e) => return super::record("natsConnection_GetLastError", e),
@@ -233,7 +265,11 @@ pub unsafe extern "C" fn natsConnection_GetLastError(nc: *mut natsConnection, la
 /// Copies the text of the connection's last error into `buf` (truncated
 /// with "..." when too small) and returns its status.
 #[no_mangle]
-pub unsafe extern "C" fn natsConnection_ReadLastError(nc: *mut natsConnection, buf: *mut c_char, n: size_t) -> natsStatus {
+pub unsafe extern "C" fn natsConnection_ReadLastError(
+    nc: *mut natsConnection,
+    buf: *mut c_char,
+    n: size_t,
+) -> natsStatus {
     let c = match unsafe { conn_ref(nc) } {
         Ok(c) => c,
         Err(e) => return super::record("natsConnection_ReadLastError", e),
@@ -266,7 +302,10 @@ pub unsafe extern "C" fn natsConnection_GetClientID(nc: *mut natsConnection, cid
         }
         let id = c.client_id();
         if id == 0 {
-            return Err(Error::new(NATS_NO_SERVER_SUPPORT, "the server did not provide a client id"));
+            return Err(Error::new(
+                NATS_NO_SERVER_SUPPORT,
+                "the server did not provide a client id",
+            ));
         }
         unsafe { write_out(cid, id) };
         Ok(())
@@ -284,7 +323,10 @@ pub unsafe extern "C" fn natsConnection_GetClientIP(nc: *mut natsConnection, ip:
         }
         let v = c.client_ip();
         if v.is_empty() {
-            return Err(Error::new(NATS_NO_SERVER_SUPPORT, "the server did not provide the client IP"));
+            return Err(Error::new(
+                NATS_NO_SERVER_SUPPORT,
+                "the server did not provide the client IP",
+            ));
         }
         let p = cstr::malloc_string(v.as_bytes())?;
         unsafe { write_out(ip, p) };
@@ -294,7 +336,11 @@ pub unsafe extern "C" fn natsConnection_GetClientIP(nc: *mut natsConnection, ip:
 
 /// The local IP (`malloc`ed, free with `free()`) and port of the socket.
 #[no_mangle]
-pub unsafe extern "C" fn natsConnection_GetLocalIPAndPort(nc: *mut natsConnection, ip: *mut *mut c_char, port: *mut c_int) -> natsStatus {
+pub unsafe extern "C" fn natsConnection_GetLocalIPAndPort(
+    nc: *mut natsConnection,
+    ip: *mut *mut c_char,
+    port: *mut c_int,
+) -> natsStatus {
     guard("natsConnection_GetLocalIPAndPort", || {
         let c = unsafe { conn_ref(nc) }?;
         not_null(ip, "ip")?;
@@ -302,7 +348,9 @@ pub unsafe extern "C" fn natsConnection_GetLocalIPAndPort(nc: *mut natsConnectio
         if c.is_closed() {
             return Err(Error::status(NATS_CONNECTION_CLOSED));
         }
-        let a = c.local_addr().ok_or_else(|| Error::status(NATS_CONNECTION_DISCONNECTED))?;
+        let a = c
+            .local_addr()
+            .ok_or_else(|| Error::status(NATS_CONNECTION_DISCONNECTED))?;
         let p = cstr::malloc_string(a.ip().to_string().as_bytes())?;
         unsafe {
             write_out(ip, p);
@@ -316,7 +364,9 @@ pub unsafe extern "C" fn natsConnection_GetLocalIPAndPort(nc: *mut natsConnectio
 /// connection; owned by the connection).
 #[no_mangle]
 pub unsafe extern "C" fn natsConnection_GetName(nc: *mut natsConnection) -> *const c_char {
-    guard_or("natsConnection_GetName", std::ptr::null(), || Ok(unsafe { conn_ref(nc) }?.name_cstr().as_ptr()))
+    guard_or("natsConnection_GetName", std::ptr::null(), || {
+        Ok(unsafe { conn_ref(nc) }?.name_cstr().as_ptr())
+    })
 }
 
 /// Round-trip time to the server in nanoseconds (a PING/PONG).
@@ -353,7 +403,9 @@ pub unsafe extern "C" fn natsConnection_Drain(nc: *mut natsConnection) -> natsSt
 /// Like `natsConnection_Drain` with a timeout in milliseconds.
 #[no_mangle]
 pub unsafe extern "C" fn natsConnection_DrainTimeout(nc: *mut natsConnection, timeout: i64) -> natsStatus {
-    guard("natsConnection_DrainTimeout", || unsafe { conn_ref(nc) }?.drain(timeout))
+    guard("natsConnection_DrainTimeout", || {
+        unsafe { conn_ref(nc) }?.drain(timeout)
+    })
 }
 
 /// Closes the connection: buffered data is flushed, subscriptions are
@@ -394,7 +446,11 @@ pub unsafe extern "C" fn natsConnection_Sign(
         if messageLen < 0 || (message.is_null() && messageLen > 0) {
             return Err(Error::invalid_arg("invalid argument: message"));
         }
-        let data = if messageLen == 0 { &[][..] } else { unsafe { std::slice::from_raw_parts(message, messageLen as usize) } };
+        let data = if messageLen == 0 {
+            &[][..]
+        } else {
+            unsafe { std::slice::from_raw_parts(message, messageLen as usize) }
+        };
         let s = crate::auth::sign_with_user_creds(&c.opts.auth, data)?;
         // SAFETY: C provides a 64-byte buffer.
         unsafe { std::ptr::copy_nonoverlapping(s.as_ptr(), sig, 64) };

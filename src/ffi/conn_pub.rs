@@ -17,7 +17,9 @@ unsafe fn data<'a>(p: *const c_void, len: c_int) -> Result<&'a [u8]> {
         return Ok(&[]);
     }
     if p.is_null() {
-        return Err(Error::invalid_arg("invalid argument: 'data' is NULL with a non-zero length"));
+        return Err(Error::invalid_arg(
+            "invalid argument: 'data' is NULL with a non-zero length",
+        ));
     }
     // SAFETY: C passes `len` readable bytes at `p`.
     Ok(unsafe { std::slice::from_raw_parts(p as *const u8, len as usize) })
@@ -25,26 +27,45 @@ unsafe fn data<'a>(p: *const c_void, len: c_int) -> Result<&'a [u8]> {
 
 unsafe fn subject<'a>(p: *const c_char) -> Result<&'a [u8]> {
     match unsafe { cstr::opt_bytes(p) } {
-        None | Some([]) => Err(Error::new(natsStatus::NATS_INVALID_SUBJECT, "invalid subject: NULL or empty")),
+        None | Some([]) => Err(Error::new(
+            natsStatus::NATS_INVALID_SUBJECT,
+            "invalid subject: NULL or empty",
+        )),
         Some(s) => Ok(s),
     }
 }
 
 /// Publishes `dataLen` bytes of `data` (may be NULL when 0) on `subj`.
 #[no_mangle]
-pub unsafe extern "C" fn natsConnection_Publish(nc: *mut natsConnection, subj: *const c_char, data: *const c_void, dataLen: c_int) -> natsStatus {
+pub unsafe extern "C" fn natsConnection_Publish(
+    nc: *mut natsConnection,
+    subj: *const c_char,
+    data: *const c_void,
+    dataLen: c_int,
+) -> natsStatus {
     guard("natsConnection_Publish", || {
         let c = unsafe { conn_ref(nc) }?;
-        c.publish(unsafe { subject(subj) }?, None, None, unsafe { self::data(data, dataLen) }?)
+        c.publish(unsafe { subject(subj) }?, None, None, unsafe {
+            self::data(data, dataLen)
+        }?)
     })
 }
 
 /// Publishes the NUL-terminated string `str` (without its NUL; NULL = empty).
 #[no_mangle]
-pub unsafe extern "C" fn natsConnection_PublishString(nc: *mut natsConnection, subj: *const c_char, str: *const c_char) -> natsStatus {
+pub unsafe extern "C" fn natsConnection_PublishString(
+    nc: *mut natsConnection,
+    subj: *const c_char,
+    str: *const c_char,
+) -> natsStatus {
     guard("natsConnection_PublishString", || {
         let c = unsafe { conn_ref(nc) }?;
-        c.publish(unsafe { subject(subj) }?, None, None, unsafe { cstr::opt_bytes(str) }.unwrap_or(&[]))
+        c.publish(
+            unsafe { subject(subj) }?,
+            None,
+            None,
+            unsafe { cstr::opt_bytes(str) }.unwrap_or(&[]),
+        )
     })
 }
 
@@ -70,8 +91,12 @@ pub unsafe extern "C" fn natsConnection_PublishRequest(
 ) -> natsStatus {
     guard("natsConnection_PublishRequest", || {
         let c = unsafe { conn_ref(nc) }?;
-        let r = unsafe { cstr::opt_bytes(reply) }.filter(|r| !r.is_empty()).ok_or_else(|| Error::invalid_arg("invalid argument: 'reply' is NULL or empty"))?;
-        c.publish(unsafe { subject(subj) }?, Some(r), None, unsafe { self::data(data, dataLen) }?)
+        let r = unsafe { cstr::opt_bytes(reply) }
+            .filter(|r| !r.is_empty())
+            .ok_or_else(|| Error::invalid_arg("invalid argument: 'reply' is NULL or empty"))?;
+        c.publish(unsafe { subject(subj) }?, Some(r), None, unsafe {
+            self::data(data, dataLen)
+        }?)
     })
 }
 
@@ -85,8 +110,15 @@ pub unsafe extern "C" fn natsConnection_PublishRequestString(
 ) -> natsStatus {
     guard("natsConnection_PublishRequestString", || {
         let c = unsafe { conn_ref(nc) }?;
-        let r = unsafe { cstr::opt_bytes(reply) }.filter(|r| !r.is_empty()).ok_or_else(|| Error::invalid_arg("invalid argument: 'reply' is NULL or empty"))?;
-        c.publish(unsafe { subject(subj) }?, Some(r), None, unsafe { cstr::opt_bytes(str) }.unwrap_or(&[]))
+        let r = unsafe { cstr::opt_bytes(reply) }
+            .filter(|r| !r.is_empty())
+            .ok_or_else(|| Error::invalid_arg("invalid argument: 'reply' is NULL or empty"))?;
+        c.publish(
+            unsafe { subject(subj) }?,
+            Some(r),
+            None,
+            unsafe { cstr::opt_bytes(str) }.unwrap_or(&[]),
+        )
     })
 }
 
@@ -110,7 +142,12 @@ pub unsafe extern "C" fn natsConnection_Request(
     guard("natsConnection_Request", || {
         not_null(replyMsg, "replyMsg")?;
         let c = unsafe { conn_ref(nc) }?;
-        let m = c.request(unsafe { subject(subj) }?, None, unsafe { self::data(data, dataLen) }?, timeout)?;
+        let m = c.request(
+            unsafe { subject(subj) }?,
+            None,
+            unsafe { self::data(data, dataLen) }?,
+            timeout,
+        )?;
         reply_out(replyMsg, m);
         Ok(())
     })
@@ -128,7 +165,12 @@ pub unsafe extern "C" fn natsConnection_RequestString(
     guard("natsConnection_RequestString", || {
         not_null(replyMsg, "replyMsg")?;
         let c = unsafe { conn_ref(nc) }?;
-        let m = c.request(unsafe { subject(subj) }?, None, unsafe { cstr::opt_bytes(str) }.unwrap_or(&[]), timeout)?;
+        let m = c.request(
+            unsafe { subject(subj) }?,
+            None,
+            unsafe { cstr::opt_bytes(str) }.unwrap_or(&[]),
+            timeout,
+        )?;
         reply_out(replyMsg, m);
         Ok(())
     })
@@ -157,10 +199,17 @@ pub unsafe extern "C" fn natsConnection_RequestMsg(
 /// Publishes right away from the calling thread (same as
 /// `natsConnection_Publish` here: a lone publish is always written at once).
 #[no_mangle]
-pub unsafe extern "C" fn natsConnection_Send(nc: *mut natsConnection, subj: *const c_char, data: *const c_void, dataLen: c_int) -> natsStatus {
+pub unsafe extern "C" fn natsConnection_Send(
+    nc: *mut natsConnection,
+    subj: *const c_char,
+    data: *const c_void,
+    dataLen: c_int,
+) -> natsStatus {
     guard("natsConnection_Send", || {
         let c = unsafe { conn_ref(nc) }?;
-        c.publish(unsafe { subject(subj) }?, None, None, unsafe { self::data(data, dataLen) }?)
+        c.publish(unsafe { subject(subj) }?, None, None, unsafe {
+            self::data(data, dataLen)
+        }?)
     })
 }
 
@@ -184,7 +233,11 @@ pub unsafe extern "C" fn natsConnection_SendRequest(
 ) -> natsStatus {
     guard("natsConnection_SendRequest", || {
         let c = unsafe { conn_ref(nc) }?;
-        let r = unsafe { cstr::opt_bytes(reply) }.filter(|r| !r.is_empty()).ok_or_else(|| Error::invalid_arg("invalid argument: 'reply' is NULL or empty"))?;
-        c.publish(unsafe { subject(subj) }?, Some(r), None, unsafe { self::data(data, dataLen) }?)
+        let r = unsafe { cstr::opt_bytes(reply) }
+            .filter(|r| !r.is_empty())
+            .ok_or_else(|| Error::invalid_arg("invalid argument: 'reply' is NULL or empty"))?;
+        c.publish(unsafe { subject(subj) }?, Some(r), None, unsafe {
+            self::data(data, dataLen)
+        }?)
     })
 }

@@ -20,15 +20,24 @@ use std::sync::Arc;
 pub(crate) fn msg_callback(cb: natsMsgHandler, closure: *mut c_void) -> Result<MsgCallback> {
     let f = cb.ok_or_else(|| Error::invalid_arg("invalid argument: 'cb' is NULL"))?;
     let closure = SendPtr(closure);
-    Ok(Arc::new(move |c: &Arc<Connection>, s: &Arc<Subscription>, m: Option<Box<Msg>>| {
-        let cl = closure;
-        let mp = match m {
-            Some(m) => Box::into_raw(m) as *mut natsMsg,
-            None => std::ptr::null_mut(),
-        };
-        // SAFETY: the C callback receives live handles and owns the message.
-        unsafe { f(arc_as_ptr::<natsConnection>(c), arc_as_ptr::<natsSubscription>(s), mp, cl.0) }
-    }))
+    Ok(Arc::new(
+        move |c: &Arc<Connection>, s: &Arc<Subscription>, m: Option<Box<Msg>>| {
+            let cl = closure;
+            let mp = match m {
+                Some(m) => Box::into_raw(m) as *mut natsMsg,
+                None => std::ptr::null_mut(),
+            };
+            // SAFETY: the C callback receives live handles and owns the message.
+            unsafe {
+                f(
+                    arc_as_ptr::<natsConnection>(c),
+                    arc_as_ptr::<natsSubscription>(s),
+                    mp,
+                    cl.0,
+                )
+            }
+        },
+    ))
 }
 
 unsafe fn subscribe(
@@ -76,7 +85,9 @@ pub unsafe extern "C" fn natsConnection_Subscribe(
     cb: natsMsgHandler,
     cbClosure: *mut c_void,
 ) -> natsStatus {
-    guard("natsConnection_Subscribe", || unsafe { subscribe(sub, nc, subject, None, 0, Some(msg_callback(cb, cbClosure)?)) })
+    guard("natsConnection_Subscribe", || unsafe {
+        subscribe(sub, nc, subject, None, 0, Some(msg_callback(cb, cbClosure)?))
+    })
 }
 
 /// Like `natsConnection_Subscribe`; when no message arrives for `timeout`
@@ -98,8 +109,14 @@ pub unsafe extern "C" fn natsConnection_SubscribeTimeout(
 
 /// A synchronous subscription: read messages with `natsSubscription_NextMsg`.
 #[no_mangle]
-pub unsafe extern "C" fn natsConnection_SubscribeSync(sub: *mut *mut natsSubscription, nc: *mut natsConnection, subject: *const c_char) -> natsStatus {
-    guard("natsConnection_SubscribeSync", || unsafe { subscribe(sub, nc, subject, None, 0, None) })
+pub unsafe extern "C" fn natsConnection_SubscribeSync(
+    sub: *mut *mut natsSubscription,
+    nc: *mut natsConnection,
+    subject: *const c_char,
+) -> natsStatus {
+    guard("natsConnection_SubscribeSync", || unsafe {
+        subscribe(sub, nc, subject, None, 0, None)
+    })
 }
 
 /// Joins queue group `queueGroup`: each message goes to one member.
@@ -113,7 +130,14 @@ pub unsafe extern "C" fn natsConnection_QueueSubscribe(
     cbClosure: *mut c_void,
 ) -> natsStatus {
     guard("natsConnection_QueueSubscribe", || unsafe {
-        subscribe(sub, nc, subject, Some(queueGroup), 0, Some(msg_callback(cb, cbClosure)?))
+        subscribe(
+            sub,
+            nc,
+            subject,
+            Some(queueGroup),
+            0,
+            Some(msg_callback(cb, cbClosure)?),
+        )
     })
 }
 
@@ -130,7 +154,16 @@ pub unsafe extern "C" fn natsConnection_QueueSubscribeTimeout(
 ) -> natsStatus {
     guard("natsConnection_QueueSubscribeTimeout", || {
         check_timeout(timeout)?;
-        unsafe { subscribe(sub, nc, subject, Some(queueGroup), timeout, Some(msg_callback(cb, cbClosure)?)) }
+        unsafe {
+            subscribe(
+                sub,
+                nc,
+                subject,
+                Some(queueGroup),
+                timeout,
+                Some(msg_callback(cb, cbClosure)?),
+            )
+        }
     })
 }
 
@@ -142,6 +175,7 @@ pub unsafe extern "C" fn natsConnection_QueueSubscribeSync(
     subject: *const c_char,
     queueGroup: *const c_char,
 ) -> natsStatus {
-    guard("natsConnection_QueueSubscribeSync", || unsafe { subscribe(sub, nc, subject, Some(queueGroup), 0, None) })
+    guard("natsConnection_QueueSubscribeSync", || unsafe {
+        subscribe(sub, nc, subject, Some(queueGroup), 0, None)
+    })
 }
-

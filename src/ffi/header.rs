@@ -19,10 +19,7 @@ impl BoxCastable for natsHeader {}
 /// Like [`guard`], for bodies that may end with a status that is not an
 /// error worth recording (`NATS_NOT_FOUND`, as cnats: a lookup miss does
 /// not touch the thread's last error).
-pub(crate) fn guard_status(
-    func: &'static str,
-    f: impl FnOnce() -> Result<natsStatus>,
-) -> natsStatus {
+pub(crate) fn guard_status(func: &'static str, f: impl FnOnce() -> Result<natsStatus>) -> natsStatus {
     let mut out = natsStatus::NATS_OK;
     let s = guard(func, || {
         out = f()?;
@@ -39,9 +36,7 @@ pub(crate) fn guard_status(
 pub(crate) unsafe fn key_arg<'a>(key: *const c_char) -> Result<&'a [u8]> {
     let k = unsafe { cstr::bytes(key, "key") }?;
     if k.is_empty() {
-        return Err(Error::invalid_arg(
-            "invalid argument: 'key' cannot be empty",
-        ));
+        return Err(Error::invalid_arg("invalid argument: 'key' cannot be empty"));
     }
     Ok(k)
 }
@@ -54,8 +49,7 @@ pub(crate) fn malloc_ptr_array<'a>(
     let n = items.len();
     let count = c_int::try_from(n).map_err(|_| Error::invalid_arg("too many header entries"))?;
     // SAFETY: plain allocation, checked for NULL below.
-    let arr = unsafe { libc::calloc(n.max(1), std::mem::size_of::<*const c_char>()) }
-        as *mut *const c_char;
+    let arr = unsafe { libc::calloc(n.max(1), std::mem::size_of::<*const c_char>()) } as *mut *const c_char;
     if arr.is_null() {
         return Err(Error::status(natsStatus::NATS_NO_MEMORY));
     }
@@ -68,11 +62,7 @@ pub(crate) fn malloc_ptr_array<'a>(
 
 /// `Get` for headers that may be absent: writes the first value of `key`
 /// (or NULL) and returns `NATS_OK` or `NATS_NOT_FOUND`.
-pub(crate) unsafe fn get_into(
-    h: Option<&Headers>,
-    key: &[u8],
-    value: *mut *const c_char,
-) -> natsStatus {
+pub(crate) unsafe fn get_into(h: Option<&Headers>, key: &[u8], value: *mut *const c_char) -> natsStatus {
     match h.and_then(|h| h.get(key)) {
         Some(v) => {
             unsafe { write_out(value, v.as_ptr()) };
@@ -140,12 +130,7 @@ pub(crate) unsafe fn keys_into(
 pub unsafe extern "C" fn natsHeader_New(new_header: *mut *mut natsHeader) -> natsStatus {
     guard("natsHeader_New", || {
         not_null(new_header, "new_header")?;
-        unsafe {
-            write_out(
-                new_header,
-                handle::box_into_raw::<natsHeader>(Headers::new()),
-            )
-        };
+        unsafe { write_out(new_header, handle::box_into_raw::<natsHeader>(Headers::new())) };
         Ok(())
     })
 }
@@ -156,11 +141,7 @@ pub unsafe extern "C" fn natsHeader_New(new_header: *mut *mut natsHeader) -> nat
 /// `value` may be empty but not NULL and must not contain CR or LF.
 /// Otherwise, or if `h` is NULL, returns `NATS_INVALID_ARG`.
 #[no_mangle]
-pub unsafe extern "C" fn natsHeader_Set(
-    h: *mut natsHeader,
-    key: *const c_char,
-    value: *const c_char,
-) -> natsStatus {
+pub unsafe extern "C" fn natsHeader_Set(h: *mut natsHeader, key: *const c_char, value: *const c_char) -> natsStatus {
     guard("natsHeader_Set", || {
         let hd = unsafe { handle::box_mut::<natsHeader>(h, "h") }?;
         let k = unsafe { key_arg(key) }?;
@@ -173,11 +154,7 @@ pub unsafe extern "C" fn natsHeader_Set(
 ///
 /// Same argument rules as `natsHeader_Set`.
 #[no_mangle]
-pub unsafe extern "C" fn natsHeader_Add(
-    h: *mut natsHeader,
-    key: *const c_char,
-    value: *const c_char,
-) -> natsStatus {
+pub unsafe extern "C" fn natsHeader_Add(h: *mut natsHeader, key: *const c_char, value: *const c_char) -> natsStatus {
     guard("natsHeader_Add", || {
         let hd = unsafe { handle::box_mut::<natsHeader>(h, "h") }?;
         let k = unsafe { key_arg(key) }?;
@@ -299,11 +276,7 @@ mod tests {
 
     unsafe fn strs(arr: *mut *const c_char, n: c_int) -> Vec<String> {
         let v = (0..n as usize)
-            .map(|i| {
-                unsafe { CStr::from_ptr(*arr.add(i)) }
-                    .to_string_lossy()
-                    .into_owned()
-            })
+            .map(|i| unsafe { CStr::from_ptr(*arr.add(i)) }.to_string_lossy().into_owned())
             .collect();
         unsafe { libc::free(arr as *mut libc::c_void) };
         v
@@ -319,47 +292,23 @@ mod tests {
 
             let mut keys: *mut *const c_char = std::ptr::null_mut();
             let mut n: c_int = -1;
-            assert_eq!(
-                natsHeader_Keys(h, &mut keys, &mut n),
-                natsStatus::NATS_NOT_FOUND
-            );
+            assert_eq!(natsHeader_Keys(h, &mut keys, &mut n), natsStatus::NATS_NOT_FOUND);
             assert!(keys.is_null());
             assert_eq!(n, 0);
 
             let mut v: *const c_char = std::ptr::null();
-            assert_eq!(
-                natsHeader_Get(h, c("A").as_ptr(), &mut v),
-                natsStatus::NATS_NOT_FOUND
-            );
+            assert_eq!(natsHeader_Get(h, c("A").as_ptr(), &mut v), natsStatus::NATS_NOT_FOUND);
             assert!(v.is_null());
 
-            assert_eq!(
-                natsHeader_Set(h, c("A").as_ptr(), c("1").as_ptr()),
-                natsStatus::NATS_OK
-            );
-            assert_eq!(
-                natsHeader_Add(h, c("B").as_ptr(), c("x").as_ptr()),
-                natsStatus::NATS_OK
-            );
-            assert_eq!(
-                natsHeader_Add(h, c("A").as_ptr(), c("2").as_ptr()),
-                natsStatus::NATS_OK
-            );
-            assert_eq!(
-                natsHeader_Add(h, c("E").as_ptr(), c("").as_ptr()),
-                natsStatus::NATS_OK
-            );
+            assert_eq!(natsHeader_Set(h, c("A").as_ptr(), c("1").as_ptr()), natsStatus::NATS_OK);
+            assert_eq!(natsHeader_Add(h, c("B").as_ptr(), c("x").as_ptr()), natsStatus::NATS_OK);
+            assert_eq!(natsHeader_Add(h, c("A").as_ptr(), c("2").as_ptr()), natsStatus::NATS_OK);
+            assert_eq!(natsHeader_Add(h, c("E").as_ptr(), c("").as_ptr()), natsStatus::NATS_OK);
             assert_eq!(natsHeader_KeysCount(h), 3);
 
-            assert_eq!(
-                natsHeader_Get(h, c("A").as_ptr(), &mut v),
-                natsStatus::NATS_OK
-            );
+            assert_eq!(natsHeader_Get(h, c("A").as_ptr(), &mut v), natsStatus::NATS_OK);
             assert_eq!(CStr::from_ptr(v).to_bytes(), b"1");
-            assert_eq!(
-                natsHeader_Get(h, c("a").as_ptr(), &mut v),
-                natsStatus::NATS_NOT_FOUND
-            );
+            assert_eq!(natsHeader_Get(h, c("a").as_ptr(), &mut v), natsStatus::NATS_NOT_FOUND);
 
             let mut vals: *mut *const c_char = std::ptr::null_mut();
             assert_eq!(
@@ -376,10 +325,7 @@ mod tests {
             assert_eq!(natsHeader_Keys(h, &mut keys, &mut n), natsStatus::NATS_OK);
             assert_eq!(strs(keys, n), vec!["A", "B", "E"]);
 
-            assert_eq!(
-                natsHeader_Set(h, c("A").as_ptr(), c("3").as_ptr()),
-                natsStatus::NATS_OK
-            );
+            assert_eq!(natsHeader_Set(h, c("A").as_ptr(), c("3").as_ptr()), natsStatus::NATS_OK);
             assert_eq!(
                 natsHeader_Values(h, c("A").as_ptr(), &mut vals, &mut n),
                 natsStatus::NATS_OK
@@ -387,10 +333,7 @@ mod tests {
             assert_eq!(strs(vals, n), vec!["3"]);
 
             assert_eq!(natsHeader_Delete(h, c("A").as_ptr()), natsStatus::NATS_OK);
-            assert_eq!(
-                natsHeader_Delete(h, c("A").as_ptr()),
-                natsStatus::NATS_NOT_FOUND
-            );
+            assert_eq!(natsHeader_Delete(h, c("A").as_ptr()), natsStatus::NATS_NOT_FOUND);
             assert_eq!(natsHeader_KeysCount(h), 2);
             natsHeader_Destroy(h);
         }
@@ -399,10 +342,7 @@ mod tests {
     #[test]
     fn header_map_bad_args() {
         unsafe {
-            assert_eq!(
-                natsHeader_New(std::ptr::null_mut()),
-                natsStatus::NATS_INVALID_ARG
-            );
+            assert_eq!(natsHeader_New(std::ptr::null_mut()), natsStatus::NATS_INVALID_ARG);
             let mut h: *mut natsHeader = std::ptr::null_mut();
             assert_eq!(natsHeader_New(&mut h), natsStatus::NATS_OK);
             let null = std::ptr::null();
@@ -411,22 +351,13 @@ mod tests {
                 natsHeader_Set(std::ptr::null_mut(), k.as_ptr(), v.as_ptr()),
                 natsStatus::NATS_INVALID_ARG
             );
-            assert_eq!(
-                natsHeader_Set(h, null, v.as_ptr()),
-                natsStatus::NATS_INVALID_ARG
-            );
+            assert_eq!(natsHeader_Set(h, null, v.as_ptr()), natsStatus::NATS_INVALID_ARG);
             assert_eq!(
                 natsHeader_Set(h, c("").as_ptr(), v.as_ptr()),
                 natsStatus::NATS_INVALID_ARG
             );
-            assert_eq!(
-                natsHeader_Set(h, k.as_ptr(), null),
-                natsStatus::NATS_INVALID_ARG
-            );
-            assert_eq!(
-                natsHeader_Add(h, k.as_ptr(), null),
-                natsStatus::NATS_INVALID_ARG
-            );
+            assert_eq!(natsHeader_Set(h, k.as_ptr(), null), natsStatus::NATS_INVALID_ARG);
+            assert_eq!(natsHeader_Add(h, k.as_ptr(), null), natsStatus::NATS_INVALID_ARG);
             assert_eq!(
                 natsHeader_Add(h, c("a:b").as_ptr(), v.as_ptr()),
                 natsStatus::NATS_INVALID_ARG

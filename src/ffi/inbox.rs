@@ -17,11 +17,7 @@ pub type natsInbox = c_char;
 pub unsafe extern "C" fn natsInbox_Create(newInbox: *mut *mut natsInbox) -> natsStatus {
     guard("natsInbox_Create", || {
         not_null(newInbox, "newInbox")?;
-        let s = format!(
-            "{}{}",
-            crate::options::DEFAULT_INBOX_PREFIX,
-            crate::nuid::next()
-        );
+        let s = format!("{}{}", crate::options::DEFAULT_INBOX_PREFIX, crate::nuid::next());
         let p = cstr::malloc_string(s.as_bytes())?;
         // SAFETY: checked for NULL above.
         unsafe { write_out(newInbox, p) };
@@ -56,9 +52,7 @@ mod tests {
             assert!(!p.is_null());
             let s = unsafe { CStr::from_ptr(p) }.to_str().unwrap().to_string();
             unsafe { natsInbox_Destroy(p) };
-            let id = s
-                .strip_prefix("_INBOX.")
-                .unwrap_or_else(|| panic!("bad inbox {s}"));
+            let id = s.strip_prefix("_INBOX.").unwrap_or_else(|| panic!("bad inbox {s}"));
             assert_eq!(id.len(), crate::nuid::NUID_LEN);
             assert!(id.bytes().all(|b| b.is_ascii_alphanumeric()));
             assert!(crate::subject::check_publish(s.as_bytes()).is_ok());

@@ -8,7 +8,6 @@ use crate::status::natsStatus;
 use std::cell::RefCell;
 use std::ffi::CString;
 
-
 pub(crate) struct LastError {
     pub status: natsStatus,
     pub text: CString,

@@ -91,13 +91,19 @@ pub extern "C" fn nats_CheckCompatibilityImpl(reqVerNumber: u32, verNumber: u32,
 /// Milliseconds since the UNIX epoch.
 #[no_mangle]
 pub extern "C" fn nats_Now() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
 }
 
 /// Nanoseconds since the UNIX epoch.
 #[no_mangle]
 pub extern "C" fn nats_NowInNanoSeconds() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos() as i64).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos() as i64)
+        .unwrap_or(0)
 }
 
 /// Nanoseconds of a monotonic clock (for measuring intervals).
@@ -161,7 +167,12 @@ pub unsafe extern "C" fn nats_PrintLastErrorStack(file: *mut FILE) {
     if !p.is_null() {
         text = unsafe { std::ffi::CStr::from_ptr(p) }.to_string_lossy().into_owned();
     }
-    let mut out = format!("Error: {} - {}\nStack: (library version: {})\n", s as i32, text, crate::VERSION_STRING);
+    let mut out = format!(
+        "Error: {} - {}\nStack: (library version: {})\n",
+        s as i32,
+        text,
+        crate::VERSION_STRING
+    );
     for (i, f) in last_error::stack().iter().enumerate() {
         out.push_str(&format!("  {:02} - {}\n", i + 1, f));
     }

@@ -75,21 +75,14 @@ pub unsafe extern "C" fn natsMsg_Create(
         not_null(newMsg, "newMsg")?;
         let s = unsafe { cstr::bytes(subj, "subj") }?;
         if s.is_empty() {
-            return Err(Error::invalid_arg(
-                "invalid argument: 'subj' cannot be empty",
-            ));
+            return Err(Error::invalid_arg("invalid argument: 'subj' cannot be empty"));
         }
         let r = unsafe { cstr::opt_bytes(reply) };
         if r.is_some_and(|r| r.is_empty()) {
-            return Err(Error::invalid_arg(
-                "invalid argument: 'reply' cannot be empty",
-            ));
+            return Err(Error::invalid_arg("invalid argument: 'reply' cannot be empty"));
         }
-        let len = usize::try_from(dataLen).map_err(|_| {
-            Error::invalid_arg(format!(
-                "invalid argument: 'dataLen' is negative ({dataLen})"
-            ))
-        })?;
+        let len = usize::try_from(dataLen)
+            .map_err(|_| Error::invalid_arg(format!("invalid argument: 'dataLen' is negative ({dataLen})")))?;
         let d: &[u8] = if len == 0 {
             &[]
         } else {
@@ -166,11 +159,7 @@ pub unsafe extern "C" fn natsMsg_GetDataLength(msg: *const natsMsg) -> c_int {
 /// LF. Bad arguments give `NATS_INVALID_ARG`; a malformed header block
 /// received from the server gives `NATS_PROTOCOL_ERROR`.
 #[no_mangle]
-pub unsafe extern "C" fn natsMsgHeader_Set(
-    msg: *mut natsMsg,
-    key: *const c_char,
-    value: *const c_char,
-) -> natsStatus {
+pub unsafe extern "C" fn natsMsgHeader_Set(msg: *mut natsMsg, key: *const c_char, value: *const c_char) -> natsStatus {
     guard("natsMsgHeader_Set", || {
         let m = unsafe { handle::box_mut::<natsMsg>(msg, "msg") }?;
         let k = unsafe { key_arg(key) }?;
@@ -186,11 +175,7 @@ pub unsafe extern "C" fn natsMsgHeader_Set(
 ///
 /// Same argument rules as `natsMsgHeader_Set`.
 #[no_mangle]
-pub unsafe extern "C" fn natsMsgHeader_Add(
-    msg: *mut natsMsg,
-    key: *const c_char,
-    value: *const c_char,
-) -> natsStatus {
+pub unsafe extern "C" fn natsMsgHeader_Add(msg: *mut natsMsg, key: *const c_char, value: *const c_char) -> natsStatus {
     guard("natsMsgHeader_Add", || {
         let m = unsafe { handle::box_mut::<natsMsg>(msg, "msg") }?;
         let k = unsafe { key_arg(key) }?;
@@ -312,9 +297,7 @@ pub unsafe extern "C" fn natsMsg_IsNoResponders(msg: *mut natsMsg) -> bool {
 /// the application by a subscription. A NULL `msg` is ignored.
 #[no_mangle]
 pub unsafe extern "C" fn natsMsg_Destroy(msg: *mut natsMsg) {
-    guard_void("natsMsg_Destroy", || {
-        drop(unsafe { handle::box_take::<natsMsg>(msg) })
-    });
+    guard_void("natsMsg_Destroy", || drop(unsafe { handle::box_take::<natsMsg>(msg) }));
 }
 
 #[cfg(test)]
@@ -348,11 +331,7 @@ mod tests {
 
     unsafe fn strs(arr: *mut *const c_char, n: c_int) -> Vec<String> {
         let v = (0..n as usize)
-            .map(|i| {
-                unsafe { CStr::from_ptr(*arr.add(i)) }
-                    .to_string_lossy()
-                    .into_owned()
-            })
+            .map(|i| unsafe { CStr::from_ptr(*arr.add(i)) }.to_string_lossy().into_owned())
             .collect();
         unsafe { libc::free(arr as *mut libc::c_void) };
         v
@@ -361,8 +340,7 @@ mod tests {
     unsafe fn get(m: *mut natsMsg, k: &str) -> (natsStatus, Option<String>) {
         let mut v: *const c_char = c"sentinel".as_ptr();
         let st = unsafe { natsMsgHeader_Get(m, c(k).as_ptr(), &mut v) };
-        let val =
-            (!v.is_null()).then(|| unsafe { CStr::from_ptr(v) }.to_string_lossy().into_owned());
+        let val = (!v.is_null()).then(|| unsafe { CStr::from_ptr(v) }.to_string_lossy().into_owned());
         (st, val)
     }
 
@@ -401,19 +379,14 @@ mod tests {
         unsafe {
             let (s, d) = (c("foo"), c("data"));
             let mut m: *mut natsMsg = null_mut();
-            let st = |m: *mut *mut natsMsg,
-                      s: *const c_char,
-                      r: *const c_char,
-                      d: *const c_char,
-                      n: c_int| { natsMsg_Create(m, s, r, d, n) };
+            let st = |m: *mut *mut natsMsg, s: *const c_char, r: *const c_char, d: *const c_char, n: c_int| {
+                natsMsg_Create(m, s, r, d, n)
+            };
             assert_eq!(
                 st(null_mut(), s.as_ptr(), null(), d.as_ptr(), 4),
                 natsStatus::NATS_INVALID_ARG
             );
-            assert_eq!(
-                st(&mut m, null(), null(), d.as_ptr(), 4),
-                natsStatus::NATS_INVALID_ARG
-            );
+            assert_eq!(st(&mut m, null(), null(), d.as_ptr(), 4), natsStatus::NATS_INVALID_ARG);
             assert_eq!(
                 st(&mut m, c("").as_ptr(), null(), d.as_ptr(), 4),
                 natsStatus::NATS_INVALID_ARG
@@ -426,15 +399,9 @@ mod tests {
                 st(&mut m, s.as_ptr(), null(), d.as_ptr(), -1),
                 natsStatus::NATS_INVALID_ARG
             );
-            assert_eq!(
-                st(&mut m, s.as_ptr(), null(), null(), 3),
-                natsStatus::NATS_INVALID_ARG
-            );
+            assert_eq!(st(&mut m, s.as_ptr(), null(), null(), 3), natsStatus::NATS_INVALID_ARG);
             assert!(m.is_null(), "output untouched on failure");
-            assert_eq!(
-                crate::ffi::last_error::status(),
-                natsStatus::NATS_INVALID_ARG
-            );
+            assert_eq!(crate::ffi::last_error::status(), natsStatus::NATS_INVALID_ARG);
         }
     }
 
@@ -459,20 +426,14 @@ mod tests {
             assert_eq!(get(m, "A"), (natsStatus::NATS_NOT_FOUND, None));
             let mut arr: *mut *const c_char = null_mut();
             let mut n: c_int = -1;
-            assert_eq!(
-                natsMsgHeader_Keys(m, &mut arr, &mut n),
-                natsStatus::NATS_NOT_FOUND
-            );
+            assert_eq!(natsMsgHeader_Keys(m, &mut arr, &mut n), natsStatus::NATS_NOT_FOUND);
             assert!(arr.is_null());
             assert_eq!(n, 0);
             assert_eq!(
                 natsMsgHeader_Values(m, c("A").as_ptr(), &mut arr, &mut n),
                 natsStatus::NATS_NOT_FOUND
             );
-            assert_eq!(
-                natsMsgHeader_Delete(m, c("A").as_ptr()),
-                natsStatus::NATS_NOT_FOUND
-            );
+            assert_eq!(natsMsgHeader_Delete(m, c("A").as_ptr()), natsStatus::NATS_NOT_FOUND);
 
             assert_eq!(
                 natsMsgHeader_Set(m, c("A").as_ptr(), c("1").as_ptr()),
@@ -482,17 +443,10 @@ mod tests {
                 natsMsgHeader_Add(m, c("A").as_ptr(), c("2").as_ptr()),
                 natsStatus::NATS_OK
             );
-            assert_eq!(
-                natsMsgHeader_Add(m, c("B").as_ptr(), null()),
-                natsStatus::NATS_OK
-            );
+            assert_eq!(natsMsgHeader_Add(m, c("B").as_ptr(), null()), natsStatus::NATS_OK);
             assert_eq!(get(m, "A"), (natsStatus::NATS_OK, Some("1".into())));
             assert_eq!(get(m, "B"), (natsStatus::NATS_OK, Some("".into())));
-            assert_eq!(
-                get(m, "a"),
-                (natsStatus::NATS_NOT_FOUND, None),
-                "case-sensitive"
-            );
+            assert_eq!(get(m, "a"), (natsStatus::NATS_NOT_FOUND, None), "case-sensitive");
 
             assert_eq!(
                 natsMsgHeader_Values(m, c("A").as_ptr(), &mut arr, &mut n),
@@ -512,23 +466,11 @@ mod tests {
             );
             assert_eq!(strs(arr, n), vec!["3"]);
 
-            assert_eq!(
-                natsMsgHeader_Delete(m, c("A").as_ptr()),
-                natsStatus::NATS_OK
-            );
-            assert_eq!(
-                natsMsgHeader_Delete(m, c("A").as_ptr()),
-                natsStatus::NATS_NOT_FOUND
-            );
+            assert_eq!(natsMsgHeader_Delete(m, c("A").as_ptr()), natsStatus::NATS_OK);
+            assert_eq!(natsMsgHeader_Delete(m, c("A").as_ptr()), natsStatus::NATS_NOT_FOUND);
             assert_eq!(get(m, "A"), (natsStatus::NATS_NOT_FOUND, None));
-            assert_eq!(
-                natsMsgHeader_Delete(m, c("B").as_ptr()),
-                natsStatus::NATS_OK
-            );
-            assert_eq!(
-                natsMsgHeader_Keys(m, &mut arr, &mut n),
-                natsStatus::NATS_NOT_FOUND
-            );
+            assert_eq!(natsMsgHeader_Delete(m, c("B").as_ptr()), natsStatus::NATS_OK);
+            assert_eq!(natsMsgHeader_Keys(m, &mut arr, &mut n), natsStatus::NATS_NOT_FOUND);
             // The data is untouched by header changes.
             assert_eq!(CStr::from_ptr(natsMsg_GetData(m)).to_bytes(), b"x");
             natsMsg_Destroy(m);
@@ -547,10 +489,7 @@ mod tests {
                 natsMsgHeader_Set(null_mut(), k.as_ptr(), v.as_ptr()),
                 natsStatus::NATS_INVALID_ARG
             );
-            assert_eq!(
-                natsMsgHeader_Set(m, null(), v.as_ptr()),
-                natsStatus::NATS_INVALID_ARG
-            );
+            assert_eq!(natsMsgHeader_Set(m, null(), v.as_ptr()), natsStatus::NATS_INVALID_ARG);
             assert_eq!(
                 natsMsgHeader_Set(m, c("").as_ptr(), v.as_ptr()),
                 natsStatus::NATS_INVALID_ARG
@@ -571,10 +510,7 @@ mod tests {
                 natsMsgHeader_Get(null_mut(), k.as_ptr(), &mut out),
                 natsStatus::NATS_INVALID_ARG
             );
-            assert_eq!(
-                natsMsgHeader_Get(m, null(), &mut out),
-                natsStatus::NATS_INVALID_ARG
-            );
+            assert_eq!(natsMsgHeader_Get(m, null(), &mut out), natsStatus::NATS_INVALID_ARG);
             assert_eq!(
                 natsMsgHeader_Get(m, k.as_ptr(), null_mut()),
                 natsStatus::NATS_INVALID_ARG
@@ -595,10 +531,7 @@ mod tests {
                 natsMsgHeader_Keys(null_mut(), &mut arr, &mut n),
                 natsStatus::NATS_INVALID_ARG
             );
-            assert_eq!(
-                natsMsgHeader_Keys(m, null_mut(), &mut n),
-                natsStatus::NATS_INVALID_ARG
-            );
+            assert_eq!(natsMsgHeader_Keys(m, null_mut(), &mut n), natsStatus::NATS_INVALID_ARG);
             assert_eq!(
                 natsMsgHeader_Keys(m, &mut arr, null_mut()),
                 natsStatus::NATS_INVALID_ARG
@@ -607,15 +540,9 @@ mod tests {
                 natsMsgHeader_Delete(null_mut(), k.as_ptr()),
                 natsStatus::NATS_INVALID_ARG
             );
-            assert_eq!(
-                natsMsgHeader_Delete(m, c("").as_ptr()),
-                natsStatus::NATS_INVALID_ARG
-            );
+            assert_eq!(natsMsgHeader_Delete(m, c("").as_ptr()), natsStatus::NATS_INVALID_ARG);
             // None of the failures created a header.
-            assert_eq!(
-                natsMsgHeader_Keys(m, &mut arr, &mut n),
-                natsStatus::NATS_NOT_FOUND
-            );
+            assert_eq!(natsMsgHeader_Keys(m, &mut arr, &mut n), natsStatus::NATS_NOT_FOUND);
             natsMsg_Destroy(m);
         }
     }
@@ -630,10 +557,7 @@ mod tests {
                 natsStatus::NATS_INVALID_ARG
             );
             assert_eq!(get(m, "missing").0, natsStatus::NATS_NOT_FOUND);
-            assert_eq!(
-                crate::ffi::last_error::status(),
-                natsStatus::NATS_INVALID_ARG
-            );
+            assert_eq!(crate::ffi::last_error::status(), natsStatus::NATS_INVALID_ARG);
             natsMsg_Destroy(m);
         }
     }
@@ -653,10 +577,7 @@ mod tests {
             assert!(natsMsg_IsNoResponders(m));
             assert_eq!(natsMsg_GetDataLength(m), 0);
             assert_eq!(get(m, "Status"), (natsStatus::NATS_OK, Some("503".into())));
-            assert_eq!(
-                get(m, "Nats-Subject"),
-                (natsStatus::NATS_OK, Some("svc".into()))
-            );
+            assert_eq!(get(m, "Nats-Subject"), (natsStatus::NATS_OK, Some("svc".into())));
             natsMsg_Destroy(m);
 
             // A malformed block from the server: header calls fail cleanly.

@@ -6,9 +6,7 @@
 //! a program may change options from several threads. A connection takes a
 //! copy ([`clone_options`]) when it is created.
 
-use super::callbacks::{
-    natsConnectionHandler, natsCustomReconnectDelayHandler, natsErrHandler, SendPtr,
-};
+use super::callbacks::{natsConnectionHandler, natsCustomReconnectDelayHandler, natsErrHandler, SendPtr};
 use super::conn::natsConnection;
 use super::handle::{self, BoxCastable, Castable};
 use super::sub::natsSubscription;
@@ -44,11 +42,7 @@ pub(crate) fn clone_options(opts: *mut natsOptions) -> Result<Options> {
 }
 
 /// Runs `f` on the locked options of `opts` inside [`guard`].
-fn set(
-    func: &'static str,
-    opts: *mut natsOptions,
-    f: impl FnOnce(&mut Options) -> Result<()>,
-) -> natsStatus {
+fn set(func: &'static str, opts: *mut natsOptions, f: impl FnOnce(&mut Options) -> Result<()>) -> natsStatus {
     guard(func, || {
         // SAFETY: as in `clone_options`.
         let m = unsafe { handle::box_ref::<natsOptions>(opts, "opts") }?;
@@ -94,10 +88,7 @@ fn err_callback(cb: natsErrHandler, closure: *mut c_void) -> Option<ErrCallback>
     ))
 }
 
-fn delay_callback(
-    cb: natsCustomReconnectDelayHandler,
-    closure: *mut c_void,
-) -> Option<ReconnectDelayCallback> {
+fn delay_callback(cb: natsCustomReconnectDelayHandler, closure: *mut c_void) -> Option<ReconnectDelayCallback> {
     let f = cb?;
     let closure = SendPtr(closure);
     Some(Arc::new(move |nc: &Arc<Connection>, attempts: i32| {
@@ -168,10 +159,7 @@ pub unsafe extern "C" fn natsOptions_Destroy(opts: *mut natsOptions) {
 /// Returns `NATS_INVALID_ARG` when `opts` is NULL or a URL is malformed
 /// (unknown scheme, bad port, …); the setting is then left unchanged.
 #[no_mangle]
-pub unsafe extern "C" fn natsOptions_SetURL(
-    opts: *mut natsOptions,
-    url: *const c_char,
-) -> natsStatus {
+pub unsafe extern "C" fn natsOptions_SetURL(opts: *mut natsOptions, url: *const c_char) -> natsStatus {
     set("natsOptions_SetURL", opts, |o| {
         // SAFETY: C passes a NUL-terminated string or NULL.
         let list = match unsafe { cstr::opt_str(url, "url") }? {
@@ -221,9 +209,7 @@ pub unsafe extern "C" fn natsOptions_SetServers(
         for i in 0..serversCount as usize {
             // SAFETY: C promises `servers` has `serversCount` entries.
             let p = unsafe { *servers.add(i) };
-            check(!p.is_null(), || {
-                format!("invalid argument: 'servers[{i}]' is NULL")
-            })?;
+            check(!p.is_null(), || format!("invalid argument: 'servers[{i}]' is NULL"))?;
             // SAFETY: each entry is a NUL-terminated string (NULL checked).
             let s = unsafe { cstr::str(p, "servers") }?.trim();
             let u = ServerUrl::parse(s)?;
@@ -243,10 +229,7 @@ pub unsafe extern "C" fn natsOptions_SetServers(
 ///
 /// Returns `NATS_INVALID_ARG` when `opts` is NULL.
 #[no_mangle]
-pub unsafe extern "C" fn natsOptions_SetNoRandomize(
-    opts: *mut natsOptions,
-    noRandomize: bool,
-) -> natsStatus {
+pub unsafe extern "C" fn natsOptions_SetNoRandomize(opts: *mut natsOptions, noRandomize: bool) -> natsStatus {
     set("natsOptions_SetNoRandomize", opts, |o| {
         o.no_randomize = noRandomize;
         Ok(())
@@ -258,10 +241,7 @@ pub unsafe extern "C" fn natsOptions_SetNoRandomize(
 ///
 /// Returns `NATS_INVALID_ARG` when `opts` is NULL or `timeout` is negative.
 #[no_mangle]
-pub unsafe extern "C" fn natsOptions_SetTimeout(
-    opts: *mut natsOptions,
-    timeout: i64,
-) -> natsStatus {
+pub unsafe extern "C" fn natsOptions_SetTimeout(opts: *mut natsOptions, timeout: i64) -> natsStatus {
     set("natsOptions_SetTimeout", opts, |o| {
         check(timeout >= 0, || format!("invalid timeout {timeout}"))?;
         o.timeout_ms = timeout;
@@ -274,10 +254,7 @@ pub unsafe extern "C" fn natsOptions_SetTimeout(
 ///
 /// Returns `NATS_INVALID_ARG` when `opts` is NULL or the name is not UTF-8.
 #[no_mangle]
-pub unsafe extern "C" fn natsOptions_SetName(
-    opts: *mut natsOptions,
-    name: *const c_char,
-) -> natsStatus {
+pub unsafe extern "C" fn natsOptions_SetName(opts: *mut natsOptions, name: *const c_char) -> natsStatus {
     set("natsOptions_SetName", opts, |o| {
         o.name = if name.is_null() {
             None
@@ -293,10 +270,7 @@ pub unsafe extern "C" fn natsOptions_SetName(
 ///
 /// Returns `NATS_INVALID_ARG` when `opts` is NULL.
 #[no_mangle]
-pub unsafe extern "C" fn natsOptions_SetVerbose(
-    opts: *mut natsOptions,
-    verbose: bool,
-) -> natsStatus {
+pub unsafe extern "C" fn natsOptions_SetVerbose(opts: *mut natsOptions, verbose: bool) -> natsStatus {
     set("natsOptions_SetVerbose", opts, |o| {
         o.verbose = verbose;
         Ok(())
@@ -307,10 +281,7 @@ pub unsafe extern "C" fn natsOptions_SetVerbose(
 ///
 /// Returns `NATS_INVALID_ARG` when `opts` is NULL.
 #[no_mangle]
-pub unsafe extern "C" fn natsOptions_SetPedantic(
-    opts: *mut natsOptions,
-    pedantic: bool,
-) -> natsStatus {
+pub unsafe extern "C" fn natsOptions_SetPedantic(opts: *mut natsOptions, pedantic: bool) -> natsStatus {
     set("natsOptions_SetPedantic", opts, |o| {
         o.pedantic = pedantic;
         Ok(())
@@ -322,10 +293,7 @@ pub unsafe extern "C" fn natsOptions_SetPedantic(
 ///
 /// Returns `NATS_INVALID_ARG` when `opts` is NULL.
 #[no_mangle]
-pub unsafe extern "C" fn natsOptions_SetPingInterval(
-    opts: *mut natsOptions,
-    interval: i64,
-) -> natsStatus {
+pub unsafe extern "C" fn natsOptions_SetPingInterval(opts: *mut natsOptions, interval: i64) -> natsStatus {
     set("natsOptions_SetPingInterval", opts, |o| {
         o.ping_interval_ms = interval;
         Ok(())
@@ -337,10 +305,7 @@ pub unsafe extern "C" fn natsOptions_SetPingInterval(
 ///
 /// Returns `NATS_INVALID_ARG` when `opts` is NULL.
 #[no_mangle]
-pub unsafe extern "C" fn natsOptions_SetMaxPingsOut(
-    opts: *mut natsOptions,
-    maxPingsOut: c_int,
-) -> natsStatus {
+pub unsafe extern "C" fn natsOptions_SetMaxPingsOut(opts: *mut natsOptions, maxPingsOut: c_int) -> natsStatus {
     set("natsOptions_SetMaxPingsOut", opts, |o| {
         o.max_pings_out = maxPingsOut;
         Ok(())
@@ -353,14 +318,9 @@ pub unsafe extern "C" fn natsOptions_SetMaxPingsOut(
 /// Returns `NATS_INVALID_ARG` when `opts` is NULL or `ioBufSize` is
 /// negative.
 #[no_mangle]
-pub unsafe extern "C" fn natsOptions_SetIOBufSize(
-    opts: *mut natsOptions,
-    ioBufSize: c_int,
-) -> natsStatus {
+pub unsafe extern "C" fn natsOptions_SetIOBufSize(opts: *mut natsOptions, ioBufSize: c_int) -> natsStatus {
     set("natsOptions_SetIOBufSize", opts, |o| {
-        check(ioBufSize >= 0, || {
-            format!("invalid I/O buffer size {ioBufSize}")
-        })?;
+        check(ioBufSize >= 0, || format!("invalid I/O buffer size {ioBufSize}"))?;
         o.io_buf_size = ioBufSize;
         Ok(())
     })
@@ -373,10 +333,7 @@ pub unsafe extern "C" fn natsOptions_SetIOBufSize(
 ///
 /// Returns `NATS_INVALID_ARG` when `opts` is NULL.
 #[no_mangle]
-pub unsafe extern "C" fn natsOptions_SetAllowReconnect(
-    opts: *mut natsOptions,
-    allow: bool,
-) -> natsStatus {
+pub unsafe extern "C" fn natsOptions_SetAllowReconnect(opts: *mut natsOptions, allow: bool) -> natsStatus {
     set("natsOptions_SetAllowReconnect", opts, |o| {
         o.allow_reconnect = allow;
         Ok(())
@@ -404,10 +361,7 @@ pub unsafe extern "C" fn natsOptions_SetReconnectOnProtocolError(
 ///
 /// Returns `NATS_INVALID_ARG` when `opts` is NULL.
 #[no_mangle]
-pub unsafe extern "C" fn natsOptions_SetMaxReconnect(
-    opts: *mut natsOptions,
-    maxReconnect: c_int,
-) -> natsStatus {
+pub unsafe extern "C" fn natsOptions_SetMaxReconnect(opts: *mut natsOptions, maxReconnect: c_int) -> natsStatus {
     set("natsOptions_SetMaxReconnect", opts, |o| {
         o.max_reconnect = maxReconnect;
         Ok(())
@@ -420,14 +374,9 @@ pub unsafe extern "C" fn natsOptions_SetMaxReconnect(
 /// Returns `NATS_INVALID_ARG` when `opts` is NULL or `reconnectWait` is
 /// negative.
 #[no_mangle]
-pub unsafe extern "C" fn natsOptions_SetReconnectWait(
-    opts: *mut natsOptions,
-    reconnectWait: i64,
-) -> natsStatus {
+pub unsafe extern "C" fn natsOptions_SetReconnectWait(opts: *mut natsOptions, reconnectWait: i64) -> natsStatus {
     set("natsOptions_SetReconnectWait", opts, |o| {
-        check(reconnectWait >= 0, || {
-            format!("invalid reconnect wait {reconnectWait}")
-        })?;
+        check(reconnectWait >= 0, || format!("invalid reconnect wait {reconnectWait}"))?;
         o.reconnect_wait_ms = reconnectWait;
         Ok(())
     })
@@ -502,14 +451,9 @@ pub unsafe extern "C" fn natsOptions_SetReconnectBufSize(
 /// Returns `NATS_INVALID_ARG` when `opts` is NULL or `maxPending` is not
 /// positive.
 #[no_mangle]
-pub unsafe extern "C" fn natsOptions_SetMaxPendingMsgs(
-    opts: *mut natsOptions,
-    maxPending: c_int,
-) -> natsStatus {
+pub unsafe extern "C" fn natsOptions_SetMaxPendingMsgs(opts: *mut natsOptions, maxPending: c_int) -> natsStatus {
     set("natsOptions_SetMaxPendingMsgs", opts, |o| {
-        check(maxPending > 0, || {
-            format!("invalid max pending messages {maxPending}")
-        })?;
+        check(maxPending > 0, || format!("invalid max pending messages {maxPending}"))?;
         o.max_pending_msgs = maxPending;
         Ok(())
     })
@@ -521,14 +465,9 @@ pub unsafe extern "C" fn natsOptions_SetMaxPendingMsgs(
 /// Returns `NATS_INVALID_ARG` when `opts` is NULL or `maxPending` is not
 /// positive.
 #[no_mangle]
-pub unsafe extern "C" fn natsOptions_SetMaxPendingBytes(
-    opts: *mut natsOptions,
-    maxPending: i64,
-) -> natsStatus {
+pub unsafe extern "C" fn natsOptions_SetMaxPendingBytes(opts: *mut natsOptions, maxPending: i64) -> natsStatus {
     set("natsOptions_SetMaxPendingBytes", opts, |o| {
-        check(maxPending > 0, || {
-            format!("invalid max pending bytes {maxPending}")
-        })?;
+        check(maxPending > 0, || format!("invalid max pending bytes {maxPending}"))?;
         o.max_pending_bytes = maxPending;
         Ok(())
     })
@@ -625,10 +564,7 @@ pub unsafe extern "C" fn natsOptions_SetDiscoveredServersCB(
 ///
 /// Returns `NATS_INVALID_ARG` when `opts` is NULL.
 #[no_mangle]
-pub unsafe extern "C" fn natsOptions_SetIgnoreDiscoveredServers(
-    opts: *mut natsOptions,
-    ignore: bool,
-) -> natsStatus {
+pub unsafe extern "C" fn natsOptions_SetIgnoreDiscoveredServers(opts: *mut natsOptions, ignore: bool) -> natsStatus {
     set("natsOptions_SetIgnoreDiscoveredServers", opts, |o| {
         o.ignore_discovered_servers = ignore;
         Ok(())
@@ -686,10 +622,7 @@ pub unsafe extern "C" fn natsOptions_SetRetryOnFailedConnect(
 ///
 /// Returns `NATS_INVALID_ARG` when `opts` is NULL.
 #[no_mangle]
-pub unsafe extern "C" fn natsOptions_UseGlobalMessageDelivery(
-    opts: *mut natsOptions,
-    global: bool,
-) -> natsStatus {
+pub unsafe extern "C" fn natsOptions_UseGlobalMessageDelivery(opts: *mut natsOptions, global: bool) -> natsStatus {
     set("natsOptions_UseGlobalMessageDelivery", opts, |o| {
         o.use_global_delivery = global;
         Ok(())
@@ -703,10 +636,7 @@ pub unsafe extern "C" fn natsOptions_UseGlobalMessageDelivery(
 /// Returns `NATS_INVALID_ARG` when `opts` is NULL or `order` is another
 /// value.
 #[no_mangle]
-pub unsafe extern "C" fn natsOptions_IPResolutionOrder(
-    opts: *mut natsOptions,
-    order: c_int,
-) -> natsStatus {
+pub unsafe extern "C" fn natsOptions_IPResolutionOrder(opts: *mut natsOptions, order: c_int) -> natsStatus {
     set("natsOptions_IPResolutionOrder", opts, |o| {
         check(matches!(order, 0 | 4 | 6 | 46 | 64), || {
             format!("invalid IP resolution order {order}")
@@ -721,10 +651,7 @@ pub unsafe extern "C" fn natsOptions_IPResolutionOrder(
 ///
 /// Returns `NATS_INVALID_ARG` when `opts` is NULL.
 #[no_mangle]
-pub unsafe extern "C" fn natsOptions_SetSendAsap(
-    opts: *mut natsOptions,
-    sendAsap: bool,
-) -> natsStatus {
+pub unsafe extern "C" fn natsOptions_SetSendAsap(opts: *mut natsOptions, sendAsap: bool) -> natsStatus {
     set("natsOptions_SetSendAsap", opts, |o| {
         o.send_asap = sendAsap;
         Ok(())
@@ -737,14 +664,9 @@ pub unsafe extern "C" fn natsOptions_SetSendAsap(
 /// Returns `NATS_INVALID_ARG` when `opts` is NULL or `flusherWaitUs` is
 /// negative.
 #[no_mangle]
-pub unsafe extern "C" fn natsOptions_SetFlusherWaitMicros(
-    opts: *mut natsOptions,
-    flusherWaitUs: i64,
-) -> natsStatus {
+pub unsafe extern "C" fn natsOptions_SetFlusherWaitMicros(opts: *mut natsOptions, flusherWaitUs: i64) -> natsStatus {
     set("natsOptions_SetFlusherWaitMicros", opts, |o| {
-        check(flusherWaitUs >= 0, || {
-            format!("invalid flusher wait {flusherWaitUs}")
-        })?;
+        check(flusherWaitUs >= 0, || format!("invalid flusher wait {flusherWaitUs}"))?;
         o.flusher_wait_us = flusherWaitUs;
         Ok(())
     })
@@ -755,10 +677,7 @@ pub unsafe extern "C" fn natsOptions_SetFlusherWaitMicros(
 ///
 /// Returns `NATS_INVALID_ARG` when `opts` is NULL.
 #[no_mangle]
-pub unsafe extern "C" fn natsOptions_UseOldRequestStyle(
-    opts: *mut natsOptions,
-    useOldStyle: bool,
-) -> natsStatus {
+pub unsafe extern "C" fn natsOptions_UseOldRequestStyle(opts: *mut natsOptions, useOldStyle: bool) -> natsStatus {
     set("natsOptions_UseOldRequestStyle", opts, |o| {
         o.old_request_style = useOldStyle;
         Ok(())
@@ -798,14 +717,9 @@ pub unsafe extern "C" fn natsOptions_SetNoEcho(opts: *mut natsOptions, noEcho: b
 /// Returns `NATS_INVALID_ARG` when `opts` is NULL or `deadline` is
 /// negative.
 #[no_mangle]
-pub unsafe extern "C" fn natsOptions_SetWriteDeadline(
-    opts: *mut natsOptions,
-    deadline: i64,
-) -> natsStatus {
+pub unsafe extern "C" fn natsOptions_SetWriteDeadline(opts: *mut natsOptions, deadline: i64) -> natsStatus {
     set("natsOptions_SetWriteDeadline", opts, |o| {
-        check(deadline >= 0, || {
-            format!("invalid write deadline {deadline}")
-        })?;
+        check(deadline >= 0, || format!("invalid write deadline {deadline}"))?;
         o.write_deadline_ms = deadline;
         Ok(())
     })
@@ -816,10 +730,7 @@ pub unsafe extern "C" fn natsOptions_SetWriteDeadline(
 ///
 /// Returns `NATS_INVALID_ARG` when `opts` is NULL.
 #[no_mangle]
-pub unsafe extern "C" fn natsOptions_DisableNoResponders(
-    opts: *mut natsOptions,
-    disabled: bool,
-) -> natsStatus {
+pub unsafe extern "C" fn natsOptions_DisableNoResponders(opts: *mut natsOptions, disabled: bool) -> natsStatus {
     set("natsOptions_DisableNoResponders", opts, |o| {
         o.disable_no_responders = disabled;
         Ok(())
@@ -856,10 +767,7 @@ pub unsafe extern "C" fn natsOptions_SetCustomInboxPrefix(
 /// Returns `NATS_INVALID_ARG` when `opts` is NULL or `paddingSize` is
 /// negative.
 #[no_mangle]
-pub unsafe extern "C" fn natsOptions_SetMessageBufferPadding(
-    opts: *mut natsOptions,
-    paddingSize: c_int,
-) -> natsStatus {
+pub unsafe extern "C" fn natsOptions_SetMessageBufferPadding(opts: *mut natsOptions, paddingSize: c_int) -> natsStatus {
     set("natsOptions_SetMessageBufferPadding", opts, |o| {
         check(paddingSize >= 0, || {
             format!("invalid message buffer padding {paddingSize}")
@@ -902,13 +810,7 @@ mod tests {
     }
 
     unsafe extern "C" fn conn_cb(_: *mut natsConnection, _: *mut c_void) {}
-    unsafe extern "C" fn err_cb(
-        _: *mut natsConnection,
-        _: *mut natsSubscription,
-        _: natsStatus,
-        _: *mut c_void,
-    ) {
-    }
+    unsafe extern "C" fn err_cb(_: *mut natsConnection, _: *mut natsSubscription, _: natsStatus, _: *mut c_void) {}
     unsafe extern "C" fn delay_cb(_: *mut natsConnection, a: c_int, _: *mut c_void) -> i64 {
         a as i64
     }
@@ -938,10 +840,7 @@ mod tests {
         let u = c("  nats://127.0.0.1:5000 , tls://u:p@h:1 ");
         assert_eq!(unsafe { natsOptions_SetURL(o.0, u.as_ptr()) }, NATS_OK);
         let v = o.get();
-        assert_eq!(
-            v.url.as_deref(),
-            Some("nats://127.0.0.1:5000 , tls://u:p@h:1")
-        );
+        assert_eq!(v.url.as_deref(), Some("nats://127.0.0.1:5000 , tls://u:p@h:1"));
         assert!(v.secure, "a tls:// URL turns TLS on");
 
         // Invalid: status, function name recorded, value unchanged.
@@ -954,10 +853,7 @@ mod tests {
             );
             assert_eq!(last_error::status(), NATS_INVALID_ARG);
             assert_eq!(last_error::stack(), vec!["natsOptions_SetURL"]);
-            assert_eq!(
-                o.get().url.as_deref(),
-                Some("nats://127.0.0.1:5000 , tls://u:p@h:1")
-            );
+            assert_eq!(o.get().url.as_deref(), Some("nats://127.0.0.1:5000 , tls://u:p@h:1"));
         }
 
         let plain = c("localhost:4333");
@@ -999,10 +895,7 @@ mod tests {
             unsafe { natsOptions_SetServers(o.0, list.as_ptr() as *mut _, -1) },
             NATS_INVALID_ARG
         );
-        assert_eq!(
-            unsafe { natsOptions_SetServers(o.0, null_mut(), 1) },
-            NATS_INVALID_ARG
-        );
+        assert_eq!(unsafe { natsOptions_SetServers(o.0, null_mut(), 1) }, NATS_INVALID_ARG);
         let with_null = [a.as_ptr(), null()];
         assert_eq!(
             unsafe { natsOptions_SetServers(o.0, with_null.as_ptr() as *mut _, 2) },
@@ -1032,10 +925,7 @@ mod tests {
         assert!(o.get().secure);
 
         // NULL/0 clears.
-        assert_eq!(
-            unsafe { natsOptions_SetServers(o.0, null_mut(), 0) },
-            NATS_OK
-        );
+        assert_eq!(unsafe { natsOptions_SetServers(o.0, null_mut(), 0) }, NATS_OK);
         assert!(o.get().servers.is_empty());
     }
 
@@ -1091,10 +981,7 @@ mod tests {
             assert_eq!(natsOptions_DisableNoResponders(o.0, true), NATS_OK);
             assert_eq!(natsOptions_SetMessageBufferPadding(o.0, 0), NATS_OK);
             assert_eq!(natsOptions_SetMessageBufferPadding(o.0, 16), NATS_OK);
-            assert_eq!(
-                natsOptions_SetMessageBufferPadding(o.0, -1),
-                NATS_INVALID_ARG
-            );
+            assert_eq!(natsOptions_SetMessageBufferPadding(o.0, -1), NATS_INVALID_ARG);
         }
         let v = o.get();
         assert!(v.no_randomize);
@@ -1136,10 +1023,7 @@ mod tests {
     fn inbox_prefix() {
         let o = Opts::new();
         let ok = c("my.inbox");
-        assert_eq!(
-            unsafe { natsOptions_SetCustomInboxPrefix(o.0, ok.as_ptr()) },
-            NATS_OK
-        );
+        assert_eq!(unsafe { natsOptions_SetCustomInboxPrefix(o.0, ok.as_ptr()) }, NATS_OK);
         assert_eq!(o.get().inbox_prefix.as_deref(), Some("my.inbox"));
         assert_eq!(o.get().inbox_prefix(), "my.inbox.");
         // Wildcard characters inside a token are not wildcards.
@@ -1148,9 +1032,7 @@ mod tests {
             unsafe { natsOptions_SetCustomInboxPrefix(o.0, inside.as_ptr()) },
             NATS_OK
         );
-        for bad in [
-            "a.*", "*", ">", "a.>", "a..b", ".a", "a.", "a b", "a\tb", "*.b",
-        ] {
+        for bad in ["a.*", "*", ">", "a.>", "a..b", ".a", "a.", "a b", "a\tb", "*.b"] {
             let b = c(bad);
             assert_eq!(
                 unsafe { natsOptions_SetCustomInboxPrefix(o.0, b.as_ptr()) },
@@ -1170,14 +1052,8 @@ mod tests {
         );
         assert_eq!(o.get().inbox_prefix, None);
         assert_eq!(o.get().inbox_prefix(), DEFAULT_INBOX_PREFIX);
-        assert_eq!(
-            unsafe { natsOptions_SetCustomInboxPrefix(o.0, ok.as_ptr()) },
-            NATS_OK
-        );
-        assert_eq!(
-            unsafe { natsOptions_SetCustomInboxPrefix(o.0, null()) },
-            NATS_OK
-        );
+        assert_eq!(unsafe { natsOptions_SetCustomInboxPrefix(o.0, ok.as_ptr()) }, NATS_OK);
+        assert_eq!(unsafe { natsOptions_SetCustomInboxPrefix(o.0, null()) }, NATS_OK);
         assert_eq!(o.get().inbox_prefix, None);
     }
 
@@ -1188,26 +1064,11 @@ mod tests {
         unsafe {
             assert_eq!(natsOptions_SetErrorHandler(o.0, Some(err_cb), cl), NATS_OK);
             assert_eq!(natsOptions_SetClosedCB(o.0, Some(conn_cb), cl), NATS_OK);
-            assert_eq!(
-                natsOptions_SetDisconnectedCB(o.0, Some(conn_cb), cl),
-                NATS_OK
-            );
-            assert_eq!(
-                natsOptions_SetReconnectedCB(o.0, Some(conn_cb), cl),
-                NATS_OK
-            );
-            assert_eq!(
-                natsOptions_SetDiscoveredServersCB(o.0, Some(conn_cb), cl),
-                NATS_OK
-            );
-            assert_eq!(
-                natsOptions_SetLameDuckModeCB(o.0, Some(conn_cb), cl),
-                NATS_OK
-            );
-            assert_eq!(
-                natsOptions_SetCustomReconnectDelay(o.0, Some(delay_cb), cl),
-                NATS_OK
-            );
+            assert_eq!(natsOptions_SetDisconnectedCB(o.0, Some(conn_cb), cl), NATS_OK);
+            assert_eq!(natsOptions_SetReconnectedCB(o.0, Some(conn_cb), cl), NATS_OK);
+            assert_eq!(natsOptions_SetDiscoveredServersCB(o.0, Some(conn_cb), cl), NATS_OK);
+            assert_eq!(natsOptions_SetLameDuckModeCB(o.0, Some(conn_cb), cl), NATS_OK);
+            assert_eq!(natsOptions_SetCustomReconnectDelay(o.0, Some(delay_cb), cl), NATS_OK);
             assert_eq!(
                 natsOptions_SetRetryOnFailedConnect(o.0, true, Some(conn_cb), cl),
                 NATS_OK
@@ -1280,10 +1141,7 @@ mod tests {
         let results = unsafe {
             [
                 ("SetURL", natsOptions_SetURL(n, s.as_ptr())),
-                (
-                    "SetServers",
-                    natsOptions_SetServers(n, st.as_ptr() as *mut _, 1),
-                ),
+                ("SetServers", natsOptions_SetServers(n, st.as_ptr() as *mut _, 1)),
                 ("SetNoRandomize", natsOptions_SetNoRandomize(n, true)),
                 ("SetTimeout", natsOptions_SetTimeout(n, 1)),
                 ("SetName", natsOptions_SetName(n, s.as_ptr())),
@@ -1299,10 +1157,7 @@ mod tests {
                 ),
                 ("SetMaxReconnect", natsOptions_SetMaxReconnect(n, 1)),
                 ("SetReconnectWait", natsOptions_SetReconnectWait(n, 1)),
-                (
-                    "SetReconnectJitter",
-                    natsOptions_SetReconnectJitter(n, 1, 1),
-                ),
+                ("SetReconnectJitter", natsOptions_SetReconnectJitter(n, 1, 1)),
                 (
                     "SetCustomReconnectDelay",
                     natsOptions_SetCustomReconnectDelay(n, Some(delay_cb), cl),
@@ -1310,19 +1165,10 @@ mod tests {
                 ("SetReconnectBufSize", natsOptions_SetReconnectBufSize(n, 1)),
                 ("SetMaxPendingMsgs", natsOptions_SetMaxPendingMsgs(n, 1)),
                 ("SetMaxPendingBytes", natsOptions_SetMaxPendingBytes(n, 1)),
-                (
-                    "SetErrorHandler",
-                    natsOptions_SetErrorHandler(n, Some(err_cb), cl),
-                ),
+                ("SetErrorHandler", natsOptions_SetErrorHandler(n, Some(err_cb), cl)),
                 ("SetClosedCB", natsOptions_SetClosedCB(n, Some(conn_cb), cl)),
-                (
-                    "SetDisconnectedCB",
-                    natsOptions_SetDisconnectedCB(n, Some(conn_cb), cl),
-                ),
-                (
-                    "SetReconnectedCB",
-                    natsOptions_SetReconnectedCB(n, Some(conn_cb), cl),
-                ),
+                ("SetDisconnectedCB", natsOptions_SetDisconnectedCB(n, Some(conn_cb), cl)),
+                ("SetReconnectedCB", natsOptions_SetReconnectedCB(n, Some(conn_cb), cl)),
                 (
                     "SetDiscoveredServersCB",
                     natsOptions_SetDiscoveredServersCB(n, Some(conn_cb), cl),
@@ -1331,10 +1177,7 @@ mod tests {
                     "SetIgnoreDiscoveredServers",
                     natsOptions_SetIgnoreDiscoveredServers(n, true),
                 ),
-                (
-                    "SetLameDuckModeCB",
-                    natsOptions_SetLameDuckModeCB(n, Some(conn_cb), cl),
-                ),
+                ("SetLameDuckModeCB", natsOptions_SetLameDuckModeCB(n, Some(conn_cb), cl)),
                 (
                     "SetRetryOnFailedConnect",
                     natsOptions_SetRetryOnFailedConnect(n, true, Some(conn_cb), cl),
@@ -1345,32 +1188,17 @@ mod tests {
                 ),
                 ("IPResolutionOrder", natsOptions_IPResolutionOrder(n, 4)),
                 ("SetSendAsap", natsOptions_SetSendAsap(n, true)),
-                (
-                    "SetFlusherWaitMicros",
-                    natsOptions_SetFlusherWaitMicros(n, 1),
-                ),
-                (
-                    "UseOldRequestStyle",
-                    natsOptions_UseOldRequestStyle(n, true),
-                ),
+                ("SetFlusherWaitMicros", natsOptions_SetFlusherWaitMicros(n, 1)),
+                ("UseOldRequestStyle", natsOptions_UseOldRequestStyle(n, true)),
                 (
                     "SetFailRequestsOnDisconnect",
                     natsOptions_SetFailRequestsOnDisconnect(n, true),
                 ),
                 ("SetNoEcho", natsOptions_SetNoEcho(n, true)),
                 ("SetWriteDeadline", natsOptions_SetWriteDeadline(n, 1)),
-                (
-                    "DisableNoResponders",
-                    natsOptions_DisableNoResponders(n, true),
-                ),
-                (
-                    "SetCustomInboxPrefix",
-                    natsOptions_SetCustomInboxPrefix(n, s.as_ptr()),
-                ),
-                (
-                    "SetMessageBufferPadding",
-                    natsOptions_SetMessageBufferPadding(n, 1),
-                ),
+                ("DisableNoResponders", natsOptions_DisableNoResponders(n, true)),
+                ("SetCustomInboxPrefix", natsOptions_SetCustomInboxPrefix(n, s.as_ptr())),
+                ("SetMessageBufferPadding", natsOptions_SetMessageBufferPadding(n, 1)),
             ]
         };
         for (name, st) in results {

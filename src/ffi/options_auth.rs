@@ -7,8 +7,7 @@
 //! released here with `free()`.
 
 use super::callbacks::{
-    call_jwt_handler, call_sig_handler, natsSignatureHandler, natsTokenHandler, natsUserJWTHandler,
-    SendPtr,
+    call_jwt_handler, call_sig_handler, natsSignatureHandler, natsTokenHandler, natsUserJWTHandler, SendPtr,
 };
 use super::options::natsOptions;
 use super::{cstr, guard, handle, write_out};
@@ -22,21 +21,16 @@ use std::sync::Arc;
 
 type RawTokenFn = unsafe extern "C" fn(*mut c_void) -> *const c_char;
 type RawJwtFn = unsafe extern "C" fn(*mut *mut c_char, *mut *mut c_char, *mut c_void) -> natsStatus;
-type RawSigFn = unsafe extern "C" fn(
-    *mut *mut c_char,
-    *mut *mut c_uchar,
-    *mut c_int,
-    *const c_char,
-    *mut c_void,
-) -> natsStatus;
+type RawSigFn =
+    unsafe extern "C" fn(*mut *mut c_char, *mut *mut c_uchar, *mut c_int, *const c_char, *mut c_void) -> natsStatus;
 
 /// An optional C string as UTF-8 text; NULL → `None`, "" stays "".
 unsafe fn opt_text<'a>(p: *const c_char, name: &str) -> Result<Option<&'a str>> {
     match unsafe { cstr::opt_bytes(p) } {
         None => Ok(None),
-        Some(b) => std::str::from_utf8(b).map(Some).map_err(|_| {
-            Error::invalid_arg(format!("invalid argument: '{name}' is not valid UTF-8"))
-        }),
+        Some(b) => std::str::from_utf8(b)
+            .map(Some)
+            .map_err(|_| Error::invalid_arg(format!("invalid argument: '{name}' is not valid UTF-8"))),
     }
 }
 
@@ -100,10 +94,7 @@ fn wrap_sig_handler(f: RawSigFn, closure: SendPtr) -> SignatureHandler {
         let cnonce = if nonce.is_empty() {
             None
         } else {
-            Some(
-                CString::new(nonce)
-                    .map_err(|_| Error::new(natsStatus::NATS_PROTOCOL_ERROR, "invalid nonce"))?,
-            )
+            Some(CString::new(nonce).map_err(|_| Error::new(natsStatus::NATS_PROTOCOL_ERROR, "invalid nonce"))?)
         };
         let mut err: *mut c_char = ptr::null_mut();
         let mut sig: *mut c_uchar = ptr::null_mut();
@@ -130,10 +121,7 @@ fn wrap_sig_handler(f: RawSigFn, closure: SendPtr) -> SignatureHandler {
 }
 
 /// Runs `f` on the locked options behind `opts`.
-unsafe fn with_auth<R>(
-    opts: *mut natsOptions,
-    f: impl FnOnce(&mut crate::options::Options) -> Result<R>,
-) -> Result<R> {
+unsafe fn with_auth<R>(opts: *mut natsOptions, f: impl FnOnce(&mut crate::options::Options) -> Result<R>) -> Result<R> {
     let o = unsafe { handle::box_ref::<natsOptions>(opts, "opts") }?;
     let mut g = o.lock();
     f(&mut g)
@@ -168,10 +156,7 @@ pub unsafe extern "C" fn natsOptions_SetUserInfo(
 /// Returns `NATS_ILLEGAL_STATE` if a token handler is set
 /// (#natsOptions_SetTokenHandler), `NATS_INVALID_ARG` if `opts` is NULL.
 #[no_mangle]
-pub unsafe extern "C" fn natsOptions_SetToken(
-    opts: *mut natsOptions,
-    token: *const c_char,
-) -> natsStatus {
+pub unsafe extern "C" fn natsOptions_SetToken(opts: *mut natsOptions, token: *const c_char) -> natsStatus {
     guard("natsOptions_SetToken", || {
         let token = unsafe { opt_text(token, "token") }?;
         unsafe { with_auth(opts, |o| o.auth.set_token(token)) }
@@ -316,10 +301,7 @@ pub unsafe extern "C" fn natsOptions_SetUserCredentialsCallbacks(
 ///
 /// Returns `NATS_INVALID_ARG` if `opts` is NULL.
 #[no_mangle]
-pub unsafe extern "C" fn natsOptions_SetIgnoreAuthErrorAbort(
-    opts: *mut natsOptions,
-    ignore: bool,
-) -> natsStatus {
+pub unsafe extern "C" fn natsOptions_SetIgnoreAuthErrorAbort(opts: *mut natsOptions, ignore: bool) -> natsStatus {
     guard("natsOptions_SetIgnoreAuthErrorAbort", || unsafe {
         with_auth(opts, |o| {
             o.ignore_auth_error_abort = ignore;
@@ -352,9 +334,7 @@ pub unsafe extern "C" fn nats_Sign(
             .filter(|b| !b.is_empty())
             .ok_or_else(|| Error::invalid_arg("input cannot be empty"))?;
         if signature.is_null() || signatureLength.is_null() {
-            return Err(Error::invalid_arg(
-                "signature and/or signatureLength cannot be NULL",
-            ));
+            return Err(Error::invalid_arg("signature and/or signatureLength cannot be NULL"));
         }
         let sig = auth::nkeys::sign(seed, input)?;
         // SAFETY: plain allocation, checked for NULL.
@@ -382,16 +362,13 @@ mod tests {
 
     const SEED1: &str = "SUAMK2FG4MI6UE3ACF3FK3OIQBCEIEZV7NSWFFEW63UXMRLFM2XLAXK4GY";
     const PUB1: &str = "UAT6BWCSCWLUKJT6K6MBJJOEOTXZ5AJDOYKNEVRFC7VNO6OA43N4TRNO";
-    const SIG1: &str =
-        "m50It12aTgfbJwsQhucujqhXbsq7tLM-Mf_hSjBQsG_4onm8y2Vkw6JG1bbcDkdxXe-Ng0K-7X9ov4rZ4wFcDg";
+    const SIG1: &str = "m50It12aTgfbJwsQhucujqhXbsq7tLM-Mf_hSjBQsG_4onm8y2Vkw6JG1bbcDkdxXe-Ng0K-7X9ov4rZ4wFcDg";
     const SEED2: &CStr = c"SUACSSL3UAHUDXKFSNVUZRF5UHPMWZ6BFDTJ7M6USDXIEDNPPQYYYCU3VY";
 
     struct Opts(*mut natsOptions);
     impl Opts {
         fn new() -> Opts {
-            Opts(handle::box_into_raw::<natsOptions>(Mutex::new(
-                Options::default(),
-            )))
+            Opts(handle::box_into_raw::<natsOptions>(Mutex::new(Options::default())))
         }
         fn get(&self) -> parking_lot::MutexGuard<'_, Options> {
             unsafe { handle::box_ref::<natsOptions>(self.0, "opts") }
@@ -433,21 +410,11 @@ mod tests {
                 NATS_INVALID_ARG
             );
             assert_eq!(
-                nats_Sign(
-                    c"seed".as_ptr(),
-                    c"nonce".as_ptr(),
-                    ptr::null_mut(),
-                    &mut len
-                ),
+                nats_Sign(c"seed".as_ptr(), c"nonce".as_ptr(), ptr::null_mut(), &mut len),
                 NATS_INVALID_ARG
             );
             assert_eq!(
-                nats_Sign(
-                    c"seed".as_ptr(),
-                    c"nonce".as_ptr(),
-                    &mut sig,
-                    ptr::null_mut()
-                ),
+                nats_Sign(c"seed".as_ptr(), c"nonce".as_ptr(), &mut sig, ptr::null_mut()),
                 NATS_INVALID_ARG
             );
             assert!(sig.is_null() && len == 0);
@@ -483,10 +450,7 @@ mod tests {
                 NATS_INVALID_ARG
             );
             assert_eq!(natsOptions_SetToken(n, c"a".as_ptr()), NATS_INVALID_ARG);
-            assert_eq!(
-                natsOptions_SetTokenHandler(n, None, ptr::null_mut()),
-                NATS_INVALID_ARG
-            );
+            assert_eq!(natsOptions_SetTokenHandler(n, None, ptr::null_mut()), NATS_INVALID_ARG);
             assert_eq!(
                 natsOptions_SetNKey(n, ptr::null(), None, ptr::null_mut()),
                 NATS_INVALID_ARG
@@ -504,19 +468,10 @@ mod tests {
                 NATS_INVALID_ARG
             );
             assert_eq!(
-                natsOptions_SetUserCredentialsCallbacks(
-                    n,
-                    None,
-                    ptr::null_mut(),
-                    None,
-                    ptr::null_mut()
-                ),
+                natsOptions_SetUserCredentialsCallbacks(n, None, ptr::null_mut(), None, ptr::null_mut()),
                 NATS_INVALID_ARG
             );
-            assert_eq!(
-                natsOptions_SetIgnoreAuthErrorAbort(n, true),
-                NATS_INVALID_ARG
-            );
+            assert_eq!(natsOptions_SetIgnoreAuthErrorAbort(n, true), NATS_INVALID_ARG);
         }
     }
 
@@ -530,14 +485,8 @@ mod tests {
                 NATS_OK
             );
             let a = auth::resolve(&o.get().auth, None, None, None).unwrap();
-            assert_eq!(
-                (a.user.as_deref(), a.pass.as_deref()),
-                (Some("me"), Some("p\"w\\d"))
-            );
-            assert_eq!(
-                natsOptions_SetUserInfo(o.0, ptr::null(), ptr::null()),
-                NATS_OK
-            );
+            assert_eq!((a.user.as_deref(), a.pass.as_deref()), (Some("me"), Some("p\"w\\d")));
+            assert_eq!(natsOptions_SetUserInfo(o.0, ptr::null(), ptr::null()), NATS_OK);
             assert!(o.get().auth.user.is_none() && o.get().auth.password.is_none());
 
             assert_eq!(natsOptions_SetToken(o.0, c"tok".as_ptr()), NATS_OK);
@@ -579,19 +528,13 @@ mod tests {
                 natsOptions_SetTokenHandler(o.0, Some(token_cb), tok.as_ptr() as *mut c_void),
                 NATS_OK
             );
-            assert_eq!(
-                natsOptions_SetToken(o.0, c"tok".as_ptr()),
-                NATS_ILLEGAL_STATE
-            );
+            assert_eq!(natsOptions_SetToken(o.0, c"tok".as_ptr()), NATS_ILLEGAL_STATE);
             let before = TOKEN_CALLS.load(Ordering::SeqCst);
             let a = auth::resolve(&o.get().auth, None, None, None).unwrap();
             assert_eq!(a.auth_token.as_deref(), Some("from-callback"));
             assert_eq!(TOKEN_CALLS.load(Ordering::SeqCst), before + 1);
             // Clearing the handler.
-            assert_eq!(
-                natsOptions_SetTokenHandler(o.0, None, ptr::null_mut()),
-                NATS_OK
-            );
+            assert_eq!(natsOptions_SetTokenHandler(o.0, None, ptr::null_mut()), NATS_OK);
             assert_eq!(natsOptions_SetToken(o.0, c"tok".as_ptr()), NATS_OK);
         }
     }
@@ -612,11 +555,7 @@ mod tests {
         unsafe { nats_Sign(closure as *const c_char, nonce, sig, len) }
     }
 
-    unsafe extern "C" fn jwt_cb(
-        jwt: *mut *mut c_char,
-        err: *mut *mut c_char,
-        closure: *mut c_void,
-    ) -> natsStatus {
+    unsafe extern "C" fn jwt_cb(jwt: *mut *mut c_char, err: *mut *mut c_char, closure: *mut c_void) -> natsStatus {
         if closure.is_null() {
             unsafe { *err = cstr::malloc_string(b"custom jwt error").unwrap() };
             return natsStatus::NATS_ERR;
@@ -642,10 +581,7 @@ mod tests {
                 NATS_OK
             );
             let a = auth::resolve(&o.get().auth, None, None, Some("nonce")).unwrap();
-            assert_eq!(
-                (a.nkey.as_deref(), a.sig.as_deref()),
-                (Some(PUB1), Some(SIG1))
-            );
+            assert_eq!((a.nkey.as_deref(), a.sig.as_deref()), (Some(PUB1), Some(SIG1)));
 
             // Error and custom text from the callback.
             assert_eq!(
@@ -653,15 +589,9 @@ mod tests {
                 NATS_OK
             );
             let e = auth::resolve(&o.get().auth, None, None, Some("nonce")).unwrap_err();
-            assert_eq!(
-                (e.status, e.text.as_str()),
-                (NATS_NOT_PERMITTED, "custom sig error")
-            );
+            assert_eq!((e.status, e.text.as_str()), (NATS_NOT_PERMITTED, "custom sig error"));
 
-            assert_eq!(
-                natsOptions_SetNKey(o.0, ptr::null(), None, ptr::null_mut()),
-                NATS_OK
-            );
+            assert_eq!(natsOptions_SetNKey(o.0, ptr::null(), None, ptr::null_mut()), NATS_OK);
             assert!(o.get().auth.nkey.is_none());
         }
     }
@@ -674,23 +604,11 @@ mod tests {
         let jwt = c"aaa.bbb.ccc";
         unsafe {
             assert_eq!(
-                natsOptions_SetUserCredentialsCallbacks(
-                    o.0,
-                    Some(jwt_cb),
-                    ptr::null_mut(),
-                    None,
-                    ptr::null_mut()
-                ),
+                natsOptions_SetUserCredentialsCallbacks(o.0, Some(jwt_cb), ptr::null_mut(), None, ptr::null_mut()),
                 NATS_INVALID_ARG
             );
             assert_eq!(
-                natsOptions_SetUserCredentialsCallbacks(
-                    o.0,
-                    None,
-                    ptr::null_mut(),
-                    Some(sig_cb),
-                    ptr::null_mut()
-                ),
+                natsOptions_SetUserCredentialsCallbacks(o.0, None, ptr::null_mut(), Some(sig_cb), ptr::null_mut()),
                 NATS_INVALID_ARG
             );
             // Callbacks replace an NKey.
@@ -730,13 +648,7 @@ mod tests {
             assert_eq!((e.status, e.text.as_str()), (NATS_ERR, "custom jwt error"));
 
             assert_eq!(
-                natsOptions_SetUserCredentialsCallbacks(
-                    o.0,
-                    None,
-                    ptr::null_mut(),
-                    None,
-                    ptr::null_mut()
-                ),
+                natsOptions_SetUserCredentialsCallbacks(o.0, None, ptr::null_mut(), None, ptr::null_mut()),
                 NATS_OK
             );
             assert!(o.get().auth.jwt_source.is_none() && o.get().auth.sig_source.is_none());
@@ -768,14 +680,9 @@ mod tests {
                 NATS_OK
             );
             let a = auth::resolve(&o.get().auth, None, None, Some("nonce")).unwrap();
+            assert_eq!((a.jwt.as_deref(), a.sig.as_deref()), (Some("aaa.bbb.ccc"), Some(SIG1)));
             assert_eq!(
-                (a.jwt.as_deref(), a.sig.as_deref()),
-                (Some("aaa.bbb.ccc"), Some(SIG1))
-            );
-            assert_eq!(
-                auth::nkeys::encode_signature(
-                    &auth::sign_with_user_creds(&o.get().auth, b"nonce").unwrap()
-                ),
+                auth::nkeys::encode_signature(&auth::sign_with_user_creds(&o.get().auth, b"nonce").unwrap()),
                 SIG1
             );
             assert_eq!(
@@ -785,19 +692,10 @@ mod tests {
             assert!(o.get().auth.user_creds.is_none());
 
             let mem = CString::new(creds.clone()).unwrap();
-            assert_eq!(
-                natsOptions_SetUserCredentialsFromMemory(o.0, mem.as_ptr()),
-                NATS_OK
-            );
+            assert_eq!(natsOptions_SetUserCredentialsFromMemory(o.0, mem.as_ptr()), NATS_OK);
             let a = auth::resolve(&o.get().auth, None, None, Some("nonce")).unwrap();
-            assert_eq!(
-                (a.jwt.as_deref(), a.sig.as_deref()),
-                (Some("aaa.bbb.ccc"), Some(SIG1))
-            );
-            assert_eq!(
-                natsOptions_SetUserCredentialsFromMemory(o.0, ptr::null()),
-                NATS_OK
-            );
+            assert_eq!((a.jwt.as_deref(), a.sig.as_deref()), (Some("aaa.bbb.ccc"), Some(SIG1)));
+            assert_eq!(natsOptions_SetUserCredentialsFromMemory(o.0, ptr::null()), NATS_OK);
             assert!(o.get().auth.user_creds.is_none());
 
             let pk = CString::new(PUB1).unwrap();
@@ -805,19 +703,13 @@ mod tests {
                 natsOptions_SetNKeyFromSeed(o.0, pk.as_ptr(), ptr::null()),
                 NATS_INVALID_ARG
             );
-            assert_eq!(
-                natsOptions_SetNKeyFromSeed(o.0, pk.as_ptr(), sf.as_ptr()),
-                NATS_OK
-            );
+            assert_eq!(natsOptions_SetNKeyFromSeed(o.0, pk.as_ptr(), sf.as_ptr()), NATS_OK);
             let a = auth::resolve(&o.get().auth, None, None, Some("nonce")).unwrap();
             assert_eq!(
                 (a.nkey.as_deref(), a.sig.as_deref(), a.jwt),
                 (Some(PUB1), Some(SIG1), None)
             );
-            assert_eq!(
-                natsOptions_SetNKeyFromSeed(o.0, ptr::null(), ptr::null()),
-                NATS_OK
-            );
+            assert_eq!(natsOptions_SetNKeyFromSeed(o.0, ptr::null(), ptr::null()), NATS_OK);
             assert!(o.get().auth.nkey.is_none());
         }
     }

@@ -16,10 +16,7 @@ use crate::status::natsStatus;
 use libc::c_char;
 
 /// Locks the options behind `opts` and runs `f` on them.
-unsafe fn with_opts(
-    opts: *mut natsOptions,
-    f: impl FnOnce(&mut Options) -> Result<()>,
-) -> Result<()> {
+unsafe fn with_opts(opts: *mut natsOptions, f: impl FnOnce(&mut Options) -> Result<()>) -> Result<()> {
     let o = unsafe { handle::box_ref::<natsOptions>(opts, "opts") }?;
     let mut o = o.lock();
     f(&mut o)
@@ -27,10 +24,7 @@ unsafe fn with_opts(
 
 /// Like [`with_opts`] for TLS settings: refuses changes while connections
 /// use the TLS configuration.
-unsafe fn with_tls(
-    opts: *mut natsOptions,
-    f: impl FnOnce(&mut Options) -> Result<()>,
-) -> Result<()> {
+unsafe fn with_tls(opts: *mut natsOptions, f: impl FnOnce(&mut Options) -> Result<()>) -> Result<()> {
     unsafe {
         with_opts(opts, |o| {
             o.tls.begin_change()?;
@@ -95,9 +89,7 @@ pub unsafe extern "C" fn natsOptions_TLSHandshakeFirst(opts: *mut natsOptions) -
 ///
 /// Returns `NATS_INVALID_ARG` if `opts` is NULL.
 #[no_mangle]
-pub unsafe extern "C" fn natsOptions_AllowConcurrentTLSHandshakes(
-    opts: *mut natsOptions,
-) -> natsStatus {
+pub unsafe extern "C" fn natsOptions_AllowConcurrentTLSHandshakes(opts: *mut natsOptions) -> natsStatus {
     guard("natsOptions_AllowConcurrentTLSHandshakes", || unsafe {
         with_tls(opts, |_| Ok(()))
     })
@@ -169,11 +161,7 @@ pub unsafe extern "C" fn natsOptions_LoadCertificatesChain(
     keyFileName: *const c_char,
 ) -> natsStatus {
     guard("natsOptions_LoadCertificatesChain", || unsafe {
-        let cert = required(
-            certsFileName,
-            "certsFileName",
-            "certificate and key file names",
-        )?;
+        let cert = required(certsFileName, "certsFileName", "certificate and key file names")?;
         let key = required(keyFileName, "keyFileName", "certificate and key file names")?;
         with_tls(opts, |o| o.tls.load_client_cert_files(&cert, &key))
     })
@@ -192,11 +180,7 @@ pub unsafe extern "C" fn natsOptions_LoadCertificatesChainDynamic(
     keyFileName: *const c_char,
 ) -> natsStatus {
     guard("natsOptions_LoadCertificatesChainDynamic", || unsafe {
-        let cert = required(
-            certsFileName,
-            "certsFileName",
-            "certificate and key file names",
-        )?;
+        let cert = required(certsFileName, "certsFileName", "certificate and key file names")?;
         let key = required(keyFileName, "keyFileName", "certificate and key file names")?;
         with_tls(opts, |o| {
             o.tls.set_client_cert_dynamic(&cert, &key);
@@ -219,9 +203,7 @@ pub unsafe extern "C" fn natsOptions_SetCertificatesChain(
     guard("natsOptions_SetCertificatesChain", || unsafe {
         let c = required(cert, "cert", "certificate and key")?;
         let k = zeroize::Zeroizing::new(required(key, "key", "certificate and key")?);
-        with_tls(opts, |o| {
-            o.tls.set_client_cert_pem(c.as_bytes(), k.as_bytes())
-        })
+        with_tls(opts, |o| o.tls.set_client_cert_pem(c.as_bytes(), k.as_bytes()))
     })
 }
 
@@ -240,10 +222,7 @@ pub unsafe extern "C" fn natsOptions_SetCertificatesChain(
 /// `NATS_INVALID_ARG` with a text naming the culprit; nothing is dropped
 /// silently. NULL or empty `ciphers` gives `NATS_INVALID_ARG`.
 #[no_mangle]
-pub unsafe extern "C" fn natsOptions_SetCiphers(
-    opts: *mut natsOptions,
-    ciphers: *const c_char,
-) -> natsStatus {
+pub unsafe extern "C" fn natsOptions_SetCiphers(opts: *mut natsOptions, ciphers: *const c_char) -> natsStatus {
     guard("natsOptions_SetCiphers", || unsafe {
         let list = required(ciphers, "ciphers", "the cipher list")?;
         with_tls(opts, |o| o.tls.set_ciphers(&list))
@@ -257,10 +236,7 @@ pub unsafe extern "C" fn natsOptions_SetCiphers(
 /// Any other name gives `NATS_INVALID_ARG` naming it; NULL `ciphers` gives
 /// `NATS_INVALID_ARG`.
 #[no_mangle]
-pub unsafe extern "C" fn natsOptions_SetCipherSuites(
-    opts: *mut natsOptions,
-    ciphers: *const c_char,
-) -> natsStatus {
+pub unsafe extern "C" fn natsOptions_SetCipherSuites(opts: *mut natsOptions, ciphers: *const c_char) -> natsStatus {
     guard("natsOptions_SetCipherSuites", || unsafe {
         let list = cstr::str(ciphers, "ciphers")?.to_string();
         with_tls(opts, |o| o.tls.set_cipher_suites(&list))
@@ -291,10 +267,7 @@ pub unsafe extern "C" fn natsOptions_SetExpectedHostname(
 ///
 /// Returns `NATS_INVALID_ARG` if `opts` is NULL.
 #[no_mangle]
-pub unsafe extern "C" fn natsOptions_SkipServerVerification(
-    opts: *mut natsOptions,
-    skip: bool,
-) -> natsStatus {
+pub unsafe extern "C" fn natsOptions_SkipServerVerification(opts: *mut natsOptions, skip: bool) -> natsStatus {
     guard("natsOptions_SkipServerVerification", || unsafe {
         with_tls(opts, |o| {
             o.tls.skip_verify = skip;
@@ -349,9 +322,7 @@ mod tests {
         if p.is_null() {
             return String::new();
         }
-        unsafe { std::ffi::CStr::from_ptr(p) }
-            .to_string_lossy()
-            .into_owned()
+        unsafe { std::ffi::CStr::from_ptr(p) }.to_string_lossy().into_owned()
     }
     fn get(o: *mut natsOptions) -> Options {
         unsafe { handle::box_ref::<natsOptions>(o, "o") }
@@ -371,14 +342,8 @@ mod tests {
         let o = new_opts();
         let f = c("x");
         unsafe {
-            assert_eq!(
-                natsOptions_SetSecure(ptr::null_mut(), true),
-                NATS_INVALID_ARG
-            );
-            assert_eq!(
-                natsOptions_TLSHandshakeFirst(ptr::null_mut()),
-                NATS_INVALID_ARG
-            );
+            assert_eq!(natsOptions_SetSecure(ptr::null_mut(), true), NATS_INVALID_ARG);
+            assert_eq!(natsOptions_TLSHandshakeFirst(ptr::null_mut()), NATS_INVALID_ARG);
             assert_eq!(
                 natsOptions_AllowConcurrentTLSHandshakes(ptr::null_mut()),
                 NATS_INVALID_ARG
@@ -387,10 +352,7 @@ mod tests {
                 natsOptions_LoadCATrustedCertificates(ptr::null_mut(), f.as_ptr()),
                 NATS_INVALID_ARG
             );
-            assert_eq!(
-                natsOptions_LoadCATrustedCertificates(o, ptr::null()),
-                NATS_INVALID_ARG
-            );
+            assert_eq!(natsOptions_LoadCATrustedCertificates(o, ptr::null()), NATS_INVALID_ARG);
             assert_eq!(
                 natsOptions_LoadCATrustedCertificates(o, c("").as_ptr()),
                 NATS_INVALID_ARG
@@ -399,10 +361,7 @@ mod tests {
                 natsOptions_LoadCATrustedCertificatesPath(o, ptr::null()),
                 NATS_INVALID_ARG
             );
-            assert_eq!(
-                natsOptions_SetCATrustedCertificates(o, ptr::null()),
-                NATS_INVALID_ARG
-            );
+            assert_eq!(natsOptions_SetCATrustedCertificates(o, ptr::null()), NATS_INVALID_ARG);
             assert_eq!(
                 natsOptions_SetCATrustedCertificates(o, c("").as_ptr()),
                 NATS_INVALID_ARG
@@ -429,10 +388,7 @@ mod tests {
             );
             assert_eq!(natsOptions_SetCiphers(o, ptr::null()), NATS_INVALID_ARG);
             assert_eq!(natsOptions_SetCiphers(o, c("").as_ptr()), NATS_INVALID_ARG);
-            assert_eq!(
-                natsOptions_SetCipherSuites(o, ptr::null()),
-                NATS_INVALID_ARG
-            );
+            assert_eq!(natsOptions_SetCipherSuites(o, ptr::null()), NATS_INVALID_ARG);
             assert_eq!(
                 natsOptions_SetExpectedHostname(ptr::null_mut(), f.as_ptr()),
                 NATS_INVALID_ARG
@@ -478,10 +434,7 @@ mod tests {
                 natsOptions_LoadCATrustedCertificates(o, p(&cert_path).as_ptr()),
                 NATS_OK
             );
-            assert_eq!(
-                natsOptions_SetCATrustedCertificates(o, c(&cert).as_ptr()),
-                NATS_OK
-            );
+            assert_eq!(natsOptions_SetCATrustedCertificates(o, c(&cert).as_ptr()), NATS_OK);
             assert_eq!(get(o).tls.ca_certs.len(), 2);
             assert_eq!(
                 natsOptions_SetCATrustedCertificates(o, c("garbage").as_ptr()),
@@ -534,11 +487,7 @@ mod tests {
             );
             // Dynamic: nothing is read now.
             assert_eq!(
-                natsOptions_LoadCertificatesChainDynamic(
-                    o,
-                    p(&missing).as_ptr(),
-                    p(&missing).as_ptr()
-                ),
+                natsOptions_LoadCertificatesChainDynamic(o, p(&missing).as_ptr(), p(&missing).as_ptr()),
                 NATS_OK
             );
             let e = get(o).tls.client_config().err().unwrap();
@@ -565,11 +514,7 @@ mod tests {
                 natsOptions_SetCipherSuites(o, c("TLS_AES_128_CCM_8_SHA256").as_ptr()),
                 NATS_INVALID_ARG
             );
-            assert!(
-                last_text().contains("TLS_AES_128_CCM_8_SHA256"),
-                "{}",
-                last_text()
-            );
+            assert!(last_text().contains("TLS_AES_128_CCM_8_SHA256"), "{}", last_text());
             assert_eq!(
                 natsOptions_SetCipherSuites(o, c("TLS_AES_128_GCM_SHA256").as_ptr()),
                 NATS_OK
@@ -577,10 +522,7 @@ mod tests {
             assert_eq!(get(o).tls.tls13_suites.as_ref().unwrap().len(), 1);
             assert_eq!(natsOptions_SetCipherSuites(o, c("").as_ptr()), NATS_OK);
 
-            assert_eq!(
-                natsOptions_SetExpectedHostname(o, c("localhost").as_ptr()),
-                NATS_OK
-            );
+            assert_eq!(natsOptions_SetExpectedHostname(o, c("localhost").as_ptr()), NATS_OK);
             assert_eq!(get(o).tls.expected_hostname.as_deref(), Some("localhost"));
             assert_eq!(natsOptions_SetExpectedHostname(o, ptr::null()), NATS_OK);
             assert_eq!(get(o).tls.expected_hostname, None);
@@ -590,15 +532,8 @@ mod tests {
             unsafe extern "C" fn cb(_ok: libc::c_int, _ctx: *mut libc::c_void) -> libc::c_int {
                 1
             }
-            assert_eq!(
-                natsOptions_SetSSLVerificationCallback(o, Some(cb)),
-                NATS_ILLEGAL_STATE
-            );
-            assert!(
-                last_text().contains("not supported with rustls"),
-                "{}",
-                last_text()
-            );
+            assert_eq!(natsOptions_SetSSLVerificationCallback(o, Some(cb)), NATS_ILLEGAL_STATE);
+            assert!(last_text().contains("not supported with rustls"), "{}", last_text());
             assert_eq!(natsOptions_SetSSLVerificationCallback(o, None), NATS_OK);
             assert_eq!(natsOptions_AllowConcurrentTLSHandshakes(o), NATS_OK);
 
@@ -609,12 +544,7 @@ mod tests {
             // SetSecure(false) forgets the TLS settings (not handshake-first).
             assert_eq!(natsOptions_SetSecure(o, false), NATS_OK);
             let g = get(o);
-            assert!(
-                !g.secure
-                    && !g.tls.skip_verify
-                    && g.tls.tls12_suites.is_none()
-                    && g.tls.handshake_first
-            );
+            assert!(!g.secure && !g.tls.skip_verify && g.tls.tls12_suites.is_none() && g.tls.handshake_first);
             assert_eq!(natsOptions_SetSecure(o, true), NATS_OK);
             assert!(get(o).secure);
         }
@@ -629,10 +559,7 @@ mod tests {
             assert_eq!(natsOptions_SetSecure(o, true), NATS_OK);
             // A connection keeps a clone of the options.
             let in_use = get(o);
-            assert_eq!(
-                natsOptions_SkipServerVerification(o, true),
-                NATS_ILLEGAL_STATE
-            );
+            assert_eq!(natsOptions_SkipServerVerification(o, true), NATS_ILLEGAL_STATE);
             assert!(last_text().contains("in use"), "{}", last_text());
             drop(in_use);
             assert_eq!(natsOptions_SkipServerVerification(o, true), NATS_OK);

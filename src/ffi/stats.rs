@@ -36,7 +36,13 @@ pub unsafe extern "C" fn natsStatistics_GetCounts(
 ) -> natsStatus {
     guard("natsStatistics_GetCounts", || {
         let s = unsafe { box_ref::<natsStatistics>(stats, "stats") }?;
-        for (p, v) in [(inMsgs, s.in_msgs), (inBytes, s.in_bytes), (outMsgs, s.out_msgs), (outBytes, s.out_bytes), (reconnects, s.reconnects)] {
+        for (p, v) in [
+            (inMsgs, s.in_msgs),
+            (inBytes, s.in_bytes),
+            (outMsgs, s.out_msgs),
+            (outBytes, s.out_bytes),
+            (reconnects, s.reconnects),
+        ] {
             if !p.is_null() {
                 unsafe { write_out(p, v) };
             }
@@ -48,5 +54,7 @@ pub unsafe extern "C" fn natsStatistics_GetCounts(
 /// Frees a statistics object. NULL is a no-op.
 #[no_mangle]
 pub unsafe extern "C" fn natsStatistics_Destroy(stats: *mut natsStatistics) {
-    guard_void("natsStatistics_Destroy", || drop(unsafe { box_take::<natsStatistics>(stats) }))
+    guard_void("natsStatistics_Destroy", || {
+        drop(unsafe { box_take::<natsStatistics>(stats) })
+    })
 }

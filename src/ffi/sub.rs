@@ -31,13 +31,19 @@ fn conn_of(s: &Subscription) -> Result<Arc<crate::conn::Connection>> {
 /// Deprecated; does nothing (messages are always delivered at once).
 #[no_mangle]
 pub unsafe extern "C" fn natsSubscription_NoDeliveryDelay(sub: *mut natsSubscription) -> natsStatus {
-    guard("natsSubscription_NoDeliveryDelay", || unsafe { sub_ref(sub) }.map(|_| ()))
+    guard("natsSubscription_NoDeliveryDelay", || {
+        unsafe { sub_ref(sub) }.map(|_| ())
+    })
 }
 
 /// Waits up to `timeout` ms for the next message of a synchronous
 /// subscription; the caller owns `*nextMsg` (destroy with `natsMsg_Destroy`).
 #[no_mangle]
-pub unsafe extern "C" fn natsSubscription_NextMsg(nextMsg: *mut *mut natsMsg, sub: *mut natsSubscription, timeout: i64) -> natsStatus {
+pub unsafe extern "C" fn natsSubscription_NextMsg(
+    nextMsg: *mut *mut natsMsg,
+    sub: *mut natsSubscription,
+    timeout: i64,
+) -> natsStatus {
     guard("natsSubscription_NextMsg", || {
         not_null(nextMsg, "nextMsg")?;
         let s = unsafe { arc_clone::<natsSubscription>(sub, "sub") }?;
@@ -85,7 +91,9 @@ pub unsafe extern "C" fn natsSubscription_QueuedMsgs(sub: *mut natsSubscription,
 pub unsafe extern "C" fn natsSubscription_GetConnection(sub: *mut natsSubscription) -> *mut natsConnection {
     guard_or("natsSubscription_GetConnection", std::ptr::null_mut(), || {
         let s = unsafe { sub_ref(sub) }?;
-        Ok(s.connection().map(|c| arc_as_ptr::<natsConnection>(&c)).unwrap_or(std::ptr::null_mut()))
+        Ok(s.connection()
+            .map(|c| arc_as_ptr::<natsConnection>(&c))
+            .unwrap_or(std::ptr::null_mut()))
     })
 }
 
@@ -98,26 +106,43 @@ pub unsafe extern "C" fn natsSubscription_GetID(sub: *mut natsSubscription) -> i
 /// The subject (owned by the subscription; NULL for NULL).
 #[no_mangle]
 pub unsafe extern "C" fn natsSubscription_GetSubject(sub: *mut natsSubscription) -> *const c_char {
-    guard_or("natsSubscription_GetSubject", std::ptr::null(), || Ok(unsafe { sub_ref(sub) }?.subject.as_ptr()))
+    guard_or("natsSubscription_GetSubject", std::ptr::null(), || {
+        Ok(unsafe { sub_ref(sub) }?.subject.as_ptr())
+    })
 }
 
 /// Sets how many messages/bytes may wait before new ones are dropped
 /// (a negative value means no limit; zero is invalid).
 #[no_mangle]
-pub unsafe extern "C" fn natsSubscription_SetPendingLimits(sub: *mut natsSubscription, msgLimit: c_int, bytesLimit: c_int) -> natsStatus {
-    guard("natsSubscription_SetPendingLimits", || unsafe { sub_ref(sub) }?.set_pending_limits(msgLimit, bytesLimit as i64))
+pub unsafe extern "C" fn natsSubscription_SetPendingLimits(
+    sub: *mut natsSubscription,
+    msgLimit: c_int,
+    bytesLimit: c_int,
+) -> natsStatus {
+    guard("natsSubscription_SetPendingLimits", || {
+        unsafe { sub_ref(sub) }?.set_pending_limits(msgLimit, bytesLimit as i64)
+    })
 }
 
 /// Reads the pending limits; either output may be NULL.
 #[no_mangle]
-pub unsafe extern "C" fn natsSubscription_GetPendingLimits(sub: *mut natsSubscription, msgLimit: *mut c_int, bytesLimit: *mut c_int) -> natsStatus {
+pub unsafe extern "C" fn natsSubscription_GetPendingLimits(
+    sub: *mut natsSubscription,
+    msgLimit: *mut c_int,
+    bytesLimit: *mut c_int,
+) -> natsStatus {
     guard("natsSubscription_GetPendingLimits", || {
         let st = unsafe { sub_ref(sub) }?.check_valid()?;
         if !msgLimit.is_null() {
             unsafe { write_out(msgLimit, st.msgs_limit) };
         }
         if !bytesLimit.is_null() {
-            unsafe { write_out(bytesLimit, st.bytes_limit.clamp(i32::MIN as i64, i32::MAX as i64) as c_int) };
+            unsafe {
+                write_out(
+                    bytesLimit,
+                    st.bytes_limit.clamp(i32::MIN as i64, i32::MAX as i64) as c_int,
+                )
+            };
         }
         Ok(())
     })
@@ -125,7 +150,11 @@ pub unsafe extern "C" fn natsSubscription_GetPendingLimits(sub: *mut natsSubscri
 
 /// Messages and bytes waiting to be delivered; either output may be NULL.
 #[no_mangle]
-pub unsafe extern "C" fn natsSubscription_GetPending(sub: *mut natsSubscription, msgs: *mut c_int, bytes: *mut c_int) -> natsStatus {
+pub unsafe extern "C" fn natsSubscription_GetPending(
+    sub: *mut natsSubscription,
+    msgs: *mut c_int,
+    bytes: *mut c_int,
+) -> natsStatus {
     guard("natsSubscription_GetPending", || {
         let st = unsafe { sub_ref(sub) }?.check_valid()?;
         if !msgs.is_null() {
@@ -162,7 +191,11 @@ pub unsafe extern "C" fn natsSubscription_GetDropped(sub: *mut natsSubscription,
 
 /// Highest number of pending messages/bytes seen.
 #[no_mangle]
-pub unsafe extern "C" fn natsSubscription_GetMaxPending(sub: *mut natsSubscription, msgs: *mut c_int, bytes: *mut c_int) -> natsStatus {
+pub unsafe extern "C" fn natsSubscription_GetMaxPending(
+    sub: *mut natsSubscription,
+    msgs: *mut c_int,
+    bytes: *mut c_int,
+) -> natsStatus {
     guard("natsSubscription_GetMaxPending", || {
         let st = unsafe { sub_ref(sub) }?.check_valid()?;
         if !msgs.is_null() {
@@ -226,7 +259,9 @@ pub unsafe extern "C" fn natsSubscription_GetStats(
 /// True while the subscription can still receive messages.
 #[no_mangle]
 pub unsafe extern "C" fn natsSubscription_IsValid(sub: *mut natsSubscription) -> bool {
-    guard_or("natsSubscription_IsValid", false, || Ok(unsafe { sub_ref(sub) }?.is_valid()))
+    guard_or("natsSubscription_IsValid", false, || {
+        Ok(unsafe { sub_ref(sub) }?.is_valid())
+    })
 }
 
 /// Stops interest but delivers the messages already on their way, then
@@ -250,8 +285,13 @@ pub unsafe extern "C" fn natsSubscription_DrainTimeout(sub: *mut natsSubscriptio
 
 /// Waits up to `timeout` ms (<= 0: no limit) for a drain to complete.
 #[no_mangle]
-pub unsafe extern "C" fn natsSubscription_WaitForDrainCompletion(sub: *mut natsSubscription, timeout: i64) -> natsStatus {
-    guard("natsSubscription_WaitForDrainCompletion", || unsafe { sub_ref(sub) }?.wait_drain(timeout))
+pub unsafe extern "C" fn natsSubscription_WaitForDrainCompletion(
+    sub: *mut natsSubscription,
+    timeout: i64,
+) -> natsStatus {
+    guard("natsSubscription_WaitForDrainCompletion", || {
+        unsafe { sub_ref(sub) }?.wait_drain(timeout)
+    })
 }
 
 /// How a completed drain ended (`NATS_OK`, `NATS_TIMEOUT`, …);
@@ -274,7 +314,11 @@ pub unsafe extern "C" fn natsSubscription_DrainCompletionStatus(sub: *mut natsSu
 /// Sets a callback run once the subscription is closed and no callback
 /// can run any more (useful to free the closure).
 #[no_mangle]
-pub unsafe extern "C" fn natsSubscription_SetOnCompleteCB(sub: *mut natsSubscription, cb: natsOnCompleteCB, closure: *mut c_void) -> natsStatus {
+pub unsafe extern "C" fn natsSubscription_SetOnCompleteCB(
+    sub: *mut natsSubscription,
+    cb: natsOnCompleteCB,
+    closure: *mut c_void,
+) -> natsStatus {
     guard("natsSubscription_SetOnCompleteCB", || {
         let s = unsafe { sub_ref(sub) }?;
         let f = cb.map(|f| {
@@ -304,4 +348,3 @@ pub unsafe extern "C" fn natsSubscription_Destroy(sub: *mut natsSubscription) {
         }
     })
 }
-

@@ -82,9 +82,7 @@ fn show(b: &[u8]) -> String {
 /// A key is non-empty and has no CR, LF, NUL, ':' or whitespace.
 fn check_key(key: &[u8]) -> Result<()> {
     if key.is_empty() {
-        return Err(Error::invalid_arg(
-            "invalid argument: header key cannot be empty",
-        ));
+        return Err(Error::invalid_arg("invalid argument: header key cannot be empty"));
     }
     if let Some(&b) = key
         .iter()
@@ -167,10 +165,7 @@ impl Headers {
             .ok_or_else(|| proto_err(format!("header block prefix missing: {:?}", show(block))))?;
         let (_, mut rest, had_eol) = split_line(block);
         if !had_eol {
-            return Err(proto_err(format!(
-                "header block ended early: {:?}",
-                show(block)
-            )));
+            return Err(proto_err(format!("header block ended early: {:?}", show(block))));
         }
         let mut h = Headers::default();
         while !rest.is_empty() {
@@ -203,22 +198,15 @@ impl Headers {
                 }
                 continue;
             }
-            let colon = memchr::memchr(b':', line).ok_or_else(|| {
-                proto_err(format!(
-                    "header line without ':' delimiter: {:?}",
-                    show(line)
-                ))
-            })?;
+            let colon = memchr::memchr(b':', line)
+                .ok_or_else(|| proto_err(format!("header line without ':' delimiter: {:?}", show(line))))?;
             let key = &line[..colon];
             if key.is_empty() || key.iter().any(|&b| is_ws(b) || b == 0) {
                 return Err(proto_err(format!("invalid header key: {:?}", show(line))));
             }
             let value = trim(&line[colon + 1..]);
             if value.contains(&0) {
-                return Err(proto_err(format!(
-                    "invalid header value for key {:?}",
-                    show(key)
-                )));
+                return Err(proto_err(format!("invalid header value for key {:?}", show(key))));
             }
             h.push_value(key, value);
         }
@@ -364,8 +352,7 @@ mod tests {
 
     #[test]
     fn parse_plain() {
-        let h =
-            Headers::parse(b"NATS/1.0\r\nFoo: bar\r\nBaz:  qux  \r\nFoo:again\r\n\r\n").unwrap();
+        let h = Headers::parse(b"NATS/1.0\r\nFoo: bar\r\nBaz:  qux  \r\nFoo:again\r\n\r\n").unwrap();
         assert_eq!(h.len(), 2);
         assert_eq!(h.get(b"Foo").unwrap().as_bytes(), b"bar");
         assert_eq!(vals(&h, b"Foo"), vec![b"bar".to_vec(), b"again".to_vec()]);
@@ -397,10 +384,7 @@ mod tests {
         assert_eq!(h.status(), Some(&b"404"[..]));
         assert_eq!(h.get_bytes(DESCRIPTION), Some(&b"No Messages"[..]));
 
-        let h = Headers::parse(
-            b"NATS/1.0   408   Request Timeout  \r\nNats-Pending-Messages: 1\r\n\r\n",
-        )
-        .unwrap();
+        let h = Headers::parse(b"NATS/1.0   408   Request Timeout  \r\nNats-Pending-Messages: 1\r\n\r\n").unwrap();
         assert_eq!(h.status(), Some(&b"408"[..]));
         assert_eq!(h.get_bytes(DESCRIPTION), Some(&b"Request Timeout"[..]));
         assert_eq!(h.get_bytes(b"Nats-Pending-Messages"), Some(&b"1"[..]));
@@ -414,10 +398,7 @@ mod tests {
             parse_status_line(b"NATS/1.0 503\r\n\r\n"),
             Some((&b"503"[..], &b""[..]))
         );
-        assert_eq!(
-            parse_status_line(b"NATS/1.0\r\n\r\n"),
-            Some((&b""[..], &b""[..]))
-        );
+        assert_eq!(parse_status_line(b"NATS/1.0\r\n\r\n"), Some((&b""[..], &b""[..])));
         assert_eq!(parse_status_line(b"NATS/1.1\r\n\r\n"), None);
     }
 
@@ -480,24 +461,12 @@ mod tests {
     fn set_add_reject_bad_input() {
         let mut h = Headers::new();
         for k in [&b""[..], b"a b", b"a:b", b"a\rb", b"a\nb", b"a\0b", b"a\tb"] {
-            assert_eq!(
-                h.set(k, b"v").unwrap_err().status,
-                natsStatus::NATS_INVALID_ARG
-            );
-            assert_eq!(
-                h.add(k, b"v").unwrap_err().status,
-                natsStatus::NATS_INVALID_ARG
-            );
+            assert_eq!(h.set(k, b"v").unwrap_err().status, natsStatus::NATS_INVALID_ARG);
+            assert_eq!(h.add(k, b"v").unwrap_err().status, natsStatus::NATS_INVALID_ARG);
         }
         for v in [&b"a\r\nInjected: x"[..], b"a\n", b"\r", b"a\0"] {
-            assert_eq!(
-                h.set(b"K", v).unwrap_err().status,
-                natsStatus::NATS_INVALID_ARG
-            );
-            assert_eq!(
-                h.add(b"K", v).unwrap_err().status,
-                natsStatus::NATS_INVALID_ARG
-            );
+            assert_eq!(h.set(b"K", v).unwrap_err().status, natsStatus::NATS_INVALID_ARG);
+            assert_eq!(h.add(b"K", v).unwrap_err().status, natsStatus::NATS_INVALID_ARG);
         }
         assert!(h.is_empty());
         // Values may contain spaces, colons and non-ASCII.

@@ -134,13 +134,7 @@ mod tests {
 
     #[test]
     fn parse_bad_json() {
-        for bad in [
-            &b""[..],
-            b"{",
-            b"[1]",
-            b"{\"port\":\"x\"}",
-            b"{\"port\":70000}",
-        ] {
+        for bad in [&b""[..], b"{", b"[1]", b"{\"port\":\"x\"}", b"{\"port\":70000}"] {
             assert_eq!(
                 ServerInfo::parse(bad).unwrap_err().status,
                 natsStatus::NATS_PROTOCOL_ERROR

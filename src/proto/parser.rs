@@ -230,10 +230,7 @@ impl Parser {
 
     /// Marks `n` bytes written into [`Parser::read_buf`] as received.
     pub fn commit(&mut self, n: usize) {
-        assert!(
-            n <= self.buf.len() - self.end,
-            "commit({n}) beyond the read buffer"
-        );
+        assert!(n <= self.buf.len() - self.end, "commit({n}) beyond the read buffer");
         self.end += n;
     }
 
@@ -297,19 +294,14 @@ impl Parser {
         };
         if op_is(b"MSG") || op_is(b"HMSG") {
             let hdr = op.len() == 4;
-            let (args, n) = split_args(rest)
-                .ok_or_else(|| proto_err(format!("too many arguments: {:?}", show(line))))?;
+            let (args, n) =
+                split_args(rest).ok_or_else(|| proto_err(format!("too many arguments: {:?}", show(line))))?;
             let (subject, sid, reply, hlen, total) = match (hdr, n) {
                 (false, 3) => (args[0], args[1], None, None, args[2]),
                 (false, 4) => (args[0], args[1], Some(args[2]), None, args[3]),
                 (true, 4) => (args[0], args[1], None, Some(args[2]), args[3]),
                 (true, 5) => (args[0], args[1], Some(args[2]), Some(args[3]), args[4]),
-                _ => {
-                    return Err(proto_err(format!(
-                        "wrong number of arguments: {:?}",
-                        show(line)
-                    )))
-                }
+                _ => return Err(proto_err(format!("wrong number of arguments: {:?}", show(line)))),
             };
             let sid = parse_num(sid, "subscription id", line)?;
             let total = parse_num(total, "message size", line)?;
@@ -361,18 +353,13 @@ impl Parser {
             if let Some(x) = t.strip_suffix(b"'") {
                 t = x;
             }
-            return Ok(Some(ServerOp::Err(
-                String::from_utf8_lossy(trim(t)).into_owned(),
-            )));
+            return Ok(Some(ServerOp::Err(String::from_utf8_lossy(trim(t)).into_owned())));
         }
         if op_is(b"INFO") {
             let info = ServerInfo::parse(rest)?;
             return Ok(Some(ServerOp::Info(Box::new(info))));
         }
-        Err(proto_err(format!(
-            "unknown protocol operation: {:?}",
-            show(line)
-        )))
+        Err(proto_err(format!("unknown protocol operation: {:?}", show(line))))
     }
 
     /// Moves payload bytes of the pending MSG out of the buffer; returns the
@@ -384,8 +371,7 @@ impl Parser {
         let need = p.total - p.payload.len();
         if need > 0 {
             let n = need.min(self.end - self.start);
-            p.payload
-                .extend_from_slice(&self.buf[self.start..self.start + n]);
+            p.payload.extend_from_slice(&self.buf[self.start..self.start + n]);
             self.start += n;
             self.scanned = self.start;
             if n < need {
@@ -442,13 +428,7 @@ mod tests {
         p.next_op()
     }
 
-    fn msg(
-        subject: &[u8],
-        sid: u64,
-        reply: Option<&[u8]>,
-        header_len: usize,
-        payload: &[u8],
-    ) -> ServerOp {
+    fn msg(subject: &[u8], sid: u64, reply: Option<&[u8]>, header_len: usize, payload: &[u8]) -> ServerOp {
         ServerOp::Msg(MsgOp {
             subject: subject.to_vec(),
             sid,
@@ -494,23 +474,16 @@ mod tests {
             parse_one(b"-ERR no quotes\r\n").unwrap(),
             Some(ServerOp::Err("no quotes".into()))
         );
-        assert_eq!(
-            parse_one(b"-ERR\r\n").unwrap(),
-            Some(ServerOp::Err(String::new()))
-        );
+        assert_eq!(parse_one(b"-ERR\r\n").unwrap(), Some(ServerOp::Err(String::new())));
         assert_eq!(
             parse_one(b"-ERR 'Permissions Violation for Publish to \"bar\"'\r\n").unwrap(),
-            Some(ServerOp::Err(
-                "Permissions Violation for Publish to \"bar\"".into()
-            ))
+            Some(ServerOp::Err("Permissions Violation for Publish to \"bar\"".into()))
         );
     }
 
     #[test]
     fn info_op() {
-        let ops =
-            parse_all(b"INFO {\"server_id\":\"S1\",\"max_payload\":1048576,\"headers\":true} \r\n")
-                .unwrap();
+        let ops = parse_all(b"INFO {\"server_id\":\"S1\",\"max_payload\":1048576,\"headers\":true} \r\n").unwrap();
         match &ops[..] {
             [ServerOp::Info(i)] => {
                 assert_eq!(i.server_id, "S1");
@@ -519,19 +492,10 @@ mod tests {
             }
             o => panic!("{o:?}"),
         }
-        assert_eq!(
-            err_status(b"INFO {bad json\r\n"),
-            natsStatus::NATS_PROTOCOL_ERROR
-        );
+        assert_eq!(err_status(b"INFO {bad json\r\n"), natsStatus::NATS_PROTOCOL_ERROR);
         assert_eq!(err_status(b"INFO\r\n"), natsStatus::NATS_PROTOCOL_ERROR);
-        assert_eq!(
-            err_status(b"info\t{\"port\":-1}\r\n"),
-            natsStatus::NATS_PROTOCOL_ERROR
-        );
-        assert!(matches!(
-            &parse_all(b"info\t{}\r\n").unwrap()[..],
-            [ServerOp::Info(_)]
-        ));
+        assert_eq!(err_status(b"info\t{\"port\":-1}\r\n"), natsStatus::NATS_PROTOCOL_ERROR);
+        assert!(matches!(&parse_all(b"info\t{}\r\n").unwrap()[..], [ServerOp::Info(_)]));
     }
 
     #[test]
@@ -575,13 +539,7 @@ mod tests {
         );
         assert_eq!(
             parse_one(b"hmsg _INBOX.a 1 rep 16 16\r\nNATS/1.0 503\r\n\r\n\r\n").unwrap(),
-            Some(msg(
-                b"_INBOX.a",
-                1,
-                Some(b"rep"),
-                16,
-                b"NATS/1.0 503\r\n\r\n"
-            ))
+            Some(msg(b"_INBOX.a", 1, Some(b"rep"), 16, b"NATS/1.0 503\r\n\r\n"))
         );
     }
 
@@ -624,12 +582,7 @@ mod tests {
             b"PING extra\r\n",
             b"+OKAY\r\n",
         ] {
-            assert_eq!(
-                err_status(bad),
-                natsStatus::NATS_PROTOCOL_ERROR,
-                "{:?}",
-                show(bad)
-            );
+            assert_eq!(err_status(bad), natsStatus::NATS_PROTOCOL_ERROR, "{:?}", show(bad));
         }
     }
 
@@ -650,10 +603,7 @@ mod tests {
         let mut p = Parser::new();
         p.set_max_payload(10);
         p.feed(b"MSG a 1 10\r\n0123456789\r\nMSG a 1 11\r\n");
-        assert_eq!(
-            p.next_op().unwrap(),
-            Some(msg(b"a", 1, None, 0, b"0123456789"))
-        );
+        assert_eq!(p.next_op().unwrap(), Some(msg(b"a", 1, None, 0, b"0123456789")));
         let e = p.next_op().unwrap_err();
         assert_eq!(e.status, natsStatus::NATS_PROTOCOL_ERROR);
         assert!(e.text.contains("limit"), "{}", e.text);
@@ -674,15 +624,9 @@ mod tests {
         long.insert(7, b'y');
         let mut input = long.clone();
         input.extend_from_slice(b"\r\n");
-        assert_eq!(
-            parse_one(&input).unwrap_err().status,
-            natsStatus::NATS_LINE_TOO_LONG
-        );
+        assert_eq!(parse_one(&input).unwrap_err().status, natsStatus::NATS_LINE_TOO_LONG);
         long.extend_from_slice(b"zz");
-        assert_eq!(
-            parse_one(&long).unwrap_err().status,
-            natsStatus::NATS_LINE_TOO_LONG
-        );
+        assert_eq!(parse_one(&long).unwrap_err().status, natsStatus::NATS_LINE_TOO_LONG);
         // An endless INFO fed in pieces is caught early.
         let mut p = Parser::new();
         p.feed(b"INFO {\"server_id\":\"");
@@ -717,9 +661,7 @@ mod tests {
         expect.push(msg(b"foo", 1, None, 0, b"hello"));
         wire.extend_from_slice(b"MSG foo 2 reply 0\r\n\r\n");
         expect.push(msg(b"foo", 2, Some(b"reply"), 0, b""));
-        wire.extend_from_slice(
-            format!("HMSG bar 3 r {} {}\r\n", hb.len(), hb.len() + 4).as_bytes(),
-        );
+        wire.extend_from_slice(format!("HMSG bar 3 r {} {}\r\n", hb.len(), hb.len() + 4).as_bytes());
         wire.extend_from_slice(hb);
         wire.extend_from_slice(b"\r\n\r\n\r\n");
         let mut payload = hb.to_vec();
@@ -796,11 +738,7 @@ mod tests {
             off += n;
             got.extend(all_ops(&mut p).unwrap());
             // The buffer never grows past a few chunks.
-            assert!(
-                p.buf.len() <= 2 * INITIAL_BUF,
-                "buffer grew to {}",
-                p.buf.len()
-            );
+            assert!(p.buf.len() <= 2 * INITIAL_BUF, "buffer grew to {}", p.buf.len());
         }
         assert_eq!(got, want);
     }
@@ -869,9 +807,6 @@ mod tests {
         let mut wire = format!("MSG t 5 {}\r\n", payload.len()).into_bytes();
         wire.extend_from_slice(payload);
         wire.extend_from_slice(b"\r\n");
-        assert_eq!(
-            parse_all(&wire).unwrap(),
-            vec![msg(b"t", 5, None, 0, payload)]
-        );
+        assert_eq!(parse_all(&wire).unwrap(), vec![msg(b"t", 5, None, 0, payload)]);
     }
 }

@@ -41,13 +41,7 @@ pub fn write_connect(buf: &mut Vec<u8>, ci: &ConnectInfo) {
 ///
 /// An empty header block (`Some(&[])`) is sent as a plain `PUB`.
 /// An empty reply (`Some(&[])`) is sent as no reply.
-pub fn write_pub(
-    buf: &mut Vec<u8>,
-    subject: &[u8],
-    reply: Option<&[u8]>,
-    headers: Option<&[u8]>,
-    payload: &[u8],
-) {
+pub fn write_pub(buf: &mut Vec<u8>, subject: &[u8], reply: Option<&[u8]>, headers: Option<&[u8]>, payload: &[u8]) {
     let reply = reply.filter(|r| !r.is_empty());
     let headers = headers.filter(|h| !h.is_empty());
     let hlen = headers.map_or(0, |h| h.len());
@@ -148,9 +142,7 @@ mod tests {
                 body
             };
             match args[0] {
-                b"CONNECT" => ops.push(ClientOp::Connect(
-                    serde_json::from_slice(&line[8..]).unwrap(),
-                )),
+                b"CONNECT" => ops.push(ClientOp::Connect(serde_json::from_slice(&line[8..]).unwrap())),
                 b"PING" => ops.push(ClientOp::Ping),
                 b"PONG" => ops.push(ClientOp::Pong),
                 b"PUB" => {
@@ -227,13 +219,7 @@ mod tests {
         write_pub(&mut b, b"foo", Some(b""), Some(b""), b"x");
         assert_eq!(b, b"PUB foo 1\r\nx\r\n");
         b.clear();
-        write_pub(
-            &mut b,
-            b"foo",
-            Some(b"r"),
-            Some(b"NATS/1.0\r\nA: b\r\n\r\n"),
-            b"hi",
-        );
+        write_pub(&mut b, b"foo", Some(b"r"), Some(b"NATS/1.0\r\nA: b\r\n\r\n"), b"hi");
         assert_eq!(b, b"HPUB foo r 18 20\r\nNATS/1.0\r\nA: b\r\n\r\nhi\r\n");
         b.clear();
         write_sub(&mut b, b"foo.*", None, 1);
@@ -273,13 +259,7 @@ mod tests {
         b.extend_from_slice(PING);
         write_sub(&mut b, b"foo", Some(b"workers"), 7);
         write_pub(&mut b, b"foo", None, None, b"");
-        write_pub(
-            &mut b,
-            b"foo",
-            Some(b"reply.to"),
-            Some(&hb),
-            b"data\r\nwith crlf",
-        );
+        write_pub(&mut b, b"foo", Some(b"reply.to"), Some(&hb), b"data\r\nwith crlf");
         write_pub(&mut b, b"foo", None, Some(&hb), b"");
         write_pub(&mut b, b"big", None, None, &big);
         write_unsub(&mut b, 7, Some(3));
@@ -347,13 +327,7 @@ mod tests {
                 payload: big
             }
         );
-        assert_eq!(
-            ops[7],
-            ClientOp::Unsub {
-                sid: 7,
-                max: Some(3)
-            }
-        );
+        assert_eq!(ops[7], ClientOp::Unsub { sid: 7, max: Some(3) });
         assert_eq!(ops[8], ClientOp::Pong);
     }
 }

@@ -145,10 +145,7 @@ const EMPTY_KEYWORDS: &[&str] = &[
 /// when the element is unknown.
 fn select(table: &[Tls12], element: &str) -> Option<Vec<usize>> {
     let upper = element.to_ascii_uppercase();
-    if let Some(i) = table
-        .iter()
-        .position(|t| t.openssl == upper || t.iana == upper)
-    {
+    if let Some(i) = table.iter().position(|t| t.openssl == upper || t.iana == upper) {
         return Some(vec![i]);
     }
     let mut chosen: Vec<usize> = (0..table.len()).collect();
@@ -199,11 +196,7 @@ pub fn parse_tls12(list: &str) -> Result<Vec<SupportedCipherSuite>> {
             }
             b'-' => current.retain(|i| !picked.contains(i)),
             b'+' => {
-                let moved: Vec<usize> = current
-                    .iter()
-                    .copied()
-                    .filter(|i| picked.contains(i))
-                    .collect();
+                let moved: Vec<usize> = current.iter().copied().filter(|i| picked.contains(i)).collect();
                 current.retain(|i| !picked.contains(i));
                 current.extend(moved);
             }
@@ -246,10 +239,7 @@ pub fn parse_tls13(list: &str) -> Result<Vec<SupportedCipherSuite>> {
                 )))
             }
         };
-        if !out
-            .iter()
-            .any(|s: &SupportedCipherSuite| s.suite() == suite.suite())
-        {
+        if !out.iter().any(|s: &SupportedCipherSuite| s.suite() == suite.suite()) {
             out.push(suite);
         }
     }
@@ -267,10 +257,7 @@ mod tests {
 
     #[test]
     fn explicit_names_openssl_and_iana() {
-        let v = parse_tls12(
-            "ECDHE-RSA-AES128-GCM-SHA256:TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
-        )
-        .unwrap();
+        let v = parse_tls12("ECDHE-RSA-AES128-GCM-SHA256:TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256").unwrap();
         assert_eq!(
             names(&v),
             [

@@ -27,9 +27,7 @@ use rustls::client::WebPkiServerVerifier;
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
-use rustls::{
-    ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme, SupportedCipherSuite,
-};
+use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme, SupportedCipherSuite};
 use std::net::TcpStream;
 use std::path::Path;
 use std::sync::Arc;
@@ -112,8 +110,8 @@ impl TlsOptions {
     /// Adds the CA certificates of a PEM file (several per file allowed).
     pub fn load_ca_file(&mut self, path: &str) -> Result<()> {
         let data = read_file(path, "trusted certificates")?;
-        let certs = parse_certs(&data)
-            .map_err(|e| ssl_err(format!("error loading trusted certificates '{path}': {e}")))?;
+        let certs =
+            parse_certs(&data).map_err(|e| ssl_err(format!("error loading trusted certificates '{path}': {e}")))?;
         self.ca_certs.extend(certs);
         Ok(())
     }
@@ -122,11 +120,8 @@ impl TlsOptions {
     /// without certificates are skipped; the directory must yield at least
     /// one certificate).
     pub fn load_ca_dir(&mut self, dir: &str) -> Result<()> {
-        let entries = std::fs::read_dir(dir).map_err(|e| {
-            ssl_err(format!(
-                "error loading trusted certificates in path '{dir}': {e}"
-            ))
-        })?;
+        let entries = std::fs::read_dir(dir)
+            .map_err(|e| ssl_err(format!("error loading trusted certificates in path '{dir}': {e}")))?;
         let mut files: Vec<_> = entries
             .filter_map(|e| e.ok())
             .map(|e| e.path())
@@ -152,16 +147,14 @@ impl TlsOptions {
 
     /// Adds the CA certificates of a PEM text.
     pub fn add_ca_pem(&mut self, pem: &[u8]) -> Result<()> {
-        let certs =
-            parse_certs(pem).map_err(|e| ssl_err(format!("unable to get CA certificates: {e}")))?;
+        let certs = parse_certs(pem).map_err(|e| ssl_err(format!("unable to get CA certificates: {e}")))?;
         self.ca_certs.extend(certs);
         Ok(())
     }
 
     /// Sets the client certificate chain and key from PEM texts.
     pub fn set_client_cert_pem(&mut self, cert: &[u8], key: &[u8]) -> Result<()> {
-        let chain =
-            parse_certs(cert).map_err(|e| ssl_err(format!("error creating certificate: {e}")))?;
+        let chain = parse_certs(cert).map_err(|e| ssl_err(format!("error creating certificate: {e}")))?;
         let key = parse_key(key).map_err(|e| ssl_err(format!("error creating key: {e}")))?;
         check_pair(&chain, &key)?;
         self.client_cert = Some(ClientCert::Static {
@@ -254,9 +247,7 @@ impl TlsOptions {
                 Arc::new(store)
             };
             if roots.is_empty() {
-                return Err(ssl_err(
-                    "no trusted CA certificates: the system trust store is empty",
-                ));
+                return Err(ssl_err("no trusted CA certificates: the system trust store is empty"));
             }
             let verifier = WebPkiServerVerifier::builder_with_provider(roots, provider)
                 .build()
@@ -268,10 +259,7 @@ impl TlsOptions {
             Some(ClientCert::Static { chain, key }) => builder
                 .with_client_auth_cert(chain.clone(), key.clone_key())
                 .map_err(|e| ssl_err(format!("error using client certificate: {e}")))?,
-            Some(ClientCert::Dynamic {
-                cert_file,
-                key_file,
-            }) => {
+            Some(ClientCert::Dynamic { cert_file, key_file }) => {
                 let (chain, key) = load_pair(cert_file, key_file)?;
                 builder
                     .with_client_auth_cert(chain, key)
@@ -289,14 +277,12 @@ impl TlsOptions {
             Some(h) if !h.is_empty() => h.as_str(),
             _ => host.trim_start_matches('[').trim_end_matches(']'),
         };
-        ServerName::try_from(name.to_string())
-            .map_err(|_| ssl_err(format!("'{name}' is not a valid TLS server name")))
+        ServerName::try_from(name.to_string()).map_err(|_| ssl_err(format!("'{name}' is not a valid TLS server name")))
     }
 }
 
 fn read_file(path: &str, what: &str) -> Result<Vec<u8>> {
-    std::fs::read(Path::new(path))
-        .map_err(|e| ssl_err(format!("error loading {what} '{path}': {e}")))
+    std::fs::read(Path::new(path)).map_err(|e| ssl_err(format!("error loading {what} '{path}': {e}")))
 }
 
 /// Every certificate of a PEM text; none is an error.
@@ -339,25 +325,16 @@ fn check_pair(chain: &[CertificateDer<'static>], key: &PrivateKeyDer<'static>) -
         // Unknown: the key type cannot report its public key; let the
         // handshake decide.
         Err(rustls::Error::InconsistentKeys(rustls::InconsistentKeys::Unknown)) => Ok(()),
-        Err(e) => Err(ssl_err(format!(
-            "the private key does not match the certificate: {e}"
-        ))),
+        Err(e) => Err(ssl_err(format!("the private key does not match the certificate: {e}"))),
     }
 }
 
-fn load_pair(
-    cert_file: &str,
-    key_file: &str,
-) -> Result<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>)> {
+fn load_pair(cert_file: &str, key_file: &str) -> Result<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>)> {
     let cert = read_file(cert_file, "certificate chain")?;
-    let chain = parse_certs(&cert).map_err(|e| {
-        ssl_err(format!(
-            "error loading certificate chain '{cert_file}': {e}"
-        ))
-    })?;
+    let chain =
+        parse_certs(&cert).map_err(|e| ssl_err(format!("error loading certificate chain '{cert_file}': {e}")))?;
     let key = read_file(key_file, "private key")?;
-    let key = parse_key(&key)
-        .map_err(|e| ssl_err(format!("error loading private key '{key_file}': {e}")))?;
+    let key = parse_key(&key).map_err(|e| ssl_err(format!("error loading private key '{key_file}': {e}")))?;
     check_pair(&chain, &key)?;
     Ok((chain, key))
 }
@@ -403,12 +380,7 @@ impl ServerCertVerifier for AcceptAnyServerCert {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
+        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.0.signature_verification_algorithms)
     }
 
     fn verify_tls13_signature(
@@ -417,12 +389,7 @@ impl ServerCertVerifier for AcceptAnyServerCert {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
+        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.0.signature_verification_algorithms)
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
@@ -437,16 +404,13 @@ pub fn describe(e: &rustls::Error, name: &ServerName<'_>) -> String {
     match e {
         E::InvalidCertificate(c) => match c {
             C::UnknownIssuer => {
-                "server certificate is signed by an unknown authority (not issued by a trusted CA)"
-                    .to_string()
+                "server certificate is signed by an unknown authority (not issued by a trusted CA)".to_string()
             }
             C::NotValidForName | C::NotValidForNameContext { .. } => {
                 format!("server certificate is not valid for host name '{name}'")
             }
             C::Expired | C::ExpiredContext { .. } => "server certificate has expired".to_string(),
-            C::NotValidYet | C::NotValidYetContext { .. } => {
-                "server certificate is not valid yet".to_string()
-            }
+            C::NotValidYet | C::NotValidYetContext { .. } => "server certificate is not valid yet".to_string(),
             C::Revoked => "server certificate has been revoked".to_string(),
             C::BadSignature => "server certificate has a bad signature".to_string(),
             C::BadEncoding => "server certificate is badly encoded".to_string(),
@@ -454,30 +418,21 @@ pub fn describe(e: &rustls::Error, name: &ServerName<'_>) -> String {
         },
         E::AlertReceived(a) => match a {
             A::CertificateRequired => {
-                "the server requires a client certificate (alert from server: certificate required)"
-                    .to_string()
+                "the server requires a client certificate (alert from server: certificate required)".to_string()
             }
-            A::BadCertificate
-            | A::UnknownCA
-            | A::CertificateUnknown
-            | A::UnsupportedCertificate => {
+            A::BadCertificate | A::UnknownCA | A::CertificateUnknown | A::UnsupportedCertificate => {
                 format!("the server rejected the client certificate (alert from server: {a:?})")
             }
-            A::CertificateExpired => {
-                "the server rejected the client certificate: it has expired".to_string()
-            }
+            A::CertificateExpired => "the server rejected the client certificate: it has expired".to_string(),
             A::HandshakeFailure => {
-                "alert from server: handshake failure (no common cipher suite or parameters?)"
-                    .to_string()
+                "alert from server: handshake failure (no common cipher suite or parameters?)".to_string()
             }
             A::ProtocolVersion => "alert from server: protocol version not supported".to_string(),
             other => format!("alert from server: {other:?}"),
         },
-        E::InvalidMessage(_) => {
-            "received data that is not TLS: is the server expecting TLS at this point? \
+        E::InvalidMessage(_) => "received data that is not TLS: is the server expecting TLS at this point? \
                                   (check the TLS-handshake-first setting on both sides)"
-                .to_string()
-        }
+            .to_string(),
         E::NoCertificatesPresented => "the server presented no certificate".to_string(),
         E::PeerIncompatible(p) => {
             format!("the server is not compatible with this TLS configuration: {p:?}")
@@ -491,12 +446,7 @@ pub fn describe(e: &rustls::Error, name: &ServerName<'_>) -> String {
 /// for the name checked). The socket is switched to non-blocking mode.
 /// Fails with `NATS_SSL_ERROR` (readable text), `NATS_IO_ERROR`, or
 /// `NATS_TIMEOUT` once `deadline` passes.
-pub fn connect(
-    tcp: TcpStream,
-    opts: &TlsOptions,
-    host: &str,
-    deadline: Instant,
-) -> Result<TlsStream> {
+pub fn connect(tcp: TcpStream, opts: &TlsOptions, host: &str, deadline: Instant) -> Result<TlsStream> {
     let config = opts.client_config()?;
     let name = opts.server_name(host)?;
     let conn = rustls::ClientConnection::new(config, name.clone())

@@ -85,12 +85,7 @@ impl TlsStream {
         deadline: Instant,
     ) -> Result<TlsStream> {
         sock.set_nonblocking(true).map_err(|e| Error::io(&e))?;
-        let fail = |text: String| {
-            Error::new(
-                natsStatus::NATS_SSL_ERROR,
-                format!("TLS handshake failed: {text}"),
-            )
-        };
+        let fail = |text: String| Error::new(natsStatus::NATS_SSL_ERROR, format!("TLS handshake failed: {text}"));
         let timeout = || Error::new(natsStatus::NATS_TIMEOUT, "TLS handshake timed out");
         while conn.is_handshaking() || conn.wants_write() {
             let mut progressed = false;
@@ -128,11 +123,7 @@ impl TlsStream {
             if progressed {
                 continue;
             }
-            let what = if conn.wants_write() {
-                Wait::Write
-            } else {
-                Wait::Read
-            };
+            let what = if conn.wants_write() { Wait::Write } else { Wait::Read };
             let limit = remaining(Some(deadline)).ok_or_else(timeout)?;
             wait(&sock, what, limit);
         }
@@ -147,10 +138,7 @@ impl TlsStream {
 
     /// The negotiated protocol version, e.g. "TLSv1_3".
     pub fn protocol_version(&self) -> Option<String> {
-        self.conn
-            .lock()
-            .protocol_version()
-            .map(|v| format!("{v:?}"))
+        self.conn.lock().protocol_version().map(|v| format!("{v:?}"))
     }
 
     /// The negotiated cipher suite's IANA name (rustls' spelling, e.g.
@@ -201,10 +189,7 @@ impl TlsStream {
                         }
                         return match conn.reader().read(buf) {
                             Ok(n) => Ok(n),
-                            Err(e)
-                                if e.kind() == ErrorKind::WouldBlock
-                                    || e.kind() == ErrorKind::UnexpectedEof =>
-                            {
+                            Err(e) if e.kind() == ErrorKind::WouldBlock || e.kind() == ErrorKind::UnexpectedEof => {
                                 Ok(0)
                             }
                             Err(e) => Err(e),
@@ -229,8 +214,7 @@ impl TlsStream {
                     }
                 }
             }
-            let limit = remaining(deadline)
-                .ok_or_else(|| io::Error::new(ErrorKind::TimedOut, "read timed out"))?;
+            let limit = remaining(deadline).ok_or_else(|| io::Error::new(ErrorKind::TimedOut, "read timed out"))?;
             wait(&self.sock, Wait::Read, limit);
         }
     }
@@ -267,10 +251,7 @@ impl TlsStream {
         let mut off = 0;
         loop {
             if self.closed.load(Ordering::Acquire) {
-                return Err(io::Error::new(
-                    ErrorKind::NotConnected,
-                    "the TLS connection is closed",
-                ));
+                return Err(io::Error::new(ErrorKind::NotConnected, "the TLS connection is closed"));
             }
             {
                 let mut conn = self.conn.lock();
@@ -295,8 +276,7 @@ impl TlsStream {
                     continue;
                 }
             }
-            let limit = remaining(deadline)
-                .ok_or_else(|| io::Error::new(ErrorKind::TimedOut, "write timed out"))?;
+            let limit = remaining(deadline).ok_or_else(|| io::Error::new(ErrorKind::TimedOut, "write timed out"))?;
             wait(&self.sock, Wait::Write, limit);
         }
     }

@@ -16,18 +16,12 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Seconds since the Unix epoch.
 pub fn now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
+    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() as i64
 }
 
 fn unique_jti() -> String {
     static N: AtomicU64 = AtomicU64::new(0);
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
+    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_nanos();
     format!(
         "RNATSTEST{}X{}X{}",
         nanos,
@@ -39,18 +33,14 @@ fn unique_jti() -> String {
 /// Signs `claims` (iss is set to the issuer's public key, `iat` and `jti`
 /// added when missing) and returns the encoded JWT.
 pub fn encode(issuer: &KeyPair, mut claims: Value) -> String {
-    let obj = claims
-        .as_object_mut()
-        .expect("claims must be a JSON object");
+    let obj = claims.as_object_mut().expect("claims must be a JSON object");
     obj.insert("iss".into(), json!(issuer.public_key()));
     obj.entry("iat").or_insert_with(|| json!(now()));
     obj.entry("jti").or_insert_with(|| json!(unique_jti()));
     let header = URL_SAFE_NO_PAD.encode(br#"{"typ":"JWT","alg":"ed25519-nkey"}"#);
     let body = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&claims).unwrap());
     let signing_input = format!("{header}.{body}");
-    let sig = issuer
-        .sign(signing_input.as_bytes())
-        .expect("issuer must have a seed");
+    let sig = issuer.sign(signing_input.as_bytes()).expect("issuer must have a seed");
     format!("{signing_input}.{}", URL_SAFE_NO_PAD.encode(sig))
 }
 

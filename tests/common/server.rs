@@ -33,11 +33,7 @@ pub fn nats_server_bin() -> &'static Path {
 }
 
 fn command_line(cmd: &str, args: &[&str]) -> Option<String> {
-    let out = Command::new(cmd)
-        .args(args)
-        .stderr(Stdio::null())
-        .output()
-        .ok()?;
+    let out = Command::new(cmd).args(args).stderr(Stdio::null()).output().ok()?;
     if !out.status.success() {
         return None;
     }
@@ -112,11 +108,7 @@ impl Server {
             .prefix("nats-test-")
             .tempdir()
             .expect("create temp dir");
-        let dir_str = dir
-            .path()
-            .to_str()
-            .expect("temp dir path is not UTF-8")
-            .to_string();
+        let dir_str = dir.path().to_str().expect("temp dir path is not UTF-8").to_string();
         let config = config_text.map(|text| {
             let path = dir.path().join("server.conf");
             fs::write(&path, text.replace("@DIR@", &dir_str)).expect("write server config");
@@ -183,21 +175,14 @@ impl Server {
 
         let deadline = Instant::now() + START_TIMEOUT;
         loop {
-            if let Some(status) = self
-                .child
-                .as_mut()
-                .and_then(|c| c.try_wait().ok().flatten())
-            {
+            if let Some(status) = self.child.as_mut().and_then(|c| c.try_wait().ok().flatten()) {
                 self.child = None;
                 return Err(format!("nats-server exited during startup ({status})"));
             }
             if let Some(p) = read_ports_file(&self.ports_dir, self.pid) {
                 if port.is_some_and(|want| want != p) {
                     self.kill();
-                    return Err(format!(
-                        "nats-server listens on {p}, not on {}",
-                        port.unwrap_or(0)
-                    ));
+                    return Err(format!("nats-server listens on {p}, not on {}", port.unwrap_or(0)));
                 }
                 let addr = SocketAddr::from(([127, 0, 0, 1], p));
                 if TcpStream::connect_timeout(&addr, Duration::from_millis(500)).is_ok() {
@@ -284,10 +269,7 @@ impl Server {
             match self.launch(Some(self.port)) {
                 Ok(()) => return,
                 // The port may be briefly unavailable; retry until the deadline.
-                Err(e)
-                    if Instant::now() < deadline
-                        && self.log().contains("address already in use") =>
-                {
+                Err(e) if Instant::now() < deadline && self.log().contains("address already in use") => {
                     let _ = e;
                     std::thread::sleep(Duration::from_millis(100));
                 }
@@ -350,10 +332,7 @@ fn read_ports_file(dir: &Path, pid: u32) -> Option<u16> {
         .ok()?
         .flatten()
         .map(|e| e.path())
-        .find(|p| {
-            p.file_name()
-                .is_some_and(|n| n.to_string_lossy().ends_with(&suffix))
-        })?;
+        .find(|p| p.file_name().is_some_and(|n| n.to_string_lossy().ends_with(&suffix)))?;
     let text = fs::read_to_string(path).ok()?;
     let v: serde_json::Value = serde_json::from_str(&text).ok()?;
     let url = v.get("nats")?.as_array()?.first()?.as_str()?;

@@ -151,6 +151,66 @@ fn event_loop() {
     }
 }
 
+/// Work for the shared message-delivery pool: one subscription's batch.
+pub trait PoolJob: Send + Sync {
+    fn run(self: std::sync::Arc<Self>);
+}
+
+struct Pool {
+    queue: VecDeque<std::sync::Arc<dyn PoolJob>>,
+    threads: usize,
+    idle: usize,
+}
+
+static POOL: Mutex<Pool> = Mutex::new(Pool { queue: VecDeque::new(), threads: 0, idle: 0 });
+static POOL_CV: Condvar = Condvar::new();
+
+/// Queues a job on the delivery pool, starting a pool thread if none is
+/// idle and the pool is below its size (`nats_SetMessageDeliveryPoolSize`).
+pub fn pool_schedule(job: std::sync::Arc<dyn PoolJob>) {
+    let mut p = POOL.lock();
+    p.queue.push_back(job);
+    if p.idle > 0 {
+        POOL_CV.notify_one();
+        return;
+    }
+    if p.threads < delivery_pool_size().max(1) {
+        p.threads += 1;
+        drop(p);
+        if spawn("nats-delivery", pool_worker).is_err() {
+            POOL.lock().threads -= 1;
+        }
+    }
+}
+
+/// A pool thread ends after being idle for a while.
+fn pool_worker() {
+    let idle = Duration::from_millis(500);
+    loop {
+        let job = {
+            let mut p = POOL.lock();
+            loop {
+                if let Some(j) = p.queue.pop_front() {
+                    break Some(j);
+                }
+                p.idle += 1;
+                let timed_out = POOL_CV.wait_for(&mut p, idle).timed_out();
+                p.idle -= 1;
+                if p.queue.is_empty() && (timed_out || CLOSING.load(Ordering::Acquire)) {
+                    p.threads -= 1;
+                    break None;
+                }
+            }
+        };
+        match job {
+            Some(j) => {
+                let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| j.run()));
+            }
+            None => return,
+        }
+    }
+}
+
 /// `nats_Close`: marks the library closed; threads end on their own.
 pub fn close() {
     CLOSING.store(true, Ordering::Release);

@@ -1248,7 +1248,7 @@ impl Connection {
         let is_async = cb.is_some();
         let sub = Arc::new(Subscription::new(sid, subject, queue, &me, cb, timeout_ms)?);
         self.subs.lock().insert(sid, sub.clone());
-        if is_async {
+        if is_async && !sub.pooled {
             let s = sub.clone();
             if let Err(e) = crate::runtime::spawn("nats-sub", move || s.run_delivery()) {
                 self.subs.lock().remove(&sid);

@@ -12,6 +12,12 @@ use std::ffi::CString;
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
+impl crate::runtime::PoolJob for Subscription {
+    fn run(self: Arc<Self>) {
+        self.deliver_batch();
+    }
+}
+
 /// Receives a message (or `None` when a subscription's inactivity timeout
 /// fires).
 pub type MsgCallback = Arc<dyn Fn(&Arc<Connection>, &Arc<Subscription>, Option<Box<Msg>>) + Send + Sync>;
@@ -25,6 +31,9 @@ pub struct Subscription {
     pub(crate) callback: Option<MsgCallback>,
     /// Inactivity timeout for `SubscribeTimeout` (0 = none).
     pub(crate) timeout_ms: i64,
+    /// Delivered by the library's shared pool instead of an own thread
+    /// (`natsOptions_UseGlobalMessageDelivery`).
+    pub(crate) pooled: bool,
     pub(crate) state: Mutex<SubState>,
     pub(crate) cv: Condvar,
 }
@@ -49,6 +58,8 @@ pub(crate) struct SubState {
     pub drain_done: bool,
     pub drain_status: natsStatus,
     pub in_callback: bool,
+    /// A pooled subscription is queued in (or being run by) the pool.
+    pub scheduled: bool,
     pub on_complete: Option<CompleteCallback>,
 }
 
@@ -71,6 +82,7 @@ impl Subscription {
             subject,
             queue,
             conn: Arc::downgrade(conn),
+            pooled: callback.is_some() && timeout_ms <= 0 && conn.opts.use_global_delivery,
             callback,
             timeout_ms,
             state: Mutex::new(SubState {
@@ -91,6 +103,7 @@ impl Subscription {
                 drain_done: false,
                 drain_status: NATS_OK,
                 in_callback: false,
+                scheduled: false,
                 on_complete: None,
             }),
             cv: Condvar::new(),
@@ -107,7 +120,7 @@ impl Subscription {
 
     /// Called by the reader thread. Returns `Some(status)` when an async
     /// error (slow consumer) must be reported.
-    pub(crate) fn enqueue(&self, msg: Box<Msg>) -> Option<natsStatus> {
+    pub(crate) fn enqueue(self: &Arc<Self>, msg: Box<Msg>) -> Option<natsStatus> {
         let mut st = self.state.lock();
         if st.closed {
             return None;
@@ -136,6 +149,15 @@ impl Subscription {
         }
         if st.pending_bytes > st.max_pending_bytes {
             st.max_pending_bytes = st.pending_bytes;
+        }
+        if self.pooled {
+            let schedule = !st.scheduled;
+            st.scheduled = true;
+            drop(st);
+            if schedule {
+                crate::runtime::pool_schedule(self.clone());
+            }
+            return None;
         }
         drop(st);
         self.cv.notify_one();
@@ -167,9 +189,10 @@ impl Subscription {
                     st.drain_status = NATS_CONNECTION_CLOSED;
                 }
             }
-            // An async subscription's thread runs the completion callback
+            // An async subscription's thread (or the pool, while the
+            // subscription is scheduled there) runs the completion callback
             // itself once it has stopped delivering.
-            if self.callback.is_none() {
+            if self.callback.is_none() || (self.pooled && !st.scheduled) {
                 st.on_complete.take()
             } else {
                 None
@@ -295,6 +318,56 @@ impl Subscription {
             } else if drained {
                 self.finish_drain_if_empty();
             }
+        }
+    }
+
+    /// Runs a batch of deliveries on a pool thread; reschedules itself
+    /// when messages remain, so one subscription's messages are always
+    /// delivered by one thread at a time, in order.
+    fn deliver_batch(self: Arc<Self>) {
+        let Some(cb) = self.callback.clone() else { return };
+        for _ in 0..64 {
+            let mut st = self.state.lock();
+            let Some(m) = Self::pop(&mut st) else {
+                st.scheduled = false;
+                let complete = if st.closed { st.on_complete.take() } else { None };
+                drop(st);
+                if let Some(c) = complete {
+                    c();
+                }
+                return;
+            };
+            let reached_max = st.max > 0 && st.delivered >= st.max;
+            let drained = st.draining && st.queue.is_empty();
+            st.in_callback = true;
+            drop(st);
+            match self.conn.upgrade() {
+                Some(c) => cb(&c, &self, Some(m)),
+                None => drop(m),
+            }
+            self.state.lock().in_callback = false;
+            if reached_max {
+                self.remove_from_conn();
+            } else if drained {
+                self.finish_drain_if_empty();
+            }
+        }
+        let again = {
+            let mut st = self.state.lock();
+            if st.queue.is_empty() {
+                st.scheduled = false;
+                let complete = if st.closed { st.on_complete.take() } else { None };
+                drop(st);
+                if let Some(c) = complete {
+                    c();
+                }
+                false
+            } else {
+                true
+            }
+        };
+        if again {
+            crate::runtime::pool_schedule(self);
         }
     }
 

@@ -322,7 +322,7 @@ fn max_payload_enforced_on_client() {
     let nc = connect_url(&srv.url());
     unsafe {
         assert_eq!(natsConnection_GetMaxPayload(nc), 100);
-        let big = vec![b'x'; 101];
+        let big = [b'x'; 101];
         assert_eq!(
             natsConnection_Publish(nc, c("foo").as_ptr(), big.as_ptr() as *const c_void, 101),
             NATS_MAX_PAYLOAD

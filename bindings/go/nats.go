@@ -79,14 +79,14 @@ type Status int
 
 // A few statuses, with cnats' values (the constants come from the header).
 const (
-	OK                 Status = C.NATS_OK
-	ConnectionClosed   Status = C.NATS_CONNECTION_CLOSED
-	NoServer           Status = C.NATS_NO_SERVER
-	InvalidSubject     Status = C.NATS_INVALID_SUBJECT
-	InvalidArg         Status = C.NATS_INVALID_ARG
+	OK                  Status = C.NATS_OK
+	ConnectionClosed    Status = C.NATS_CONNECTION_CLOSED
+	NoServer            Status = C.NATS_NO_SERVER
+	InvalidSubject      Status = C.NATS_INVALID_SUBJECT
+	InvalidArg          Status = C.NATS_INVALID_ARG
 	InvalidSubscription Status = C.NATS_INVALID_SUBSCRIPTION
-	Timeout            Status = C.NATS_TIMEOUT
-	NoResponders       Status = C.NATS_NO_RESPONDERS
+	Timeout             Status = C.NATS_TIMEOUT
+	NoResponders        Status = C.NATS_NO_RESPONDERS
 )
 
 // String is natsStatus_GetText.

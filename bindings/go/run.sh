@@ -18,6 +18,7 @@ export CGO_LDFLAGS="-Wl,-rpath,$libdir${CGO_LDFLAGS:+ $CGO_LDFLAGS}"
 
 cd "$here"
 go version
+test -z "$(gofmt -l .)" || { echo "gofmt needed:"; gofmt -l .; exit 1; }
 go vet ./...
 go test -count=1 -v ./... 2>&1 | tee "${TMPDIR:-/tmp}/natsgo-test.log" | grep -E '^(=== RUN|--- |PASS|FAIL|ok|panic)' || true
 grep -qE '^ok ' "${TMPDIR:-/tmp}/natsgo-test.log" || { cat "${TMPDIR:-/tmp}/natsgo-test.log"; exit 1; }

@@ -64,7 +64,7 @@ TEST(pubsub)
     for (i = 0; i < 20; i++)
         CHECK_OK(natsConnection_PublishString(nc, "abi.queue", "job"));
     CHECK_OK(natsConnection_Flush(nc));
-    while (n1 + n2 < 20) {
+    for (i = 0; i < 2000 && n1 + n2 < 20; i++) { /* bounded: fails below instead of hanging */
         if (natsSubscription_NextMsg(&m, q1, 10) == NATS_OK) {
             natsMsg_Destroy(m);
             n1++;
@@ -74,6 +74,7 @@ TEST(pubsub)
             n2++;
         }
     }
+    CHECK_EQ_INT(n1 + n2, 20);
     CHECK_STATUS(natsSubscription_NextMsg(&m, q1, 50), NATS_TIMEOUT);
     CHECK_STATUS(natsSubscription_NextMsg(&m, q2, 50), NATS_TIMEOUT);
     CHECK_OK(natsSubscription_Unsubscribe(q1));

@@ -63,7 +63,9 @@ def test_reply_subject_and_queue_group(nc):
         nc.publish("py.work", str(i), reply="py.answers")
     nc.flush()
     got = []
-    while len(got) < 10:
+    for _ in range(1000):  # a bound, not a timing criterion: stops a hang if messages were lost
+        if len(got) == 10:
+            break
         for sub in (a, b):
             try:
                 got.append(sub.next_msg(10))

@@ -216,9 +216,10 @@ impl Subscription {
                 "illegal to call NextMsg on an asynchronous subscription",
             ));
         }
-        if timeout_ms < 0 {
-            return Err(Error::new(NATS_INVALID_TIMEOUT, "timeout must be positive"));
-        }
+        // cnats does not reject a negative timeout here: anything <= 0
+        // polls (a queued message, else NATS_TIMEOUT), as cnats 3.4 and
+        // 3.14 both do.
+        let timeout_ms = timeout_ms.max(0);
         let deadline = Instant::now() + Duration::from_millis(timeout_ms.max(0) as u64);
         let mut st = self.state.lock();
         loop {

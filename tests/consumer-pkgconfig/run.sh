@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Builds tests/consumer-cmake/app.c against an installed rnats through
-# pkg-config, linked shared and static, and runs both.
+# pkg-config, linked shared and static, and runs both against a private
+# nats-server (tests/with-nats-server.sh): connect, subscribe, publish,
+# receive. Also builds the C++ example with the pkg-config flags.
 #   usage: tests/consumer-pkgconfig/run.sh <install prefix> [work dir]
 set -euo pipefail
 
@@ -10,6 +12,8 @@ app="$here/../consumer-cmake/app.c"
 work=${2:-$(mktemp -d)}
 mkdir -p "$work"
 CC=${CC:-cc}
+CXX=${CXX:-c++}
+with_server=(bash "$here/../with-nats-server.sh")
 
 libdir=$(ls -d "$prefix"/lib*/pkgconfig | head -n1)
 export PKG_CONFIG_PATH="$libdir${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
@@ -25,9 +29,9 @@ echo "  static: $(pkg-config --static --libs libnats)"
 # shellcheck disable=SC2046
 $CC -std=c99 -Wall -Wextra -Werror -o "$work/app_shared" "$app" \
     $(pkg-config --cflags --libs libnats) -Wl,-rpath,"$libdir"
-out=$("$work/app_shared")
+out=$("${with_server[@]}" "$work/app_shared")
 echo "$out"
-grep -q "status 26: Timeout" <<<"$out"
+grep -q "consumer: OK" <<<"$out"
 readelf -d "$work/app_shared" | grep -q 'NEEDED.*\[libnats\.so\.3\.14\]'
 
 # Static: libnats_static.a (cnats' archive name) followed by the
@@ -36,11 +40,18 @@ readelf -d "$work/app_shared" | grep -q 'NEEDED.*\[libnats\.so\.3\.14\]'
 $CC -std=c99 -Wall -Wextra -Werror -o "$work/app_static" "$app" \
     $(pkg-config --cflags libnats) "$libdir/libnats_static.a" \
     $(pkg-config --static --libs-only-l libnats | tr ' ' '\n' | grep -vx -- '-lnats')
-out=$("$work/app_static")
+out=$("${with_server[@]}" "$work/app_static")
 echo "$out"
-grep -q "status 26: Timeout" <<<"$out"
+grep -q "consumer: OK" <<<"$out"
 if readelf -d "$work/app_static" | grep -q 'NEEDED.*libnats'; then
     echo "app_static still needs a shared libnats" >&2
     exit 1
 fi
-echo "consumer-pkgconfig: OK (shared and static)"
+# C++17, warnings as errors, same flags.
+# shellcheck disable=SC2046
+$CXX -std=c++17 -Wall -Wextra -Werror -pedantic -o "$work/app_cpp" "$here/../../c-examples/cpp/pubsub.cpp" \
+    $(pkg-config --cflags --libs libnats) -Wl,-rpath,"$libdir" -pthread
+out=$("${with_server[@]}" "$work/app_cpp")
+grep -q "pubsub: all checks passed" <<<"$out"
+echo "C++ example: all checks passed"
+echo "consumer-pkgconfig: OK (shared, static and C++)"

@@ -1,0 +1,3 @@
+module rnats.local/natsgo
+
+go 1.19

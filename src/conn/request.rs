@@ -85,9 +85,9 @@ impl Connection {
 
     /// `natsConnection_Request*`: publishes and waits for the first reply.
     pub fn request(&self, subject: &[u8], headers: Option<&[u8]>, data: &[u8], timeout_ms: i64) -> Result<Box<Msg>> {
-        if timeout_ms <= 0 {
-            return Err(Error::new(NATS_INVALID_TIMEOUT, "timeout must be positive"));
-        }
+        // As cnats: a timeout <= 0 sends the request and only takes a reply
+        // that is already there (in practice: NATS_TIMEOUT).
+        let timeout_ms = timeout_ms.max(0);
         crate::subject::check_publish(subject)?;
         if self.is_closed() {
             return Err(Error::status(NATS_CONNECTION_CLOSED));

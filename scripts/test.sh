@@ -53,4 +53,16 @@ ctest --test-dir "$tmp/consumer-cmake" --output-on-failure
 step "consumer: pkg-config"
 bash tests/consumer-pkgconfig/run.sh "$prefix" "$tmp/consumer-pkgconfig"
 
+step "ABI drop-in: programs built against Debian's cnats run on rnats"
+bash tests/abi-dropin/run.sh "$build/lib/libnats.so.3.14.0" "$tmp/abi-dropin"
+
+step "Python binding (ctypes)"
+RNATS_LIB="$(ls "$prefix"/lib*/libnats.so | head -n1)" python3 -m pytest -q bindings/python
+
+step "Go binding (cgo, pkg-config)"
+bash bindings/go/run.sh "$prefix"
+
+step "API reference (Doxygen)"
+bash docs/api/build.sh "$tmp/api-docs"
+
 step "all tests passed"

@@ -501,7 +501,9 @@ fn stale_connection_detected_by_pings_and_reconnected() {
     let nc = Connection::connect(o).unwrap();
     assert!(wait_for(LONG, || ev.get(&ev.reconnected) == 1));
     assert_eq!(ev.get(&ev.disconnected), 1);
-    assert_eq!(nc.last_error().unwrap().status, NATS_STALE_CONNECTION);
+    // The fake server never closed the socket: only the missing PONGs can
+    // have made the client reconnect. (As in cnats, the connection's last
+    // error is cleared once reconnected.)
     assert_eq!(fake.accepted.load(Ordering::SeqCst), 2);
     // The new connection answers: flush works (PONG accounting survived).
     nc.flush_timeout(5000).unwrap();
@@ -553,7 +555,7 @@ fn other_server_error_reconnects_with_reconnect_on_protocol_error() {
     let nc = Connection::connect(o).unwrap();
     assert!(wait_for(LONG, || ev.get(&ev.reconnected) == 1));
     assert_eq!(ev.get(&ev.closed), 0);
-    assert_eq!(nc.last_error().unwrap().status, NATS_ERR);
+    assert_eq!(fake.accepted.load(Ordering::SeqCst), 2);
     nc.flush_timeout(5000).unwrap();
     nc.close();
 }

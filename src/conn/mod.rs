@@ -58,8 +58,9 @@ pub(crate) struct Srv {
     /// TLS name to verify for a discovered server announced by IP (the
     /// host name of the server that announced it).
     pub tls_name: Option<String>,
-    /// Last auth error seen on this server (for "same error twice").
-    pub last_auth_err: Option<String>,
+    /// Kind of the last auth error seen on this server (for "same error
+    /// twice"; see [`auth_err_code`]); cleared when a connect succeeds.
+    pub last_auth_err: Option<AuthErrCode>,
 }
 
 struct State {
@@ -82,6 +83,9 @@ struct State {
     /// servers without their own, e.g. discovered ones).
     pool_user: Option<String>,
     pool_pass: Option<String>,
+    /// cnats' `ar`: the same auth error twice on one server; the
+    /// disconnect that follows closes instead of reconnecting.
+    auth_abort: bool,
 }
 
 struct Out {
@@ -132,12 +136,42 @@ fn status_err(s: natsStatus, text: impl Into<String>) -> Error {
     Error::new(s, text)
 }
 
-fn is_auth_error(text: &str) -> bool {
+/// The two server errors cnats treats as authentication errors; "the same
+/// error twice" compares these kinds, not the texts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum AuthErrCode {
+    Expired,
+    Violation,
+}
+
+/// Classifies a server `-ERR` text as cnats does (case-insensitive
+/// substring): "Authorization Violation" or "User Authentication Expired".
+pub(crate) fn auth_err_code(text: &str) -> Option<AuthErrCode> {
     let t = text.to_ascii_lowercase();
-    t.contains("authorization violation")
-        || t.contains("user authentication expired")
-        || t.contains("user authentication revoked")
-        || t.contains("account authentication expired")
+    if t.contains("authorization violation") {
+        Some(AuthErrCode::Violation)
+    } else if t.contains("user authentication expired") {
+        Some(AuthErrCode::Expired)
+    } else {
+        None
+    }
+}
+
+fn is_auth_error(text: &str) -> bool {
+    auth_err_code(text).is_some()
+}
+
+thread_local! {
+    /// The text of the asynchronous error whose handler is running on this
+    /// (event) thread; see [`async_error_text`].
+    static ASYNC_ERR_TEXT: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+/// While an error handler runs: the text that goes with its status (the
+/// server's `-ERR` text for permission and auth errors), so that the C
+/// layer can make it the thread's last error, as cnats does.
+pub fn async_error_text() -> Option<String> {
+    ASYNC_ERR_TEXT.with(|t| t.borrow().clone())
 }
 
 /// What a handshake leaves behind.
@@ -232,6 +266,7 @@ impl Connection {
                 draining: false,
                 pool_user,
                 pool_pass,
+                auth_abort: false,
             }),
             state_cv: Condvar::new(),
             out: Mutex::new(Out {
@@ -290,7 +325,7 @@ impl Connection {
         let n = self.state.lock().pool.len();
         let mut last: Option<Error> = None;
         for i in 0..n {
-            match self.connect_to(i) {
+            match self.connect_to(i, None) {
                 Ok(est) => {
                     self.install(i, est, false)?;
                     return Ok(());
@@ -341,7 +376,9 @@ impl Connection {
     }
 
     /// TCP (+TLS) connect, INFO, CONNECT/PING, PONG with server `i`.
-    fn connect_to(&self, i: usize) -> Result<Established> {
+    /// `tcp_ok` (when given) is set once the TCP connection is made (cnats
+    /// counts a reconnect from there).
+    fn connect_to(&self, i: usize, tcp_ok: Option<&mut bool>) -> Result<Established> {
         let (url, tls_name, pool_user, pool_pass) = {
             let mut st = self.state.lock();
             let (pu, pp) = (st.pool_user.clone(), st.pool_pass.clone());
@@ -358,6 +395,9 @@ impl Connection {
         let timeout = Duration::from_millis(if o.timeout_ms > 0 { o.timeout_ms as u64 } else { 2_000 });
         let deadline = Instant::now() + timeout;
         let tcp = transport::connect_tcp(&url.host, url.port, deadline, o.ip_resolution_order)?;
+        if let Some(f) = tcp_ok {
+            *f = true;
+        }
         let mut secure = o.secure || url.is_tls();
         let mut upgraded = false;
         let transport = if o.tls.handshake_first {
@@ -503,6 +543,12 @@ impl Connection {
             let mut st = self.state.lock();
             st.pool[i].did_connect = true;
             st.pool[i].reconnects = 0;
+            st.pool[i].last_auth_err = None;
+            st.auth_abort = false;
+            if reconnect {
+                // cnats clears the connection's error once reconnected.
+                st.last_err = None;
+            }
             st.cur = Some(i);
             st.transport = Some(transport.clone());
             let d = self.merge_connect_urls(&mut st, &info);
@@ -749,18 +795,31 @@ impl Connection {
 
     fn process_err(&self, text: String) -> Result<()> {
         let lower = text.to_ascii_lowercase();
-        if lower.starts_with("permissions violation") {
-            self.set_last_error(Error::new(NATS_NOT_PERMITTED, text));
-            self.post_error(None, NATS_NOT_PERMITTED);
-            return Ok(());
-        }
         if lower.contains("stale connection") {
             return Err(Error::new(NATS_STALE_CONNECTION, text));
         }
-        if is_auth_error(&text) {
-            let e = Error::new(NATS_CONNECTION_AUTH_FAILED, text);
-            self.set_last_error(e.clone());
-            self.post_error(None, NATS_CONNECTION_AUTH_FAILED);
+        if lower.contains("permissions violation") {
+            // Reported, and the connection stays up.
+            self.set_last_error(Error::new(NATS_NOT_PERMITTED, text.clone()));
+            self.post_error_text(None, NATS_NOT_PERMITTED, Some(text));
+            return Ok(());
+        }
+        if let Some(code) = auth_err_code(&text) {
+            // As cnats: report it; the server closes the socket and we
+            // reconnect, unless this server gave the same kind of auth
+            // error last time (then the connection closes, unless
+            // IgnoreAuthErrorAbort).
+            let e = Error::new(NATS_CONNECTION_AUTH_FAILED, text.clone());
+            {
+                let mut st = self.state.lock();
+                st.last_err = Some(e.clone());
+                if let Some(c) = st.cur {
+                    if self.same_auth_error_twice(&mut st, c, code) {
+                        st.auth_abort = true;
+                    }
+                }
+            }
+            self.post_error_text(None, NATS_CONNECTION_AUTH_FAILED, Some(text));
             return Err(e);
         }
         let e = Error::new(NATS_ERR, text);
@@ -779,10 +838,31 @@ impl Connection {
     }
 
     pub(crate) fn post_error(&self, sub: Option<Arc<Subscription>>, s: natsStatus) {
+        self.post_error_text(sub, s, None);
+    }
+
+    /// Posts the error handler; `text` is what [`async_error_text`]
+    /// returns while it runs.
+    pub(crate) fn post_error_text(&self, sub: Option<Arc<Subscription>>, s: natsStatus, text: Option<String>) {
         if let Some(cb) = self.opts.err_cb.clone() {
             let me = self.arc();
-            crate::runtime::post(Box::new(move || cb(&me, sub.as_ref(), s)));
+            crate::runtime::post(Box::new(move || {
+                ASYNC_ERR_TEXT.with(|t| *t.borrow_mut() = text);
+                cb(&me, sub.as_ref(), s);
+                ASYNC_ERR_TEXT.with(|t| *t.borrow_mut() = None);
+            }));
         }
+    }
+
+    /// Records auth error `code` for server `i`; true when it is the same
+    /// kind as the previous one there and `IgnoreAuthErrorAbort` is off.
+    fn same_auth_error_twice(&self, st: &mut State, i: usize, code: AuthErrCode) -> bool {
+        let Some(srv) = st.pool.get_mut(i) else { return false };
+        if srv.last_auth_err == Some(code) && !self.opts.ignore_auth_error_abort {
+            return true;
+        }
+        srv.last_auth_err = Some(code);
+        false
     }
 
     // ---------- disconnect / reconnect ----------
@@ -815,13 +895,8 @@ impl Connection {
                     st.last_err = Some(e.clone());
                 }
             }
-            let auth_twice = match (&err, st.cur) {
-                (Some(e), Some(c)) if e.status == NATS_CONNECTION_AUTH_FAILED => {
-                    let prev = st.pool[c].last_auth_err.replace(e.text.clone());
-                    prev.as_deref() == Some(e.text.as_str()) && !self.opts.ignore_auth_error_abort
-                }
-                _ => false,
-            };
+            // Set by `process_err` on the same auth error twice.
+            let auth_twice = st.auth_abort;
             let ok = self.opts.allow_reconnect
                 && !auth_twice
                 && !st.draining
@@ -936,14 +1011,18 @@ impl Connection {
                         s.reconnects += 1;
                     }
                 }
-                match self.connect_to(i) {
+                let mut tcp_ok = false;
+                let r = self.connect_to(i, Some(&mut tcp_ok));
+                // cnats counts a reconnect once the TCP connection is made,
+                // even if the handshake then fails (e.g. auth).
+                if tcp_ok && !initial {
+                    self.stats.reconnects.fetch_add(1, Ordering::Relaxed);
+                }
+                match r {
                     Ok(est) => {
                         if self.closed.load(Ordering::Acquire) {
                             est.transport.shutdown();
                             return;
-                        }
-                        if !initial {
-                            self.stats.reconnects.fetch_add(1, Ordering::Relaxed);
                         }
                         if self.install(i, est, true).is_err() {
                             continue;
@@ -960,27 +1039,22 @@ impl Connection {
                         return;
                     }
                     Err(e) => {
-                        if e.status == NATS_CONNECTION_AUTH_FAILED {
+                        if let (NATS_CONNECTION_AUTH_FAILED, Some(code)) = (e.status, auth_err_code(&e.text)) {
+                            // As cnats: reported (not during a background
+                            // initial connect), and the same kind of auth
+                            // error twice on one server closes the
+                            // connection (unless IgnoreAuthErrorAbort).
                             let twice = {
                                 let mut st = self.state.lock();
                                 st.last_err = Some(e.clone());
-                                match st.pool.get_mut(i) {
-                                    Some(s) => {
-                                        let prev = s.last_auth_err.replace(e.text.clone());
-                                        prev.as_deref() == Some(e.text.as_str())
-                                    }
-                                    None => false,
-                                }
+                                self.same_auth_error_twice(&mut st, i, code)
                             };
-                            self.post_error(None, NATS_CONNECTION_AUTH_FAILED);
-                            if twice && !self.opts.ignore_auth_error_abort {
-                                let mut st = self.state.lock();
-                                if i < st.pool.len() {
-                                    st.pool.remove(i);
-                                    st.cur = None;
-                                }
-                                drop(st);
-                                break;
+                            if !initial {
+                                self.post_error_text(None, NATS_CONNECTION_AUTH_FAILED, Some(e.text.clone()));
+                            }
+                            if twice {
+                                self.close_internal(Some(e), true);
+                                return;
                             }
                         }
                     }

@@ -85,8 +85,8 @@ impl Connection {
 
     /// `natsConnection_Request*`: publishes and waits for the first reply.
     pub fn request(&self, subject: &[u8], headers: Option<&[u8]>, data: &[u8], timeout_ms: i64) -> Result<Box<Msg>> {
-        // As cnats: a timeout <= 0 sends the request and only takes a reply
-        // that is already there (in practice: NATS_TIMEOUT).
+        // As cnats: a timeout <= 0 sends the request and returns
+        // NATS_TIMEOUT without waiting.
         let timeout_ms = timeout_ms.max(0);
         crate::subject::check_publish(subject)?;
         if self.is_closed() {
@@ -110,6 +110,9 @@ impl Connection {
             (token, reply)
         };
         let res = self.publish(subject, Some(&reply), headers, data).and_then(|()| {
+            if timeout_ms == 0 {
+                return Err(Error::new(NATS_TIMEOUT, "timeout waiting for the reply"));
+            }
             let deadline = Instant::now() + Duration::from_millis(timeout_ms as u64);
             let mut v = slot.v.lock();
             loop {
@@ -136,7 +139,13 @@ impl Connection {
         let _ = self.unsubscribe(&sub, 1);
         let r = self
             .publish(subject, Some(inbox.as_bytes()), headers, data)
-            .and_then(|()| sub.next_msg(timeout_ms));
+            .and_then(|()| {
+                if timeout_ms == 0 {
+                    Err(Error::new(NATS_TIMEOUT, "timeout waiting for the reply"))
+                } else {
+                    sub.next_msg(timeout_ms)
+                }
+            });
         if sub.is_valid() {
             let _ = self.unsubscribe(&sub, 0);
         }

@@ -14,7 +14,7 @@ NSPID=""
 cleanup() { [ -n "$NSPID" ] && kill "$NSPID" 2>/dev/null; rm -rf "$W"; }
 trap cleanup EXIT
 
-[ -f target/debug/libnats.so ] || cargo build || exit 1
+cargo build --lib --quiet || exit 1
 ln -s "$ROOT/target/debug/libnats.so" "$W/libnats.so.3.14"
 for f in c-examples/*.c; do
     gcc -std=c99 -Wall -Wextra -Werror -I include "$f" -L target/debug -lnats -o "$W/$(basename "$f" .c)" || exit 1

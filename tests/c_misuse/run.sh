@@ -23,7 +23,7 @@ trap cleanup EXIT
 # The generated file must match the header it was generated from.
 python3 scripts/gen_misuse.py --check
 
-[ -f target/debug/libnats.so ] || cargo build
+cargo build --lib --quiet
 # The library's soname is libnats.so.3.14: give the loader that name.
 ln -s "$ROOT/target/debug/libnats.so" "$WORK/libnats.so.3.14"
 gcc -g -std=c99 -Wall -Wextra -Werror -I include -I tests/c_misuse tests/c_misuse/misuse.c \

@@ -57,6 +57,10 @@ pub(crate) struct Srv {
     pub implicit: bool,
     /// Last auth error seen on this server (for "same error twice").
     pub last_auth_err: Option<String>,
+    /// For a discovered server: the host name of the server that announced
+    /// it. Used as the TLS name when this server's own host is an IP
+    /// address (its certificate names the cluster's host name, not the IP).
+    pub tls_name: Option<String>,
 }
 
 struct State {
@@ -118,6 +122,11 @@ fn status_err(s: natsStatus, text: impl Into<String>) -> Error {
     Error::new(s, text)
 }
 
+/// Whether a URL host (brackets already removed) is an IP address.
+fn is_ip_host(host: &str) -> bool {
+    host.trim_start_matches('[').trim_end_matches(']').parse::<std::net::IpAddr>().is_ok()
+}
+
 fn is_auth_error(text: &str) -> bool {
     let t = text.to_ascii_lowercase();
     t.contains("authorization violation")
@@ -152,7 +161,7 @@ impl Connection {
         let mut pool = Vec::new();
         for u in urls {
             let url = ServerUrl::parse(&u)?;
-            pool.push(Srv { url, did_connect: false, reconnects: 0, last_attempt: None, implicit: false, last_auth_err: None });
+            pool.push(Srv { url, did_connect: false, reconnects: 0, last_attempt: None, implicit: false, last_auth_err: None, tls_name: None });
         }
         if !opts.no_randomize && pool.len() > 1 {
             use rand::seq::SliceRandom;
@@ -264,7 +273,13 @@ impl Connection {
         }
         let e = last.unwrap_or_else(|| Error::status(NATS_NO_SERVER));
         // cnats reports plain socket failures as NATS_NO_SERVER.
-        let e = if matches!(e.status, NATS_IO_ERROR | NATS_TIMEOUT) { Error::new(NATS_NO_SERVER, e.text) } else { e };
+        // A stalled TLS handshake stays NATS_TIMEOUT, as in cnats.
+        let tls_timeout = e.status == NATS_TIMEOUT && e.text == crate::tls::HANDSHAKE_TIMEOUT_TEXT;
+        let e = if matches!(e.status, NATS_IO_ERROR | NATS_TIMEOUT) && !tls_timeout {
+            Error::new(NATS_NO_SERVER, e.text)
+        } else {
+            e
+        };
         self.state.lock().last_err = Some(e.clone());
         Err(e)
     }
@@ -306,7 +321,13 @@ impl Connection {
             let mut st = self.state.lock();
             let srv = &mut st.pool[i];
             srv.last_attempt = Some(Instant::now());
-            (srv.url.clone(), srv.url.host.clone())
+            // A discovered server known by IP is checked against the name of
+            // the URL that announced it (cnats/nats.go do the same).
+            let tls_name = match &srv.tls_name {
+                Some(n) if is_ip_host(&srv.url.host) => n.clone(),
+                _ => srv.url.host.clone(),
+            };
+            (srv.url.clone(), tls_name)
         };
         let o = &self.opts;
         let timeout = Duration::from_millis(if o.timeout_ms > 0 { o.timeout_ms as u64 } else { 2_000 });
@@ -413,6 +434,12 @@ impl Connection {
                     return Err(Error::new(NATS_TIMEOUT, "timeout waiting for the server"))
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                // A TLS alert or bad record after the handshake (e.g. the
+                // server rejecting the client certificate, which TLS 1.3
+                // reports only after the client finished): a TLS failure.
+                Err(e) if matches!(t, Transport::Tls(_)) && e.kind() == std::io::ErrorKind::InvalidData => {
+                    return Err(Error::new(NATS_SSL_ERROR, e.to_string()))
+                }
                 Err(e) => return Err(Error::io(&e)),
             }
         }
@@ -494,12 +521,16 @@ impl Connection {
             if st.pool.iter().any(|s| s.url.host == url.host && s.url.port == url.port) {
                 continue;
             }
-            if let Some(cur) = st.cur.map(|c| st.pool[c].url.clone()) {
-                if cur.is_tls() {
+            // The TLS name of the announcing server, if it is a host name
+            // (used only when this URL's host is an IP; see `connect_to`).
+            let mut tls_name = None;
+            if let Some(cur) = st.cur.map(|c| &st.pool[c]) {
+                if cur.url.is_tls() {
                     url.scheme = "tls".to_string();
                 }
+                tls_name = if is_ip_host(&cur.url.host) { cur.tls_name.clone() } else { Some(cur.url.host.clone()) };
             }
-            st.pool.push(Srv { url, did_connect: false, reconnects: 0, last_attempt: None, implicit: true, last_auth_err: None });
+            st.pool.push(Srv { url, did_connect: false, reconnects: 0, last_attempt: None, implicit: true, last_auth_err: None, tls_name });
             added = true;
         }
         added

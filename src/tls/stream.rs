@@ -91,7 +91,7 @@ impl TlsStream {
                 format!("TLS handshake failed: {text}"),
             )
         };
-        let timeout = || Error::new(natsStatus::NATS_TIMEOUT, "TLS handshake timed out");
+        let timeout = || Error::new(natsStatus::NATS_TIMEOUT, super::HANDSHAKE_TIMEOUT_TEXT);
         while conn.is_handshaking() || conn.wants_write() {
             let mut progressed = false;
             while conn.wants_write() {

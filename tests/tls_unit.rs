@@ -421,10 +421,10 @@ fn cipher_selection() {
     let e = o
         .set_ciphers("ECDHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-SHA")
         .unwrap_err();
-    assert_eq!(e.status, natsStatus::NATS_INVALID_ARG);
+    assert_eq!(e.status, natsStatus::NATS_SSL_ERROR);
     assert!(e.text.contains("DHE-RSA-AES256-SHA"), "{}", e.text);
     let e = o.set_cipher_suites("TLS_AES_128_CCM_SHA256").unwrap_err();
-    assert_eq!(e.status, natsStatus::NATS_INVALID_ARG);
+    assert_eq!(e.status, natsStatus::NATS_SSL_ERROR);
     assert!(e.text.contains("TLS_AES_128_CCM_SHA256"), "{}", e.text);
 }
 

@@ -1016,15 +1016,16 @@ NATS_EXTERN natsStatus natsOptions_SetCertificatesChain(natsOptions *opts, const
 // the `!`, `-` and `+` prefixes). Keywords for things rustls lacks
 // (`RSA`, `DHE`, `MEDIUM`, `3DES`, …) select nothing. A suite rustls does
 // not offer, an unknown keyword, or a list selecting nothing gives
-// `NATS_INVALID_ARG` with a text naming the culprit; nothing is dropped
-// silently. NULL or empty `ciphers` gives `NATS_INVALID_ARG`.
+// `NATS_SSL_ERROR` (as cnats when OpenSSL rejects a list) with a text
+// naming the culprit; nothing is dropped silently. NULL or empty
+// `ciphers` gives `NATS_INVALID_ARG`.
 NATS_EXTERN natsStatus natsOptions_SetCiphers(natsOptions *opts, const char *ciphers);
 
 // Restricts the TLS 1.3 cipher suites: `:`-separated names among
 // `TLS_AES_128_GCM_SHA256`, `TLS_AES_256_GCM_SHA384` and
 // `TLS_CHACHA20_POLY1305_SHA256`. An empty string disables TLS 1.3.
 //
-// Any other name gives `NATS_INVALID_ARG` naming it; NULL `ciphers` gives
+// Any other name gives `NATS_SSL_ERROR` naming it; NULL `ciphers` gives
 // `NATS_INVALID_ARG`.
 NATS_EXTERN natsStatus natsOptions_SetCipherSuites(natsOptions *opts, const char *ciphers);
 

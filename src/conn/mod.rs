@@ -335,7 +335,9 @@ impl Connection {
         }
         let e = last.unwrap_or_else(|| Error::status(NATS_NO_SERVER));
         // cnats reports plain socket failures as NATS_NO_SERVER.
-        let e = if matches!(e.status, NATS_IO_ERROR | NATS_TIMEOUT) {
+        // A stalled TLS handshake stays NATS_TIMEOUT, as in cnats.
+        let tls_timeout = e.status == NATS_TIMEOUT && e.text == crate::tls::HANDSHAKE_TIMEOUT_TEXT;
+        let e = if matches!(e.status, NATS_IO_ERROR | NATS_TIMEOUT) && !tls_timeout {
             Error::new(NATS_NO_SERVER, e.text)
         } else {
             e
@@ -516,6 +518,12 @@ impl Connection {
                     return Err(Error::new(NATS_TIMEOUT, "timeout waiting for the server"))
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                // A TLS alert or bad record after the handshake (e.g. the
+                // server rejecting the client certificate, which TLS 1.3
+                // reports only after the client finished): a TLS failure.
+                Err(e) if matches!(t, Transport::Tls(_)) && e.kind() == std::io::ErrorKind::InvalidData => {
+                    return Err(Error::new(NATS_SSL_ERROR, e.to_string()))
+                }
                 Err(e) => return Err(Error::io(&e)),
             }
         }

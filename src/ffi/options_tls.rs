@@ -219,8 +219,9 @@ pub unsafe extern "C" fn natsOptions_SetCertificatesChain(
 /// the `!`, `-` and `+` prefixes). Keywords for things rustls lacks
 /// (`RSA`, `DHE`, `MEDIUM`, `3DES`, …) select nothing. A suite rustls does
 /// not offer, an unknown keyword, or a list selecting nothing gives
-/// `NATS_INVALID_ARG` with a text naming the culprit; nothing is dropped
-/// silently. NULL or empty `ciphers` gives `NATS_INVALID_ARG`.
+/// `NATS_SSL_ERROR` (as cnats when OpenSSL rejects a list) with a text
+/// naming the culprit; nothing is dropped silently. NULL or empty
+/// `ciphers` gives `NATS_INVALID_ARG`.
 #[no_mangle]
 pub unsafe extern "C" fn natsOptions_SetCiphers(opts: *mut natsOptions, ciphers: *const c_char) -> natsStatus {
     guard("natsOptions_SetCiphers", || unsafe {
@@ -233,7 +234,7 @@ pub unsafe extern "C" fn natsOptions_SetCiphers(opts: *mut natsOptions, ciphers:
 /// `TLS_AES_128_GCM_SHA256`, `TLS_AES_256_GCM_SHA384` and
 /// `TLS_CHACHA20_POLY1305_SHA256`. An empty string disables TLS 1.3.
 ///
-/// Any other name gives `NATS_INVALID_ARG` naming it; NULL `ciphers` gives
+/// Any other name gives `NATS_SSL_ERROR` naming it; NULL `ciphers` gives
 /// `NATS_INVALID_ARG`.
 #[no_mangle]
 pub unsafe extern "C" fn natsOptions_SetCipherSuites(opts: *mut natsOptions, ciphers: *const c_char) -> natsStatus {
@@ -506,13 +507,13 @@ mod tests {
         unsafe {
             assert_eq!(
                 natsOptions_SetCiphers(o, c("ECDHE-RSA-AES128-GCM-SHA256:FOO-BAR").as_ptr()),
-                NATS_INVALID_ARG
+                NATS_SSL_ERROR
             );
             assert!(last_text().contains("FOO-BAR"), "{}", last_text());
             assert_eq!(natsOptions_SetCiphers(o, c("-ALL:HIGH").as_ptr()), NATS_OK);
             assert_eq!(
                 natsOptions_SetCipherSuites(o, c("TLS_AES_128_CCM_8_SHA256").as_ptr()),
-                NATS_INVALID_ARG
+                NATS_SSL_ERROR
             );
             assert!(last_text().contains("TLS_AES_128_CCM_8_SHA256"), "{}", last_text());
             assert_eq!(

@@ -19,12 +19,17 @@
 //! - TLS 1.3 (`natsOptions_SetCipherSuites`): `:`-separated IANA names.
 //!
 //! A name that is neither a suite rustls offers nor a known keyword is an
-//! error naming it (`NATS_INVALID_ARG`); nothing is dropped silently. A
+//! error naming it (`NATS_SSL_ERROR`, the status cnats returns when OpenSSL
+//! rejects a list); nothing is dropped silently. A
 //! TLS 1.2 list that ends up empty is an error, as with OpenSSL.
 
 use crate::error::{Error, Result};
 use rustls::crypto::ring::cipher_suite as cs;
 use rustls::SupportedCipherSuite;
+
+fn ssl_err(text: impl Into<String>) -> Error {
+    Error::new(crate::status::natsStatus::NATS_SSL_ERROR, text)
+}
 
 /// One TLS 1.2 suite with its OpenSSL name and the keywords that select it.
 struct Tls12 {
@@ -184,7 +189,7 @@ pub fn parse_tls12(list: &str) -> Result<Vec<SupportedCipherSuite>> {
             _ => (0u8, raw),
         };
         let picked = select(&table, body).ok_or_else(|| {
-            Error::invalid_arg(format!(
+            ssl_err(format!(
                 "cipher '{raw}' is unknown or not supported by this library (rustls offers for TLS 1.2: {})",
                 table.iter().map(|t| t.openssl).collect::<Vec<_>>().join(", ")
             ))
@@ -210,10 +215,10 @@ pub fn parse_tls12(list: &str) -> Result<Vec<SupportedCipherSuite>> {
         }
     }
     if !any {
-        return Err(Error::invalid_arg("the cipher list is empty"));
+        return Err(ssl_err("the cipher list is empty"));
     }
     if current.is_empty() {
-        return Err(Error::invalid_arg(format!(
+        return Err(ssl_err(format!(
             "no TLS 1.2 cipher suite supported by this library matches '{list}'"
         )));
     }
@@ -233,7 +238,7 @@ pub fn parse_tls13(list: &str) -> Result<Vec<SupportedCipherSuite>> {
             "TLS_AES_256_GCM_SHA384" => cs::TLS13_AES_256_GCM_SHA384,
             "TLS_CHACHA20_POLY1305_SHA256" => cs::TLS13_CHACHA20_POLY1305_SHA256,
             _ => {
-                return Err(Error::invalid_arg(format!(
+                return Err(ssl_err(format!(
                     "TLS 1.3 cipher suite '{name}' is unknown or not supported by this library \
                      (supported: TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384, TLS_CHACHA20_POLY1305_SHA256)"
                 )))
@@ -282,7 +287,7 @@ mod tests {
     #[test]
     fn errors_name_the_culprit() {
         let e = parse_tls12("ECDHE-RSA-AES128-GCM-SHA256:AES128-SHA").unwrap_err();
-        assert_eq!(e.status, natsStatus::NATS_INVALID_ARG);
+        assert_eq!(e.status, natsStatus::NATS_SSL_ERROR);
         assert!(e.text.contains("'AES128-SHA'"), "{}", e.text);
         let e = parse_tls12("BOGUS+AES").unwrap_err();
         assert!(e.text.contains("BOGUS+AES"), "{}", e.text);

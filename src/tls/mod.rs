@@ -69,6 +69,11 @@ pub struct TlsOptions {
     context: Option<Arc<()>>,
 }
 
+/// The text of the `NATS_TIMEOUT` error of a handshake that did not
+/// finish before the connect deadline (the engine keeps that status
+/// instead of folding it into `NATS_NO_SERVER`).
+pub const HANDSHAKE_TIMEOUT_TEXT: &str = "TLS handshake timed out (connect timeout reached)";
+
 fn ssl_err(text: impl Into<String>) -> Error {
     Error::new(natsStatus::NATS_SSL_ERROR, text)
 }

@@ -530,7 +530,10 @@ impl Connection {
     // ---------- reader ----------
 
     fn read_loop(self: Arc<Self>, t: Arc<Transport>, mut parser: Parser) {
-        let io = self.opts.io_buf_size.max(4096) as usize;
+        // Read size: starts small (an idle connection keeps little memory)
+        // and doubles, up to the IO buffer size, while reads fill it.
+        let io_max = self.opts.io_buf_size.max(4096) as usize;
+        let mut io = io_max.min(4096);
         let err = 'outer: loop {
             loop {
                 match parser.next_op() {
@@ -544,9 +547,15 @@ impl Connection {
                 }
             }
             let buf = parser.read_buf(io);
+            let room = buf.len();
             match t.read(buf) {
                 Ok(0) => break Some(Error::new(NATS_CONNECTION_DISCONNECTED, "connection closed by the server")),
-                Ok(n) => parser.commit(n),
+                Ok(n) => {
+                    if n == room && io < io_max {
+                        io = (io * 2).min(io_max);
+                    }
+                    parser.commit(n)
+                }
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                 Err(e) => break Some(Error::io(&e)),
             }

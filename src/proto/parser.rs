@@ -21,6 +21,9 @@ pub const DEFAULT_MAX_PAYLOAD: usize = 64 * 1024 * 1024;
 
 /// The input buffer starts (and shrinks back to) this size.
 const INITIAL_BUF: usize = 32 * 1024;
+/// The smallest buffer allocated (an idle connection keeps no more: the
+/// reader asks for more room only while reads fill what it has).
+const MIN_BUF: usize = 4 * 1024;
 /// An idle buffer bigger than this is given back to the allocator.
 const SHRINK_ABOVE: usize = 256 * 1024;
 
@@ -243,7 +246,7 @@ impl Parser {
                 return;
             }
         }
-        let want = (self.end + min).max(INITIAL_BUF);
+        let want = (self.end + min).max(MIN_BUF);
         self.buf.resize(want, 0);
     }
 

@@ -142,11 +142,14 @@ fn parse_num(b: &[u8], what: &str, line: &[u8]) -> Result<u64> {
     Ok(n)
 }
 
+/// subject, sid, reply, size
+type MsgArgs<'a> = (&'a [u8], u64, Option<&'a [u8]>, u64);
+
 /// Fast path for the common `MSG` line (after "MSG "): 3 or 4 fields,
 /// single separators, plain numbers. `None` sends the line to the general
 /// parser (which also produces the error texts).
 #[inline]
-fn fast_msg_args(rest: &[u8]) -> Option<(&[u8], u64, Option<&[u8]>, u64)> {
+fn fast_msg_args(rest: &[u8]) -> Option<MsgArgs<'_>> {
     let mut f: [&[u8]; 4] = [&[]; 4];
     let mut n = 0;
     for part in rest.split(|&b| is_ws(b)) {

@@ -6,6 +6,23 @@ fn is_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\r' | b'\n' | 0x0b | 0x0c)
 }
 
+/// Whether any byte of `s` is <= b' ' (8 bytes at a time).
+#[inline]
+fn has_byte_le_space(s: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut chunks = s.chunks_exact(8);
+    for c in &mut chunks {
+        let x = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
+        // A byte b < 0x21 with its high bit clear borrows into bit 7 of
+        // (b - 0x21); bytes >= 0x80 are masked out by !x.
+        if x.wrapping_sub(ONES * 0x21) & !x & HIGH != 0 {
+            return true;
+        }
+    }
+    chunks.remainder().iter().any(|&b| b <= b' ')
+}
+
 /// A subject to subscribe to: non-empty tokens, no whitespace, `*` and `>`
 /// only as whole tokens, `>` only last.
 pub fn check_subscribe(s: &[u8]) -> Result<()> {
@@ -39,6 +56,11 @@ pub fn check_publish(s: &[u8]) -> Result<()> {
     if s.is_empty() {
         return Err(Error::new(NATS_INVALID_SUBJECT, "invalid subject: empty"));
     }
+    // Fast path: whitespace and NUL are all <= b' '; when no byte is, the
+    // subject is fine. Only otherwise look closer.
+    if !has_byte_le_space(s) {
+        return Ok(());
+    }
     if s.iter().any(|&b| is_space(b) || b == 0) {
         return Err(Error::new(
             NATS_INVALID_SUBJECT,
@@ -70,6 +92,24 @@ pub fn check_queue(q: &[u8]) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn le_space_scan() {
+        for len in 0..40 {
+            for pos in 0..len {
+                for b in [0u8, 1, b'\t', b'\n', 0x0b, 0x0c, b'\r', b' '] {
+                    let mut v = vec![b'a'; len];
+                    v[pos] = b;
+                    assert!(has_byte_le_space(&v), "{len} {pos} {b}");
+                }
+                for b in [b'!', b'.', 0x7f, 0x80, 0xa0, 0xff] {
+                    let mut v = vec![b'a'; len];
+                    v[pos] = b;
+                    assert!(!has_byte_le_space(&v), "{len} {pos} {b}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn subscribe_subjects() {

@@ -116,7 +116,7 @@ pub struct Connection {
     out: Mutex<Out>,
     out_cv: Condvar,
     space_cv: Condvar,
-    subs: Mutex<HashMap<u64, Arc<Subscription>>>,
+    subs: Mutex<HashMap<u64, Arc<Subscription>, SidHash>>,
     stats: AtomicStats,
     next_sid: AtomicU64,
     max_payload: AtomicI64,
@@ -128,6 +128,28 @@ pub struct Connection {
     me: Weak<Connection>,
     name: std::ffi::CString,
 }
+
+/// Hashing for the sid -> subscription map, looked up once per received
+/// message: sids are small local counters (no untrusted keys), so a single
+/// multiply replaces SipHash.
+#[derive(Default, Clone, Copy)]
+struct SidHasher(u64);
+
+impl std::hash::Hasher for SidHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ b as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0 ^ n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+type SidHash = std::hash::BuildHasherDefault<SidHasher>;
 
 /// Above this many buffered bytes publishers wait for the flusher.
 const HIGH_WATER: usize = 4 * 1024 * 1024;
@@ -284,7 +306,7 @@ impl Connection {
             }),
             out_cv: Condvar::new(),
             space_cv: Condvar::new(),
-            subs: Mutex::new(HashMap::new()),
+            subs: Mutex::new(HashMap::default()),
             stats: AtomicStats::default(),
             next_sid: AtomicU64::new(1),
             max_payload: AtomicI64::new(1024 * 1024),
@@ -700,7 +722,10 @@ impl Connection {
     // ---------- reader ----------
 
     fn read_loop(self: Arc<Self>, t: Arc<Transport>, mut parser: Parser) {
-        let io = self.opts.io_buf_size.max(4096) as usize;
+        // Read size: starts small (an idle connection keeps little memory)
+        // and doubles, up to the IO buffer size, while reads fill it.
+        let io_max = self.opts.io_buf_size.max(4096) as usize;
+        let mut io = io_max.min(4096);
         let err = 'outer: loop {
             loop {
                 match parser.next_op() {
@@ -714,14 +739,15 @@ impl Connection {
                 }
             }
             let buf = parser.read_buf(io);
+            let room = buf.len();
             match t.read(buf) {
-                Ok(0) => {
-                    break Some(Error::new(
-                        NATS_CONNECTION_DISCONNECTED,
-                        "connection closed by the server",
-                    ))
+                Ok(0) => break Some(Error::new(NATS_CONNECTION_DISCONNECTED, "connection closed by the server")),
+                Ok(n) => {
+                    if n == room && io < io_max {
+                        io = (io * 2).min(io_max);
+                    }
+                    parser.commit(n)
                 }
-                Ok(n) => parser.commit(n),
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                 Err(e) => break Some(Error::io(&e)),
             }

@@ -21,6 +21,9 @@ pub const DEFAULT_MAX_PAYLOAD: usize = 64 * 1024 * 1024;
 
 /// The input buffer starts (and shrinks back to) this size.
 const INITIAL_BUF: usize = 32 * 1024;
+/// The smallest buffer allocated (an idle connection keeps no more: the
+/// reader asks for more room only while reads fill what it has).
+const MIN_BUF: usize = 4 * 1024;
 /// An idle buffer bigger than this is given back to the allocator.
 const SHRINK_ABOVE: usize = 256 * 1024;
 
@@ -139,6 +142,44 @@ fn parse_num(b: &[u8], what: &str, line: &[u8]) -> Result<u64> {
     Ok(n)
 }
 
+/// subject, sid, reply, size
+type MsgArgs<'a> = (&'a [u8], u64, Option<&'a [u8]>, u64);
+
+/// Fast path for the common `MSG` line (after "MSG "): 3 or 4 fields,
+/// single separators, plain numbers. `None` sends the line to the general
+/// parser (which also produces the error texts).
+#[inline]
+fn fast_msg_args(rest: &[u8]) -> Option<MsgArgs<'_>> {
+    let mut f: [&[u8]; 4] = [&[]; 4];
+    let mut n = 0;
+    for part in rest.split(|&b| is_ws(b)) {
+        if n == 4 || part.is_empty() {
+            return None;
+        }
+        f[n] = part;
+        n += 1;
+    }
+    let num = |b: &[u8]| -> Option<u64> {
+        if b.is_empty() || b.len() > 19 {
+            return None;
+        }
+        let mut v = 0u64;
+        for &c in b {
+            let d = c.wrapping_sub(b'0');
+            if d > 9 {
+                return None;
+            }
+            v = v * 10 + d as u64;
+        }
+        Some(v)
+    };
+    match n {
+        3 => Some((f[0], num(f[1])?, None, num(f[2])?)),
+        4 => Some((f[0], num(f[1])?, Some(f[2]), num(f[3])?)),
+        _ => None,
+    }
+}
+
 fn to_vec_nul_room(b: &[u8]) -> Vec<u8> {
     let mut v = Vec::with_capacity(b.len() + 1);
     v.extend_from_slice(b);
@@ -208,7 +249,7 @@ impl Parser {
                 return;
             }
         }
-        let want = (self.end + min).max(INITIAL_BUF);
+        let want = (self.end + min).max(MIN_BUF);
         self.buf.resize(want, 0);
     }
 
@@ -280,6 +321,20 @@ impl Parser {
     /// Parses one control line. `Ok(None)` means a MSG/HMSG is now pending.
     fn parse_line(&mut self, s: usize, e: usize) -> Result<Option<ServerOp>> {
         let line = &self.buf[s..e];
+        if let Some((subject, sid, reply, total)) = line.strip_prefix(b"MSG ").and_then(fast_msg_args) {
+            if total <= self.max_payload as u64 {
+                let total = total as usize;
+                self.pending = Some(Pending {
+                    subject: to_vec_nul_room(subject),
+                    sid,
+                    reply: reply.map(to_vec_nul_room),
+                    header_len: 0,
+                    total,
+                    payload: Vec::with_capacity(total + 1),
+                });
+                return Ok(None);
+            }
+        }
         let (op, rest) = split_op(line);
         let op_is = |name: &[u8]| op.eq_ignore_ascii_case(name);
         let no_args = |name: &str| {

@@ -23,6 +23,24 @@ pub fn push_u64(buf: &mut Vec<u8>, mut n: u64) {
     buf.extend_from_slice(&tmp[i..]);
 }
 
+/// Appends the decimal form of `n` followed by CRLF, in one copy.
+#[inline]
+fn push_len_crlf(buf: &mut Vec<u8>, mut n: usize) {
+    let mut tmp = [0u8; 22];
+    tmp[20] = b'\r';
+    tmp[21] = b'\n';
+    let mut i = 20;
+    loop {
+        i -= 1;
+        tmp[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    buf.extend_from_slice(&tmp[i..]);
+}
+
 #[inline]
 fn push_usize(buf: &mut Vec<u8>, n: usize) {
     push_u64(buf, n as u64)
@@ -64,8 +82,7 @@ pub fn write_pub(buf: &mut Vec<u8>, subject: &[u8], reply: Option<&[u8]>, header
         buf.extend_from_slice(b"\r\n");
         buf.extend_from_slice(h);
     } else {
-        push_usize(buf, payload.len());
-        buf.extend_from_slice(b"\r\n");
+        push_len_crlf(buf, payload.len());
     }
     buf.extend_from_slice(payload);
     buf.extend_from_slice(b"\r\n");

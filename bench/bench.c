@@ -1,0 +1,445 @@
+/*
+ * rnats benchmark: one program, built twice from this source (against
+ * rnats and against Debian's cnats), using only the public nats.h API.
+ *
+ *   bench <case> <url> [args...]
+ *
+ * Each run prints one line per metric:  RESULT <name> <value>
+ * (bench/run.sh collects and compares them).  See docs/readme/performance.md.
+ */
+#define _GNU_SOURCE
+#include <nats/nats.h>
+
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+static void die(const char *what, natsStatus s)
+{
+    fprintf(stderr, "bench: %s: %s (%d) %s\n", what, natsStatus_GetText(s), (int) s, nats_GetLastError(NULL));
+    exit(1);
+}
+
+#define CHECK(what, call)                                                                                              \
+    do {                                                                                                               \
+        natsStatus s_ = (call);                                                                                        \
+        if (s_ != NATS_OK)                                                                                             \
+            die(what, s_);                                                                                             \
+    } while (0)
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
+}
+
+/* User + system CPU of the whole process, in seconds. */
+static double cpu_s(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double) ru.ru_utime.tv_sec + (double) ru.ru_utime.tv_usec / 1e6 + (double) ru.ru_stime.tv_sec +
+           (double) ru.ru_stime.tv_usec / 1e6;
+}
+
+static void result(const char *name, double v) { printf("RESULT %s %.6g\n", name, v); }
+
+static natsConnection *connect_url(const char *url, int asap)
+{
+    natsOptions *o = NULL;
+    natsConnection *nc = NULL;
+    CHECK("options", natsOptions_Create(&o));
+    CHECK("url", natsOptions_SetURL(o, url));
+    if (asap)
+        CHECK("send asap", natsOptions_SetSendAsap(o, true));
+    CHECK("connect", natsConnection_Connect(&nc, o));
+    natsOptions_Destroy(o);
+    return nc;
+}
+
+static char *payload(int size)
+{
+    char *p = malloc((size_t) size + 1);
+    if (p == NULL)
+        exit(1);
+    memset(p, 'x', (size_t) size);
+    p[size] = 0;
+    return p;
+}
+
+/* ---- pub: N messages of SIZE bytes, then a flush ---- */
+
+static int case_pub(const char *url, int size, long n)
+{
+    natsConnection *nc = connect_url(url, 0);
+    char *data = payload(size);
+    double c0 = cpu_s(), t0 = now_s();
+    for (long i = 0; i < n; i++)
+        CHECK("publish", natsConnection_Publish(nc, "bench.pub", data, size));
+    CHECK("flush", natsConnection_FlushTimeout(nc, 60000));
+    double dt = now_s() - t0, dc = cpu_s() - c0;
+    if (n > 0) {
+        result("msgs_per_s", (double) n / dt);
+        result("cpu_ns_per_msg", dc * 1e9 / (double) n);
+    }
+    natsConnection_Destroy(nc);
+    free(data);
+    return 0;
+}
+
+/* ---- many publishers: T threads sharing one connection ---- */
+
+struct mpub {
+    natsConnection *nc;
+    const char *data;
+    int size;
+    long n;
+};
+
+static void *mpub_thread(void *arg)
+{
+    struct mpub *m = arg;
+    for (long i = 0; i < m->n; i++)
+        CHECK("publish", natsConnection_Publish(m->nc, "bench.mpub", m->data, m->size));
+    return NULL;
+}
+
+static int case_mpub(const char *url, int size, long n, int threads)
+{
+    natsConnection *nc = connect_url(url, 0);
+    char *data = payload(size);
+    pthread_t th[64];
+    if (threads < 1 || threads > 64)
+        threads = 8;
+    struct mpub m = {nc, data, size, n / threads};
+    double t0 = now_s();
+    for (int i = 0; i < threads; i++)
+        pthread_create(&th[i], NULL, mpub_thread, &m);
+    for (int i = 0; i < threads; i++)
+        pthread_join(th[i], NULL);
+    CHECK("flush", natsConnection_FlushTimeout(nc, 60000));
+    double dt = now_s() - t0;
+    result("msgs_per_s", (double) (m.n * threads) / dt);
+    natsConnection_Destroy(nc);
+    free(data);
+    return 0;
+}
+
+/* ---- pub+sub in one process ---- */
+
+static volatile int64_t received;
+static volatile double last_rx;
+
+static void on_msg(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void *closure)
+{
+    (void) nc;
+    (void) sub;
+    (void) closure;
+    natsMsg_Destroy(msg);
+    __atomic_add_fetch(&received, 1, __ATOMIC_RELAXED);
+}
+
+struct syncrx {
+    natsSubscription *sub;
+    long n;
+};
+
+static void *sync_reader(void *arg)
+{
+    struct syncrx *r = arg;
+    for (;;) {
+        natsMsg *m = NULL;
+        natsStatus s = natsSubscription_NextMsg(&m, r->sub, 500);
+        if (s == NATS_OK) {
+            natsMsg_Destroy(m);
+            if (__atomic_add_fetch(&received, 1, __ATOMIC_RELAXED) >= r->n)
+                break;
+        } else if (s == NATS_SLOW_CONSUMER) {
+            continue;
+        } else {
+            break; /* timeout: nothing more is coming (drops) */
+        }
+    }
+    return NULL;
+}
+
+/* mode: "async" or "sync"; unlimited: raise pending limits (callgrind). */
+static int case_pubsub(const char *url, const char *mode, int size, long n, int unlimited)
+{
+    natsConnection *nc = connect_url(url, 0);
+    natsSubscription *sub = NULL;
+    int sync = strcmp(mode, "sync") == 0;
+    pthread_t th;
+    struct syncrx rx;
+    char *data = payload(size);
+
+    received = 0;
+    if (sync)
+        CHECK("subscribe", natsConnection_SubscribeSync(&sub, nc, "bench.ps"));
+    else
+        CHECK("subscribe", natsConnection_Subscribe(&sub, nc, "bench.ps", on_msg, NULL));
+    if (unlimited)
+        CHECK("limits", natsSubscription_SetPendingLimits(sub, -1, -1));
+    CHECK("flush", natsConnection_FlushTimeout(nc, 10000));
+    if (sync) {
+        rx.sub = sub;
+        rx.n = n;
+        if (n > 0)
+            pthread_create(&th, NULL, sync_reader, &rx);
+    }
+    double c0 = cpu_s(), t0 = now_s();
+    /* A publish can fail when the server cuts off a client that does not
+     * read fast enough (server-side slow consumer): that is a result too. */
+    natsStatus ps = NATS_OK;
+    for (long i = 0; i < n && ps == NATS_OK; i++)
+        ps = natsConnection_Publish(nc, "bench.ps", data, size);
+    if (ps == NATS_OK)
+        ps = natsConnection_FlushTimeout(nc, 60000);
+    if (ps != NATS_OK)
+        fprintf(stderr, "bench: pubsub: publish/flush failed: %s (%s)\n", natsStatus_GetText(ps), nats_GetLastError(NULL));
+    /* Wait until everything is delivered or dropped, or nothing moves for 2 s. */
+    int64_t seen = -1, dropped = 0;
+    double idle_since = now_s(), t_end = now_s();
+    while (n > 0) {
+        int64_t r = __atomic_load_n(&received, __ATOMIC_RELAXED);
+        natsSubscription_GetDropped(sub, &dropped);
+        if (r != seen) {
+            seen = r;
+            t_end = now_s();
+            idle_since = t_end;
+        }
+        if (r + dropped >= n || now_s() - idle_since > (unlimited ? 10.0 : 2.0) || (sync && r >= n))
+            break;
+        usleep(200);
+    }
+    double dc = cpu_s() - c0;
+    if (sync && n > 0) {
+        if (received < n)
+            natsSubscription_Unsubscribe(sub); /* wakes the reader */
+        pthread_join(th, NULL);
+    }
+    natsSubscription_GetDropped(sub, &dropped);
+    if (n > 0) {
+        double dt = t_end - t0;
+        result("delivered_per_s", (double) received / dt);
+        result("dropped", (double) dropped);
+        result("lost", (double) (n - received - dropped));
+        result("pub_failed", ps != NATS_OK);
+        result("cpu_ns_per_msg", received > 0 ? dc * 1e9 / (double) received : 0);
+    }
+    natsSubscription_Destroy(sub);
+    natsConnection_Destroy(nc);
+    free(data);
+    return 0;
+}
+
+/* ---- request/reply ---- */
+
+static void on_req(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void *closure)
+{
+    (void) sub;
+    (void) closure;
+    const char *reply = natsMsg_GetReply(msg);
+    if (reply != NULL)
+        natsConnection_Publish(nc, reply, natsMsg_GetData(msg), natsMsg_GetDataLength(msg));
+    natsMsg_Destroy(msg);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *) a, y = *(const double *) b;
+    return x < y ? -1 : x > y;
+}
+
+static double pct(const double *v, long n, double p)
+{
+    long i = (long) (p * (double) (n - 1) + 0.5);
+    return v[i];
+}
+
+static void latencies(const char *prefix, double *lat, long n)
+{
+    char name[64];
+    qsort(lat, (size_t) n, sizeof(double), cmp_double);
+    snprintf(name, sizeof name, "%sp50_us", prefix);
+    result(name, pct(lat, n, 0.50) * 1e6);
+    snprintf(name, sizeof name, "%sp90_us", prefix);
+    result(name, pct(lat, n, 0.90) * 1e6);
+    snprintf(name, sizeof name, "%sp99_us", prefix);
+    result(name, pct(lat, n, 0.99) * 1e6);
+}
+
+static int case_req(const char *url, long n, int asap)
+{
+    natsConnection *srv = connect_url(url, asap);
+    natsConnection *cli = connect_url(url, asap);
+    natsSubscription *sub = NULL;
+    char data[16];
+    double *lat = calloc((size_t) (n > 0 ? n : 1), sizeof(double));
+
+    memset(data, 'r', sizeof data);
+    CHECK("subscribe", natsConnection_Subscribe(&sub, srv, "bench.req", on_req, NULL));
+    CHECK("flush", natsConnection_FlushTimeout(srv, 10000));
+    /* warm-up: the first request creates the response subscription */
+    natsMsg *reply = NULL;
+    CHECK("request", natsConnection_Request(&reply, cli, "bench.req", data, sizeof data, 5000));
+    natsMsg_Destroy(reply);
+    double t0 = now_s();
+    for (long i = 0; i < n; i++) {
+        double s = now_s();
+        CHECK("request", natsConnection_Request(&reply, cli, "bench.req", data, sizeof data, 5000));
+        lat[i] = now_s() - s;
+        natsMsg_Destroy(reply);
+    }
+    double dt = now_s() - t0;
+    if (n > 0) {
+        result("req_per_s", (double) n / dt);
+        latencies("", lat, n);
+    }
+    natsSubscription_Destroy(sub);
+    natsConnection_Destroy(cli);
+    natsConnection_Destroy(srv);
+    free(lat);
+    return 0;
+}
+
+/* ---- connect + close ---- */
+
+static int case_connect(const char *url, long n, const char *ca)
+{
+    natsOptions *o = NULL;
+    double *lat = calloc((size_t) (n > 0 ? n : 1), sizeof(double));
+    CHECK("options", natsOptions_Create(&o));
+    CHECK("url", natsOptions_SetURL(o, url));
+    if (ca != NULL) {
+        CHECK("secure", natsOptions_SetSecure(o, true));
+        CHECK("ca", natsOptions_LoadCATrustedCertificates(o, ca));
+    }
+    /* warm-up (library init, certificate parsing caches) */
+    natsConnection *nc = NULL;
+    CHECK("connect", natsConnection_Connect(&nc, o));
+    natsConnection_Destroy(nc);
+    for (long i = 0; i < n; i++) {
+        double s = now_s();
+        CHECK("connect", natsConnection_Connect(&nc, o));
+        natsConnection_Destroy(nc);
+        lat[i] = now_s() - s;
+    }
+    if (n > 0)
+        latencies("", lat, n);
+    natsOptions_Destroy(o);
+    free(lat);
+    return 0;
+}
+
+/* ---- memory: idle connections with subscriptions ---- */
+
+static void proc_status(long *rss_kb, long *threads)
+{
+    char line[256];
+    FILE *f = fopen("/proc/self/status", "r");
+    *rss_kb = *threads = 0;
+    if (f == NULL)
+        return;
+    while (fgets(line, sizeof line, f) != NULL) {
+        if (strncmp(line, "VmRSS:", 6) == 0)
+            *rss_kb = strtol(line + 6, NULL, 10);
+        else if (strncmp(line, "Threads:", 8) == 0)
+            *threads = strtol(line + 8, NULL, 10);
+    }
+    fclose(f);
+}
+
+static void settle(void) { usleep(300 * 1000); }
+
+static int case_mem(const char *url, int nconns, int nsubs)
+{
+    natsConnection **ncs = calloc((size_t) nconns, sizeof *ncs);
+    natsSubscription **subs = calloc((size_t) nconns * (size_t) nsubs, sizeof *subs);
+    long rss0, th0, rss1, th1, rssn, thn;
+    char subj[64];
+
+    /* Baseline: library initialised, one connection opened and closed. */
+    natsConnection *warm = connect_url(url, 0);
+    natsConnection_Destroy(warm);
+    settle();
+    proc_status(&rss0, &th0);
+    for (int c = 0; c < nconns; c++) {
+        ncs[c] = connect_url(url, 0);
+        for (int s = 0; s < nsubs; s++) {
+            snprintf(subj, sizeof subj, "bench.mem.%d.%d", c, s);
+            CHECK("subscribe", natsConnection_Subscribe(&subs[c * nsubs + s], ncs[c], subj, on_msg, NULL));
+        }
+        CHECK("flush", natsConnection_FlushTimeout(ncs[c], 10000));
+        if (c == 0) {
+            settle();
+            proc_status(&rss1, &th1);
+        }
+    }
+    settle();
+    proc_status(&rssn, &thn);
+    result("rss_base_kb", (double) rss0);
+    result("threads_base", (double) th0);
+    result("rss_1conn_kb", (double) (rss1 - rss0));
+    result("threads_1conn", (double) (th1 - th0));
+    result("rss_per_conn_kb", (double) (rssn - rss0) / nconns);
+    result("threads_per_conn", (double) (thn - th0) / nconns);
+    for (int i = 0; i < nconns * nsubs; i++)
+        natsSubscription_Destroy(subs[i]);
+    for (int c = 0; c < nconns; c++)
+        natsConnection_Destroy(ncs[c]);
+    free(subs);
+    free(ncs);
+    return 0;
+}
+
+static void usage(void)
+{
+    fprintf(stderr, "usage: bench version\n"
+                    "       bench pub URL SIZE COUNT\n"
+                    "       bench mpub URL SIZE COUNT THREADS\n"
+                    "       bench pubsub URL async|sync SIZE COUNT [unlimited]\n"
+                    "       bench req URL COUNT [asap]\n"
+                    "       bench connect URL COUNT [CA_FILE]\n"
+                    "       bench mem URL CONNS SUBS\n");
+    exit(2);
+}
+
+int main(int argc, char **argv)
+{
+    int rc;
+    if (argc < 2)
+        usage();
+    const char *c = argv[1];
+    if (strcmp(c, "version") == 0) {
+        printf("%s\n", nats_GetVersion());
+        return 0;
+    }
+    if (argc < 3)
+        usage();
+    const char *url = argv[2];
+    CHECK("nats_Open", nats_Open(-1));
+    if (strcmp(c, "pub") == 0 && argc >= 5)
+        rc = case_pub(url, atoi(argv[3]), atol(argv[4]));
+    else if (strcmp(c, "mpub") == 0 && argc >= 6)
+        rc = case_mpub(url, atoi(argv[3]), atol(argv[4]), atoi(argv[5]));
+    else if (strcmp(c, "pubsub") == 0 && argc >= 6)
+        rc = case_pubsub(url, argv[3], atoi(argv[4]), atol(argv[5]), argc >= 7 && strcmp(argv[6], "unlimited") == 0);
+    else if (strcmp(c, "req") == 0 && argc >= 4)
+        rc = case_req(url, atol(argv[3]), argc >= 5 && strcmp(argv[4], "asap") == 0);
+    else if (strcmp(c, "connect") == 0 && argc >= 4)
+        rc = case_connect(url, atol(argv[3]), argc >= 5 ? argv[4] : NULL);
+    else if (strcmp(c, "mem") == 0 && argc >= 5)
+        rc = case_mem(url, atoi(argv[3]), atoi(argv[4]));
+    else
+        usage();
+    fflush(stdout);
+    nats_CloseAndWait(5000);
+    return rc;
+}

@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# Side-by-side benchmark: rnats vs Debian's cnats, same program, same
+# nats-server, runs interleaved (ours/cnats, then cnats/ours, ...).
+#
+#   bash bench/run.sh              5 repetitions, table of medians + ratios
+#   bash bench/run.sh -n 3         3 repetitions
+#   bash bench/run.sh --smoke      CI: build (debug) and run every case once
+#                                  with tiny counts (no table check)
+#   bash bench/run.sh --raw FILE   also keep the raw results
+#
+# Timings on a shared 2-core machine swing 15-30 % between runs: read the
+# ratios (ours / cnats, measured side by side), not the absolute numbers.
+# Instruction counts per message are measured by bench/callgrind.sh.
+set -euo pipefail
+
+reps=5
+smoke=0
+raw=""
+while [ $# -gt 0 ]; do
+    case $1 in
+    -n) reps=$2; shift 2 ;;
+    --smoke) smoke=1; reps=1; shift ;;
+    --raw) raw=$2; shift 2 ;;
+    -h | --help) sed -n '2,13p' "$0"; exit 0 ;;
+    *) echo "bench/run.sh: unknown argument $1" >&2; exit 2 ;;
+    esac
+done
+
+# shellcheck source=bench/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+if [ $smoke = 1 ]; then
+    export BENCH_PROFILE=${BENCH_PROFILE:-debug}
+fi
+build_bench
+
+port=$(start_server plain)
+url=nats://127.0.0.1:$port
+tls_url=""
+if make_tls_certs "$bench_tmp/tls"; then
+    printf 'tls {\n  cert_file: "%s/tls/server.pem"\n  key_file: "%s/tls/server.key"\n}\n' "$bench_tmp" "$bench_tmp" >"$bench_tmp/tls.conf"
+    tport=$(start_server tls -c "$bench_tmp/tls.conf")
+    tls_url=nats://127.0.0.1:$tport
+else
+    log "bench: openssl not available: TLS connect case skipped"
+fi
+
+# case name | arguments (after the URL) | URL kind
+# Counts are sized for ~2-3 minutes in total on a 2-core machine.
+if [ $smoke = 1 ]; then
+    k=0.001
+else
+    k=${BENCH_SCALE:-1}
+fi
+cnt() { awk -v n="$1" -v k="$k" 'BEGIN { v = int(n * k); if (v < 10) v = 10; print v }'; }
+cases=(
+    "pub_16|pub 16 $(cnt 600000)|plain"
+    "pub_128|pub 128 $(cnt 600000)|plain"
+    "pub_1k|pub 1024 $(cnt 200000)|plain"
+    "pub_16k|pub 16384 $(cnt 20000)|plain"
+    "mpub8_16|mpub 16 $(cnt 800000) 8|plain"
+    "pubsub_async_16|pubsub async 16 $(cnt 300000)|plain"
+    "pubsub_async_1k|pubsub async 1024 $(cnt 100000)|plain"
+    "pubsub_sync_16|pubsub sync 16 $(cnt 300000)|plain"
+    "pubsub_sync_1k|pubsub sync 1024 $(cnt 100000)|plain"
+    "req_default|req $(cnt 500)|plain"
+    "req_asap|req $(cnt 3000) asap|plain"
+    "connect_plain|connect $(cnt 300)|plain"
+)
+if [ -n "$tls_url" ]; then
+    cases+=("connect_tls|connect $(cnt 150) $bench_tmp/tls/ca.pem|tls")
+fi
+if [ $smoke = 1 ]; then
+    cases+=("mem|mem 3 2|plain")
+else
+    cases+=("mem|mem 100 10|plain")
+fi
+
+results=$bench_tmp/results.txt
+: >"$results"
+
+run_one() { # lib bin case args urlkind
+    local lib=$1 bin=$2 name=$3 args=$4 kind=$5 u=$url out
+    [ "$kind" = tls ] && u=$tls_url
+    local first=${args%% *} rest=${args#* }
+    [ "$rest" = "$args" ] && rest=""
+    # shellcheck disable=SC2086
+    if ! out=$("$bin" "$first" "$u" $rest 2>"$bench_tmp/err"); then
+        log "bench: $lib $name failed: $(cat "$bench_tmp/err")"
+        return 1
+    fi
+    printf '%s\n' "$out" | awk -v lib="$lib" -v c="$name" '$1 == "RESULT" { print lib, c, $2, $3 }' >>"$results"
+}
+
+log "bench: server $url${tls_url:+, TLS $tls_url}; $reps repetition(s)"
+start=$(date +%s)
+failed=0
+for r in $(seq 1 "$reps"); do
+    for c in "${cases[@]}"; do
+        IFS='|' read -r name args kind <<<"$c"
+        # The memory case is deterministic enough: once per library.
+        [ "$name" = mem ] && [ "$r" -gt 1 ] && continue
+        if [ $((r % 2)) = 1 ]; then
+            run_one ours "$BENCH_OURS" "$name" "$args" "$kind" || failed=1
+            run_one cnats "$BENCH_CNATS" "$name" "$args" "$kind" || failed=1
+        else
+            run_one cnats "$BENCH_CNATS" "$name" "$args" "$kind" || failed=1
+            run_one ours "$BENCH_OURS" "$name" "$args" "$kind" || failed=1
+        fi
+    done
+    log "bench: repetition $r/$reps done ($(($(date +%s) - start)) s)"
+done
+
+[ -n "$raw" ] && cp "$results" "$raw"
+if [ $smoke = 1 ]; then
+    echo "Smoke run (CI): debug build, tiny counts, 3 idle connections: the numbers mean nothing."
+fi
+python3 "$root/bench/table.py" "$results" --reps "$reps"
+if [ $failed = 1 ]; then
+    log "bench: some runs failed (see above)"
+    exit 1
+fi

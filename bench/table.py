@@ -1,0 +1,99 @@
+#!/usr/bin/env python3
+"""Medians and ours/cnats ratios from bench/run.sh results.
+
+Input lines: "<lib> <case> <metric> <value>" (lib = ours | cnats).
+Prints a Markdown table. A target is on the ours/cnats ratio; ">=" for
+higher-is-better metrics, "<=" for lower-is-better ones.
+"""
+import statistics
+import sys
+from collections import defaultdict
+
+# (case, metric) -> (label, unit, target)   target = (op, value) or None
+ROWS = [
+    ("pub_16", "msgs_per_s", "pub 16 B", "msgs/s", (">=", 1.0)),
+    ("pub_16", "cpu_ns_per_msg", "pub 16 B", "client CPU ns/msg", None),
+    ("pub_128", "msgs_per_s", "pub 128 B", "msgs/s", (">=", 1.0)),
+    ("pub_1k", "msgs_per_s", "pub 1 KiB", "msgs/s", (">=", 1.0)),
+    ("pub_16k", "msgs_per_s", "pub 16 KiB", "msgs/s", (">=", 1.0)),
+    ("mpub8_16", "msgs_per_s", "pub 16 B, 8 threads, 1 conn", "msgs/s", None),
+    ("pubsub_async_16", "delivered_per_s", "pub+sub async 16 B", "delivered/s", (">=", 1.3)),
+    ("pubsub_async_16", "dropped", "pub+sub async 16 B", "dropped", ("==0", 0)),
+    ("pubsub_async_16", "lost", "pub+sub async 16 B", "lost (conn. cut by server)", None),
+    ("pubsub_async_16", "cpu_ns_per_msg", "pub+sub async 16 B", "client CPU ns/msg", None),
+    ("pubsub_async_1k", "delivered_per_s", "pub+sub async 1 KiB", "delivered/s", None),
+    ("pubsub_async_1k", "dropped", "pub+sub async 1 KiB", "dropped", None),
+    ("pubsub_async_1k", "lost", "pub+sub async 1 KiB", "lost (conn. cut by server)", None),
+    ("pubsub_sync_16", "delivered_per_s", "pub+sub NextMsg 16 B", "delivered/s", None),
+    ("pubsub_sync_16", "dropped", "pub+sub NextMsg 16 B", "dropped", None),
+    ("pubsub_sync_16", "lost", "pub+sub NextMsg 16 B", "lost (conn. cut by server)", None),
+    ("pubsub_sync_1k", "delivered_per_s", "pub+sub NextMsg 1 KiB", "delivered/s", None),
+    ("pubsub_sync_1k", "dropped", "pub+sub NextMsg 1 KiB", "dropped", None),
+    ("pubsub_sync_1k", "lost", "pub+sub NextMsg 1 KiB", "lost (conn. cut by server)", None),
+    ("req_default", "p50_us", "request/reply default", "p50 µs", ("<=", 0.3)),
+    ("req_default", "p90_us", "request/reply default", "p90 µs", None),
+    ("req_default", "p99_us", "request/reply default", "p99 µs", None),
+    ("req_default", "req_per_s", "request/reply default", "req/s", None),
+    ("req_asap", "p50_us", "request/reply send-asap", "p50 µs", ("<=", 0.9)),
+    ("req_asap", "p90_us", "request/reply send-asap", "p90 µs", None),
+    ("req_asap", "p99_us", "request/reply send-asap", "p99 µs", None),
+    ("req_asap", "req_per_s", "request/reply send-asap", "req/s", None),
+    ("connect_plain", "p50_us", "connect+close plain", "p50 µs", ("<=", 0.8)),
+    ("connect_plain", "p90_us", "connect+close plain", "p90 µs", None),
+    ("connect_tls", "p50_us", "connect+close TLS", "p50 µs", ("<=", 0.8)),
+    ("connect_tls", "p90_us", "connect+close TLS", "p90 µs", None),
+    ("mem", "rss_1conn_kb", "memory, 1 conn + 10 subs", "RSS KiB", None),
+    ("mem", "threads_1conn", "memory, 1 conn + 10 subs", "threads", None),
+    ("mem", "rss_per_conn_kb", "memory, per idle conn (100 × 10 subs)", "RSS KiB", ("<=", 1.0)),
+    ("mem", "threads_per_conn", "memory, per idle conn (100 × 10 subs)", "threads", ("<=", 1.0)),
+]
+
+
+def fmt(v):
+    if v is None:
+        return "–"
+    if abs(v) >= 100:
+        return f"{v:,.0f}"
+    if abs(v) >= 10:
+        return f"{v:.1f}"
+    return f"{v:.2f}"
+
+
+def main():
+    path = sys.argv[1]
+    reps = sys.argv[sys.argv.index("--reps") + 1] if "--reps" in sys.argv else "?"
+    vals = defaultdict(list)
+    with open(path) as f:
+        for line in f:
+            p = line.split()
+            if len(p) == 4:
+                vals[(p[0], p[1], p[2])].append(float(p[3]))
+    print(f"| case | metric | rnats | cnats | rnats/cnats | target | |")
+    print("|---|---|---:|---:|---:|---|---|")
+    missed = 0
+    for case, metric, label, unit, target in ROWS:
+        o = vals.get(("ours", case, metric))
+        c = vals.get(("cnats", case, metric))
+        if not o and not c:
+            continue
+        mo = statistics.median(o) if o else None
+        mc = statistics.median(c) if c else None
+        ratio = mo / mc if mo is not None and mc else None
+        tgt, mark = "", ""
+        if target:
+            op, t = target
+            if op == "==0":
+                tgt = "0"
+                ok = mo == 0
+            else:
+                tgt = f"{op} {t}"
+                ok = ratio is not None and (ratio >= t if op == ">=" else ratio <= t)
+            mark = "ok" if ok else "**missed**"
+            missed += 0 if ok else 1
+        r = f"{ratio:.2f}" if ratio is not None else "–"
+        print(f"| {label} | {unit} | {fmt(mo)} | {fmt(mc)} | {r} | {tgt} | {mark} |")
+    print(f"\nMedians of {reps} interleaved run(s); targets on rnats/cnats. Targets missed: {missed}.")
+
+
+if __name__ == "__main__":
+    main()

@@ -65,4 +65,8 @@ bash bindings/go/run.sh "$prefix"
 step "API reference (Doxygen)"
 bash docs/api/build.sh "$tmp/api-docs"
 
+step "benchmarks (smoke: build both variants, every case once with tiny counts; no pass/fail on numbers)"
+bash bench/run.sh --smoke
+bash bench/callgrind.sh --smoke
+
 step "all tests passed"

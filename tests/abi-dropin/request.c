@@ -11,9 +11,11 @@ static void responder(natsConnection *nc, natsSubscription *sub, natsMsg *msg, v
     int *count = (int *)closure;
     (void)sub;
     snprintf(buf, sizeof(buf), "re: %.*s", natsMsg_GetDataLength(msg), natsMsg_GetData(msg));
+    /* Count before replying: the requestor may check the count as soon as
+     * it has the reply. */
+    __atomic_add_fetch(count, 1, __ATOMIC_SEQ_CST);
     if (natsMsg_GetReply(msg) != NULL)
         natsConnection_PublishString(nc, natsMsg_GetReply(msg), buf);
-    __atomic_add_fetch(count, 1, __ATOMIC_SEQ_CST);
     natsMsg_Destroy(msg);
 }
 

@@ -135,6 +135,28 @@ impl Default for Options {
     }
 }
 
+/// The error handler used when none is set, as cnats': prints
+/// `Error <status> - <text> on connection [<cid>][ on "<subject>"]` to stderr.
+pub fn default_err_callback() -> ErrCallback {
+    Arc::new(|c: &Arc<Connection>, sub: Option<&Arc<Subscription>>, s: natsStatus| {
+        let text = crate::conn::async_error_text()
+            .or_else(|| c.last_error().map(|e| e.text))
+            .filter(|t| !t.is_empty())
+            .unwrap_or_else(|| s.text().to_string());
+        let cid = c.client_id();
+        match sub {
+            Some(sub) => eprintln!(
+                "Error {} - {} on connection [{}] on \"{}\"",
+                s as i32,
+                text,
+                cid,
+                sub.subject.to_string_lossy()
+            ),
+            None => eprintln!("Error {} - {} on connection [{}]", s as i32, text, cid),
+        }
+    })
+}
+
 impl Options {
     /// The inbox prefix with its trailing dot.
     pub fn inbox_prefix(&self) -> String {

@@ -878,7 +878,10 @@ impl Connection {
     /// Posts the error handler; `text` is what [`async_error_text`]
     /// returns while it runs.
     pub(crate) fn post_error_text(&self, sub: Option<Arc<Subscription>>, s: natsStatus, text: Option<String>) {
-        if let Some(cb) = self.opts.err_cb.clone() {
+        // Without a handler of its own, the connection uses cnats' default:
+        // the error is printed to stderr.
+        let cb = self.opts.err_cb.clone().unwrap_or_else(crate::options::default_err_callback);
+        {
             let me = self.arc();
             crate::runtime::post(Box::new(move || {
                 ASYNC_ERR_TEXT.with(|t| *t.borrow_mut() = text);

@@ -75,6 +75,10 @@ struct State {
     closed_cb_posted: bool,
     rtt_start: Option<Instant>,
     draining: bool,
+    /// Why the client itself shut the socket down (stale connection,
+    /// write deadline), so that the disconnect reports that rather than
+    /// "connection closed by the server".
+    shutdown_reason: Option<Error>,
 }
 
 struct Out {
@@ -91,6 +95,8 @@ struct Out {
     flusher_waiting: bool,
     writing: bool,
     pings_out: i32,
+    /// PINGs in `buf` not yet handed to the flusher's write.
+    pings_in_buf: u64,
 }
 
 pub struct Connection {
@@ -199,6 +205,7 @@ impl Connection {
                 closed_cb_posted: false,
                 rtt_start: None,
                 draining: false,
+                shutdown_reason: None,
             }),
             state_cv: Condvar::new(),
             out: Mutex::new(Out {
@@ -211,6 +218,7 @@ impl Connection {
                 flusher_waiting: false,
                 writing: false,
                 pings_out: 0,
+                pings_in_buf: 0,
             }),
             out_cv: Condvar::new(),
             space_cv: Condvar::new(),
@@ -435,6 +443,14 @@ impl Connection {
             st.info = info;
             st.status = NATS_CONN_STATUS_CONNECTED;
             st.initial_connected = true;
+            st.shutdown_reason = None;
+            // PINGs written to the old socket will never be answered; only
+            // those still in the buffer go out (and get a PONG) on this one.
+            // Without this, every later flush would wait for PONGs that
+            // cannot come and time out.
+            let out = self.out.lock();
+            st.pong_seq = out.ping_seq.saturating_sub(out.pings_in_buf);
+            drop(out);
             d
         };
         let _ = discovered;
@@ -665,10 +681,12 @@ impl Connection {
         if self.opts.reconnect_on_protocol_error {
             return Err(e);
         }
-        // Any other server error closes the connection.
-        let me = self.arc();
-        std::thread::spawn(move || me.close_internal(Some(e), true));
-        Err(Error::new(NATS_ERR, "closing after server error"))
+        // Any other server error closes the connection. Closed here, on
+        // the reader, so that the reader's disconnect handling sees the
+        // connection closed (no reconnect attempt, the server's text stays
+        // the last error) and no uncounted thread is left behind.
+        self.close_internal(Some(e.clone()), true);
+        Err(e)
     }
 
     fn set_last_error(&self, e: Error) {
@@ -685,7 +703,7 @@ impl Connection {
     // ---------- disconnect / reconnect ----------
 
     fn on_disconnect(&self, t: &Arc<Transport>, err: Option<Error>) {
-        let reconnect = {
+        let (reconnect, err) = {
             let mut st = self.state.lock();
             // Ignore a stale reader (its socket was already replaced).
             match &st.transport {
@@ -697,6 +715,12 @@ impl Connection {
             }
             st.transport = None;
             st.epoch += 1;
+            let reason = st.shutdown_reason.take();
+            let err = match (reason, err) {
+                (Some(r), None) => Some(r),
+                (Some(r), Some(e)) if matches!(e.status, NATS_CONNECTION_DISCONNECTED | NATS_IO_ERROR) => Some(r),
+                (_, e) => e,
+            };
             if let Some(e) = &err {
                 if e.status != NATS_CONNECTION_DISCONNECTED && e.status != NATS_IO_ERROR {
                     st.last_err = Some(e.clone());
@@ -713,7 +737,7 @@ impl Connection {
             if ok {
                 st.status = NATS_CONN_STATUS_RECONNECTING;
             }
-            ok
+            (ok, err)
         };
         {
             let mut out = self.out.lock();
@@ -992,6 +1016,7 @@ impl Connection {
                             }
                             out.pings_out += 1;
                             out.ping_seq += 1;
+                            out.pings_in_buf += 1;
                             out.buf.extend_from_slice(writer::PING);
                             break;
                         }
@@ -1004,6 +1029,7 @@ impl Connection {
                     out.flusher_waiting = false;
                 }
                 std::mem::swap(&mut out.buf, &mut spare);
+                out.pings_in_buf = 0;
                 out.writing = true;
                 transport = out.transport.clone();
             }
@@ -1014,7 +1040,10 @@ impl Connection {
                 if let Err(e) = t.write_all(&spare) {
                     let timed_out = matches!(e.kind(), std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock);
                     if timed_out {
-                        self.set_last_error(Error::new(NATS_TIMEOUT, "write deadline exceeded"));
+                        let e = Error::new(NATS_TIMEOUT, "write deadline exceeded");
+                        let mut st = self.state.lock();
+                        st.last_err = Some(e.clone());
+                        st.shutdown_reason = Some(e);
                     }
                     // The reader sees the dead socket and handles it.
                     t.shutdown();
@@ -1032,8 +1061,13 @@ impl Connection {
     }
 
     fn stale(&self) {
-        self.set_last_error(Error::status(NATS_STALE_CONNECTION));
-        if let Some(t) = self.state.lock().transport.clone() {
+        let t = {
+            let mut st = self.state.lock();
+            st.last_err = Some(Error::status(NATS_STALE_CONNECTION));
+            st.shutdown_reason = Some(Error::status(NATS_STALE_CONNECTION));
+            st.transport.clone()
+        };
+        if let Some(t) = t {
             t.shutdown();
         }
     }
@@ -1057,6 +1091,7 @@ impl Connection {
                 return Err(Error::status(NATS_CONNECTION_DISCONNECTED));
             }
             out.ping_seq += 1;
+            out.pings_in_buf += 1;
             out.buf.extend_from_slice(writer::PING);
             self.kick(&mut out);
             (out.ping_seq, st.epoch)
@@ -1266,15 +1301,30 @@ impl Connection {
             (st.flusher.take(), st.transport.clone(), had)
         };
         // Let the flusher write out what is buffered, then stop it.
-        {
+        let out_transport = {
             let mut out = self.out.lock();
             out.closed = true;
             out.flusher_waiting = false;
-        }
+            out.transport.clone()
+        };
         self.out_cv.notify_all();
         self.space_cv.notify_all();
         if let Some(h) = flusher {
             if h.thread().id() != std::thread::current().id() {
+                // A server that stops reading leaves the flusher blocked in
+                // a write: give it the connect timeout to finish, then shut
+                // the socket down so that the write fails and it ends.
+                let wait = Duration::from_millis(if self.opts.timeout_ms > 0 { self.opts.timeout_ms as u64 } else { 2_000 });
+                let deadline = Instant::now() + wait;
+                while !h.is_finished() && Instant::now() < deadline {
+                    let mut out = self.out.lock();
+                    self.space_cv.wait_for(&mut out, Duration::from_millis(10));
+                }
+                if !h.is_finished() {
+                    if let Some(t) = out_transport.as_ref().or(transport.as_ref()) {
+                        t.shutdown();
+                    }
+                }
                 let _ = h.join();
             }
         }

@@ -711,3 +711,37 @@ fn server_stops_reading_with_write_deadline() {
     drop(fake);
     assert_no_library_thread();
 }
+
+#[test]
+fn credentials_never_appear_in_error_texts() {
+    let _g = serial();
+    let seen = Arc::new(Mutex::new(String::new()));
+    let seen2 = seen.clone();
+    let fake = Fake::start(move |_, s| {
+        (&s).write_all(INFO.as_bytes()).unwrap();
+        let mut r = BufReader::new(s.try_clone().unwrap());
+        let mut line = String::new();
+        let _ = r.read_line(&mut line);
+        *seen2.lock().unwrap() = line;
+        let _ = (&s).write_all(b"-ERR 'Authorization Violation'\r\n");
+        wait_eof(&s);
+    });
+    let ev = Events::default();
+    let url = format!("nats://alice:Sup3rS3cretPw@127.0.0.1:{}", fake.port);
+    let o = Opts::new(&url, &ev, false);
+    let (s, nc) = try_connect(&o);
+    assert_eq!(s, NATS_CONNECTION_AUTH_FAILED, "{}", last_error());
+    assert!(nc.is_null());
+    // The password did go to the server, in CONNECT…
+    assert!(seen.lock().unwrap().contains("\"pass\":\"Sup3rS3cretPw\""));
+    // …and nowhere into what the program can read back.
+    let text = last_error();
+    assert!(!text.contains("Sup3rS3cretPw"), "{text}");
+    let mut stack = vec![0 as c_char; 4096];
+    let _ = unsafe { nats_GetLastErrorStack(stack.as_mut_ptr(), stack.len()) };
+    let stack = unsafe { CStr::from_ptr(stack.as_ptr()) }.to_string_lossy().into_owned();
+    assert!(!stack.contains("Sup3rS3cretPw"), "{stack}");
+    drop(o);
+    drop(fake);
+    assert_no_library_thread();
+}

@@ -370,10 +370,16 @@ impl Connection {
             headers: true,
             no_responders: info.headers && !o.disable_no_responders,
         };
-        let mut buf = Vec::with_capacity(256);
+        // The CONNECT line carries the password/token: it is built in a
+        // buffer that is never reallocated and is wiped after the write,
+        // as are the secret fields of `ci`.
+        let mut ci = ci;
+        let mut buf = zeroize::Zeroizing::new(Vec::with_capacity(ci.json_size_bound() + writer::PING.len()));
         writer::write_connect(&mut buf, &ci);
+        ci.wipe_secrets();
         buf.extend_from_slice(writer::PING);
         transport.write_all(&buf).map_err(|e| Error::io(&e))?;
+        drop(buf);
         let mut info = info;
         loop {
             match Self::read_op(&transport, &mut parser, deadline)? {

@@ -67,7 +67,11 @@ fn last_error() -> String {
 fn conn_error(nc: *mut natsConnection) -> (natsStatus, String) {
     let mut p: *const c_char = std::ptr::null();
     let s = unsafe { natsConnection_GetLastError(nc, &mut p) };
-    let t = if p.is_null() { String::new() } else { unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned() };
+    let t = if p.is_null() {
+        String::new()
+    } else {
+        unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned()
+    };
     (s, t)
 }
 
@@ -80,13 +84,13 @@ fn assert_no_library_thread() {
     );
 }
 
-const INFO: &str = "INFO {\"server_id\":\"FAKE\",\"version\":\"2.10.0\",\"proto\":1,\"headers\":true,\"max_payload\":1048576}\r\n";
+const INFO: &str =
+    "INFO {\"server_id\":\"FAKE\",\"version\":\"2.10.0\",\"proto\":1,\"headers\":true,\"max_payload\":1048576}\r\n";
 
 /// A scripted fake server: each accepted connection is handed to `script`
 /// with its index (0 for the first, 1 after a reconnect, …).
 struct Fake {
     port: u16,
-    accepted: Arc<AtomicUsize>,
     handle: Option<JoinHandle<()>>,
     stop: Arc<std::sync::atomic::AtomicBool>,
 }
@@ -99,7 +103,7 @@ impl Fake {
         RELEASE.store(false, Ordering::SeqCst);
         let accepted = Arc::new(AtomicUsize::new(0));
         let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let (acc, st) = (accepted.clone(), stop.clone());
+        let (acc, st) = (accepted, stop.clone());
         let script = Arc::new(script);
         let handle = std::thread::spawn(move || {
             let mut conns = Vec::new();
@@ -119,7 +123,11 @@ impl Fake {
             // not joined, so that a failed test cannot hang here.
             drop(conns);
         });
-        Fake { port, accepted, handle: Some(handle), stop }
+        Fake {
+            port,
+            handle: Some(handle),
+            stop,
+        }
     }
 
     fn url(&self) -> String {
@@ -208,10 +216,14 @@ unsafe extern "C" fn on_closed(_: *mut natsConnection, cl: *mut c_void) {
     unsafe { &*(cl as *const Events) }.closed.fetch_add(1, Ordering::SeqCst);
 }
 unsafe extern "C" fn on_disconnected(_: *mut natsConnection, cl: *mut c_void) {
-    unsafe { &*(cl as *const Events) }.disconnected.fetch_add(1, Ordering::SeqCst);
+    unsafe { &*(cl as *const Events) }
+        .disconnected
+        .fetch_add(1, Ordering::SeqCst);
 }
 unsafe extern "C" fn on_reconnected(_: *mut natsConnection, cl: *mut c_void) {
-    unsafe { &*(cl as *const Events) }.reconnected.fetch_add(1, Ordering::SeqCst);
+    unsafe { &*(cl as *const Events) }
+        .reconnected
+        .fetch_add(1, Ordering::SeqCst);
 }
 unsafe extern "C" fn on_error(_: *mut natsConnection, _: *mut natsSubscription, s: natsStatus, cl: *mut c_void) {
     unsafe { &*(cl as *const Events) }.errors.lock().unwrap().push(s);
@@ -262,7 +274,11 @@ fn expect_connect_failure(script: impl Fn(usize, TcpStream) + Send + Sync + 'sta
     assert!(!text.is_empty());
     drop(o);
     drop(fake);
-    assert_eq!(ev.closed.load(Ordering::SeqCst), 0, "no closed callback for a connection never made");
+    assert_eq!(
+        ev.closed.load(Ordering::SeqCst),
+        0,
+        "no closed callback for a connection never made"
+    );
     assert_no_library_thread();
     text
 }
@@ -388,7 +404,10 @@ fn with_subscriber(
 
 fn wait_closed(nc: *mut natsConnection, ev: &Events) {
     assert!(wait_for(LONG, || unsafe { natsConnection_Status(nc) } == NATS_CONN_STATUS_CLOSED));
-    assert!(wait_for(LONG, || ev.closed.load(Ordering::SeqCst) == 1), "closed callback");
+    assert!(
+        wait_for(LONG, || ev.closed.load(Ordering::SeqCst) == 1),
+        "closed callback"
+    );
 }
 
 #[test]
@@ -425,7 +444,11 @@ fn payload_shorter_than_announced_then_close() {
         },
         |nc, sub, ev| {
             wait_closed(nc, ev);
-            assert_eq!(ev.disconnected.load(Ordering::SeqCst), 0, "no reconnect allowed: closed, not disconnected");
+            assert_eq!(
+                ev.disconnected.load(Ordering::SeqCst),
+                0,
+                "no reconnect allowed: closed, not disconnected"
+            );
             // The partial message was never delivered.
             let mut m = null_mut();
             let s = unsafe { natsSubscription_NextMsg(&mut m, sub, 10) };
@@ -451,9 +474,17 @@ fn payload_short_then_close_with_reconnect_recovers() {
             }
         },
         |nc, sub, ev| {
-            assert!(wait_for(LONG, || ev.reconnected.load(Ordering::SeqCst) == 1), "reconnected");
+            assert!(
+                wait_for(LONG, || ev.reconnected.load(Ordering::SeqCst) == 1),
+                "reconnected"
+            );
             let mut m = null_mut();
-            assert_eq!(unsafe { natsSubscription_NextMsg(&mut m, sub, 10_000) }, NATS_OK, "{}", last_error());
+            assert_eq!(
+                unsafe { natsSubscription_NextMsg(&mut m, sub, 10_000) },
+                NATS_OK,
+                "{}",
+                last_error()
+            );
             assert_eq!(unsafe { natsMsg_GetDataLength(m) }, 2);
             unsafe { natsMsg_Destroy(m) };
             assert_eq!(unsafe { natsConnection_FlushTimeout(nc, 5000) }, NATS_OK);
@@ -506,7 +537,12 @@ fn frames_split_byte_by_byte() {
         assert_eq!(natsConnection_FlushTimeout(nc, 10_000), NATS_OK);
         let next = || {
             let mut m = null_mut();
-            assert_eq!(natsSubscription_NextMsg(&mut m, sub, 10_000), NATS_OK, "{}", last_error());
+            assert_eq!(
+                natsSubscription_NextMsg(&mut m, sub, 10_000),
+                NATS_OK,
+                "{}",
+                last_error()
+            );
             let n = natsMsg_GetDataLength(m) as usize;
             let d = std::slice::from_raw_parts(natsMsg_GetData(m) as *const u8, n).to_vec();
             (m, d)
@@ -560,7 +596,11 @@ fn err_authorization_violation_mid_stream() {
         let (st, text) = conn_error(nc);
         assert_eq!(st, NATS_CONNECTION_AUTH_FAILED, "{text}");
         assert!(text.contains("Authorization Violation"), "{text}");
-        assert!(wait_for(LONG, || ev.errors.lock().unwrap().contains(&NATS_CONNECTION_AUTH_FAILED)));
+        assert!(wait_for(LONG, || ev
+            .errors
+            .lock()
+            .unwrap()
+            .contains(&NATS_CONNECTION_AUTH_FAILED)));
     });
 }
 
@@ -574,9 +614,15 @@ fn err_stale_connection_mid_stream() {
     });
     // With reconnect: the client comes back and is usable.
     err_mid_stream("Stale Connection", true, |nc, ev| {
-        assert!(wait_for(LONG, || ev.reconnected.load(Ordering::SeqCst) == 1), "reconnected");
+        assert!(
+            wait_for(LONG, || ev.reconnected.load(Ordering::SeqCst) == 1),
+            "reconnected"
+        );
         assert_eq!(unsafe { natsConnection_FlushTimeout(nc, 5000) }, NATS_OK);
-        assert_eq!(unsafe { natsConnection_Publish(nc, c("foo").as_ptr(), b"x".as_ptr().cast(), 1) }, NATS_OK);
+        assert_eq!(
+            unsafe { natsConnection_Publish(nc, c("foo").as_ptr(), b"x".as_ptr().cast(), 1) },
+            NATS_OK
+        );
     });
 }
 
@@ -584,7 +630,10 @@ fn err_stale_connection_mid_stream() {
 fn err_permissions_violation_mid_stream_keeps_the_connection() {
     let _g = serial();
     err_mid_stream("Permissions Violation for Subscription to \"foo\"", false, |nc, ev| {
-        assert!(wait_for(LONG, || ev.errors.lock().unwrap().contains(&NATS_NOT_PERMITTED)), "error callback");
+        assert!(
+            wait_for(LONG, || ev.errors.lock().unwrap().contains(&NATS_NOT_PERMITTED)),
+            "error callback"
+        );
         let (st, text) = conn_error(nc);
         assert_eq!(st, NATS_NOT_PERMITTED, "{text}");
         assert!(text.contains("Permissions Violation"), "{text}");
@@ -670,7 +719,10 @@ fn server_stops_reading_close_does_not_hang() {
         unsafe { natsConnection_Close(ncp as *mut natsConnection) };
         let _ = tx.send(());
     });
-    assert!(rx.recv_timeout(Duration::from_secs(60)).is_ok(), "natsConnection_Close hung");
+    assert!(
+        rx.recv_timeout(Duration::from_secs(60)).is_ok(),
+        "natsConnection_Close hung"
+    );
     assert_eq!(publisher.join().unwrap(), NATS_CONNECTION_CLOSED);
     wait_closed(nc, &ev);
     unsafe { natsConnection_Destroy(nc) };
@@ -702,7 +754,11 @@ fn server_stops_reading_with_write_deadline() {
     }
     // Either the publisher's own wait for room timed out, or the flusher's
     // write did and the connection was closed under it.
-    assert!(matches!(last, NATS_TIMEOUT | NATS_CONNECTION_CLOSED), "{last:?}: {}", last_error());
+    assert!(
+        matches!(last, NATS_TIMEOUT | NATS_CONNECTION_CLOSED),
+        "{last:?}: {}",
+        last_error()
+    );
     wait_closed(nc, &ev);
     let (st, text) = conn_error(nc);
     assert_eq!(st, NATS_TIMEOUT, "{text}");

@@ -86,7 +86,10 @@ fn connect(srv: &Server, ev: &Events) -> (*mut natsOptions, *mut natsConnection)
 
 /// The connection was closed because of a panic in `thread`.
 fn assert_closed_by_panic(nc: *mut natsConnection, ev: &Events, thread: &str) {
-    assert!(wait_for(LONG, || ev.closed.load(Ordering::SeqCst) == 1), "closed callback");
+    assert!(
+        wait_for(LONG, || ev.closed.load(Ordering::SeqCst) == 1),
+        "closed callback"
+    );
     assert_eq!(unsafe { natsConnection_Status(nc) }, NATS_CONN_STATUS_CLOSED);
     let mut p: *const c_char = std::ptr::null();
     let s = unsafe { natsConnection_GetLastError(nc, &mut p) };
@@ -94,9 +97,15 @@ fn assert_closed_by_panic(nc: *mut natsConnection, ev: &Events, thread: &str) {
     assert_eq!(s, NATS_ERR, "{text}");
     assert!(text.starts_with("internal error (panic)"), "{text}");
     assert!(text.contains(thread), "{text}");
-    assert!(wait_for(LONG, || ev.errors.lock().unwrap().contains(&NATS_ERR)), "error callback");
+    assert!(
+        wait_for(LONG, || ev.errors.lock().unwrap().contains(&NATS_ERR)),
+        "error callback"
+    );
     // The closed connection answers calls with a status, no crash.
-    assert_eq!(unsafe { natsConnection_PublishString(nc, c("x").as_ptr(), c("y").as_ptr()) }, NATS_CONNECTION_CLOSED);
+    assert_eq!(
+        unsafe { natsConnection_PublishString(nc, c("x").as_ptr(), c("y").as_ptr()) },
+        NATS_CONNECTION_CLOSED
+    );
 }
 
 fn finish(o: *mut natsOptions, nc: *mut natsConnection) {
@@ -104,7 +113,10 @@ fn finish(o: *mut natsOptions, nc: *mut natsConnection) {
         natsConnection_Destroy(nc);
         natsOptions_Destroy(o);
     }
-    assert!(wait_for(LONG, || nats::runtime::thread_count() == 0), "library threads left");
+    assert!(
+        wait_for(LONG, || nats::runtime::thread_count() == 0),
+        "library threads left"
+    );
 }
 
 #[test]

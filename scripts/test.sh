@@ -41,6 +41,16 @@ step "ctest"
 # shellcheck disable=SC2086
 ctest --test-dir "$build" --output-on-failure -j "$jobs" ${RNATS_CTEST_ARGS:-}
 
+step "cargo test (panic boundary, test-hooks)"
+cargo test -j "$jobs" --features test-hooks --test panic_boundary
+
+step "C tests under AddressSanitizer + UBSan (${build}-asan)"
+# shellcheck disable=SC2086
+cmake -S . -B "${build}-asan" -DRNATS_BUILD_TESTS=ON -DRNATS_SANITIZE=ON -DRNATS_VALGRIND=OFF ${RNATS_CMAKE_ARGS:-}
+cmake --build "${build}-asan" -j "$jobs"
+ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  ctest --test-dir "${build}-asan" --output-on-failure -j "$jobs" -E '^(valgrind_|c_native_static_libs)'
+
 step "install into a temporary prefix"
 prefix="$tmp/prefix"
 cmake --install "$build" --prefix "$prefix"

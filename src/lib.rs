@@ -19,6 +19,9 @@ pub mod subject;
 pub mod tls;
 pub mod url;
 
+#[cfg(feature = "test-hooks")]
+pub mod testhooks;
+
 pub mod ffi;
 
 pub use error::{Error, Result};

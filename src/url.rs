@@ -13,8 +13,9 @@ use crate::status::natsStatus;
 /// The port used when a URL does not name one.
 pub const DEFAULT_PORT: u16 = 4222;
 
-/// A parsed server URL.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A parsed server URL. `Debug` hides the password (also inside `full`);
+/// the password and the full form are wiped when the URL is dropped.
+#[derive(Clone, PartialEq, Eq)]
 pub struct ServerUrl {
     /// Lower-case scheme: "nats" or "tls".
     pub scheme: String,
@@ -30,6 +31,69 @@ pub struct ServerUrl {
     /// written, user info as written (not decoded) and the port always
     /// present.
     pub full: String,
+}
+
+impl std::fmt::Debug for ServerUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // A user without a password is a token: hide it too.
+        let hidden = |o: &Option<String>| o.as_ref().map(|_| "***");
+        let user: Option<&str> = match &self.password {
+            Some(_) => self.user.as_deref(),
+            None => hidden(&self.user),
+        };
+        let full = match (self.full.find("://"), self.full.rfind('@')) {
+            (Some(s), Some(at)) if at > s => format!("{}***{}", &self.full[..s + 3], &self.full[at..]),
+            _ => self.full.clone(),
+        };
+        f.debug_struct("ServerUrl")
+            .field("scheme", &self.scheme)
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("user", &user)
+            .field("password", &hidden(&self.password))
+            .field("full", &full)
+            .finish()
+    }
+}
+
+impl Drop for ServerUrl {
+    fn drop(&mut self) {
+        use zeroize::Zeroize;
+        if self.user.is_some() || self.password.is_some() {
+            if let Some(u) = self.user.as_mut() {
+                u.zeroize();
+            }
+            if let Some(p) = self.password.as_mut() {
+                p.zeroize();
+            }
+            self.full.zeroize();
+        }
+    }
+}
+
+#[cfg(test)]
+mod secret_tests {
+    use super::*;
+
+    #[test]
+    fn debug_hides_password_and_token() {
+        let u = ServerUrl::parse("nats://alice:hunter2%21@host:4222").unwrap();
+        let d = format!("{u:?}");
+        assert!(!d.contains("hunter2"), "{d}");
+        assert!(d.contains("alice"), "{d}");
+        let t = ServerUrl::parse("tls://s3cr3t-token@host").unwrap();
+        let d = format!("{t:?}");
+        assert!(!d.contains("s3cr3t-token"), "{d}");
+        assert!(d.contains("host"), "{d}");
+    }
+
+    #[test]
+    fn error_texts_do_not_repeat_credentials() {
+        for bad in ["nats://u:pa%zzss@h", "nats://u%g:secretpw@h", "nats://user:secretpw@h:99999", "nats://user:secretpw@[::1"] {
+            let e = ServerUrl::parse(bad).unwrap_err();
+            assert!(!e.text.contains("pa%zzss") && !e.text.contains("secretpw"), "{bad}: {}", e.text);
+        }
+    }
 }
 
 fn invalid(text: impl Into<String>) -> Error {

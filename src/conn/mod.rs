@@ -394,7 +394,7 @@ impl Connection {
             let mut st = self.state.lock();
             st.status = NATS_CONN_STATUS_RECONNECTING;
         }
-        let _ = crate::runtime::spawn("nats-connect", move || {
+        let _ = self.spawn_guarded("nats-connect", move || {
             me.reconnect_loop(true);
         });
     }
@@ -632,7 +632,7 @@ impl Connection {
         let need_flusher = self.state.lock().flusher.is_none();
         if need_flusher {
             let me = self.arc();
-            let h = crate::runtime::spawn("nats-flusher", move || me.flush_loop())
+            let h = self.spawn_guarded("nats-flusher", move || me.flush_loop())
                 .map_err(|e| Error::new(NATS_SYS_ERROR, format!("cannot start flusher thread: {e}")))?;
             self.state.lock().flusher = Some(h);
         }
@@ -721,7 +721,49 @@ impl Connection {
 
     // ---------- reader ----------
 
-    fn read_loop(self: Arc<Self>, t: Arc<Transport>, mut parser: Parser) {
+    /// The reader thread. A panic inside it (a bug) must not leave a
+    /// connection without a reader: it closes the connection with the
+    /// panic's text as its last error.
+    fn read_loop(self: Arc<Self>, t: Arc<Transport>, parser: Parser) {
+        let me = self.clone();
+        let t2 = t.clone();
+        if let Err(p) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || me.read_loop_inner(t2, parser))) {
+            t.shutdown();
+            self.close_after_panic("reader", &*p);
+        }
+    }
+
+    /// Closes the connection after a panic in one of its threads: the
+    /// socket is shut down, the last error is `NATS_ERR` with the panic's
+    /// text, the error and closed callbacks are posted.
+    pub(crate) fn close_after_panic(&self, thread: &str, p: &(dyn std::any::Any + Send)) {
+        let e = Error::new(NATS_ERR, format!("{} in the {thread} thread", crate::ffi::panic_text(p)));
+        if let Some(t) = self.state.lock().transport.clone() {
+            t.shutdown();
+        }
+        self.set_last_error(e.clone());
+        self.post_error(None, NATS_ERR);
+        self.close_internal(Some(e), true);
+    }
+
+    /// Starts a counted library thread working for this connection; a
+    /// panic inside it closes the connection with an error.
+    fn spawn_guarded(
+        &self,
+        name: &'static str,
+        f: impl FnOnce() + Send + 'static,
+    ) -> std::io::Result<std::thread::JoinHandle<()>> {
+        let weak = self.me.clone();
+        crate::runtime::spawn(name, move || {
+            if let Err(p) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+                if let Some(c) = weak.upgrade() {
+                    c.close_after_panic(name, &*p);
+                }
+            }
+        })
+    }
+
+    fn read_loop_inner(self: Arc<Self>, t: Arc<Transport>, mut parser: Parser) {
         // Read size: starts small (an idle connection keeps little memory)
         // and doubles, up to the IO buffer size, while reads fill it.
         let io_max = self.opts.io_buf_size.max(4096) as usize;
@@ -757,6 +799,8 @@ impl Connection {
     }
 
     fn process_op(&self, op: ServerOp) -> Result<()> {
+        #[cfg(feature = "test-hooks")]
+        crate::testhooks::hit(crate::testhooks::READER);
         match op {
             ServerOp::Msg(m) => {
                 let size = m.payload.len() as u64;
@@ -1256,6 +1300,8 @@ impl Connection {
                 transport = out.transport.clone();
             }
             self.space_cv.notify_all();
+            #[cfg(feature = "test-hooks")]
+            crate::testhooks::hit(crate::testhooks::FLUSHER);
             if let Some(t) = transport {
                 if let Err(e) = t.write_all(&spare) {
                     let timed_out = matches!(e.kind(), std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock);
@@ -1361,7 +1407,12 @@ impl Connection {
         self.subs.lock().insert(sid, sub.clone());
         if is_async && !sub.pooled {
             let s = sub.clone();
-            if let Err(e) = crate::runtime::spawn("nats-sub", move || s.run_delivery()) {
+            let deliver = move || {
+                #[cfg(feature = "test-hooks")]
+                crate::testhooks::hit(crate::testhooks::DELIVERY);
+                s.run_delivery()
+            };
+            if let Err(e) = self.spawn_guarded("nats-sub", deliver) {
                 self.subs.lock().remove(&sid);
                 return Err(Error::new(NATS_SYS_ERROR, format!("cannot start delivery thread: {e}")));
             }
@@ -1419,7 +1470,7 @@ impl Connection {
         self.write_proto(&proto);
         let me = self.arc();
         let s = sub.clone();
-        let _ = crate::runtime::spawn("nats-drain", move || {
+        let _ = self.spawn_guarded("nats-drain", move || {
             let t = if timeout_ms > 0 {
                 timeout_ms
             } else {
@@ -1478,7 +1529,7 @@ impl Connection {
             let _ = self.drain_sub(s, 0);
         }
         let me = self.arc();
-        let _ = crate::runtime::spawn("nats-drain-conn", move || {
+        let _ = self.spawn_guarded("nats-drain-conn", move || {
             let deadline = Instant::now() + Duration::from_millis(t as u64);
             for s in &subs {
                 let left = deadline.saturating_duration_since(Instant::now()).as_millis() as i64;

@@ -43,7 +43,11 @@ pub(crate) fn panic_text(p: &(dyn std::any::Any + Send)) -> String {
 /// Runs `f` for the API function `func`: panics become `NATS_ERR`, errors
 /// become the thread's last error, and the status is returned.
 pub(crate) fn guard(func: &'static str, f: impl FnOnce() -> Result<()>) -> natsStatus {
-    match catch_unwind(AssertUnwindSafe(f)) {
+    match catch_unwind(AssertUnwindSafe(|| {
+        #[cfg(feature = "test-hooks")]
+        crate::testhooks::hit(crate::testhooks::FFI);
+        f()
+    })) {
         Ok(Ok(())) => natsStatus::NATS_OK,
         Ok(Err(e)) => {
             last_error::set(func, e.status, &e.text);
@@ -60,7 +64,11 @@ pub(crate) fn guard(func: &'static str, f: impl FnOnce() -> Result<()>) -> natsS
 /// Like [`guard`] for functions that return a value instead of a status:
 /// on error or panic the error is recorded and `fallback` is returned.
 pub(crate) fn guard_or<T>(func: &'static str, fallback: T, f: impl FnOnce() -> Result<T>) -> T {
-    match catch_unwind(AssertUnwindSafe(f)) {
+    match catch_unwind(AssertUnwindSafe(|| {
+        #[cfg(feature = "test-hooks")]
+        crate::testhooks::hit(crate::testhooks::FFI);
+        f()
+    })) {
         Ok(Ok(v)) => v,
         Ok(Err(e)) => {
             last_error::set(func, e.status, &e.text);

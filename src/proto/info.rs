@@ -64,7 +64,10 @@ impl ServerInfo {
 /// CONNECT, serialized in cnats' field order with proper JSON escaping
 /// (serde keeps the declaration order; credentials are escaped like any
 /// other string, so quotes, backslashes and non-ASCII are safe).
-#[derive(Debug, Clone, Default, Serialize)]
+///
+/// `Debug` hides the password, token and signature; the connection calls
+/// [`ConnectInfo::wipe_secrets`] once CONNECT is written.
+#[derive(Clone, Default, Serialize)]
 pub struct ConnectInfo {
     pub verbose: bool,
     pub pedantic: bool,
@@ -90,7 +93,60 @@ pub struct ConnectInfo {
     pub no_responders: bool,
 }
 
+impl std::fmt::Debug for ConnectInfo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let hide = |o: &Option<String>| o.as_ref().map(|_| "***");
+        f.debug_struct("ConnectInfo")
+            .field("verbose", &self.verbose)
+            .field("pedantic", &self.pedantic)
+            .field("nkey", &self.nkey)
+            .field("jwt", &self.jwt)
+            .field("sig", &hide(&self.sig))
+            .field("user", &self.user)
+            .field("pass", &hide(&self.pass))
+            .field("auth_token", &hide(&self.auth_token))
+            .field("tls_required", &self.tls_required)
+            .field("name", &self.name)
+            .field("lang", &self.lang)
+            .field("version", &self.version)
+            .field("protocol", &self.protocol)
+            .field("echo", &self.echo)
+            .field("headers", &self.headers)
+            .field("no_responders", &self.no_responders)
+            .finish()
+    }
+}
+
 impl ConnectInfo {
+    /// Overwrites the password, token and signature with zeros and drops
+    /// them.
+    pub fn wipe_secrets(&mut self) {
+        use zeroize::Zeroize;
+        for s in [&mut self.pass, &mut self.auth_token, &mut self.sig].into_iter().flatten() {
+            s.zeroize();
+        }
+        self.pass = None;
+        self.auth_token = None;
+        self.sig = None;
+    }
+
+    /// An upper bound of the serialized size (JSON escaping takes at most
+    /// 6 bytes per input byte), so that a buffer reserved with it is never
+    /// reallocated (which would leave an unwiped copy of the secrets).
+    pub fn json_size_bound(&self) -> usize {
+        let opt = |o: &Option<String>| o.as_ref().map_or(0, |s| s.len());
+        let strings = opt(&self.nkey)
+            + opt(&self.jwt)
+            + opt(&self.sig)
+            + opt(&self.user)
+            + opt(&self.pass)
+            + opt(&self.auth_token)
+            + self.name.len()
+            + self.lang.len()
+            + self.version.len();
+        512 + 6 * strings
+    }
+
     /// The JSON text (no `CONNECT ` prefix, no CRLF).
     pub fn to_json(&self) -> Vec<u8> {
         // Serializing plain strings and numbers into a Vec cannot fail.
@@ -174,6 +230,30 @@ mod tests {
             String::from_utf8(ci.to_json()).unwrap(),
             r#"{"verbose":false,"pedantic":false,"nkey":"UK","jwt":"J","sig":"S","user":"u","pass":"p","auth_token":"t","tls_required":false,"name":"","lang":"","version":"","protocol":0,"echo":false,"headers":false,"no_responders":false}"#
         );
+    }
+
+    #[test]
+    fn connect_debug_hides_secrets_and_wipe_clears_them() {
+        let mut ci = ConnectInfo {
+            user: Some("alice".into()),
+            pass: Some("hunter2-pass".into()),
+            auth_token: Some("tok-s3cr3t".into()),
+            sig: Some("c2lnbmF0dXJl".into()),
+            nkey: Some("UPUBLIC".into()),
+            ..Default::default()
+        };
+        let d = format!("{ci:?}");
+        for secret in ["hunter2-pass", "tok-s3cr3t", "c2lnbmF0dXJl"] {
+            assert!(!d.contains(secret), "{d}");
+        }
+        assert!(d.contains("alice") && d.contains("UPUBLIC"), "{d}");
+        let mut buf = Vec::with_capacity(ci.json_size_bound());
+        let cap = buf.capacity();
+        crate::proto::writer::write_connect(&mut buf, &ci);
+        assert_eq!(buf.capacity(), cap, "the CONNECT buffer was not reallocated");
+        ci.wipe_secrets();
+        assert!(ci.pass.is_none() && ci.auth_token.is_none() && ci.sig.is_none());
+        assert_eq!(ci.user.as_deref(), Some("alice"));
     }
 
     #[test]

@@ -741,7 +741,12 @@ impl Connection {
             let buf = parser.read_buf(io);
             let room = buf.len();
             match t.read(buf) {
-                Ok(0) => break Some(Error::new(NATS_CONNECTION_DISCONNECTED, "connection closed by the server")),
+                Ok(0) => {
+                    break Some(Error::new(
+                        NATS_CONNECTION_DISCONNECTED,
+                        "connection closed by the server",
+                    ))
+                }
                 Ok(n) => {
                     if n == room && io < io_max {
                         io = (io * 2).min(io_max);
@@ -759,18 +764,17 @@ impl Connection {
     fn process_op(&self, op: ServerOp) -> Result<()> {
         match op {
             ServerOp::Msg(m) => {
-                let size = m.payload.len() as u64;
+                let size = m.payload_len() as u64;
                 self.stats.in_msgs.fetch_add(1, Ordering::Relaxed);
                 self.stats.in_bytes.fetch_add(size, Ordering::Relaxed);
                 let sid = m.sid;
                 if self.resp.is_mux_sid(sid) {
-                    let msg = Msg::from_wire(m)?;
-                    self.resp.deliver(Box::new(msg));
+                    self.resp.deliver(Msg::from_wire(m)?);
                     return Ok(());
                 }
                 let sub = self.subs.lock().get(&sid).cloned();
                 if let Some(sub) = sub {
-                    let msg = Box::new(Msg::from_wire(m)?);
+                    let msg = Msg::from_wire(m)?;
                     if let Some(s) = sub.enqueue(msg) {
                         self.post_error(Some(sub.clone()), s);
                     }

@@ -264,6 +264,8 @@ impl Subscription {
     }
 
     /// Delivery loop of an asynchronous subscription (its own thread).
+    /// One lock per message: clearing `in_callback` after a callback and
+    /// taking the next message happen under the same guard.
     pub(crate) fn run_delivery(self: Arc<Self>) {
         let Some(cb) = self.callback.clone() else { return };
         let timeout = if self.timeout_ms > 0 {
@@ -271,8 +273,8 @@ impl Subscription {
         } else {
             None
         };
+        let mut st = self.state.lock();
         loop {
-            let mut st = self.state.lock();
             let msg = loop {
                 if let Some(m) = Self::pop(&mut st) {
                     break Some(m);
@@ -313,11 +315,17 @@ impl Subscription {
                 Some(c) => cb(&c, &self, Some(m)),
                 None => drop(m),
             }
-            self.state.lock().in_callback = false;
-            if reached_max {
-                self.remove_from_conn();
-            } else if drained {
-                self.finish_drain_if_empty();
+            if reached_max || drained {
+                self.state.lock().in_callback = false;
+                if reached_max {
+                    self.remove_from_conn();
+                } else {
+                    self.finish_drain_if_empty();
+                }
+                st = self.state.lock();
+            } else {
+                st = self.state.lock();
+                st.in_callback = false;
             }
         }
     }

@@ -100,7 +100,12 @@ struct Out {
     connected: bool,
     closed: bool,
     flusher_waiting: bool,
+    /// Someone (the flusher or a publisher writing directly) is writing a
+    /// taken-out buffer to the socket; nobody else may write meanwhile.
     writing: bool,
+    /// The buffer a publisher swaps in when it writes directly (send-asap
+    /// or a lone write), kept to avoid an allocation per direct write.
+    direct_spare: Vec<u8>,
     pings_out: i32,
     /// PINGs in `buf` (not yet handed to the socket). On a disconnect the
     /// ones already handed over are lost; these are sent after reconnect.
@@ -300,6 +305,7 @@ impl Connection {
                 closed: false,
                 flusher_waiting: false,
                 writing: false,
+                direct_spare: Vec::new(),
                 pings_out: 0,
                 pings_in_buf: 0,
                 flusher_done: false,
@@ -1193,12 +1199,83 @@ impl Connection {
                 self.space_cv.wait(&mut out);
             }
         }
+        let was_empty = out.buf.is_empty();
         writer::write_pub(&mut out.buf, subject, reply, headers, data);
-        self.kick(&mut out);
-        drop(out);
         self.stats.out_msgs.fetch_add(1, Ordering::Relaxed);
         self.stats.out_bytes.fetch_add(total as u64, Ordering::Relaxed);
+        // Write from this thread, skipping the hand-off to the flusher,
+        // when nobody is writing and either send-asap is set or this is a
+        // lone message (the flusher is idle and the buffer was empty; under
+        // load the flusher keeps batching).
+        if out.connected && !out.writing && (self.opts.send_asap || (was_empty && out.flusher_waiting)) {
+            self.write_direct(out, self.opts.send_asap);
+        } else {
+            self.kick(&mut out);
+        }
         Ok(())
+    }
+
+    /// Writes the buffer from the calling thread (see `publish`). The
+    /// `writing` token keeps the flusher (and other publishers) off the
+    /// socket meanwhile, so order is kept; what accumulates meanwhile is
+    /// left to the flusher. `blocking` (send-asap) writes it all, as the
+    /// flusher would; otherwise one non-blocking write is tried (plain
+    /// TCP) and what it could not take goes back to the front of the
+    /// buffer for the flusher, so a publisher never blocks on a full
+    /// socket. Errors as in the flusher: recorded, and the socket is shut
+    /// down so that the reader reconnects.
+    fn write_direct(&self, mut out: parking_lot::MutexGuard<'_, Out>, blocking: bool) {
+        let t = match &out.transport {
+            Some(t) if blocking || matches!(**t, Transport::Plain(_)) => t.clone(),
+            _ => {
+                self.kick(&mut out);
+                return;
+            }
+        };
+        let mut data = std::mem::take(&mut out.direct_spare);
+        std::mem::swap(&mut data, &mut out.buf);
+        let pings = std::mem::take(&mut out.pings_in_buf);
+        out.writing = true;
+        drop(out);
+        if blocking {
+            self.space_cv.notify_all();
+        }
+        let res = if blocking {
+            t.write_all(&data).map(|_| data.len())
+        } else {
+            t.try_write(&data).unwrap_or(Ok(0))
+        };
+        let written = match res {
+            Ok(n) => n,
+            Err(e) => {
+                let timed_out = matches!(e.kind(), std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock);
+                if timed_out {
+                    self.set_last_error(Error::new(NATS_TIMEOUT, "write deadline exceeded"));
+                }
+                t.shutdown();
+                data.len()
+            }
+        };
+        let mut out = self.out.lock();
+        out.writing = false;
+        if written < data.len() {
+            // The rest goes first, before what was appended meanwhile.
+            data.drain(..written);
+            data.extend_from_slice(&out.buf);
+            std::mem::swap(&mut data, &mut out.buf);
+            if written == 0 {
+                out.pings_in_buf += pings;
+            }
+        }
+        data.clear();
+        if data.capacity() <= 64 * 1024 {
+            out.direct_spare = data;
+        }
+        if !out.buf.is_empty() || out.closed {
+            self.kick(&mut out);
+        }
+        drop(out);
+        self.space_cv.notify_all();
     }
 
     pub fn publish_msg(&self, m: &Msg) -> Result<()> {
@@ -1219,16 +1296,15 @@ impl Connection {
             {
                 let mut out = self.out.lock();
                 loop {
-                    if out.closed && (out.buf.is_empty() || !out.connected) {
-                        out.writing = false;
+                    if out.closed && (out.buf.is_empty() || !out.connected) && !out.writing {
                         out.flusher_done = true;
                         self.space_cv.notify_all();
                         return;
                     }
-                    if out.connected && !out.buf.is_empty() {
+                    if out.connected && !out.buf.is_empty() && !out.writing {
                         break;
                     }
-                    if let (Some(np), true) = (next_ping, out.connected) {
+                    if let (Some(np), true) = (next_ping, out.connected && !out.writing) {
                         if Instant::now() >= np {
                             next_ping = ping_every.map(|p| Instant::now() + p);
                             if out.pings_out + 1 > self.opts.max_pings_out {

@@ -16,6 +16,13 @@ use std::time::Duration;
 
 const LONG: Duration = Duration::from_secs(20);
 
+/// The tests of this file run one at a time (one counts threads).
+static SERIAL: Mutex<()> = Mutex::new(());
+
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 fn opts(url: &str, send_asap: bool) -> Options {
     Options {
         url: Some(url.to_string()),
@@ -79,16 +86,19 @@ fn order_kept(send_asap: bool) {
 
 #[test]
 fn publish_order_is_kept_with_default_options() {
+    let _serial = serial();
     order_kept(false);
 }
 
 #[test]
 fn publish_order_is_kept_with_send_asap() {
+    let _serial = serial();
     order_kept(true);
 }
 
 #[test]
 fn send_asap_request_reply() {
+    let _serial = serial();
     let srv = Server::start_default();
     let resp = Connection::connect(opts(&srv.url(), true)).unwrap();
     let cb: nats::conn::sub::MsgCallback = Arc::new(|c, _s, m| {
@@ -136,6 +146,7 @@ fn silent_server() -> String {
 /// socket (as in cnats); Close must still be bounded and unblock it.
 #[test]
 fn send_asap_close_is_bounded_when_the_server_stops_reading() {
+    let _serial = serial();
     let url = silent_server();
     let mut o = opts(&url, true);
     o.timeout_ms = 300;
@@ -163,6 +174,7 @@ fn send_asap_close_is_bounded_when_the_server_stops_reading() {
 /// socket (the flusher takes over what the socket did not accept).
 #[test]
 fn lone_publish_does_not_block_on_a_full_socket() {
+    let _serial = serial();
     let url = silent_server();
     let mut o = opts(&url, false);
     o.timeout_ms = 300;
@@ -175,4 +187,53 @@ fn lone_publish_does_not_block_on_a_full_socket() {
     assert!(wait_for(LONG, || nc.buffered() > 1024 * 1024));
     nc.close();
     filler.join().unwrap();
+}
+
+/// Idle async subscriptions cost no thread: the delivery thread starts
+/// with the first message; an idle one still completes on unsubscribe.
+#[test]
+fn idle_async_subscriptions_have_no_thread() {
+    let _serial = serial();
+    let srv = Server::start_default();
+    let nc = Connection::connect(opts(&srv.url(), false)).unwrap();
+    let got = Arc::new(Mutex::new(Vec::new()));
+    let g = got.clone();
+    let cb: nats::conn::sub::MsgCallback = Arc::new(move |_c, _s, m| {
+        if let Some(m) = m {
+            g.lock().unwrap().push(m.data().to_vec());
+        }
+    });
+    let before = nats::runtime::thread_count();
+    let subs: Vec<_> = (0..10)
+        .map(|i| {
+            nc.subscribe(format!("idle.{i}").as_bytes(), None, Some(cb.clone()), 0)
+                .unwrap()
+        })
+        .collect();
+    nc.flush_timeout(5000).unwrap();
+    // Without lazy threads there would be 10 more (threads of earlier
+    // tests may still be ending, so the count may also go down).
+    assert!(
+        nats::runtime::thread_count() < before + 10,
+        "idle subscriptions started threads"
+    );
+    let completed = Arc::new(AtomicBool::new(false));
+    let c = completed.clone();
+    subs[9]
+        .set_on_complete(Some(Box::new(move || c.store(true, Ordering::SeqCst))))
+        .unwrap();
+    nc.unsubscribe(&subs[9], 0).unwrap();
+    assert!(
+        wait_for(LONG, || completed.load(Ordering::SeqCst)),
+        "on-complete of an idle subscription"
+    );
+    for i in 0..3 {
+        nc.publish(b"idle.0", None, None, format!("m{i}").as_bytes()).unwrap();
+    }
+    assert!(wait_for(LONG, || got.lock().unwrap().len() == 3));
+    assert_eq!(
+        *got.lock().unwrap(),
+        vec![b"m0".to_vec(), b"m1".to_vec(), b"m2".to_vec()]
+    );
+    nc.close();
 }

@@ -1436,11 +1436,13 @@ impl Connection {
         let is_async = cb.is_some();
         let sub = Arc::new(Subscription::new(sid, subject, queue, &me, cb, timeout_ms)?);
         self.subs.lock().insert(sid, sub.clone());
-        if is_async && !sub.pooled {
-            let s = sub.clone();
-            if let Err(e) = crate::runtime::spawn("nats-sub", move || s.run_delivery()) {
+        // An inactivity timeout needs the delivery thread at once; other
+        // async subscriptions start theirs with the first message.
+        if is_async && !sub.pooled && timeout_ms > 0 {
+            sub.state.lock().thread_started = true;
+            if let Err(e) = sub.start_thread() {
                 self.subs.lock().remove(&sid);
-                return Err(Error::new(NATS_SYS_ERROR, format!("cannot start delivery thread: {e}")));
+                return Err(e);
             }
         }
         let mut proto = Vec::with_capacity(64);

@@ -60,6 +60,9 @@ pub(crate) struct SubState {
     pub in_callback: bool,
     /// A pooled subscription is queued in (or being run by) the pool.
     pub scheduled: bool,
+    /// An own-thread async subscription's delivery thread was started (on
+    /// its first message, or at subscribe for an inactivity timeout).
+    pub thread_started: bool,
     pub on_complete: Option<CompleteCallback>,
 }
 
@@ -104,6 +107,7 @@ impl Subscription {
                 drain_status: NATS_OK,
                 in_callback: false,
                 scheduled: false,
+                thread_started: false,
                 on_complete: None,
             }),
             cv: Condvar::new(),
@@ -159,9 +163,29 @@ impl Subscription {
             }
             return None;
         }
+        let start = self.callback.is_some() && !st.thread_started;
+        st.thread_started = true;
         drop(st);
-        self.cv.notify_one();
+        if start {
+            if let Err(e) = self.start_thread() {
+                // Try again with the next message.
+                self.state.lock().thread_started = false;
+                return Some(e.status);
+            }
+        } else {
+            self.cv.notify_one();
+        }
         None
+    }
+
+    /// Starts the delivery thread of an async subscription that is not
+    /// delivered by the pool. Idle subscriptions have none: it starts with
+    /// the first message (or at subscribe with an inactivity timeout).
+    pub(crate) fn start_thread(self: &Arc<Self>) -> Result<()> {
+        let s = self.clone();
+        crate::runtime::spawn("nats-sub", move || s.run_delivery())
+            .map(|_| ())
+            .map_err(|e| Error::new(NATS_SYS_ERROR, format!("cannot start delivery thread: {e}")))
     }
 
     fn pop(st: &mut SubState) -> Option<Box<Msg>> {
@@ -192,7 +216,7 @@ impl Subscription {
             // An async subscription's thread (or the pool, while the
             // subscription is scheduled there) runs the completion callback
             // itself once it has stopped delivering.
-            if self.callback.is_none() || (self.pooled && !st.scheduled) {
+            if self.callback.is_none() || (self.pooled && !st.scheduled) || (!self.pooled && !st.thread_started) {
                 st.on_complete.take()
             } else {
                 None

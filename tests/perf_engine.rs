@@ -170,10 +170,10 @@ fn send_asap_close_is_bounded_when_the_server_stops_reading() {
     assert!(nc.is_closed());
 }
 
-/// Default options: a lone publish never blocks the caller on a full
-/// socket (the flusher takes over what the socket did not accept).
+/// Default options: a publish never blocks the caller on a full socket
+/// (the flusher writes; publishers buffer up to the high-water mark).
 #[test]
-fn lone_publish_does_not_block_on_a_full_socket() {
+fn default_publish_does_not_block_on_a_full_socket() {
     let _serial = serial();
     let url = silent_server();
     let mut o = opts(&url, false);

@@ -1199,75 +1199,52 @@ impl Connection {
                 self.space_cv.wait(&mut out);
             }
         }
-        let was_empty = out.buf.is_empty();
         writer::write_pub(&mut out.buf, subject, reply, headers, data);
         self.stats.out_msgs.fetch_add(1, Ordering::Relaxed);
         self.stats.out_bytes.fetch_add(total as u64, Ordering::Relaxed);
-        // Write from this thread, skipping the hand-off to the flusher,
-        // when nobody is writing and either send-asap is set or this is a
-        // lone message (the flusher is idle and the buffer was empty; under
-        // load the flusher keeps batching).
-        if out.connected && !out.writing && (self.opts.send_asap || (was_empty && out.flusher_waiting)) {
-            self.write_direct(out, self.opts.send_asap);
+        // Send-asap: write from this thread, skipping the hand-off to the
+        // flusher, when nobody else is writing. (Doing this for every
+        // "lone" message with default options was tried and dropped: in a
+        // publishing loop the buffer is empty again after each direct
+        // write, so every message became its own write and batching was
+        // lost. Default options keep the flusher, which wakes at once.)
+        if self.opts.send_asap && out.connected && !out.writing {
+            self.write_direct(out);
         } else {
             self.kick(&mut out);
         }
         Ok(())
     }
 
-    /// Writes the buffer from the calling thread (see `publish`). The
-    /// `writing` token keeps the flusher (and other publishers) off the
-    /// socket meanwhile, so order is kept; what accumulates meanwhile is
-    /// left to the flusher. `blocking` (send-asap) writes it all, as the
-    /// flusher would; otherwise one non-blocking write is tried (plain
-    /// TCP) and what it could not take goes back to the front of the
-    /// buffer for the flusher, so a publisher never blocks on a full
-    /// socket. Errors as in the flusher: recorded, and the socket is shut
-    /// down so that the reader reconnects.
-    fn write_direct(&self, mut out: parking_lot::MutexGuard<'_, Out>, blocking: bool) {
-        let t = match &out.transport {
-            Some(t) if blocking || matches!(**t, Transport::Plain(_)) => t.clone(),
-            _ => {
-                self.kick(&mut out);
-                return;
-            }
+    /// Writes the whole buffer from the calling thread (send-asap, see
+    /// `publish`), as the flusher would. The `writing` token keeps the
+    /// flusher (and other publishers) off the socket meanwhile, so order is
+    /// kept; what accumulates meanwhile is left to the flusher. Like cnats
+    /// with send-asap, the publisher may wait on a full socket (bounded by
+    /// the write deadline, or by Close shutting the socket). Errors as in
+    /// the flusher: recorded, and the socket is shut down so that the
+    /// reader reconnects.
+    fn write_direct(&self, mut out: parking_lot::MutexGuard<'_, Out>) {
+        let Some(t) = out.transport.clone() else {
+            self.kick(&mut out);
+            return;
         };
         let mut data = std::mem::take(&mut out.direct_spare);
         std::mem::swap(&mut data, &mut out.buf);
-        let pings = std::mem::take(&mut out.pings_in_buf);
+        out.pings_in_buf = 0;
         out.writing = true;
         drop(out);
-        if blocking {
-            self.space_cv.notify_all();
-        }
-        let res = if blocking {
-            t.write_all(&data).map(|_| data.len())
-        } else {
-            t.try_write(&data).unwrap_or(Ok(0))
-        };
-        let written = match res {
-            Ok(n) => n,
-            Err(e) => {
-                let timed_out = matches!(e.kind(), std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock);
-                if timed_out {
-                    self.set_last_error(Error::new(NATS_TIMEOUT, "write deadline exceeded"));
-                }
-                t.shutdown();
-                data.len()
+        self.space_cv.notify_all();
+        if let Err(e) = t.write_all(&data) {
+            let timed_out = matches!(e.kind(), std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock);
+            if timed_out {
+                self.set_last_error(Error::new(NATS_TIMEOUT, "write deadline exceeded"));
             }
-        };
-        let mut out = self.out.lock();
-        out.writing = false;
-        if written < data.len() {
-            // The rest goes first, before what was appended meanwhile.
-            data.drain(..written);
-            data.extend_from_slice(&out.buf);
-            std::mem::swap(&mut data, &mut out.buf);
-            if written == 0 {
-                out.pings_in_buf += pings;
-            }
+            t.shutdown();
         }
         data.clear();
+        let mut out = self.out.lock();
+        out.writing = false;
         if data.capacity() <= 64 * 1024 {
             out.direct_spare = data;
         }

@@ -38,38 +38,6 @@ impl Transport {
         }
     }
 
-    /// One write that never blocks (plain TCP only: `None` for TLS).
-    /// `Ok(0)` when the socket buffer is full.
-    pub fn try_write(&self, data: &[u8]) -> Option<std::io::Result<usize>> {
-        match self {
-            Transport::Plain(s) => {
-                use std::os::fd::AsRawFd;
-                // SAFETY: `data` is a valid readable buffer of `data.len()`
-                // bytes and the descriptor belongs to `s`, alive for the
-                // call. MSG_DONTWAIT makes this one call non-blocking
-                // without changing the socket's mode (the reader keeps
-                // blocking reads); MSG_NOSIGNAL: no SIGPIPE, as std does.
-                let n = unsafe {
-                    libc::send(
-                        s.as_raw_fd(),
-                        data.as_ptr() as *const libc::c_void,
-                        data.len(),
-                        libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL,
-                    )
-                };
-                if n >= 0 {
-                    return Some(Ok(n as usize));
-                }
-                let e = std::io::Error::last_os_error();
-                match e.kind() {
-                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::Interrupted => Some(Ok(0)),
-                    _ => Some(Err(e)),
-                }
-            }
-            Transport::Tls(_) => None,
-        }
-    }
-
     /// Makes a blocked `read` return; later writes fail.
     pub fn shutdown(&self) {
         match self {

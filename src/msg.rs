@@ -1,31 +1,90 @@
 //! A message: subject, optional reply, optional headers, data.
 //!
-//! Subject, reply and data are NUL-terminated in memory so C can read them
-//! in place (`natsMsg_GetData` returns a NUL-terminated buffer).
+//! Everything is in one buffer, NUL-terminated so C can read it in place:
+//! `subject NUL [reply NUL] header-block data NUL` (`natsMsg_GetData` is a
+//! NUL-terminated buffer). A small message keeps that buffer inline (see
+//! [`MsgBuf`]), so a received message is a single allocation: the box that
+//! carries it.
 //!
 //! A received message keeps the wire payload as it came: the raw header
-//! block followed by the data and one NUL, in a single buffer (no copy).
-//! The header block is parsed ("lifted") only when headers are first
-//! accessed; from then on the parsed [`Headers`] are authoritative.
+//! block followed by the data. The header block is parsed ("lifted") only
+//! when headers are first accessed; from then on the parsed [`Headers`]
+//! are authoritative.
 use crate::error::{Error, Result};
 use crate::proto::headers::{self, Headers};
-use crate::proto::MsgOp;
+use crate::proto::{MsgBuf, MsgOp, MSG_INLINE};
+use parking_lot::Mutex;
 use std::borrow::Cow;
-use std::ffi::{CStr, CString};
+use std::cell::RefCell;
+use std::ffi::CStr;
+
+/// Boxes of destroyed messages, kept for the next received ones: the
+/// reader allocates a message and another thread (the program's, through
+/// `natsMsg_Destroy`) frees it, which malloc handles badly (every free and
+/// every malloc take the slow path). Recycling the boxes costs a lock.
+const RECYCLE_MAX: usize = 1024;
+#[allow(clippy::vec_box)] // the boxes themselves are what is recycled
+static RECYCLED: Mutex<Vec<Box<Msg>>> = Mutex::new(Vec::new());
+
+thread_local! {
+    /// A reader thread's supply of boxes, refilled from [`RECYCLED`] in
+    /// one swap when empty (one lock per batch of messages).
+    #[allow(clippy::vec_box)]
+    static SUPPLY: RefCell<Vec<Box<Msg>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// A box for a received message: a recycled one when there is one.
+fn take_box() -> Box<Msg> {
+    let b = SUPPLY.with(|s| {
+        let mut s = s.borrow_mut();
+        if s.is_empty() {
+            let mut r = RECYCLED.lock();
+            if r.is_empty() {
+                return None;
+            }
+            std::mem::swap(&mut *s, &mut *r);
+        }
+        s.pop()
+    });
+    b.unwrap_or_else(|| {
+        Box::new(Msg {
+            buf: MsgBuf::new(),
+            subject_len: 0,
+            reply_len: 0,
+            raw_hdr_len: 0,
+            headers: None,
+        })
+    })
+}
+
+/// Frees a message (`natsMsg_Destroy`), keeping its box for [`boxed`].
+pub fn recycle(mut b: Box<Msg>) {
+    if matches!(b.buf, MsgBuf::Heap(_)) {
+        b.buf = MsgBuf::new();
+    }
+    b.headers = None;
+    let mut r = RECYCLED.lock();
+    if r.len() < RECYCLE_MAX {
+        r.push(b);
+    }
+}
+
+/// Frees the recycled boxes (library close).
+pub fn clear_recycled() {
+    let v = std::mem::take(&mut *RECYCLED.lock());
+    drop(v);
+}
 
 #[derive(Debug, Clone)]
 pub struct Msg {
-    subject: CString,
-    reply: Option<CString>,
-    /// The raw header block (`raw_hdr_len` bytes), the data, then a NUL.
-    buf: Vec<u8>,
+    /// `subject NUL [reply NUL] raw-header-block data NUL`.
+    buf: MsgBuf,
+    subject_len: u32,
+    /// 0: no reply.
+    reply_len: u32,
     raw_hdr_len: usize,
     /// Parsed or created headers; when `Some`, they replace the raw block.
     headers: Option<Headers>,
-}
-
-fn to_cstring(b: Vec<u8>, what: &str) -> Result<CString> {
-    CString::new(b).map_err(|_| Error::invalid_arg(format!("invalid argument: {what} contains a NUL byte")))
 }
 
 impl Msg {
@@ -35,75 +94,150 @@ impl Msg {
         if subject.is_empty() {
             return Err(Error::invalid_arg("invalid argument: subject cannot be empty"));
         }
-        let mut buf = Vec::with_capacity(data.len() + 1);
+        let nul = |b: &[u8], what: &str| match memchr::memchr(0, b) {
+            Some(_) => Err(Error::invalid_arg(format!(
+                "invalid argument: {what} contains a NUL byte"
+            ))),
+            None => Ok(()),
+        };
+        nul(subject, "subject")?;
+        if let Some(r) = reply {
+            nul(r, "reply")?;
+        }
+        let reply = reply.filter(|r| !r.is_empty());
+        let mut buf = MsgBuf::with_capacity(subject.len() + reply.map_or(0, |r| r.len() + 1) + data.len() + 2);
+        buf.extend_from_slice(subject);
+        buf.push(0);
+        if let Some(r) = reply {
+            buf.extend_from_slice(r);
+            buf.push(0);
+        }
         buf.extend_from_slice(data);
         buf.push(0);
         Ok(Msg {
-            subject: to_cstring(subject.to_vec(), "subject")?,
-            reply: match reply {
-                Some(r) if !r.is_empty() => Some(to_cstring(r.to_vec(), "reply")?),
-                _ => None,
-            },
             buf,
+            subject_len: subject.len() as u32,
+            reply_len: reply.map_or(0, |r| r.len() as u32),
             raw_hdr_len: 0,
             headers: None,
         })
     }
 
-    /// A received message. The header block, if any, is kept raw and parsed
-    /// on first use, so a malformed block only fails header accessors.
+    /// Starts a received message in a (recycled) box: subject and reply
+    /// are copied in; the payload (`total` bytes) is appended with
+    /// [`Msg::append_received`]; [`Msg::from_wire`] finishes it.
+    pub(crate) fn start_received(subject: &[u8], reply: Option<&[u8]>, header_len: usize, total: usize) -> Box<Msg> {
+        let reply = reply.filter(|r| !r.is_empty());
+        let mut m = take_box();
+        let cap = subject.len() + 1 + reply.map_or(0, |r| r.len() + 1) + total + 1;
+        match &mut m.buf {
+            MsgBuf::Heap(v) if cap <= v.capacity() => v.clear(),
+            MsgBuf::Inline { len, .. } if cap <= MSG_INLINE => *len = 0,
+            b => *b = MsgBuf::with_capacity(cap),
+        }
+        m.buf.extend_from_slice(subject);
+        m.buf.push(0);
+        if let Some(r) = reply {
+            m.buf.extend_from_slice(r);
+            m.buf.push(0);
+        }
+        m.subject_len = subject.len() as u32;
+        m.reply_len = reply.map_or(0, |r| r.len() as u32);
+        m.raw_hdr_len = header_len;
+        m.headers = None;
+        m
+    }
+
+    /// Appends payload bytes to a message being received.
+    #[inline]
+    pub(crate) fn append_received(&mut self, b: &[u8]) {
+        self.buf.extend_from_slice(b);
+    }
+
+    /// The payload (header block + data) of a message being received.
+    pub(crate) fn received_payload(&self) -> &[u8] {
+        &self.buf.as_slice()[self.payload_start()..]
+    }
+
+    /// Bytes the message's buffer holds without growing.
+    #[cfg(test)]
+    pub(crate) fn buf_capacity(&self) -> usize {
+        self.buf.capacity()
+    }
+
+    pub(crate) fn received_header_len(&self) -> usize {
+        self.raw_hdr_len
+    }
+
+    /// A received message, finished: checked, and NUL-terminated. The
+    /// header block, if any, is kept raw and parsed on first use, so a
+    /// malformed block only fails header accessors.
     /// Errors: a NUL byte in the subject or reply (`NATS_PROTOCOL_ERROR`),
     /// a header length beyond the payload.
-    pub fn from_wire(op: MsgOp) -> Result<Msg> {
+    pub fn from_wire(op: MsgOp) -> Result<Box<Msg>> {
         let proto = |t: &str| Error::new(crate::natsStatus::NATS_PROTOCOL_ERROR, t.to_string());
-        if op.header_len > op.payload.len() {
+        let mut m = op.msg;
+        if m.raw_hdr_len > m.received_payload().len() {
             return Err(proto("header size larger than the message"));
         }
-        let subject = CString::new(op.subject).map_err(|_| proto("NUL byte in message subject"))?;
-        let reply = match op.reply {
-            Some(r) if !r.is_empty() => Some(CString::new(r).map_err(|_| proto("NUL byte in message reply"))?),
-            _ => None,
-        };
-        let mut buf = op.payload;
-        buf.push(0);
-        Ok(Msg {
-            subject,
-            reply,
-            buf,
-            raw_hdr_len: op.header_len,
-            headers: None,
-        })
+        if memchr::memchr(0, m.subject()).is_some() {
+            return Err(proto("NUL byte in message subject"));
+        }
+        if m.reply().is_some_and(|r| memchr::memchr(0, r).is_some()) {
+            return Err(proto("NUL byte in message reply"));
+        }
+        m.buf.push(0);
+        Ok(m)
+    }
+
+    #[inline]
+    fn payload_start(&self) -> usize {
+        self.subject_len as usize
+            + 1
+            + if self.reply_len > 0 {
+                self.reply_len as usize + 1
+            } else {
+                0
+            }
     }
 
     pub fn subject(&self) -> &[u8] {
-        self.subject.as_bytes()
+        &self.buf.as_slice()[..self.subject_len as usize]
     }
 
     pub fn subject_cstr(&self) -> &CStr {
-        &self.subject
+        CStr::from_bytes_with_nul(&self.buf.as_slice()[..self.subject_len as usize + 1])
+            .expect("subject is NUL-terminated")
     }
 
     pub fn reply(&self) -> Option<&[u8]> {
-        self.reply.as_ref().map(|r| r.as_bytes())
+        let s = self.subject_len as usize + 1;
+        (self.reply_len > 0).then(|| &self.buf.as_slice()[s..s + self.reply_len as usize])
     }
 
     pub fn reply_cstr(&self) -> Option<&CStr> {
-        self.reply.as_deref()
+        let s = self.subject_len as usize + 1;
+        (self.reply_len > 0).then(|| {
+            CStr::from_bytes_with_nul(&self.buf.as_slice()[s..s + self.reply_len as usize + 1])
+                .expect("reply is NUL-terminated")
+        })
     }
 
     /// The data, without the trailing NUL.
     pub fn data(&self) -> &[u8] {
-        &self.buf[self.raw_hdr_len..self.buf.len() - 1]
+        let b = self.buf.as_slice();
+        &b[self.payload_start() + self.raw_hdr_len..b.len() - 1]
     }
 
     /// The data followed by a NUL (for C).
     pub fn data_with_nul(&self) -> &[u8] {
-        &self.buf[self.raw_hdr_len..]
+        &self.buf.as_slice()[self.payload_start() + self.raw_hdr_len..]
     }
 
     /// The raw header block received with the message (before any change).
     fn raw_headers(&self) -> Option<&[u8]> {
-        (self.raw_hdr_len > 0).then(|| &self.buf[..self.raw_hdr_len])
+        let s = self.payload_start();
+        (self.raw_hdr_len > 0).then(|| &self.buf.as_slice()[s..s + self.raw_hdr_len])
     }
 
     /// Parses the raw block into `self.headers` if not done yet.
@@ -190,13 +324,7 @@ mod tests {
     use crate::status::natsStatus;
 
     fn op(subject: &[u8], reply: Option<&[u8]>, header_len: usize, payload: &[u8]) -> MsgOp {
-        MsgOp {
-            subject: subject.to_vec(),
-            sid: 1,
-            reply: reply.map(|r| r.to_vec()),
-            header_len,
-            payload: payload.to_vec(),
-        }
+        MsgOp::new(subject, 1, reply, header_len, payload)
     }
 
     #[test]
@@ -339,16 +467,29 @@ mod tests {
 
     #[test]
     fn from_parser_without_reallocating() {
-        let mut p = crate::proto::Parser::new();
-        p.feed(b"HMSG foo 1 rep 12 17\r\nNATS/1.0\r\n\r\nhello\r\n");
-        let Some(crate::proto::ServerOp::Msg(mo)) = p.next_op().unwrap() else {
-            panic!()
-        };
-        let ptr = mo.payload.as_ptr();
-        let m = Msg::from_wire(mo).unwrap();
-        assert_eq!(m.data_with_nul(), b"hello\0");
-        assert_eq!(m.reply(), Some(&b"rep"[..]));
-        assert_eq!(m.buf.as_ptr(), ptr, "the payload buffer was reused");
-        assert!(m.encoded_headers().is_some());
+        for data in [&b"hello"[..], &[b'x'; 1000][..]] {
+            let mut p = crate::proto::Parser::new();
+            let mut wire = format!("HMSG foo 1 rep 12 {}\r\nNATS/1.0\r\n\r\n", 12 + data.len()).into_bytes();
+            wire.extend_from_slice(data);
+            wire.extend_from_slice(b"\r\n");
+            p.feed(&wire);
+            let Some(crate::proto::ServerOp::Msg(mo)) = p.next_op().unwrap() else {
+                panic!()
+            };
+            let heap = match &mo.msg.buf {
+                MsgBuf::Heap(v) => Some(v.as_ptr()),
+                MsgBuf::Inline { .. } => None,
+            };
+            assert_eq!(heap.is_some(), data.len() > 100);
+            let m = Msg::from_wire(mo).unwrap();
+            assert_eq!(m.data(), data);
+            assert_eq!(m.data_with_nul().last(), Some(&0));
+            assert_eq!(m.subject_cstr().to_bytes(), b"foo");
+            assert_eq!(m.reply(), Some(&b"rep"[..]));
+            if let (Some(p), MsgBuf::Heap(v)) = (heap, &m.buf) {
+                assert_eq!(v.as_ptr(), p, "the payload buffer was reused");
+            }
+            assert!(m.encoded_headers().is_some());
+        }
     }
 }

@@ -162,7 +162,11 @@ struct Pool {
     idle: usize,
 }
 
-static POOL: Mutex<Pool> = Mutex::new(Pool { queue: VecDeque::new(), threads: 0, idle: 0 });
+static POOL: Mutex<Pool> = Mutex::new(Pool {
+    queue: VecDeque::new(),
+    threads: 0,
+    idle: 0,
+});
 static POOL_CV: Condvar = Condvar::new();
 
 /// Queues a job on the delivery pool, starting a pool thread if none is
@@ -216,6 +220,7 @@ pub fn close() {
     CLOSING.store(true, Ordering::Release);
     EVENTS_CV.notify_all();
     OPENED.store(false, Ordering::Release);
+    crate::msg::clear_recycled();
 }
 
 /// Waits until every library thread has ended; `false` on timeout

@@ -647,25 +647,48 @@ fn global_delivery_pool_keeps_per_subscription_order() {
         assert_eq!(natsOptions_UseGlobalMessageDelivery(o.0, true), NATS_OK);
         assert_eq!(nats_SetMessageDeliveryPoolSize(2), NATS_OK);
         let nc = connect(&o);
-        let cols: Vec<Arc<Collector>> =
-            (0..5).map(|_| Arc::new(Collector { msgs: Mutex::new(vec![]), count: AtomicUsize::new(0) })).collect();
+        let cols: Vec<Arc<Collector>> = (0..5)
+            .map(|_| {
+                Arc::new(Collector {
+                    msgs: Mutex::new(vec![]),
+                    count: AtomicUsize::new(0),
+                })
+            })
+            .collect();
         let mut subs = vec![];
         for (i, col) in cols.iter().enumerate() {
             let mut s = null_mut();
             let subj = c(&format!("pool.{i}"));
-            assert_eq!(natsConnection_Subscribe(&mut s, nc, subj.as_ptr(), Some(collect), Arc::as_ptr(col) as *mut c_void), NATS_OK);
+            assert_eq!(
+                natsConnection_Subscribe(
+                    &mut s,
+                    nc,
+                    subj.as_ptr(),
+                    Some(collect),
+                    Arc::as_ptr(col) as *mut c_void
+                ),
+                NATS_OK
+            );
             subs.push(s);
         }
         assert_eq!(natsConnection_Flush(nc), NATS_OK);
         for n in 0..500 {
             for i in 0..5 {
                 let subj = c(&format!("pool.{i}"));
-                assert_eq!(natsConnection_PublishString(nc, subj.as_ptr(), c(&n.to_string()).as_ptr()), NATS_OK);
+                assert_eq!(
+                    natsConnection_PublishString(nc, subj.as_ptr(), c(&n.to_string()).as_ptr()),
+                    NATS_OK
+                );
             }
         }
-        assert!(wait_for(Duration::from_secs(10), || cols.iter().all(|c| c.count.load(Ordering::SeqCst) == 500)));
+        assert!(wait_for(Duration::from_secs(10), || cols
+            .iter()
+            .all(|c| c.count.load(Ordering::SeqCst) == 500)));
         for col in &cols {
-            assert_eq!(*col.msgs.lock().unwrap(), (0..500).map(|i| i.to_string()).collect::<Vec<_>>());
+            assert_eq!(
+                *col.msgs.lock().unwrap(),
+                (0..500).map(|i| i.to_string()).collect::<Vec<_>>()
+            );
         }
         for s in subs {
             natsSubscription_Destroy(s);

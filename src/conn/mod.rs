@@ -100,7 +100,12 @@ struct Out {
     connected: bool,
     closed: bool,
     flusher_waiting: bool,
+    /// Someone (the flusher or a publisher writing directly) is writing a
+    /// taken-out buffer to the socket; nobody else may write meanwhile.
     writing: bool,
+    /// The buffer a publisher swaps in when it writes directly (send-asap
+    /// or a lone write), kept to avoid an allocation per direct write.
+    direct_spare: Vec<u8>,
     pings_out: i32,
     /// PINGs in `buf` (not yet handed to the socket). On a disconnect the
     /// ones already handed over are lost; these are sent after reconnect.
@@ -300,6 +305,7 @@ impl Connection {
                 closed: false,
                 flusher_waiting: false,
                 writing: false,
+                direct_spare: Vec::new(),
                 pings_out: 0,
                 pings_in_buf: 0,
                 flusher_done: false,
@@ -748,7 +754,7 @@ impl Connection {
 
     /// Starts a counted library thread working for this connection; a
     /// panic inside it closes the connection with an error.
-    fn spawn_guarded(
+    pub(crate) fn spawn_guarded(
         &self,
         name: &'static str,
         f: impl FnOnce() + Send + 'static,
@@ -783,7 +789,12 @@ impl Connection {
             let buf = parser.read_buf(io);
             let room = buf.len();
             match t.read(buf) {
-                Ok(0) => break Some(Error::new(NATS_CONNECTION_DISCONNECTED, "connection closed by the server")),
+                Ok(0) => {
+                    break Some(Error::new(
+                        NATS_CONNECTION_DISCONNECTED,
+                        "connection closed by the server",
+                    ))
+                }
                 Ok(n) => {
                     if n == room && io < io_max {
                         io = (io * 2).min(io_max);
@@ -803,18 +814,17 @@ impl Connection {
         crate::testhooks::hit(crate::testhooks::READER);
         match op {
             ServerOp::Msg(m) => {
-                let size = m.payload.len() as u64;
+                let size = m.payload_len() as u64;
                 self.stats.in_msgs.fetch_add(1, Ordering::Relaxed);
                 self.stats.in_bytes.fetch_add(size, Ordering::Relaxed);
                 let sid = m.sid;
                 if self.resp.is_mux_sid(sid) {
-                    let msg = Msg::from_wire(m)?;
-                    self.resp.deliver(Box::new(msg));
+                    self.resp.deliver(Msg::from_wire(m)?);
                     return Ok(());
                 }
                 let sub = self.subs.lock().get(&sid).cloned();
                 if let Some(sub) = sub {
-                    let msg = Box::new(Msg::from_wire(m)?);
+                    let msg = Msg::from_wire(m)?;
                     if let Some(s) = sub.enqueue(msg) {
                         self.post_error(Some(sub.clone()), s);
                     }
@@ -1237,11 +1247,59 @@ impl Connection {
             }
         }
         writer::write_pub(&mut out.buf, subject, reply, headers, data);
-        self.kick(&mut out);
-        drop(out);
         self.stats.out_msgs.fetch_add(1, Ordering::Relaxed);
         self.stats.out_bytes.fetch_add(total as u64, Ordering::Relaxed);
+        // Send-asap: write from this thread, skipping the hand-off to the
+        // flusher, when nobody else is writing. (Doing this for every
+        // "lone" message with default options was tried and dropped: in a
+        // publishing loop the buffer is empty again after each direct
+        // write, so every message became its own write and batching was
+        // lost. Default options keep the flusher, which wakes at once.)
+        if self.opts.send_asap && out.connected && !out.writing {
+            self.write_direct(out);
+        } else {
+            self.kick(&mut out);
+        }
         Ok(())
+    }
+
+    /// Writes the whole buffer from the calling thread (send-asap, see
+    /// `publish`), as the flusher would. The `writing` token keeps the
+    /// flusher (and other publishers) off the socket meanwhile, so order is
+    /// kept; what accumulates meanwhile is left to the flusher. Like cnats
+    /// with send-asap, the publisher may wait on a full socket (bounded by
+    /// the write deadline, or by Close shutting the socket). Errors as in
+    /// the flusher: recorded, and the socket is shut down so that the
+    /// reader reconnects.
+    fn write_direct(&self, mut out: parking_lot::MutexGuard<'_, Out>) {
+        let Some(t) = out.transport.clone() else {
+            self.kick(&mut out);
+            return;
+        };
+        let mut data = std::mem::take(&mut out.direct_spare);
+        std::mem::swap(&mut data, &mut out.buf);
+        out.pings_in_buf = 0;
+        out.writing = true;
+        drop(out);
+        self.space_cv.notify_all();
+        if let Err(e) = t.write_all(&data) {
+            let timed_out = matches!(e.kind(), std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock);
+            if timed_out {
+                self.set_last_error(Error::new(NATS_TIMEOUT, "write deadline exceeded"));
+            }
+            t.shutdown();
+        }
+        data.clear();
+        let mut out = self.out.lock();
+        out.writing = false;
+        if data.capacity() <= 64 * 1024 {
+            out.direct_spare = data;
+        }
+        if !out.buf.is_empty() || out.closed {
+            self.kick(&mut out);
+        }
+        drop(out);
+        self.space_cv.notify_all();
     }
 
     pub fn publish_msg(&self, m: &Msg) -> Result<()> {
@@ -1262,16 +1320,15 @@ impl Connection {
             {
                 let mut out = self.out.lock();
                 loop {
-                    if out.closed && (out.buf.is_empty() || !out.connected) {
-                        out.writing = false;
+                    if out.closed && (out.buf.is_empty() || !out.connected) && !out.writing {
                         out.flusher_done = true;
                         self.space_cv.notify_all();
                         return;
                     }
-                    if out.connected && !out.buf.is_empty() {
+                    if out.connected && !out.buf.is_empty() && !out.writing {
                         break;
                     }
-                    if let (Some(np), true) = (next_ping, out.connected) {
+                    if let (Some(np), true) = (next_ping, out.connected && !out.writing) {
                         if Instant::now() >= np {
                             next_ping = ping_every.map(|p| Instant::now() + p);
                             if out.pings_out + 1 > self.opts.max_pings_out {
@@ -1405,16 +1462,13 @@ impl Connection {
         let is_async = cb.is_some();
         let sub = Arc::new(Subscription::new(sid, subject, queue, &me, cb, timeout_ms)?);
         self.subs.lock().insert(sid, sub.clone());
-        if is_async && !sub.pooled {
-            let s = sub.clone();
-            let deliver = move || {
-                #[cfg(feature = "test-hooks")]
-                crate::testhooks::hit(crate::testhooks::DELIVERY);
-                s.run_delivery()
-            };
-            if let Err(e) = self.spawn_guarded("nats-sub", deliver) {
+        // An inactivity timeout needs the delivery thread at once; other
+        // async subscriptions start theirs with the first message.
+        if is_async && !sub.pooled && timeout_ms > 0 {
+            sub.state.lock().thread_started = true;
+            if let Err(e) = sub.start_thread() {
                 self.subs.lock().remove(&sid);
-                return Err(Error::new(NATS_SYS_ERROR, format!("cannot start delivery thread: {e}")));
+                return Err(e);
             }
         }
         let mut proto = Vec::with_capacity(64);

@@ -60,6 +60,9 @@ pub(crate) struct SubState {
     pub in_callback: bool,
     /// A pooled subscription is queued in (or being run by) the pool.
     pub scheduled: bool,
+    /// An own-thread async subscription's delivery thread was started (on
+    /// its first message, or at subscribe for an inactivity timeout).
+    pub thread_started: bool,
     pub on_complete: Option<CompleteCallback>,
 }
 
@@ -104,6 +107,7 @@ impl Subscription {
                 drain_status: NATS_OK,
                 in_callback: false,
                 scheduled: false,
+                thread_started: false,
                 on_complete: None,
             }),
             cv: Condvar::new(),
@@ -159,9 +163,39 @@ impl Subscription {
             }
             return None;
         }
+        let start = self.callback.is_some() && !st.thread_started;
+        st.thread_started = true;
         drop(st);
-        self.cv.notify_one();
+        if start {
+            if let Err(e) = self.start_thread() {
+                // Try again with the next message.
+                self.state.lock().thread_started = false;
+                return Some(e.status);
+            }
+        } else {
+            self.cv.notify_one();
+        }
         None
+    }
+
+    /// Starts the delivery thread of an async subscription that is not
+    /// delivered by the pool. Idle subscriptions have none: it starts with
+    /// the first message (or at subscribe with an inactivity timeout).
+    pub(crate) fn start_thread(self: &Arc<Self>) -> Result<()> {
+        let s = self.clone();
+        let deliver = move || {
+            #[cfg(feature = "test-hooks")]
+            crate::testhooks::hit(crate::testhooks::DELIVERY);
+            s.run_delivery()
+        };
+        // Through the connection, so that a panic in the callback's thread
+        // closes the connection with an error.
+        let r = match self.conn.upgrade() {
+            Some(c) => c.spawn_guarded("nats-sub", deliver),
+            None => crate::runtime::spawn("nats-sub", deliver),
+        };
+        r.map(|_| ())
+            .map_err(|e| Error::new(NATS_SYS_ERROR, format!("cannot start delivery thread: {e}")))
     }
 
     fn pop(st: &mut SubState) -> Option<Box<Msg>> {
@@ -192,7 +226,7 @@ impl Subscription {
             // An async subscription's thread (or the pool, while the
             // subscription is scheduled there) runs the completion callback
             // itself once it has stopped delivering.
-            if self.callback.is_none() || (self.pooled && !st.scheduled) {
+            if self.callback.is_none() || (self.pooled && !st.scheduled) || (!self.pooled && !st.thread_started) {
                 st.on_complete.take()
             } else {
                 None
@@ -264,6 +298,8 @@ impl Subscription {
     }
 
     /// Delivery loop of an asynchronous subscription (its own thread).
+    /// One lock per message: clearing `in_callback` after a callback and
+    /// taking the next message happen under the same guard.
     pub(crate) fn run_delivery(self: Arc<Self>) {
         let Some(cb) = self.callback.clone() else { return };
         let timeout = if self.timeout_ms > 0 {
@@ -271,8 +307,8 @@ impl Subscription {
         } else {
             None
         };
+        let mut st = self.state.lock();
         loop {
-            let mut st = self.state.lock();
             let msg = loop {
                 if let Some(m) = Self::pop(&mut st) {
                     break Some(m);
@@ -313,11 +349,17 @@ impl Subscription {
                 Some(c) => cb(&c, &self, Some(m)),
                 None => drop(m),
             }
-            self.state.lock().in_callback = false;
-            if reached_max {
-                self.remove_from_conn();
-            } else if drained {
-                self.finish_drain_if_empty();
+            if reached_max || drained {
+                self.state.lock().in_callback = false;
+                if reached_max {
+                    self.remove_from_conn();
+                } else {
+                    self.finish_drain_if_empty();
+                }
+                st = self.state.lock();
+            } else {
+                st = self.state.lock();
+                st.in_callback = false;
             }
         }
     }

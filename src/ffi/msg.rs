@@ -297,7 +297,11 @@ pub unsafe extern "C" fn natsMsg_IsNoResponders(msg: *mut natsMsg) -> bool {
 /// the application by a subscription. A NULL `msg` is ignored.
 #[no_mangle]
 pub unsafe extern "C" fn natsMsg_Destroy(msg: *mut natsMsg) {
-    guard_void("natsMsg_Destroy", || drop(unsafe { handle::box_take::<natsMsg>(msg) }));
+    guard_void("natsMsg_Destroy", || {
+        if let Some(m) = unsafe { handle::box_take::<natsMsg>(msg) } {
+            crate::msg::recycle(m);
+        }
+    });
 }
 
 #[cfg(test)]
@@ -566,14 +570,8 @@ mod tests {
     fn received_message_headers_and_no_responders() {
         unsafe {
             let hb = b"NATS/1.0 503\r\nNats-Subject: svc\r\n\r\n";
-            let op = MsgOp {
-                subject: b"_INBOX.abc".to_vec(),
-                sid: 1,
-                reply: None,
-                header_len: hb.len(),
-                payload: hb.to_vec(),
-            };
-            let m = handle::box_into_raw::<natsMsg>(Msg::from_wire(op).unwrap());
+            let op = MsgOp::new(b"_INBOX.abc", 1, None, hb.len(), hb);
+            let m = handle::box_into_raw::<natsMsg>(*Msg::from_wire(op).unwrap());
             assert!(natsMsg_IsNoResponders(m));
             assert_eq!(natsMsg_GetDataLength(m), 0);
             assert_eq!(get(m, "Status"), (natsStatus::NATS_OK, Some("503".into())));
@@ -584,14 +582,8 @@ mod tests {
             let hb = b"NATS/1.0\r\ngarbage\r\n\r\n";
             let mut payload = hb.to_vec();
             payload.extend_from_slice(b"ok");
-            let op = MsgOp {
-                subject: b"s".to_vec(),
-                sid: 1,
-                reply: None,
-                header_len: hb.len(),
-                payload,
-            };
-            let m = handle::box_into_raw::<natsMsg>(Msg::from_wire(op).unwrap());
+            let op = MsgOp::new(b"s", 1, None, hb.len(), &payload);
+            let m = handle::box_into_raw::<natsMsg>(*Msg::from_wire(op).unwrap());
             assert_eq!(get(m, "A"), (natsStatus::NATS_PROTOCOL_ERROR, None));
             assert_eq!(
                 natsMsgHeader_Set(m, c("A").as_ptr(), c("b").as_ptr()),

@@ -6,8 +6,9 @@
 //! operations one by one and returns `Ok(None)` when it needs more bytes.
 //!
 //! Control lines are found with `memchr`, numbers are parsed straight from
-//! the bytes, and a message payload is copied once, into a `Vec` of exactly
-//! its size, allocated only after its size was checked against the limit.
+//! the bytes, and a message (subject, reply, payload) is copied once, into
+//! one buffer of exactly its size (inline when small), allocated only after
+//! its size was checked against the limit.
 
 use super::{MsgOp, ServerInfo, ServerOp};
 use crate::error::{Error, Result};
@@ -29,14 +30,10 @@ const SHRINK_ABOVE: usize = 256 * 1024;
 
 /// A `MSG`/`HMSG` whose control line was read, waiting for its payload.
 struct Pending {
-    subject: Vec<u8>,
-    sid: u64,
-    reply: Option<Vec<u8>>,
-    header_len: usize,
+    /// Subject and reply are in; the payload is appended (the buffer has
+    /// room for `total` bytes and the message's final NUL).
+    op: MsgOp,
     total: usize,
-    /// The payload so far (capacity `total + 1`, so that the message can
-    /// add a NUL without moving it).
-    payload: Vec<u8>,
 }
 
 /// Incremental parser: bytes in (split anywhere), `ServerOp`s out.
@@ -150,16 +147,30 @@ type MsgArgs<'a> = (&'a [u8], u64, Option<&'a [u8]>, u64);
 /// parser (which also produces the error texts).
 #[inline]
 fn fast_msg_args(rest: &[u8]) -> Option<MsgArgs<'_>> {
+    // Field boundaries found in one pass; any tab, double space, leading
+    // or trailing space, or more than 4 fields goes to the general parser.
     let mut f: [&[u8]; 4] = [&[]; 4];
     let mut n = 0;
-    for part in rest.split(|&b| is_ws(b)) {
-        if n == 4 || part.is_empty() {
+    let mut from = 0;
+    for (i, &c) in rest.iter().enumerate() {
+        if c == b' ' {
+            if i == from || n == 3 {
+                return None;
+            }
+            f[n] = &rest[from..i];
+            n += 1;
+            from = i + 1;
+        } else if c == b'\t' {
             return None;
         }
-        f[n] = part;
-        n += 1;
     }
-    let num = |b: &[u8]| -> Option<u64> {
+    if from == rest.len() {
+        return None;
+    }
+    f[n] = &rest[from..];
+    n += 1;
+    #[inline]
+    fn num(b: &[u8]) -> Option<u64> {
         if b.is_empty() || b.len() > 19 {
             return None;
         }
@@ -172,18 +183,12 @@ fn fast_msg_args(rest: &[u8]) -> Option<MsgArgs<'_>> {
             v = v * 10 + d as u64;
         }
         Some(v)
-    };
+    }
     match n {
         3 => Some((f[0], num(f[1])?, None, num(f[2])?)),
         4 => Some((f[0], num(f[1])?, Some(f[2]), num(f[3])?)),
         _ => None,
     }
-}
-
-fn to_vec_nul_room(b: &[u8]) -> Vec<u8> {
-    let mut v = Vec::with_capacity(b.len() + 1);
-    v.extend_from_slice(b);
-    v
 }
 
 impl Parser {
@@ -224,7 +229,7 @@ impl Parser {
     /// Bytes received but not yet returned as operations (including a
     /// partial payload).
     pub fn buffered(&self) -> usize {
-        self.end - self.start + self.pending.as_ref().map_or(0, |p| p.payload.len())
+        self.end - self.start + self.pending.as_ref().map_or(0, |p| p.op.payload_len())
     }
 
     /// Makes room for at least `min` bytes after `end`.
@@ -325,12 +330,8 @@ impl Parser {
             if total <= self.max_payload as u64 {
                 let total = total as usize;
                 self.pending = Some(Pending {
-                    subject: to_vec_nul_room(subject),
-                    sid,
-                    reply: reply.map(to_vec_nul_room),
-                    header_len: 0,
+                    op: MsgOp::start(subject, sid, reply, 0, total),
                     total,
-                    payload: Vec::with_capacity(total + 1),
                 });
                 return Ok(None);
             }
@@ -379,12 +380,8 @@ impl Parser {
             }
             let total = total as usize;
             self.pending = Some(Pending {
-                subject: to_vec_nul_room(subject),
-                sid,
-                reply: reply.map(to_vec_nul_room),
-                header_len: header_len as usize,
+                op: MsgOp::start(subject, sid, reply, header_len as usize, total),
                 total,
-                payload: Vec::with_capacity(total + 1),
             });
             return Ok(None);
         }
@@ -423,10 +420,10 @@ impl Parser {
         let Some(p) = self.pending.as_mut() else {
             return Ok(None);
         };
-        let need = p.total - p.payload.len();
+        let need = p.total - p.op.payload_len();
         if need > 0 {
             let n = need.min(self.end - self.start);
-            p.payload.extend_from_slice(&self.buf[self.start..self.start + n]);
+            p.op.msg.append_received(&self.buf[self.start..self.start + n]);
             self.start += n;
             self.scanned = self.start;
             if n < need {
@@ -442,20 +439,14 @@ impl Parser {
             _ => {
                 return Err(proto_err(format!(
                     "message payload not followed by CRLF (sid {}, {} bytes)",
-                    p.sid, p.total
+                    p.op.sid, p.total
                 )))
             }
         };
         self.start += skip;
         self.scanned = self.start;
         let p = self.pending.take().expect("pending message");
-        Ok(Some(ServerOp::Msg(MsgOp {
-            subject: p.subject,
-            sid: p.sid,
-            reply: p.reply,
-            header_len: p.header_len,
-            payload: p.payload,
-        })))
+        Ok(Some(ServerOp::Msg(p.op)))
     }
 }
 
@@ -484,13 +475,7 @@ mod tests {
     }
 
     fn msg(subject: &[u8], sid: u64, reply: Option<&[u8]>, header_len: usize, payload: &[u8]) -> ServerOp {
-        ServerOp::Msg(MsgOp {
-            subject: subject.to_vec(),
-            sid,
-            reply: reply.map(|r| r.to_vec()),
-            header_len,
-            payload: payload.to_vec(),
-        })
+        ServerOp::Msg(MsgOp::new(subject, sid, reply, header_len, payload))
     }
 
     fn err_status(input: &[u8]) -> natsStatus {
@@ -602,8 +587,7 @@ mod tests {
     fn payload_capacity_leaves_room_for_a_nul() {
         match parse_one(b"MSG foo 1 5\r\nhello\r\n").unwrap() {
             Some(ServerOp::Msg(m)) => {
-                assert!(m.payload.capacity() > m.payload.len());
-                assert!(m.subject.capacity() > m.subject.len());
+                assert!(m.msg.buf_capacity() > m.payload_len() + 4);
             }
             o => panic!("{o:?}"),
         }
@@ -818,8 +802,8 @@ mod tests {
         p.feed(b"\r\nPING\r\n");
         match p.next_op().unwrap() {
             Some(ServerOp::Msg(m)) => {
-                assert_eq!(m.payload.len(), size);
-                assert!(m.payload.iter().all(|&b| b == 7));
+                assert_eq!(m.payload_len(), size);
+                assert!(m.payload().iter().all(|&b| b == 7));
             }
             o => panic!("{o:?}"),
         }

@@ -85,12 +85,7 @@ impl TlsStream {
         deadline: Instant,
     ) -> Result<TlsStream> {
         sock.set_nonblocking(true).map_err(|e| Error::io(&e))?;
-        let fail = |text: String| {
-            Error::new(
-                natsStatus::NATS_SSL_ERROR,
-                format!("TLS handshake failed: {text}"),
-            )
-        };
+        let fail = |text: String| Error::new(natsStatus::NATS_SSL_ERROR, format!("TLS handshake failed: {text}"));
         let timeout = || Error::new(natsStatus::NATS_TIMEOUT, super::HANDSHAKE_TIMEOUT_TEXT);
         while conn.is_handshaking() || conn.wants_write() {
             let mut progressed = false;

@@ -23,6 +23,11 @@ trap 'rm -rf "$tmp"' EXIT
 
 step() { printf '\n==> %s\n' "$*"; }
 
+step "format and lint (cargo fmt --check, cargo clippy -D warnings)"
+cargo fmt --check
+cargo clippy -j "$jobs" --all-targets -- -D warnings
+cargo clippy -j "$jobs" --all-targets --features test-hooks -- -D warnings
+
 step "cargo test"
 cargo test -j "$jobs"
 

@@ -89,9 +89,18 @@ mod secret_tests {
 
     #[test]
     fn error_texts_do_not_repeat_credentials() {
-        for bad in ["nats://u:pa%zzss@h", "nats://u%g:secretpw@h", "nats://user:secretpw@h:99999", "nats://user:secretpw@[::1"] {
+        for bad in [
+            "nats://u:pa%zzss@h",
+            "nats://u%g:secretpw@h",
+            "nats://user:secretpw@h:99999",
+            "nats://user:secretpw@[::1",
+        ] {
             let e = ServerUrl::parse(bad).unwrap_err();
-            assert!(!e.text.contains("pa%zzss") && !e.text.contains("secretpw"), "{bad}: {}", e.text);
+            assert!(
+                !e.text.contains("pa%zzss") && !e.text.contains("secretpw"),
+                "{bad}: {}",
+                e.text
+            );
         }
     }
 }

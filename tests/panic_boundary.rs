@@ -179,7 +179,10 @@ fn panic_in_a_delivery_thread_closes_the_connection() {
         NATS_OK
     );
     // The delivery thread starts with the subscription's first message.
-    assert_eq!(unsafe { natsConnection_PublishString(nc, c("foo").as_ptr(), c("x").as_ptr()) }, NATS_OK);
+    assert_eq!(
+        unsafe { natsConnection_PublishString(nc, c("foo").as_ptr(), c("x").as_ptr()) },
+        NATS_OK
+    );
     assert_closed_by_panic(nc, &ev, "nats-sub");
     unsafe { natsSubscription_Destroy(sub) };
     finish(o, nc);

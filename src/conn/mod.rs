@@ -638,7 +638,8 @@ impl Connection {
         let need_flusher = self.state.lock().flusher.is_none();
         if need_flusher {
             let me = self.arc();
-            let h = self.spawn_guarded("nats-flusher", move || me.flush_loop())
+            let h = self
+                .spawn_guarded("nats-flusher", move || me.flush_loop())
                 .map_err(|e| Error::new(NATS_SYS_ERROR, format!("cannot start flusher thread: {e}")))?;
             self.state.lock().flusher = Some(h);
         }
@@ -743,7 +744,10 @@ impl Connection {
     /// socket is shut down, the last error is `NATS_ERR` with the panic's
     /// text, the error and closed callbacks are posted.
     pub(crate) fn close_after_panic(&self, thread: &str, p: &(dyn std::any::Any + Send)) {
-        let e = Error::new(NATS_ERR, format!("{} in the {thread} thread", crate::ffi::panic_text(p)));
+        let e = Error::new(
+            NATS_ERR,
+            format!("{} in the {thread} thread", crate::ffi::panic_text(p)),
+        );
         if let Some(t) = self.state.lock().transport.clone() {
             t.shutdown();
         }
@@ -934,7 +938,11 @@ impl Connection {
     pub(crate) fn post_error_text(&self, sub: Option<Arc<Subscription>>, s: natsStatus, text: Option<String>) {
         // Without a handler of its own, the connection uses cnats' default:
         // the error is printed to stderr.
-        let cb = self.opts.err_cb.clone().unwrap_or_else(crate::options::default_err_callback);
+        let cb = self
+            .opts
+            .err_cb
+            .clone()
+            .unwrap_or_else(crate::options::default_err_callback);
         {
             let me = self.arc();
             crate::runtime::post(Box::new(move || {

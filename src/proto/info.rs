@@ -122,7 +122,10 @@ impl ConnectInfo {
     /// them.
     pub fn wipe_secrets(&mut self) {
         use zeroize::Zeroize;
-        for s in [&mut self.pass, &mut self.auth_token, &mut self.sig].into_iter().flatten() {
+        for s in [&mut self.pass, &mut self.auth_token, &mut self.sig]
+            .into_iter()
+            .flatten()
+        {
             s.zeroize();
         }
         self.pass = None;

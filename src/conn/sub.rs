@@ -345,22 +345,44 @@ impl Subscription {
             let drained = st.draining && st.queue.is_empty();
             st.in_callback = true;
             drop(st);
-            match self.conn.upgrade() {
-                Some(c) => cb(&c, &self, Some(m)),
-                None => drop(m),
-            }
+            self.call(&cb, m);
             if reached_max || drained {
-                self.state.lock().in_callback = false;
-                if reached_max {
-                    self.remove_from_conn();
-                } else {
-                    self.finish_drain_if_empty();
-                }
+                self.after_callback(reached_max, drained);
                 st = self.state.lock();
             } else {
                 st = self.state.lock();
                 st.in_callback = false;
             }
+        }
+    }
+
+    /// Hands `m` to the callback (the subscription's lock is not held).
+    fn call(self: &Arc<Self>, cb: &MsgCallback, m: Box<Msg>) {
+        match self.conn.upgrade() {
+            Some(c) => cb(&c, self, Some(m)),
+            None => drop(m),
+        }
+    }
+
+    /// After a callback returned: clears `in_callback`, then applies the
+    /// auto-unsubscribe limit or finishes a drain.
+    fn after_callback(&self, reached_max: bool, drained: bool) {
+        self.state.lock().in_callback = false;
+        if reached_max {
+            self.remove_from_conn();
+        } else if drained {
+            self.finish_drain_if_empty();
+        }
+    }
+
+    /// A pooled subscription with nothing queued leaves the pool; if it is
+    /// closed, its completion callback runs now.
+    fn unschedule(mut st: parking_lot::MutexGuard<'_, SubState>) {
+        st.scheduled = false;
+        let complete = if st.closed { st.on_complete.take() } else { None };
+        drop(st);
+        if let Some(c) = complete {
+            c();
         }
     }
 
@@ -372,38 +394,20 @@ impl Subscription {
         for _ in 0..64 {
             let mut st = self.state.lock();
             let Some(m) = Self::pop(&mut st) else {
-                st.scheduled = false;
-                let complete = if st.closed { st.on_complete.take() } else { None };
-                drop(st);
-                if let Some(c) = complete {
-                    c();
-                }
+                Self::unschedule(st);
                 return;
             };
             let reached_max = st.max > 0 && st.delivered >= st.max;
             let drained = st.draining && st.queue.is_empty();
             st.in_callback = true;
             drop(st);
-            match self.conn.upgrade() {
-                Some(c) => cb(&c, &self, Some(m)),
-                None => drop(m),
-            }
-            self.state.lock().in_callback = false;
-            if reached_max {
-                self.remove_from_conn();
-            } else if drained {
-                self.finish_drain_if_empty();
-            }
+            self.call(&cb, m);
+            self.after_callback(reached_max, drained);
         }
         let again = {
-            let mut st = self.state.lock();
+            let st = self.state.lock();
             if st.queue.is_empty() {
-                st.scheduled = false;
-                let complete = if st.closed { st.on_complete.take() } else { None };
-                drop(st);
-                if let Some(c) = complete {
-                    c();
-                }
+                Self::unschedule(st);
                 false
             } else {
                 true

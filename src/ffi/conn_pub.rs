@@ -35,6 +35,36 @@ unsafe fn subject<'a>(p: *const c_char) -> Result<&'a [u8]> {
     }
 }
 
+/// The body shared by `natsConnection_Publish`/`_Send` and
+/// `_PublishRequest`/`_SendRequest` (`reply`: `None` = no reply subject;
+/// `Some(ptr)` = a required, non-empty reply).
+unsafe fn publish_raw(
+    nc: *mut natsConnection,
+    subj: *const c_char,
+    reply: Option<*const c_char>,
+    data: *const c_void,
+    dataLen: c_int,
+) -> Result<()> {
+    let c = unsafe { conn_ref(nc) }?;
+    let r = match reply {
+        None => None,
+        Some(p) => Some(
+            unsafe { cstr::opt_bytes(p) }
+                .filter(|r| !r.is_empty())
+                .ok_or_else(|| Error::invalid_arg("invalid argument: 'reply' is NULL or empty"))?,
+        ),
+    };
+    c.publish(unsafe { subject(subj) }?, r, None, unsafe {
+        self::data(data, dataLen)
+    }?)
+}
+
+/// The body shared by `natsConnection_PublishMsg` and `_SendMsg`.
+unsafe fn publish_msg(nc: *mut natsConnection, msg: *mut natsMsg) -> Result<()> {
+    let c = unsafe { conn_ref(nc) }?;
+    c.publish_msg(unsafe { box_ref::<natsMsg>(msg, "msg") }?)
+}
+
 /// Publishes `dataLen` bytes of `data` (may be NULL when 0) on `subj`.
 #[no_mangle]
 pub unsafe extern "C" fn natsConnection_Publish(
@@ -43,11 +73,8 @@ pub unsafe extern "C" fn natsConnection_Publish(
     data: *const c_void,
     dataLen: c_int,
 ) -> natsStatus {
-    guard("natsConnection_Publish", || {
-        let c = unsafe { conn_ref(nc) }?;
-        c.publish(unsafe { subject(subj) }?, None, None, unsafe {
-            self::data(data, dataLen)
-        }?)
+    guard("natsConnection_Publish", || unsafe {
+        publish_raw(nc, subj, None, data, dataLen)
     })
 }
 
@@ -73,11 +100,7 @@ pub unsafe extern "C" fn natsConnection_PublishString(
 /// belongs to the caller.
 #[no_mangle]
 pub unsafe extern "C" fn natsConnection_PublishMsg(nc: *mut natsConnection, msg: *mut natsMsg) -> natsStatus {
-    guard("natsConnection_PublishMsg", || {
-        let c = unsafe { conn_ref(nc) }?;
-        let m = unsafe { box_ref::<natsMsg>(msg, "msg") }?;
-        c.publish_msg(m)
-    })
+    guard("natsConnection_PublishMsg", || unsafe { publish_msg(nc, msg) })
 }
 
 /// Publishes with a reply subject.
@@ -89,14 +112,8 @@ pub unsafe extern "C" fn natsConnection_PublishRequest(
     data: *const c_void,
     dataLen: c_int,
 ) -> natsStatus {
-    guard("natsConnection_PublishRequest", || {
-        let c = unsafe { conn_ref(nc) }?;
-        let r = unsafe { cstr::opt_bytes(reply) }
-            .filter(|r| !r.is_empty())
-            .ok_or_else(|| Error::invalid_arg("invalid argument: 'reply' is NULL or empty"))?;
-        c.publish(unsafe { subject(subj) }?, Some(r), None, unsafe {
-            self::data(data, dataLen)
-        }?)
+    guard("natsConnection_PublishRequest", || unsafe {
+        publish_raw(nc, subj, Some(reply), data, dataLen)
     })
 }
 
@@ -205,21 +222,15 @@ pub unsafe extern "C" fn natsConnection_Send(
     data: *const c_void,
     dataLen: c_int,
 ) -> natsStatus {
-    guard("natsConnection_Send", || {
-        let c = unsafe { conn_ref(nc) }?;
-        c.publish(unsafe { subject(subj) }?, None, None, unsafe {
-            self::data(data, dataLen)
-        }?)
+    guard("natsConnection_Send", || unsafe {
+        publish_raw(nc, subj, None, data, dataLen)
     })
 }
 
 /// `natsConnection_PublishMsg`, sent at once.
 #[no_mangle]
 pub unsafe extern "C" fn natsConnection_SendMsg(nc: *mut natsConnection, msg: *mut natsMsg) -> natsStatus {
-    guard("natsConnection_SendMsg", || {
-        let c = unsafe { conn_ref(nc) }?;
-        c.publish_msg(unsafe { box_ref::<natsMsg>(msg, "msg") }?)
-    })
+    guard("natsConnection_SendMsg", || unsafe { publish_msg(nc, msg) })
 }
 
 /// `natsConnection_PublishRequest`, sent at once.
@@ -231,13 +242,7 @@ pub unsafe extern "C" fn natsConnection_SendRequest(
     data: *const c_void,
     dataLen: c_int,
 ) -> natsStatus {
-    guard("natsConnection_SendRequest", || {
-        let c = unsafe { conn_ref(nc) }?;
-        let r = unsafe { cstr::opt_bytes(reply) }
-            .filter(|r| !r.is_empty())
-            .ok_or_else(|| Error::invalid_arg("invalid argument: 'reply' is NULL or empty"))?;
-        c.publish(unsafe { subject(subj) }?, Some(r), None, unsafe {
-            self::data(data, dataLen)
-        }?)
+    guard("natsConnection_SendRequest", || unsafe {
+        publish_raw(nc, subj, Some(reply), data, dataLen)
     })
 }

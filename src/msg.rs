@@ -180,6 +180,10 @@ impl Msg {
         if m.raw_hdr_len > m.received_payload().len() {
             return Err(proto("header size larger than the message"));
         }
+        if op.nul_free {
+            m.buf.push(0);
+            return Ok(m);
+        }
         if memchr::memchr(0, m.subject()).is_some() {
             return Err(proto("NUL byte in message subject"));
         }

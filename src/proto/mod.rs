@@ -132,6 +132,9 @@ impl Eq for MsgBuf {}
 pub struct MsgOp {
     pub sid: u64,
     pub msg: Box<Msg>,
+    /// The parser's line scan already found no NUL byte in subject and
+    /// reply, so [`Msg::from_wire`] need not look again.
+    pub nul_free: bool,
 }
 
 impl MsgOp {
@@ -142,6 +145,7 @@ impl MsgOp {
         MsgOp {
             sid,
             msg: Msg::start_received(subject, reply, header_len, total),
+            nul_free: false,
         }
     }
 

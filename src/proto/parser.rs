@@ -153,15 +153,20 @@ fn fast_msg_args(rest: &[u8]) -> Option<MsgArgs<'_>> {
     let mut n = 0;
     let mut from = 0;
     for (i, &c) in rest.iter().enumerate() {
-        if c == b' ' {
-            if i == from || n == 3 {
+        // One compare per ordinary byte; a tab or a NUL byte (checked here
+        // so that `Msg::from_wire` need not scan subject and reply again)
+        // sends the line to the general parser.
+        if c <= b' ' {
+            if c == b' ' {
+                if i == from || n == 3 {
+                    return None;
+                }
+                f[n] = &rest[from..i];
+                n += 1;
+                from = i + 1;
+            } else if c == b'\t' || c == 0 {
                 return None;
             }
-            f[n] = &rest[from..i];
-            n += 1;
-            from = i + 1;
-        } else if c == b'\t' {
-            return None;
         }
     }
     if from == rest.len() {
@@ -329,10 +334,9 @@ impl Parser {
         if let Some((subject, sid, reply, total)) = line.strip_prefix(b"MSG ").and_then(fast_msg_args) {
             if total <= self.max_payload as u64 {
                 let total = total as usize;
-                self.pending = Some(Pending {
-                    op: MsgOp::start(subject, sid, reply, 0, total),
-                    total,
-                });
+                let mut op = MsgOp::start(subject, sid, reply, 0, total);
+                op.nul_free = true;
+                self.pending = Some(Pending { op, total });
                 return Ok(None);
             }
         }
@@ -581,6 +585,26 @@ mod tests {
             parse_one(b"hmsg _INBOX.a 1 rep 16 16\r\nNATS/1.0 503\r\n\r\n\r\n").unwrap(),
             Some(msg(b"_INBOX.a", 1, Some(b"rep"), 16, b"NATS/1.0 503\r\n\r\n"))
         );
+    }
+
+    #[test]
+    fn nul_in_subject_or_reply_is_left_to_from_wire() {
+        for wire in [&b"MSG a\0b 1 1\r\nx\r\n"[..], b"MSG a 1 r\0 1\r\nx\r\n"] {
+            match parse_one(wire).unwrap() {
+                Some(ServerOp::Msg(m)) => {
+                    assert!(!m.nul_free);
+                    assert_eq!(
+                        crate::msg::Msg::from_wire(m).unwrap_err().status,
+                        natsStatus::NATS_PROTOCOL_ERROR
+                    );
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+        match parse_one(b"MSG a 1 r 1\r\nx\r\n").unwrap() {
+            Some(ServerOp::Msg(m)) => assert!(m.nul_free),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

@@ -16,10 +16,18 @@ bench_tmp=$(mktemp -d "${TMPDIR:-/tmp}/rnats-bench.XXXXXX")
 bench_pids=()
 
 bench_cleanup() {
-    local p
+    local p f
     for p in "${bench_pids[@]}"; do
         kill "$p" 2>/dev/null || true
         wait "$p" 2>/dev/null || true
+    done
+    # Servers started inside $(start_server …) run in a subshell, so their
+    # pids are recorded in files rather than in bench_pids.
+    for f in "$bench_tmp"/*.pid; do
+        [ -f "$f" ] || continue
+        p=$(cat "$f")
+        kill "$p" 2>/dev/null || true
+        for _ in $(seq 1 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
     done
     rm -rf "$bench_tmp"
 }
@@ -95,6 +103,7 @@ start_server() {
     bin=$(nats_server_bin)
     "$bin" -a 127.0.0.1 -p -1 -l "$logf" "$@" >/dev/null 2>&1 &
     bench_pids+=($!)
+    echo $! > "$bench_tmp/$name.pid"
     local i port=""
     for i in $(seq 1 100); do
         port=$(sed -n 's/.*Listening for client connections on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$logf" 2>/dev/null | head -1)

@@ -24,7 +24,7 @@
 
 int main(int argc, char **argv)
 {
-    const char *url = argc > 1 ? argv[1] : "nats://localhost:4222";
+    const char *url = argc > 1 ? argv[1] : NATS_DEFAULT_URL;
     const char *cert = argc > 2 ? argv[2] : "client-cert.pem";
     const char *key = argc > 3 ? argv[3] : "client-key.pem";
     const char *ca = argc > 4 ? argv[4] : "rootCA.pem";

@@ -8,9 +8,10 @@
 #ifndef RNATS_NATS_H_
 #define RNATS_NATS_H_
 
+#include <stdlib.h>
 #include <stdint.h>
 #include <stdbool.h>
-#include <stddef.h>
+#include <inttypes.h>
 #include <stdio.h>
 #if defined(_WIN32)
   #include <winsock2.h>

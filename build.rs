@@ -1,6 +1,7 @@
 //! Build script: only gives the shared library cnats' soname, so programs
-//! linked against `libnats.so` load `libnats.so.3.14` at run time (the
-//! same major.minor SOVERSION cnats uses). Writes nothing anywhere.
+//! linked against `libnats.so` load `libnats.so.<major>.<minor>` at run
+//! time (the same SOVERSION cnats uses; the version is Cargo.toml's).
+//! Writes nothing anywhere.
 //!
 //! No linker version script is added: rustc already links the cdylib with
 //! its own (anonymous) version script that exports only the `#[no_mangle]`
@@ -13,6 +14,8 @@ fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     let os = std::env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
     if os == "linux" {
-        println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libnats.so.3.14");
+        let major = std::env::var("CARGO_PKG_VERSION_MAJOR").unwrap();
+        let minor = std::env::var("CARGO_PKG_VERSION_MINOR").unwrap();
+        println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libnats.so.{major}.{minor}");
     }
 }

@@ -11,6 +11,14 @@
 #   SO_SONAME      e.g. libnats.so.3.14
 #   STATIC_NAME    e.g. libnats_static.a
 #   NSL_FILE       file receiving the native-static-libs rustc reports
+#   INSTALL_DIR    optional: where the copies to install go. The release
+#                  profile keeps debug info (for backtraces, valgrind and
+#                  perf in the build tree); the installed shared library is
+#                  stripped, its debug info split into SO_FULL.debug (found
+#                  by gdb through the .gnu_debuglink section), and the
+#                  static archive loses its debug sections.
+#   OBJCOPY        objcopy to do that with; without it the copies to
+#                  install are the unstripped libraries
 #
 # `cargo rustc ... -- --print native-static-libs` builds exactly what
 # `cargo build` builds for the lib (all crate types from Cargo.toml) and
@@ -61,3 +69,25 @@ file(CREATE_LINK "${SO_SONAME}" "${STAGE_DIR}/libnats.so" SYMBOLIC)
 # Outputs must be newer than the sources that triggered this run, even
 # when cargo found nothing to rebuild.
 file(TOUCH "${STAGE_DIR}/${SO_FULL}" "${STAGE_DIR}/${STATIC_NAME}" "${NSL_FILE}")
+
+if(DEFINED INSTALL_DIR)
+  file(MAKE_DIRECTORY "${INSTALL_DIR}")
+  set(so "${STAGE_DIR}/${SO_FULL}")
+  set(dbg "${INSTALL_DIR}/${SO_FULL}.debug")
+  if(OBJCOPY)
+    foreach(cmd
+        "--only-keep-debug;${so};${dbg}"
+        "--strip-unneeded;--add-gnu-debuglink=${dbg};${so};${INSTALL_DIR}/${SO_FULL}"
+        "--strip-debug;${STAGE_DIR}/${STATIC_NAME};${INSTALL_DIR}/${STATIC_NAME}")
+      execute_process(COMMAND "${OBJCOPY}" ${cmd} RESULT_VARIABLE rc)
+      if(NOT rc EQUAL 0)
+        message(FATAL_ERROR "${OBJCOPY} ${cmd} failed (${rc})")
+      endif()
+    endforeach()
+  else()
+    file(COPY_FILE "${so}" "${INSTALL_DIR}/${SO_FULL}")
+    file(COPY_FILE "${STAGE_DIR}/${STATIC_NAME}" "${INSTALL_DIR}/${STATIC_NAME}")
+    file(WRITE "${dbg}" "")
+  endif()
+  file(TOUCH "${INSTALL_DIR}/${SO_FULL}" "${INSTALL_DIR}/${STATIC_NAME}" "${dbg}")
+endif()

@@ -28,6 +28,11 @@ cargo fmt --check
 cargo clippy -j "$jobs" --all-targets -- -D warnings
 cargo clippy -j "$jobs" --all-targets --features test-hooks -- -D warnings
 
+# --- license check (scripts/check_licenses.py) ---
+step "licenses: dependency allow-list, THIRD_PARTY_NOTICES current"
+python3 scripts/check_licenses.py
+# --- end license check ---
+
 step "cargo test"
 cargo test -j "$jobs"
 

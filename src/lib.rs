@@ -27,12 +27,26 @@ pub mod ffi;
 pub use error::{Error, Result};
 pub use status::natsStatus;
 
-/// The cnats API level this library implements (cnats 3.14).
-pub const VERSION_MAJOR: u32 = 3;
-pub const VERSION_MINOR: u32 = 14;
-pub const VERSION_PATCH: u32 = 0;
+const fn parse_version_part(s: &str) -> u32 {
+    let b = s.as_bytes();
+    let mut v = 0u32;
+    let mut i = 0;
+    while i < b.len() {
+        assert!(b[i].is_ascii_digit(), "version part is not a number");
+        v = v * 10 + (b[i] - b'0') as u32;
+        i += 1;
+    }
+    v
+}
+
+// The version comes from Cargo.toml's `version` (the cnats API level this
+// library implements), its one source; see the comment there.
+pub const VERSION_MAJOR: u32 = parse_version_part(env!("CARGO_PKG_VERSION_MAJOR"));
+pub const VERSION_MINOR: u32 = parse_version_part(env!("CARGO_PKG_VERSION_MINOR"));
+pub const VERSION_PATCH: u32 = parse_version_part(env!("CARGO_PKG_VERSION_PATCH"));
 /// The version string reported by `nats_GetVersion` and sent in CONNECT.
-pub const VERSION_STRING: &str = "3.14.0";
+pub const VERSION_STRING: &str = env!("CARGO_PKG_VERSION");
 pub const VERSION_NUMBER: u32 = (VERSION_MAJOR << 16) | (VERSION_MINOR << 8) | VERSION_PATCH;
-/// Headers older than this API level are not compatible with this library.
-pub const VERSION_REQUIRED_NUMBER: u32 = 0x030E00;
+/// Headers older than this API level (major.minor.0) are not compatible
+/// with this library.
+pub const VERSION_REQUIRED_NUMBER: u32 = (VERSION_MAJOR << 16) | (VERSION_MINOR << 8);

@@ -75,7 +75,7 @@ fn order_kept(send_asap: bool) {
         let digits = d.iter().take_while(|b| b.is_ascii_digit()).count();
         let i: usize = std::str::from_utf8(&d[..digits]).unwrap().parse().unwrap();
         assert_eq!(i, next[t], "thread {t}: out of order");
-        assert_eq!(d.len(), if i % 7 == 0 { 300 } else { digits });
+        assert_eq!(d.len(), if i.is_multiple_of(7) { 300 } else { digits });
         assert_eq!(m.data_with_nul().last(), Some(&0));
         next[t] += 1;
     }

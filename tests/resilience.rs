@@ -192,7 +192,7 @@ fn cluster_failover_kill9_during_publish_loop() {
                         published.store(i as i64, Ordering::SeqCst);
                         // Pace a little once past the kill point so the
                         // run spans the reconnect.
-                        if i % 1000 == 0 {
+                        if i.is_multiple_of(1000) {
                             std::thread::sleep(Duration::from_millis(5));
                         }
                     }

@@ -33,7 +33,9 @@ echo "doc comments: all $total exported functions documented"
 # 2. Doxygen.
 command -v doxygen >/dev/null || { echo "doxygen not found (apt-get install doxygen)" >&2; exit 1; }
 rm -rf "$out/html"
-RNATS_API_DOCS_OUT="$out" doxygen docs/api/Doxyfile
+# PROJECT_NUMBER is Cargo.toml's version (its one source).
+version=$(sed -n 's/^version *= *"\(.*\)"/\1/p' Cargo.toml | head -n1)
+RNATS_API_DOCS_OUT="$out" RNATS_VERSION="$version" doxygen docs/api/Doxyfile
 [[ -f "$out/html/index.html" ]] || { echo "doxygen produced no index.html" >&2; exit 1; }
 
 # 3. Every exported function appears in the reference.

@@ -8,9 +8,10 @@
 #ifndef RNATS_NATS_H_
 #define RNATS_NATS_H_
 
+#include <stdlib.h>
 #include <stdint.h>
 #include <stdbool.h>
-#include <stddef.h>
+#include <inttypes.h>
 #include <stdio.h>
 #if defined(_WIN32)
   #include <winsock2.h>
@@ -427,7 +428,8 @@ NATS_EXTERN natsStatus nats_Open(int64_t lockSpinCount);
 // hook run at the start of every library thread). NULL → `NATS_INVALID_ARG`.
 NATS_EXTERN natsStatus nats_OpenWithConfig(natsClientConfig *config);
 
-// The library version as a string ("3.14.0"). Never NULL; do not free.
+// The library version as a string (NATS_VERSION_STRING). Never NULL; do
+// not free.
 NATS_EXTERN const char *nats_GetVersion(void);
 
 // The library version as a number: (major << 16) | (minor << 8) | patch.

@@ -11,6 +11,16 @@
 //! (the key type is not user, account, server or cluster).
 //!
 //! Every intermediate buffer holding private material is wiped.
+//!
+//! Why this is written here rather than taken from the `nkeys` crate (a
+//! dev-dependency, used by the tests to cross-check this code): nkeys 0.4.5
+//! (the newest release) does not wipe. Its `decode_seed` base32-decodes
+//! the seed into a `Vec` that is freed unwiped, returns the seed as a plain
+//! array, and its `KeyPair` keeps a copy of the seed with no `Drop` that
+//! clears it. Decoding through it leaves the raw seed in freed heap memory,
+//! which `tests::no_seed_copy_left_in_heap` detects. It also checks the
+//! length before anything else (so its errors do not come in cnats' order)
+//! and accepts operator seeds, which cnats refuses.
 
 use crate::error::{Error, Result};
 use crate::status::natsStatus;
@@ -284,6 +294,102 @@ mod tests {
             let sig = sign(seed.as_bytes(), b"some data").unwrap();
             kp.verify(b"some data", &sig).unwrap();
         }
+    }
+
+    /// Decoding a seed and signing with it leaves no copy of the raw seed
+    /// in the heap: every heap buffer that held it was wiped before being
+    /// freed. (This is why the `nkeys` crate is not used here: its
+    /// `decode_seed` / `KeyPair::from_seed` free the base32-decoded buffer
+    /// holding the seed without wiping it, and `KeyPair` keeps an unwiped
+    /// copy; this test fails when seeds are decoded through it.)
+    ///
+    /// The test never holds the raw seed itself, only its bitwise
+    /// complement; the needles are built on this thread's stack, whose
+    /// mapping is not scanned.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn no_seed_copy_left_in_heap() {
+        use std::io::Read;
+        use std::os::unix::fs::FileExt;
+
+        // Everything the scan needs is allocated before the seed exists, so
+        // that the scan itself does not reuse (and overwrite) freed blocks.
+        let mut maps = Vec::with_capacity(1 << 20);
+        let mut chunk = vec![0u8; 1 << 20];
+        let mut hits: Vec<(usize, usize)> = Vec::with_capacity(16);
+
+        let mut inverted = [0u8; 32];
+        for b in inverted.iter_mut() {
+            *b = !rand::random::<u8>();
+        }
+        let encoded = {
+            let mut raw = Zeroizing::new(Vec::with_capacity(36));
+            raw.push(PREFIX_SEED | (PREFIX_USER >> 5));
+            raw.push((PREFIX_USER & 31) << 3);
+            raw.extend(inverted.iter().map(|b| !b));
+            let crc = crc16(&raw);
+            raw.extend_from_slice(&crc.to_le_bytes());
+            Zeroizing::new(base32_encode(&raw))
+        };
+        for _ in 0..4 {
+            let pk = public_key_from_seed(encoded.as_bytes()).unwrap();
+            let sig = sign(encoded.as_bytes(), b"nonce").unwrap();
+            assert!(pk.starts_with('U') && sig.len() == SIGNATURE_LEN);
+        }
+
+        let stack_marker = 0u8;
+        let here = std::hint::black_box(&stack_marker) as *const u8 as usize;
+        std::fs::File::open("/proc/self/maps")
+            .unwrap()
+            .read_to_end(&mut maps)
+            .unwrap();
+        assert!(maps.len() < maps.capacity(), "maps buffer too small");
+        let mem = std::fs::File::open("/proc/self/mem").unwrap();
+        for line in std::str::from_utf8(&maps).unwrap().lines() {
+            let mut f = line.split_whitespace();
+            let (range, perms) = (f.next().unwrap(), f.next().unwrap());
+            let path = f.nth(3);
+            if !perms.starts_with("rw") || !matches!(path, None | Some("[heap]")) {
+                continue;
+            }
+            let (a, b) = range.split_once('-').unwrap();
+            let (start, end) = (
+                usize::from_str_radix(a, 16).unwrap(),
+                usize::from_str_radix(b, 16).unwrap(),
+            );
+            if (start..end).contains(&here) {
+                continue;
+            }
+            let mut at = start;
+            while at < end {
+                let len = chunk.len().min(end - at);
+                let Ok(n) = mem.read_at(&mut chunk[..len], at as u64) else {
+                    break;
+                };
+                if n == 0 {
+                    break;
+                }
+                for w in [0usize, 10, 20] {
+                    let mut needle = [0u8; 12];
+                    for (d, s) in needle.iter_mut().zip(&inverted[w..w + 12]) {
+                        *d = !s;
+                    }
+                    if let Some(i) = memchr::memmem::find(&chunk[..n], &needle) {
+                        if hits.len() < hits.capacity() {
+                            hits.push((at + i, w));
+                        }
+                    }
+                    needle.zeroize();
+                }
+                // Overlap chunks so that a window across a boundary is seen.
+                at += if n > 16 { n - 16 } else { n };
+            }
+        }
+        chunk.zeroize();
+        assert!(
+            hits.is_empty(),
+            "raw seed bytes left in the heap at (address, seed offset) {hits:x?}"
+        );
     }
 
     #[test]

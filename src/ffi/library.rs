@@ -66,9 +66,10 @@ pub unsafe extern "C" fn nats_OpenWithConfig(config: *mut natsClientConfig) -> n
     })
 }
 
-static VERSION: &[u8] = b"3.14.0\0";
+static VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), "\0");
 
-/// The library version as a string ("3.14.0"). Never NULL; do not free.
+/// The library version as a string (NATS_VERSION_STRING). Never NULL; do
+/// not free.
 #[no_mangle]
 pub extern "C" fn nats_GetVersion() -> *const c_char {
     VERSION.as_ptr() as *const c_char

@@ -18,6 +18,7 @@ count=${COUNT:-5}
 subject=demo.greetings
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/rnats-demo.XXXXXX")
 pids=()
+# shellcheck disable=SC2317  # called by the EXIT trap
 cleanup() {
     for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
     for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done

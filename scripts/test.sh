@@ -125,7 +125,8 @@ step_abi_dropin() {
 # The Python ctypes binding's tests (pytest) against the installed library.
 step_python() {
     need install
-    RNATS_LIB="$(ls "$prefix"/lib*/libnats.so | head -n1)" python3 -m pytest -q bindings/python
+    local libs=("$prefix"/lib*/libnats.so)
+    RNATS_LIB="${libs[0]}" python3 -m pytest -q bindings/python
 }
 
 # The Go (cgo) binding's tests against the installed library.

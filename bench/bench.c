@@ -5,7 +5,7 @@
  *   bench <case> <url> [args...]
  *
  * Each run prints one line per metric:  RESULT <name> <value>
- * (bench/run.sh collects and compares them).  See the Performance section of README.md.
+ * (bench/run.sh collects and compares them).  See docs/performance.md.
  */
 #define _GNU_SOURCE
 #include <nats/nats.h>

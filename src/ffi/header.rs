@@ -1,7 +1,7 @@
 //! `headerGroup`: standalone header maps (`natsHeader_*`), plus the helpers
 //! that `natsMsgHeader_*` share with them.
 use super::handle::{self, BoxCastable, Castable};
-use super::{cstr, guard, guard_or, guard_void, not_null, write_out};
+use super::{cstr, guard, guard_or, not_null, write_out};
 use crate::error::{Error, Result};
 use crate::proto::headers::Headers;
 use crate::status::natsStatus;
@@ -15,22 +15,6 @@ impl Castable for natsHeader {
     type RustType = crate::proto::headers::Headers;
 }
 impl BoxCastable for natsHeader {}
-
-/// Like [`guard`], for bodies that may end with a status that is not an
-/// error worth recording (`NATS_NOT_FOUND`, as cnats: a lookup miss does
-/// not touch the thread's last error).
-pub(crate) fn guard_status(func: &'static str, f: impl FnOnce() -> Result<natsStatus>) -> natsStatus {
-    let mut out = natsStatus::NATS_OK;
-    let s = guard(func, || {
-        out = f()?;
-        Ok(())
-    });
-    if s == natsStatus::NATS_OK {
-        out
-    } else {
-        s
-    }
-}
 
 /// A required, non-empty key.
 pub(crate) unsafe fn key_arg<'a>(key: *const c_char) -> Result<&'a [u8]> {
@@ -176,7 +160,7 @@ pub unsafe extern "C" fn natsHeader_Get(
     key: *const c_char,
     value: *mut *const c_char,
 ) -> natsStatus {
-    guard_status("natsHeader_Get", || {
+    guard("natsHeader_Get", || {
         let hd = unsafe { handle::box_ref::<natsHeader>(h, "h") }?;
         let k = unsafe { key_arg(key) }?;
         not_null(value, "value")?;
@@ -198,7 +182,7 @@ pub unsafe extern "C" fn natsHeader_Values(
     values: *mut *mut *const c_char,
     count: *mut c_int,
 ) -> natsStatus {
-    guard_status("natsHeader_Values", || {
+    guard("natsHeader_Values", || {
         let hd = unsafe { handle::box_ref::<natsHeader>(h, "h") }?;
         let k = unsafe { key_arg(key) }?;
         not_null(values, "values")?;
@@ -219,7 +203,7 @@ pub unsafe extern "C" fn natsHeader_Keys(
     keys: *mut *mut *const c_char,
     count: *mut c_int,
 ) -> natsStatus {
-    guard_status("natsHeader_Keys", || {
+    guard("natsHeader_Keys", || {
         let hd = unsafe { handle::box_ref::<natsHeader>(h, "h") }?;
         not_null(keys, "keys")?;
         not_null(count, "count")?;
@@ -245,7 +229,7 @@ pub unsafe extern "C" fn natsHeader_KeysCount(h: *mut natsHeader) -> c_int {
 /// a NULL `h` or a NULL/empty `key`.
 #[no_mangle]
 pub unsafe extern "C" fn natsHeader_Delete(h: *mut natsHeader, key: *const c_char) -> natsStatus {
-    guard_status("natsHeader_Delete", || {
+    guard("natsHeader_Delete", || {
         let hd = unsafe { handle::box_mut::<natsHeader>(h, "h") }?;
         let k = unsafe { key_arg(key) }?;
         Ok(if hd.delete(k) {
@@ -260,8 +244,9 @@ pub unsafe extern "C" fn natsHeader_Delete(h: *mut natsHeader, key: *const c_cha
 /// values. A NULL `h` is ignored.
 #[no_mangle]
 pub unsafe extern "C" fn natsHeader_Destroy(h: *mut natsHeader) {
-    guard_void("natsHeader_Destroy", || {
-        drop(unsafe { handle::box_take::<natsHeader>(h) })
+    guard_or("natsHeader_Destroy", (), || {
+        drop(unsafe { handle::box_take::<natsHeader>(h) });
+        Ok(())
     });
 }
 

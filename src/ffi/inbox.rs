@@ -1,6 +1,6 @@
 //! `inboxGroup`: unique inbox subjects.
 
-use super::{cstr, guard, guard_void, not_null, write_out};
+use super::{cstr, guard, guard_or, not_null, write_out};
 use crate::status::natsStatus;
 use libc::c_char;
 
@@ -28,10 +28,11 @@ pub unsafe extern "C" fn natsInbox_Create(newInbox: *mut *mut natsInbox) -> nats
 /// Frees an inbox created by `natsInbox_Create`. NULL is ignored.
 #[no_mangle]
 pub unsafe extern "C" fn natsInbox_Destroy(inbox: *mut natsInbox) {
-    guard_void("natsInbox_Destroy", || {
+    guard_or("natsInbox_Destroy", (), || {
         // SAFETY: the string was allocated with `malloc` by
         // `natsInbox_Create` (freeing NULL does nothing).
         unsafe { libc::free(inbox as *mut libc::c_void) }
+        Ok(())
     })
 }
 

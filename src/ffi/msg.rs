@@ -1,7 +1,7 @@
 //! `msgGroup`: messages and their headers.
 use super::handle::{self, BoxCastable, Castable};
-use super::header::{get_into, guard_status, key_arg, keys_into, values_into};
-use super::{cstr, guard, guard_or, guard_void, not_null, write_out};
+use super::header::{get_into, key_arg, keys_into, values_into};
+use super::{cstr, guard, guard_or, not_null, write_out};
 use crate::error::Error;
 use crate::msg::Msg;
 use crate::status::natsStatus;
@@ -36,13 +36,13 @@ pub struct natsMsgList {
 /// ignored.
 #[no_mangle]
 pub unsafe extern "C" fn natsMsgList_Destroy(list: *mut natsMsgList) {
-    guard_void("natsMsgList_Destroy", || {
+    guard_or("natsMsgList_Destroy", (), || {
         // SAFETY: C passes a valid list or NULL.
         let Some(list) = (unsafe { list.as_mut() }) else {
-            return;
+            return Ok(());
         };
         if list.Msgs.is_null() {
-            return;
+            return Ok(());
         }
         for i in 0..list.Count.max(0) as usize {
             // SAFETY: the array holds `Count` entries.
@@ -53,6 +53,7 @@ pub unsafe extern "C" fn natsMsgList_Destroy(list: *mut natsMsgList) {
         unsafe { libc::free(list.Msgs as *mut libc::c_void) };
         list.Msgs = std::ptr::null_mut();
         list.Count = 0;
+        Ok(())
     });
 }
 
@@ -199,7 +200,7 @@ pub unsafe extern "C" fn natsMsgHeader_Get(
     key: *const c_char,
     value: *mut *const c_char,
 ) -> natsStatus {
-    guard_status("natsMsgHeader_Get", || {
+    guard("natsMsgHeader_Get", || {
         let m = unsafe { handle::box_mut::<natsMsg>(msg, "msg") }?;
         let k = unsafe { key_arg(key) }?;
         not_null(value, "value")?;
@@ -222,7 +223,7 @@ pub unsafe extern "C" fn natsMsgHeader_Values(
     values: *mut *mut *const c_char,
     count: *mut c_int,
 ) -> natsStatus {
-    guard_status("natsMsgHeader_Values", || {
+    guard("natsMsgHeader_Values", || {
         let m = unsafe { handle::box_mut::<natsMsg>(msg, "msg") }?;
         let k = unsafe { key_arg(key) }?;
         not_null(values, "values")?;
@@ -248,7 +249,7 @@ pub unsafe extern "C" fn natsMsgHeader_Keys(
     keys: *mut *mut *const c_char,
     count: *mut c_int,
 ) -> natsStatus {
-    guard_status("natsMsgHeader_Keys", || {
+    guard("natsMsgHeader_Keys", || {
         let m = unsafe { handle::box_mut::<natsMsg>(msg, "msg") }?;
         not_null(keys, "keys")?;
         not_null(count, "count")?;
@@ -267,7 +268,7 @@ pub unsafe extern "C" fn natsMsgHeader_Keys(
 /// `NATS_INVALID_ARG` for a NULL `msg` or a NULL/empty `key`.
 #[no_mangle]
 pub unsafe extern "C" fn natsMsgHeader_Delete(msg: *mut natsMsg, key: *const c_char) -> natsStatus {
-    guard_status("natsMsgHeader_Delete", || {
+    guard("natsMsgHeader_Delete", || {
         let m = unsafe { handle::box_mut::<natsMsg>(msg, "msg") }?;
         let k = unsafe { key_arg(key) }?;
         let deleted = m.existing_headers()?.is_some_and(|h| h.delete(k));
@@ -297,10 +298,11 @@ pub unsafe extern "C" fn natsMsg_IsNoResponders(msg: *mut natsMsg) -> bool {
 /// the application by a subscription. A NULL `msg` is ignored.
 #[no_mangle]
 pub unsafe extern "C" fn natsMsg_Destroy(msg: *mut natsMsg) {
-    guard_void("natsMsg_Destroy", || {
+    guard_or("natsMsg_Destroy", (), || {
         if let Some(m) = unsafe { handle::box_take::<natsMsg>(msg) } {
             crate::msg::recycle(m);
         }
+        Ok(())
     });
 }
 

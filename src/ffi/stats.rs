@@ -1,7 +1,7 @@
 //! `statsGroup`: connection statistics.
 
 use super::handle::{box_into_raw, box_ref, box_take, BoxCastable, Castable};
-use super::{guard, guard_void, not_null, write_out};
+use super::{guard, guard_or, not_null, write_out};
 use crate::conn::Stats;
 use crate::status::natsStatus;
 
@@ -54,7 +54,8 @@ pub unsafe extern "C" fn natsStatistics_GetCounts(
 /// Frees a statistics object. NULL is a no-op.
 #[no_mangle]
 pub unsafe extern "C" fn natsStatistics_Destroy(stats: *mut natsStatistics) {
-    guard_void("natsStatistics_Destroy", || {
-        drop(unsafe { box_take::<natsStatistics>(stats) })
+    guard_or("natsStatistics_Destroy", (), || {
+        drop(unsafe { box_take::<natsStatistics>(stats) });
+        Ok(())
     })
 }

@@ -4,7 +4,7 @@ use super::callbacks::{natsOnCompleteCB, SendPtr};
 use super::conn::natsConnection;
 use super::handle::{arc_as_ptr, arc_clone, arc_ref, arc_take, ArcCastable, Castable};
 use super::msg::natsMsg;
-use super::{guard, guard_or, guard_void, not_null, write_out};
+use super::{guard, guard_or, not_null, write_out};
 use crate::conn::sub::Subscription;
 use crate::error::{Error, Result};
 use crate::status::natsStatus::{self, *};
@@ -298,17 +298,16 @@ pub unsafe extern "C" fn natsSubscription_WaitForDrainCompletion(
 /// `NATS_ILLEGAL_STATE` if no drain has completed.
 #[no_mangle]
 pub unsafe extern "C" fn natsSubscription_DrainCompletionStatus(sub: *mut natsSubscription) -> natsStatus {
-    match unsafe { sub_ref(sub) } {
-        Err(e) => super::record("natsSubscription_DrainCompletionStatus", e),
-        Ok(s) => {
-            let st = s.state.lock();
-            if !st.draining || !st.closed {
-                NATS_ILLEGAL_STATE
-            } else {
-                st.drain_status
-            }
-        }
-    }
+    // The drain's outcome is this function's answer, not its failure.
+    guard("natsSubscription_DrainCompletionStatus", || {
+        let s = unsafe { sub_ref(sub) }?;
+        let st = s.state.lock();
+        Ok(if !st.draining || !st.closed {
+            NATS_ILLEGAL_STATE
+        } else {
+            st.drain_status
+        })
+    })
 }
 
 /// Sets a callback run once the subscription is closed and no callback
@@ -337,7 +336,7 @@ pub unsafe extern "C" fn natsSubscription_SetOnCompleteCB(
 /// a no-op.
 #[no_mangle]
 pub unsafe extern "C" fn natsSubscription_Destroy(sub: *mut natsSubscription) {
-    guard_void("natsSubscription_Destroy", || {
+    guard_or("natsSubscription_Destroy", (), || {
         if let Some(s) = unsafe { arc_take::<natsSubscription>(sub) } {
             if s.is_valid() {
                 if let Some(c) = s.connection() {
@@ -346,5 +345,6 @@ pub unsafe extern "C" fn natsSubscription_Destroy(sub: *mut natsSubscription) {
                 s.close(false);
             }
         }
+        Ok(())
     })
 }

@@ -66,6 +66,8 @@ pub(crate) struct SendPtr(pub *mut c_void);
 // SAFETY: the pointer is only handed back to the C program's callbacks,
 // which cnats documents as running on library threads.
 unsafe impl Send for SendPtr {}
+// SAFETY: (Sync) the pointer is never dereferenced by the library, only handed back to the C
+// program's callbacks, which cnats documents as callable from any library thread.
 unsafe impl Sync for SendPtr {}
 
 type RawJwtHandler = unsafe extern "C" fn(*mut *mut c_char, *mut *mut c_char, *mut c_void) -> c_int;
@@ -73,6 +75,10 @@ type RawSigHandler =
     unsafe extern "C" fn(*mut *mut c_char, *mut *mut c_uchar, *mut c_int, *const c_char, *mut c_void) -> c_int;
 
 /// Calls a JWT handler, reading its status as an `int`.
+///
+/// # Safety
+/// `f` is a JWT handler the C program registered; `jwt` and `err` point to writable `char*` slots;
+/// `closure` is the program's own closure for it.
 pub(crate) unsafe fn call_jwt_handler(
     f: unsafe extern "C" fn(*mut *mut c_char, *mut *mut c_char, *mut c_void) -> natsStatus,
     jwt: *mut *mut c_char,
@@ -81,10 +87,18 @@ pub(crate) unsafe fn call_jwt_handler(
 ) -> natsStatus {
     // SAFETY: same ABI; `natsStatus` is returned as a C int.
     let raw: RawJwtHandler = unsafe { std::mem::transmute(f) };
+    // SAFETY: `RawJwtHandler` has the same C signature as `f` except that the returned `natsStatus`
+    // is read as the `int` it is in C, so the call is ABI-identical; `jwt`, `err` and `closure` are
+    // passed as the caller got them (see `# Safety`).
     natsStatus::from_raw(unsafe { raw(jwt, err, closure) })
 }
 
 /// Calls a signature handler, reading its status as an `int`.
+///
+/// # Safety
+/// `f` is a signature handler the C program registered; `err`, `sig` and `sig_len` point to
+/// writable slots; `nonce` is NULL or a NUL-terminated string; `closure` is the program's own
+/// closure for it.
 pub(crate) unsafe fn call_sig_handler(
     f: unsafe extern "C" fn(*mut *mut c_char, *mut *mut c_uchar, *mut c_int, *const c_char, *mut c_void) -> natsStatus,
     err: *mut *mut c_char,
@@ -95,5 +109,8 @@ pub(crate) unsafe fn call_sig_handler(
 ) -> natsStatus {
     // SAFETY: same ABI; `natsStatus` is returned as a C int.
     let raw: RawSigHandler = unsafe { std::mem::transmute(f) };
+    // SAFETY: `RawSigHandler` has the same C signature as `f` except that the returned `natsStatus`
+    // is read as the `int` it is in C, so the call is ABI-identical; the pointers are passed as the
+    // caller got them (see `# Safety`).
     natsStatus::from_raw(unsafe { raw(err, sig, sig_len, nonce, closure) })
 }

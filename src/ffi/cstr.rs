@@ -5,6 +5,9 @@ use libc::c_char;
 use std::ffi::CStr;
 
 /// Borrows a required C string as bytes; NULL → `NATS_INVALID_ARG`.
+///
+/// # Safety
+/// `p` is NULL or a NUL-terminated string that stays valid and unchanged for `'a`.
 pub(crate) unsafe fn bytes<'a>(p: *const c_char, name: &str) -> Result<&'a [u8]> {
     if p.is_null() {
         return Err(Error::invalid_arg(format!("invalid argument: '{name}' is NULL")));
@@ -14,6 +17,9 @@ pub(crate) unsafe fn bytes<'a>(p: *const c_char, name: &str) -> Result<&'a [u8]>
 }
 
 /// Borrows an optional C string as bytes (NULL → `None`).
+///
+/// # Safety
+/// as for [`bytes`].
 pub(crate) unsafe fn opt_bytes<'a>(p: *const c_char) -> Option<&'a [u8]> {
     if p.is_null() {
         None
@@ -24,13 +30,23 @@ pub(crate) unsafe fn opt_bytes<'a>(p: *const c_char) -> Option<&'a [u8]> {
 }
 
 /// Borrows a required C string as UTF-8 text.
+///
+/// # Safety
+/// as for [`bytes`].
 pub(crate) unsafe fn str<'a>(p: *const c_char, name: &str) -> Result<&'a str> {
+    // SAFETY: this function's contract (`p` NULL or a NUL-terminated string valid for `'a`) is
+    // `bytes`'s contract.
     let b = unsafe { bytes(p, name) }?;
     std::str::from_utf8(b).map_err(|_| Error::invalid_arg(format!("invalid argument: '{name}' is not valid UTF-8")))
 }
 
 /// Borrows an optional C string as UTF-8 text; NULL or "" → `None`.
+///
+/// # Safety
+/// as for [`bytes`].
 pub(crate) unsafe fn opt_str<'a>(p: *const c_char, name: &str) -> Result<Option<&'a str>> {
+    // SAFETY: `p` is NULL (handled) or, by the C contract, a NUL-terminated string that stays valid
+    // and unchanged for the duration of the call.
     match unsafe { opt_bytes(p) } {
         None => Ok(None),
         Some([]) => Ok(None),
@@ -58,6 +74,9 @@ pub(crate) fn malloc_string(s: &[u8]) -> Result<*mut c_char> {
 
 /// Copies `s` with a NUL into a caller buffer of `len` bytes;
 /// too small → `NATS_INSUFFICIENT_BUFFER`.
+///
+/// # Safety
+/// `buf` is NULL (refused) or points to `len` writable bytes.
 pub(crate) unsafe fn copy_to_buffer(s: &[u8], buf: *mut c_char, len: usize) -> Result<()> {
     if buf.is_null() {
         return Err(Error::invalid_arg("invalid argument: 'buffer' is NULL"));
@@ -94,6 +113,8 @@ pub(crate) fn malloc_string_array(items: &[Vec<u8>]) -> Result<*mut *mut c_char>
                     // SAFETY: allocated above.
                     unsafe { libc::free(*arr.add(j) as *mut libc::c_void) };
                 }
+                // SAFETY: `arr` came from `calloc` above and is freed once, on this error path
+                // only.
                 unsafe { libc::free(arr as *mut libc::c_void) };
                 return Err(e);
             }

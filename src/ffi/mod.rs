@@ -106,6 +106,9 @@ pub(crate) fn not_null<T>(p: *const T, name: &str) -> Result<()> {
 
 /// Writes `v` to an output pointer already checked for NULL.
 #[inline]
+/// # Safety
+/// `p` is non-NULL, aligned and points to writable storage for a `T` (C's output argument, checked
+/// for NULL by the caller). The old value is not dropped.
 pub(crate) unsafe fn write_out<T>(p: *mut T, v: T) {
     // SAFETY: the caller checked `p` for NULL; C owns the storage.
     unsafe { p.write(v) }

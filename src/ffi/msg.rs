@@ -47,6 +47,10 @@ pub unsafe extern "C" fn natsMsgList_Destroy(list: *mut natsMsgList) {
         for i in 0..list.Count.max(0) as usize {
             // SAFETY: the array holds `Count` entries.
             let m = unsafe { *list.Msgs.add(i) };
+            // SAFETY: `m` is NULL (nothing to do) or, by the C contract, a message the program owns
+            // (from `natsMsg_Create`, `NextMsg`, a request or a message callback) and has not
+            // destroyed; the program gives up its pointer with this call, so the ownership taken
+            // back here is the only one.
             drop(unsafe { handle::box_take::<natsMsg>(m) });
         }
         // SAFETY: the array was allocated with malloc by the library.
@@ -74,10 +78,14 @@ pub unsafe extern "C" fn natsMsg_Create(
 ) -> natsStatus {
     guard("natsMsg_Create", || {
         not_null(newMsg, "newMsg")?;
+        // SAFETY: `subj` is NULL (handled) or, by the C contract, a NUL-terminated string that
+        // stays valid and unchanged for the duration of the call.
         let s = unsafe { cstr::bytes(subj, "subj") }?;
         if s.is_empty() {
             return Err(Error::invalid_arg("invalid argument: 'subj' cannot be empty"));
         }
+        // SAFETY: `reply` is NULL (handled) or, by the C contract, a NUL-terminated string that
+        // stays valid and unchanged for the duration of the call.
         let r = unsafe { cstr::opt_bytes(reply) };
         if r.is_some_and(|r| r.is_empty()) {
             return Err(Error::invalid_arg("invalid argument: 'reply' cannot be empty"));
@@ -92,6 +100,8 @@ pub unsafe extern "C" fn natsMsg_Create(
             unsafe { std::slice::from_raw_parts(data as *const u8, len) }
         };
         let m = Msg::new(s, r, d)?;
+        // SAFETY: `newMsg` was checked non-NULL above and, by the C contract, points to writable
+        // storage for the result.
         unsafe { write_out(newMsg, handle::box_into_raw::<natsMsg>(m)) };
         Ok(())
     })
@@ -105,6 +115,9 @@ pub unsafe extern "C" fn natsMsg_GetSubject(msg: *const natsMsg) -> *const c_cha
         if msg.is_null() {
             return Ok(std::ptr::null());
         }
+        // SAFETY: `msg` is NULL (refused with NATS_INVALID_ARG) or, by the C contract, a message
+        // the program owns (from `natsMsg_Create`, `NextMsg`, a request or a message callback) and
+        // has not destroyed.
         let m = unsafe { handle::box_ref::<natsMsg>(msg, "msg") }?;
         Ok(m.subject_cstr().as_ptr())
     })
@@ -118,6 +131,9 @@ pub unsafe extern "C" fn natsMsg_GetReply(msg: *const natsMsg) -> *const c_char 
         if msg.is_null() {
             return Ok(std::ptr::null());
         }
+        // SAFETY: `msg` is NULL (refused with NATS_INVALID_ARG) or, by the C contract, a message
+        // the program owns (from `natsMsg_Create`, `NextMsg`, a request or a message callback) and
+        // has not destroyed.
         let m = unsafe { handle::box_ref::<natsMsg>(msg, "msg") }?;
         Ok(m.reply_cstr().map_or(std::ptr::null(), |r| r.as_ptr()))
     })
@@ -134,6 +150,9 @@ pub unsafe extern "C" fn natsMsg_GetData(msg: *const natsMsg) -> *const c_char {
         if msg.is_null() {
             return Ok(std::ptr::null());
         }
+        // SAFETY: `msg` is NULL (refused with NATS_INVALID_ARG) or, by the C contract, a message
+        // the program owns (from `natsMsg_Create`, `NextMsg`, a request or a message callback) and
+        // has not destroyed.
         let m = unsafe { handle::box_ref::<natsMsg>(msg, "msg") }?;
         Ok(m.data_with_nul().as_ptr() as *const c_char)
     })
@@ -147,6 +166,9 @@ pub unsafe extern "C" fn natsMsg_GetDataLength(msg: *const natsMsg) -> c_int {
         if msg.is_null() {
             return Ok(0);
         }
+        // SAFETY: `msg` is NULL (refused with NATS_INVALID_ARG) or, by the C contract, a message
+        // the program owns (from `natsMsg_Create`, `NextMsg`, a request or a message callback) and
+        // has not destroyed.
         let m = unsafe { handle::box_ref::<natsMsg>(msg, "msg") }?;
         Ok(c_int::try_from(m.data().len()).unwrap_or(c_int::MAX))
     })
@@ -162,8 +184,16 @@ pub unsafe extern "C" fn natsMsg_GetDataLength(msg: *const natsMsg) -> c_int {
 #[no_mangle]
 pub unsafe extern "C" fn natsMsgHeader_Set(msg: *mut natsMsg, key: *const c_char, value: *const c_char) -> natsStatus {
     guard("natsMsgHeader_Set", || {
+        // SAFETY: `msg` is NULL (refused with NATS_INVALID_ARG) or, by the C contract, a message
+        // the program owns (from `natsMsg_Create`, `NextMsg`, a request or a message callback) and
+        // has not destroyed; cnats does not allow concurrent use of it, so this `&mut` is unique
+        // for the call.
         let m = unsafe { handle::box_mut::<natsMsg>(msg, "msg") }?;
+        // SAFETY: `key` is NULL (handled) or, by the C contract, a NUL-terminated string that stays
+        // valid and unchanged for the duration of the call.
         let k = unsafe { key_arg(key) }?;
+        // SAFETY: `value` is NULL (handled) or, by the C contract, a NUL-terminated string that
+        // stays valid and unchanged for the duration of the call.
         let v = unsafe { cstr::opt_bytes(value) }.unwrap_or(b"");
         match m.headers()? {
             Some(h) => h.set(k, v),
@@ -178,8 +208,16 @@ pub unsafe extern "C" fn natsMsgHeader_Set(msg: *mut natsMsg, key: *const c_char
 #[no_mangle]
 pub unsafe extern "C" fn natsMsgHeader_Add(msg: *mut natsMsg, key: *const c_char, value: *const c_char) -> natsStatus {
     guard("natsMsgHeader_Add", || {
+        // SAFETY: `msg` is NULL (refused with NATS_INVALID_ARG) or, by the C contract, a message
+        // the program owns (from `natsMsg_Create`, `NextMsg`, a request or a message callback) and
+        // has not destroyed; cnats does not allow concurrent use of it, so this `&mut` is unique
+        // for the call.
         let m = unsafe { handle::box_mut::<natsMsg>(msg, "msg") }?;
+        // SAFETY: `key` is NULL (handled) or, by the C contract, a NUL-terminated string that stays
+        // valid and unchanged for the duration of the call.
         let k = unsafe { key_arg(key) }?;
+        // SAFETY: `value` is NULL (handled) or, by the C contract, a NUL-terminated string that
+        // stays valid and unchanged for the duration of the call.
         let v = unsafe { cstr::opt_bytes(value) }.unwrap_or(b"");
         match m.headers()? {
             Some(h) => h.add(k, v),
@@ -201,11 +239,20 @@ pub unsafe extern "C" fn natsMsgHeader_Get(
     value: *mut *const c_char,
 ) -> natsStatus {
     guard("natsMsgHeader_Get", || {
+        // SAFETY: `msg` is NULL (refused with NATS_INVALID_ARG) or, by the C contract, a message
+        // the program owns (from `natsMsg_Create`, `NextMsg`, a request or a message callback) and
+        // has not destroyed; cnats does not allow concurrent use of it, so this `&mut` is unique
+        // for the call.
         let m = unsafe { handle::box_mut::<natsMsg>(msg, "msg") }?;
+        // SAFETY: `key` is NULL (handled) or, by the C contract, a NUL-terminated string that stays
+        // valid and unchanged for the duration of the call.
         let k = unsafe { key_arg(key) }?;
         not_null(value, "value")?;
+        // SAFETY: `value` was checked non-NULL above and, by the C contract, points to writable
+        // storage for the result.
         unsafe { write_out(value, std::ptr::null()) };
         let h = m.existing_headers()?;
+        // SAFETY: `value` was checked non-NULL above, as `get_into` requires.
         Ok(unsafe { get_into(h.map(|h| &*h), k, value) })
     })
 }
@@ -224,15 +271,24 @@ pub unsafe extern "C" fn natsMsgHeader_Values(
     count: *mut c_int,
 ) -> natsStatus {
     guard("natsMsgHeader_Values", || {
+        // SAFETY: `msg` is NULL (refused with NATS_INVALID_ARG) or, by the C contract, a message
+        // the program owns (from `natsMsg_Create`, `NextMsg`, a request or a message callback) and
+        // has not destroyed; cnats does not allow concurrent use of it, so this `&mut` is unique
+        // for the call.
         let m = unsafe { handle::box_mut::<natsMsg>(msg, "msg") }?;
+        // SAFETY: `key` is NULL (handled) or, by the C contract, a NUL-terminated string that stays
+        // valid and unchanged for the duration of the call.
         let k = unsafe { key_arg(key) }?;
         not_null(values, "values")?;
         not_null(count, "count")?;
+        // SAFETY: `values` and `count` were checked non-NULL just above and, by the C contract,
+        // point to writable storage.
         unsafe {
             write_out(values, std::ptr::null_mut());
             write_out(count, 0);
         }
         let h = m.existing_headers()?;
+        // SAFETY: `values` and `count` were checked non-NULL above, as `values_into` requires.
         unsafe { values_into(h.map(|h| &*h), k, values, count) }
     })
 }
@@ -250,14 +306,21 @@ pub unsafe extern "C" fn natsMsgHeader_Keys(
     count: *mut c_int,
 ) -> natsStatus {
     guard("natsMsgHeader_Keys", || {
+        // SAFETY: `msg` is NULL (refused with NATS_INVALID_ARG) or, by the C contract, a message
+        // the program owns (from `natsMsg_Create`, `NextMsg`, a request or a message callback) and
+        // has not destroyed; cnats does not allow concurrent use of it, so this `&mut` is unique
+        // for the call.
         let m = unsafe { handle::box_mut::<natsMsg>(msg, "msg") }?;
         not_null(keys, "keys")?;
         not_null(count, "count")?;
+        // SAFETY: `keys` and `count` were checked non-NULL just above and, by the C contract, point
+        // to writable storage.
         unsafe {
             write_out(keys, std::ptr::null_mut());
             write_out(count, 0);
         }
         let h = m.existing_headers()?;
+        // SAFETY: `keys` and `count` were checked non-NULL above, as `keys_into` requires.
         unsafe { keys_into(h.map(|h| &*h), keys, count) }
     })
 }
@@ -269,7 +332,13 @@ pub unsafe extern "C" fn natsMsgHeader_Keys(
 #[no_mangle]
 pub unsafe extern "C" fn natsMsgHeader_Delete(msg: *mut natsMsg, key: *const c_char) -> natsStatus {
     guard("natsMsgHeader_Delete", || {
+        // SAFETY: `msg` is NULL (refused with NATS_INVALID_ARG) or, by the C contract, a message
+        // the program owns (from `natsMsg_Create`, `NextMsg`, a request or a message callback) and
+        // has not destroyed; cnats does not allow concurrent use of it, so this `&mut` is unique
+        // for the call.
         let m = unsafe { handle::box_mut::<natsMsg>(msg, "msg") }?;
+        // SAFETY: `key` is NULL (handled) or, by the C contract, a NUL-terminated string that stays
+        // valid and unchanged for the duration of the call.
         let k = unsafe { key_arg(key) }?;
         let deleted = m.existing_headers()?.is_some_and(|h| h.delete(k));
         Ok(if deleted {
@@ -289,6 +358,9 @@ pub unsafe extern "C" fn natsMsg_IsNoResponders(msg: *mut natsMsg) -> bool {
         if msg.is_null() {
             return Ok(false);
         }
+        // SAFETY: `msg` is NULL (refused with NATS_INVALID_ARG) or, by the C contract, a message
+        // the program owns (from `natsMsg_Create`, `NextMsg`, a request or a message callback) and
+        // has not destroyed.
         let m = unsafe { handle::box_ref::<natsMsg>(msg, "msg") }?;
         Ok(m.is_no_responders())
     })
@@ -299,6 +371,10 @@ pub unsafe extern "C" fn natsMsg_IsNoResponders(msg: *mut natsMsg) -> bool {
 #[no_mangle]
 pub unsafe extern "C" fn natsMsg_Destroy(msg: *mut natsMsg) {
     guard_or("natsMsg_Destroy", (), || {
+        // SAFETY: `msg` is NULL (nothing to do) or, by the C contract, a message the program owns
+        // (from `natsMsg_Create`, `NextMsg`, a request or a message callback) and has not
+        // destroyed; the program gives up its pointer with this call, so the ownership taken back
+        // here is the only one.
         if let Some(m) = unsafe { handle::box_take::<natsMsg>(msg) } {
             crate::msg::recycle(m);
         }
@@ -306,7 +382,12 @@ pub unsafe extern "C" fn natsMsg_Destroy(msg: *mut natsMsg) {
     });
 }
 
+// Unit tests call the exported functions with handles and strings they
+// built themselves, or with NULL on purpose: each `unsafe` is a call of the
+// function under test, whose job is to cope, so the blocks carry no
+// individual SAFETY notes.
 #[cfg(test)]
+#[allow(clippy::undocumented_unsafe_blocks)]
 mod tests {
     use super::*;
     use crate::proto::MsgOp;

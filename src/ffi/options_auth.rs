@@ -9,8 +9,8 @@
 use super::callbacks::{
     call_jwt_handler, call_sig_handler, natsSignatureHandler, natsTokenHandler, natsUserJWTHandler, SendPtr,
 };
-use super::options::natsOptions;
-use super::{cstr, guard, handle, write_out};
+use super::options::{lock_options, natsOptions};
+use super::{cstr, guard, write_out};
 use crate::auth::{self, JwtHandler, SignatureHandler, TokenHandler};
 use crate::error::{Error, Result};
 use crate::status::natsStatus;
@@ -25,7 +25,12 @@ type RawSigFn =
     unsafe extern "C" fn(*mut *mut c_char, *mut *mut c_uchar, *mut c_int, *const c_char, *mut c_void) -> natsStatus;
 
 /// An optional C string as UTF-8 text; NULL → `None`, "" stays "".
+///
+/// # Safety
+/// `p` is NULL or a NUL-terminated string valid and unchanged for `'a`.
 unsafe fn opt_text<'a>(p: *const c_char, name: &str) -> Result<Option<&'a str>> {
+    // SAFETY: `p` is NULL (handled) or, by the C contract, a NUL-terminated string that stays valid
+    // and unchanged for the duration of the call.
     match unsafe { cstr::opt_bytes(p) } {
         None => Ok(None),
         Some(b) => std::str::from_utf8(b)
@@ -36,6 +41,10 @@ unsafe fn opt_text<'a>(p: *const c_char, name: &str) -> Result<Option<&'a str>> 
 
 /// Takes a `malloc`ed C string returned by a callback, frees it, and
 /// returns its text (if any).
+///
+/// # Safety
+/// `p` is NULL or a NUL-terminated string allocated with `malloc` whose ownership is handed to us;
+/// it must not be used afterwards.
 unsafe fn take_c_text(p: *mut c_char) -> Option<String> {
     if p.is_null() {
         return None;
@@ -43,6 +52,8 @@ unsafe fn take_c_text(p: *mut c_char) -> Option<String> {
     // SAFETY: the callback returned a NUL-terminated string it allocated
     // with malloc, handing it to us.
     let s = unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned();
+    // SAFETY: `p` is a NUL-terminated string the callback allocated with `malloc` and handed to us
+    // (cnats' contract for handler outputs); we read it above and free it once, here.
     unsafe { libc::free(p as *mut c_void) };
     Some(s)
 }
@@ -77,7 +88,11 @@ fn wrap_jwt_handler(f: RawJwtFn, closure: SendPtr) -> JwtHandler {
         let mut err: *mut c_char = ptr::null_mut();
         // SAFETY: the application's callback, with valid output locations.
         let s = unsafe { call_jwt_handler(f, &mut jwt, &mut err, c.0) };
+        // SAFETY: `jwt` is NULL or the `malloc`ed string the JWT handler handed over (cnats'
+        // contract for its output), taken exactly once.
         let jwt = unsafe { take_c_text(jwt) };
+        // SAFETY: `err` is NULL or the `malloc`ed error text the JWT handler handed over, taken
+        // exactly once.
         let err = unsafe { take_c_text(err) };
         if s != natsStatus::NATS_OK {
             return Err(callback_error(s, err));
@@ -102,6 +117,8 @@ fn wrap_sig_handler(f: RawSigFn, closure: SendPtr) -> SignatureHandler {
         let np = cnonce.as_ref().map_or(ptr::null(), |n| n.as_ptr());
         // SAFETY: the application's callback, with valid output locations.
         let s = unsafe { call_sig_handler(f, &mut err, &mut sig, &mut len, np, c.0) };
+        // SAFETY: `err` is NULL or the `malloc`ed error text the signature handler handed over,
+        // taken exactly once.
         let err = unsafe { take_c_text(err) };
         let out = if sig.is_null() || len <= 0 {
             Vec::new()
@@ -120,13 +137,6 @@ fn wrap_sig_handler(f: RawSigFn, closure: SendPtr) -> SignatureHandler {
     })
 }
 
-/// Runs `f` on the locked options behind `opts`.
-unsafe fn with_auth<R>(opts: *mut natsOptions, f: impl FnOnce(&mut crate::options::Options) -> Result<R>) -> Result<R> {
-    let o = unsafe { handle::box_ref::<natsOptions>(opts, "opts") }?;
-    let mut g = o.lock();
-    f(&mut g)
-}
-
 /// Sets the user name and password sent in CONNECT when the server URL
 /// carries no credentials (for instance for servers discovered from the
 /// cluster). NULL clears the corresponding value. The strings are copied.
@@ -139,14 +149,17 @@ pub unsafe extern "C" fn natsOptions_SetUserInfo(
     password: *const c_char,
 ) -> natsStatus {
     guard("natsOptions_SetUserInfo", || {
+        // SAFETY: `user` is NULL (handled) or, by the C contract, a NUL-terminated string that
+        // stays valid and unchanged for the duration of the call.
         let user = unsafe { opt_text(user, "user") }?;
+        // SAFETY: `password` is NULL (handled) or, by the C contract, a NUL-terminated string that
+        // stays valid and unchanged for the duration of the call.
         let password = unsafe { opt_text(password, "password") }?;
-        unsafe {
-            with_auth(opts, |o| {
-                o.auth.set_user_info(user, password);
-                Ok(())
-            })
-        }
+        // SAFETY: `opts` is NULL (refused with NATS_INVALID_ARG) or, by the C
+        // contract, a live handle from `natsOptions_Create`.
+        let mut o = unsafe { lock_options(opts) }?;
+        o.auth.set_user_info(user, password);
+        Ok(())
     })
 }
 
@@ -158,8 +171,13 @@ pub unsafe extern "C" fn natsOptions_SetUserInfo(
 #[no_mangle]
 pub unsafe extern "C" fn natsOptions_SetToken(opts: *mut natsOptions, token: *const c_char) -> natsStatus {
     guard("natsOptions_SetToken", || {
+        // SAFETY: `token` is NULL (handled) or, by the C contract, a NUL-terminated string that
+        // stays valid and unchanged for the duration of the call.
         let token = unsafe { opt_text(token, "token") }?;
-        unsafe { with_auth(opts, |o| o.auth.set_token(token)) }
+        // SAFETY: `opts` is NULL (refused with NATS_INVALID_ARG) or, by the C
+        // contract, a live handle from `natsOptions_Create`.
+        let mut o = unsafe { lock_options(opts) }?;
+        o.auth.set_token(token)
     })
 }
 
@@ -177,7 +195,10 @@ pub unsafe extern "C" fn natsOptions_SetTokenHandler(
 ) -> natsStatus {
     guard("natsOptions_SetTokenHandler", || {
         let h = tokenCb.map(|f| wrap_token_handler(f, SendPtr(closure)));
-        unsafe { with_auth(opts, |o| o.auth.set_token_handler(h)) }
+        // SAFETY: `opts` is NULL (refused with NATS_INVALID_ARG) or, by the C
+        // contract, a live handle from `natsOptions_Create`.
+        let mut o = unsafe { lock_options(opts) }?;
+        o.auth.set_token_handler(h)
     })
 }
 
@@ -199,9 +220,14 @@ pub unsafe extern "C" fn natsOptions_SetNKey(
     sigClosure: *mut c_void,
 ) -> natsStatus {
     guard("natsOptions_SetNKey", || {
+        // SAFETY: `pubKey` is NULL (handled) or, by the C contract, a NUL-terminated string that
+        // stays valid and unchanged for the duration of the call.
         let pk = unsafe { opt_text(pubKey, "pubKey") }?;
         let h = sigCB.map(|f| wrap_sig_handler(f, SendPtr(sigClosure)));
-        unsafe { with_auth(opts, |o| o.auth.set_nkey(pk, h)) }
+        // SAFETY: `opts` is NULL (refused with NATS_INVALID_ARG) or, by the C
+        // contract, a live handle from `natsOptions_Create`.
+        let mut o = unsafe { lock_options(opts) }?;
+        o.auth.set_nkey(pk, h)
     })
 }
 
@@ -221,9 +247,16 @@ pub unsafe extern "C" fn natsOptions_SetNKeyFromSeed(
     seedFile: *const c_char,
 ) -> natsStatus {
     guard("natsOptions_SetNKeyFromSeed", || {
+        // SAFETY: `pubKey` is NULL (handled) or, by the C contract, a NUL-terminated string that
+        // stays valid and unchanged for the duration of the call.
         let pk = unsafe { opt_text(pubKey, "pubKey") }?;
+        // SAFETY: `seedFile` is NULL (handled) or, by the C contract, a NUL-terminated string that
+        // stays valid and unchanged for the duration of the call.
         let sf = unsafe { opt_text(seedFile, "seedFile") }?;
-        unsafe { with_auth(opts, |o| o.auth.set_nkey_from_seed(pk, sf)) }
+        // SAFETY: `opts` is NULL (refused with NATS_INVALID_ARG) or, by the C
+        // contract, a live handle from `natsOptions_Create`.
+        let mut o = unsafe { lock_options(opts) }?;
+        o.auth.set_nkey_from_seed(pk, sf)
     })
 }
 
@@ -245,9 +278,16 @@ pub unsafe extern "C" fn natsOptions_SetUserCredentialsFromFiles(
     seedFile: *const c_char,
 ) -> natsStatus {
     guard("natsOptions_SetUserCredentialsFromFiles", || {
+        // SAFETY: `userOrChainedFile` is NULL (handled) or, by the C contract, a NUL-terminated
+        // string that stays valid and unchanged for the duration of the call.
         let uf = unsafe { opt_text(userOrChainedFile, "userOrChainedFile") }?;
+        // SAFETY: `seedFile` is NULL (handled) or, by the C contract, a NUL-terminated string that
+        // stays valid and unchanged for the duration of the call.
         let sf = unsafe { opt_text(seedFile, "seedFile") }?;
-        unsafe { with_auth(opts, |o| o.auth.set_user_credentials_from_files(uf, sf)) }
+        // SAFETY: `opts` is NULL (refused with NATS_INVALID_ARG) or, by the C
+        // contract, a live handle from `natsOptions_Create`.
+        let mut o = unsafe { lock_options(opts) }?;
+        o.auth.set_user_credentials_from_files(uf, sf)
     })
 }
 
@@ -263,13 +303,14 @@ pub unsafe extern "C" fn natsOptions_SetUserCredentialsFromMemory(
     jwtAndSeedContent: *const c_char,
 ) -> natsStatus {
     guard("natsOptions_SetUserCredentialsFromMemory", || {
+        // SAFETY: `jwtAndSeedContent` is NULL (handled) or, by the C contract, a NUL-terminated
+        // string that stays valid and unchanged for the duration of the call.
         let c = unsafe { opt_text(jwtAndSeedContent, "jwtAndSeedContent") }?;
-        unsafe {
-            with_auth(opts, |o| {
-                o.auth.set_user_credentials_from_memory(c);
-                Ok(())
-            })
-        }
+        // SAFETY: `opts` is NULL (refused with NATS_INVALID_ARG) or, by the C
+        // contract, a live handle from `natsOptions_Create`.
+        let mut o = unsafe { lock_options(opts) }?;
+        o.auth.set_user_credentials_from_memory(c);
+        Ok(())
     })
 }
 
@@ -292,7 +333,10 @@ pub unsafe extern "C" fn natsOptions_SetUserCredentialsCallbacks(
     guard("natsOptions_SetUserCredentialsCallbacks", || {
         let j = ujwtCB.map(|f| wrap_jwt_handler(f, SendPtr(ujwtClosure)));
         let s = sigCB.map(|f| wrap_sig_handler(f, SendPtr(sigClosure)));
-        unsafe { with_auth(opts, |o| o.auth.set_user_credentials_callbacks(j, s)) }
+        // SAFETY: `opts` is NULL (refused with NATS_INVALID_ARG) or, by the C
+        // contract, a live handle from `natsOptions_Create`.
+        let mut o = unsafe { lock_options(opts) }?;
+        o.auth.set_user_credentials_callbacks(j, s)
     })
 }
 
@@ -302,11 +346,12 @@ pub unsafe extern "C" fn natsOptions_SetUserCredentialsCallbacks(
 /// Returns `NATS_INVALID_ARG` if `opts` is NULL.
 #[no_mangle]
 pub unsafe extern "C" fn natsOptions_SetIgnoreAuthErrorAbort(opts: *mut natsOptions, ignore: bool) -> natsStatus {
-    guard("natsOptions_SetIgnoreAuthErrorAbort", || unsafe {
-        with_auth(opts, |o| {
-            o.ignore_auth_error_abort = ignore;
-            Ok(())
-        })
+    guard("natsOptions_SetIgnoreAuthErrorAbort", || {
+        // SAFETY: `opts` is NULL (refused with NATS_INVALID_ARG) or, by the C
+        // contract, a live handle from `natsOptions_Create`.
+        let mut o = unsafe { lock_options(opts) }?;
+        o.ignore_auth_error_abort = ignore;
+        Ok(())
     })
 }
 
@@ -327,9 +372,13 @@ pub unsafe extern "C" fn nats_Sign(
     signatureLength: *mut c_int,
 ) -> natsStatus {
     guard("nats_Sign", || {
+        // SAFETY: `encodedSeed` is NULL (handled) or, by the C contract, a NUL-terminated string
+        // that stays valid and unchanged for the duration of the call.
         let seed = unsafe { cstr::opt_bytes(encodedSeed) }
             .filter(|b| !b.is_empty())
             .ok_or_else(|| Error::invalid_arg("seed cannot be empty"))?;
+        // SAFETY: `input` is NULL (handled) or, by the C contract, a NUL-terminated string that
+        // stays valid and unchanged for the duration of the call.
         let input = unsafe { cstr::opt_bytes(input) }
             .filter(|b| !b.is_empty())
             .ok_or_else(|| Error::invalid_arg("input cannot be empty"))?;
@@ -352,10 +401,16 @@ pub unsafe extern "C" fn nats_Sign(
     })
 }
 
+// Unit tests call the exported functions with handles and strings they
+// built themselves, or with NULL on purpose: each `unsafe` is a call of the
+// function under test, whose job is to cope, so the blocks carry no
+// individual SAFETY notes.
 #[cfg(test)]
+#[allow(clippy::undocumented_unsafe_blocks)]
 mod tests {
     use super::super::last_error;
     use super::*;
+    use crate::ffi::handle;
     use crate::options::Options;
     use parking_lot::Mutex;
     use std::sync::atomic::{AtomicUsize, Ordering};

@@ -20,7 +20,12 @@ impl Castable for natsSubscription {
 }
 impl ArcCastable for natsSubscription {}
 
+/// # Safety
+/// `sub` is NULL or a handle made by `arc_into_raw::<natsSubscription>` whose reference the program
+/// still holds; the borrow must not outlive the call.
 unsafe fn sub_ref<'a>(sub: *mut natsSubscription) -> Result<&'a Subscription> {
+    // SAFETY: `sub` is NULL (refused with NATS_INVALID_ARG) or, by the C contract, a subscription
+    // handle the program got from `natsConnection_*Subscribe*` and has not destroyed.
     unsafe { arc_ref::<natsSubscription>(sub, "sub") }
 }
 
@@ -32,6 +37,9 @@ fn conn_of(s: &Subscription) -> Result<Arc<crate::conn::Connection>> {
 #[no_mangle]
 pub unsafe extern "C" fn natsSubscription_NoDeliveryDelay(sub: *mut natsSubscription) -> natsStatus {
     guard("natsSubscription_NoDeliveryDelay", || {
+        // SAFETY: `sub` is NULL (refused with NATS_INVALID_ARG) or, by the C contract, a
+        // subscription handle the program got from `natsConnection_*Subscribe*` and has not
+        // destroyed.
         unsafe { sub_ref(sub) }.map(|_| ())
     })
 }
@@ -46,8 +54,13 @@ pub unsafe extern "C" fn natsSubscription_NextMsg(
 ) -> natsStatus {
     guard("natsSubscription_NextMsg", || {
         not_null(nextMsg, "nextMsg")?;
+        // SAFETY: `sub` is NULL (refused with NATS_INVALID_ARG) or, by the C contract, a
+        // subscription handle the program got from `natsConnection_*Subscribe*` and has not
+        // destroyed; its reference keeps the count above zero while we take another.
         let s = unsafe { arc_clone::<natsSubscription>(sub, "sub") }?;
         let m = s.next_msg(timeout)?;
+        // SAFETY: `nextMsg` was checked non-NULL above and, by the C contract, points to writable
+        // storage for the result.
         unsafe { write_out(nextMsg, Box::into_raw(m) as *mut natsMsg) };
         Ok(())
     })
@@ -57,6 +70,9 @@ pub unsafe extern "C" fn natsSubscription_NextMsg(
 #[no_mangle]
 pub unsafe extern "C" fn natsSubscription_Unsubscribe(sub: *mut natsSubscription) -> natsStatus {
     guard("natsSubscription_Unsubscribe", || {
+        // SAFETY: `sub` is NULL (refused with NATS_INVALID_ARG) or, by the C contract, a
+        // subscription handle the program got from `natsConnection_*Subscribe*` and has not
+        // destroyed; its reference keeps the count above zero while we take another.
         let s = unsafe { arc_clone::<natsSubscription>(sub, "sub") }?;
         conn_of(&s)?.unsubscribe(&s, 0)
     })
@@ -66,6 +82,9 @@ pub unsafe extern "C" fn natsSubscription_Unsubscribe(sub: *mut natsSubscription
 #[no_mangle]
 pub unsafe extern "C" fn natsSubscription_AutoUnsubscribe(sub: *mut natsSubscription, max: c_int) -> natsStatus {
     guard("natsSubscription_AutoUnsubscribe", || {
+        // SAFETY: `sub` is NULL (refused with NATS_INVALID_ARG) or, by the C contract, a
+        // subscription handle the program got from `natsConnection_*Subscribe*` and has not
+        // destroyed; its reference keeps the count above zero while we take another.
         let s = unsafe { arc_clone::<natsSubscription>(sub, "sub") }?;
         if max <= 0 {
             return Err(Error::invalid_arg("invalid argument: max must be positive"));
@@ -78,9 +97,14 @@ pub unsafe extern "C" fn natsSubscription_AutoUnsubscribe(sub: *mut natsSubscrip
 #[no_mangle]
 pub unsafe extern "C" fn natsSubscription_QueuedMsgs(sub: *mut natsSubscription, queuedMsgs: *mut u64) -> natsStatus {
     guard("natsSubscription_QueuedMsgs", || {
+        // SAFETY: `sub` is NULL (refused with NATS_INVALID_ARG) or, by the C contract, a
+        // subscription handle the program got from `natsConnection_*Subscribe*` and has not
+        // destroyed.
         let s = unsafe { sub_ref(sub) }?;
         not_null(queuedMsgs, "queuedMsgs")?;
         let st = s.check_valid()?;
+        // SAFETY: `queuedMsgs` was checked non-NULL above and, by the C contract, points to
+        // writable storage for the result.
         unsafe { write_out(queuedMsgs, st.queue.len() as u64) };
         Ok(())
     })
@@ -90,6 +114,9 @@ pub unsafe extern "C" fn natsSubscription_QueuedMsgs(sub: *mut natsSubscription,
 #[no_mangle]
 pub unsafe extern "C" fn natsSubscription_GetConnection(sub: *mut natsSubscription) -> *mut natsConnection {
     guard_or("natsSubscription_GetConnection", std::ptr::null_mut(), || {
+        // SAFETY: `sub` is NULL (refused with NATS_INVALID_ARG) or, by the C contract, a
+        // subscription handle the program got from `natsConnection_*Subscribe*` and has not
+        // destroyed.
         let s = unsafe { sub_ref(sub) }?;
         Ok(s.connection()
             .map(|c| arc_as_ptr::<natsConnection>(&c))
@@ -100,6 +127,8 @@ pub unsafe extern "C" fn natsSubscription_GetConnection(sub: *mut natsSubscripti
 /// The subscription id (0 for NULL).
 #[no_mangle]
 pub unsafe extern "C" fn natsSubscription_GetID(sub: *mut natsSubscription) -> i64 {
+    // SAFETY: `sub` is NULL (refused with NATS_INVALID_ARG) or, by the C contract, a subscription
+    // handle the program got from `natsConnection_*Subscribe*` and has not destroyed.
     guard_or("natsSubscription_GetID", 0, || Ok(unsafe { sub_ref(sub) }?.sid as i64))
 }
 
@@ -107,6 +136,9 @@ pub unsafe extern "C" fn natsSubscription_GetID(sub: *mut natsSubscription) -> i
 #[no_mangle]
 pub unsafe extern "C" fn natsSubscription_GetSubject(sub: *mut natsSubscription) -> *const c_char {
     guard_or("natsSubscription_GetSubject", std::ptr::null(), || {
+        // SAFETY: `sub` is NULL (refused with NATS_INVALID_ARG) or, by the C contract, a
+        // subscription handle the program got from `natsConnection_*Subscribe*` and has not
+        // destroyed.
         Ok(unsafe { sub_ref(sub) }?.subject.as_ptr())
     })
 }
@@ -120,6 +152,9 @@ pub unsafe extern "C" fn natsSubscription_SetPendingLimits(
     bytesLimit: c_int,
 ) -> natsStatus {
     guard("natsSubscription_SetPendingLimits", || {
+        // SAFETY: `sub` is NULL (refused with NATS_INVALID_ARG) or, by the C contract, a
+        // subscription handle the program got from `natsConnection_*Subscribe*` and has not
+        // destroyed.
         unsafe { sub_ref(sub) }?.set_pending_limits(msgLimit, bytesLimit as i64)
     })
 }
@@ -132,11 +167,18 @@ pub unsafe extern "C" fn natsSubscription_GetPendingLimits(
     bytesLimit: *mut c_int,
 ) -> natsStatus {
     guard("natsSubscription_GetPendingLimits", || {
+        // SAFETY: `sub` is NULL (refused with NATS_INVALID_ARG) or, by the C contract, a
+        // subscription handle the program got from `natsConnection_*Subscribe*` and has not
+        // destroyed.
         let st = unsafe { sub_ref(sub) }?.check_valid()?;
         if !msgLimit.is_null() {
+            // SAFETY: `msgLimit` was checked non-NULL above and, by the C contract, points to
+            // writable storage for the result.
             unsafe { write_out(msgLimit, st.msgs_limit) };
         }
         if !bytesLimit.is_null() {
+            // SAFETY: `bytesLimit` was checked non-NULL just above and, by the C contract, points
+            // to a writable int.
             unsafe {
                 write_out(
                     bytesLimit,
@@ -156,11 +198,18 @@ pub unsafe extern "C" fn natsSubscription_GetPending(
     bytes: *mut c_int,
 ) -> natsStatus {
     guard("natsSubscription_GetPending", || {
+        // SAFETY: `sub` is NULL (refused with NATS_INVALID_ARG) or, by the C contract, a
+        // subscription handle the program got from `natsConnection_*Subscribe*` and has not
+        // destroyed.
         let st = unsafe { sub_ref(sub) }?.check_valid()?;
         if !msgs.is_null() {
+            // SAFETY: `msgs` was checked non-NULL above and, by the C contract, points to writable
+            // storage for the result.
             unsafe { write_out(msgs, st.queue.len() as c_int) };
         }
         if !bytes.is_null() {
+            // SAFETY: `bytes` was checked non-NULL above and, by the C contract, points to writable
+            // storage for the result.
             unsafe { write_out(bytes, st.pending_bytes as c_int) };
         }
         Ok(())
@@ -172,7 +221,12 @@ pub unsafe extern "C" fn natsSubscription_GetPending(
 pub unsafe extern "C" fn natsSubscription_GetDelivered(sub: *mut natsSubscription, msgs: *mut i64) -> natsStatus {
     guard("natsSubscription_GetDelivered", || {
         not_null(msgs, "msgs")?;
+        // SAFETY: `sub` is NULL (refused with NATS_INVALID_ARG) or, by the C contract, a
+        // subscription handle the program got from `natsConnection_*Subscribe*` and has not
+        // destroyed.
         let st = unsafe { sub_ref(sub) }?.check_valid()?;
+        // SAFETY: `msgs` was checked non-NULL above and, by the C contract, points to writable
+        // storage for the result.
         unsafe { write_out(msgs, st.delivered as i64) };
         Ok(())
     })
@@ -183,7 +237,12 @@ pub unsafe extern "C" fn natsSubscription_GetDelivered(sub: *mut natsSubscriptio
 pub unsafe extern "C" fn natsSubscription_GetDropped(sub: *mut natsSubscription, msgs: *mut i64) -> natsStatus {
     guard("natsSubscription_GetDropped", || {
         not_null(msgs, "msgs")?;
+        // SAFETY: `sub` is NULL (refused with NATS_INVALID_ARG) or, by the C contract, a
+        // subscription handle the program got from `natsConnection_*Subscribe*` and has not
+        // destroyed.
         let st = unsafe { sub_ref(sub) }?.check_valid()?;
+        // SAFETY: `msgs` was checked non-NULL above and, by the C contract, points to writable
+        // storage for the result.
         unsafe { write_out(msgs, st.dropped as i64) };
         Ok(())
     })
@@ -197,11 +256,18 @@ pub unsafe extern "C" fn natsSubscription_GetMaxPending(
     bytes: *mut c_int,
 ) -> natsStatus {
     guard("natsSubscription_GetMaxPending", || {
+        // SAFETY: `sub` is NULL (refused with NATS_INVALID_ARG) or, by the C contract, a
+        // subscription handle the program got from `natsConnection_*Subscribe*` and has not
+        // destroyed.
         let st = unsafe { sub_ref(sub) }?.check_valid()?;
         if !msgs.is_null() {
+            // SAFETY: `msgs` was checked non-NULL above and, by the C contract, points to writable
+            // storage for the result.
             unsafe { write_out(msgs, st.max_pending_msgs) };
         }
         if !bytes.is_null() {
+            // SAFETY: `bytes` was checked non-NULL above and, by the C contract, points to writable
+            // storage for the result.
             unsafe { write_out(bytes, st.max_pending_bytes as c_int) };
         }
         Ok(())
@@ -212,6 +278,9 @@ pub unsafe extern "C" fn natsSubscription_GetMaxPending(
 #[no_mangle]
 pub unsafe extern "C" fn natsSubscription_ClearMaxPending(sub: *mut natsSubscription) -> natsStatus {
     guard("natsSubscription_ClearMaxPending", || {
+        // SAFETY: `sub` is NULL (refused with NATS_INVALID_ARG) or, by the C contract, a
+        // subscription handle the program got from `natsConnection_*Subscribe*` and has not
+        // destroyed.
         let mut st = unsafe { sub_ref(sub) }?.check_valid()?;
         st.max_pending_msgs = 0;
         st.max_pending_bytes = 0;
@@ -231,7 +300,12 @@ pub unsafe extern "C" fn natsSubscription_GetStats(
     droppedMsgs: *mut i64,
 ) -> natsStatus {
     guard("natsSubscription_GetStats", || {
+        // SAFETY: `sub` is NULL (refused with NATS_INVALID_ARG) or, by the C contract, a
+        // subscription handle the program got from `natsConnection_*Subscribe*` and has not
+        // destroyed.
         let st = unsafe { sub_ref(sub) }?.check_valid()?;
+        // SAFETY: each output is written only after its own NULL check, and by the C contract a
+        // non-NULL output points to writable storage of its type.
         unsafe {
             if !pendingMsgs.is_null() {
                 write_out(pendingMsgs, st.queue.len() as c_int);
@@ -260,6 +334,9 @@ pub unsafe extern "C" fn natsSubscription_GetStats(
 #[no_mangle]
 pub unsafe extern "C" fn natsSubscription_IsValid(sub: *mut natsSubscription) -> bool {
     guard_or("natsSubscription_IsValid", false, || {
+        // SAFETY: `sub` is NULL (refused with NATS_INVALID_ARG) or, by the C contract, a
+        // subscription handle the program got from `natsConnection_*Subscribe*` and has not
+        // destroyed.
         Ok(unsafe { sub_ref(sub) }?.is_valid())
     })
 }
@@ -269,6 +346,9 @@ pub unsafe extern "C" fn natsSubscription_IsValid(sub: *mut natsSubscription) ->
 #[no_mangle]
 pub unsafe extern "C" fn natsSubscription_Drain(sub: *mut natsSubscription) -> natsStatus {
     guard("natsSubscription_Drain", || {
+        // SAFETY: `sub` is NULL (refused with NATS_INVALID_ARG) or, by the C contract, a
+        // subscription handle the program got from `natsConnection_*Subscribe*` and has not
+        // destroyed; its reference keeps the count above zero while we take another.
         let s = unsafe { arc_clone::<natsSubscription>(sub, "sub") }?;
         conn_of(&s)?.drain_sub(&s, 0)
     })
@@ -278,6 +358,9 @@ pub unsafe extern "C" fn natsSubscription_Drain(sub: *mut natsSubscription) -> n
 #[no_mangle]
 pub unsafe extern "C" fn natsSubscription_DrainTimeout(sub: *mut natsSubscription, timeout: i64) -> natsStatus {
     guard("natsSubscription_DrainTimeout", || {
+        // SAFETY: `sub` is NULL (refused with NATS_INVALID_ARG) or, by the C contract, a
+        // subscription handle the program got from `natsConnection_*Subscribe*` and has not
+        // destroyed; its reference keeps the count above zero while we take another.
         let s = unsafe { arc_clone::<natsSubscription>(sub, "sub") }?;
         conn_of(&s)?.drain_sub(&s, timeout)
     })
@@ -290,6 +373,9 @@ pub unsafe extern "C" fn natsSubscription_WaitForDrainCompletion(
     timeout: i64,
 ) -> natsStatus {
     guard("natsSubscription_WaitForDrainCompletion", || {
+        // SAFETY: `sub` is NULL (refused with NATS_INVALID_ARG) or, by the C contract, a
+        // subscription handle the program got from `natsConnection_*Subscribe*` and has not
+        // destroyed.
         unsafe { sub_ref(sub) }?.wait_drain(timeout)
     })
 }
@@ -300,6 +386,9 @@ pub unsafe extern "C" fn natsSubscription_WaitForDrainCompletion(
 pub unsafe extern "C" fn natsSubscription_DrainCompletionStatus(sub: *mut natsSubscription) -> natsStatus {
     // The drain's outcome is this function's answer, not its failure.
     guard("natsSubscription_DrainCompletionStatus", || {
+        // SAFETY: `sub` is NULL (refused with NATS_INVALID_ARG) or, by the C contract, a
+        // subscription handle the program got from `natsConnection_*Subscribe*` and has not
+        // destroyed.
         let s = unsafe { sub_ref(sub) }?;
         let st = s.state.lock();
         Ok(if !st.draining || !st.closed {
@@ -319,6 +408,9 @@ pub unsafe extern "C" fn natsSubscription_SetOnCompleteCB(
     closure: *mut c_void,
 ) -> natsStatus {
     guard("natsSubscription_SetOnCompleteCB", || {
+        // SAFETY: `sub` is NULL (refused with NATS_INVALID_ARG) or, by the C contract, a
+        // subscription handle the program got from `natsConnection_*Subscribe*` and has not
+        // destroyed.
         let s = unsafe { sub_ref(sub) }?;
         let f = cb.map(|f| {
             let cl = SendPtr(closure);
@@ -337,6 +429,9 @@ pub unsafe extern "C" fn natsSubscription_SetOnCompleteCB(
 #[no_mangle]
 pub unsafe extern "C" fn natsSubscription_Destroy(sub: *mut natsSubscription) {
     guard_or("natsSubscription_Destroy", (), || {
+        // SAFETY: `sub` is NULL (nothing to do) or, by the C contract, a subscription handle the
+        // program got from `natsConnection_*Subscribe*` and has not destroyed; the program gives up
+        // its pointer with this call, so the ownership taken back here is the only one.
         if let Some(s) = unsafe { arc_take::<natsSubscription>(sub) } {
             if s.is_valid() {
                 if let Some(c) = s.connection() {

@@ -5,6 +5,11 @@
 //!   `guard("<its own name>", …)` or `guard_or("<its own name>", …)` —
 //!   so that no export can run code outside `catch_unwind`, and the name
 //!   recorded in the last-error stack is the function's own;
+//! - no `#[no_mangle]` export lives outside `src/ffi/`;
+//! - every C callback type (`extern "C" fn(…)`) and every trampoline (a
+//!   closure carrying the program's pointer in a `SendPtr`) lives in
+//!   `src/ffi/callbacks.rs`, their one home;
+//! - an options handle is opened in one place only (`lock_options`);
 //!
 //! The checker is a small lexer (it skips comments, strings and character
 //! literals), tested below on good and bad samples so that it cannot
@@ -230,6 +235,42 @@ fn every_export_is_one_guard_call() {
         problems.len(),
         problems.join("\n")
     );
+}
+
+#[test]
+fn exports_and_callback_types_live_in_their_homes() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    rs_files(&root.join("src"), &mut files);
+    let mut problems = Vec::new();
+    for f in &files {
+        let rel = f.strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/");
+        let text = std::fs::read_to_string(f).unwrap();
+        let mut c = code_only(&text);
+        strip_cfg_test(&mut c);
+        let c = String::from_utf8(c).unwrap();
+        if !rel.starts_with("src/ffi/") && c.contains("#[no_mangle]") {
+            problems.push(format!("{rel}: #[no_mangle] outside src/ffi"));
+        }
+        // One way to reach an options object: `lock_options`.
+        let opened = c.matches("box_ref::<natsOptions>").count() + c.matches("box_mut::<natsOptions>").count();
+        let expected = usize::from(rel == "src/ffi/options.rs");
+        if opened != expected {
+            problems.push(format!(
+                "{rel}: {opened} direct options-handle borrow(s); use lock_options (one, in options.rs)"
+            ));
+        }
+        if rel != "src/ffi/callbacks.rs" {
+            if c.contains("extern \"C\" fn(") || c.contains("extern \"C\" fn (") {
+                problems.push(format!("{rel}: C function-pointer type outside src/ffi/callbacks.rs"));
+            }
+            // A trampoline carries the program's closure in a SendPtr.
+            if c.contains("SendPtr(") {
+                problems.push(format!("{rel}: C callback trampoline outside src/ffi/callbacks.rs"));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
 // ---- the checker itself ----

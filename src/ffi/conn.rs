@@ -1,8 +1,8 @@
 //! `connGroup`: connection lifecycle, state and information.
 
 use super::cstr;
-use super::handle::{arc_into_raw, arc_ref, arc_take, box_ref, ArcCastable, Castable};
-use super::options::natsOptions;
+use super::handle::{arc_into_raw, arc_ref, arc_take, ArcCastable, Castable};
+use super::options::{lock_options, natsOptions};
 use super::stats::natsStatistics;
 use super::{guard, guard_or, not_null, write_out};
 use crate::conn::Connection;
@@ -61,9 +61,10 @@ pub unsafe extern "C" fn natsConnection_Connect(nc: *mut *mut natsConnection, op
         let opts = if options.is_null() {
             Options::default()
         } else {
-            // SAFETY: `options` is NULL (refused with NATS_INVALID_ARG) or, by the C contract, an
-            // options handle from `natsOptions_Create` that the program has not destroyed.
-            unsafe { box_ref::<natsOptions>(options, "options") }?.lock().clone()
+            // SAFETY: `options` is non-NULL here and, by the C contract, an
+            // options handle from `natsOptions_Create` that the program has
+            // not destroyed; the guard is dropped before the call returns.
+            unsafe { lock_options(options) }?.clone()
         };
         // SAFETY: `nc` was checked non-NULL above and, by the C contract,
         // points to writable storage for the new handle.

@@ -1,44 +1,15 @@
 //! `connSubGroup`: creating subscriptions.
 
-use super::callbacks::{natsMsgHandler, SendPtr};
+use super::callbacks::{msg_callback, natsMsgHandler};
 use super::conn::{conn_ref, natsConnection};
 use super::cstr;
-use super::handle::{arc_as_ptr, arc_into_raw};
-use super::msg::natsMsg;
+use super::handle::arc_into_raw;
 use super::sub::natsSubscription;
 use super::{guard, not_null, write_out};
-use crate::conn::sub::{MsgCallback, Subscription};
-use crate::conn::Connection;
+use crate::conn::sub::MsgCallback;
 use crate::error::{Error, Result};
-use crate::msg::Msg;
 use crate::status::natsStatus::{self, *};
 use libc::{c_char, c_void};
-use std::sync::Arc;
-
-/// Wraps a C message handler: each message is handed over as a `natsMsg*`
-/// that the callback owns.
-pub(crate) fn msg_callback(cb: natsMsgHandler, closure: *mut c_void) -> Result<MsgCallback> {
-    let f = cb.ok_or_else(|| Error::invalid_arg("invalid argument: 'cb' is NULL"))?;
-    let closure = SendPtr(closure);
-    Ok(Arc::new(
-        move |c: &Arc<Connection>, s: &Arc<Subscription>, m: Option<Box<Msg>>| {
-            let cl = closure;
-            let mp = match m {
-                Some(m) => Box::into_raw(m) as *mut natsMsg,
-                None => std::ptr::null_mut(),
-            };
-            // SAFETY: the C callback receives live handles and owns the message.
-            unsafe {
-                f(
-                    arc_as_ptr::<natsConnection>(c),
-                    arc_as_ptr::<natsSubscription>(s),
-                    mp,
-                    cl.0,
-                )
-            }
-        },
-    ))
-}
 
 /// # Safety
 /// cnats' contract for the subscribe functions: `sub` NULL or writable; `nc` NULL or a live

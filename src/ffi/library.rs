@@ -1,8 +1,7 @@
 //! `libraryGroup`: opening and closing the library, versions, clocks and
 //! the thread's last error.
 
-use super::callbacks::natsThreadStartedHandler;
-use super::callbacks::SendPtr;
+use super::callbacks::{natsThreadStartedHandler, thread_started_hook};
 use super::{guard, guard_or, last_error, write_out};
 use crate::error::Error;
 use crate::status::natsStatus::{self, *};
@@ -50,17 +49,10 @@ pub unsafe extern "C" fn nats_OpenWithConfig(config: *mut natsClientConfig) -> n
         if c.ThreadPoolMax > 0 {
             crate::runtime::set_delivery_pool_size(c.ThreadPoolMax as usize);
         }
-        match c.ThreadStartedHandler {
-            Some(f) => {
-                let closure = SendPtr(c.ThreadStartedHandlerClosure);
-                crate::runtime::set_thread_started_hook(Some(std::sync::Arc::new(move || {
-                    let cl = closure;
-                    // SAFETY: C callback with the closure it gave us.
-                    unsafe { f(cl.0) }
-                })));
-            }
-            None => crate::runtime::set_thread_started_hook(None),
-        }
+        crate::runtime::set_thread_started_hook(thread_started_hook(
+            c.ThreadStartedHandler,
+            c.ThreadStartedHandlerClosure,
+        ));
         crate::runtime::open();
         Ok(())
     })

@@ -6,20 +6,17 @@
 //! a program may change options from several threads. A connection takes a
 //! copy (through [`lock_options`]) when it is created.
 
-use super::callbacks::{natsConnectionHandler, natsCustomReconnectDelayHandler, natsErrHandler, SendPtr};
-use super::conn::natsConnection;
+use super::callbacks::{
+    conn_callback, delay_callback, err_callback, natsConnectionHandler, natsCustomReconnectDelayHandler, natsErrHandler,
+};
 use super::handle::{self, BoxCastable, Castable};
-use super::sub::natsSubscription;
 use super::{cstr, guard, guard_or, not_null, write_out};
-use crate::conn::sub::Subscription;
-use crate::conn::Connection;
 use crate::error::{Error, Result};
-use crate::options::{ConnCallback, ErrCallback, Options, ReconnectDelayCallback};
+use crate::options::Options;
 use crate::status::natsStatus;
 use crate::url::{self, ServerUrl};
 use libc::{c_char, c_int, c_void};
 use parking_lot::{Mutex, MutexGuard};
-use std::sync::Arc;
 
 /// Options for creating a connection (opaque).
 pub struct natsOptions {
@@ -52,52 +49,6 @@ fn check(ok: bool, text: impl FnOnce() -> String) -> Result<()> {
     } else {
         Err(Error::invalid_arg(text()))
     }
-}
-
-// ---- C callbacks as core closures ----
-
-fn conn_callback(cb: natsConnectionHandler, closure: *mut c_void) -> Option<ConnCallback> {
-    let f = cb?;
-    let closure = SendPtr(closure);
-    Some(Arc::new(move |nc: &Arc<Connection>| {
-        let c: SendPtr = closure;
-        let ncp = handle::arc_as_ptr::<natsConnection>(nc);
-        // SAFETY: a C function pointer given by the program, called with
-        // the connection handle the program holds and its own closure.
-        unsafe { f(ncp, c.0) }
-    }))
-}
-
-fn err_callback(cb: natsErrHandler, closure: *mut c_void) -> Option<ErrCallback> {
-    let f = cb?;
-    let closure = SendPtr(closure);
-    Some(Arc::new(
-        move |nc: &Arc<Connection>, sub: Option<&Arc<Subscription>>, st: natsStatus| {
-            let c: SendPtr = closure;
-            let ncp = handle::arc_as_ptr::<natsConnection>(nc);
-            let subp = sub.map_or(std::ptr::null_mut(), handle::arc_as_ptr::<natsSubscription>);
-            // As cnats: during the handler, the error's text (e.g. the
-            // server's "Permissions Violation ..." or "Authorization
-            // Violation") is the thread's last error; cleared afterwards.
-            if let Some(text) = crate::conn::async_error_text() {
-                super::last_error::set("natsErrHandler", st, &text);
-            }
-            // SAFETY: as in `conn_callback`; `sub` may be NULL, as documented.
-            unsafe { f(ncp, subp, st, c.0) };
-            super::last_error::clear();
-        },
-    ))
-}
-
-fn delay_callback(cb: natsCustomReconnectDelayHandler, closure: *mut c_void) -> Option<ReconnectDelayCallback> {
-    let f = cb?;
-    let closure = SendPtr(closure);
-    Some(Arc::new(move |nc: &Arc<Connection>, attempts: i32| {
-        let c: SendPtr = closure;
-        let ncp = handle::arc_as_ptr::<natsConnection>(nc);
-        // SAFETY: as in `conn_callback`.
-        unsafe { f(ncp, attempts, c.0) }
-    }))
 }
 
 // ---- validation helpers ----
@@ -901,7 +852,9 @@ pub unsafe extern "C" fn natsOptions_SetMessageBufferPadding(opts: *mut natsOpti
 #[allow(clippy::undocumented_unsafe_blocks)]
 mod tests {
     use super::*;
+    use crate::ffi::conn::natsConnection;
     use crate::ffi::last_error;
+    use crate::ffi::sub::natsSubscription;
     use crate::options::*;
     use crate::status::natsStatus::*;
     use std::ffi::CString;

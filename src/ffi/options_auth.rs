@@ -7,22 +7,15 @@
 //! released here with `free()`.
 
 use super::callbacks::{
-    call_jwt_handler, call_sig_handler, natsSignatureHandler, natsTokenHandler, natsUserJWTHandler, SendPtr,
+    jwt_handler, natsSignatureHandler, natsTokenHandler, natsUserJWTHandler, signature_handler, token_handler,
 };
 use super::options::{lock_options, natsOptions};
 use super::{cstr, guard, write_out};
-use crate::auth::{self, JwtHandler, SignatureHandler, TokenHandler};
+use crate::auth;
 use crate::error::{Error, Result};
 use crate::status::natsStatus;
 use libc::{c_char, c_int, c_uchar, c_void};
-use std::ffi::{CStr, CString};
 use std::ptr;
-use std::sync::Arc;
-
-type RawTokenFn = unsafe extern "C" fn(*mut c_void) -> *const c_char;
-type RawJwtFn = unsafe extern "C" fn(*mut *mut c_char, *mut *mut c_char, *mut c_void) -> natsStatus;
-type RawSigFn =
-    unsafe extern "C" fn(*mut *mut c_char, *mut *mut c_uchar, *mut c_int, *const c_char, *mut c_void) -> natsStatus;
 
 /// An optional C string as UTF-8 text; NULL → `None`, "" stays "".
 ///
@@ -37,104 +30,6 @@ unsafe fn opt_text<'a>(p: *const c_char, name: &str) -> Result<Option<&'a str>> 
             .map(Some)
             .map_err(|_| Error::invalid_arg(format!("invalid argument: '{name}' is not valid UTF-8"))),
     }
-}
-
-/// Takes a `malloc`ed C string returned by a callback, frees it, and
-/// returns its text (if any).
-///
-/// # Safety
-/// `p` is NULL or a NUL-terminated string allocated with `malloc` whose ownership is handed to us;
-/// it must not be used afterwards.
-unsafe fn take_c_text(p: *mut c_char) -> Option<String> {
-    if p.is_null() {
-        return None;
-    }
-    // SAFETY: the callback returned a NUL-terminated string it allocated
-    // with malloc, handing it to us.
-    let s = unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned();
-    // SAFETY: `p` is a NUL-terminated string the callback allocated with `malloc` and handed to us
-    // (cnats' contract for handler outputs); we read it above and free it once, here.
-    unsafe { libc::free(p as *mut c_void) };
-    Some(s)
-}
-
-/// The error of a failed callback: its status and its custom text, or the
-/// status' own text.
-fn callback_error(status: natsStatus, text: Option<String>) -> Error {
-    match text {
-        Some(t) if !t.is_empty() => Error::new(status, t),
-        _ => Error::status(status),
-    }
-}
-
-fn wrap_token_handler(f: RawTokenFn, closure: SendPtr) -> TokenHandler {
-    Arc::new(move || {
-        let c = &closure;
-        // SAFETY: the application's callback, with its closure.
-        let p = unsafe { f(c.0) };
-        if p.is_null() {
-            None
-        } else {
-            // SAFETY: a NUL-terminated string owned by the application.
-            Some(unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned())
-        }
-    })
-}
-
-fn wrap_jwt_handler(f: RawJwtFn, closure: SendPtr) -> JwtHandler {
-    Arc::new(move || {
-        let c = &closure;
-        let mut jwt: *mut c_char = ptr::null_mut();
-        let mut err: *mut c_char = ptr::null_mut();
-        // SAFETY: the application's callback, with valid output locations.
-        let s = unsafe { call_jwt_handler(f, &mut jwt, &mut err, c.0) };
-        // SAFETY: `jwt` is NULL or the `malloc`ed string the JWT handler handed over (cnats'
-        // contract for its output), taken exactly once.
-        let jwt = unsafe { take_c_text(jwt) };
-        // SAFETY: `err` is NULL or the `malloc`ed error text the JWT handler handed over, taken
-        // exactly once.
-        let err = unsafe { take_c_text(err) };
-        if s != natsStatus::NATS_OK {
-            return Err(callback_error(s, err));
-        }
-        Ok(jwt.unwrap_or_default())
-    })
-}
-
-fn wrap_sig_handler(f: RawSigFn, closure: SendPtr) -> SignatureHandler {
-    Arc::new(move |nonce: &[u8]| {
-        let c = &closure;
-        // The server's nonce is plain base64 text; without one the callback
-        // gets NULL, as with cnats.
-        let cnonce = if nonce.is_empty() {
-            None
-        } else {
-            Some(CString::new(nonce).map_err(|_| Error::new(natsStatus::NATS_PROTOCOL_ERROR, "invalid nonce"))?)
-        };
-        let mut err: *mut c_char = ptr::null_mut();
-        let mut sig: *mut c_uchar = ptr::null_mut();
-        let mut len: c_int = 0;
-        let np = cnonce.as_ref().map_or(ptr::null(), |n| n.as_ptr());
-        // SAFETY: the application's callback, with valid output locations.
-        let s = unsafe { call_sig_handler(f, &mut err, &mut sig, &mut len, np, c.0) };
-        // SAFETY: `err` is NULL or the `malloc`ed error text the signature handler handed over,
-        // taken exactly once.
-        let err = unsafe { take_c_text(err) };
-        let out = if sig.is_null() || len <= 0 {
-            Vec::new()
-        } else {
-            // SAFETY: the callback reports `len` bytes at `sig`.
-            unsafe { std::slice::from_raw_parts(sig, len as usize) }.to_vec()
-        };
-        if !sig.is_null() {
-            // SAFETY: allocated with malloc by the callback, given to us.
-            unsafe { libc::free(sig as *mut c_void) };
-        }
-        if s != natsStatus::NATS_OK {
-            return Err(callback_error(s, err));
-        }
-        Ok(out)
-    })
 }
 
 /// Sets the user name and password sent in CONNECT when the server URL
@@ -194,7 +89,7 @@ pub unsafe extern "C" fn natsOptions_SetTokenHandler(
     closure: *mut c_void,
 ) -> natsStatus {
     guard("natsOptions_SetTokenHandler", || {
-        let h = tokenCb.map(|f| wrap_token_handler(f, SendPtr(closure)));
+        let h = token_handler(tokenCb, closure);
         // SAFETY: `opts` is NULL (refused with NATS_INVALID_ARG) or, by the C
         // contract, a live handle from `natsOptions_Create`.
         let mut o = unsafe { lock_options(opts) }?;
@@ -223,7 +118,7 @@ pub unsafe extern "C" fn natsOptions_SetNKey(
         // SAFETY: `pubKey` is NULL (handled) or, by the C contract, a NUL-terminated string that
         // stays valid and unchanged for the duration of the call.
         let pk = unsafe { opt_text(pubKey, "pubKey") }?;
-        let h = sigCB.map(|f| wrap_sig_handler(f, SendPtr(sigClosure)));
+        let h = signature_handler(sigCB, sigClosure);
         // SAFETY: `opts` is NULL (refused with NATS_INVALID_ARG) or, by the C
         // contract, a live handle from `natsOptions_Create`.
         let mut o = unsafe { lock_options(opts) }?;
@@ -331,8 +226,8 @@ pub unsafe extern "C" fn natsOptions_SetUserCredentialsCallbacks(
     sigClosure: *mut c_void,
 ) -> natsStatus {
     guard("natsOptions_SetUserCredentialsCallbacks", || {
-        let j = ujwtCB.map(|f| wrap_jwt_handler(f, SendPtr(ujwtClosure)));
-        let s = sigCB.map(|f| wrap_sig_handler(f, SendPtr(sigClosure)));
+        let j = jwt_handler(ujwtCB, ujwtClosure);
+        let s = signature_handler(sigCB, sigClosure);
         // SAFETY: `opts` is NULL (refused with NATS_INVALID_ARG) or, by the C
         // contract, a live handle from `natsOptions_Create`.
         let mut o = unsafe { lock_options(opts) }?;
@@ -413,6 +308,7 @@ mod tests {
     use crate::ffi::handle;
     use crate::options::Options;
     use parking_lot::Mutex;
+    use std::ffi::{CStr, CString};
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     const SEED1: &str = "SUAMK2FG4MI6UE3ACF3FK3OIQBCEIEZV7NSWFFEW63UXMRLFM2XLAXK4GY";

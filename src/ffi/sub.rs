@@ -1,6 +1,6 @@
 //! `subGroup`: subscription control.
 
-use super::callbacks::{natsOnCompleteCB, SendPtr};
+use super::callbacks::{natsOnCompleteCB, on_complete_callback};
 use super::conn::natsConnection;
 use super::handle::{arc_as_ptr, arc_clone, arc_ref, arc_take, ArcCastable, Castable};
 use super::msg::natsMsg;
@@ -412,15 +412,7 @@ pub unsafe extern "C" fn natsSubscription_SetOnCompleteCB(
         // subscription handle the program got from `natsConnection_*Subscribe*` and has not
         // destroyed.
         let s = unsafe { sub_ref(sub) }?;
-        let f = cb.map(|f| {
-            let cl = SendPtr(closure);
-            Box::new(move || {
-                let c = cl;
-                // SAFETY: C callback with its own closure.
-                unsafe { f(c.0) }
-            }) as Box<dyn FnOnce() + Send>
-        });
-        s.set_on_complete(f)
+        s.set_on_complete(on_complete_callback(cb, closure))
     })
 }
 

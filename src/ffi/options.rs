@@ -64,15 +64,6 @@ fn checked_url_list(s: &str) -> Result<Option<(String, bool)>> {
     Ok(Some((s.to_string(), urls.iter().any(ServerUrl::is_tls))))
 }
 
-/// A valid inbox prefix is a subject without wildcard tokens: no
-/// whitespace, no empty token, no token that is exactly `*` or `>`.
-fn check_inbox_prefix(p: &str) -> Result<()> {
-    let ok = !p.is_empty()
-        && !p.chars().any(char::is_whitespace)
-        && p.split('.').all(|t| !t.is_empty() && t != "*" && t != ">");
-    check(ok, || format!("invalid inbox prefix '{p}'"))
-}
-
 // ---- object ----
 
 /// Creates an options object with the default settings. The program owns
@@ -817,7 +808,7 @@ pub unsafe extern "C" fn natsOptions_SetCustomInboxPrefix(
         // SAFETY: a NUL-terminated string or NULL.
         let p = unsafe { cstr::opt_str(inboxPrefix, "inboxPrefix") }?;
         if let Some(p) = p {
-            check_inbox_prefix(p)?;
+            crate::subject::check_inbox_prefix(p.as_bytes())?;
         }
         o.inbox_prefix = p.map(str::to_string);
         Ok(())

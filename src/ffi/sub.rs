@@ -102,10 +102,10 @@ pub unsafe extern "C" fn natsSubscription_QueuedMsgs(sub: *mut natsSubscription,
         // destroyed.
         let s = unsafe { sub_ref(sub) }?;
         not_null(queuedMsgs, "queuedMsgs")?;
-        let st = s.check_valid()?;
+        let n = s.stats()?.pending_msgs as u64;
         // SAFETY: `queuedMsgs` was checked non-NULL above and, by the C contract, points to
         // writable storage for the result.
-        unsafe { write_out(queuedMsgs, st.queue.len() as u64) };
+        unsafe { write_out(queuedMsgs, n) };
         Ok(())
     })
 }
@@ -170,21 +170,16 @@ pub unsafe extern "C" fn natsSubscription_GetPendingLimits(
         // SAFETY: `sub` is NULL (refused with NATS_INVALID_ARG) or, by the C contract, a
         // subscription handle the program got from `natsConnection_*Subscribe*` and has not
         // destroyed.
-        let st = unsafe { sub_ref(sub) }?.check_valid()?;
+        let (msgs_limit, bytes_limit) = unsafe { sub_ref(sub) }?.pending_limits()?;
         if !msgLimit.is_null() {
             // SAFETY: `msgLimit` was checked non-NULL above and, by the C contract, points to
             // writable storage for the result.
-            unsafe { write_out(msgLimit, st.msgs_limit) };
+            unsafe { write_out(msgLimit, msgs_limit) };
         }
         if !bytesLimit.is_null() {
             // SAFETY: `bytesLimit` was checked non-NULL just above and, by the C contract, points
             // to a writable int.
-            unsafe {
-                write_out(
-                    bytesLimit,
-                    st.bytes_limit.clamp(i32::MIN as i64, i32::MAX as i64) as c_int,
-                )
-            };
+            unsafe { write_out(bytesLimit, bytes_limit.clamp(i32::MIN as i64, i32::MAX as i64) as c_int) };
         }
         Ok(())
     })
@@ -201,11 +196,11 @@ pub unsafe extern "C" fn natsSubscription_GetPending(
         // SAFETY: `sub` is NULL (refused with NATS_INVALID_ARG) or, by the C contract, a
         // subscription handle the program got from `natsConnection_*Subscribe*` and has not
         // destroyed.
-        let st = unsafe { sub_ref(sub) }?.check_valid()?;
+        let st = unsafe { sub_ref(sub) }?.stats()?;
         if !msgs.is_null() {
             // SAFETY: `msgs` was checked non-NULL above and, by the C contract, points to writable
             // storage for the result.
-            unsafe { write_out(msgs, st.queue.len() as c_int) };
+            unsafe { write_out(msgs, st.pending_msgs as c_int) };
         }
         if !bytes.is_null() {
             // SAFETY: `bytes` was checked non-NULL above and, by the C contract, points to writable
@@ -224,7 +219,7 @@ pub unsafe extern "C" fn natsSubscription_GetDelivered(sub: *mut natsSubscriptio
         // SAFETY: `sub` is NULL (refused with NATS_INVALID_ARG) or, by the C contract, a
         // subscription handle the program got from `natsConnection_*Subscribe*` and has not
         // destroyed.
-        let st = unsafe { sub_ref(sub) }?.check_valid()?;
+        let st = unsafe { sub_ref(sub) }?.stats()?;
         // SAFETY: `msgs` was checked non-NULL above and, by the C contract, points to writable
         // storage for the result.
         unsafe { write_out(msgs, st.delivered as i64) };
@@ -240,7 +235,7 @@ pub unsafe extern "C" fn natsSubscription_GetDropped(sub: *mut natsSubscription,
         // SAFETY: `sub` is NULL (refused with NATS_INVALID_ARG) or, by the C contract, a
         // subscription handle the program got from `natsConnection_*Subscribe*` and has not
         // destroyed.
-        let st = unsafe { sub_ref(sub) }?.check_valid()?;
+        let st = unsafe { sub_ref(sub) }?.stats()?;
         // SAFETY: `msgs` was checked non-NULL above and, by the C contract, points to writable
         // storage for the result.
         unsafe { write_out(msgs, st.dropped as i64) };
@@ -259,7 +254,7 @@ pub unsafe extern "C" fn natsSubscription_GetMaxPending(
         // SAFETY: `sub` is NULL (refused with NATS_INVALID_ARG) or, by the C contract, a
         // subscription handle the program got from `natsConnection_*Subscribe*` and has not
         // destroyed.
-        let st = unsafe { sub_ref(sub) }?.check_valid()?;
+        let st = unsafe { sub_ref(sub) }?.stats()?;
         if !msgs.is_null() {
             // SAFETY: `msgs` was checked non-NULL above and, by the C contract, points to writable
             // storage for the result.
@@ -281,10 +276,7 @@ pub unsafe extern "C" fn natsSubscription_ClearMaxPending(sub: *mut natsSubscrip
         // SAFETY: `sub` is NULL (refused with NATS_INVALID_ARG) or, by the C contract, a
         // subscription handle the program got from `natsConnection_*Subscribe*` and has not
         // destroyed.
-        let mut st = unsafe { sub_ref(sub) }?.check_valid()?;
-        st.max_pending_msgs = 0;
-        st.max_pending_bytes = 0;
-        Ok(())
+        unsafe { sub_ref(sub) }?.clear_max_pending()
     })
 }
 
@@ -303,12 +295,12 @@ pub unsafe extern "C" fn natsSubscription_GetStats(
         // SAFETY: `sub` is NULL (refused with NATS_INVALID_ARG) or, by the C contract, a
         // subscription handle the program got from `natsConnection_*Subscribe*` and has not
         // destroyed.
-        let st = unsafe { sub_ref(sub) }?.check_valid()?;
+        let st = unsafe { sub_ref(sub) }?.stats()?;
         // SAFETY: each output is written only after its own NULL check, and by the C contract a
         // non-NULL output points to writable storage of its type.
         unsafe {
             if !pendingMsgs.is_null() {
-                write_out(pendingMsgs, st.queue.len() as c_int);
+                write_out(pendingMsgs, st.pending_msgs as c_int);
             }
             if !pendingBytes.is_null() {
                 write_out(pendingBytes, st.pending_bytes as c_int);
@@ -389,13 +381,7 @@ pub unsafe extern "C" fn natsSubscription_DrainCompletionStatus(sub: *mut natsSu
         // SAFETY: `sub` is NULL (refused with NATS_INVALID_ARG) or, by the C contract, a
         // subscription handle the program got from `natsConnection_*Subscribe*` and has not
         // destroyed.
-        let s = unsafe { sub_ref(sub) }?;
-        let st = s.state.lock();
-        Ok(if !st.draining || !st.closed {
-            NATS_ILLEGAL_STATE
-        } else {
-            st.drain_status
-        })
+        Ok(unsafe { sub_ref(sub) }?.drain_completion_status())
     })
 }
 

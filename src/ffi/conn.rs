@@ -560,7 +560,9 @@ pub unsafe extern "C" fn natsConnection_Sign(
             unsafe { std::slice::from_raw_parts(message, messageLen as usize) }
         };
         let s = crate::auth::sign_with_user_creds(&c.opts.auth, data)?;
-        // SAFETY: C provides a 64-byte buffer.
+        // SAFETY: `sig` is non-NULL (checked above) and the C contract of
+        // natsConnection_Sign is a buffer of at least 64 bytes; `s` is an
+        // Ed25519 signature, exactly 64 bytes.
         unsafe { std::ptr::copy_nonoverlapping(s.as_ptr(), sig, 64) };
         Ok(())
     })

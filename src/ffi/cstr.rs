@@ -24,7 +24,8 @@ pub(crate) unsafe fn opt_bytes<'a>(p: *const c_char) -> Option<&'a [u8]> {
     if p.is_null() {
         None
     } else {
-        // SAFETY: as above.
+        // SAFETY: non-NULL (checked); per this function's contract a
+        // NUL-terminated string valid and unchanged for `'a`.
         Some(unsafe { CStr::from_ptr(p) }.to_bytes())
     }
 }
@@ -106,11 +107,13 @@ pub(crate) fn malloc_string_array(items: &[Vec<u8>]) -> Result<*mut *mut c_char>
     }
     for (i, it) in items.iter().enumerate() {
         match malloc_string(it) {
-            // SAFETY: i < n.
+            // SAFETY: `arr` has room for `n` pointers (calloc above) and
+            // i < items.len() <= n.
             Ok(p) => unsafe { *arr.add(i) = p },
             Err(e) => {
                 for j in 0..i {
-                    // SAFETY: allocated above.
+                    // SAFETY: entries 0..i were set above to strings from
+                    // `malloc_string`, each freed once on this error path.
                     unsafe { libc::free(*arr.add(j) as *mut libc::c_void) };
                 }
                 // SAFETY: `arr` came from `calloc` above and is freed once, on this error path

@@ -47,7 +47,9 @@ pub(crate) unsafe fn box_ref<'a, C: BoxCastable>(p: *const C, name: &str) -> Res
 /// as for [`box_ref`], and no other reference to the object is used during `'a` (cnats: a Box
 /// handle is not used from two threads at once).
 pub(crate) unsafe fn box_mut<'a, C: BoxCastable>(p: *mut C, name: &str) -> Result<&'a mut C::RustType> {
-    // SAFETY: as above; C promises no concurrent use of a Box handle.
+    // SAFETY: a non-NULL pointer of this type was made by `box_into_raw`
+    // and is live (contract); C promises no concurrent use of a Box
+    // handle, so this exclusive borrow is unique for `'a`.
     unsafe { (p as *mut C::RustType).as_mut() }.ok_or_else(|| null_arg(name))
 }
 

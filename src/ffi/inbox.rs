@@ -19,7 +19,8 @@ pub unsafe extern "C" fn natsInbox_Create(newInbox: *mut *mut natsInbox) -> nats
         not_null(newInbox, "newInbox")?;
         let s = format!("{}{}", crate::options::DEFAULT_INBOX_PREFIX, crate::nuid::next());
         let p = cstr::malloc_string(s.as_bytes())?;
-        // SAFETY: checked for NULL above.
+        // SAFETY: `newInbox` was checked non-NULL above and, by the C
+        // contract, points to writable storage for the new string.
         unsafe { write_out(newInbox, p) };
         Ok(())
     })

@@ -76,7 +76,8 @@ pub unsafe extern "C" fn natsOptions_Create(newOpts: *mut *mut natsOptions) -> n
     guard("natsOptions_Create", || {
         not_null(newOpts, "newOpts")?;
         let p = handle::box_into_raw::<natsOptions>(Mutex::new(Options::default()));
-        // SAFETY: checked for NULL above.
+        // SAFETY: `newOpts` was checked non-NULL above and, by the C
+        // contract, points to writable storage for the new handle.
         unsafe { write_out(newOpts, p) };
         Ok(())
     })
@@ -218,7 +219,8 @@ pub unsafe extern "C" fn natsOptions_SetName(opts: *mut natsOptions, name: *cons
         o.name = if name.is_null() {
             None
         } else {
-            // SAFETY: a NUL-terminated string.
+            // SAFETY: `name` is non-NULL (checked above) and, by the C contract,
+            // a NUL-terminated string valid for the call.
             Some(unsafe { cstr::str(name, "name") }?.to_string())
         };
         Ok(())
@@ -805,7 +807,8 @@ pub unsafe extern "C" fn natsOptions_SetCustomInboxPrefix(
         // SAFETY: `opts` is NULL (refused with NATS_INVALID_ARG) or, by the C
         // contract, a live handle from `natsOptions_Create`.
         let mut o = unsafe { lock_options(opts) }?;
-        // SAFETY: a NUL-terminated string or NULL.
+        // SAFETY: `inboxPrefix` is NULL (clears) or, by the C contract, a
+        // NUL-terminated string valid for the call.
         let p = unsafe { cstr::opt_str(inboxPrefix, "inboxPrefix") }?;
         if let Some(p) = p {
             crate::subject::check_inbox_prefix(p.as_bytes())?;

@@ -5,6 +5,7 @@
 //!   subscriptions, messages — is safe Rust with no raw pointers;
 //! - [`ffi`] is the thin C ABI over it, one file per section of `nats.h`.
 #![deny(unsafe_op_in_unsafe_fn)]
+#![deny(clippy::undocumented_unsafe_blocks)]
 
 pub mod auth;
 pub mod conn;

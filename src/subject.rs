@@ -89,6 +89,24 @@ pub fn check_queue(q: &[u8]) -> Result<()> {
     Ok(())
 }
 
+/// A custom inbox prefix: a subject without wildcards — non-empty
+/// tokens, no whitespace, no token that is exactly `*` or `>` (those
+/// characters inside a longer token are plain characters). An error is
+/// `NATS_INVALID_ARG`, as cnats' `natsOptions_SetCustomInboxPrefix`.
+pub fn check_inbox_prefix(p: &[u8]) -> Result<()> {
+    let ok = !p.is_empty()
+        && p.split(|&b| b == b'.')
+            .all(|t| !t.is_empty() && t != b"*" && t != b">" && !t.iter().any(|&b| is_space(b)));
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::invalid_arg(format!(
+            "invalid inbox prefix '{}'",
+            String::from_utf8_lossy(p)
+        )))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -139,6 +157,20 @@ mod tests {
         assert!(check_publish(b"foo.*").is_ok());
         for bad in [&b""[..], b"foo bar", b"foo\r\nPUB x 1", b"a\tb", b"a\nb"] {
             assert_eq!(check_publish(bad).unwrap_err().status, NATS_INVALID_SUBJECT);
+        }
+    }
+
+    #[test]
+    fn inbox_prefixes() {
+        for ok in ["a", "my.inbox", "a*b.c>d", "_INBOX", "x.y.z"] {
+            assert!(check_inbox_prefix(ok.as_bytes()).is_ok(), "{ok}");
+        }
+        for bad in [
+            "", "a.*", "*", ">", "a.>", "a..b", ".a", "a.", "a b", "a\tb", "*.b", "a.\n",
+        ] {
+            let e = check_inbox_prefix(bad.as_bytes()).unwrap_err();
+            assert_eq!(e.status, NATS_INVALID_ARG, "{bad:?}");
+            assert!(e.text.starts_with("invalid inbox prefix"), "{}", e.text);
         }
     }
 

@@ -696,3 +696,89 @@ fn global_delivery_pool_keeps_per_subscription_order() {
         natsConnection_Destroy(nc);
     }
 }
+
+/// The subscription counters and the drain status, read through the core's
+/// `Subscription` methods (not the C layer poking at its state): every
+/// getter agrees with what happened on the wire.
+#[test]
+fn subscription_counters_and_drain_status_on_the_engine_path() {
+    let srv = Server::start_default();
+    let nc = connect_url(&srv.url());
+    unsafe {
+        let mut sub = null_mut();
+        assert_eq!(natsConnection_SubscribeSync(&mut sub, nc, c("cnt").as_ptr()), NATS_OK);
+        // Not draining: the status is the answer, and no error is recorded.
+        assert_eq!(natsOptions_SetTimeout(null_mut(), 1), NATS_INVALID_ARG);
+        let before = last_error();
+        assert_eq!(natsSubscription_DrainCompletionStatus(sub), NATS_ILLEGAL_STATE);
+        assert_eq!(last_error(), before);
+
+        assert_eq!(natsSubscription_SetPendingLimits(sub, 3, 1000), NATS_OK);
+        let (mut ml, mut bl) = (0, 0);
+        assert_eq!(natsSubscription_GetPendingLimits(sub, &mut ml, &mut bl), NATS_OK);
+        assert_eq!((ml, bl), (3, 1000));
+
+        for _ in 0..5 {
+            natsConnection_PublishString(nc, c("cnt").as_ptr(), c("abcd").as_ptr());
+        }
+        assert_eq!(natsConnection_Flush(nc), NATS_OK);
+        assert!(wait_for(Duration::from_secs(5), || {
+            let mut dropped = 0i64;
+            natsSubscription_GetDropped(sub, &mut dropped) == NATS_OK && dropped == 2
+        }));
+        let (mut pm, mut pb, mut mpm, mut mpb, mut dl, mut dr) = (0, 0, 0, 0, 0i64, 0i64);
+        assert_eq!(
+            natsSubscription_GetStats(sub, &mut pm, &mut pb, &mut mpm, &mut mpb, &mut dl, &mut dr),
+            NATS_OK
+        );
+        assert_eq!((pm, pb, mpm, mpb, dl, dr), (3, 12, 3, 12, 0, 2));
+        let mut q = 0u64;
+        assert_eq!(natsSubscription_QueuedMsgs(sub, &mut q), NATS_OK);
+        assert_eq!(q, 3);
+        // Any output may be NULL.
+        assert_eq!(
+            natsSubscription_GetStats(
+                sub,
+                null_mut(),
+                null_mut(),
+                null_mut(),
+                null_mut(),
+                null_mut(),
+                null_mut()
+            ),
+            NATS_OK
+        );
+
+        // As cnats, the first NextMsg after drops reports the slow consumer.
+        let mut m = null_mut();
+        assert_eq!(natsSubscription_NextMsg(&mut m, sub, 1000), NATS_SLOW_CONSUMER);
+        assert_eq!(natsSubscription_NextMsg(&mut m, sub, 1000), NATS_OK);
+        natsMsg_Destroy(m);
+        assert_eq!(natsSubscription_ClearMaxPending(sub), NATS_OK);
+        let (mut mpm2, mut mpb2, mut dl2) = (-1, -1, 0i64);
+        assert_eq!(natsSubscription_GetMaxPending(sub, &mut mpm2, &mut mpb2), NATS_OK);
+        assert_eq!((mpm2, mpb2), (0, 0));
+        assert_eq!(natsSubscription_GetDelivered(sub, &mut dl2), NATS_OK);
+        assert_eq!(dl2, 1);
+
+        // Drained: the drain's outcome.
+        assert_eq!(natsSubscription_Drain(sub), NATS_OK);
+        loop {
+            let mut m = null_mut();
+            if natsSubscription_NextMsg(&mut m, sub, 200) != NATS_OK {
+                break;
+            }
+            natsMsg_Destroy(m);
+        }
+        assert_eq!(natsSubscription_WaitForDrainCompletion(sub, 5000), NATS_OK);
+        assert_eq!(natsSubscription_DrainCompletionStatus(sub), NATS_OK);
+        // Closed: the counters are refused.
+        assert_eq!(
+            natsSubscription_GetStats(sub, &mut pm, null_mut(), null_mut(), null_mut(), null_mut(), null_mut()),
+            NATS_INVALID_SUBSCRIPTION
+        );
+        assert_eq!(natsSubscription_ClearMaxPending(sub), NATS_INVALID_SUBSCRIPTION);
+        natsSubscription_Destroy(sub);
+        natsConnection_Destroy(nc);
+    }
+}

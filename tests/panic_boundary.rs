@@ -187,3 +187,36 @@ fn panic_in_a_delivery_thread_closes_the_connection() {
     unsafe { natsSubscription_Destroy(sub) };
     finish(o, nc);
 }
+
+/// The exports that used to run outside the guard (clocks, versions,
+/// sleep, status texts, the last-error readers) now catch a panic too:
+/// their fallback is returned, the panic is recorded under their name.
+#[test]
+fn panic_in_formerly_unguarded_exports_is_caught() {
+    let _g = serial();
+    let stack = || {
+        let mut buf = [0 as c_char; 256];
+        assert_eq!(unsafe { nats_GetLastErrorStack(buf.as_mut_ptr(), buf.len()) }, NATS_OK);
+        unsafe { CStr::from_ptr(buf.as_ptr()) }.to_string_lossy().into_owned()
+    };
+    testhooks::arm(testhooks::FFI);
+    assert_eq!(nats_Now(), 0);
+    assert!(!testhooks::is_armed(testhooks::FFI), "nats_Now runs inside the guard");
+    assert!(last_error().starts_with("internal error (panic)"));
+    assert_eq!(stack(), "nats_Now");
+
+    testhooks::arm(testhooks::FFI);
+    nats_Sleep(0);
+    assert!(!testhooks::is_armed(testhooks::FFI), "nats_Sleep runs inside the guard");
+    assert_eq!(stack(), "nats_Sleep");
+
+    testhooks::arm(testhooks::FFI);
+    let t = nats::ffi::status::natsStatus_GetText(NATS_OK as i32);
+    assert_eq!(unsafe { CStr::from_ptr(t) }.to_str().unwrap(), "Unknown Status");
+    assert_eq!(stack(), "natsStatus_GetText");
+
+    testhooks::arm(testhooks::FFI);
+    assert_eq!(unsafe { natsConnection_GetLastError(null_mut(), null_mut()) }, NATS_ERR);
+    assert_eq!(stack(), "natsConnection_GetLastError");
+    testhooks::disarm_all();
+}

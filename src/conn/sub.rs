@@ -23,6 +23,23 @@ impl crate::runtime::PoolJob for Subscription {
 pub type MsgCallback = Arc<dyn Fn(&Arc<Connection>, &Arc<Subscription>, Option<Box<Msg>>) + Send + Sync>;
 pub type CompleteCallback = Box<dyn FnOnce() + Send>;
 
+/// A subscription's counters, as `natsSubscription_GetStats` reports them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SubStats {
+    /// Messages waiting to be delivered.
+    pub pending_msgs: usize,
+    /// Bytes of payload waiting to be delivered.
+    pub pending_bytes: i64,
+    /// Highest number of pending messages seen (since the last clear).
+    pub max_pending_msgs: i32,
+    /// Highest number of pending bytes seen (since the last clear).
+    pub max_pending_bytes: i64,
+    /// Messages delivered so far.
+    pub delivered: u64,
+    /// Messages dropped because the pending limits were reached.
+    pub dropped: u64,
+}
+
 pub struct Subscription {
     pub sid: u64,
     pub subject: CString,
@@ -34,11 +51,13 @@ pub struct Subscription {
     /// Delivered by the library's shared pool instead of an own thread
     /// (`natsOptions_UseGlobalMessageDelivery`).
     pub(crate) pooled: bool,
-    pub(crate) state: Mutex<SubState>,
+    // Only the engine (`crate::conn`) touches the state; other layers use
+    // the methods below.
+    pub(in crate::conn) state: Mutex<SubState>,
     pub(crate) cv: Condvar,
 }
 
-pub(crate) struct SubState {
+pub(in crate::conn) struct SubState {
     pub queue: VecDeque<Box<Msg>>,
     pub pending_bytes: i64,
     pub msgs_limit: i32,
@@ -437,7 +456,46 @@ impl Subscription {
         Ok(())
     }
 
-    pub(crate) fn check_valid(&self) -> Result<parking_lot::MutexGuard<'_, SubState>> {
+    /// The counters; `NATS_INVALID_SUBSCRIPTION` (or
+    /// `NATS_CONNECTION_CLOSED`) once the subscription is closed.
+    pub fn stats(&self) -> Result<SubStats> {
+        let st = self.check_valid()?;
+        Ok(SubStats {
+            pending_msgs: st.queue.len(),
+            pending_bytes: st.pending_bytes,
+            max_pending_msgs: st.max_pending_msgs,
+            max_pending_bytes: st.max_pending_bytes,
+            delivered: st.delivered,
+            dropped: st.dropped,
+        })
+    }
+
+    /// The pending limits (messages, bytes); negative means no limit.
+    pub fn pending_limits(&self) -> Result<(i32, i64)> {
+        let st = self.check_valid()?;
+        Ok((st.msgs_limit, st.bytes_limit))
+    }
+
+    /// Resets the highest pending counts.
+    pub fn clear_max_pending(&self) -> Result<()> {
+        let mut st = self.check_valid()?;
+        st.max_pending_msgs = 0;
+        st.max_pending_bytes = 0;
+        Ok(())
+    }
+
+    /// How a completed drain ended (`NATS_OK`, `NATS_TIMEOUT`, …), or
+    /// `NATS_ILLEGAL_STATE` while no drain has completed.
+    pub fn drain_completion_status(&self) -> natsStatus {
+        let st = self.state.lock();
+        if st.draining && st.closed {
+            st.drain_status
+        } else {
+            NATS_ILLEGAL_STATE
+        }
+    }
+
+    pub(in crate::conn) fn check_valid(&self) -> Result<parking_lot::MutexGuard<'_, SubState>> {
         let st = self.state.lock();
         if st.closed {
             if st.conn_closed {

@@ -1,14 +1,37 @@
-//! cnats' callback typedefs, and helpers to call them safely.
+//! The one home of C callbacks: cnats' callback typedefs, and the
+//! trampolines that turn a C function pointer plus its closure into the
+//! core's Rust closure (connection events, errors, reconnect delay,
+//! messages, subscription completion, thread start, token / JWT /
+//! signature handlers).
 //!
-//! A status returned *by* a C callback is read as a plain `int` and
-//! converted with `natsStatus::from_raw`, so an out-of-range value from C
-//! can never become an invalid Rust enum.
+//! Rules every trampoline follows:
+//! - the closure pointer travels as a [`SendPtr`] and is only handed back
+//!   to the program's own function;
+//! - handles given to a callback are the ones the program holds
+//!   ([`arc_as_ptr`]: no new reference), and a message passed to a message
+//!   handler is owned by the callback;
+//! - a status returned *by* a C callback is read as a plain `int` and
+//!   converted with `natsStatus::from_raw`, so an out-of-range value from
+//!   C can never become an invalid Rust enum;
+//! - memory a callback hands over (`malloc`ed JWT, signature, error texts)
+//!   is freed here, exactly once.
 
 use super::conn::natsConnection;
+use super::handle::arc_as_ptr;
 use super::msg::natsMsg;
 use super::sub::natsSubscription;
+use crate::auth::{JwtHandler, SignatureHandler, TokenHandler};
+use crate::conn::sub::{CompleteCallback, MsgCallback, Subscription};
+use crate::conn::Connection;
+use crate::error::{Error, Result};
+use crate::msg::Msg;
+use crate::options::{ConnCallback, ErrCallback, ReconnectDelayCallback};
+use crate::runtime::ThreadStartedHook;
 use crate::status::natsStatus;
 use libc::{c_char, c_int, c_uchar, c_void};
+use std::ffi::{CStr, CString};
+use std::ptr;
+use std::sync::Arc;
 
 /// The socket type (`int` on Unix); the header declares it itself.
 pub type natsSock = c_int;
@@ -66,6 +89,8 @@ pub(crate) struct SendPtr(pub *mut c_void);
 // SAFETY: the pointer is only handed back to the C program's callbacks,
 // which cnats documents as running on library threads.
 unsafe impl Send for SendPtr {}
+// SAFETY: (Sync) the pointer is never dereferenced by the library, only handed back to the C
+// program's callbacks, which cnats documents as callable from any library thread.
 unsafe impl Sync for SendPtr {}
 
 type RawJwtHandler = unsafe extern "C" fn(*mut *mut c_char, *mut *mut c_char, *mut c_void) -> c_int;
@@ -73,7 +98,11 @@ type RawSigHandler =
     unsafe extern "C" fn(*mut *mut c_char, *mut *mut c_uchar, *mut c_int, *const c_char, *mut c_void) -> c_int;
 
 /// Calls a JWT handler, reading its status as an `int`.
-pub(crate) unsafe fn call_jwt_handler(
+///
+/// # Safety
+/// `f` is a JWT handler the C program registered; `jwt` and `err` point to writable `char*` slots;
+/// `closure` is the program's own closure for it.
+unsafe fn call_jwt_handler(
     f: unsafe extern "C" fn(*mut *mut c_char, *mut *mut c_char, *mut c_void) -> natsStatus,
     jwt: *mut *mut c_char,
     err: *mut *mut c_char,
@@ -81,11 +110,19 @@ pub(crate) unsafe fn call_jwt_handler(
 ) -> natsStatus {
     // SAFETY: same ABI; `natsStatus` is returned as a C int.
     let raw: RawJwtHandler = unsafe { std::mem::transmute(f) };
+    // SAFETY: `RawJwtHandler` has the same C signature as `f` except that the returned `natsStatus`
+    // is read as the `int` it is in C, so the call is ABI-identical; `jwt`, `err` and `closure` are
+    // passed as the caller got them (see `# Safety`).
     natsStatus::from_raw(unsafe { raw(jwt, err, closure) })
 }
 
 /// Calls a signature handler, reading its status as an `int`.
-pub(crate) unsafe fn call_sig_handler(
+///
+/// # Safety
+/// `f` is a signature handler the C program registered; `err`, `sig` and `sig_len` point to
+/// writable slots; `nonce` is NULL or a NUL-terminated string; `closure` is the program's own
+/// closure for it.
+unsafe fn call_sig_handler(
     f: unsafe extern "C" fn(*mut *mut c_char, *mut *mut c_uchar, *mut c_int, *const c_char, *mut c_void) -> natsStatus,
     err: *mut *mut c_char,
     sig: *mut *mut c_uchar,
@@ -95,5 +132,238 @@ pub(crate) unsafe fn call_sig_handler(
 ) -> natsStatus {
     // SAFETY: same ABI; `natsStatus` is returned as a C int.
     let raw: RawSigHandler = unsafe { std::mem::transmute(f) };
+    // SAFETY: `RawSigHandler` has the same C signature as `f` except that the returned `natsStatus`
+    // is read as the `int` it is in C, so the call is ABI-identical; the pointers are passed as the
+    // caller got them (see `# Safety`).
     natsStatus::from_raw(unsafe { raw(err, sig, sig_len, nonce, closure) })
+}
+
+// ---- connection events, errors, reconnect delay ----
+
+/// A connection event callback (closed, disconnected, reconnected,
+/// discovered servers, lame duck, connected) as a core closure.
+pub(crate) fn conn_callback(cb: natsConnectionHandler, closure: *mut c_void) -> Option<ConnCallback> {
+    let f = cb?;
+    let closure = SendPtr(closure);
+    Some(Arc::new(move |nc: &Arc<Connection>| {
+        let c: SendPtr = closure;
+        let ncp = arc_as_ptr::<natsConnection>(nc);
+        // SAFETY: `f` is the program's own callback (a valid C function by
+        // its type), called with the connection handle the program holds
+        // (kept alive by `nc` for the call) and the closure it registered.
+        unsafe { f(ncp, c.0) }
+    }))
+}
+
+/// The asynchronous error callback as a core closure.
+pub(crate) fn err_callback(cb: natsErrHandler, closure: *mut c_void) -> Option<ErrCallback> {
+    let f = cb?;
+    let closure = SendPtr(closure);
+    Some(Arc::new(
+        move |nc: &Arc<Connection>, sub: Option<&Arc<Subscription>>, st: natsStatus| {
+            let c: SendPtr = closure;
+            let ncp = arc_as_ptr::<natsConnection>(nc);
+            let subp = sub.map_or(std::ptr::null_mut(), arc_as_ptr::<natsSubscription>);
+            // As cnats: during the handler, the error's text (e.g. the
+            // server's "Permissions Violation ..." or "Authorization
+            // Violation") is the thread's last error; cleared afterwards.
+            if let Some(text) = crate::conn::async_error_text() {
+                super::last_error::set("natsErrHandler", st, &text);
+            }
+            // SAFETY: as in `conn_callback`; `subp` is NULL or the
+            // subscription handle the program holds (kept alive by `sub`),
+            // and cnats documents that `sub` may be NULL.
+            unsafe { f(ncp, subp, st, c.0) };
+            super::last_error::clear();
+        },
+    ))
+}
+
+/// The custom reconnect-delay callback as a core closure.
+pub(crate) fn delay_callback(
+    cb: natsCustomReconnectDelayHandler,
+    closure: *mut c_void,
+) -> Option<ReconnectDelayCallback> {
+    let f = cb?;
+    let closure = SendPtr(closure);
+    Some(Arc::new(move |nc: &Arc<Connection>, attempts: i32| {
+        let c: SendPtr = closure;
+        let ncp = arc_as_ptr::<natsConnection>(nc);
+        // SAFETY: as in `conn_callback`.
+        unsafe { f(ncp, attempts, c.0) }
+    }))
+}
+
+// ---- subscriptions ----
+
+/// Wraps a C message handler: each message is handed over as a `natsMsg*`
+/// that the callback owns (NULL for a subscription timeout).
+pub(crate) fn msg_callback(cb: natsMsgHandler, closure: *mut c_void) -> Result<MsgCallback> {
+    let f = cb.ok_or_else(|| Error::invalid_arg("invalid argument: 'cb' is NULL"))?;
+    let closure = SendPtr(closure);
+    Ok(Arc::new(
+        move |c: &Arc<Connection>, s: &Arc<Subscription>, m: Option<Box<Msg>>| {
+            let cl = closure;
+            let mp = match m {
+                Some(m) => Box::into_raw(m) as *mut natsMsg,
+                None => std::ptr::null_mut(),
+            };
+            // SAFETY: `f` is the program's own handler; the connection and
+            // subscription handles are the ones the program holds (kept
+            // alive by `c` and `s` for the call); `mp` is NULL or a message
+            // leaked from its Box whose ownership passes to the callback
+            // (which frees it with natsMsg_Destroy).
+            unsafe {
+                f(
+                    arc_as_ptr::<natsConnection>(c),
+                    arc_as_ptr::<natsSubscription>(s),
+                    mp,
+                    cl.0,
+                )
+            }
+        },
+    ))
+}
+
+/// The subscription's on-complete callback as a core closure.
+pub(crate) fn on_complete_callback(cb: natsOnCompleteCB, closure: *mut c_void) -> Option<CompleteCallback> {
+    let f = cb?;
+    let cl = SendPtr(closure);
+    Some(Box::new(move || {
+        let c = cl;
+        // SAFETY: the program's own callback, called once with the closure
+        // it registered.
+        unsafe { f(c.0) }
+    }))
+}
+
+// ---- library threads ----
+
+/// `natsClientConfig.ThreadStartedHandler` as the runtime's hook.
+pub(crate) fn thread_started_hook(cb: natsThreadStartedHandler, closure: *mut c_void) -> Option<ThreadStartedHook> {
+    let f = cb?;
+    let closure = SendPtr(closure);
+    Some(Arc::new(move || {
+        let cl = closure;
+        // SAFETY: the program's own hook, called with the closure it gave
+        // in `natsClientConfig` (cnats calls it on every library thread).
+        unsafe { f(cl.0) }
+    }))
+}
+
+// ---- authentication handlers ----
+
+/// Takes a `malloc`ed C string returned by a callback, frees it, and
+/// returns its text (if any).
+///
+/// # Safety
+/// `p` is NULL or a NUL-terminated string allocated with `malloc` whose
+/// ownership is handed to us; it must not be used afterwards.
+unsafe fn take_c_text(p: *mut c_char) -> Option<String> {
+    if p.is_null() {
+        return None;
+    }
+    // SAFETY: per this function's contract, a non-NULL `p` is a
+    // NUL-terminated string the callback allocated and handed to us.
+    let s = unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned();
+    // SAFETY: `p` was allocated with `malloc` and is ours (contract above);
+    // it was read above and is freed once, here.
+    unsafe { libc::free(p as *mut c_void) };
+    Some(s)
+}
+
+/// The error of a failed callback: its status and its custom text, or the
+/// status' own text.
+fn callback_error(status: natsStatus, text: Option<String>) -> Error {
+    match text {
+        Some(t) if !t.is_empty() => Error::new(status, t),
+        _ => Error::status(status),
+    }
+}
+
+/// The token handler as a core closure (the returned string stays the
+/// program's and is copied).
+pub(crate) fn token_handler(cb: natsTokenHandler, closure: *mut c_void) -> Option<TokenHandler> {
+    let f = cb?;
+    let closure = SendPtr(closure);
+    Some(Arc::new(move || {
+        let c = &closure;
+        // SAFETY: the program's own callback, with the closure it registered.
+        let p = unsafe { f(c.0) };
+        if p.is_null() {
+            None
+        } else {
+            // SAFETY: non-NULL (checked); cnats' contract: a NUL-terminated
+            // string owned by the program, valid until it is copied here.
+            Some(unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned())
+        }
+    }))
+}
+
+/// The user-JWT handler as a core closure; what it returns is freed here.
+pub(crate) fn jwt_handler(cb: natsUserJWTHandler, closure: *mut c_void) -> Option<JwtHandler> {
+    let f = cb?;
+    let closure = SendPtr(closure);
+    Some(Arc::new(move || {
+        let c = &closure;
+        let mut jwt: *mut c_char = ptr::null_mut();
+        let mut err: *mut c_char = ptr::null_mut();
+        // SAFETY: `f` is the program's JWT handler; `jwt` and `err` are
+        // writable locals; the closure is the one it registered.
+        let s = unsafe { call_jwt_handler(f, &mut jwt, &mut err, c.0) };
+        // SAFETY: `jwt` is NULL or the `malloc`ed string the handler handed
+        // over (cnats' contract for its output), taken exactly once.
+        let jwt = unsafe { take_c_text(jwt) };
+        // SAFETY: `err` is NULL or the `malloc`ed error text the handler
+        // handed over, taken exactly once.
+        let err = unsafe { take_c_text(err) };
+        if s != natsStatus::NATS_OK {
+            return Err(callback_error(s, err));
+        }
+        Ok(jwt.unwrap_or_default())
+    }))
+}
+
+/// The nonce-signing handler as a core closure; the signature and error
+/// text it returns are freed here.
+pub(crate) fn signature_handler(cb: natsSignatureHandler, closure: *mut c_void) -> Option<SignatureHandler> {
+    let f = cb?;
+    let closure = SendPtr(closure);
+    Some(Arc::new(move |nonce: &[u8]| {
+        let c = &closure;
+        // The server's nonce is plain base64 text; without one the callback
+        // gets NULL, as with cnats.
+        let cnonce = if nonce.is_empty() {
+            None
+        } else {
+            Some(CString::new(nonce).map_err(|_| Error::new(natsStatus::NATS_PROTOCOL_ERROR, "invalid nonce"))?)
+        };
+        let mut err: *mut c_char = ptr::null_mut();
+        let mut sig: *mut c_uchar = ptr::null_mut();
+        let mut len: c_int = 0;
+        let np = cnonce.as_ref().map_or(ptr::null(), |n| n.as_ptr());
+        // SAFETY: `f` is the program's signature handler; `err`, `sig`
+        // and `len` are writable locals; `np` is NULL or `cnonce`, alive
+        // for the call.
+        let s = unsafe { call_sig_handler(f, &mut err, &mut sig, &mut len, np, c.0) };
+        // SAFETY: `err` is NULL or the `malloc`ed error text the handler
+        // handed over, taken exactly once.
+        let err = unsafe { take_c_text(err) };
+        let out = if sig.is_null() || len <= 0 {
+            Vec::new()
+        } else {
+            // SAFETY: non-NULL (checked) and, by cnats' contract for this
+            // handler, `len` readable bytes it allocated.
+            unsafe { std::slice::from_raw_parts(sig, len as usize) }.to_vec()
+        };
+        if !sig.is_null() {
+            // SAFETY: allocated with `malloc` by the handler and handed to
+            // us; copied above, freed once here.
+            unsafe { libc::free(sig as *mut c_void) };
+        }
+        if s != natsStatus::NATS_OK {
+            return Err(callback_error(s, err));
+        }
+        Ok(out)
+    }))
 }

@@ -1,45 +1,19 @@
 //! `connSubGroup`: creating subscriptions.
 
-use super::callbacks::{natsMsgHandler, SendPtr};
+use super::callbacks::{msg_callback, natsMsgHandler};
 use super::conn::{conn_ref, natsConnection};
 use super::cstr;
-use super::handle::{arc_as_ptr, arc_into_raw};
-use super::msg::natsMsg;
+use super::handle::arc_into_raw;
 use super::sub::natsSubscription;
 use super::{guard, not_null, write_out};
-use crate::conn::sub::{MsgCallback, Subscription};
-use crate::conn::Connection;
+use crate::conn::sub::MsgCallback;
 use crate::error::{Error, Result};
-use crate::msg::Msg;
 use crate::status::natsStatus::{self, *};
 use libc::{c_char, c_void};
-use std::sync::Arc;
 
-/// Wraps a C message handler: each message is handed over as a `natsMsg*`
-/// that the callback owns.
-pub(crate) fn msg_callback(cb: natsMsgHandler, closure: *mut c_void) -> Result<MsgCallback> {
-    let f = cb.ok_or_else(|| Error::invalid_arg("invalid argument: 'cb' is NULL"))?;
-    let closure = SendPtr(closure);
-    Ok(Arc::new(
-        move |c: &Arc<Connection>, s: &Arc<Subscription>, m: Option<Box<Msg>>| {
-            let cl = closure;
-            let mp = match m {
-                Some(m) => Box::into_raw(m) as *mut natsMsg,
-                None => std::ptr::null_mut(),
-            };
-            // SAFETY: the C callback receives live handles and owns the message.
-            unsafe {
-                f(
-                    arc_as_ptr::<natsConnection>(c),
-                    arc_as_ptr::<natsSubscription>(s),
-                    mp,
-                    cl.0,
-                )
-            }
-        },
-    ))
-}
-
+/// # Safety
+/// cnats' contract for the subscribe functions: `sub` NULL or writable; `nc` NULL or a live
+/// connection handle; `subject` and `queue` NULL or NUL-terminated strings valid for the call.
 unsafe fn subscribe(
     sub: *mut *mut natsSubscription,
     nc: *mut natsConnection,
@@ -49,7 +23,11 @@ unsafe fn subscribe(
     cb: Option<MsgCallback>,
 ) -> Result<()> {
     not_null(sub, "sub")?;
+    // SAFETY: `nc` is NULL (refused with NATS_INVALID_ARG) or, by the C contract, a connection
+    // handle the program got from `natsConnection_Connect*` and has not destroyed.
     let c = unsafe { conn_ref(nc) }?;
+    // SAFETY: `subject` is NULL (handled) or, by the C contract, a NUL-terminated string that stays
+    // valid and unchanged for the duration of the call.
     let subj = match unsafe { cstr::opt_bytes(subject) } {
         None => return Err(Error::new(NATS_INVALID_SUBJECT, "invalid subject: NULL")),
         Some(s) => s,
@@ -58,12 +36,16 @@ unsafe fn subscribe(
         None => None,
         // cnats: a NULL or empty queue name is an invalid argument; one
         // with spaces is NATS_INVALID_QUEUE_NAME (checked by the core).
+        // SAFETY: `q` is NULL (handled) or, by the C contract, a NUL-terminated string that stays
+        // valid and unchanged for the duration of the call.
         Some(q) => match unsafe { cstr::opt_bytes(q) } {
             None | Some([]) => return Err(Error::invalid_arg("invalid argument: 'queueGroup' is NULL or empty")),
             Some(q) => Some(q),
         },
     };
     let s = c.subscribe(subj, q, cb, timeout)?;
+    // SAFETY: `sub` was checked non-NULL above and, by the C contract, points to writable storage
+    // for the result.
     unsafe { write_out(sub, arc_into_raw::<natsSubscription>(s)) };
     Ok(())
 }
@@ -85,6 +67,8 @@ pub unsafe extern "C" fn natsConnection_Subscribe(
     cb: natsMsgHandler,
     cbClosure: *mut c_void,
 ) -> natsStatus {
+    // SAFETY: `subscribe`'s contract is this export's C contract, passed through unchanged: `sub`
+    // NULL or writable, `nc` NULL or a live connection, `subject` NULL or a NUL-terminated string.
     guard("natsConnection_Subscribe", || unsafe {
         subscribe(sub, nc, subject, None, 0, Some(msg_callback(cb, cbClosure)?))
     })
@@ -103,6 +87,8 @@ pub unsafe extern "C" fn natsConnection_SubscribeTimeout(
 ) -> natsStatus {
     guard("natsConnection_SubscribeTimeout", || {
         check_timeout(timeout)?;
+        // SAFETY: as for `natsConnection_Subscribe`: the arguments are the export's own, unchanged,
+        // so `subscribe`'s contract (cnats' contract for them) holds.
         unsafe { subscribe(sub, nc, subject, None, timeout, Some(msg_callback(cb, cbClosure)?)) }
     })
 }
@@ -114,6 +100,8 @@ pub unsafe extern "C" fn natsConnection_SubscribeSync(
     nc: *mut natsConnection,
     subject: *const c_char,
 ) -> natsStatus {
+    // SAFETY: as for `natsConnection_Subscribe`: the arguments are the export's own, unchanged, so
+    // `subscribe`'s contract (cnats' contract for them) holds.
     guard("natsConnection_SubscribeSync", || unsafe {
         subscribe(sub, nc, subject, None, 0, None)
     })
@@ -129,6 +117,8 @@ pub unsafe extern "C" fn natsConnection_QueueSubscribe(
     cb: natsMsgHandler,
     cbClosure: *mut c_void,
 ) -> natsStatus {
+    // SAFETY: as for `natsConnection_Subscribe`; `queueGroup` is NULL (refused) or a NUL-terminated
+    // string, as `subscribe` requires.
     guard("natsConnection_QueueSubscribe", || unsafe {
         subscribe(
             sub,
@@ -154,6 +144,8 @@ pub unsafe extern "C" fn natsConnection_QueueSubscribeTimeout(
 ) -> natsStatus {
     guard("natsConnection_QueueSubscribeTimeout", || {
         check_timeout(timeout)?;
+        // SAFETY: as for `natsConnection_QueueSubscribe`: the export's own arguments, unchanged,
+        // meet `subscribe`'s contract.
         unsafe {
             subscribe(
                 sub,
@@ -175,6 +167,8 @@ pub unsafe extern "C" fn natsConnection_QueueSubscribeSync(
     subject: *const c_char,
     queueGroup: *const c_char,
 ) -> natsStatus {
+    // SAFETY: as for `natsConnection_QueueSubscribe`: the export's own arguments, unchanged, meet
+    // `subscribe`'s contract.
     guard("natsConnection_QueueSubscribeSync", || unsafe {
         subscribe(sub, nc, subject, Some(queueGroup), 0, None)
     })

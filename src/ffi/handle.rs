@@ -32,18 +32,32 @@ pub(crate) fn box_into_raw<C: BoxCastable>(v: C::RustType) -> *mut C {
 }
 
 /// Borrows a Box handle; NULL → `NATS_INVALID_ARG`.
+///
+/// # Safety
+/// `p` is NULL or a pointer made by [`box_into_raw`] for this handle type that C has not destroyed
+/// yet; nothing mutates the object during `'a`.
 pub(crate) unsafe fn box_ref<'a, C: BoxCastable>(p: *const C, name: &str) -> Result<&'a C::RustType> {
     // SAFETY: a non-NULL pointer of this type was made by `box_into_raw`.
     unsafe { (p as *const C::RustType).as_ref() }.ok_or_else(|| null_arg(name))
 }
 
 /// Mutably borrows a Box handle; NULL → `NATS_INVALID_ARG`.
+///
+/// # Safety
+/// as for [`box_ref`], and no other reference to the object is used during `'a` (cnats: a Box
+/// handle is not used from two threads at once).
 pub(crate) unsafe fn box_mut<'a, C: BoxCastable>(p: *mut C, name: &str) -> Result<&'a mut C::RustType> {
-    // SAFETY: as above; C promises no concurrent use of a Box handle.
+    // SAFETY: a non-NULL pointer of this type was made by `box_into_raw`
+    // and is live (contract); C promises no concurrent use of a Box
+    // handle, so this exclusive borrow is unique for `'a`.
     unsafe { (p as *mut C::RustType).as_mut() }.ok_or_else(|| null_arg(name))
 }
 
 /// Takes ownership back from C (for `_Destroy`); NULL → `None`.
+///
+/// # Safety
+/// `p` is NULL or a pointer made by [`box_into_raw`] for this handle type; C gives it up with this
+/// call and never uses it again.
 pub(crate) unsafe fn box_take<C: BoxCastable>(p: *mut C) -> Option<Box<C::RustType>> {
     if p.is_null() {
         None
@@ -66,6 +80,10 @@ pub(crate) fn arc_as_ptr<C: ArcCastable>(v: &Arc<C::RustType>) -> *mut C {
 }
 
 /// Borrows an Arc handle; NULL → `NATS_INVALID_ARG`.
+///
+/// # Safety
+/// `p` is NULL or a pointer made by [`arc_into_raw`] for this handle type whose reference C still
+/// holds for `'a`.
 pub(crate) unsafe fn arc_ref<'a, C: ArcCastable>(p: *const C, name: &str) -> Result<&'a C::RustType> {
     // SAFETY: a non-NULL pointer of this type was made by `arc_into_raw`
     // and C still holds its reference.
@@ -73,6 +91,9 @@ pub(crate) unsafe fn arc_ref<'a, C: ArcCastable>(p: *const C, name: &str) -> Res
 }
 
 /// A new strong reference from a handle; NULL → `NATS_INVALID_ARG`.
+///
+/// # Safety
+/// as for [`arc_ref`] (C's reference keeps the count at least 1 while we add ours).
 pub(crate) unsafe fn arc_clone<C: ArcCastable>(p: *const C, name: &str) -> Result<Arc<C::RustType>> {
     if p.is_null() {
         return Err(null_arg(name));
@@ -86,6 +107,10 @@ pub(crate) unsafe fn arc_clone<C: ArcCastable>(p: *const C, name: &str) -> Resul
 }
 
 /// Releases C's reference (for `_Destroy`); NULL → `None`.
+///
+/// # Safety
+/// `p` is NULL or a pointer made by [`arc_into_raw`]; C gives up its reference with this call and
+/// never uses the pointer again.
 pub(crate) unsafe fn arc_take<C: ArcCastable>(p: *const C) -> Option<Arc<C::RustType>> {
     if p.is_null() {
         None

@@ -1,7 +1,7 @@
 //! `headerGroup`: standalone header maps (`natsHeader_*`), plus the helpers
 //! that `natsMsgHeader_*` share with them.
 use super::handle::{self, BoxCastable, Castable};
-use super::{cstr, guard, guard_or, guard_void, not_null, write_out};
+use super::{cstr, guard, guard_or, not_null, write_out};
 use crate::error::{Error, Result};
 use crate::proto::headers::Headers;
 use crate::status::natsStatus;
@@ -16,24 +16,13 @@ impl Castable for natsHeader {
 }
 impl BoxCastable for natsHeader {}
 
-/// Like [`guard`], for bodies that may end with a status that is not an
-/// error worth recording (`NATS_NOT_FOUND`, as cnats: a lookup miss does
-/// not touch the thread's last error).
-pub(crate) fn guard_status(func: &'static str, f: impl FnOnce() -> Result<natsStatus>) -> natsStatus {
-    let mut out = natsStatus::NATS_OK;
-    let s = guard(func, || {
-        out = f()?;
-        Ok(())
-    });
-    if s == natsStatus::NATS_OK {
-        out
-    } else {
-        s
-    }
-}
-
 /// A required, non-empty key.
+///
+/// # Safety
+/// `key` is NULL or a NUL-terminated string valid and unchanged for `'a`.
 pub(crate) unsafe fn key_arg<'a>(key: *const c_char) -> Result<&'a [u8]> {
+    // SAFETY: `key` is NULL (handled) or, by the C contract, a NUL-terminated string that stays
+    // valid and unchanged for the duration of the call.
     let k = unsafe { cstr::bytes(key, "key") }?;
     if k.is_empty() {
         return Err(Error::invalid_arg("invalid argument: 'key' cannot be empty"));
@@ -62,13 +51,19 @@ pub(crate) fn malloc_ptr_array<'a>(
 
 /// `Get` for headers that may be absent: writes the first value of `key`
 /// (or NULL) and returns `NATS_OK` or `NATS_NOT_FOUND`.
+///
+/// # Safety
+/// `value` is non-NULL (callers check it) and points to writable storage for a `const char*`.
 pub(crate) unsafe fn get_into(h: Option<&Headers>, key: &[u8], value: *mut *const c_char) -> natsStatus {
     match h.and_then(|h| h.get(key)) {
         Some(v) => {
+            // SAFETY: `value` was checked non-NULL by every caller (`not_null` before calling) and
+            // points to writable storage for a pointer (C contract); see `# Safety`.
             unsafe { write_out(value, v.as_ptr()) };
             natsStatus::NATS_OK
         }
         None => {
+            // SAFETY: as above: `value` is non-NULL and writable per this function's contract.
             unsafe { write_out(value, std::ptr::null()) };
             natsStatus::NATS_NOT_FOUND
         }
@@ -76,12 +71,17 @@ pub(crate) unsafe fn get_into(h: Option<&Headers>, key: &[u8], value: *mut *cons
 }
 
 /// `Values` for headers that may be absent.
+///
+/// # Safety
+/// `values` and `count` are non-NULL (callers check them) and point to writable storage.
 pub(crate) unsafe fn values_into(
     h: Option<&Headers>,
     key: &[u8],
     values: *mut *mut *const c_char,
     count: *mut c_int,
 ) -> Result<natsStatus> {
+    // SAFETY: `values` and `count` were checked non-NULL by every caller (this function's `#
+    // Safety` contract) and point to writable storage.
     unsafe {
         write_out(values, std::ptr::null_mut());
         write_out(count, 0);
@@ -89,6 +89,8 @@ pub(crate) unsafe fn values_into(
     match h.and_then(|h| h.values(key)) {
         Some(vals) if !vals.is_empty() => {
             let (arr, n) = malloc_ptr_array(vals.iter().map(|v| v.as_c_str()))?;
+            // SAFETY: as above: `values` and `count` are non-NULL and writable per this function's
+            // contract.
             unsafe {
                 write_out(values, arr);
                 write_out(count, n);
@@ -100,11 +102,16 @@ pub(crate) unsafe fn values_into(
 }
 
 /// `Keys` for headers that may be absent.
+///
+/// # Safety
+/// `keys` and `count` are non-NULL (callers check them) and point to writable storage.
 pub(crate) unsafe fn keys_into(
     h: Option<&Headers>,
     keys: *mut *mut *const c_char,
     count: *mut c_int,
 ) -> Result<natsStatus> {
+    // SAFETY: `keys` and `count` were checked non-NULL by every caller (this function's `# Safety`
+    // contract) and point to writable storage.
     unsafe {
         write_out(keys, std::ptr::null_mut());
         write_out(count, 0);
@@ -112,6 +119,8 @@ pub(crate) unsafe fn keys_into(
     match h {
         Some(h) if !h.is_empty() => {
             let (arr, n) = malloc_ptr_array(h.keys())?;
+            // SAFETY: as above: `keys` and `count` are non-NULL and writable per this function's
+            // contract.
             unsafe {
                 write_out(keys, arr);
                 write_out(count, n);
@@ -130,6 +139,8 @@ pub(crate) unsafe fn keys_into(
 pub unsafe extern "C" fn natsHeader_New(new_header: *mut *mut natsHeader) -> natsStatus {
     guard("natsHeader_New", || {
         not_null(new_header, "new_header")?;
+        // SAFETY: `new_header` was checked non-NULL above and, by the C contract, points to
+        // writable storage for the result.
         unsafe { write_out(new_header, handle::box_into_raw::<natsHeader>(Headers::new())) };
         Ok(())
     })
@@ -143,8 +154,15 @@ pub unsafe extern "C" fn natsHeader_New(new_header: *mut *mut natsHeader) -> nat
 #[no_mangle]
 pub unsafe extern "C" fn natsHeader_Set(h: *mut natsHeader, key: *const c_char, value: *const c_char) -> natsStatus {
     guard("natsHeader_Set", || {
+        // SAFETY: `h` is NULL (refused with NATS_INVALID_ARG) or, by the C contract, a header map
+        // from `natsHeader_New` that the program has not destroyed; cnats does not allow concurrent
+        // use of it, so this `&mut` is unique for the call.
         let hd = unsafe { handle::box_mut::<natsHeader>(h, "h") }?;
+        // SAFETY: `key` is NULL (handled) or, by the C contract, a NUL-terminated string that stays
+        // valid and unchanged for the duration of the call.
         let k = unsafe { key_arg(key) }?;
+        // SAFETY: `value` is NULL (handled) or, by the C contract, a NUL-terminated string that
+        // stays valid and unchanged for the duration of the call.
         let v = unsafe { cstr::bytes(value, "value") }?;
         hd.set(k, v)
     })
@@ -156,8 +174,15 @@ pub unsafe extern "C" fn natsHeader_Set(h: *mut natsHeader, key: *const c_char, 
 #[no_mangle]
 pub unsafe extern "C" fn natsHeader_Add(h: *mut natsHeader, key: *const c_char, value: *const c_char) -> natsStatus {
     guard("natsHeader_Add", || {
+        // SAFETY: `h` is NULL (refused with NATS_INVALID_ARG) or, by the C contract, a header map
+        // from `natsHeader_New` that the program has not destroyed; cnats does not allow concurrent
+        // use of it, so this `&mut` is unique for the call.
         let hd = unsafe { handle::box_mut::<natsHeader>(h, "h") }?;
+        // SAFETY: `key` is NULL (handled) or, by the C contract, a NUL-terminated string that stays
+        // valid and unchanged for the duration of the call.
         let k = unsafe { key_arg(key) }?;
+        // SAFETY: `value` is NULL (handled) or, by the C contract, a NUL-terminated string that
+        // stays valid and unchanged for the duration of the call.
         let v = unsafe { cstr::bytes(value, "value") }?;
         hd.add(k, v)
     })
@@ -176,10 +201,15 @@ pub unsafe extern "C" fn natsHeader_Get(
     key: *const c_char,
     value: *mut *const c_char,
 ) -> natsStatus {
-    guard_status("natsHeader_Get", || {
+    guard("natsHeader_Get", || {
+        // SAFETY: `h` is NULL (refused with NATS_INVALID_ARG) or, by the C contract, a header map
+        // from `natsHeader_New` that the program has not destroyed.
         let hd = unsafe { handle::box_ref::<natsHeader>(h, "h") }?;
+        // SAFETY: `key` is NULL (handled) or, by the C contract, a NUL-terminated string that stays
+        // valid and unchanged for the duration of the call.
         let k = unsafe { key_arg(key) }?;
         not_null(value, "value")?;
+        // SAFETY: `value` was checked non-NULL just above, as `get_into` requires.
         Ok(unsafe { get_into(Some(hd), k, value) })
     })
 }
@@ -198,11 +228,16 @@ pub unsafe extern "C" fn natsHeader_Values(
     values: *mut *mut *const c_char,
     count: *mut c_int,
 ) -> natsStatus {
-    guard_status("natsHeader_Values", || {
+    guard("natsHeader_Values", || {
+        // SAFETY: `h` is NULL (refused with NATS_INVALID_ARG) or, by the C contract, a header map
+        // from `natsHeader_New` that the program has not destroyed.
         let hd = unsafe { handle::box_ref::<natsHeader>(h, "h") }?;
+        // SAFETY: `key` is NULL (handled) or, by the C contract, a NUL-terminated string that stays
+        // valid and unchanged for the duration of the call.
         let k = unsafe { key_arg(key) }?;
         not_null(values, "values")?;
         not_null(count, "count")?;
+        // SAFETY: `values` and `count` were checked non-NULL just above, as `values_into` requires.
         unsafe { values_into(Some(hd), k, values, count) }
     })
 }
@@ -219,10 +254,13 @@ pub unsafe extern "C" fn natsHeader_Keys(
     keys: *mut *mut *const c_char,
     count: *mut c_int,
 ) -> natsStatus {
-    guard_status("natsHeader_Keys", || {
+    guard("natsHeader_Keys", || {
+        // SAFETY: `h` is NULL (refused with NATS_INVALID_ARG) or, by the C contract, a header map
+        // from `natsHeader_New` that the program has not destroyed.
         let hd = unsafe { handle::box_ref::<natsHeader>(h, "h") }?;
         not_null(keys, "keys")?;
         not_null(count, "count")?;
+        // SAFETY: `keys` and `count` were checked non-NULL just above, as `keys_into` requires.
         unsafe { keys_into(Some(hd), keys, count) }
     })
 }
@@ -234,6 +272,8 @@ pub unsafe extern "C" fn natsHeader_KeysCount(h: *mut natsHeader) -> c_int {
         if h.is_null() {
             return Ok(0);
         }
+        // SAFETY: `h` is NULL (refused with NATS_INVALID_ARG) or, by the C contract, a header map
+        // from `natsHeader_New` that the program has not destroyed.
         let hd = unsafe { handle::box_ref::<natsHeader>(h, "h") }?;
         Ok(c_int::try_from(hd.len()).unwrap_or(c_int::MAX))
     })
@@ -245,8 +285,13 @@ pub unsafe extern "C" fn natsHeader_KeysCount(h: *mut natsHeader) -> c_int {
 /// a NULL `h` or a NULL/empty `key`.
 #[no_mangle]
 pub unsafe extern "C" fn natsHeader_Delete(h: *mut natsHeader, key: *const c_char) -> natsStatus {
-    guard_status("natsHeader_Delete", || {
+    guard("natsHeader_Delete", || {
+        // SAFETY: `h` is NULL (refused with NATS_INVALID_ARG) or, by the C contract, a header map
+        // from `natsHeader_New` that the program has not destroyed; cnats does not allow concurrent
+        // use of it, so this `&mut` is unique for the call.
         let hd = unsafe { handle::box_mut::<natsHeader>(h, "h") }?;
+        // SAFETY: `key` is NULL (handled) or, by the C contract, a NUL-terminated string that stays
+        // valid and unchanged for the duration of the call.
         let k = unsafe { key_arg(key) }?;
         Ok(if hd.delete(k) {
             natsStatus::NATS_OK
@@ -260,12 +305,21 @@ pub unsafe extern "C" fn natsHeader_Delete(h: *mut natsHeader, key: *const c_cha
 /// values. A NULL `h` is ignored.
 #[no_mangle]
 pub unsafe extern "C" fn natsHeader_Destroy(h: *mut natsHeader) {
-    guard_void("natsHeader_Destroy", || {
-        drop(unsafe { handle::box_take::<natsHeader>(h) })
+    guard_or("natsHeader_Destroy", (), || {
+        // SAFETY: `h` is NULL (nothing to do) or, by the C contract, a header map from
+        // `natsHeader_New` that the program has not destroyed; the program gives up its pointer
+        // with this call, so the ownership taken back here is the only one.
+        drop(unsafe { handle::box_take::<natsHeader>(h) });
+        Ok(())
     });
 }
 
+// Unit tests call the exported functions with handles and strings they
+// built themselves, or with NULL on purpose: each `unsafe` is a call of the
+// function under test, whose job is to cope, so the blocks carry no
+// individual SAFETY notes.
 #[cfg(test)]
+#[allow(clippy::undocumented_unsafe_blocks)]
 mod tests {
     use super::*;
     use std::ffi::{CStr, CString};

@@ -64,6 +64,11 @@ pub(crate) fn text_ptr() -> *const libc::c_char {
     })
 }
 
+/// A copy of the recorded text ("" when none).
+pub(crate) fn text() -> String {
+    LAST.with(|l| l.borrow().text.to_string_lossy().into_owned())
+}
+
 pub(crate) fn stack() -> Vec<&'static str> {
     LAST.with(|l| l.borrow().stack.clone())
 }

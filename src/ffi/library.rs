@@ -1,9 +1,8 @@
 //! `libraryGroup`: opening and closing the library, versions, clocks and
 //! the thread's last error.
 
-use super::callbacks::natsThreadStartedHandler;
-use super::callbacks::SendPtr;
-use super::{guard, guard_void, last_error};
+use super::callbacks::{natsThreadStartedHandler, thread_started_hook};
+use super::{guard, guard_or, last_error, write_out};
 use crate::error::Error;
 use crate::status::natsStatus::{self, *};
 use libc::{c_char, size_t, FILE};
@@ -28,8 +27,8 @@ pub struct natsClientConfig {
 /// opens it. `lockSpinCount` is accepted for compatibility and ignored.
 #[no_mangle]
 pub extern "C" fn nats_Open(lockSpinCount: i64) -> natsStatus {
-    let _ = lockSpinCount;
     guard("nats_Open", || {
+        let _ = lockSpinCount;
         crate::runtime::open();
         Ok(())
     })
@@ -50,17 +49,10 @@ pub unsafe extern "C" fn nats_OpenWithConfig(config: *mut natsClientConfig) -> n
         if c.ThreadPoolMax > 0 {
             crate::runtime::set_delivery_pool_size(c.ThreadPoolMax as usize);
         }
-        match c.ThreadStartedHandler {
-            Some(f) => {
-                let closure = SendPtr(c.ThreadStartedHandlerClosure);
-                crate::runtime::set_thread_started_hook(Some(std::sync::Arc::new(move || {
-                    let cl = closure;
-                    // SAFETY: C callback with the closure it gave us.
-                    unsafe { f(cl.0) }
-                })));
-            }
-            None => crate::runtime::set_thread_started_hook(None),
-        }
+        crate::runtime::set_thread_started_hook(thread_started_hook(
+            c.ThreadStartedHandler,
+            c.ThreadStartedHandlerClosure,
+        ));
         crate::runtime::open();
         Ok(())
     })
@@ -72,56 +64,72 @@ static VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), "\0");
 /// not free.
 #[no_mangle]
 pub extern "C" fn nats_GetVersion() -> *const c_char {
-    VERSION.as_ptr() as *const c_char
+    guard_or("nats_GetVersion", VERSION.as_ptr() as *const c_char, || {
+        Ok(VERSION.as_ptr() as *const c_char)
+    })
 }
 
 /// The library version as a number: (major << 16) | (minor << 8) | patch.
 #[no_mangle]
 pub extern "C" fn nats_GetVersionNumber() -> u32 {
-    crate::VERSION_NUMBER
+    guard_or("nats_GetVersionNumber", crate::VERSION_NUMBER, || {
+        Ok(crate::VERSION_NUMBER)
+    })
 }
 
 /// Used by the `nats_CheckCompatibility()` macro: true when the header the
 /// program was compiled with is compatible with this library.
 #[no_mangle]
 pub extern "C" fn nats_CheckCompatibilityImpl(reqVerNumber: u32, verNumber: u32, verString: *const c_char) -> bool {
-    let _ = verString;
-    reqVerNumber <= crate::VERSION_NUMBER && verNumber >= crate::VERSION_REQUIRED_NUMBER
+    guard_or("nats_CheckCompatibilityImpl", false, || {
+        let _ = verString;
+        Ok(reqVerNumber <= crate::VERSION_NUMBER && verNumber >= crate::VERSION_REQUIRED_NUMBER)
+    })
 }
 
 /// Milliseconds since the UNIX epoch.
 #[no_mangle]
 pub extern "C" fn nats_Now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
+    guard_or("nats_Now", 0, || {
+        Ok(SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_millis() as i64)
+            .unwrap_or(0))
+    })
 }
 
 /// Nanoseconds since the UNIX epoch.
 #[no_mangle]
 pub extern "C" fn nats_NowInNanoSeconds() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_nanos() as i64)
-        .unwrap_or(0)
+    guard_or("nats_NowInNanoSeconds", 0, || {
+        Ok(SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_nanos() as i64)
+            .unwrap_or(0))
+    })
 }
 
 /// Nanoseconds of a monotonic clock (for measuring intervals).
 #[no_mangle]
 pub extern "C" fn nats_NowMonotonicInNanoSeconds() -> i64 {
-    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
-    // SAFETY: valid pointer to a timespec.
-    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
-    ts.tv_sec * 1_000_000_000 + ts.tv_nsec
+    guard_or("nats_NowMonotonicInNanoSeconds", 0, || {
+        let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+        // SAFETY: `ts` is a live, writable timespec on our stack, which is
+        // all clock_gettime needs; CLOCK_MONOTONIC always exists on Linux.
+        unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
+        Ok(ts.tv_sec * 1_000_000_000 + ts.tv_nsec)
+    })
 }
 
 /// Sleeps for `sleepTime` milliseconds.
 #[no_mangle]
 pub extern "C" fn nats_Sleep(sleepTime: i64) {
-    if sleepTime > 0 {
-        std::thread::sleep(std::time::Duration::from_millis(sleepTime as u64));
-    }
+    guard_or("nats_Sleep", (), || {
+        if sleepTime > 0 {
+            std::thread::sleep(std::time::Duration::from_millis(sleepTime as u64));
+        }
+        Ok(())
+    })
 }
 
 /// The text of the calling thread's last error, or NULL if none; the
@@ -129,58 +137,71 @@ pub extern "C" fn nats_Sleep(sleepTime: i64) {
 /// owned by the library and valid until the next error on this thread.
 #[no_mangle]
 pub unsafe extern "C" fn nats_GetLastError(status: *mut natsStatus) -> *const c_char {
-    let s = last_error::status();
-    if !status.is_null() {
-        // SAFETY: checked for NULL.
-        unsafe { *status = s };
-    }
-    last_error::text_ptr()
+    guard_or("nats_GetLastError", std::ptr::null(), || {
+        // Reading the record never changes it: this body cannot fail, so
+        // the guard has nothing to record (only a panic would be).
+        if !status.is_null() {
+            // SAFETY: checked non-NULL just above; the C contract is that a
+            // non-NULL `status` points to a writable natsStatus.
+            unsafe { write_out(status, last_error::status()) };
+        }
+        Ok(last_error::text_ptr())
+    })
 }
 
 /// Copies the names of the functions that failed on this thread (most
 /// recent last) into `buffer`. Too small → `NATS_INSUFFICIENT_BUFFER`.
 #[no_mangle]
 pub unsafe extern "C" fn nats_GetLastErrorStack(buffer: *mut c_char, bufLen: size_t) -> natsStatus {
-    // Not through `guard`: reporting must not overwrite the error itself.
-    if buffer.is_null() || bufLen == 0 {
-        return NATS_INVALID_ARG;
-    }
-    let text = last_error::stack().join("\n");
-    match unsafe { super::cstr::copy_to_buffer(text.as_bytes(), buffer, bufLen) } {
-        Ok(()) => NATS_OK,
-        Err(e) => e.status,
-    }
+    guard("nats_GetLastErrorStack", || {
+        // As cnats, a bad argument or a small buffer is only this
+        // function's answer: it is returned as an `Answer`, not recorded,
+        // so the error being reported is not overwritten.
+        if buffer.is_null() || bufLen == 0 {
+            return Ok(NATS_INVALID_ARG);
+        }
+        let text = last_error::stack().join("\n");
+        // SAFETY: `buffer` is non-NULL (checked above) and the C contract
+        // says it has `bufLen` writable bytes; copy_to_buffer writes at most
+        // that many.
+        Ok(
+            match unsafe { super::cstr::copy_to_buffer(text.as_bytes(), buffer, bufLen) } {
+                Ok(()) => NATS_OK,
+                Err(e) => e.status,
+            },
+        )
+    })
 }
 
 /// Prints the last error and its stack to `file` (e.g. `stderr`).
 #[no_mangle]
 pub unsafe extern "C" fn nats_PrintLastErrorStack(file: *mut FILE) {
-    if file.is_null() {
-        return;
-    }
-    let s = last_error::status();
-    if s == NATS_OK {
-        return;
-    }
-    let mut text = String::new();
-    // SAFETY: text_ptr is NULL or a valid C string.
-    let p = last_error::text_ptr();
-    if !p.is_null() {
-        text = unsafe { std::ffi::CStr::from_ptr(p) }.to_string_lossy().into_owned();
-    }
-    let mut out = format!(
-        "Error: {} - {}\nStack: (library version: {})\n",
-        s as i32,
-        text,
-        crate::VERSION_STRING
-    );
-    for (i, f) in last_error::stack().iter().enumerate() {
-        out.push_str(&format!("  {:02} - {}\n", i + 1, f));
-    }
-    if let Ok(c) = CString::new(out) {
-        // SAFETY: valid FILE* from C and a NUL-terminated string.
-        unsafe { libc::fputs(c.as_ptr(), file) };
-    }
+    guard_or("nats_PrintLastErrorStack", (), || {
+        // Reads the record without changing it.
+        if file.is_null() {
+            return Ok(());
+        }
+        let s = last_error::status();
+        if s == NATS_OK {
+            return Ok(());
+        }
+        let mut out = format!(
+            "Error: {} - {}\nStack: (library version: {})\n",
+            s as i32,
+            last_error::text(),
+            crate::VERSION_STRING
+        );
+        for (i, f) in last_error::stack().iter().enumerate() {
+            out.push_str(&format!("  {:02} - {}\n", i + 1, f));
+        }
+        if let Ok(c) = CString::new(out) {
+            // SAFETY: `file` is non-NULL (checked above) and by the C
+            // contract an open FILE*; `c` is a NUL-terminated string that
+            // lives across the call.
+            unsafe { libc::fputs(c.as_ptr(), file) };
+        }
+        Ok(())
+    })
 }
 
 /// Sets the maximum number of threads of the shared message-delivery pool.
@@ -199,14 +220,20 @@ pub extern "C" fn nats_SetMessageDeliveryPoolSize(max: libc::c_int) -> natsStatu
 /// Frees the calling thread's library memory (its last-error record).
 #[no_mangle]
 pub extern "C" fn nats_ReleaseThreadMemory() {
-    guard_void("nats_ReleaseThreadMemory", last_error::clear);
+    guard_or("nats_ReleaseThreadMemory", (), || {
+        last_error::clear();
+        Ok(())
+    });
 }
 
 /// Closes the library. Library threads end once their connections are
 /// closed; use `nats_CloseAndWait` to wait for them.
 #[no_mangle]
 pub extern "C" fn nats_Close() {
-    guard_void("nats_Close", crate::runtime::close);
+    guard_or("nats_Close", (), || {
+        crate::runtime::close();
+        Ok(())
+    });
 }
 
 /// Closes the library and waits up to `timeout` ms (0 = no limit) for every

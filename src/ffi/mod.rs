@@ -1,10 +1,12 @@
 //! The C ABI: a thin layer over the core, one file per section of cnats'
 //! `nats.h`.
 //!
-//! Every exported function goes through [`guard`] (or one of its
-//! variants): the body runs inside `catch_unwind`, NULL pointers are
-//! rejected with `NATS_INVALID_ARG` before anything is dereferenced, and a
-//! failure is recorded as the thread's last error.
+//! The body of every exported function is a single call of [`guard`]
+//! (status-returning functions) or [`guard_or`] (functions returning a
+//! value or nothing), both thin shapes of one mechanism, [`run`]: the body
+//! runs inside `catch_unwind`, NULL pointers are rejected with
+//! `NATS_INVALID_ARG` before anything is dereferenced, and a failure is
+//! recorded as the thread's last error. `tests/boundary.rs` enforces it.
 #![allow(non_snake_case, non_camel_case_types, clippy::missing_safety_doc)]
 
 pub mod callbacks;
@@ -40,61 +42,56 @@ pub(crate) fn panic_text(p: &(dyn std::any::Any + Send)) -> String {
     }
 }
 
-/// Runs `f` for the API function `func`: panics become `NATS_ERR`, errors
-/// become the thread's last error, and the status is returned.
-pub(crate) fn guard(func: &'static str, f: impl FnOnce() -> Result<()>) -> natsStatus {
-    match catch_unwind(AssertUnwindSafe(|| {
+/// What a status-returning export answers when its body succeeds: `()`
+/// means `NATS_OK`; a `natsStatus` is the function's own answer (a lookup
+/// miss such as `NATS_NOT_FOUND`, a drain's outcome, a reporting function's
+/// complaint) and is returned without touching the thread's last error.
+pub(crate) trait Answer {
+    fn into_status(self) -> natsStatus;
+}
+impl Answer for () {
+    fn into_status(self) -> natsStatus {
+        natsStatus::NATS_OK
+    }
+}
+impl Answer for natsStatus {
+    fn into_status(self) -> natsStatus {
+        self
+    }
+}
+
+/// The one boundary mechanism: runs the body of the API function `func`
+/// inside `catch_unwind`. An `Err` is recorded as the thread's last error
+/// (status, text, and `func` for the stack); a panic is recorded as
+/// `NATS_ERR` with the panic's text. Success leaves the record alone
+/// (sticky, as cnats). Returns the body's value, or the failure's status.
+fn run<T>(func: &'static str, f: impl FnOnce() -> Result<T>) -> std::result::Result<T, natsStatus> {
+    let e = match catch_unwind(AssertUnwindSafe(|| {
         #[cfg(feature = "test-hooks")]
         crate::testhooks::hit(crate::testhooks::FFI);
         f()
     })) {
-        Ok(Ok(())) => natsStatus::NATS_OK,
-        Ok(Err(e)) => {
-            last_error::set(func, e.status, &e.text);
-            e.status
-        }
-        Err(p) => {
-            let text = panic_text(&*p);
-            last_error::set(func, natsStatus::NATS_ERR, &text);
-            natsStatus::NATS_ERR
-        }
-    }
-}
-
-/// Like [`guard`] for functions that return a value instead of a status:
-/// on error or panic the error is recorded and `fallback` is returned.
-pub(crate) fn guard_or<T>(func: &'static str, fallback: T, f: impl FnOnce() -> Result<T>) -> T {
-    match catch_unwind(AssertUnwindSafe(|| {
-        #[cfg(feature = "test-hooks")]
-        crate::testhooks::hit(crate::testhooks::FFI);
-        f()
-    })) {
-        Ok(Ok(v)) => v,
-        Ok(Err(e)) => {
-            last_error::set(func, e.status, &e.text);
-            fallback
-        }
-        Err(p) => {
-            let text = panic_text(&*p);
-            last_error::set(func, natsStatus::NATS_ERR, &text);
-            fallback
-        }
-    }
-}
-
-/// For `void` functions (destroy, close): panics are swallowed and recorded.
-pub(crate) fn guard_void(func: &'static str, f: impl FnOnce()) {
-    if let Err(p) = catch_unwind(AssertUnwindSafe(f)) {
-        let text = panic_text(&*p);
-        last_error::set(func, natsStatus::NATS_ERR, &text);
-    }
-}
-
-/// Records `e` as the thread's last error for `func` and returns its status
-/// (for functions whose return value is not their own success status).
-pub(crate) fn record(func: &'static str, e: Error) -> natsStatus {
+        Ok(Ok(v)) => return Ok(v),
+        Ok(Err(e)) => e,
+        Err(p) => Error::new(natsStatus::NATS_ERR, panic_text(&*p)),
+    };
     last_error::set(func, e.status, &e.text);
-    e.status
+    Err(e.status)
+}
+
+/// [`run`] for exports that return a `natsStatus`: the failure's status,
+/// or the body's [`Answer`].
+pub(crate) fn guard<A: Answer>(func: &'static str, f: impl FnOnce() -> Result<A>) -> natsStatus {
+    match run(func, f) {
+        Ok(a) => a.into_status(),
+        Err(s) => s,
+    }
+}
+
+/// [`run`] for exports that return a value (or nothing: `T = ()`):
+/// `fallback` when the body fails or panics.
+pub(crate) fn guard_or<T>(func: &'static str, fallback: T, f: impl FnOnce() -> Result<T>) -> T {
+    run(func, f).unwrap_or(fallback)
 }
 
 /// Returns `NATS_INVALID_ARG` naming the parameter when `p` is NULL.
@@ -109,6 +106,9 @@ pub(crate) fn not_null<T>(p: *const T, name: &str) -> Result<()> {
 
 /// Writes `v` to an output pointer already checked for NULL.
 #[inline]
+/// # Safety
+/// `p` is non-NULL, aligned and points to writable storage for a `T` (C's output argument, checked
+/// for NULL by the caller). The old value is not dropped.
 pub(crate) unsafe fn write_out<T>(p: *mut T, v: T) {
     // SAFETY: the caller checked `p` for NULL; C owns the storage.
     unsafe { p.write(v) }

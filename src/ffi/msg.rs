@@ -1,7 +1,7 @@
 //! `msgGroup`: messages and their headers.
 use super::handle::{self, BoxCastable, Castable};
-use super::header::{get_into, guard_status, key_arg, keys_into, values_into};
-use super::{cstr, guard, guard_or, guard_void, not_null, write_out};
+use super::header::{get_into, key_arg, keys_into, values_into};
+use super::{cstr, guard, guard_or, not_null, write_out};
 use crate::error::Error;
 use crate::msg::Msg;
 use crate::status::natsStatus;
@@ -36,23 +36,28 @@ pub struct natsMsgList {
 /// ignored.
 #[no_mangle]
 pub unsafe extern "C" fn natsMsgList_Destroy(list: *mut natsMsgList) {
-    guard_void("natsMsgList_Destroy", || {
+    guard_or("natsMsgList_Destroy", (), || {
         // SAFETY: C passes a valid list or NULL.
         let Some(list) = (unsafe { list.as_mut() }) else {
-            return;
+            return Ok(());
         };
         if list.Msgs.is_null() {
-            return;
+            return Ok(());
         }
         for i in 0..list.Count.max(0) as usize {
             // SAFETY: the array holds `Count` entries.
             let m = unsafe { *list.Msgs.add(i) };
+            // SAFETY: `m` is NULL (nothing to do) or, by the C contract, a message the program owns
+            // (from `natsMsg_Create`, `NextMsg`, a request or a message callback) and has not
+            // destroyed; the program gives up its pointer with this call, so the ownership taken
+            // back here is the only one.
             drop(unsafe { handle::box_take::<natsMsg>(m) });
         }
         // SAFETY: the array was allocated with malloc by the library.
         unsafe { libc::free(list.Msgs as *mut libc::c_void) };
         list.Msgs = std::ptr::null_mut();
         list.Count = 0;
+        Ok(())
     });
 }
 
@@ -73,10 +78,14 @@ pub unsafe extern "C" fn natsMsg_Create(
 ) -> natsStatus {
     guard("natsMsg_Create", || {
         not_null(newMsg, "newMsg")?;
+        // SAFETY: `subj` is NULL (handled) or, by the C contract, a NUL-terminated string that
+        // stays valid and unchanged for the duration of the call.
         let s = unsafe { cstr::bytes(subj, "subj") }?;
         if s.is_empty() {
             return Err(Error::invalid_arg("invalid argument: 'subj' cannot be empty"));
         }
+        // SAFETY: `reply` is NULL (handled) or, by the C contract, a NUL-terminated string that
+        // stays valid and unchanged for the duration of the call.
         let r = unsafe { cstr::opt_bytes(reply) };
         if r.is_some_and(|r| r.is_empty()) {
             return Err(Error::invalid_arg("invalid argument: 'reply' cannot be empty"));
@@ -91,6 +100,8 @@ pub unsafe extern "C" fn natsMsg_Create(
             unsafe { std::slice::from_raw_parts(data as *const u8, len) }
         };
         let m = Msg::new(s, r, d)?;
+        // SAFETY: `newMsg` was checked non-NULL above and, by the C contract, points to writable
+        // storage for the result.
         unsafe { write_out(newMsg, handle::box_into_raw::<natsMsg>(m)) };
         Ok(())
     })
@@ -104,6 +115,9 @@ pub unsafe extern "C" fn natsMsg_GetSubject(msg: *const natsMsg) -> *const c_cha
         if msg.is_null() {
             return Ok(std::ptr::null());
         }
+        // SAFETY: `msg` is NULL (refused with NATS_INVALID_ARG) or, by the C contract, a message
+        // the program owns (from `natsMsg_Create`, `NextMsg`, a request or a message callback) and
+        // has not destroyed.
         let m = unsafe { handle::box_ref::<natsMsg>(msg, "msg") }?;
         Ok(m.subject_cstr().as_ptr())
     })
@@ -117,6 +131,9 @@ pub unsafe extern "C" fn natsMsg_GetReply(msg: *const natsMsg) -> *const c_char 
         if msg.is_null() {
             return Ok(std::ptr::null());
         }
+        // SAFETY: `msg` is NULL (refused with NATS_INVALID_ARG) or, by the C contract, a message
+        // the program owns (from `natsMsg_Create`, `NextMsg`, a request or a message callback) and
+        // has not destroyed.
         let m = unsafe { handle::box_ref::<natsMsg>(msg, "msg") }?;
         Ok(m.reply_cstr().map_or(std::ptr::null(), |r| r.as_ptr()))
     })
@@ -133,6 +150,9 @@ pub unsafe extern "C" fn natsMsg_GetData(msg: *const natsMsg) -> *const c_char {
         if msg.is_null() {
             return Ok(std::ptr::null());
         }
+        // SAFETY: `msg` is NULL (refused with NATS_INVALID_ARG) or, by the C contract, a message
+        // the program owns (from `natsMsg_Create`, `NextMsg`, a request or a message callback) and
+        // has not destroyed.
         let m = unsafe { handle::box_ref::<natsMsg>(msg, "msg") }?;
         Ok(m.data_with_nul().as_ptr() as *const c_char)
     })
@@ -146,6 +166,9 @@ pub unsafe extern "C" fn natsMsg_GetDataLength(msg: *const natsMsg) -> c_int {
         if msg.is_null() {
             return Ok(0);
         }
+        // SAFETY: `msg` is NULL (refused with NATS_INVALID_ARG) or, by the C contract, a message
+        // the program owns (from `natsMsg_Create`, `NextMsg`, a request or a message callback) and
+        // has not destroyed.
         let m = unsafe { handle::box_ref::<natsMsg>(msg, "msg") }?;
         Ok(c_int::try_from(m.data().len()).unwrap_or(c_int::MAX))
     })
@@ -161,8 +184,16 @@ pub unsafe extern "C" fn natsMsg_GetDataLength(msg: *const natsMsg) -> c_int {
 #[no_mangle]
 pub unsafe extern "C" fn natsMsgHeader_Set(msg: *mut natsMsg, key: *const c_char, value: *const c_char) -> natsStatus {
     guard("natsMsgHeader_Set", || {
+        // SAFETY: `msg` is NULL (refused with NATS_INVALID_ARG) or, by the C contract, a message
+        // the program owns (from `natsMsg_Create`, `NextMsg`, a request or a message callback) and
+        // has not destroyed; cnats does not allow concurrent use of it, so this `&mut` is unique
+        // for the call.
         let m = unsafe { handle::box_mut::<natsMsg>(msg, "msg") }?;
+        // SAFETY: `key` is NULL (handled) or, by the C contract, a NUL-terminated string that stays
+        // valid and unchanged for the duration of the call.
         let k = unsafe { key_arg(key) }?;
+        // SAFETY: `value` is NULL (handled) or, by the C contract, a NUL-terminated string that
+        // stays valid and unchanged for the duration of the call.
         let v = unsafe { cstr::opt_bytes(value) }.unwrap_or(b"");
         match m.headers()? {
             Some(h) => h.set(k, v),
@@ -177,8 +208,16 @@ pub unsafe extern "C" fn natsMsgHeader_Set(msg: *mut natsMsg, key: *const c_char
 #[no_mangle]
 pub unsafe extern "C" fn natsMsgHeader_Add(msg: *mut natsMsg, key: *const c_char, value: *const c_char) -> natsStatus {
     guard("natsMsgHeader_Add", || {
+        // SAFETY: `msg` is NULL (refused with NATS_INVALID_ARG) or, by the C contract, a message
+        // the program owns (from `natsMsg_Create`, `NextMsg`, a request or a message callback) and
+        // has not destroyed; cnats does not allow concurrent use of it, so this `&mut` is unique
+        // for the call.
         let m = unsafe { handle::box_mut::<natsMsg>(msg, "msg") }?;
+        // SAFETY: `key` is NULL (handled) or, by the C contract, a NUL-terminated string that stays
+        // valid and unchanged for the duration of the call.
         let k = unsafe { key_arg(key) }?;
+        // SAFETY: `value` is NULL (handled) or, by the C contract, a NUL-terminated string that
+        // stays valid and unchanged for the duration of the call.
         let v = unsafe { cstr::opt_bytes(value) }.unwrap_or(b"");
         match m.headers()? {
             Some(h) => h.add(k, v),
@@ -199,12 +238,21 @@ pub unsafe extern "C" fn natsMsgHeader_Get(
     key: *const c_char,
     value: *mut *const c_char,
 ) -> natsStatus {
-    guard_status("natsMsgHeader_Get", || {
+    guard("natsMsgHeader_Get", || {
+        // SAFETY: `msg` is NULL (refused with NATS_INVALID_ARG) or, by the C contract, a message
+        // the program owns (from `natsMsg_Create`, `NextMsg`, a request or a message callback) and
+        // has not destroyed; cnats does not allow concurrent use of it, so this `&mut` is unique
+        // for the call.
         let m = unsafe { handle::box_mut::<natsMsg>(msg, "msg") }?;
+        // SAFETY: `key` is NULL (handled) or, by the C contract, a NUL-terminated string that stays
+        // valid and unchanged for the duration of the call.
         let k = unsafe { key_arg(key) }?;
         not_null(value, "value")?;
+        // SAFETY: `value` was checked non-NULL above and, by the C contract, points to writable
+        // storage for the result.
         unsafe { write_out(value, std::ptr::null()) };
         let h = m.existing_headers()?;
+        // SAFETY: `value` was checked non-NULL above, as `get_into` requires.
         Ok(unsafe { get_into(h.map(|h| &*h), k, value) })
     })
 }
@@ -222,16 +270,25 @@ pub unsafe extern "C" fn natsMsgHeader_Values(
     values: *mut *mut *const c_char,
     count: *mut c_int,
 ) -> natsStatus {
-    guard_status("natsMsgHeader_Values", || {
+    guard("natsMsgHeader_Values", || {
+        // SAFETY: `msg` is NULL (refused with NATS_INVALID_ARG) or, by the C contract, a message
+        // the program owns (from `natsMsg_Create`, `NextMsg`, a request or a message callback) and
+        // has not destroyed; cnats does not allow concurrent use of it, so this `&mut` is unique
+        // for the call.
         let m = unsafe { handle::box_mut::<natsMsg>(msg, "msg") }?;
+        // SAFETY: `key` is NULL (handled) or, by the C contract, a NUL-terminated string that stays
+        // valid and unchanged for the duration of the call.
         let k = unsafe { key_arg(key) }?;
         not_null(values, "values")?;
         not_null(count, "count")?;
+        // SAFETY: `values` and `count` were checked non-NULL just above and, by the C contract,
+        // point to writable storage.
         unsafe {
             write_out(values, std::ptr::null_mut());
             write_out(count, 0);
         }
         let h = m.existing_headers()?;
+        // SAFETY: `values` and `count` were checked non-NULL above, as `values_into` requires.
         unsafe { values_into(h.map(|h| &*h), k, values, count) }
     })
 }
@@ -248,15 +305,22 @@ pub unsafe extern "C" fn natsMsgHeader_Keys(
     keys: *mut *mut *const c_char,
     count: *mut c_int,
 ) -> natsStatus {
-    guard_status("natsMsgHeader_Keys", || {
+    guard("natsMsgHeader_Keys", || {
+        // SAFETY: `msg` is NULL (refused with NATS_INVALID_ARG) or, by the C contract, a message
+        // the program owns (from `natsMsg_Create`, `NextMsg`, a request or a message callback) and
+        // has not destroyed; cnats does not allow concurrent use of it, so this `&mut` is unique
+        // for the call.
         let m = unsafe { handle::box_mut::<natsMsg>(msg, "msg") }?;
         not_null(keys, "keys")?;
         not_null(count, "count")?;
+        // SAFETY: `keys` and `count` were checked non-NULL just above and, by the C contract, point
+        // to writable storage.
         unsafe {
             write_out(keys, std::ptr::null_mut());
             write_out(count, 0);
         }
         let h = m.existing_headers()?;
+        // SAFETY: `keys` and `count` were checked non-NULL above, as `keys_into` requires.
         unsafe { keys_into(h.map(|h| &*h), keys, count) }
     })
 }
@@ -267,8 +331,14 @@ pub unsafe extern "C" fn natsMsgHeader_Keys(
 /// `NATS_INVALID_ARG` for a NULL `msg` or a NULL/empty `key`.
 #[no_mangle]
 pub unsafe extern "C" fn natsMsgHeader_Delete(msg: *mut natsMsg, key: *const c_char) -> natsStatus {
-    guard_status("natsMsgHeader_Delete", || {
+    guard("natsMsgHeader_Delete", || {
+        // SAFETY: `msg` is NULL (refused with NATS_INVALID_ARG) or, by the C contract, a message
+        // the program owns (from `natsMsg_Create`, `NextMsg`, a request or a message callback) and
+        // has not destroyed; cnats does not allow concurrent use of it, so this `&mut` is unique
+        // for the call.
         let m = unsafe { handle::box_mut::<natsMsg>(msg, "msg") }?;
+        // SAFETY: `key` is NULL (handled) or, by the C contract, a NUL-terminated string that stays
+        // valid and unchanged for the duration of the call.
         let k = unsafe { key_arg(key) }?;
         let deleted = m.existing_headers()?.is_some_and(|h| h.delete(k));
         Ok(if deleted {
@@ -288,6 +358,9 @@ pub unsafe extern "C" fn natsMsg_IsNoResponders(msg: *mut natsMsg) -> bool {
         if msg.is_null() {
             return Ok(false);
         }
+        // SAFETY: `msg` is NULL (refused with NATS_INVALID_ARG) or, by the C contract, a message
+        // the program owns (from `natsMsg_Create`, `NextMsg`, a request or a message callback) and
+        // has not destroyed.
         let m = unsafe { handle::box_ref::<natsMsg>(msg, "msg") }?;
         Ok(m.is_no_responders())
     })
@@ -297,14 +370,24 @@ pub unsafe extern "C" fn natsMsg_IsNoResponders(msg: *mut natsMsg) -> bool {
 /// the application by a subscription. A NULL `msg` is ignored.
 #[no_mangle]
 pub unsafe extern "C" fn natsMsg_Destroy(msg: *mut natsMsg) {
-    guard_void("natsMsg_Destroy", || {
+    guard_or("natsMsg_Destroy", (), || {
+        // SAFETY: `msg` is NULL (nothing to do) or, by the C contract, a message the program owns
+        // (from `natsMsg_Create`, `NextMsg`, a request or a message callback) and has not
+        // destroyed; the program gives up its pointer with this call, so the ownership taken back
+        // here is the only one.
         if let Some(m) = unsafe { handle::box_take::<natsMsg>(msg) } {
             crate::msg::recycle(m);
         }
+        Ok(())
     });
 }
 
+// Unit tests call the exported functions with handles and strings they
+// built themselves, or with NULL on purpose: each `unsafe` is a call of the
+// function under test, whose job is to cope, so the blocks carry no
+// individual SAFETY notes.
 #[cfg(test)]
+#[allow(clippy::undocumented_unsafe_blocks)]
 mod tests {
     use super::*;
     use crate::proto::MsgOp;

@@ -4,22 +4,19 @@
 //!
 //! A `natsOptions` handle is a boxed `Mutex<Options>`: setters lock it, so
 //! a program may change options from several threads. A connection takes a
-//! copy ([`clone_options`]) when it is created.
+//! copy (through [`lock_options`]) when it is created.
 
-use super::callbacks::{natsConnectionHandler, natsCustomReconnectDelayHandler, natsErrHandler, SendPtr};
-use super::conn::natsConnection;
+use super::callbacks::{
+    conn_callback, delay_callback, err_callback, natsConnectionHandler, natsCustomReconnectDelayHandler, natsErrHandler,
+};
 use super::handle::{self, BoxCastable, Castable};
-use super::sub::natsSubscription;
-use super::{cstr, guard, guard_void, not_null, write_out};
-use crate::conn::sub::Subscription;
-use crate::conn::Connection;
+use super::{cstr, guard, guard_or, not_null, write_out};
 use crate::error::{Error, Result};
-use crate::options::{ConnCallback, ErrCallback, Options, ReconnectDelayCallback};
+use crate::options::Options;
 use crate::status::natsStatus;
 use crate::url::{self, ServerUrl};
 use libc::{c_char, c_int, c_void};
-use parking_lot::Mutex;
-use std::sync::Arc;
+use parking_lot::{Mutex, MutexGuard};
 
 /// Options for creating a connection (opaque).
 pub struct natsOptions {
@@ -30,25 +27,19 @@ impl Castable for natsOptions {
 }
 impl BoxCastable for natsOptions {}
 
-/// A copy of the options behind `opts`, for a new connection;
-/// NULL → `NATS_INVALID_ARG`.
-#[allow(dead_code)] // called by the connection FFI
-pub(crate) fn clone_options(opts: *mut natsOptions) -> Result<Options> {
-    // SAFETY: a non-NULL handle was made by `natsOptions_Create` and is
-    // still owned by the C program for the duration of the call.
-    let m = unsafe { handle::box_ref::<natsOptions>(opts, "opts") }?;
-    let o = m.lock().clone();
-    Ok(o)
-}
-
-/// Runs `f` on the locked options of `opts` inside [`guard`].
-fn set(func: &'static str, opts: *mut natsOptions, f: impl FnOnce(&mut Options) -> Result<()>) -> natsStatus {
-    guard(func, || {
-        // SAFETY: as in `clone_options`.
-        let m = unsafe { handle::box_ref::<natsOptions>(opts, "opts") }?;
-        let mut o = m.lock();
-        f(&mut o)
-    })
+/// Locks the options behind `opts`: the one way the C layer reads or
+/// changes an options object. NULL → `NATS_INVALID_ARG`.
+///
+/// # Safety
+/// `opts` must be NULL or a handle returned by `natsOptions_Create` and
+/// not yet passed to `natsOptions_Destroy` (cnats' contract for every
+/// `natsOptions*` argument); the guard must not outlive that handle.
+pub(crate) unsafe fn lock_options<'a>(opts: *mut natsOptions) -> Result<MutexGuard<'a, Options>> {
+    // SAFETY: per this function's contract, a non-NULL `opts` is a live
+    // `Box<Mutex<Options>>` made by `natsOptions_Create` (`box_ref` turns
+    // NULL into `NATS_INVALID_ARG`); the mutex serialises threads that
+    // share the handle, so handing out a shared reference is sound.
+    Ok(unsafe { handle::box_ref::<natsOptions>(opts, "opts") }?.lock())
 }
 
 /// `NATS_INVALID_ARG` unless `ok`.
@@ -58,52 +49,6 @@ fn check(ok: bool, text: impl FnOnce() -> String) -> Result<()> {
     } else {
         Err(Error::invalid_arg(text()))
     }
-}
-
-// ---- C callbacks as core closures ----
-
-fn conn_callback(cb: natsConnectionHandler, closure: *mut c_void) -> Option<ConnCallback> {
-    let f = cb?;
-    let closure = SendPtr(closure);
-    Some(Arc::new(move |nc: &Arc<Connection>| {
-        let c: SendPtr = closure;
-        let ncp = handle::arc_as_ptr::<natsConnection>(nc);
-        // SAFETY: a C function pointer given by the program, called with
-        // the connection handle the program holds and its own closure.
-        unsafe { f(ncp, c.0) }
-    }))
-}
-
-fn err_callback(cb: natsErrHandler, closure: *mut c_void) -> Option<ErrCallback> {
-    let f = cb?;
-    let closure = SendPtr(closure);
-    Some(Arc::new(
-        move |nc: &Arc<Connection>, sub: Option<&Arc<Subscription>>, st: natsStatus| {
-            let c: SendPtr = closure;
-            let ncp = handle::arc_as_ptr::<natsConnection>(nc);
-            let subp = sub.map_or(std::ptr::null_mut(), handle::arc_as_ptr::<natsSubscription>);
-            // As cnats: during the handler, the error's text (e.g. the
-            // server's "Permissions Violation ..." or "Authorization
-            // Violation") is the thread's last error; cleared afterwards.
-            if let Some(text) = crate::conn::async_error_text() {
-                super::last_error::set("natsErrHandler", st, &text);
-            }
-            // SAFETY: as in `conn_callback`; `sub` may be NULL, as documented.
-            unsafe { f(ncp, subp, st, c.0) };
-            super::last_error::clear();
-        },
-    ))
-}
-
-fn delay_callback(cb: natsCustomReconnectDelayHandler, closure: *mut c_void) -> Option<ReconnectDelayCallback> {
-    let f = cb?;
-    let closure = SendPtr(closure);
-    Some(Arc::new(move |nc: &Arc<Connection>, attempts: i32| {
-        let c: SendPtr = closure;
-        let ncp = handle::arc_as_ptr::<natsConnection>(nc);
-        // SAFETY: as in `conn_callback`.
-        unsafe { f(ncp, attempts, c.0) }
-    }))
 }
 
 // ---- validation helpers ----
@@ -119,15 +64,6 @@ fn checked_url_list(s: &str) -> Result<Option<(String, bool)>> {
     Ok(Some((s.to_string(), urls.iter().any(ServerUrl::is_tls))))
 }
 
-/// A valid inbox prefix is a subject without wildcard tokens: no
-/// whitespace, no empty token, no token that is exactly `*` or `>`.
-fn check_inbox_prefix(p: &str) -> Result<()> {
-    let ok = !p.is_empty()
-        && !p.chars().any(char::is_whitespace)
-        && p.split('.').all(|t| !t.is_empty() && t != "*" && t != ">");
-    check(ok, || format!("invalid inbox prefix '{p}'"))
-}
-
 // ---- object ----
 
 /// Creates an options object with the default settings. The program owns
@@ -140,7 +76,8 @@ pub unsafe extern "C" fn natsOptions_Create(newOpts: *mut *mut natsOptions) -> n
     guard("natsOptions_Create", || {
         not_null(newOpts, "newOpts")?;
         let p = handle::box_into_raw::<natsOptions>(Mutex::new(Options::default()));
-        // SAFETY: checked for NULL above.
+        // SAFETY: `newOpts` was checked non-NULL above and, by the C
+        // contract, points to writable storage for the new handle.
         unsafe { write_out(newOpts, p) };
         Ok(())
     })
@@ -150,9 +87,10 @@ pub unsafe extern "C" fn natsOptions_Create(newOpts: *mut *mut natsOptions) -> n
 /// ignored. Connections created from it are not affected.
 #[no_mangle]
 pub unsafe extern "C" fn natsOptions_Destroy(opts: *mut natsOptions) {
-    guard_void("natsOptions_Destroy", || {
+    guard_or("natsOptions_Destroy", (), || {
         // SAFETY: the program gives back the handle it owns.
         drop(unsafe { handle::box_take::<natsOptions>(opts) });
+        Ok(())
     })
 }
 
@@ -167,7 +105,10 @@ pub unsafe extern "C" fn natsOptions_Destroy(opts: *mut natsOptions) {
 /// (unknown scheme, bad port, …); the setting is then left unchanged.
 #[no_mangle]
 pub unsafe extern "C" fn natsOptions_SetURL(opts: *mut natsOptions, url: *const c_char) -> natsStatus {
-    set("natsOptions_SetURL", opts, |o| {
+    guard("natsOptions_SetURL", || {
+        // SAFETY: `opts` is NULL (refused with NATS_INVALID_ARG) or, by the C
+        // contract, a live handle from `natsOptions_Create`.
+        let mut o = unsafe { lock_options(opts) }?;
         // SAFETY: C passes a NUL-terminated string or NULL.
         let list = match unsafe { cstr::opt_str(url, "url") }? {
             None => None,
@@ -200,7 +141,10 @@ pub unsafe extern "C" fn natsOptions_SetServers(
     servers: *mut *const c_char,
     serversCount: c_int,
 ) -> natsStatus {
-    set("natsOptions_SetServers", opts, |o| {
+    guard("natsOptions_SetServers", || {
+        // SAFETY: `opts` is NULL (refused with NATS_INVALID_ARG) or, by the C
+        // contract, a live handle from `natsOptions_Create`.
+        let mut o = unsafe { lock_options(opts) }?;
         if servers.is_null() {
             check(serversCount == 0, || {
                 format!("invalid argument: 'servers' is NULL but 'serversCount' is {serversCount}")
@@ -237,7 +181,10 @@ pub unsafe extern "C" fn natsOptions_SetServers(
 /// Returns `NATS_INVALID_ARG` when `opts` is NULL.
 #[no_mangle]
 pub unsafe extern "C" fn natsOptions_SetNoRandomize(opts: *mut natsOptions, noRandomize: bool) -> natsStatus {
-    set("natsOptions_SetNoRandomize", opts, |o| {
+    guard("natsOptions_SetNoRandomize", || {
+        // SAFETY: `opts` is NULL (refused with NATS_INVALID_ARG) or, by the C
+        // contract, a live handle from `natsOptions_Create`.
+        let mut o = unsafe { lock_options(opts) }?;
         o.no_randomize = noRandomize;
         Ok(())
     })
@@ -249,7 +196,10 @@ pub unsafe extern "C" fn natsOptions_SetNoRandomize(opts: *mut natsOptions, noRa
 /// Returns `NATS_INVALID_ARG` when `opts` is NULL or `timeout` is negative.
 #[no_mangle]
 pub unsafe extern "C" fn natsOptions_SetTimeout(opts: *mut natsOptions, timeout: i64) -> natsStatus {
-    set("natsOptions_SetTimeout", opts, |o| {
+    guard("natsOptions_SetTimeout", || {
+        // SAFETY: `opts` is NULL (refused with NATS_INVALID_ARG) or, by the C
+        // contract, a live handle from `natsOptions_Create`.
+        let mut o = unsafe { lock_options(opts) }?;
         check(timeout >= 0, || format!("invalid timeout {timeout}"))?;
         o.timeout_ms = timeout;
         Ok(())
@@ -262,11 +212,15 @@ pub unsafe extern "C" fn natsOptions_SetTimeout(opts: *mut natsOptions, timeout:
 /// Returns `NATS_INVALID_ARG` when `opts` is NULL or the name is not UTF-8.
 #[no_mangle]
 pub unsafe extern "C" fn natsOptions_SetName(opts: *mut natsOptions, name: *const c_char) -> natsStatus {
-    set("natsOptions_SetName", opts, |o| {
+    guard("natsOptions_SetName", || {
+        // SAFETY: `opts` is NULL (refused with NATS_INVALID_ARG) or, by the C
+        // contract, a live handle from `natsOptions_Create`.
+        let mut o = unsafe { lock_options(opts) }?;
         o.name = if name.is_null() {
             None
         } else {
-            // SAFETY: a NUL-terminated string.
+            // SAFETY: `name` is non-NULL (checked above) and, by the C contract,
+            // a NUL-terminated string valid for the call.
             Some(unsafe { cstr::str(name, "name") }?.to_string())
         };
         Ok(())
@@ -278,7 +232,10 @@ pub unsafe extern "C" fn natsOptions_SetName(opts: *mut natsOptions, name: *cons
 /// Returns `NATS_INVALID_ARG` when `opts` is NULL.
 #[no_mangle]
 pub unsafe extern "C" fn natsOptions_SetVerbose(opts: *mut natsOptions, verbose: bool) -> natsStatus {
-    set("natsOptions_SetVerbose", opts, |o| {
+    guard("natsOptions_SetVerbose", || {
+        // SAFETY: `opts` is NULL (refused with NATS_INVALID_ARG) or, by the C
+        // contract, a live handle from `natsOptions_Create`.
+        let mut o = unsafe { lock_options(opts) }?;
         o.verbose = verbose;
         Ok(())
     })
@@ -289,7 +246,10 @@ pub unsafe extern "C" fn natsOptions_SetVerbose(opts: *mut natsOptions, verbose:
 /// Returns `NATS_INVALID_ARG` when `opts` is NULL.
 #[no_mangle]
 pub unsafe extern "C" fn natsOptions_SetPedantic(opts: *mut natsOptions, pedantic: bool) -> natsStatus {
-    set("natsOptions_SetPedantic", opts, |o| {
+    guard("natsOptions_SetPedantic", || {
+        // SAFETY: `opts` is NULL (refused with NATS_INVALID_ARG) or, by the C
+        // contract, a live handle from `natsOptions_Create`.
+        let mut o = unsafe { lock_options(opts) }?;
         o.pedantic = pedantic;
         Ok(())
     })
@@ -301,7 +261,10 @@ pub unsafe extern "C" fn natsOptions_SetPedantic(opts: *mut natsOptions, pedanti
 /// Returns `NATS_INVALID_ARG` when `opts` is NULL.
 #[no_mangle]
 pub unsafe extern "C" fn natsOptions_SetPingInterval(opts: *mut natsOptions, interval: i64) -> natsStatus {
-    set("natsOptions_SetPingInterval", opts, |o| {
+    guard("natsOptions_SetPingInterval", || {
+        // SAFETY: `opts` is NULL (refused with NATS_INVALID_ARG) or, by the C
+        // contract, a live handle from `natsOptions_Create`.
+        let mut o = unsafe { lock_options(opts) }?;
         o.ping_interval_ms = interval;
         Ok(())
     })
@@ -313,7 +276,10 @@ pub unsafe extern "C" fn natsOptions_SetPingInterval(opts: *mut natsOptions, int
 /// Returns `NATS_INVALID_ARG` when `opts` is NULL.
 #[no_mangle]
 pub unsafe extern "C" fn natsOptions_SetMaxPingsOut(opts: *mut natsOptions, maxPingsOut: c_int) -> natsStatus {
-    set("natsOptions_SetMaxPingsOut", opts, |o| {
+    guard("natsOptions_SetMaxPingsOut", || {
+        // SAFETY: `opts` is NULL (refused with NATS_INVALID_ARG) or, by the C
+        // contract, a live handle from `natsOptions_Create`.
+        let mut o = unsafe { lock_options(opts) }?;
         o.max_pings_out = maxPingsOut;
         Ok(())
     })
@@ -326,7 +292,10 @@ pub unsafe extern "C" fn natsOptions_SetMaxPingsOut(opts: *mut natsOptions, maxP
 /// negative.
 #[no_mangle]
 pub unsafe extern "C" fn natsOptions_SetIOBufSize(opts: *mut natsOptions, ioBufSize: c_int) -> natsStatus {
-    set("natsOptions_SetIOBufSize", opts, |o| {
+    guard("natsOptions_SetIOBufSize", || {
+        // SAFETY: `opts` is NULL (refused with NATS_INVALID_ARG) or, by the C
+        // contract, a live handle from `natsOptions_Create`.
+        let mut o = unsafe { lock_options(opts) }?;
         check(ioBufSize >= 0, || format!("invalid I/O buffer size {ioBufSize}"))?;
         o.io_buf_size = ioBufSize;
         Ok(())
@@ -341,7 +310,10 @@ pub unsafe extern "C" fn natsOptions_SetIOBufSize(opts: *mut natsOptions, ioBufS
 /// Returns `NATS_INVALID_ARG` when `opts` is NULL.
 #[no_mangle]
 pub unsafe extern "C" fn natsOptions_SetAllowReconnect(opts: *mut natsOptions, allow: bool) -> natsStatus {
-    set("natsOptions_SetAllowReconnect", opts, |o| {
+    guard("natsOptions_SetAllowReconnect", || {
+        // SAFETY: `opts` is NULL (refused with NATS_INVALID_ARG) or, by the C
+        // contract, a live handle from `natsOptions_Create`.
+        let mut o = unsafe { lock_options(opts) }?;
         o.allow_reconnect = allow;
         Ok(())
     })
@@ -357,7 +329,10 @@ pub unsafe extern "C" fn natsOptions_SetReconnectOnProtocolError(
     opts: *mut natsOptions,
     reconnect: bool,
 ) -> natsStatus {
-    set("natsOptions_SetReconnectOnProtocolError", opts, |o| {
+    guard("natsOptions_SetReconnectOnProtocolError", || {
+        // SAFETY: `opts` is NULL (refused with NATS_INVALID_ARG) or, by the C
+        // contract, a live handle from `natsOptions_Create`.
+        let mut o = unsafe { lock_options(opts) }?;
         o.reconnect_on_protocol_error = reconnect;
         Ok(())
     })
@@ -369,7 +344,10 @@ pub unsafe extern "C" fn natsOptions_SetReconnectOnProtocolError(
 /// Returns `NATS_INVALID_ARG` when `opts` is NULL.
 #[no_mangle]
 pub unsafe extern "C" fn natsOptions_SetMaxReconnect(opts: *mut natsOptions, maxReconnect: c_int) -> natsStatus {
-    set("natsOptions_SetMaxReconnect", opts, |o| {
+    guard("natsOptions_SetMaxReconnect", || {
+        // SAFETY: `opts` is NULL (refused with NATS_INVALID_ARG) or, by the C
+        // contract, a live handle from `natsOptions_Create`.
+        let mut o = unsafe { lock_options(opts) }?;
         o.max_reconnect = maxReconnect;
         Ok(())
     })
@@ -382,7 +360,10 @@ pub unsafe extern "C" fn natsOptions_SetMaxReconnect(opts: *mut natsOptions, max
 /// negative.
 #[no_mangle]
 pub unsafe extern "C" fn natsOptions_SetReconnectWait(opts: *mut natsOptions, reconnectWait: i64) -> natsStatus {
-    set("natsOptions_SetReconnectWait", opts, |o| {
+    guard("natsOptions_SetReconnectWait", || {
+        // SAFETY: `opts` is NULL (refused with NATS_INVALID_ARG) or, by the C
+        // contract, a live handle from `natsOptions_Create`.
+        let mut o = unsafe { lock_options(opts) }?;
         check(reconnectWait >= 0, || format!("invalid reconnect wait {reconnectWait}"))?;
         o.reconnect_wait_ms = reconnectWait;
         Ok(())
@@ -401,7 +382,10 @@ pub unsafe extern "C" fn natsOptions_SetReconnectJitter(
     jitter: i64,
     jitterTLS: i64,
 ) -> natsStatus {
-    set("natsOptions_SetReconnectJitter", opts, |o| {
+    guard("natsOptions_SetReconnectJitter", || {
+        // SAFETY: `opts` is NULL (refused with NATS_INVALID_ARG) or, by the C
+        // contract, a live handle from `natsOptions_Create`.
+        let mut o = unsafe { lock_options(opts) }?;
         check(jitter >= 0 && jitterTLS >= 0, || {
             format!("invalid reconnect jitter {jitter}/{jitterTLS}")
         })?;
@@ -424,7 +408,10 @@ pub unsafe extern "C" fn natsOptions_SetCustomReconnectDelay(
     cb: natsCustomReconnectDelayHandler,
     closure: *mut c_void,
 ) -> natsStatus {
-    set("natsOptions_SetCustomReconnectDelay", opts, |o| {
+    guard("natsOptions_SetCustomReconnectDelay", || {
+        // SAFETY: `opts` is NULL (refused with NATS_INVALID_ARG) or, by the C
+        // contract, a live handle from `natsOptions_Create`.
+        let mut o = unsafe { lock_options(opts) }?;
         o.custom_reconnect_delay = delay_callback(cb, closure);
         Ok(())
     })
@@ -441,7 +428,10 @@ pub unsafe extern "C" fn natsOptions_SetReconnectBufSize(
     opts: *mut natsOptions,
     reconnectBufSize: c_int,
 ) -> natsStatus {
-    set("natsOptions_SetReconnectBufSize", opts, |o| {
+    guard("natsOptions_SetReconnectBufSize", || {
+        // SAFETY: `opts` is NULL (refused with NATS_INVALID_ARG) or, by the C
+        // contract, a live handle from `natsOptions_Create`.
+        let mut o = unsafe { lock_options(opts) }?;
         check(reconnectBufSize >= 0, || {
             format!("invalid reconnect buffer size {reconnectBufSize}")
         })?;
@@ -459,7 +449,10 @@ pub unsafe extern "C" fn natsOptions_SetReconnectBufSize(
 /// positive.
 #[no_mangle]
 pub unsafe extern "C" fn natsOptions_SetMaxPendingMsgs(opts: *mut natsOptions, maxPending: c_int) -> natsStatus {
-    set("natsOptions_SetMaxPendingMsgs", opts, |o| {
+    guard("natsOptions_SetMaxPendingMsgs", || {
+        // SAFETY: `opts` is NULL (refused with NATS_INVALID_ARG) or, by the C
+        // contract, a live handle from `natsOptions_Create`.
+        let mut o = unsafe { lock_options(opts) }?;
         check(maxPending > 0, || format!("invalid max pending messages {maxPending}"))?;
         o.max_pending_msgs = maxPending;
         Ok(())
@@ -473,7 +466,10 @@ pub unsafe extern "C" fn natsOptions_SetMaxPendingMsgs(opts: *mut natsOptions, m
 /// positive.
 #[no_mangle]
 pub unsafe extern "C" fn natsOptions_SetMaxPendingBytes(opts: *mut natsOptions, maxPending: i64) -> natsStatus {
-    set("natsOptions_SetMaxPendingBytes", opts, |o| {
+    guard("natsOptions_SetMaxPendingBytes", || {
+        // SAFETY: `opts` is NULL (refused with NATS_INVALID_ARG) or, by the C
+        // contract, a live handle from `natsOptions_Create`.
+        let mut o = unsafe { lock_options(opts) }?;
         check(maxPending > 0, || format!("invalid max pending bytes {maxPending}"))?;
         o.max_pending_bytes = maxPending;
         Ok(())
@@ -494,7 +490,10 @@ pub unsafe extern "C" fn natsOptions_SetErrorHandler(
     errHandler: natsErrHandler,
     closure: *mut c_void,
 ) -> natsStatus {
-    set("natsOptions_SetErrorHandler", opts, |o| {
+    guard("natsOptions_SetErrorHandler", || {
+        // SAFETY: `opts` is NULL (refused with NATS_INVALID_ARG) or, by the C
+        // contract, a live handle from `natsOptions_Create`.
+        let mut o = unsafe { lock_options(opts) }?;
         o.err_cb = err_callback(errHandler, closure);
         Ok(())
     })
@@ -510,7 +509,10 @@ pub unsafe extern "C" fn natsOptions_SetClosedCB(
     closedCb: natsConnectionHandler,
     closure: *mut c_void,
 ) -> natsStatus {
-    set("natsOptions_SetClosedCB", opts, |o| {
+    guard("natsOptions_SetClosedCB", || {
+        // SAFETY: `opts` is NULL (refused with NATS_INVALID_ARG) or, by the C
+        // contract, a live handle from `natsOptions_Create`.
+        let mut o = unsafe { lock_options(opts) }?;
         o.closed_cb = conn_callback(closedCb, closure);
         Ok(())
     })
@@ -527,7 +529,10 @@ pub unsafe extern "C" fn natsOptions_SetDisconnectedCB(
     disconnectedCb: natsConnectionHandler,
     closure: *mut c_void,
 ) -> natsStatus {
-    set("natsOptions_SetDisconnectedCB", opts, |o| {
+    guard("natsOptions_SetDisconnectedCB", || {
+        // SAFETY: `opts` is NULL (refused with NATS_INVALID_ARG) or, by the C
+        // contract, a live handle from `natsOptions_Create`.
+        let mut o = unsafe { lock_options(opts) }?;
         o.disconnected_cb = conn_callback(disconnectedCb, closure);
         Ok(())
     })
@@ -543,7 +548,10 @@ pub unsafe extern "C" fn natsOptions_SetReconnectedCB(
     reconnectedCb: natsConnectionHandler,
     closure: *mut c_void,
 ) -> natsStatus {
-    set("natsOptions_SetReconnectedCB", opts, |o| {
+    guard("natsOptions_SetReconnectedCB", || {
+        // SAFETY: `opts` is NULL (refused with NATS_INVALID_ARG) or, by the C
+        // contract, a live handle from `natsOptions_Create`.
+        let mut o = unsafe { lock_options(opts) }?;
         o.reconnected_cb = conn_callback(reconnectedCb, closure);
         Ok(())
     })
@@ -560,7 +568,10 @@ pub unsafe extern "C" fn natsOptions_SetDiscoveredServersCB(
     discoveredServersCb: natsConnectionHandler,
     closure: *mut c_void,
 ) -> natsStatus {
-    set("natsOptions_SetDiscoveredServersCB", opts, |o| {
+    guard("natsOptions_SetDiscoveredServersCB", || {
+        // SAFETY: `opts` is NULL (refused with NATS_INVALID_ARG) or, by the C
+        // contract, a live handle from `natsOptions_Create`.
+        let mut o = unsafe { lock_options(opts) }?;
         o.discovered_servers_cb = conn_callback(discoveredServersCb, closure);
         Ok(())
     })
@@ -572,7 +583,10 @@ pub unsafe extern "C" fn natsOptions_SetDiscoveredServersCB(
 /// Returns `NATS_INVALID_ARG` when `opts` is NULL.
 #[no_mangle]
 pub unsafe extern "C" fn natsOptions_SetIgnoreDiscoveredServers(opts: *mut natsOptions, ignore: bool) -> natsStatus {
-    set("natsOptions_SetIgnoreDiscoveredServers", opts, |o| {
+    guard("natsOptions_SetIgnoreDiscoveredServers", || {
+        // SAFETY: `opts` is NULL (refused with NATS_INVALID_ARG) or, by the C
+        // contract, a live handle from `natsOptions_Create`.
+        let mut o = unsafe { lock_options(opts) }?;
         o.ignore_discovered_servers = ignore;
         Ok(())
     })
@@ -589,7 +603,10 @@ pub unsafe extern "C" fn natsOptions_SetLameDuckModeCB(
     lameDuckCb: natsConnectionHandler,
     closure: *mut c_void,
 ) -> natsStatus {
-    set("natsOptions_SetLameDuckModeCB", opts, |o| {
+    guard("natsOptions_SetLameDuckModeCB", || {
+        // SAFETY: `opts` is NULL (refused with NATS_INVALID_ARG) or, by the C
+        // contract, a live handle from `natsOptions_Create`.
+        let mut o = unsafe { lock_options(opts) }?;
         o.lame_duck_cb = conn_callback(lameDuckCb, closure);
         Ok(())
     })
@@ -610,7 +627,10 @@ pub unsafe extern "C" fn natsOptions_SetRetryOnFailedConnect(
     connectedCb: natsConnectionHandler,
     closure: *mut c_void,
 ) -> natsStatus {
-    set("natsOptions_SetRetryOnFailedConnect", opts, |o| {
+    guard("natsOptions_SetRetryOnFailedConnect", || {
+        // SAFETY: `opts` is NULL (refused with NATS_INVALID_ARG) or, by the C
+        // contract, a live handle from `natsOptions_Create`.
+        let mut o = unsafe { lock_options(opts) }?;
         o.retry_on_failed_connect = retry;
         o.connected_cb = if retry {
             conn_callback(connectedCb, closure)
@@ -630,7 +650,10 @@ pub unsafe extern "C" fn natsOptions_SetRetryOnFailedConnect(
 /// Returns `NATS_INVALID_ARG` when `opts` is NULL.
 #[no_mangle]
 pub unsafe extern "C" fn natsOptions_UseGlobalMessageDelivery(opts: *mut natsOptions, global: bool) -> natsStatus {
-    set("natsOptions_UseGlobalMessageDelivery", opts, |o| {
+    guard("natsOptions_UseGlobalMessageDelivery", || {
+        // SAFETY: `opts` is NULL (refused with NATS_INVALID_ARG) or, by the C
+        // contract, a live handle from `natsOptions_Create`.
+        let mut o = unsafe { lock_options(opts) }?;
         o.use_global_delivery = global;
         Ok(())
     })
@@ -644,7 +667,10 @@ pub unsafe extern "C" fn natsOptions_UseGlobalMessageDelivery(opts: *mut natsOpt
 /// value.
 #[no_mangle]
 pub unsafe extern "C" fn natsOptions_IPResolutionOrder(opts: *mut natsOptions, order: c_int) -> natsStatus {
-    set("natsOptions_IPResolutionOrder", opts, |o| {
+    guard("natsOptions_IPResolutionOrder", || {
+        // SAFETY: `opts` is NULL (refused with NATS_INVALID_ARG) or, by the C
+        // contract, a live handle from `natsOptions_Create`.
+        let mut o = unsafe { lock_options(opts) }?;
         check(matches!(order, 0 | 4 | 6 | 46 | 64), || {
             format!("invalid IP resolution order {order}")
         })?;
@@ -659,7 +685,10 @@ pub unsafe extern "C" fn natsOptions_IPResolutionOrder(opts: *mut natsOptions, o
 /// Returns `NATS_INVALID_ARG` when `opts` is NULL.
 #[no_mangle]
 pub unsafe extern "C" fn natsOptions_SetSendAsap(opts: *mut natsOptions, sendAsap: bool) -> natsStatus {
-    set("natsOptions_SetSendAsap", opts, |o| {
+    guard("natsOptions_SetSendAsap", || {
+        // SAFETY: `opts` is NULL (refused with NATS_INVALID_ARG) or, by the C
+        // contract, a live handle from `natsOptions_Create`.
+        let mut o = unsafe { lock_options(opts) }?;
         o.send_asap = sendAsap;
         Ok(())
     })
@@ -672,7 +701,10 @@ pub unsafe extern "C" fn natsOptions_SetSendAsap(opts: *mut natsOptions, sendAsa
 /// negative.
 #[no_mangle]
 pub unsafe extern "C" fn natsOptions_SetFlusherWaitMicros(opts: *mut natsOptions, flusherWaitUs: i64) -> natsStatus {
-    set("natsOptions_SetFlusherWaitMicros", opts, |o| {
+    guard("natsOptions_SetFlusherWaitMicros", || {
+        // SAFETY: `opts` is NULL (refused with NATS_INVALID_ARG) or, by the C
+        // contract, a live handle from `natsOptions_Create`.
+        let mut o = unsafe { lock_options(opts) }?;
         check(flusherWaitUs >= 0, || format!("invalid flusher wait {flusherWaitUs}"))?;
         o.flusher_wait_us = flusherWaitUs;
         Ok(())
@@ -685,7 +717,10 @@ pub unsafe extern "C" fn natsOptions_SetFlusherWaitMicros(opts: *mut natsOptions
 /// Returns `NATS_INVALID_ARG` when `opts` is NULL.
 #[no_mangle]
 pub unsafe extern "C" fn natsOptions_UseOldRequestStyle(opts: *mut natsOptions, useOldStyle: bool) -> natsStatus {
-    set("natsOptions_UseOldRequestStyle", opts, |o| {
+    guard("natsOptions_UseOldRequestStyle", || {
+        // SAFETY: `opts` is NULL (refused with NATS_INVALID_ARG) or, by the C
+        // contract, a live handle from `natsOptions_Create`.
+        let mut o = unsafe { lock_options(opts) }?;
         o.old_request_style = useOldStyle;
         Ok(())
     })
@@ -700,7 +735,10 @@ pub unsafe extern "C" fn natsOptions_SetFailRequestsOnDisconnect(
     opts: *mut natsOptions,
     failRequests: bool,
 ) -> natsStatus {
-    set("natsOptions_SetFailRequestsOnDisconnect", opts, |o| {
+    guard("natsOptions_SetFailRequestsOnDisconnect", || {
+        // SAFETY: `opts` is NULL (refused with NATS_INVALID_ARG) or, by the C
+        // contract, a live handle from `natsOptions_Create`.
+        let mut o = unsafe { lock_options(opts) }?;
         o.fail_requests_on_disconnect = failRequests;
         Ok(())
     })
@@ -712,7 +750,10 @@ pub unsafe extern "C" fn natsOptions_SetFailRequestsOnDisconnect(
 /// Returns `NATS_INVALID_ARG` when `opts` is NULL.
 #[no_mangle]
 pub unsafe extern "C" fn natsOptions_SetNoEcho(opts: *mut natsOptions, noEcho: bool) -> natsStatus {
-    set("natsOptions_SetNoEcho", opts, |o| {
+    guard("natsOptions_SetNoEcho", || {
+        // SAFETY: `opts` is NULL (refused with NATS_INVALID_ARG) or, by the C
+        // contract, a live handle from `natsOptions_Create`.
+        let mut o = unsafe { lock_options(opts) }?;
         o.no_echo = noEcho;
         Ok(())
     })
@@ -725,7 +766,10 @@ pub unsafe extern "C" fn natsOptions_SetNoEcho(opts: *mut natsOptions, noEcho: b
 /// negative.
 #[no_mangle]
 pub unsafe extern "C" fn natsOptions_SetWriteDeadline(opts: *mut natsOptions, deadline: i64) -> natsStatus {
-    set("natsOptions_SetWriteDeadline", opts, |o| {
+    guard("natsOptions_SetWriteDeadline", || {
+        // SAFETY: `opts` is NULL (refused with NATS_INVALID_ARG) or, by the C
+        // contract, a live handle from `natsOptions_Create`.
+        let mut o = unsafe { lock_options(opts) }?;
         check(deadline >= 0, || format!("invalid write deadline {deadline}"))?;
         o.write_deadline_ms = deadline;
         Ok(())
@@ -738,7 +782,10 @@ pub unsafe extern "C" fn natsOptions_SetWriteDeadline(opts: *mut natsOptions, de
 /// Returns `NATS_INVALID_ARG` when `opts` is NULL.
 #[no_mangle]
 pub unsafe extern "C" fn natsOptions_DisableNoResponders(opts: *mut natsOptions, disabled: bool) -> natsStatus {
-    set("natsOptions_DisableNoResponders", opts, |o| {
+    guard("natsOptions_DisableNoResponders", || {
+        // SAFETY: `opts` is NULL (refused with NATS_INVALID_ARG) or, by the C
+        // contract, a live handle from `natsOptions_Create`.
+        let mut o = unsafe { lock_options(opts) }?;
         o.disable_no_responders = disabled;
         Ok(())
     })
@@ -756,11 +803,15 @@ pub unsafe extern "C" fn natsOptions_SetCustomInboxPrefix(
     opts: *mut natsOptions,
     inboxPrefix: *const c_char,
 ) -> natsStatus {
-    set("natsOptions_SetCustomInboxPrefix", opts, |o| {
-        // SAFETY: a NUL-terminated string or NULL.
+    guard("natsOptions_SetCustomInboxPrefix", || {
+        // SAFETY: `opts` is NULL (refused with NATS_INVALID_ARG) or, by the C
+        // contract, a live handle from `natsOptions_Create`.
+        let mut o = unsafe { lock_options(opts) }?;
+        // SAFETY: `inboxPrefix` is NULL (clears) or, by the C contract, a
+        // NUL-terminated string valid for the call.
         let p = unsafe { cstr::opt_str(inboxPrefix, "inboxPrefix") }?;
         if let Some(p) = p {
-            check_inbox_prefix(p)?;
+            crate::subject::check_inbox_prefix(p.as_bytes())?;
         }
         o.inbox_prefix = p.map(str::to_string);
         Ok(())
@@ -775,7 +826,10 @@ pub unsafe extern "C" fn natsOptions_SetCustomInboxPrefix(
 /// negative.
 #[no_mangle]
 pub unsafe extern "C" fn natsOptions_SetMessageBufferPadding(opts: *mut natsOptions, paddingSize: c_int) -> natsStatus {
-    set("natsOptions_SetMessageBufferPadding", opts, |o| {
+    guard("natsOptions_SetMessageBufferPadding", || {
+        // SAFETY: `opts` is NULL (refused with NATS_INVALID_ARG) or, by the C
+        // contract, a live handle from `natsOptions_Create`.
+        let mut o = unsafe { lock_options(opts) }?;
         check(paddingSize >= 0, || {
             format!("invalid message buffer padding {paddingSize}")
         })?;
@@ -784,10 +838,17 @@ pub unsafe extern "C" fn natsOptions_SetMessageBufferPadding(opts: *mut natsOpti
     })
 }
 
+// Unit tests call the exported functions with handles and strings they
+// built themselves, or with NULL on purpose: each `unsafe` is a call of the
+// function under test, whose job is to cope, so the blocks carry no
+// individual SAFETY notes.
 #[cfg(test)]
+#[allow(clippy::undocumented_unsafe_blocks)]
 mod tests {
     use super::*;
+    use crate::ffi::conn::natsConnection;
     use crate::ffi::last_error;
+    use crate::ffi::sub::natsSubscription;
     use crate::options::*;
     use crate::status::natsStatus::*;
     use std::ffi::CString;
@@ -803,7 +864,7 @@ mod tests {
             Opts(p)
         }
         fn get(&self) -> Options {
-            clone_options(self.0).unwrap()
+            unsafe { lock_options(self.0) }.unwrap().clone()
         }
     }
     impl Drop for Opts {
@@ -838,7 +899,7 @@ mod tests {
         assert!(v.err_cb.is_none() && v.closed_cb.is_none());
         // Destroying NULL is a no-op.
         unsafe { natsOptions_Destroy(null_mut()) };
-        assert!(clone_options(null_mut()).is_err());
+        assert!(unsafe { lock_options(null_mut()) }.is_err());
     }
 
     #[test]

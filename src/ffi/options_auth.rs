@@ -7,124 +7,29 @@
 //! released here with `free()`.
 
 use super::callbacks::{
-    call_jwt_handler, call_sig_handler, natsSignatureHandler, natsTokenHandler, natsUserJWTHandler, SendPtr,
+    jwt_handler, natsSignatureHandler, natsTokenHandler, natsUserJWTHandler, signature_handler, token_handler,
 };
-use super::options::natsOptions;
-use super::{cstr, guard, handle, write_out};
-use crate::auth::{self, JwtHandler, SignatureHandler, TokenHandler};
+use super::options::{lock_options, natsOptions};
+use super::{cstr, guard, write_out};
+use crate::auth;
 use crate::error::{Error, Result};
 use crate::status::natsStatus;
 use libc::{c_char, c_int, c_uchar, c_void};
-use std::ffi::{CStr, CString};
 use std::ptr;
-use std::sync::Arc;
-
-type RawTokenFn = unsafe extern "C" fn(*mut c_void) -> *const c_char;
-type RawJwtFn = unsafe extern "C" fn(*mut *mut c_char, *mut *mut c_char, *mut c_void) -> natsStatus;
-type RawSigFn =
-    unsafe extern "C" fn(*mut *mut c_char, *mut *mut c_uchar, *mut c_int, *const c_char, *mut c_void) -> natsStatus;
 
 /// An optional C string as UTF-8 text; NULL → `None`, "" stays "".
+///
+/// # Safety
+/// `p` is NULL or a NUL-terminated string valid and unchanged for `'a`.
 unsafe fn opt_text<'a>(p: *const c_char, name: &str) -> Result<Option<&'a str>> {
+    // SAFETY: `p` is NULL (handled) or, by the C contract, a NUL-terminated string that stays valid
+    // and unchanged for the duration of the call.
     match unsafe { cstr::opt_bytes(p) } {
         None => Ok(None),
         Some(b) => std::str::from_utf8(b)
             .map(Some)
             .map_err(|_| Error::invalid_arg(format!("invalid argument: '{name}' is not valid UTF-8"))),
     }
-}
-
-/// Takes a `malloc`ed C string returned by a callback, frees it, and
-/// returns its text (if any).
-unsafe fn take_c_text(p: *mut c_char) -> Option<String> {
-    if p.is_null() {
-        return None;
-    }
-    // SAFETY: the callback returned a NUL-terminated string it allocated
-    // with malloc, handing it to us.
-    let s = unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned();
-    unsafe { libc::free(p as *mut c_void) };
-    Some(s)
-}
-
-/// The error of a failed callback: its status and its custom text, or the
-/// status' own text.
-fn callback_error(status: natsStatus, text: Option<String>) -> Error {
-    match text {
-        Some(t) if !t.is_empty() => Error::new(status, t),
-        _ => Error::status(status),
-    }
-}
-
-fn wrap_token_handler(f: RawTokenFn, closure: SendPtr) -> TokenHandler {
-    Arc::new(move || {
-        let c = &closure;
-        // SAFETY: the application's callback, with its closure.
-        let p = unsafe { f(c.0) };
-        if p.is_null() {
-            None
-        } else {
-            // SAFETY: a NUL-terminated string owned by the application.
-            Some(unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned())
-        }
-    })
-}
-
-fn wrap_jwt_handler(f: RawJwtFn, closure: SendPtr) -> JwtHandler {
-    Arc::new(move || {
-        let c = &closure;
-        let mut jwt: *mut c_char = ptr::null_mut();
-        let mut err: *mut c_char = ptr::null_mut();
-        // SAFETY: the application's callback, with valid output locations.
-        let s = unsafe { call_jwt_handler(f, &mut jwt, &mut err, c.0) };
-        let jwt = unsafe { take_c_text(jwt) };
-        let err = unsafe { take_c_text(err) };
-        if s != natsStatus::NATS_OK {
-            return Err(callback_error(s, err));
-        }
-        Ok(jwt.unwrap_or_default())
-    })
-}
-
-fn wrap_sig_handler(f: RawSigFn, closure: SendPtr) -> SignatureHandler {
-    Arc::new(move |nonce: &[u8]| {
-        let c = &closure;
-        // The server's nonce is plain base64 text; without one the callback
-        // gets NULL, as with cnats.
-        let cnonce = if nonce.is_empty() {
-            None
-        } else {
-            Some(CString::new(nonce).map_err(|_| Error::new(natsStatus::NATS_PROTOCOL_ERROR, "invalid nonce"))?)
-        };
-        let mut err: *mut c_char = ptr::null_mut();
-        let mut sig: *mut c_uchar = ptr::null_mut();
-        let mut len: c_int = 0;
-        let np = cnonce.as_ref().map_or(ptr::null(), |n| n.as_ptr());
-        // SAFETY: the application's callback, with valid output locations.
-        let s = unsafe { call_sig_handler(f, &mut err, &mut sig, &mut len, np, c.0) };
-        let err = unsafe { take_c_text(err) };
-        let out = if sig.is_null() || len <= 0 {
-            Vec::new()
-        } else {
-            // SAFETY: the callback reports `len` bytes at `sig`.
-            unsafe { std::slice::from_raw_parts(sig, len as usize) }.to_vec()
-        };
-        if !sig.is_null() {
-            // SAFETY: allocated with malloc by the callback, given to us.
-            unsafe { libc::free(sig as *mut c_void) };
-        }
-        if s != natsStatus::NATS_OK {
-            return Err(callback_error(s, err));
-        }
-        Ok(out)
-    })
-}
-
-/// Runs `f` on the locked options behind `opts`.
-unsafe fn with_auth<R>(opts: *mut natsOptions, f: impl FnOnce(&mut crate::options::Options) -> Result<R>) -> Result<R> {
-    let o = unsafe { handle::box_ref::<natsOptions>(opts, "opts") }?;
-    let mut g = o.lock();
-    f(&mut g)
 }
 
 /// Sets the user name and password sent in CONNECT when the server URL
@@ -139,14 +44,17 @@ pub unsafe extern "C" fn natsOptions_SetUserInfo(
     password: *const c_char,
 ) -> natsStatus {
     guard("natsOptions_SetUserInfo", || {
+        // SAFETY: `user` is NULL (handled) or, by the C contract, a NUL-terminated string that
+        // stays valid and unchanged for the duration of the call.
         let user = unsafe { opt_text(user, "user") }?;
+        // SAFETY: `password` is NULL (handled) or, by the C contract, a NUL-terminated string that
+        // stays valid and unchanged for the duration of the call.
         let password = unsafe { opt_text(password, "password") }?;
-        unsafe {
-            with_auth(opts, |o| {
-                o.auth.set_user_info(user, password);
-                Ok(())
-            })
-        }
+        // SAFETY: `opts` is NULL (refused with NATS_INVALID_ARG) or, by the C
+        // contract, a live handle from `natsOptions_Create`.
+        let mut o = unsafe { lock_options(opts) }?;
+        o.auth.set_user_info(user, password);
+        Ok(())
     })
 }
 
@@ -158,8 +66,13 @@ pub unsafe extern "C" fn natsOptions_SetUserInfo(
 #[no_mangle]
 pub unsafe extern "C" fn natsOptions_SetToken(opts: *mut natsOptions, token: *const c_char) -> natsStatus {
     guard("natsOptions_SetToken", || {
+        // SAFETY: `token` is NULL (handled) or, by the C contract, a NUL-terminated string that
+        // stays valid and unchanged for the duration of the call.
         let token = unsafe { opt_text(token, "token") }?;
-        unsafe { with_auth(opts, |o| o.auth.set_token(token)) }
+        // SAFETY: `opts` is NULL (refused with NATS_INVALID_ARG) or, by the C
+        // contract, a live handle from `natsOptions_Create`.
+        let mut o = unsafe { lock_options(opts) }?;
+        o.auth.set_token(token)
     })
 }
 
@@ -176,8 +89,11 @@ pub unsafe extern "C" fn natsOptions_SetTokenHandler(
     closure: *mut c_void,
 ) -> natsStatus {
     guard("natsOptions_SetTokenHandler", || {
-        let h = tokenCb.map(|f| wrap_token_handler(f, SendPtr(closure)));
-        unsafe { with_auth(opts, |o| o.auth.set_token_handler(h)) }
+        let h = token_handler(tokenCb, closure);
+        // SAFETY: `opts` is NULL (refused with NATS_INVALID_ARG) or, by the C
+        // contract, a live handle from `natsOptions_Create`.
+        let mut o = unsafe { lock_options(opts) }?;
+        o.auth.set_token_handler(h)
     })
 }
 
@@ -199,9 +115,14 @@ pub unsafe extern "C" fn natsOptions_SetNKey(
     sigClosure: *mut c_void,
 ) -> natsStatus {
     guard("natsOptions_SetNKey", || {
+        // SAFETY: `pubKey` is NULL (handled) or, by the C contract, a NUL-terminated string that
+        // stays valid and unchanged for the duration of the call.
         let pk = unsafe { opt_text(pubKey, "pubKey") }?;
-        let h = sigCB.map(|f| wrap_sig_handler(f, SendPtr(sigClosure)));
-        unsafe { with_auth(opts, |o| o.auth.set_nkey(pk, h)) }
+        let h = signature_handler(sigCB, sigClosure);
+        // SAFETY: `opts` is NULL (refused with NATS_INVALID_ARG) or, by the C
+        // contract, a live handle from `natsOptions_Create`.
+        let mut o = unsafe { lock_options(opts) }?;
+        o.auth.set_nkey(pk, h)
     })
 }
 
@@ -221,9 +142,16 @@ pub unsafe extern "C" fn natsOptions_SetNKeyFromSeed(
     seedFile: *const c_char,
 ) -> natsStatus {
     guard("natsOptions_SetNKeyFromSeed", || {
+        // SAFETY: `pubKey` is NULL (handled) or, by the C contract, a NUL-terminated string that
+        // stays valid and unchanged for the duration of the call.
         let pk = unsafe { opt_text(pubKey, "pubKey") }?;
+        // SAFETY: `seedFile` is NULL (handled) or, by the C contract, a NUL-terminated string that
+        // stays valid and unchanged for the duration of the call.
         let sf = unsafe { opt_text(seedFile, "seedFile") }?;
-        unsafe { with_auth(opts, |o| o.auth.set_nkey_from_seed(pk, sf)) }
+        // SAFETY: `opts` is NULL (refused with NATS_INVALID_ARG) or, by the C
+        // contract, a live handle from `natsOptions_Create`.
+        let mut o = unsafe { lock_options(opts) }?;
+        o.auth.set_nkey_from_seed(pk, sf)
     })
 }
 
@@ -245,9 +173,16 @@ pub unsafe extern "C" fn natsOptions_SetUserCredentialsFromFiles(
     seedFile: *const c_char,
 ) -> natsStatus {
     guard("natsOptions_SetUserCredentialsFromFiles", || {
+        // SAFETY: `userOrChainedFile` is NULL (handled) or, by the C contract, a NUL-terminated
+        // string that stays valid and unchanged for the duration of the call.
         let uf = unsafe { opt_text(userOrChainedFile, "userOrChainedFile") }?;
+        // SAFETY: `seedFile` is NULL (handled) or, by the C contract, a NUL-terminated string that
+        // stays valid and unchanged for the duration of the call.
         let sf = unsafe { opt_text(seedFile, "seedFile") }?;
-        unsafe { with_auth(opts, |o| o.auth.set_user_credentials_from_files(uf, sf)) }
+        // SAFETY: `opts` is NULL (refused with NATS_INVALID_ARG) or, by the C
+        // contract, a live handle from `natsOptions_Create`.
+        let mut o = unsafe { lock_options(opts) }?;
+        o.auth.set_user_credentials_from_files(uf, sf)
     })
 }
 
@@ -263,13 +198,14 @@ pub unsafe extern "C" fn natsOptions_SetUserCredentialsFromMemory(
     jwtAndSeedContent: *const c_char,
 ) -> natsStatus {
     guard("natsOptions_SetUserCredentialsFromMemory", || {
+        // SAFETY: `jwtAndSeedContent` is NULL (handled) or, by the C contract, a NUL-terminated
+        // string that stays valid and unchanged for the duration of the call.
         let c = unsafe { opt_text(jwtAndSeedContent, "jwtAndSeedContent") }?;
-        unsafe {
-            with_auth(opts, |o| {
-                o.auth.set_user_credentials_from_memory(c);
-                Ok(())
-            })
-        }
+        // SAFETY: `opts` is NULL (refused with NATS_INVALID_ARG) or, by the C
+        // contract, a live handle from `natsOptions_Create`.
+        let mut o = unsafe { lock_options(opts) }?;
+        o.auth.set_user_credentials_from_memory(c);
+        Ok(())
     })
 }
 
@@ -290,9 +226,12 @@ pub unsafe extern "C" fn natsOptions_SetUserCredentialsCallbacks(
     sigClosure: *mut c_void,
 ) -> natsStatus {
     guard("natsOptions_SetUserCredentialsCallbacks", || {
-        let j = ujwtCB.map(|f| wrap_jwt_handler(f, SendPtr(ujwtClosure)));
-        let s = sigCB.map(|f| wrap_sig_handler(f, SendPtr(sigClosure)));
-        unsafe { with_auth(opts, |o| o.auth.set_user_credentials_callbacks(j, s)) }
+        let j = jwt_handler(ujwtCB, ujwtClosure);
+        let s = signature_handler(sigCB, sigClosure);
+        // SAFETY: `opts` is NULL (refused with NATS_INVALID_ARG) or, by the C
+        // contract, a live handle from `natsOptions_Create`.
+        let mut o = unsafe { lock_options(opts) }?;
+        o.auth.set_user_credentials_callbacks(j, s)
     })
 }
 
@@ -302,11 +241,12 @@ pub unsafe extern "C" fn natsOptions_SetUserCredentialsCallbacks(
 /// Returns `NATS_INVALID_ARG` if `opts` is NULL.
 #[no_mangle]
 pub unsafe extern "C" fn natsOptions_SetIgnoreAuthErrorAbort(opts: *mut natsOptions, ignore: bool) -> natsStatus {
-    guard("natsOptions_SetIgnoreAuthErrorAbort", || unsafe {
-        with_auth(opts, |o| {
-            o.ignore_auth_error_abort = ignore;
-            Ok(())
-        })
+    guard("natsOptions_SetIgnoreAuthErrorAbort", || {
+        // SAFETY: `opts` is NULL (refused with NATS_INVALID_ARG) or, by the C
+        // contract, a live handle from `natsOptions_Create`.
+        let mut o = unsafe { lock_options(opts) }?;
+        o.ignore_auth_error_abort = ignore;
+        Ok(())
     })
 }
 
@@ -327,9 +267,13 @@ pub unsafe extern "C" fn nats_Sign(
     signatureLength: *mut c_int,
 ) -> natsStatus {
     guard("nats_Sign", || {
+        // SAFETY: `encodedSeed` is NULL (handled) or, by the C contract, a NUL-terminated string
+        // that stays valid and unchanged for the duration of the call.
         let seed = unsafe { cstr::opt_bytes(encodedSeed) }
             .filter(|b| !b.is_empty())
             .ok_or_else(|| Error::invalid_arg("seed cannot be empty"))?;
+        // SAFETY: `input` is NULL (handled) or, by the C contract, a NUL-terminated string that
+        // stays valid and unchanged for the duration of the call.
         let input = unsafe { cstr::opt_bytes(input) }
             .filter(|b| !b.is_empty())
             .ok_or_else(|| Error::invalid_arg("input cannot be empty"))?;
@@ -352,12 +296,19 @@ pub unsafe extern "C" fn nats_Sign(
     })
 }
 
+// Unit tests call the exported functions with handles and strings they
+// built themselves, or with NULL on purpose: each `unsafe` is a call of the
+// function under test, whose job is to cope, so the blocks carry no
+// individual SAFETY notes.
 #[cfg(test)]
+#[allow(clippy::undocumented_unsafe_blocks)]
 mod tests {
     use super::super::last_error;
     use super::*;
+    use crate::ffi::handle;
     use crate::options::Options;
     use parking_lot::Mutex;
+    use std::ffi::{CStr, CString};
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     const SEED1: &str = "SUAMK2FG4MI6UE3ACF3FK3OIQBCEIEZV7NSWFFEW63UXMRLFM2XLAXK4GY";

@@ -8,33 +8,18 @@
 use super::callbacks::natsSSLVerifyCb;
 use super::cstr;
 use super::guard;
-use super::handle;
-use super::options::natsOptions;
+use super::options::{lock_options, natsOptions};
 use crate::error::{Error, Result};
-use crate::options::Options;
 use crate::status::natsStatus;
 use libc::c_char;
 
-/// Locks the options behind `opts` and runs `f` on them.
-unsafe fn with_opts(opts: *mut natsOptions, f: impl FnOnce(&mut Options) -> Result<()>) -> Result<()> {
-    let o = unsafe { handle::box_ref::<natsOptions>(opts, "opts") }?;
-    let mut o = o.lock();
-    f(&mut o)
-}
-
-/// Like [`with_opts`] for TLS settings: refuses changes while connections
-/// use the TLS configuration.
-unsafe fn with_tls(opts: *mut natsOptions, f: impl FnOnce(&mut Options) -> Result<()>) -> Result<()> {
-    unsafe {
-        with_opts(opts, |o| {
-            o.tls.begin_change()?;
-            f(o)
-        })
-    }
-}
-
 /// A required, non-empty string argument.
+///
+/// # Safety
+/// `p` is NULL or a NUL-terminated string valid for the call.
 unsafe fn required(p: *const c_char, name: &str, what: &str) -> Result<String> {
+    // SAFETY: `p` is NULL (handled) or, by the C contract, a NUL-terminated string that stays valid
+    // and unchanged for the duration of the call.
     match unsafe { cstr::opt_str(p, name) }? {
         Some(s) => Ok(s.to_string()),
         None => Err(Error::invalid_arg(format!(
@@ -51,18 +36,19 @@ unsafe fn required(p: *const c_char, name: &str, what: &str) -> Result<String> {
 /// by itself. Returns `NATS_INVALID_ARG` if `opts` is NULL.
 #[no_mangle]
 pub unsafe extern "C" fn natsOptions_SetSecure(opts: *mut natsOptions, secure: bool) -> natsStatus {
-    guard("natsOptions_SetSecure", || unsafe {
-        with_opts(opts, |o| {
-            if secure {
-                if !o.tls.is_configured() {
-                    o.tls.begin_change()?;
-                }
-            } else {
-                o.tls.reset();
+    guard("natsOptions_SetSecure", || {
+        // SAFETY: `opts` is NULL (refused with NATS_INVALID_ARG) or, by the C
+        // contract, a live handle from `natsOptions_Create`.
+        let mut o = unsafe { lock_options(opts) }?;
+        if secure {
+            if !o.tls.is_configured() {
+                o.tls.begin_change()?;
             }
-            o.secure = secure;
-            Ok(())
-        })
+        } else {
+            o.tls.reset();
+        }
+        o.secure = secure;
+        Ok(())
     })
 }
 
@@ -74,12 +60,14 @@ pub unsafe extern "C" fn natsOptions_SetSecure(opts: *mut natsOptions, secure: b
 /// connections use the TLS configuration of these options.
 #[no_mangle]
 pub unsafe extern "C" fn natsOptions_TLSHandshakeFirst(opts: *mut natsOptions) -> natsStatus {
-    guard("natsOptions_TLSHandshakeFirst", || unsafe {
-        with_tls(opts, |o| {
-            o.secure = true;
-            o.tls.handshake_first = true;
-            Ok(())
-        })
+    guard("natsOptions_TLSHandshakeFirst", || {
+        // SAFETY: `opts` is NULL (refused with NATS_INVALID_ARG) or, by the C
+        // contract, a live handle from `natsOptions_Create`.
+        let mut o = unsafe { lock_options(opts) }?;
+        o.tls.begin_change()?;
+        o.secure = true;
+        o.tls.handshake_first = true;
+        Ok(())
     })
 }
 
@@ -90,8 +78,12 @@ pub unsafe extern "C" fn natsOptions_TLSHandshakeFirst(opts: *mut natsOptions) -
 /// Returns `NATS_INVALID_ARG` if `opts` is NULL.
 #[no_mangle]
 pub unsafe extern "C" fn natsOptions_AllowConcurrentTLSHandshakes(opts: *mut natsOptions) -> natsStatus {
-    guard("natsOptions_AllowConcurrentTLSHandshakes", || unsafe {
-        with_tls(opts, |_| Ok(()))
+    guard("natsOptions_AllowConcurrentTLSHandshakes", || {
+        // SAFETY: `opts` is NULL (refused with NATS_INVALID_ARG) or, by the C
+        // contract, a live handle from `natsOptions_Create`.
+        let mut o = unsafe { lock_options(opts) }?;
+        o.tls.begin_change()?;
+        Ok(())
     })
 }
 
@@ -107,9 +99,15 @@ pub unsafe extern "C" fn natsOptions_LoadCATrustedCertificates(
     opts: *mut natsOptions,
     fileName: *const c_char,
 ) -> natsStatus {
-    guard("natsOptions_LoadCATrustedCertificates", || unsafe {
-        let file = required(fileName, "fileName", "the file name")?;
-        with_tls(opts, |o| o.tls.load_ca_file(&file))
+    guard("natsOptions_LoadCATrustedCertificates", || {
+        // SAFETY: `fileName` is NULL (refused) or, by the C contract, a NUL-terminated
+        // string that stays valid and unchanged for the duration of the call.
+        let file = unsafe { required(fileName, "fileName", "the file name") }?;
+        // SAFETY: `opts` is NULL (refused with NATS_INVALID_ARG) or, by the C
+        // contract, a live handle from `natsOptions_Create`.
+        let mut o = unsafe { lock_options(opts) }?;
+        o.tls.begin_change()?;
+        o.tls.load_ca_file(&file)
     })
 }
 
@@ -125,9 +123,15 @@ pub unsafe extern "C" fn natsOptions_LoadCATrustedCertificatesPath(
     opts: *mut natsOptions,
     path: *const c_char,
 ) -> natsStatus {
-    guard("natsOptions_LoadCATrustedCertificatesPath", || unsafe {
-        let dir = required(path, "path", "the path")?;
-        with_tls(opts, |o| o.tls.load_ca_dir(&dir))
+    guard("natsOptions_LoadCATrustedCertificatesPath", || {
+        // SAFETY: `path` is NULL (refused) or, by the C contract, a NUL-terminated
+        // string that stays valid and unchanged for the duration of the call.
+        let dir = unsafe { required(path, "path", "the path") }?;
+        // SAFETY: `opts` is NULL (refused with NATS_INVALID_ARG) or, by the C
+        // contract, a live handle from `natsOptions_Create`.
+        let mut o = unsafe { lock_options(opts) }?;
+        o.tls.begin_change()?;
+        o.tls.load_ca_dir(&dir)
     })
 }
 
@@ -141,9 +145,15 @@ pub unsafe extern "C" fn natsOptions_SetCATrustedCertificates(
     opts: *mut natsOptions,
     certificates: *const c_char,
 ) -> natsStatus {
-    guard("natsOptions_SetCATrustedCertificates", || unsafe {
-        let pem = required(certificates, "certificates", "CA certificates")?;
-        with_tls(opts, |o| o.tls.add_ca_pem(pem.as_bytes()))
+    guard("natsOptions_SetCATrustedCertificates", || {
+        // SAFETY: `certificates` is NULL (refused) or, by the C contract, a NUL-terminated
+        // string that stays valid and unchanged for the duration of the call.
+        let pem = unsafe { required(certificates, "certificates", "CA certificates") }?;
+        // SAFETY: `opts` is NULL (refused with NATS_INVALID_ARG) or, by the C
+        // contract, a live handle from `natsOptions_Create`.
+        let mut o = unsafe { lock_options(opts) }?;
+        o.tls.begin_change()?;
+        o.tls.add_ca_pem(pem.as_bytes())
     })
 }
 
@@ -160,10 +170,18 @@ pub unsafe extern "C" fn natsOptions_LoadCertificatesChain(
     certsFileName: *const c_char,
     keyFileName: *const c_char,
 ) -> natsStatus {
-    guard("natsOptions_LoadCertificatesChain", || unsafe {
-        let cert = required(certsFileName, "certsFileName", "certificate and key file names")?;
-        let key = required(keyFileName, "keyFileName", "certificate and key file names")?;
-        with_tls(opts, |o| o.tls.load_client_cert_files(&cert, &key))
+    guard("natsOptions_LoadCertificatesChain", || {
+        // SAFETY: `certsFileName` is NULL (refused) or, by the C contract, a NUL-terminated
+        // string that stays valid and unchanged for the duration of the call.
+        let cert = unsafe { required(certsFileName, "certsFileName", "certificate and key file names") }?;
+        // SAFETY: `keyFileName` is NULL (refused) or, by the C contract, a NUL-terminated
+        // string that stays valid and unchanged for the duration of the call.
+        let key = unsafe { required(keyFileName, "keyFileName", "certificate and key file names") }?;
+        // SAFETY: `opts` is NULL (refused with NATS_INVALID_ARG) or, by the C
+        // contract, a live handle from `natsOptions_Create`.
+        let mut o = unsafe { lock_options(opts) }?;
+        o.tls.begin_change()?;
+        o.tls.load_client_cert_files(&cert, &key)
     })
 }
 
@@ -179,13 +197,19 @@ pub unsafe extern "C" fn natsOptions_LoadCertificatesChainDynamic(
     certsFileName: *const c_char,
     keyFileName: *const c_char,
 ) -> natsStatus {
-    guard("natsOptions_LoadCertificatesChainDynamic", || unsafe {
-        let cert = required(certsFileName, "certsFileName", "certificate and key file names")?;
-        let key = required(keyFileName, "keyFileName", "certificate and key file names")?;
-        with_tls(opts, |o| {
-            o.tls.set_client_cert_dynamic(&cert, &key);
-            Ok(())
-        })
+    guard("natsOptions_LoadCertificatesChainDynamic", || {
+        // SAFETY: `certsFileName` is NULL (refused) or, by the C contract, a NUL-terminated
+        // string that stays valid and unchanged for the duration of the call.
+        let cert = unsafe { required(certsFileName, "certsFileName", "certificate and key file names") }?;
+        // SAFETY: `keyFileName` is NULL (refused) or, by the C contract, a NUL-terminated
+        // string that stays valid and unchanged for the duration of the call.
+        let key = unsafe { required(keyFileName, "keyFileName", "certificate and key file names") }?;
+        // SAFETY: `opts` is NULL (refused with NATS_INVALID_ARG) or, by the C
+        // contract, a live handle from `natsOptions_Create`.
+        let mut o = unsafe { lock_options(opts) }?;
+        o.tls.begin_change()?;
+        o.tls.set_client_cert_dynamic(&cert, &key);
+        Ok(())
     })
 }
 
@@ -200,10 +224,18 @@ pub unsafe extern "C" fn natsOptions_SetCertificatesChain(
     cert: *const c_char,
     key: *const c_char,
 ) -> natsStatus {
-    guard("natsOptions_SetCertificatesChain", || unsafe {
-        let c = required(cert, "cert", "certificate and key")?;
-        let k = zeroize::Zeroizing::new(required(key, "key", "certificate and key")?);
-        with_tls(opts, |o| o.tls.set_client_cert_pem(c.as_bytes(), k.as_bytes()))
+    guard("natsOptions_SetCertificatesChain", || {
+        // SAFETY: `cert` is NULL (refused) or, by the C contract, a NUL-terminated
+        // string that stays valid and unchanged for the duration of the call.
+        let c = unsafe { required(cert, "cert", "certificate and key") }?;
+        // SAFETY: `key` is NULL (refused) or, by the C contract, a NUL-terminated
+        // string that stays valid and unchanged for the duration of the call.
+        let k = zeroize::Zeroizing::new(unsafe { required(key, "key", "certificate and key") }?);
+        // SAFETY: `opts` is NULL (refused with NATS_INVALID_ARG) or, by the C
+        // contract, a live handle from `natsOptions_Create`.
+        let mut o = unsafe { lock_options(opts) }?;
+        o.tls.begin_change()?;
+        o.tls.set_client_cert_pem(c.as_bytes(), k.as_bytes())
     })
 }
 
@@ -224,9 +256,15 @@ pub unsafe extern "C" fn natsOptions_SetCertificatesChain(
 /// `ciphers` gives `NATS_INVALID_ARG`.
 #[no_mangle]
 pub unsafe extern "C" fn natsOptions_SetCiphers(opts: *mut natsOptions, ciphers: *const c_char) -> natsStatus {
-    guard("natsOptions_SetCiphers", || unsafe {
-        let list = required(ciphers, "ciphers", "the cipher list")?;
-        with_tls(opts, |o| o.tls.set_ciphers(&list))
+    guard("natsOptions_SetCiphers", || {
+        // SAFETY: `ciphers` is NULL (refused) or, by the C contract, a NUL-terminated
+        // string that stays valid and unchanged for the duration of the call.
+        let list = unsafe { required(ciphers, "ciphers", "the cipher list") }?;
+        // SAFETY: `opts` is NULL (refused with NATS_INVALID_ARG) or, by the C
+        // contract, a live handle from `natsOptions_Create`.
+        let mut o = unsafe { lock_options(opts) }?;
+        o.tls.begin_change()?;
+        o.tls.set_ciphers(&list)
     })
 }
 
@@ -238,9 +276,15 @@ pub unsafe extern "C" fn natsOptions_SetCiphers(opts: *mut natsOptions, ciphers:
 /// `NATS_INVALID_ARG`.
 #[no_mangle]
 pub unsafe extern "C" fn natsOptions_SetCipherSuites(opts: *mut natsOptions, ciphers: *const c_char) -> natsStatus {
-    guard("natsOptions_SetCipherSuites", || unsafe {
-        let list = cstr::str(ciphers, "ciphers")?.to_string();
-        with_tls(opts, |o| o.tls.set_cipher_suites(&list))
+    guard("natsOptions_SetCipherSuites", || {
+        // SAFETY: `ciphers` is NULL (refused) or, by the C contract, a NUL-terminated
+        // string that stays valid and unchanged for the duration of the call.
+        let list = unsafe { cstr::str(ciphers, "ciphers") }?.to_string();
+        // SAFETY: `opts` is NULL (refused with NATS_INVALID_ARG) or, by the C
+        // contract, a live handle from `natsOptions_Create`.
+        let mut o = unsafe { lock_options(opts) }?;
+        o.tls.begin_change()?;
+        o.tls.set_cipher_suites(&list)
     })
 }
 
@@ -254,12 +298,16 @@ pub unsafe extern "C" fn natsOptions_SetExpectedHostname(
     opts: *mut natsOptions,
     hostname: *const c_char,
 ) -> natsStatus {
-    guard("natsOptions_SetExpectedHostname", || unsafe {
-        let h = cstr::opt_str(hostname, "hostname")?.map(str::to_string);
-        with_tls(opts, |o| {
-            o.tls.expected_hostname = h;
-            Ok(())
-        })
+    guard("natsOptions_SetExpectedHostname", || {
+        // SAFETY: `hostname` is NULL (refused) or, by the C contract, a NUL-terminated
+        // string that stays valid and unchanged for the duration of the call.
+        let h = unsafe { cstr::opt_str(hostname, "hostname") }?.map(str::to_string);
+        // SAFETY: `opts` is NULL (refused with NATS_INVALID_ARG) or, by the C
+        // contract, a live handle from `natsOptions_Create`.
+        let mut o = unsafe { lock_options(opts) }?;
+        o.tls.begin_change()?;
+        o.tls.expected_hostname = h;
+        Ok(())
     })
 }
 
@@ -269,11 +317,13 @@ pub unsafe extern "C" fn natsOptions_SetExpectedHostname(
 /// Returns `NATS_INVALID_ARG` if `opts` is NULL.
 #[no_mangle]
 pub unsafe extern "C" fn natsOptions_SkipServerVerification(opts: *mut natsOptions, skip: bool) -> natsStatus {
-    guard("natsOptions_SkipServerVerification", || unsafe {
-        with_tls(opts, |o| {
-            o.tls.skip_verify = skip;
-            Ok(())
-        })
+    guard("natsOptions_SkipServerVerification", || {
+        // SAFETY: `opts` is NULL (refused with NATS_INVALID_ARG) or, by the C
+        // contract, a live handle from `natsOptions_Create`.
+        let mut o = unsafe { lock_options(opts) }?;
+        o.tls.begin_change()?;
+        o.tls.skip_verify = skip;
+        Ok(())
     })
 }
 
@@ -291,20 +341,31 @@ pub unsafe extern "C" fn natsOptions_SetSSLVerificationCallback(
     opts: *mut natsOptions,
     callback: natsSSLVerifyCb,
 ) -> natsStatus {
-    guard("natsOptions_SetSSLVerificationCallback", || unsafe {
-        with_tls(opts, |_| match callback {
+    guard("natsOptions_SetSSLVerificationCallback", || {
+        // SAFETY: `opts` is NULL (refused with NATS_INVALID_ARG) or, by the C
+        // contract, a live handle from `natsOptions_Create`.
+        let mut o = unsafe { lock_options(opts) }?;
+        o.tls.begin_change()?;
+        match callback {
             None => Ok(()),
             Some(_) => Err(Error::new(
                 natsStatus::NATS_ILLEGAL_STATE,
                 "natsOptions_SetSSLVerificationCallback is not supported with rustls",
             )),
-        })
+        }
     })
 }
 
+// Unit tests call the exported functions with handles and strings they
+// built themselves, or with NULL on purpose: each `unsafe` is a call of the
+// function under test, whose job is to cope, so the blocks carry no
+// individual SAFETY notes.
 #[cfg(test)]
+#[allow(clippy::undocumented_unsafe_blocks)]
 mod tests {
     use super::*;
+    use crate::ffi::handle;
+    use crate::options::Options;
     use parking_lot::Mutex;
     use std::ffi::CString;
     use std::ptr;

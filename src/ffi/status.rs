@@ -1,9 +1,13 @@
 //! `statusGroup`: status texts.
 
+use super::guard_or;
 use crate::status::natsStatus;
 use libc::c_char;
 use once_cell::sync::Lazy;
 use std::ffi::CString;
+
+/// What `natsStatus_GetText` returns should the table fail to build.
+static UNKNOWN: &[u8] = b"Unknown Status\0";
 
 static TEXTS: Lazy<Vec<CString>> = Lazy::new(|| {
     (0..=natsStatus::NATS_MAX_STATUS_VALUE as i32)
@@ -27,11 +31,12 @@ pub type natsStatusArg = libc::c_int;
 /// outside the enum). Never NULL; the string must not be freed.
 #[no_mangle]
 pub extern "C" fn natsStatus_GetText(s: natsStatusArg) -> *const c_char {
-    let v = s;
-    let idx = if v >= 0 && v < natsStatus::NATS_MAX_STATUS_VALUE as i32 {
-        v as usize
-    } else {
-        natsStatus::NATS_MAX_STATUS_VALUE as usize
-    };
-    TEXTS[idx].as_ptr()
+    guard_or("natsStatus_GetText", UNKNOWN.as_ptr() as *const c_char, || {
+        let idx = if s >= 0 && s < natsStatus::NATS_MAX_STATUS_VALUE as i32 {
+            s as usize
+        } else {
+            natsStatus::NATS_MAX_STATUS_VALUE as usize
+        };
+        Ok(TEXTS[idx].as_ptr())
+    })
 }

@@ -1,10 +1,10 @@
 //! `subGroup`: subscription control.
 
-use super::callbacks::{natsOnCompleteCB, SendPtr};
+use super::callbacks::{natsOnCompleteCB, on_complete_callback};
 use super::conn::natsConnection;
 use super::handle::{arc_as_ptr, arc_clone, arc_ref, arc_take, ArcCastable, Castable};
 use super::msg::natsMsg;
-use super::{guard, guard_or, guard_void, not_null, write_out};
+use super::{guard, guard_or, not_null, write_out};
 use crate::conn::sub::Subscription;
 use crate::error::{Error, Result};
 use crate::status::natsStatus::{self, *};
@@ -20,7 +20,12 @@ impl Castable for natsSubscription {
 }
 impl ArcCastable for natsSubscription {}
 
+/// # Safety
+/// `sub` is NULL or a handle made by `arc_into_raw::<natsSubscription>` whose reference the program
+/// still holds; the borrow must not outlive the call.
 unsafe fn sub_ref<'a>(sub: *mut natsSubscription) -> Result<&'a Subscription> {
+    // SAFETY: `sub` is NULL (refused with NATS_INVALID_ARG) or, by the C contract, a subscription
+    // handle the program got from `natsConnection_*Subscribe*` and has not destroyed.
     unsafe { arc_ref::<natsSubscription>(sub, "sub") }
 }
 
@@ -32,6 +37,9 @@ fn conn_of(s: &Subscription) -> Result<Arc<crate::conn::Connection>> {
 #[no_mangle]
 pub unsafe extern "C" fn natsSubscription_NoDeliveryDelay(sub: *mut natsSubscription) -> natsStatus {
     guard("natsSubscription_NoDeliveryDelay", || {
+        // SAFETY: `sub` is NULL (refused with NATS_INVALID_ARG) or, by the C contract, a
+        // subscription handle the program got from `natsConnection_*Subscribe*` and has not
+        // destroyed.
         unsafe { sub_ref(sub) }.map(|_| ())
     })
 }
@@ -46,8 +54,13 @@ pub unsafe extern "C" fn natsSubscription_NextMsg(
 ) -> natsStatus {
     guard("natsSubscription_NextMsg", || {
         not_null(nextMsg, "nextMsg")?;
+        // SAFETY: `sub` is NULL (refused with NATS_INVALID_ARG) or, by the C contract, a
+        // subscription handle the program got from `natsConnection_*Subscribe*` and has not
+        // destroyed; its reference keeps the count above zero while we take another.
         let s = unsafe { arc_clone::<natsSubscription>(sub, "sub") }?;
         let m = s.next_msg(timeout)?;
+        // SAFETY: `nextMsg` was checked non-NULL above and, by the C contract, points to writable
+        // storage for the result.
         unsafe { write_out(nextMsg, Box::into_raw(m) as *mut natsMsg) };
         Ok(())
     })
@@ -57,6 +70,9 @@ pub unsafe extern "C" fn natsSubscription_NextMsg(
 #[no_mangle]
 pub unsafe extern "C" fn natsSubscription_Unsubscribe(sub: *mut natsSubscription) -> natsStatus {
     guard("natsSubscription_Unsubscribe", || {
+        // SAFETY: `sub` is NULL (refused with NATS_INVALID_ARG) or, by the C contract, a
+        // subscription handle the program got from `natsConnection_*Subscribe*` and has not
+        // destroyed; its reference keeps the count above zero while we take another.
         let s = unsafe { arc_clone::<natsSubscription>(sub, "sub") }?;
         conn_of(&s)?.unsubscribe(&s, 0)
     })
@@ -66,6 +82,9 @@ pub unsafe extern "C" fn natsSubscription_Unsubscribe(sub: *mut natsSubscription
 #[no_mangle]
 pub unsafe extern "C" fn natsSubscription_AutoUnsubscribe(sub: *mut natsSubscription, max: c_int) -> natsStatus {
     guard("natsSubscription_AutoUnsubscribe", || {
+        // SAFETY: `sub` is NULL (refused with NATS_INVALID_ARG) or, by the C contract, a
+        // subscription handle the program got from `natsConnection_*Subscribe*` and has not
+        // destroyed; its reference keeps the count above zero while we take another.
         let s = unsafe { arc_clone::<natsSubscription>(sub, "sub") }?;
         if max <= 0 {
             return Err(Error::invalid_arg("invalid argument: max must be positive"));
@@ -78,10 +97,15 @@ pub unsafe extern "C" fn natsSubscription_AutoUnsubscribe(sub: *mut natsSubscrip
 #[no_mangle]
 pub unsafe extern "C" fn natsSubscription_QueuedMsgs(sub: *mut natsSubscription, queuedMsgs: *mut u64) -> natsStatus {
     guard("natsSubscription_QueuedMsgs", || {
+        // SAFETY: `sub` is NULL (refused with NATS_INVALID_ARG) or, by the C contract, a
+        // subscription handle the program got from `natsConnection_*Subscribe*` and has not
+        // destroyed.
         let s = unsafe { sub_ref(sub) }?;
         not_null(queuedMsgs, "queuedMsgs")?;
-        let st = s.check_valid()?;
-        unsafe { write_out(queuedMsgs, st.queue.len() as u64) };
+        let n = s.stats()?.pending_msgs as u64;
+        // SAFETY: `queuedMsgs` was checked non-NULL above and, by the C contract, points to
+        // writable storage for the result.
+        unsafe { write_out(queuedMsgs, n) };
         Ok(())
     })
 }
@@ -90,6 +114,9 @@ pub unsafe extern "C" fn natsSubscription_QueuedMsgs(sub: *mut natsSubscription,
 #[no_mangle]
 pub unsafe extern "C" fn natsSubscription_GetConnection(sub: *mut natsSubscription) -> *mut natsConnection {
     guard_or("natsSubscription_GetConnection", std::ptr::null_mut(), || {
+        // SAFETY: `sub` is NULL (refused with NATS_INVALID_ARG) or, by the C contract, a
+        // subscription handle the program got from `natsConnection_*Subscribe*` and has not
+        // destroyed.
         let s = unsafe { sub_ref(sub) }?;
         Ok(s.connection()
             .map(|c| arc_as_ptr::<natsConnection>(&c))
@@ -100,6 +127,8 @@ pub unsafe extern "C" fn natsSubscription_GetConnection(sub: *mut natsSubscripti
 /// The subscription id (0 for NULL).
 #[no_mangle]
 pub unsafe extern "C" fn natsSubscription_GetID(sub: *mut natsSubscription) -> i64 {
+    // SAFETY: `sub` is NULL (refused with NATS_INVALID_ARG) or, by the C contract, a subscription
+    // handle the program got from `natsConnection_*Subscribe*` and has not destroyed.
     guard_or("natsSubscription_GetID", 0, || Ok(unsafe { sub_ref(sub) }?.sid as i64))
 }
 
@@ -107,6 +136,9 @@ pub unsafe extern "C" fn natsSubscription_GetID(sub: *mut natsSubscription) -> i
 #[no_mangle]
 pub unsafe extern "C" fn natsSubscription_GetSubject(sub: *mut natsSubscription) -> *const c_char {
     guard_or("natsSubscription_GetSubject", std::ptr::null(), || {
+        // SAFETY: `sub` is NULL (refused with NATS_INVALID_ARG) or, by the C contract, a
+        // subscription handle the program got from `natsConnection_*Subscribe*` and has not
+        // destroyed.
         Ok(unsafe { sub_ref(sub) }?.subject.as_ptr())
     })
 }
@@ -120,6 +152,9 @@ pub unsafe extern "C" fn natsSubscription_SetPendingLimits(
     bytesLimit: c_int,
 ) -> natsStatus {
     guard("natsSubscription_SetPendingLimits", || {
+        // SAFETY: `sub` is NULL (refused with NATS_INVALID_ARG) or, by the C contract, a
+        // subscription handle the program got from `natsConnection_*Subscribe*` and has not
+        // destroyed.
         unsafe { sub_ref(sub) }?.set_pending_limits(msgLimit, bytesLimit as i64)
     })
 }
@@ -132,17 +167,19 @@ pub unsafe extern "C" fn natsSubscription_GetPendingLimits(
     bytesLimit: *mut c_int,
 ) -> natsStatus {
     guard("natsSubscription_GetPendingLimits", || {
-        let st = unsafe { sub_ref(sub) }?.check_valid()?;
+        // SAFETY: `sub` is NULL (refused with NATS_INVALID_ARG) or, by the C contract, a
+        // subscription handle the program got from `natsConnection_*Subscribe*` and has not
+        // destroyed.
+        let (msgs_limit, bytes_limit) = unsafe { sub_ref(sub) }?.pending_limits()?;
         if !msgLimit.is_null() {
-            unsafe { write_out(msgLimit, st.msgs_limit) };
+            // SAFETY: `msgLimit` was checked non-NULL above and, by the C contract, points to
+            // writable storage for the result.
+            unsafe { write_out(msgLimit, msgs_limit) };
         }
         if !bytesLimit.is_null() {
-            unsafe {
-                write_out(
-                    bytesLimit,
-                    st.bytes_limit.clamp(i32::MIN as i64, i32::MAX as i64) as c_int,
-                )
-            };
+            // SAFETY: `bytesLimit` was checked non-NULL just above and, by the C contract, points
+            // to a writable int.
+            unsafe { write_out(bytesLimit, bytes_limit.clamp(i32::MIN as i64, i32::MAX as i64) as c_int) };
         }
         Ok(())
     })
@@ -156,11 +193,18 @@ pub unsafe extern "C" fn natsSubscription_GetPending(
     bytes: *mut c_int,
 ) -> natsStatus {
     guard("natsSubscription_GetPending", || {
-        let st = unsafe { sub_ref(sub) }?.check_valid()?;
+        // SAFETY: `sub` is NULL (refused with NATS_INVALID_ARG) or, by the C contract, a
+        // subscription handle the program got from `natsConnection_*Subscribe*` and has not
+        // destroyed.
+        let st = unsafe { sub_ref(sub) }?.stats()?;
         if !msgs.is_null() {
-            unsafe { write_out(msgs, st.queue.len() as c_int) };
+            // SAFETY: `msgs` was checked non-NULL above and, by the C contract, points to writable
+            // storage for the result.
+            unsafe { write_out(msgs, st.pending_msgs as c_int) };
         }
         if !bytes.is_null() {
+            // SAFETY: `bytes` was checked non-NULL above and, by the C contract, points to writable
+            // storage for the result.
             unsafe { write_out(bytes, st.pending_bytes as c_int) };
         }
         Ok(())
@@ -172,7 +216,12 @@ pub unsafe extern "C" fn natsSubscription_GetPending(
 pub unsafe extern "C" fn natsSubscription_GetDelivered(sub: *mut natsSubscription, msgs: *mut i64) -> natsStatus {
     guard("natsSubscription_GetDelivered", || {
         not_null(msgs, "msgs")?;
-        let st = unsafe { sub_ref(sub) }?.check_valid()?;
+        // SAFETY: `sub` is NULL (refused with NATS_INVALID_ARG) or, by the C contract, a
+        // subscription handle the program got from `natsConnection_*Subscribe*` and has not
+        // destroyed.
+        let st = unsafe { sub_ref(sub) }?.stats()?;
+        // SAFETY: `msgs` was checked non-NULL above and, by the C contract, points to writable
+        // storage for the result.
         unsafe { write_out(msgs, st.delivered as i64) };
         Ok(())
     })
@@ -183,7 +232,12 @@ pub unsafe extern "C" fn natsSubscription_GetDelivered(sub: *mut natsSubscriptio
 pub unsafe extern "C" fn natsSubscription_GetDropped(sub: *mut natsSubscription, msgs: *mut i64) -> natsStatus {
     guard("natsSubscription_GetDropped", || {
         not_null(msgs, "msgs")?;
-        let st = unsafe { sub_ref(sub) }?.check_valid()?;
+        // SAFETY: `sub` is NULL (refused with NATS_INVALID_ARG) or, by the C contract, a
+        // subscription handle the program got from `natsConnection_*Subscribe*` and has not
+        // destroyed.
+        let st = unsafe { sub_ref(sub) }?.stats()?;
+        // SAFETY: `msgs` was checked non-NULL above and, by the C contract, points to writable
+        // storage for the result.
         unsafe { write_out(msgs, st.dropped as i64) };
         Ok(())
     })
@@ -197,11 +251,18 @@ pub unsafe extern "C" fn natsSubscription_GetMaxPending(
     bytes: *mut c_int,
 ) -> natsStatus {
     guard("natsSubscription_GetMaxPending", || {
-        let st = unsafe { sub_ref(sub) }?.check_valid()?;
+        // SAFETY: `sub` is NULL (refused with NATS_INVALID_ARG) or, by the C contract, a
+        // subscription handle the program got from `natsConnection_*Subscribe*` and has not
+        // destroyed.
+        let st = unsafe { sub_ref(sub) }?.stats()?;
         if !msgs.is_null() {
+            // SAFETY: `msgs` was checked non-NULL above and, by the C contract, points to writable
+            // storage for the result.
             unsafe { write_out(msgs, st.max_pending_msgs) };
         }
         if !bytes.is_null() {
+            // SAFETY: `bytes` was checked non-NULL above and, by the C contract, points to writable
+            // storage for the result.
             unsafe { write_out(bytes, st.max_pending_bytes as c_int) };
         }
         Ok(())
@@ -212,10 +273,10 @@ pub unsafe extern "C" fn natsSubscription_GetMaxPending(
 #[no_mangle]
 pub unsafe extern "C" fn natsSubscription_ClearMaxPending(sub: *mut natsSubscription) -> natsStatus {
     guard("natsSubscription_ClearMaxPending", || {
-        let mut st = unsafe { sub_ref(sub) }?.check_valid()?;
-        st.max_pending_msgs = 0;
-        st.max_pending_bytes = 0;
-        Ok(())
+        // SAFETY: `sub` is NULL (refused with NATS_INVALID_ARG) or, by the C contract, a
+        // subscription handle the program got from `natsConnection_*Subscribe*` and has not
+        // destroyed.
+        unsafe { sub_ref(sub) }?.clear_max_pending()
     })
 }
 
@@ -231,10 +292,15 @@ pub unsafe extern "C" fn natsSubscription_GetStats(
     droppedMsgs: *mut i64,
 ) -> natsStatus {
     guard("natsSubscription_GetStats", || {
-        let st = unsafe { sub_ref(sub) }?.check_valid()?;
+        // SAFETY: `sub` is NULL (refused with NATS_INVALID_ARG) or, by the C contract, a
+        // subscription handle the program got from `natsConnection_*Subscribe*` and has not
+        // destroyed.
+        let st = unsafe { sub_ref(sub) }?.stats()?;
+        // SAFETY: each output is written only after its own NULL check, and by the C contract a
+        // non-NULL output points to writable storage of its type.
         unsafe {
             if !pendingMsgs.is_null() {
-                write_out(pendingMsgs, st.queue.len() as c_int);
+                write_out(pendingMsgs, st.pending_msgs as c_int);
             }
             if !pendingBytes.is_null() {
                 write_out(pendingBytes, st.pending_bytes as c_int);
@@ -260,6 +326,9 @@ pub unsafe extern "C" fn natsSubscription_GetStats(
 #[no_mangle]
 pub unsafe extern "C" fn natsSubscription_IsValid(sub: *mut natsSubscription) -> bool {
     guard_or("natsSubscription_IsValid", false, || {
+        // SAFETY: `sub` is NULL (refused with NATS_INVALID_ARG) or, by the C contract, a
+        // subscription handle the program got from `natsConnection_*Subscribe*` and has not
+        // destroyed.
         Ok(unsafe { sub_ref(sub) }?.is_valid())
     })
 }
@@ -269,6 +338,9 @@ pub unsafe extern "C" fn natsSubscription_IsValid(sub: *mut natsSubscription) ->
 #[no_mangle]
 pub unsafe extern "C" fn natsSubscription_Drain(sub: *mut natsSubscription) -> natsStatus {
     guard("natsSubscription_Drain", || {
+        // SAFETY: `sub` is NULL (refused with NATS_INVALID_ARG) or, by the C contract, a
+        // subscription handle the program got from `natsConnection_*Subscribe*` and has not
+        // destroyed; its reference keeps the count above zero while we take another.
         let s = unsafe { arc_clone::<natsSubscription>(sub, "sub") }?;
         conn_of(&s)?.drain_sub(&s, 0)
     })
@@ -278,6 +350,9 @@ pub unsafe extern "C" fn natsSubscription_Drain(sub: *mut natsSubscription) -> n
 #[no_mangle]
 pub unsafe extern "C" fn natsSubscription_DrainTimeout(sub: *mut natsSubscription, timeout: i64) -> natsStatus {
     guard("natsSubscription_DrainTimeout", || {
+        // SAFETY: `sub` is NULL (refused with NATS_INVALID_ARG) or, by the C contract, a
+        // subscription handle the program got from `natsConnection_*Subscribe*` and has not
+        // destroyed; its reference keeps the count above zero while we take another.
         let s = unsafe { arc_clone::<natsSubscription>(sub, "sub") }?;
         conn_of(&s)?.drain_sub(&s, timeout)
     })
@@ -290,6 +365,9 @@ pub unsafe extern "C" fn natsSubscription_WaitForDrainCompletion(
     timeout: i64,
 ) -> natsStatus {
     guard("natsSubscription_WaitForDrainCompletion", || {
+        // SAFETY: `sub` is NULL (refused with NATS_INVALID_ARG) or, by the C contract, a
+        // subscription handle the program got from `natsConnection_*Subscribe*` and has not
+        // destroyed.
         unsafe { sub_ref(sub) }?.wait_drain(timeout)
     })
 }
@@ -298,17 +376,13 @@ pub unsafe extern "C" fn natsSubscription_WaitForDrainCompletion(
 /// `NATS_ILLEGAL_STATE` if no drain has completed.
 #[no_mangle]
 pub unsafe extern "C" fn natsSubscription_DrainCompletionStatus(sub: *mut natsSubscription) -> natsStatus {
-    match unsafe { sub_ref(sub) } {
-        Err(e) => super::record("natsSubscription_DrainCompletionStatus", e),
-        Ok(s) => {
-            let st = s.state.lock();
-            if !st.draining || !st.closed {
-                NATS_ILLEGAL_STATE
-            } else {
-                st.drain_status
-            }
-        }
-    }
+    // The drain's outcome is this function's answer, not its failure.
+    guard("natsSubscription_DrainCompletionStatus", || {
+        // SAFETY: `sub` is NULL (refused with NATS_INVALID_ARG) or, by the C contract, a
+        // subscription handle the program got from `natsConnection_*Subscribe*` and has not
+        // destroyed.
+        Ok(unsafe { sub_ref(sub) }?.drain_completion_status())
+    })
 }
 
 /// Sets a callback run once the subscription is closed and no callback
@@ -320,16 +394,11 @@ pub unsafe extern "C" fn natsSubscription_SetOnCompleteCB(
     closure: *mut c_void,
 ) -> natsStatus {
     guard("natsSubscription_SetOnCompleteCB", || {
+        // SAFETY: `sub` is NULL (refused with NATS_INVALID_ARG) or, by the C contract, a
+        // subscription handle the program got from `natsConnection_*Subscribe*` and has not
+        // destroyed.
         let s = unsafe { sub_ref(sub) }?;
-        let f = cb.map(|f| {
-            let cl = SendPtr(closure);
-            Box::new(move || {
-                let c = cl;
-                // SAFETY: C callback with its own closure.
-                unsafe { f(c.0) }
-            }) as Box<dyn FnOnce() + Send>
-        });
-        s.set_on_complete(f)
+        s.set_on_complete(on_complete_callback(cb, closure))
     })
 }
 
@@ -337,7 +406,10 @@ pub unsafe extern "C" fn natsSubscription_SetOnCompleteCB(
 /// a no-op.
 #[no_mangle]
 pub unsafe extern "C" fn natsSubscription_Destroy(sub: *mut natsSubscription) {
-    guard_void("natsSubscription_Destroy", || {
+    guard_or("natsSubscription_Destroy", (), || {
+        // SAFETY: `sub` is NULL (nothing to do) or, by the C contract, a subscription handle the
+        // program got from `natsConnection_*Subscribe*` and has not destroyed; the program gives up
+        // its pointer with this call, so the ownership taken back here is the only one.
         if let Some(s) = unsafe { arc_take::<natsSubscription>(sub) } {
             if s.is_valid() {
                 if let Some(c) = s.connection() {
@@ -346,5 +418,6 @@ pub unsafe extern "C" fn natsSubscription_Destroy(sub: *mut natsSubscription) {
                 s.close(false);
             }
         }
+        Ok(())
     })
 }

@@ -16,10 +16,9 @@ impl Connection {
     /// counts a reconnect from there).
     pub(super) fn connect_to(&self, i: usize, tcp_ok: Option<&mut bool>) -> Result<Established> {
         let (url, tls_name, pool_user, pool_pass) = {
-            let mut st = self.state.lock();
+            let st = self.state.lock();
             let (pu, pp) = (st.pool_user.clone(), st.pool_pass.clone());
-            let srv = &mut st.pool[i];
-            srv.last_attempt = Some(Instant::now());
+            let srv = &st.pool.srvs[i];
             (
                 srv.url.clone(),
                 srv.tls_name.clone().unwrap_or_else(|| srv.url.host.clone()),

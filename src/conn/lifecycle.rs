@@ -21,13 +21,14 @@ impl Connection {
     /// connected": it connects in the background).
     pub fn connect_ex(mut opts: Options) -> Result<(Arc<Connection>, bool)> {
         crate::runtime::open();
-        let pool = Self::build_pool(&opts)?;
+        let pool = ServerPool::from_options(&opts, &mut rand::thread_rng())?;
         let (pool_user, pool_pass) = pool
+            .srvs
             .iter()
             .find(|s| s.url.user.is_some())
             .map(|s| (s.url.user.clone(), s.url.password.clone().filter(|p| !p.is_empty())))
             .unwrap_or((None, None));
-        if pool.iter().any(|s| s.url.is_tls()) {
+        if pool.srvs.iter().any(|s| s.url.is_tls()) {
             opts.secure = true;
         }
         let name = std::ffi::CString::new(opts.name.clone().unwrap_or_default().replace('\0', "")).unwrap_or_default();
@@ -36,7 +37,6 @@ impl Connection {
                 status: NATS_CONN_STATUS_CONNECTING,
                 info: ServerInfo::default(),
                 pool,
-                cur: None,
                 transport: None,
                 pong_seq: 0,
                 epoch: 0,
@@ -176,15 +176,12 @@ impl Connection {
         parser.set_max_payload(self.max_payload.load(Ordering::Acquire).max(0) as usize + 64 * 1024);
         let discovered = {
             let mut st = self.state.lock();
-            st.pool[i].did_connect = true;
-            st.pool[i].reconnects = 0;
-            st.pool[i].last_auth_err = None;
+            st.pool.set_connected(i);
             st.auth_abort = false;
             if reconnect {
                 // cnats clears the connection's error once reconnected.
                 st.last_err = None;
             }
-            st.cur = Some(i);
             st.transport = Some(transport.clone());
             let d = self.merge_connect_urls(&mut st, &info);
             st.info = info;

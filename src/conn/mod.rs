@@ -39,9 +39,8 @@ use crate::options::Options;
 use crate::proto::{ConnectInfo, Parser, ServerInfo, ServerOp};
 use crate::status::natsConnStatus::{self, *};
 use crate::status::natsStatus::{self, *};
-use crate::url::ServerUrl;
 use parking_lot::{Condvar, Mutex};
-use pool::Srv;
+use pool::ServerPool;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
@@ -71,8 +70,7 @@ struct AtomicStats {
 struct State {
     status: natsConnStatus,
     info: ServerInfo,
-    pool: Vec<Srv>,
-    cur: Option<usize>,
+    pool: ServerPool,
     transport: Option<Arc<Transport>>,
     pong_seq: u64,
     /// Bumped on every disconnect so that flushes waiting on the old
@@ -295,7 +293,7 @@ impl Connection {
         {
             return None;
         }
-        st.cur.and_then(|c| st.pool.get(c)).map(|s| s.url.full.clone())
+        st.pool.current().map(|s| s.url.full.clone())
     }
 
     pub fn connected_server_id(&self) -> Option<String> {
@@ -314,6 +312,7 @@ impl Connection {
     pub fn servers(&self, discovered_only: bool) -> Vec<String> {
         let st = self.state.lock();
         st.pool
+            .srvs
             .iter()
             .filter(|s| !discovered_only || s.implicit)
             .map(|s| format!("{}://{}:{}", s.url.scheme, bracket(&s.url.host), s.url.port))

@@ -149,8 +149,11 @@ impl Connection {
             {
                 let mut st = self.state.lock();
                 st.last_err = Some(e.clone());
-                if let Some(c) = st.cur {
-                    if self.same_auth_error_twice(&mut st, c, code) {
+                if let Some(c) = st.pool.cur {
+                    if st
+                        .pool
+                        .same_auth_error_twice(c, code, self.opts.ignore_auth_error_abort)
+                    {
                         st.auth_abort = true;
                     }
                 }
@@ -169,14 +172,14 @@ impl Connection {
         Err(e)
     }
 
-    /// Records auth error `code` for server `i`; true when it is the same
-    /// kind as the previous one there and `IgnoreAuthErrorAbort` is off.
-    pub(super) fn same_auth_error_twice(&self, st: &mut State, i: usize, code: AuthErrCode) -> bool {
-        let Some(srv) = st.pool.get_mut(i) else { return false };
-        if srv.last_auth_err == Some(code) && !self.opts.ignore_auth_error_abort {
-            return true;
+    /// Merges INFO `connect_urls` into the pool (unless
+    /// `IgnoreDiscoveredServers`); true when a new server was added.
+    pub(super) fn merge_connect_urls(&self, st: &mut State, info: &ServerInfo) -> bool {
+        if self.opts.ignore_discovered_servers {
+            return false;
         }
-        srv.last_auth_err = Some(code);
-        false
+        let mut rng = rand::thread_rng();
+        let rng: Option<&mut dyn rand::RngCore> = if self.opts.no_randomize { None } else { Some(&mut rng) };
+        st.pool.merge_connect_urls(&info.connect_urls, rng)
     }
 }

@@ -65,126 +65,93 @@ impl Connection {
     }
 
     /// Tries servers until one answers, the attempts run out, or the
-    /// connection is closed. Runs on the reader thread (or, for a
-    /// background initial connect, on its own thread).
+    /// connection is closed, paced as cnats does (see [`pool`]): the
+    /// servers of a pass back to back, one wait per full pass.
     pub(super) fn reconnect_loop(&self, initial: bool) {
-        let mut attempts_total: i32 = 0;
+        let mut pacing = pool::Pacing::default();
+        let jitter = pool::jitter_ms(&self.opts);
         loop {
             if self.closed.load(Ordering::Acquire) {
                 return;
             }
-            let candidates: Vec<usize> = {
+            let next = {
                 let mut st = self.state.lock();
-                let max = self.opts.max_reconnect;
-                // Drop servers that used up their attempts.
-                if max >= 0 {
-                    let before = st.pool.len();
-                    st.pool.retain(|s| s.reconnects < max);
-                    if st.pool.len() != before {
-                        st.cur = None;
-                    }
-                }
-                // Try the next server after the current one first.
-                let n = st.pool.len();
-                let start = st.cur.map(|c| c + 1).unwrap_or(0);
-                (0..n).map(|k| (start + k) % n.max(1)).collect()
+                st.pool
+                    .next_server(self.opts.max_reconnect)
+                    .map(|i| (i, pacing.before_attempt(st.pool.len())))
             };
-            if candidates.is_empty() {
+            let Some((i, pause)) = next else {
                 let e = Error::status(NATS_NO_SERVER);
                 self.close_internal(Some(e), true);
                 return;
-            }
-            for i in candidates {
-                if self.closed.load(Ordering::Acquire) {
-                    return;
-                }
-                // Wait before retrying a server we tried recently.
-                let wait = {
-                    let st = self.state.lock();
-                    let Some(srv) = st.pool.get(i) else { continue };
-                    let jitter = if srv.url.is_tls() || self.opts.secure {
-                        self.opts.reconnect_jitter_tls_ms
-                    } else {
-                        self.opts.reconnect_jitter_ms
+            };
+            match pause {
+                pool::Pause::Yield => std::thread::yield_now(),
+                pool::Pause::PassWait { pass } => {
+                    let wait = match self.opts.custom_reconnect_delay.clone() {
+                        Some(cb) => Duration::from_millis(cb(&self.arc(), pass).max(0) as u64),
+                        None => pool::pass_wait(self.opts.reconnect_wait_ms, jitter, rand::random()),
                     };
-                    let base = match &self.opts.custom_reconnect_delay {
-                        Some(_) => 0,
-                        None => self.opts.reconnect_wait_ms.max(0),
-                    };
-                    let j = if jitter > 0 {
-                        rand::random::<u64>() % (jitter as u64 + 1)
-                    } else {
-                        0
-                    };
-                    match srv.last_attempt {
-                        Some(t) if self.opts.custom_reconnect_delay.is_none() => {
-                            let want = Duration::from_millis(base as u64 + j);
-                            want.saturating_sub(t.elapsed())
-                        }
-                        _ => Duration::ZERO,
-                    }
-                };
-                let wait = if let Some(cb) = self.opts.custom_reconnect_delay.clone() {
-                    attempts_total += 1;
-                    let me = self.arc();
-                    Duration::from_millis(cb(&me, attempts_total).max(0) as u64)
-                } else {
-                    wait
-                };
-                if !wait.is_zero() && self.sleep_unless_closed(wait) {
-                    return;
-                }
-                {
-                    let mut st = self.state.lock();
-                    if let Some(s) = st.pool.get_mut(i) {
-                        s.reconnects += 1;
-                    }
-                }
-                let mut tcp_ok = false;
-                let r = self.connect_to(i, Some(&mut tcp_ok));
-                // cnats counts a reconnect once the TCP connection is made,
-                // even if the handshake then fails (e.g. auth).
-                if tcp_ok && !initial {
-                    self.stats.reconnects.fetch_add(1, Ordering::Relaxed);
-                }
-                match r {
-                    Ok(est) => {
-                        if self.closed.load(Ordering::Acquire) {
-                            est.transport.shutdown();
-                            return;
-                        }
-                        if self.install(i, est, true).is_err() {
-                            continue;
-                        }
-                        let cb = if initial {
-                            self.opts.connected_cb.clone()
-                        } else {
-                            self.opts.reconnected_cb.clone()
-                        };
-                        if let Some(cb) = cb {
-                            let me = self.arc();
-                            crate::runtime::post(Box::new(move || cb(&me)));
-                        }
+                    if self.sleep_unless_closed(wait) {
                         return;
                     }
-                    Err(e) => {
-                        if let (NATS_CONNECTION_AUTH_FAILED, Some(code)) = (e.status, auth_err_code(&e.text)) {
-                            // As cnats: reported (not during a background
-                            // initial connect), and the same kind of auth
-                            // error twice on one server closes the
-                            // connection (unless IgnoreAuthErrorAbort).
-                            let twice = {
-                                let mut st = self.state.lock();
-                                st.last_err = Some(e.clone());
-                                self.same_auth_error_twice(&mut st, i, code)
-                            };
-                            if !initial {
-                                self.post_error_text(None, NATS_CONNECTION_AUTH_FAILED, Some(e.text.clone()));
-                            }
-                            if twice {
-                                self.close_internal(Some(e), true);
-                                return;
-                            }
+                }
+            }
+            if self.closed.load(Ordering::Acquire) {
+                return;
+            }
+            {
+                let mut st = self.state.lock();
+                match st.pool.srvs.get_mut(i) {
+                    Some(s) => s.reconnects += 1,
+                    None => continue,
+                }
+            }
+            let mut tcp_ok = false;
+            let r = self.connect_to(i, Some(&mut tcp_ok));
+            // cnats counts a reconnect once the TCP connection is made,
+            // even if the handshake then fails (e.g. auth).
+            if tcp_ok && !initial {
+                self.stats.reconnects.fetch_add(1, Ordering::Relaxed);
+            }
+            match r {
+                Ok(est) => {
+                    if self.closed.load(Ordering::Acquire) {
+                        est.transport.shutdown();
+                        return;
+                    }
+                    if self.install(i, est, true).is_err() {
+                        continue;
+                    }
+                    let cb = if initial {
+                        self.opts.connected_cb.clone()
+                    } else {
+                        self.opts.reconnected_cb.clone()
+                    };
+                    if let Some(cb) = cb {
+                        let me = self.arc();
+                        crate::runtime::post(Box::new(move || cb(&me)));
+                    }
+                    return;
+                }
+                Err(e) => {
+                    if let (NATS_CONNECTION_AUTH_FAILED, Some(code)) = (e.status, auth_err_code(&e.text)) {
+                        // As cnats: reported (not during a background
+                        // initial connect), and the same kind of auth
+                        // error twice on one server closes the
+                        // connection (unless IgnoreAuthErrorAbort).
+                        let twice = {
+                            let mut st = self.state.lock();
+                            st.last_err = Some(e.clone());
+                            st.pool
+                                .same_auth_error_twice(i, code, self.opts.ignore_auth_error_abort)
+                        };
+                        if !initial {
+                            self.post_error_text(None, NATS_CONNECTION_AUTH_FAILED, Some(e.text.clone()));
+                        }
+                        if twice {
+                            self.close_internal(Some(e), true);
+                            return;
                         }
                     }
                 }

@@ -132,6 +132,9 @@ fn custom_delay_is_called_once_per_pass_with_the_pass_number() {
     let calls = calls.lock().unwrap().clone();
     let passes: Vec<i32> = calls.iter().map(|(p, _)| *p).collect();
     assert_eq!(passes, vec![1, 2, 3], "{calls:?}");
+    for (_, thread) in &calls {
+        assert_eq!(thread, "nats-reconnect", "user code must not run on the reader thread");
+    }
     s.nc.close();
 }
 
@@ -203,4 +206,44 @@ fn reconnect_wait_once_per_pass_without_a_callback() {
     assert!(took >= Duration::from_millis(3 * wait_ms as u64), "took {took:?}");
     assert!(took < Duration::from_millis(6 * wait_ms as u64 + 1500), "took {took:?}");
     s.nc.close();
+}
+
+#[test]
+fn auth_handlers_run_on_the_reconnect_thread_not_the_reader() {
+    let mut srv = Server::start("authorization { token: \"tok\" }\n");
+    let threads: Arc<Mutex<Vec<String>>> = Arc::default();
+    let t = threads.clone();
+    let reconnected = Arc::new(AtomicUsize::new(0));
+    let r = reconnected.clone();
+    let mut o = Options {
+        url: Some(srv.url()),
+        reconnect_wait_ms: 50,
+        max_reconnect: -1,
+        reconnected_cb: Some(Arc::new(move |_| {
+            r.fetch_add(1, Ordering::SeqCst);
+        })),
+        ..Options::default()
+    };
+    o.auth
+        .set_token_handler(Some(Arc::new(move || {
+            t.lock()
+                .unwrap()
+                .push(std::thread::current().name().unwrap_or("").to_string());
+            Some("tok".to_string())
+        })))
+        .unwrap();
+    let nc = Connection::connect(o).expect("connect");
+    srv.restart();
+    assert!(
+        wait_for(LONG, || reconnected.load(Ordering::SeqCst) == 1),
+        "never reconnected"
+    );
+    nc.flush_timeout(5000).expect("flush after reconnect");
+    let threads = threads.lock().unwrap().clone();
+    // The first call is the initial connect, on the caller's thread.
+    assert!(threads.len() >= 2, "{threads:?}");
+    for name in &threads[1..] {
+        assert_eq!(name, "nats-reconnect", "{threads:?}");
+    }
+    nc.close();
 }

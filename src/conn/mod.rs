@@ -13,8 +13,11 @@
 //! - `sub.rs` (the subscription itself), `request.rs` (request/reply
 //!   multiplexer), `transport.rs` (plain TCP or TLS byte stream).
 //!
-//! Threads per connection: a *reader* (socket → parser → subscriptions,
-//! and the reconnect loop) and a *flusher* (write buffer → socket, PINGs).
+//! Threads per connection: a *reader* per socket (socket → parser →
+//! subscriptions; it exits when its socket dies), a *flusher* (write
+//! buffer → socket, PINGs), and while reconnecting a `nats-reconnect`
+//! thread (pacing, handshakes, user delay/auth callbacks; it starts the
+//! next reader).
 //! Each asynchronous subscription has its own delivery thread. Event
 //! callbacks run on the library's event thread (`runtime`).
 //!

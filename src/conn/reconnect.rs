@@ -61,7 +61,15 @@ impl Connection {
             self.close_internal(err, true);
             return;
         }
-        self.reconnect_loop(false);
+        // As cnats: the reconnect loop runs on a thread of its own, so
+        // that the user code it calls (delay callback, token / JWT /
+        // signature handlers) never runs on a reader thread; this reader
+        // returns, and `install` starts a new one after a reconnect.
+        let me = self.arc();
+        if let Err(e) = self.spawn_guarded("nats-reconnect", move || me.reconnect_loop(false)) {
+            let e = Error::new(NATS_SYS_ERROR, format!("cannot start reconnect thread: {e}"));
+            self.close_internal(Some(e), true);
+        }
     }
 
     /// Tries servers until one answers, the attempts run out, or the

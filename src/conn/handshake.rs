@@ -44,7 +44,6 @@ impl Connection {
         };
         let mut transport = transport;
         let mut parser = Parser::new();
-        transport.set_read_deadline(Some(deadline))?;
         let info = match Self::read_op(&transport, &mut parser, deadline)? {
             ServerOp::Info(i) => *i,
             _ => return Err(status_err(NATS_PROTOCOL_ERROR, "expected INFO from the server")),
@@ -61,7 +60,6 @@ impl Connection {
             };
             let _ = tcp.set_read_timeout(None);
             transport = Transport::Tls(crate::tls::connect(tcp, &o.tls, &tls_name, deadline)?);
-            transport.set_read_deadline(Some(deadline))?;
         }
         if o.no_echo && info.proto < 1 {
             return Err(Error::status(NATS_NO_SERVER_SUPPORT));
@@ -123,7 +121,7 @@ impl Connection {
                 ServerOp::Msg(_) => return Err(status_err(NATS_PROTOCOL_ERROR, "unexpected MSG during connect")),
             }
         }
-        transport.set_read_deadline(None)?;
+        transport.end_read_deadline()?;
         if o.write_deadline_ms > 0 {
             transport.set_write_timeout(Some(Duration::from_millis(o.write_deadline_ms as u64)));
         }

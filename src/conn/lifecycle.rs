@@ -44,7 +44,6 @@ impl Connection {
                 initial_connected: false,
                 flusher: None,
                 closed_cb_posted: false,
-                rtt_start: None,
                 draining: false,
                 pool_user,
                 pool_pass,
@@ -174,7 +173,7 @@ impl Connection {
         self.headers.store(info.headers, Ordering::Release);
         let mut parser = parser;
         parser.set_max_payload(self.max_payload.load(Ordering::Acquire).max(0) as usize + 64 * 1024);
-        let discovered = {
+        {
             let mut st = self.state.lock();
             st.pool.set_connected(i);
             st.auth_abort = false;
@@ -183,13 +182,14 @@ impl Connection {
                 st.last_err = None;
             }
             st.transport = Some(transport.clone());
-            let d = self.merge_connect_urls(&mut st, &info);
+            // As cnats, servers discovered in the connect INFO are merged
+            // without a discovered-servers callback (only a later INFO
+            // posts one).
+            self.merge_connect_urls(&mut st, &info);
             st.info = info;
             st.status = NATS_CONN_STATUS_CONNECTED;
             st.initial_connected = true;
-            d
-        };
-        let _ = discovered;
+        }
         {
             // Under `out` (then `subs`): a subscription created
             // concurrently is either in the map now (re-sent here) or

@@ -83,7 +83,6 @@ struct State {
     initial_connected: bool,
     flusher: Option<std::thread::JoinHandle<()>>,
     closed_cb_posted: bool,
-    rtt_start: Option<Instant>,
     draining: bool,
     /// User info of the first explicit pool URL that has one (used for
     /// servers without their own, e.g. discovered ones).

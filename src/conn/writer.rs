@@ -252,7 +252,6 @@ impl Connection {
             (out.ping_seq, st.epoch)
         };
         let mut st = self.state.lock();
-        st.rtt_start = Some(Instant::now());
         loop {
             // A disconnect voids the PINGs in flight (their PONGs never
             // come), so it is checked first.

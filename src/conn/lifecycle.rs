@@ -250,7 +250,7 @@ impl Connection {
             NATS_ERR,
             format!("{} in the {thread} thread", crate::ffi::panic_text(p)),
         );
-        if let Some(t) = self.state.lock().transport.clone() {
+        if let Some(t) = self.live_transport() {
             t.shutdown();
         }
         self.set_last_error(e.clone());
@@ -410,14 +410,18 @@ impl Connection {
 
     /// `natsConnection_Reconnect`: drops the socket to force a reconnect.
     pub fn force_reconnect(&self) -> Result<()> {
-        let st = self.state.lock();
-        if st.status == NATS_CONN_STATUS_CLOSED {
-            return Err(Error::status(NATS_CONNECTION_CLOSED));
-        }
-        if !self.opts.allow_reconnect {
-            return Err(Error::new(NATS_ILLEGAL_STATE, "reconnect is not allowed"));
-        }
-        if let Some(t) = &st.transport {
+        let transport = {
+            let st = self.state.lock();
+            if st.status == NATS_CONN_STATUS_CLOSED {
+                return Err(Error::status(NATS_CONNECTION_CLOSED));
+            }
+            if !self.opts.allow_reconnect {
+                return Err(Error::new(NATS_ILLEGAL_STATE, "reconnect is not allowed"));
+            }
+            st.transport.clone()
+        };
+        // Not under `state`: a TLS shutdown may wait and write.
+        if let Some(t) = transport {
             t.shutdown();
         }
         Ok(())

@@ -208,6 +208,14 @@ impl Connection {
         self.me.upgrade().expect("connection alive while in use")
     }
 
+    /// The live socket, if any. The `state` lock is released on return, so
+    /// the caller may shut the socket down (which, for TLS, can wait and
+    /// write) without holding it.
+    pub(super) fn live_transport(&self) -> Option<Arc<Transport>> {
+        let st = self.state.lock();
+        st.transport.clone()
+    }
+
     pub(super) fn set_last_error(&self, e: Error) {
         self.state.lock().last_err = Some(e);
     }

@@ -222,7 +222,7 @@ impl Connection {
 
     pub(super) fn stale(&self) {
         self.set_last_error(Error::status(NATS_STALE_CONNECTION));
-        if let Some(t) = self.state.lock().transport.clone() {
+        if let Some(t) = self.live_transport() {
             t.shutdown();
         }
     }

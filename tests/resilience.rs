@@ -54,7 +54,7 @@ impl Events {
             e.lame_duck.fetch_add(1, Ordering::SeqCst);
         }));
         let e = self.clone();
-        o.err_cb = Some(Arc::new(move |_, _, s| {
+        o.err_cb = Some(Arc::new(move |_, _, s, _| {
             e.errors.lock().unwrap().push(s);
         }));
     }

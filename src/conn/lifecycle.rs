@@ -248,7 +248,7 @@ impl Connection {
     pub(crate) fn close_after_panic(&self, thread: &str, p: &(dyn std::any::Any + Send)) {
         let e = Error::new(
             NATS_ERR,
-            format!("{} in the {thread} thread", crate::ffi::panic_text(p)),
+            format!("{} in the {thread} thread", crate::error::panic_text(p)),
         );
         if let Some(t) = self.live_transport() {
             t.shutdown();

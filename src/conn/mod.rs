@@ -190,19 +190,6 @@ fn is_auth_error(text: &str) -> bool {
     auth_err_code(text).is_some()
 }
 
-thread_local! {
-    /// The text of the asynchronous error whose handler is running on this
-    /// (event) thread; see [`async_error_text`].
-    static ASYNC_ERR_TEXT: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
-}
-
-/// While an error handler runs: the text that goes with its status (the
-/// server's `-ERR` text for permission and auth errors), so that the C
-/// layer can make it the thread's last error, as cnats does.
-pub fn async_error_text() -> Option<String> {
-    ASYNC_ERR_TEXT.with(|t| t.borrow().clone())
-}
-
 impl Connection {
     pub(super) fn arc(&self) -> Arc<Connection> {
         self.me.upgrade().expect("connection alive while in use")
@@ -224,8 +211,8 @@ impl Connection {
         self.post_error_text(sub, s, None);
     }
 
-    /// Posts the error handler; `text` is what [`async_error_text`]
-    /// returns while it runs.
+    /// Posts the error handler; `text` (the server's `-ERR` text for
+    /// permission and auth errors) is handed to it with the status.
     pub(crate) fn post_error_text(&self, sub: Option<Arc<Subscription>>, s: natsStatus, text: Option<String>) {
         // Without a handler of its own, the connection uses cnats' default:
         // the error is printed to stderr.
@@ -237,9 +224,7 @@ impl Connection {
         {
             let me = self.arc();
             crate::runtime::post(Box::new(move || {
-                ASYNC_ERR_TEXT.with(|t| *t.borrow_mut() = text);
-                cb(&me, sub.as_ref(), s);
-                ASYNC_ERR_TEXT.with(|t| *t.borrow_mut() = None);
+                cb(&me, sub.as_ref(), s, text.as_deref());
             }));
         }
     }

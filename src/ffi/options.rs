@@ -78,15 +78,15 @@ fn err_callback(cb: natsErrHandler, closure: *mut c_void) -> Option<ErrCallback>
     let f = cb?;
     let closure = SendPtr(closure);
     Some(Arc::new(
-        move |nc: &Arc<Connection>, sub: Option<&Arc<Subscription>>, st: natsStatus| {
+        move |nc: &Arc<Connection>, sub: Option<&Arc<Subscription>>, st: natsStatus, text: Option<&str>| {
             let c: SendPtr = closure;
             let ncp = handle::arc_as_ptr::<natsConnection>(nc);
             let subp = sub.map_or(std::ptr::null_mut(), handle::arc_as_ptr::<natsSubscription>);
             // As cnats: during the handler, the error's text (e.g. the
             // server's "Permissions Violation ..." or "Authorization
             // Violation") is the thread's last error; cleared afterwards.
-            if let Some(text) = crate::conn::async_error_text() {
-                super::last_error::set("natsErrHandler", st, &text);
+            if let Some(text) = text {
+                super::last_error::set("natsErrHandler", st, text);
             }
             // SAFETY: as in `conn_callback`; `sub` may be NULL, as documented.
             unsafe { f(ncp, subp, st, c.0) };

@@ -19,8 +19,32 @@ impl Connection {
     /// Like `connect`, but with retry-on-failed-connect and a connected
     /// callback the connection is returned with `true` ("not yet
     /// connected": it connects in the background).
-    pub fn connect_ex(mut opts: Options) -> Result<(Arc<Connection>, bool)> {
+    pub fn connect_ex(opts: Options) -> Result<(Arc<Connection>, bool)> {
         crate::runtime::open();
+        let conn = Self::new(opts)?;
+        match conn.connect_initial() {
+            Ok(()) => Ok((conn, false)),
+            Err(e) => {
+                if conn.opts.retry_on_failed_connect {
+                    if conn.opts.connected_cb.is_some() {
+                        // Connect in the background; the caller gets the
+                        // connection now with NATS_NOT_YET_CONNECTED.
+                        conn.start_background_connect();
+                        return Ok((conn, true));
+                    }
+                    if let Ok(()) = conn.retry_initial() {
+                        return Ok((conn, false));
+                    }
+                }
+                conn.close_internal(Some(e.clone()), false);
+                Err(e)
+            }
+        }
+    }
+
+    /// A connection object with its server pool, not connected (no
+    /// socket, no thread).
+    pub(super) fn new(mut opts: Options) -> Result<Arc<Connection>> {
         let pool = ServerPool::from_options(&opts, &mut rand::thread_rng())?;
         let (pool_user, pool_pass) = pool
             .srvs
@@ -32,7 +56,7 @@ impl Connection {
             opts.secure = true;
         }
         let name = std::ffi::CString::new(opts.name.clone().unwrap_or_default().replace('\0', "")).unwrap_or_default();
-        let conn = Arc::new_cyclic(|me| Connection {
+        Ok(Arc::new_cyclic(|me| Connection {
             state: Mutex::new(State {
                 status: NATS_CONN_STATUS_CONNECTING,
                 info: ServerInfo::default(),
@@ -77,25 +101,7 @@ impl Connection {
             me: me.clone(),
             name,
             opts,
-        });
-        match conn.connect_initial() {
-            Ok(()) => Ok((conn, false)),
-            Err(e) => {
-                if conn.opts.retry_on_failed_connect {
-                    if conn.opts.connected_cb.is_some() {
-                        // Connect in the background; the caller gets the
-                        // connection now with NATS_NOT_YET_CONNECTED.
-                        conn.start_background_connect();
-                        return Ok((conn, true));
-                    }
-                    if let Ok(()) = conn.retry_initial() {
-                        return Ok((conn, false));
-                    }
-                }
-                conn.close_internal(Some(e.clone()), false);
-                Err(e)
-            }
-        }
+        }))
     }
 
     /// Tries every server of the pool once.

@@ -33,6 +33,7 @@ mod reconnect;
 pub mod request;
 pub mod sub;
 mod subscriptions;
+mod testutil;
 pub mod transport;
 mod writer;
 

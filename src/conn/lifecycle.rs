@@ -433,3 +433,130 @@ impl Connection {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testutil::*;
+    use super::*;
+
+    fn counter() -> (Arc<AtomicU64>, crate::options::ConnCallback) {
+        let n = Arc::new(AtomicU64::new(0));
+        let m = n.clone();
+        (
+            n,
+            Arc::new(move |_| {
+                m.fetch_add(1, Ordering::SeqCst);
+            }),
+        )
+    }
+
+    #[test]
+    fn connect_then_close_on_a_fake_server() {
+        let fake = Fake::ok();
+        let (closed, closed_cb) = counter();
+        let (disc, disc_cb) = counter();
+        let mut o = opts(&fake.url());
+        o.closed_cb = Some(closed_cb);
+        o.disconnected_cb = Some(disc_cb);
+        let c = Connection::connect(o).unwrap();
+        let mut peer = fake.peer();
+        assert_eq!(c.status(), NATS_CONN_STATUS_CONNECTED);
+        assert_eq!(c.connected_url().unwrap(), fake.url());
+        assert_eq!(c.connected_server_id().as_deref(), Some("S1"));
+        assert_eq!((c.client_id(), c.client_ip().as_str()), (7, "127.0.0.1"));
+        assert_eq!(c.max_payload(), 1_048_576);
+        assert!(c.has_headers());
+        assert!(c.local_addr().is_some());
+        assert!(c.state.lock().flusher.is_some());
+        c.close();
+        c.close();
+        assert!(c.is_closed());
+        assert_eq!(c.connected_url(), None);
+        // The server sees the socket go.
+        let mut buf = [0u8; 64];
+        use std::io::Read;
+        assert_eq!(peer.stream.read(&mut buf).unwrap_or(0), 0);
+        assert!(eventually(|| closed.load(Ordering::SeqCst) == 1));
+        assert!(eventually(|| disc.load(Ordering::SeqCst) == 1));
+        std::thread::sleep(Duration::from_millis(50));
+        assert_eq!(closed.load(Ordering::SeqCst), 1, "closed callback once");
+        assert!(c.state.lock().flusher.is_none(), "flusher joined");
+    }
+
+    #[test]
+    fn connect_failures() {
+        let free = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let dead = format!("nats://127.0.0.1:{free}");
+        let e = Connection::connect(opts(&dead)).err().unwrap();
+        assert_eq!(e.status, NATS_NO_SERVER);
+        let auth = Fake::start(INFO, "-ERR 'Authorization Violation'\r\n");
+        let e = Connection::connect(opts(&auth.url())).err().unwrap();
+        assert_eq!(e.status, NATS_CONNECTION_AUTH_FAILED);
+        // A dead server first in the pool: the next one is tried.
+        let ok = Fake::ok();
+        let o = Options {
+            servers: vec![dead, ok.url()],
+            ..opts(&ok.url())
+        };
+        let o = Options { url: None, ..o };
+        let c = Connection::connect(o).unwrap();
+        assert_eq!(c.connected_url().unwrap(), ok.url());
+        c.close();
+    }
+
+    #[test]
+    fn drain_and_force_reconnect_states() {
+        let c = detached(opts("nats://127.0.0.1:1"));
+        assert_eq!(c.drain(100).unwrap_err().status, NATS_ILLEGAL_STATE);
+        let mut o = opts("nats://127.0.0.1:1");
+        o.allow_reconnect = false;
+        let c2 = detached(o);
+        assert_eq!(c2.force_reconnect().unwrap_err().status, NATS_ILLEGAL_STATE);
+        c.close();
+        c2.close();
+        assert_eq!(c.drain(100).unwrap_err().status, NATS_CONNECTION_CLOSED);
+        assert_eq!(c.force_reconnect().unwrap_err().status, NATS_CONNECTION_CLOSED);
+    }
+
+    #[test]
+    fn drain_unsubscribes_flushes_and_closes() {
+        let fake = Fake::ok();
+        let c = Connection::connect(opts(&fake.url())).unwrap();
+        let mut peer = fake.peer();
+        let s = c.subscribe(b"foo", None, None, 0).unwrap();
+        c.drain(5_000).unwrap();
+        assert!(c.is_draining() || c.is_closed());
+        // Draining again is fine; subscribing is not.
+        c.drain(5_000).unwrap();
+        let got = peer.read_until(&format!("UNSUB {}\r\n", s.sid));
+        assert!(got.contains(&format!("SUB foo {}\r\n", s.sid)), "{got:?}");
+        // Answer the flush PINGs.
+        let c2 = c.clone();
+        let answer = std::thread::spawn(move || {
+            while !c2.is_closed() {
+                if peer.stream.set_read_timeout(Some(Duration::from_millis(50))).is_err() {
+                    return;
+                }
+                let mut buf = [0u8; 256];
+                use std::io::Read;
+                match peer.stream.read(&mut buf) {
+                    Ok(0) => return,
+                    Ok(n) => {
+                        let pings = buf[..n].windows(6).filter(|w| *w == b"PING\r\n").count();
+                        for _ in 0..pings {
+                            peer.send("PONG\r\n");
+                        }
+                    }
+                    Err(_) => {}
+                }
+            }
+        });
+        assert!(eventually(|| c.is_closed()), "drain did not close");
+        answer.join().unwrap();
+        assert_eq!(c.last_error(), None);
+    }
+}

@@ -351,3 +351,88 @@ fn bracket(h: &str) -> String {
         h.to_string()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::testutil::*;
+    use super::*;
+    use std::hash::{BuildHasher, Hasher};
+
+    #[test]
+    fn sid_hasher_spreads_small_sids() {
+        let b = SidHash::default();
+        let hashes: std::collections::HashSet<u64> = (1..=10_000u64).map(|s| b.hash_one(s)).collect();
+        assert_eq!(hashes.len(), 10_000);
+        // Low bits (what a table of 1024 buckets uses) are spread too.
+        let buckets: std::collections::HashSet<u64> = (1..=1024u64).map(|s| b.hash_one(s) >> 54).collect();
+        assert!(buckets.len() > 500, "{}", buckets.len());
+        let mut h = SidHasher::default();
+        h.write(b"ab");
+        let mut h2 = SidHasher::default();
+        h2.write(b"ba");
+        assert_ne!(h.finish(), h2.finish());
+    }
+
+    #[test]
+    fn getters_before_connecting() {
+        let mut o = opts("nats://127.0.0.1:1");
+        o.servers = vec!["nats://[::1]:5".into(), "tls://h:6".into()];
+        o.name = Some("a\0b".into());
+        o.inbox_prefix = Some("my.box".into());
+        let c = detached(o);
+        assert_eq!(c.status(), NATS_CONN_STATUS_CONNECTING);
+        assert!(!c.is_closed() && !c.is_reconnecting() && !c.is_draining());
+        assert_eq!(c.connected_url(), None);
+        assert_eq!(c.connected_server_id(), None);
+        assert_eq!(
+            c.servers(false),
+            vec![
+                "nats://127.0.0.1:1".to_string(),
+                "nats://[::1]:5".into(),
+                "tls://h:6".into()
+            ]
+        );
+        assert!(c.servers(true).is_empty());
+        assert_eq!(c.name_cstr().to_bytes(), b"ab");
+        assert!(c.new_inbox().starts_with("my.box."));
+        assert_eq!(c.new_inbox().len(), "my.box.".len() + 22);
+        assert_ne!(c.new_inbox(), c.new_inbox());
+        assert_eq!(c.buffered(), 0);
+        assert_eq!(c.stats(), Stats::default());
+        assert_eq!(c.local_addr(), None);
+        assert_eq!(c.last_error(), None);
+        // A tls:// URL in the pool makes the connection secure.
+        assert!(c.opts.secure);
+        c.close();
+        assert!(c.is_closed());
+        assert_eq!(c.status(), NATS_CONN_STATUS_CLOSED);
+    }
+
+    #[test]
+    fn bracket_ipv6_hosts() {
+        assert_eq!(bracket("::1"), "[::1]");
+        assert_eq!(bracket("h"), "h");
+        assert_eq!(bracket("10.0.0.1"), "10.0.0.1");
+    }
+
+    #[test]
+    fn error_callback_gets_the_text_on_the_event_thread() {
+        let seen = Arc::new(parking_lot::Mutex::new(Vec::new()));
+        let s = seen.clone();
+        let mut o = opts("nats://127.0.0.1:1");
+        o.err_cb = Some(Arc::new(move |_, sub, st, text| {
+            let name = std::thread::current().name().unwrap_or("").to_string();
+            s.lock().push((sub.is_some(), st, text.map(str::to_string), name));
+        }));
+        let c = detached(o);
+        c.post_error_text(None, NATS_NOT_PERMITTED, Some("why".into()));
+        c.post_error(None, NATS_SLOW_CONSUMER);
+        assert!(eventually(|| seen.lock().len() == 2));
+        let seen = seen.lock().clone();
+        assert_eq!(
+            seen[0],
+            (false, NATS_NOT_PERMITTED, Some("why".into()), "nats-events".into())
+        );
+        assert_eq!(seen[1], (false, NATS_SLOW_CONSUMER, None, "nats-events".into()));
+    }
+}

@@ -179,3 +179,86 @@ impl Connection {
         true
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testutil::*;
+    use super::*;
+
+    #[test]
+    fn reconnects_after_a_hang_up_and_resends_subscriptions() {
+        let fake = Fake::ok();
+        let reconnected = Arc::new(AtomicU64::new(0));
+        let r = reconnected.clone();
+        let mut o = opts(&fake.url());
+        o.max_reconnect = -1;
+        o.reconnected_cb = Some(Arc::new(move |_| {
+            r.fetch_add(1, Ordering::SeqCst);
+        }));
+        let c = Connection::connect(o).unwrap();
+        let peer = fake.peer();
+        let a = c.subscribe(b"foo", None, None, 0).unwrap();
+        let b = c.subscribe(b"bar", Some(b"q"), None, 0).unwrap();
+        c.unsubscribe(&b, 3).unwrap();
+        c.flush_timeout(100).unwrap_err(); // the fake does not answer
+        drop(peer);
+        let mut peer = fake.peer();
+        // The subscriptions come back first (the max as what is left).
+        let got = peer.read_until(&format!("UNSUB {} 3\r\n", b.sid));
+        assert!(got.contains(&format!("SUB foo {}\r\n", a.sid)), "{got:?}");
+        assert!(got.contains(&format!("SUB bar q {}\r\n", b.sid)), "{got:?}");
+        assert!(eventually(|| reconnected.load(Ordering::SeqCst) == 1));
+        assert_eq!(c.status(), NATS_CONN_STATUS_CONNECTED);
+        assert_eq!(c.stats().reconnects, 1);
+        c.close();
+    }
+
+    #[test]
+    fn closes_instead_of_reconnecting() {
+        // (allow reconnect, max reconnect, last error status)
+        // Without reconnect the socket's end is the last error; with the
+        // attempts used up, "no server".
+        let cases = [(false, 60, NATS_CONNECTION_DISCONNECTED), (true, 0, NATS_NO_SERVER)];
+        for (allow, max, want) in cases {
+            let fake = Fake::ok();
+            let mut o = opts(&fake.url());
+            o.allow_reconnect = allow;
+            o.max_reconnect = max;
+            let c = Connection::connect(o).unwrap();
+            drop(fake.peer());
+            assert!(eventually(|| c.is_closed()), "allow {allow} max {max}");
+            assert_eq!(c.last_error().map(|e| e.status), Some(want), "allow {allow} max {max}");
+            assert_eq!(c.stats().reconnects, 0);
+        }
+    }
+
+    #[test]
+    fn unanswered_pings_make_the_connection_stale() {
+        let fake = Fake::ok();
+        let mut o = opts(&fake.url());
+        o.allow_reconnect = false;
+        o.ping_interval_ms = 30;
+        o.max_pings_out = 1;
+        let c = Connection::connect(o).unwrap();
+        let _peer = fake.peer();
+        assert!(eventually(|| c.is_closed()));
+        assert_eq!(c.last_error().map(|e| e.status), Some(NATS_STALE_CONNECTION));
+    }
+
+    #[test]
+    fn sleep_unless_closed() {
+        let c = detached(opts("nats://127.0.0.1:1"));
+        let t = Instant::now();
+        assert!(!c.sleep_unless_closed(Duration::from_millis(30)));
+        assert!(t.elapsed() >= Duration::from_millis(30));
+        let c2 = c.clone();
+        let closer = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(30));
+            c2.close();
+        });
+        let t = Instant::now();
+        assert!(c.sleep_unless_closed(Duration::from_secs(30)));
+        assert!(t.elapsed() < Duration::from_secs(10));
+        closer.join().unwrap();
+    }
+}

@@ -536,25 +536,7 @@ mod tests {
         assert!(got.contains(&format!("SUB foo {}\r\n", s.sid)), "{got:?}");
         // Answer the flush PINGs.
         let c2 = c.clone();
-        let answer = std::thread::spawn(move || {
-            while !c2.is_closed() {
-                if peer.stream.set_read_timeout(Some(Duration::from_millis(50))).is_err() {
-                    return;
-                }
-                let mut buf = [0u8; 256];
-                use std::io::Read;
-                match peer.stream.read(&mut buf) {
-                    Ok(0) => return,
-                    Ok(n) => {
-                        let pings = buf[..n].windows(6).filter(|w| *w == b"PING\r\n").count();
-                        for _ in 0..pings {
-                            peer.send("PONG\r\n");
-                        }
-                    }
-                    Err(_) => {}
-                }
-            }
-        });
+        let answer = std::thread::spawn(move || peer.answer_pings(|| c2.is_closed()));
         assert!(eventually(|| c.is_closed()), "drain did not close");
         answer.join().unwrap();
         assert_eq!(c.last_error(), None);

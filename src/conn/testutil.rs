@@ -90,6 +90,24 @@ impl Peer {
     pub fn send(&mut self, s: &str) {
         self.stream.write_all(s.as_bytes()).unwrap();
     }
+
+    /// Answers every PING (including any already read) with a PONG until
+    /// `done()` or the client closes the socket.
+    pub fn answer_pings(&mut self, done: impl Fn() -> bool) {
+        let _ = self.stream.set_read_timeout(Some(Duration::from_millis(20)));
+        let mut buf = [0u8; 4096];
+        while !done() {
+            while let Some(i) = self.pending.windows(6).position(|w| w == b"PING\r\n") {
+                self.pending.drain(..i + 6);
+                let _ = self.stream.write_all(b"PONG\r\n");
+            }
+            match self.stream.read(&mut buf) {
+                Ok(0) => return,
+                Ok(n) => self.pending.extend_from_slice(&buf[..n]),
+                Err(_) => {}
+            }
+        }
+    }
 }
 
 /// An in-process server: for every connection it sends `info`, reads the

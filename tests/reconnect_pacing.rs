@@ -247,3 +247,44 @@ fn auth_handlers_run_on_the_reconnect_thread_not_the_reader() {
     }
     nc.close();
 }
+
+#[test]
+fn three_real_servers_all_killed() {
+    let mut servers: Vec<Server> = (0..3).map(|_| Server::start_default()).collect();
+    let calls: Calls = Arc::default();
+    let c = calls.clone();
+    let closed = Arc::new(AtomicBool::new(false));
+    let cl = closed.clone();
+    let o = Options {
+        servers: servers.iter().map(|s| s.url()).collect(),
+        no_randomize: true,
+        max_reconnect: 2,
+        custom_reconnect_delay: Some(Arc::new(move |_, pass| {
+            let name = std::thread::current().name().unwrap_or("").to_string();
+            c.lock().unwrap().push((pass, name));
+            10
+        })),
+        closed_cb: Some(Arc::new(move |_| cl.store(true, Ordering::SeqCst))),
+        ..Options::default()
+    };
+    let nc = Connection::connect(o).expect("connect");
+    assert!(nc
+        .connected_url()
+        .unwrap()
+        .ends_with(&format!(":{}", servers[0].port())));
+    // The two others first, so that the client cannot fail over to them.
+    servers[1].kill();
+    servers[2].kill();
+    servers[0].kill();
+    assert!(wait_for(LONG, || closed.load(Ordering::SeqCst)), "never closed");
+    assert_eq!(nc.last_error().map(|e| e.status), Some(NATS_NO_SERVER));
+    // 3 servers × 2 attempts, in 3 passes: one call per pass.
+    let calls = calls.lock().unwrap().clone();
+    assert_eq!(
+        calls.iter().map(|(p, _)| *p).collect::<Vec<_>>(),
+        vec![1, 2, 3],
+        "{calls:?}"
+    );
+    assert!(calls.iter().all(|(_, t)| t == "nats-reconnect"), "{calls:?}");
+    assert_eq!(nc.stats().reconnects, 0, "no TCP connection was made");
+}

@@ -1,8 +1,9 @@
 //! The connection engine.
 //!
 //! Files, by role (each an `impl Connection` block over the struct here):
-//! - `pool.rs`: the server pool (built from the options, servers
-//!   announced by INFO merged in);
+//! - `pool.rs`: the server pool and reconnect pacing, pure logic (no I/O,
+//!   no locks): candidate order, discovered servers, MaxReconnect, one
+//!   wait per pass;
 //! - `handshake.rs`: one server: TCP (+TLS), INFO, CONNECT/PING, PONG;
 //! - `lifecycle.rs`: connect, install a socket and start the threads,
 //!   drain, close;
@@ -11,19 +12,23 @@
 //! - `reconnect.rs`: disconnect handling and the reconnect loop;
 //! - `subscriptions.rs`: SUB/UNSUB and drain of one subscription;
 //! - `sub.rs` (the subscription itself), `request.rs` (request/reply
-//!   multiplexer), `transport.rs` (plain TCP or TLS byte stream).
+//!   multiplexer), `transport.rs` (plain TCP or TLS byte stream),
+//!   `testutil.rs` (unit-test support: a detached connection, a fake
+//!   server).
 //!
 //! Threads per connection: a *reader* per socket (socket → parser →
 //! subscriptions; it exits when its socket dies), a *flusher* (write
 //! buffer → socket, PINGs), and while reconnecting a `nats-reconnect`
 //! thread (pacing, handshakes, user delay/auth callbacks; it starts the
 //! next reader).
-//! Each asynchronous subscription has its own delivery thread. Event
-//! callbacks run on the library's event thread (`runtime`).
+//! Each asynchronous subscription has its own delivery thread (or uses
+//! the library's shared delivery pool). Event callbacks run on the
+//! library's event thread (`runtime`).
 //!
-//! Locks (never held across socket I/O, never held while calling user
-//! code); when two are taken, in this order: `state` → `out` → `subs` →
-//! a subscription's own lock. See docs/architecture.md.
+//! Locks (never held across socket I/O, including `Transport::shutdown`,
+//! never held while calling user code); when two are taken, in this
+//! order: `state` → `out` → `subs` → a subscription's own lock. See
+//! docs/architecture.md.
 
 mod handshake;
 mod lifecycle;

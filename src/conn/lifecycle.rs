@@ -77,7 +77,6 @@ impl Connection {
             out: Mutex::new(Out {
                 buf: Vec::with_capacity(opts.io_buf_size.max(1024) as usize),
                 transport: None,
-                was_connected: false,
                 ping_seq: 0,
                 connected: false,
                 closed: false,
@@ -227,7 +226,6 @@ impl Connection {
                 }
             }
             out.transport = Some(transport.clone());
-            out.was_connected = true;
             out.connected = true;
             out.pings_out = 0;
         }

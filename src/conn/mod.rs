@@ -104,8 +104,6 @@ struct Out {
     /// The socket the flusher writes to (a copy of `State::transport`, so
     /// the flusher never needs the state lock).
     transport: Option<Arc<Transport>>,
-    /// Connected at least once (publishes while reconnecting are buffered).
-    was_connected: bool,
     ping_seq: u64,
     /// A socket is there to write to (false while reconnecting).
     connected: bool,

@@ -36,7 +36,6 @@ pub(super) fn pretend_connected(c: &Connection) {
     c.state.lock().initial_connected = true;
     let mut out = c.out.lock();
     out.connected = true;
-    out.was_connected = true;
 }
 
 /// What is in the out buffer, as text.

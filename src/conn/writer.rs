@@ -58,13 +58,15 @@ impl Connection {
                 return Err(Error::status(NATS_CONNECTION_CLOSED));
             }
             if !out.connected {
-                // Reconnecting: buffer within the reconnect buffer size.
+                // Reconnecting, or connecting in the background for the
+                // first time (cnats is "reconnecting" then too): buffer
+                // within the reconnect buffer size.
                 let limit = self.opts.reconnect_buf_size;
-                if limit > 0 && out.buf.len() >= limit as usize {
-                    return Err(Error::new(NATS_INSUFFICIENT_BUFFER, "reconnect buffer is full"));
-                }
-                if limit <= 0 && out.was_connected {
+                if limit <= 0 {
                     return Err(Error::new(NATS_INSUFFICIENT_BUFFER, "reconnect buffering is disabled"));
+                }
+                if out.buf.len() >= limit as usize {
+                    return Err(Error::new(NATS_INSUFFICIENT_BUFFER, "reconnect buffer is full"));
                 }
                 break;
             }
@@ -337,7 +339,6 @@ mod tests {
             let mut o = opts("nats://127.0.0.1:1");
             o.reconnect_buf_size = size;
             let c = detached(o);
-            c.out.lock().was_connected = true; // disconnected after a connect
             for k in 0..fit {
                 c.publish(b"subject", None, None, b"0123456789")
                     .unwrap_or_else(|e| panic!("size {size} #{k}: {e:?}"));

@@ -160,15 +160,15 @@ pub(crate) fn err_callback(cb: natsErrHandler, closure: *mut c_void) -> Option<E
     let f = cb?;
     let closure = SendPtr(closure);
     Some(Arc::new(
-        move |nc: &Arc<Connection>, sub: Option<&Arc<Subscription>>, st: natsStatus| {
+        move |nc: &Arc<Connection>, sub: Option<&Arc<Subscription>>, st: natsStatus, text: Option<&str>| {
             let c: SendPtr = closure;
             let ncp = arc_as_ptr::<natsConnection>(nc);
             let subp = sub.map_or(std::ptr::null_mut(), arc_as_ptr::<natsSubscription>);
             // As cnats: during the handler, the error's text (e.g. the
             // server's "Permissions Violation ..." or "Authorization
             // Violation") is the thread's last error; cleared afterwards.
-            if let Some(text) = crate::conn::async_error_text() {
-                super::last_error::set("natsErrHandler", st, &text);
+            if let Some(text) = text {
+                super::last_error::set("natsErrHandler", st, text);
             }
             // SAFETY: as in `conn_callback`; `subp` is NULL or the
             // subscription handle the program holds (kept alive by `sub`),

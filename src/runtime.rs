@@ -57,12 +57,57 @@ pub fn is_open() -> bool {
     OPENED.load(Ordering::Acquire)
 }
 
-/// `NATS_DEFAULT_TO_LIB_MSG_DELIVERY` in the environment makes new options
-/// use the shared delivery pool.
+/// The library settings of `nats_OpenWithConfig` (cnats'
+/// `natsClientConfig`) that new options objects start from.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LibConfig {
+    /// `DefaultWriteDeadline`: the write deadline (ms) of new options.
+    pub default_write_deadline_ms: i64,
+    /// `DefaultToThreadPool`: new options deliver through the shared pool.
+    pub default_to_pool: bool,
+    /// `DefaultRepliesToThreadPool`, `UseSeparatePoolForReplies`,
+    /// `ReplyThreadPoolMax`: cnats keeps these for "reply" subscriptions,
+    /// which only its micro-service API creates, and cnats delivers those
+    /// on their own thread whatever the setting. rnats has no such
+    /// subscription (request replies are routed by the reader to the
+    /// waiting requester, no callback thread), so they are recorded and
+    /// reported by [`config`] only.
+    pub default_replies_to_pool: bool,
+    pub separate_reply_pool: bool,
+    pub reply_pool_max: i32,
+}
+
+static CONFIG: Mutex<LibConfig> = Mutex::new(LibConfig {
+    default_write_deadline_ms: 0,
+    default_to_pool: false,
+    default_replies_to_pool: false,
+    separate_reply_pool: false,
+    reply_pool_max: 0,
+});
+
+/// Records the settings that every new options object starts from.
+pub fn set_config(c: LibConfig) {
+    *CONFIG.lock() = c;
+}
+
+/// The settings of the last `nats_OpenWithConfig`.
+pub fn config() -> LibConfig {
+    *CONFIG.lock()
+}
+
+/// New options use the shared delivery pool when `nats_OpenWithConfig`
+/// said so (`DefaultToThreadPool`) or `NATS_DEFAULT_TO_LIB_MSG_DELIVERY`
+/// is set in the environment.
 pub fn default_to_global_delivery() -> bool {
-    std::env::var("NATS_DEFAULT_TO_LIB_MSG_DELIVERY")
-        .map(|v| !v.is_empty() && v != "0")
-        .unwrap_or(false)
+    CONFIG.lock().default_to_pool
+        || std::env::var("NATS_DEFAULT_TO_LIB_MSG_DELIVERY")
+            .map(|v| !v.is_empty() && v != "0")
+            .unwrap_or(false)
+}
+
+/// The write deadline (ms) new options start with (`DefaultWriteDeadline`).
+pub fn default_write_deadline_ms() -> i64 {
+    CONFIG.lock().default_write_deadline_ms.max(0)
 }
 
 pub fn set_delivery_pool_size(n: usize) {

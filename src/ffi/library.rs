@@ -35,8 +35,14 @@ pub extern "C" fn nats_Open(lockSpinCount: i64) -> natsStatus {
     })
 }
 
-/// Initializes the library with a configuration (thread pool sizes and a
-/// hook run at the start of every library thread). NULL → `NATS_INVALID_ARG`.
+/// Initializes the library with a configuration. As in cnats, options
+/// objects created afterwards start with `DefaultWriteDeadline` as their
+/// write deadline and deliver through the shared pool when
+/// `DefaultToThreadPool` is set; `ThreadPoolMax` sizes that pool and
+/// `ThreadStartedHandler` runs at the start of every library thread. The
+/// reply-pool fields are recorded (cnats uses them only for its
+/// micro-service subscriptions, which rnats does not have). NULL is the
+/// same as `nats_Open(-1)`.
 #[no_mangle]
 pub unsafe extern "C" fn nats_OpenWithConfig(config: *mut natsClientConfig) -> natsStatus {
     guard("nats_OpenWithConfig", || {
@@ -47,6 +53,15 @@ pub unsafe extern "C" fn nats_OpenWithConfig(config: *mut natsClientConfig) -> n
         }
         // SAFETY: checked for NULL; C owns the struct for the call.
         let c = unsafe { &*config };
+        // What cnats applies to every new options object (write deadline,
+        // shared delivery), and the reply-pool settings it records.
+        crate::runtime::set_config(crate::runtime::LibConfig {
+            default_write_deadline_ms: c.DefaultWriteDeadline.max(0),
+            default_to_pool: c.DefaultToThreadPool,
+            default_replies_to_pool: c.DefaultRepliesToThreadPool,
+            separate_reply_pool: c.UseSeparatePoolForReplies,
+            reply_pool_max: c.ReplyThreadPoolMax.max(0),
+        });
         if c.ThreadPoolMax > 0 {
             crate::runtime::set_delivery_pool_size(c.ThreadPoolMax as usize);
         }

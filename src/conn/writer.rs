@@ -1,0 +1,280 @@
+//! The write path: publish -> out buffer -> flusher (or a direct write)
+//! -> socket; PING/PONG for flush and RTT.
+
+use super::*;
+use crate::proto::writer;
+
+/// Above this many buffered bytes publishers wait for the flusher.
+const HIGH_WATER: usize = 4 * 1024 * 1024;
+
+impl Connection {
+    /// Appends a protocol line (PONG, SUB, UNSUB…). While disconnected
+    /// it is dropped unless it is needed after reconnect (SUB/UNSUB are
+    /// re-sent from the subscription map).
+    pub(super) fn write_proto(&self, data: &[u8]) {
+        let mut out = self.out.lock();
+        if out.closed || !out.connected {
+            return;
+        }
+        out.buf.extend_from_slice(data);
+        self.kick(&mut out);
+    }
+
+    #[inline]
+    pub(super) fn kick(&self, out: &mut Out) {
+        if out.flusher_waiting {
+            out.flusher_waiting = false;
+            self.out_cv.notify_one();
+        }
+    }
+
+    /// Queues a message for sending.
+    pub fn publish(&self, subject: &[u8], reply: Option<&[u8]>, headers: Option<&[u8]>, data: &[u8]) -> Result<()> {
+        crate::subject::check_publish(subject)?;
+        if let Some(r) = reply {
+            if !r.is_empty() {
+                crate::subject::check_reply(r)?;
+            }
+        }
+        let reply = reply.filter(|r| !r.is_empty());
+        let hlen = headers.map(|h| h.len()).unwrap_or(0);
+        if headers.is_some() && !self.headers.load(Ordering::Acquire) && self.state.lock().initial_connected {
+            return Err(Error::new(
+                NATS_NO_SERVER_SUPPORT,
+                "the server does not support headers",
+            ));
+        }
+        let total = hlen + data.len();
+        let maxp = self.max_payload.load(Ordering::Acquire);
+        if maxp > 0 && total as i64 > maxp {
+            return Err(Error::new(
+                NATS_MAX_PAYLOAD,
+                format!("payload {total} greater than maximum allowed: {maxp}"),
+            ));
+        }
+        let mut out = self.out.lock();
+        loop {
+            if out.closed {
+                return Err(Error::status(NATS_CONNECTION_CLOSED));
+            }
+            if !out.connected {
+                // Reconnecting: buffer within the reconnect buffer size.
+                let limit = self.opts.reconnect_buf_size;
+                if limit > 0 && out.buf.len() >= limit as usize {
+                    return Err(Error::new(NATS_INSUFFICIENT_BUFFER, "reconnect buffer is full"));
+                }
+                if limit <= 0 && out.was_connected {
+                    return Err(Error::new(NATS_INSUFFICIENT_BUFFER, "reconnect buffering is disabled"));
+                }
+                break;
+            }
+            if out.buf.len() < HIGH_WATER {
+                break;
+            }
+            // Back-pressure: wait for the flusher to drain.
+            let wd = self.opts.write_deadline_ms;
+            if wd > 0 {
+                if self
+                    .space_cv
+                    .wait_for(&mut out, Duration::from_millis(wd as u64))
+                    .timed_out()
+                    && out.buf.len() >= HIGH_WATER
+                {
+                    return Err(Error::new(NATS_TIMEOUT, "timeout waiting to write (write deadline)"));
+                }
+            } else {
+                self.space_cv.wait(&mut out);
+            }
+        }
+        writer::write_pub(&mut out.buf, subject, reply, headers, data);
+        self.stats.out_msgs.fetch_add(1, Ordering::Relaxed);
+        self.stats.out_bytes.fetch_add(total as u64, Ordering::Relaxed);
+        // Send-asap: write from this thread, skipping the hand-off to the
+        // flusher, when nobody else is writing. (Doing this for every
+        // "lone" message with default options was tried and dropped: in a
+        // publishing loop the buffer is empty again after each direct
+        // write, so every message became its own write and batching was
+        // lost. Default options keep the flusher, which wakes at once.)
+        if self.opts.send_asap && out.connected && !out.writing {
+            self.write_direct(out);
+        } else {
+            self.kick(&mut out);
+        }
+        Ok(())
+    }
+
+    /// Writes the whole buffer from the calling thread (send-asap, see
+    /// `publish`), as the flusher would. The `writing` token keeps the
+    /// flusher (and other publishers) off the socket meanwhile, so order is
+    /// kept; what accumulates meanwhile is left to the flusher. Like cnats
+    /// with send-asap, the publisher may wait on a full socket (bounded by
+    /// the write deadline, or by Close shutting the socket). Errors as in
+    /// the flusher: recorded, and the socket is shut down so that the
+    /// reader reconnects.
+    pub(super) fn write_direct(&self, mut out: parking_lot::MutexGuard<'_, Out>) {
+        let Some(t) = out.transport.clone() else {
+            self.kick(&mut out);
+            return;
+        };
+        let mut data = std::mem::take(&mut out.direct_spare);
+        std::mem::swap(&mut data, &mut out.buf);
+        out.pings_in_buf = 0;
+        out.writing = true;
+        drop(out);
+        self.space_cv.notify_all();
+        if let Err(e) = t.write_all(&data) {
+            let timed_out = matches!(e.kind(), std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock);
+            if timed_out {
+                self.set_last_error(Error::new(NATS_TIMEOUT, "write deadline exceeded"));
+            }
+            t.shutdown();
+        }
+        data.clear();
+        let mut out = self.out.lock();
+        out.writing = false;
+        if data.capacity() <= 64 * 1024 {
+            out.direct_spare = data;
+        }
+        if !out.buf.is_empty() || out.closed {
+            self.kick(&mut out);
+        }
+        drop(out);
+        self.space_cv.notify_all();
+    }
+
+    pub fn publish_msg(&self, m: &Msg) -> Result<()> {
+        let h = m.encoded_headers();
+        self.publish(m.subject(), m.reply(), h.as_deref(), m.data())
+    }
+
+    pub(super) fn flush_loop(self: Arc<Self>) {
+        let mut spare: Vec<u8> = Vec::with_capacity(self.opts.io_buf_size.max(1024) as usize);
+        let ping_every = if self.opts.ping_interval_ms > 0 {
+            Some(Duration::from_millis(self.opts.ping_interval_ms as u64))
+        } else {
+            None
+        };
+        let mut next_ping = ping_every.map(|p| Instant::now() + p);
+        loop {
+            let transport;
+            {
+                let mut out = self.out.lock();
+                loop {
+                    if out.closed && (out.buf.is_empty() || !out.connected) && !out.writing {
+                        out.flusher_done = true;
+                        self.space_cv.notify_all();
+                        return;
+                    }
+                    if out.connected && !out.buf.is_empty() && !out.writing {
+                        break;
+                    }
+                    if let (Some(np), true) = (next_ping, out.connected && !out.writing) {
+                        if Instant::now() >= np {
+                            next_ping = ping_every.map(|p| Instant::now() + p);
+                            if out.pings_out + 1 > self.opts.max_pings_out {
+                                drop(out);
+                                self.stale();
+                                out = self.out.lock();
+                                continue;
+                            }
+                            out.pings_out += 1;
+                            out.ping_seq += 1;
+                            out.pings_in_buf += 1;
+                            out.buf.extend_from_slice(writer::PING);
+                            break;
+                        }
+                        out.flusher_waiting = true;
+                        self.out_cv.wait_until(&mut out, np);
+                    } else {
+                        out.flusher_waiting = true;
+                        self.out_cv.wait(&mut out);
+                    }
+                    out.flusher_waiting = false;
+                }
+                std::mem::swap(&mut out.buf, &mut spare);
+                out.pings_in_buf = 0;
+                out.writing = true;
+                transport = out.transport.clone();
+            }
+            self.space_cv.notify_all();
+            #[cfg(feature = "test-hooks")]
+            crate::testhooks::hit(crate::testhooks::FLUSHER);
+            if let Some(t) = transport {
+                if let Err(e) = t.write_all(&spare) {
+                    let timed_out = matches!(e.kind(), std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock);
+                    if timed_out {
+                        self.set_last_error(Error::new(NATS_TIMEOUT, "write deadline exceeded"));
+                    }
+                    // The reader sees the dead socket and handles it.
+                    t.shutdown();
+                }
+            }
+            spare.clear();
+            if spare.capacity() > 8 * 1024 * 1024 {
+                spare = Vec::with_capacity(self.opts.io_buf_size.max(1024) as usize);
+            }
+            let mut out = self.out.lock();
+            out.writing = false;
+            drop(out);
+            self.space_cv.notify_all();
+        }
+    }
+
+    pub(super) fn stale(&self) {
+        self.set_last_error(Error::status(NATS_STALE_CONNECTION));
+        if let Some(t) = self.state.lock().transport.clone() {
+            t.shutdown();
+        }
+    }
+
+    /// `natsConnection_FlushTimeout`: PING and wait for the PONG.
+    pub fn flush_timeout(&self, timeout_ms: i64) -> Result<()> {
+        if timeout_ms <= 0 {
+            return Err(Error::new(NATS_INVALID_TIMEOUT, "timeout must be positive"));
+        }
+        let deadline = Instant::now() + Duration::from_millis(timeout_ms as u64);
+        let (id, epoch) = {
+            let st = self.state.lock();
+            if st.status == NATS_CONN_STATUS_CLOSED {
+                return Err(Error::status(NATS_CONNECTION_CLOSED));
+            }
+            let mut out = self.out.lock();
+            if out.closed {
+                return Err(Error::status(NATS_CONNECTION_CLOSED));
+            }
+            if !out.connected {
+                return Err(Error::status(NATS_CONNECTION_DISCONNECTED));
+            }
+            out.ping_seq += 1;
+            out.pings_in_buf += 1;
+            out.buf.extend_from_slice(writer::PING);
+            self.kick(&mut out);
+            (out.ping_seq, st.epoch)
+        };
+        let mut st = self.state.lock();
+        st.rtt_start = Some(Instant::now());
+        loop {
+            // A disconnect voids the PINGs in flight (their PONGs never
+            // come), so it is checked first.
+            if st.epoch != epoch {
+                return Err(Error::status(NATS_CONNECTION_DISCONNECTED));
+            }
+            if st.pong_seq >= id {
+                return Ok(());
+            }
+            if st.status == NATS_CONN_STATUS_CLOSED {
+                return Err(Error::status(NATS_CONNECTION_CLOSED));
+            }
+            if self.state_cv.wait_until(&mut st, deadline).timed_out() && st.pong_seq < id {
+                return Err(Error::new(NATS_TIMEOUT, "timeout waiting for the PONG"));
+            }
+        }
+    }
+
+    /// `natsConnection_GetRTT`.
+    pub fn rtt(&self) -> Result<Duration> {
+        let t = Instant::now();
+        self.flush_timeout(self.opts.timeout_ms.max(1000))?;
+        Ok(t.elapsed())
+    }
+}

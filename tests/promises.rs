@@ -185,3 +185,109 @@ fn pem_loaders_refuse_undecodable_or_missing_certificates() {
         natsOptions_Destroy(o);
     }
 }
+
+/// A TCP proxy in front of a server that records each chunk the client
+/// side delivers (one `read` each; writes far apart in time arrive as
+/// separate chunks).
+struct Proxy {
+    port: u16,
+    chunks: std::sync::Arc<std::sync::Mutex<Vec<Vec<u8>>>>,
+}
+
+impl Proxy {
+    fn start(server_port: u16) -> Proxy {
+        use std::io::{Read, Write};
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = l.local_addr().unwrap().port();
+        let chunks = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let rec = chunks.clone();
+        std::thread::spawn(move || {
+            let Ok((mut client, _)) = l.accept() else { return };
+            let mut server = std::net::TcpStream::connect(("127.0.0.1", server_port)).unwrap();
+            let (mut c2, mut s2) = (client.try_clone().unwrap(), server.try_clone().unwrap());
+            std::thread::spawn(move || {
+                let _ = std::io::copy(&mut s2, &mut c2);
+                let _ = c2.shutdown(std::net::Shutdown::Both);
+            });
+            let mut buf = vec![0u8; 256 * 1024];
+            loop {
+                match client.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => {
+                        rec.lock().unwrap().push(buf[..n].to_vec());
+                        if server.write_all(&buf[..n]).is_err() {
+                            break;
+                        }
+                    }
+                }
+            }
+            let _ = server.shutdown(std::net::Shutdown::Both);
+        });
+        Proxy { port, chunks }
+    }
+
+    /// (chunks holding a PUB, PUBs in total)
+    fn pubs(&self) -> (usize, usize) {
+        let chunks = self.chunks.lock().unwrap();
+        let count = |c: &[u8]| c.windows(4).filter(|w| w == b"PUB ").count();
+        (
+            chunks.iter().filter(|c| count(c) > 0).count(),
+            chunks.iter().map(|c| count(c)).sum(),
+        )
+    }
+}
+
+/// Publishes 20 messages 5 ms apart through a proxy; returns (socket
+/// writes that carried a PUB, PUBs that arrived).
+fn paced_burst(server_port: u16, flusher_wait_us: Option<i64>) -> (usize, usize) {
+    let proxy = Proxy::start(server_port);
+    let mut o = null_mut();
+    let mut nc = null_mut();
+    unsafe {
+        assert_eq!(natsOptions_Create(&mut o), NATS_OK);
+        assert_eq!(
+            natsOptions_SetURL(o, c(&format!("nats://127.0.0.1:{}", proxy.port)).as_ptr()),
+            NATS_OK
+        );
+        if let Some(w) = flusher_wait_us {
+            assert_eq!(natsOptions_SetFlusherWaitMicros(o, w), NATS_OK);
+        }
+        assert_eq!(natsConnection_Connect(&mut nc, o), NATS_OK, "{}", last_error());
+        for i in 0..20 {
+            let m = format!("m{i}");
+            assert_eq!(
+                natsConnection_PublishString(nc, c("burst").as_ptr(), c(&m).as_ptr()),
+                NATS_OK
+            );
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        // Let any gathering window end on its own before the flush.
+        std::thread::sleep(std::time::Duration::from_millis(600));
+        assert_eq!(natsConnection_FlushTimeout(nc, 5_000), NATS_OK);
+        natsConnection_Destroy(nc);
+        natsOptions_Destroy(o);
+    }
+    proxy.pubs()
+}
+
+/// natsOptions_SetFlusherWaitMicros: under load the flusher gathers
+/// publishes for that long before writing them together.
+#[test]
+fn flusher_wait_gathers_publishes() {
+    let srv = Server::start_default();
+    // Default: each publish (5 ms apart) is written on its own.
+    let (writes, pubs) = paced_burst(srv.port(), None);
+    assert_eq!(pubs, 20);
+    assert!(
+        writes >= 10,
+        "without a flusher wait each publish goes out at once: {writes} writes"
+    );
+    // 300 ms: the first publish goes out at once, the other 19 (within
+    // ~100 ms) are gathered and written together.
+    let (writes, pubs) = paced_burst(srv.port(), Some(300_000));
+    assert_eq!(pubs, 20);
+    assert!(
+        writes <= 3,
+        "with a 300 ms flusher wait the burst is gathered: {writes} writes"
+    );
+}

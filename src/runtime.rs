@@ -121,6 +121,31 @@ pub fn delivery_pool_size() -> usize {
     POOL_SIZE.load(Ordering::Acquire)
 }
 
+/// Connections created and not yet closed (`nats_Close` waits for the
+/// library's threads only when there is none: an open connection's
+/// threads keep running, as in cnats).
+static OPEN_CONNS: AtomicUsize = AtomicUsize::new(0);
+
+pub fn conn_opened() {
+    OPEN_CONNS.fetch_add(1, Ordering::AcqRel);
+}
+
+pub fn conn_closed() {
+    OPEN_CONNS.fetch_sub(1, Ordering::AcqRel);
+}
+
+thread_local! {
+    /// Set in every thread started by [`spawn`].
+    static LIB_THREAD: std::cell::Cell<Option<std::thread::ThreadId>> = const { std::cell::Cell::new(None) };
+}
+
+/// The id of the calling thread when the library started it, else `None`
+/// (a program's thread: asking std for its id would allocate a thread
+/// handle that outlives `nats_Close`).
+pub fn lib_thread_id() -> Option<std::thread::ThreadId> {
+    LIB_THREAD.with(|t| t.get())
+}
+
 struct ThreadGuard;
 impl Drop for ThreadGuard {
     fn drop(&mut self) {
@@ -130,9 +155,54 @@ impl Drop for ThreadGuard {
     }
 }
 
-/// Starts a counted library thread. A panic inside `f` is caught (and
-/// reported through `on_panic`), never propagated.
-pub fn spawn<F>(name: &str, f: F) -> std::io::Result<std::thread::JoinHandle<()>>
+/// The join handles of the library's threads, so that `nats_Close` can
+/// make sure they are gone (a thread that has returned still runs its
+/// thread-local destructors). Finished ones are joined at each spawn.
+static HANDLES: Mutex<Vec<std::thread::JoinHandle<()>>> = Mutex::new(Vec::new());
+
+fn register(h: std::thread::JoinHandle<()>) {
+    let finished: Vec<_> = {
+        let mut hs = HANDLES.lock();
+        let (done, running): (Vec<_>, Vec<_>) = std::mem::take(&mut *hs).into_iter().partition(|h| h.is_finished());
+        *hs = running;
+        hs.push(h);
+        done
+    };
+    for h in finished {
+        let _ = h.join();
+    }
+}
+
+/// Joins the library thread `id` (not the calling thread).
+pub fn join(id: std::thread::ThreadId) {
+    let h = {
+        let mut hs = HANDLES.lock();
+        hs.iter().position(|h| h.thread().id() == id).map(|i| hs.swap_remove(i))
+    };
+    if let Some(h) = h {
+        let _ = h.join();
+    }
+}
+
+/// Joins every library thread that has returned (all of them when
+/// `all`: the caller knows they have all returned).
+fn join_finished(all: bool) {
+    let done: Vec<_> = {
+        let mut hs = HANDLES.lock();
+        let (done, running): (Vec<_>, Vec<_>) = std::mem::take(&mut *hs)
+            .into_iter()
+            .partition(|h| all || h.is_finished());
+        *hs = running;
+        done
+    };
+    for h in done {
+        let _ = h.join();
+    }
+}
+
+/// Starts a counted library thread and returns its id (see [`join`]). A
+/// panic inside `f` is caught, never propagated.
+pub fn spawn<F>(name: &str, f: F) -> std::io::Result<std::thread::ThreadId>
 where
     F: FnOnce() + Send + 'static,
 {
@@ -140,17 +210,25 @@ where
     let hook = THREAD_HOOK.lock().clone();
     let r = std::thread::Builder::new().name(name.to_string()).spawn(move || {
         let _g = ThreadGuard;
+        LIB_THREAD.with(|t| t.set(Some(std::thread::current().id())));
         if let Some(h) = hook {
             let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| h()));
         }
         let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
     });
-    if r.is_err() {
-        let mut n = THREADS.lock();
-        *n -= 1;
-        THREADS_CV.notify_all();
+    match r {
+        Ok(h) => {
+            let id = h.thread().id();
+            register(h);
+            Ok(id)
+        }
+        Err(e) => {
+            let mut n = THREADS.lock();
+            *n -= 1;
+            THREADS_CV.notify_all();
+            Err(e)
+        }
     }
-    r
 }
 
 /// Queues a job on the event thread (started on first use).
@@ -260,12 +338,35 @@ fn pool_worker() {
     }
 }
 
-/// `nats_Close`: marks the library closed; threads end on their own.
+/// Marks the library closed and wakes its idle threads (event thread,
+/// delivery pool), which then end.
 pub fn close() {
     CLOSING.store(true, Ordering::Release);
     EVENTS_CV.notify_all();
+    POOL_CV.notify_all();
     OPENED.store(false, Ordering::Release);
     crate::msg::clear_recycled();
+}
+
+/// How long `nats_Close` waits for the library's threads at most.
+const CLOSE_WAIT_MS: i64 = 10_000;
+
+/// `nats_Close`: closes the library and, when every connection is closed
+/// and the caller is not a library thread (a callback), waits (bounded)
+/// until the library's threads have ended; then drops the library-wide
+/// state (recycled messages, the thread-started hook). After it returns,
+/// the library holds no thread and no memory but what Rust's runtime
+/// keeps for the process.
+pub fn close_and_settle() {
+    close();
+    if lib_thread_id().is_none() && OPEN_CONNS.load(Ordering::Acquire) == 0 {
+        // Every thread has returned: join them so that none is left.
+        let all = wait_threads(CLOSE_WAIT_MS);
+        join_finished(all);
+    }
+    // Threads may have recycled messages while ending.
+    crate::msg::clear_recycled();
+    set_thread_started_hook(None);
 }
 
 /// Waits until every library thread has ended; `false` on timeout

@@ -79,6 +79,7 @@ impl Connection {
             name,
             opts,
         });
+        crate::runtime::conn_opened();
         match conn.connect_initial() {
             Ok(()) => Ok((conn, false)),
             Err(e) => {
@@ -267,7 +268,7 @@ impl Connection {
         &self,
         name: &'static str,
         f: impl FnOnce() + Send + 'static,
-    ) -> std::io::Result<std::thread::JoinHandle<()>> {
+    ) -> std::io::Result<std::thread::ThreadId> {
         let weak = self.me.clone();
         crate::runtime::spawn(name, move || {
             if let Err(p) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
@@ -343,6 +344,7 @@ impl Connection {
         if self.closed.swap(true, Ordering::AcqRel) {
             return;
         }
+        crate::runtime::conn_closed();
         let (flusher, transport, had_conn) = {
             let mut st = self.state.lock();
             if let Some(e) = err {
@@ -360,7 +362,7 @@ impl Connection {
         self.out_cv.notify_all();
         self.space_cv.notify_all();
         if let Some(h) = flusher {
-            if h.thread().id() != std::thread::current().id() {
+            if crate::runtime::lib_thread_id() != Some(h) {
                 // Give the flusher a bounded time to write out what is
                 // buffered; a server that stops reading must not block
                 // Close forever: the socket is then shut down under it.
@@ -379,7 +381,7 @@ impl Connection {
                         t.shutdown();
                     }
                 }
-                let _ = h.join();
+                crate::runtime::join(h);
             }
         }
         let was_live = transport.is_some();

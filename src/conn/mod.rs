@@ -80,7 +80,7 @@ struct State {
     epoch: u64,
     last_err: Option<Error>,
     initial_connected: bool,
-    flusher: Option<std::thread::JoinHandle<()>>,
+    flusher: Option<std::thread::ThreadId>,
     closed_cb_posted: bool,
     rtt_start: Option<Instant>,
     draining: bool,

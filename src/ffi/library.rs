@@ -216,11 +216,18 @@ pub extern "C" fn nats_ReleaseThreadMemory() {
     guard_void("nats_ReleaseThreadMemory", last_error::clear);
 }
 
-/// Closes the library. Library threads end once their connections are
-/// closed; use `nats_CloseAndWait` to wait for them.
+/// Closes the library. When every connection has been closed (or
+/// destroyed), it waits (up to 10 s) for the library's threads to end and
+/// frees the library's global state, so nothing of the library is left;
+/// called from a library thread (a callback), or with connections still
+/// open, it does not wait. Frees the calling thread's last-error record
+/// (as cnats).
 #[no_mangle]
 pub extern "C" fn nats_Close() {
-    guard_void("nats_Close", crate::runtime::close);
+    guard_void("nats_Close", || {
+        crate::runtime::close_and_settle();
+        last_error::clear();
+    });
 }
 
 /// Closes the library and waits up to `timeout` ms (0 = no limit) for every

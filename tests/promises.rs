@@ -291,3 +291,50 @@ fn flusher_wait_gathers_publishes() {
         "with a 300 ms flusher wait the burst is gathered: {writes} writes"
     );
 }
+
+unsafe extern "C" fn ignore_conn(_nc: *mut natsConnection, _closure: *mut std::os::raw::c_void) {}
+
+/// With reconnect buffer size 0 ("the default size", as cnats), what is
+/// published before the first connect is bounded too: past 8 MiB,
+/// `NATS_INSUFFICIENT_BUFFER`.
+#[test]
+fn pre_connect_buffer_is_bounded_with_size_zero() {
+    let port = common::server::free_port();
+    let mut o = null_mut();
+    let mut nc = null_mut();
+    unsafe {
+        assert_eq!(natsOptions_Create(&mut o), NATS_OK);
+        assert_eq!(
+            natsOptions_SetURL(o, c(&format!("nats://127.0.0.1:{port}")).as_ptr()),
+            NATS_OK
+        );
+        assert_eq!(natsOptions_SetReconnectBufSize(o, 0), NATS_OK);
+        assert_eq!(natsOptions_SetReconnectWait(o, 50), NATS_OK);
+        assert_eq!(natsOptions_SetMaxReconnect(o, -1), NATS_OK);
+        assert_eq!(
+            natsOptions_SetRetryOnFailedConnect(o, true, Some(ignore_conn), null_mut()),
+            NATS_OK
+        );
+        assert_eq!(natsConnection_Connect(&mut nc, o), NATS_NOT_YET_CONNECTED);
+        assert!(!nc.is_null());
+        let chunk = vec![b'x'; 512 * 1024];
+        let mut sent = 0usize;
+        let mut last = NATS_OK;
+        // 128 MiB at most: without a bound this loop just keeps buffering.
+        for _ in 0..256 {
+            last = natsConnection_Publish(nc, c("pre").as_ptr(), chunk.as_ptr().cast(), chunk.len() as i32);
+            if last != NATS_OK {
+                break;
+            }
+            sent += chunk.len();
+        }
+        assert_eq!(last, NATS_INSUFFICIENT_BUFFER, "after {sent} bytes");
+        assert!(
+            sent >= 8 * 1024 * 1024 - chunk.len() && sent <= 9 * 1024 * 1024,
+            "{sent}"
+        );
+        assert!(last_error().contains("reconnect buffer is full"), "{}", last_error());
+        natsConnection_Destroy(nc);
+        natsOptions_Destroy(o);
+    }
+}

@@ -58,13 +58,18 @@ impl Connection {
                 return Err(Error::status(NATS_CONNECTION_CLOSED));
             }
             if !out.connected {
-                // Reconnecting: buffer within the reconnect buffer size.
-                let limit = self.opts.reconnect_buf_size;
-                if limit > 0 && out.buf.len() >= limit as usize {
-                    return Err(Error::new(NATS_INSUFFICIENT_BUFFER, "reconnect buffer is full"));
-                }
-                if limit <= 0 && out.was_connected {
-                    return Err(Error::new(NATS_INSUFFICIENT_BUFFER, "reconnect buffering is disabled"));
+                // Not connected yet, or reconnecting: buffer within the
+                // reconnect buffer size; 0 means the default size (as
+                // cnats), so this buffer is always bounded.
+                let limit = match self.opts.reconnect_buf_size {
+                    n if n > 0 => n as usize,
+                    _ => crate::options::DEFAULT_RECONNECT_BUF_SIZE as usize,
+                };
+                if out.buf.len() >= limit {
+                    return Err(Error::new(
+                        NATS_INSUFFICIENT_BUFFER,
+                        format!("reconnect buffer is full ({limit} bytes)"),
+                    ));
                 }
                 break;
             }

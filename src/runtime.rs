@@ -231,9 +231,39 @@ where
     }
 }
 
-/// Queues a job on the event thread (started on first use).
+/// Event callbacks waiting for the event thread above which droppable
+/// events are dropped (a callback that blocks the event thread must not
+/// make the queue grow without end; cnats' queue has no bound).
+pub const EVENT_QUEUE_MAX: usize = 16 * 1024;
+static DROPPED_EVENTS: AtomicUsize = AtomicUsize::new(0);
+
+/// Events dropped because the queue was full (see [`post_droppable`]).
+pub fn dropped_events() -> usize {
+    DROPPED_EVENTS.load(Ordering::Acquire)
+}
+
+/// Queues a job that must run (a connection's closed callback, a
+/// subscription's on-complete callback: at most one per object, so these
+/// are bounded by the objects alive) on the event thread.
 pub fn post(job: Job) {
+    post_job(job, false);
+}
+
+/// Queues an event that may be lost (asynchronous error, disconnected,
+/// reconnected, connected, discovered servers, lame duck): when
+/// [`EVENT_QUEUE_MAX`] events are already waiting, it is dropped and
+/// counted ([`dropped_events`]), and `false` is returned.
+pub fn post_droppable(job: Job) -> bool {
+    post_job(job, true)
+}
+
+fn post_job(job: Job, droppable: bool) -> bool {
     let mut ev = EVENTS.lock();
+    if droppable && ev.queue.len() >= EVENT_QUEUE_MAX {
+        drop(ev);
+        DROPPED_EVENTS.fetch_add(1, Ordering::AcqRel);
+        return false;
+    }
     ev.queue.push_back(job);
     if !ev.running {
         ev.running = true;
@@ -244,6 +274,7 @@ pub fn post(job: Job) {
     } else {
         EVENTS_CV.notify_one();
     }
+    true
 }
 
 /// The event thread ends once idle for a while, so that no thread lingers

@@ -409,7 +409,7 @@ impl Connection {
             if was_live {
                 self.post_conn_cb(self.opts.disconnected_cb.clone());
             }
-            self.post_conn_cb(self.opts.closed_cb.clone());
+            self.post_closed_cb();
         }
     }
 

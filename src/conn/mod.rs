@@ -228,7 +228,7 @@ impl Connection {
             .unwrap_or_else(crate::options::default_err_callback);
         {
             let me = self.arc();
-            crate::runtime::post(Box::new(move || {
+            crate::runtime::post_droppable(Box::new(move || {
                 ASYNC_ERR_TEXT.with(|t| *t.borrow_mut() = text);
                 cb(&me, sub.as_ref(), s);
                 ASYNC_ERR_TEXT.with(|t| *t.borrow_mut() = None);
@@ -236,9 +236,17 @@ impl Connection {
         }
     }
 
-    /// Posts a connection event callback to the event thread.
+    /// Posts a connection event callback to the event thread (dropped
+    /// when the event queue is full, see `runtime::post_droppable`).
     pub(super) fn post_conn_cb(&self, cb: Option<crate::options::ConnCallback>) {
         if let (Some(cb), Some(me)) = (cb, self.me.upgrade()) {
+            crate::runtime::post_droppable(Box::new(move || cb(&me)));
+        }
+    }
+
+    /// Posts the closed callback: never dropped (once per connection).
+    pub(super) fn post_closed_cb(&self) {
+        if let (Some(cb), Some(me)) = (self.opts.closed_cb.clone(), self.me.upgrade()) {
             crate::runtime::post(Box::new(move || cb(&me)));
         }
     }

@@ -667,6 +667,10 @@ pub unsafe extern "C" fn natsOptions_SetSendAsap(opts: *mut natsOptions, sendAsa
 
 /// Sets how long, in microseconds, the flusher waits to gather more data
 /// before writing buffered publishes (0, the default, means no wait).
+/// Under load (the previous write ended less than this long ago) the
+/// flusher lets publishes accumulate until this long after that write and
+/// writes them together; a lone publish after a quiet period, a flush and
+/// a full I/O buffer are written at once.
 ///
 /// Returns `NATS_INVALID_ARG` when `opts` is NULL or `flusherWaitUs` is
 /// negative.

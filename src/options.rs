@@ -126,7 +126,7 @@ impl Default for Options {
             fail_requests_on_disconnect: false,
             no_echo: false,
             retry_on_failed_connect: false,
-            write_deadline_ms: 0,
+            write_deadline_ms: crate::runtime::default_write_deadline_ms(),
             disable_no_responders: false,
             inbox_prefix: None,
             msg_buffer_padding: 0,

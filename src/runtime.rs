@@ -57,12 +57,57 @@ pub fn is_open() -> bool {
     OPENED.load(Ordering::Acquire)
 }
 
-/// `NATS_DEFAULT_TO_LIB_MSG_DELIVERY` in the environment makes new options
-/// use the shared delivery pool.
+/// The library settings of `nats_OpenWithConfig` (cnats'
+/// `natsClientConfig`) that new options objects start from.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LibConfig {
+    /// `DefaultWriteDeadline`: the write deadline (ms) of new options.
+    pub default_write_deadline_ms: i64,
+    /// `DefaultToThreadPool`: new options deliver through the shared pool.
+    pub default_to_pool: bool,
+    /// `DefaultRepliesToThreadPool`, `UseSeparatePoolForReplies`,
+    /// `ReplyThreadPoolMax`: cnats keeps these for "reply" subscriptions,
+    /// which only its micro-service API creates, and cnats delivers those
+    /// on their own thread whatever the setting. rnats has no such
+    /// subscription (request replies are routed by the reader to the
+    /// waiting requester, no callback thread), so they are recorded and
+    /// reported by [`config`] only.
+    pub default_replies_to_pool: bool,
+    pub separate_reply_pool: bool,
+    pub reply_pool_max: i32,
+}
+
+static CONFIG: Mutex<LibConfig> = Mutex::new(LibConfig {
+    default_write_deadline_ms: 0,
+    default_to_pool: false,
+    default_replies_to_pool: false,
+    separate_reply_pool: false,
+    reply_pool_max: 0,
+});
+
+/// Records the settings that every new options object starts from.
+pub fn set_config(c: LibConfig) {
+    *CONFIG.lock() = c;
+}
+
+/// The settings of the last `nats_OpenWithConfig`.
+pub fn config() -> LibConfig {
+    *CONFIG.lock()
+}
+
+/// New options use the shared delivery pool when `nats_OpenWithConfig`
+/// said so (`DefaultToThreadPool`) or `NATS_DEFAULT_TO_LIB_MSG_DELIVERY`
+/// is set in the environment.
 pub fn default_to_global_delivery() -> bool {
-    std::env::var("NATS_DEFAULT_TO_LIB_MSG_DELIVERY")
-        .map(|v| !v.is_empty() && v != "0")
-        .unwrap_or(false)
+    CONFIG.lock().default_to_pool
+        || std::env::var("NATS_DEFAULT_TO_LIB_MSG_DELIVERY")
+            .map(|v| !v.is_empty() && v != "0")
+            .unwrap_or(false)
+}
+
+/// The write deadline (ms) new options start with (`DefaultWriteDeadline`).
+pub fn default_write_deadline_ms() -> i64 {
+    CONFIG.lock().default_write_deadline_ms.max(0)
 }
 
 pub fn set_delivery_pool_size(n: usize) {
@@ -76,6 +121,31 @@ pub fn delivery_pool_size() -> usize {
     POOL_SIZE.load(Ordering::Acquire)
 }
 
+/// Connections created and not yet closed (`nats_Close` waits for the
+/// library's threads only when there is none: an open connection's
+/// threads keep running, as in cnats).
+static OPEN_CONNS: AtomicUsize = AtomicUsize::new(0);
+
+pub fn conn_opened() {
+    OPEN_CONNS.fetch_add(1, Ordering::AcqRel);
+}
+
+pub fn conn_closed() {
+    OPEN_CONNS.fetch_sub(1, Ordering::AcqRel);
+}
+
+thread_local! {
+    /// Set in every thread started by [`spawn`].
+    static LIB_THREAD: std::cell::Cell<Option<std::thread::ThreadId>> = const { std::cell::Cell::new(None) };
+}
+
+/// The id of the calling thread when the library started it, else `None`
+/// (a program's thread: asking std for its id would allocate a thread
+/// handle that outlives `nats_Close`).
+pub fn lib_thread_id() -> Option<std::thread::ThreadId> {
+    LIB_THREAD.with(|t| t.get())
+}
+
 struct ThreadGuard;
 impl Drop for ThreadGuard {
     fn drop(&mut self) {
@@ -85,9 +155,54 @@ impl Drop for ThreadGuard {
     }
 }
 
-/// Starts a counted library thread. A panic inside `f` is caught (and
-/// reported through `on_panic`), never propagated.
-pub fn spawn<F>(name: &str, f: F) -> std::io::Result<std::thread::JoinHandle<()>>
+/// The join handles of the library's threads, so that `nats_Close` can
+/// make sure they are gone (a thread that has returned still runs its
+/// thread-local destructors). Finished ones are joined at each spawn.
+static HANDLES: Mutex<Vec<std::thread::JoinHandle<()>>> = Mutex::new(Vec::new());
+
+fn register(h: std::thread::JoinHandle<()>) {
+    let finished: Vec<_> = {
+        let mut hs = HANDLES.lock();
+        let (done, running): (Vec<_>, Vec<_>) = std::mem::take(&mut *hs).into_iter().partition(|h| h.is_finished());
+        *hs = running;
+        hs.push(h);
+        done
+    };
+    for h in finished {
+        let _ = h.join();
+    }
+}
+
+/// Joins the library thread `id` (not the calling thread).
+pub fn join(id: std::thread::ThreadId) {
+    let h = {
+        let mut hs = HANDLES.lock();
+        hs.iter().position(|h| h.thread().id() == id).map(|i| hs.swap_remove(i))
+    };
+    if let Some(h) = h {
+        let _ = h.join();
+    }
+}
+
+/// Joins every library thread that has returned (all of them when
+/// `all`: the caller knows they have all returned).
+fn join_finished(all: bool) {
+    let done: Vec<_> = {
+        let mut hs = HANDLES.lock();
+        let (done, running): (Vec<_>, Vec<_>) = std::mem::take(&mut *hs)
+            .into_iter()
+            .partition(|h| all || h.is_finished());
+        *hs = running;
+        done
+    };
+    for h in done {
+        let _ = h.join();
+    }
+}
+
+/// Starts a counted library thread and returns its id (see [`join`]). A
+/// panic inside `f` is caught, never propagated.
+pub fn spawn<F>(name: &str, f: F) -> std::io::Result<std::thread::ThreadId>
 where
     F: FnOnce() + Send + 'static,
 {
@@ -95,22 +210,60 @@ where
     let hook = THREAD_HOOK.lock().clone();
     let r = std::thread::Builder::new().name(name.to_string()).spawn(move || {
         let _g = ThreadGuard;
+        LIB_THREAD.with(|t| t.set(Some(std::thread::current().id())));
         if let Some(h) = hook {
             let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| h()));
         }
         let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
     });
-    if r.is_err() {
-        let mut n = THREADS.lock();
-        *n -= 1;
-        THREADS_CV.notify_all();
+    match r {
+        Ok(h) => {
+            let id = h.thread().id();
+            register(h);
+            Ok(id)
+        }
+        Err(e) => {
+            let mut n = THREADS.lock();
+            *n -= 1;
+            THREADS_CV.notify_all();
+            Err(e)
+        }
     }
-    r
 }
 
-/// Queues a job on the event thread (started on first use).
+/// Event callbacks waiting for the event thread above which droppable
+/// events are dropped (a callback that blocks the event thread must not
+/// make the queue grow without end; cnats' queue has no bound).
+pub const EVENT_QUEUE_MAX: usize = 16 * 1024;
+static DROPPED_EVENTS: AtomicUsize = AtomicUsize::new(0);
+
+/// Events dropped because the queue was full (see [`post_droppable`]).
+pub fn dropped_events() -> usize {
+    DROPPED_EVENTS.load(Ordering::Acquire)
+}
+
+/// Queues a job that must run (a connection's closed callback, a
+/// subscription's on-complete callback: at most one per object, so these
+/// are bounded by the objects alive) on the event thread.
 pub fn post(job: Job) {
+    post_job(job, false);
+}
+
+/// Queues an event that may be lost (asynchronous error, disconnected,
+/// reconnected, connected, discovered servers, lame duck): when
+/// [`EVENT_QUEUE_MAX`] events are already waiting, it is dropped and
+/// counted ([`dropped_events`]), and `false` is returned.
+pub fn post_droppable(job: Job) -> bool {
+    post_job(job, true)
+}
+
+fn post_job(job: Job, droppable: bool) -> bool {
     let mut ev = EVENTS.lock();
+    if droppable && ev.queue.len() >= EVENT_QUEUE_MAX {
+        drop(ev);
+        DROPPED_EVENTS.fetch_add(1, Ordering::AcqRel);
+        return false;
+    }
     ev.queue.push_back(job);
     if !ev.running {
         ev.running = true;
@@ -121,6 +274,7 @@ pub fn post(job: Job) {
     } else {
         EVENTS_CV.notify_one();
     }
+    true
 }
 
 /// The event thread ends once idle for a while, so that no thread lingers
@@ -215,12 +369,35 @@ fn pool_worker() {
     }
 }
 
-/// `nats_Close`: marks the library closed; threads end on their own.
+/// Marks the library closed and wakes its idle threads (event thread,
+/// delivery pool), which then end.
 pub fn close() {
     CLOSING.store(true, Ordering::Release);
     EVENTS_CV.notify_all();
+    POOL_CV.notify_all();
     OPENED.store(false, Ordering::Release);
     crate::msg::clear_recycled();
+}
+
+/// How long `nats_Close` waits for the library's threads at most.
+const CLOSE_WAIT_MS: i64 = 10_000;
+
+/// `nats_Close`: closes the library and, when every connection is closed
+/// and the caller is not a library thread (a callback), waits (bounded)
+/// until the library's threads have ended; then drops the library-wide
+/// state (recycled messages, the thread-started hook). After it returns,
+/// the library holds no thread and no memory but what Rust's runtime
+/// keeps for the process.
+pub fn close_and_settle() {
+    close();
+    if lib_thread_id().is_none() && OPEN_CONNS.load(Ordering::Acquire) == 0 {
+        // Every thread has returned: join them so that none is left.
+        let all = wait_threads(CLOSE_WAIT_MS);
+        join_finished(all);
+    }
+    // Threads may have recycled messages while ending.
+    crate::msg::clear_recycled();
+    set_thread_started_hook(None);
 }
 
 /// Waits until every library thread has ended; `false` on timeout

@@ -424,8 +424,14 @@ NATS_EXTERN void natsInbox_Destroy(natsInbox *inbox);
 // opens it. `lockSpinCount` is accepted for compatibility and ignored.
 NATS_EXTERN natsStatus nats_Open(int64_t lockSpinCount);
 
-// Initializes the library with a configuration (thread pool sizes and a
-// hook run at the start of every library thread). NULL → `NATS_INVALID_ARG`.
+// Initializes the library with a configuration. As in cnats, options
+// objects created afterwards start with `DefaultWriteDeadline` as their
+// write deadline and deliver through the shared pool when
+// `DefaultToThreadPool` is set; `ThreadPoolMax` sizes that pool and
+// `ThreadStartedHandler` runs at the start of every library thread. The
+// reply-pool fields are recorded (cnats uses them only for its
+// micro-service subscriptions, which rnats does not have). NULL is the
+// same as `nats_Open(-1)`.
 NATS_EXTERN natsStatus nats_OpenWithConfig(natsClientConfig *config);
 
 // The library version as a string (NATS_VERSION_STRING). Never NULL; do
@@ -469,8 +475,12 @@ NATS_EXTERN natsStatus nats_SetMessageDeliveryPoolSize(int max);
 // Frees the calling thread's library memory (its last-error record).
 NATS_EXTERN void nats_ReleaseThreadMemory(void);
 
-// Closes the library. Library threads end once their connections are
-// closed; use `nats_CloseAndWait` to wait for them.
+// Closes the library. When every connection has been closed (or
+// destroyed), it waits (up to 10 s) for the library's threads to end and
+// frees the library's global state, so nothing of the library is left;
+// called from a library thread (a callback), or with connections still
+// open, it does not wait. Frees the calling thread's last-error record
+// (as cnats).
 NATS_EXTERN void nats_Close(void);
 
 // Closes the library and waits up to `timeout` ms (0 = no limit) for every
@@ -688,8 +698,10 @@ NATS_EXTERN natsStatus natsOptions_SetReconnectJitter(natsOptions *opts, int64_t
 NATS_EXTERN natsStatus natsOptions_SetCustomReconnectDelay(natsOptions *opts, natsCustomReconnectDelayHandler cb, void *closure);
 
 // Sets the size, in bytes, of the buffer that keeps messages published
-// while reconnecting (default 8 MiB). When it is full, publishing fails.
-// 0 means the default size.
+// while reconnecting or connecting in the background (default 8 MiB).
+// When it is full, publishing fails with `NATS_INSUFFICIENT_BUFFER`.
+// 0 buffers nothing: every publish while disconnected fails (what cnats'
+// engine does, although its documentation says 0 means the default).
 //
 // Returns `NATS_INVALID_ARG` when `opts` is NULL or `reconnectBufSize` is
 // negative.
@@ -789,6 +801,10 @@ NATS_EXTERN natsStatus natsOptions_SetSendAsap(natsOptions *opts, bool sendAsap)
 
 // Sets how long, in microseconds, the flusher waits to gather more data
 // before writing buffered publishes (0, the default, means no wait).
+// Under load (the previous write ended less than this long ago) the
+// flusher lets publishes accumulate until this long after that write and
+// writes them together; a lone publish after a quiet period, a flush and
+// a full I/O buffer are written at once.
 //
 // Returns `NATS_INVALID_ARG` when `opts` is NULL or `flusherWaitUs` is
 // negative.

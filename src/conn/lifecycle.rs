@@ -56,7 +56,7 @@ impl Connection {
             opts.secure = true;
         }
         let name = std::ffi::CString::new(opts.name.clone().unwrap_or_default().replace('\0', "")).unwrap_or_default();
-        Ok(Arc::new_cyclic(|me| Connection {
+        let conn = Arc::new_cyclic(|me| Connection {
             state: Mutex::new(State {
                 status: NATS_CONN_STATUS_CONNECTING,
                 info: ServerInfo::default(),
@@ -100,7 +100,11 @@ impl Connection {
             me: me.clone(),
             name,
             opts,
-        }))
+        });
+        // Counted until close_internal (nats_Close waits for the library's
+        // threads only when no connection is open).
+        crate::runtime::conn_opened();
+        Ok(conn)
     }
 
     /// Tries every server of the pool once.
@@ -268,7 +272,7 @@ impl Connection {
         &self,
         name: &'static str,
         f: impl FnOnce() + Send + 'static,
-    ) -> std::io::Result<std::thread::JoinHandle<()>> {
+    ) -> std::io::Result<std::thread::ThreadId> {
         let weak = self.me.clone();
         crate::runtime::spawn(name, move || {
             if let Err(p) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
@@ -344,6 +348,7 @@ impl Connection {
         if self.closed.swap(true, Ordering::AcqRel) {
             return;
         }
+        crate::runtime::conn_closed();
         let (flusher, transport, had_conn) = {
             let mut st = self.state.lock();
             if let Some(e) = err {
@@ -361,7 +366,7 @@ impl Connection {
         self.out_cv.notify_all();
         self.space_cv.notify_all();
         if let Some(h) = flusher {
-            if h.thread().id() != std::thread::current().id() {
+            if crate::runtime::lib_thread_id() != Some(h) {
                 // Give the flusher a bounded time to write out what is
                 // buffered; a server that stops reading must not block
                 // Close forever: the socket is then shut down under it.
@@ -380,7 +385,7 @@ impl Connection {
                         t.shutdown();
                     }
                 }
-                let _ = h.join();
+                crate::runtime::join(h);
             }
         }
         let was_live = transport.is_some();
@@ -408,7 +413,7 @@ impl Connection {
             if was_live {
                 self.post_conn_cb(self.opts.disconnected_cb.clone());
             }
-            self.post_conn_cb(self.opts.closed_cb.clone());
+            self.post_closed_cb();
         }
     }
 

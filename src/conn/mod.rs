@@ -87,7 +87,7 @@ struct State {
     epoch: u64,
     last_err: Option<Error>,
     initial_connected: bool,
-    flusher: Option<std::thread::JoinHandle<()>>,
+    flusher: Option<std::thread::ThreadId>,
     closed_cb_posted: bool,
     draining: bool,
     /// User info of the first explicit pool URL that has one (used for
@@ -227,15 +227,23 @@ impl Connection {
             .unwrap_or_else(crate::options::default_err_callback);
         {
             let me = self.arc();
-            crate::runtime::post(Box::new(move || {
+            crate::runtime::post_droppable(Box::new(move || {
                 cb(&me, sub.as_ref(), s, text.as_deref());
             }));
         }
     }
 
-    /// Posts a connection event callback to the event thread.
+    /// Posts a connection event callback to the event thread (dropped
+    /// when the event queue is full, see `runtime::post_droppable`).
     pub(super) fn post_conn_cb(&self, cb: Option<crate::options::ConnCallback>) {
         if let (Some(cb), Some(me)) = (cb, self.me.upgrade()) {
+            crate::runtime::post_droppable(Box::new(move || cb(&me)));
+        }
+    }
+
+    /// Posts the closed callback: never dropped (once per connection).
+    pub(super) fn post_closed_cb(&self) {
+        if let (Some(cb), Some(me)) = (self.opts.closed_cb.clone(), self.me.upgrade()) {
             crate::runtime::post(Box::new(move || cb(&me)));
         }
     }

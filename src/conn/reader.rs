@@ -118,13 +118,13 @@ impl Connection {
         if added {
             if let Some(cb) = self.opts.discovered_servers_cb.clone() {
                 let me = self.arc();
-                crate::runtime::post(Box::new(move || cb(&me)));
+                crate::runtime::post_droppable(Box::new(move || cb(&me)));
             }
         }
         if ldm {
             if let Some(cb) = self.opts.lame_duck_cb.clone() {
                 let me = self.arc();
-                crate::runtime::post(Box::new(move || cb(&me)));
+                crate::runtime::post_droppable(Box::new(move || cb(&me)));
             }
         }
     }

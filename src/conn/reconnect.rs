@@ -138,7 +138,7 @@ impl Connection {
                     };
                     if let Some(cb) = cb {
                         let me = self.arc();
-                        crate::runtime::post(Box::new(move || cb(&me)));
+                        crate::runtime::post_droppable(Box::new(move || cb(&me)));
                     }
                     return;
                 }

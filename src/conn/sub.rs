@@ -289,6 +289,11 @@ impl Subscription {
                 } else if drain_finished {
                     self.finish_drain_if_empty();
                 }
+                // As cnats: a no-responders status message (503, no data)
+                // is consumed here and reported as a status.
+                if m.is_no_responders() {
+                    return Err(Error::status(NATS_NO_RESPONDERS));
+                }
                 return Ok(m);
             }
             if st.closed {

@@ -60,13 +60,20 @@ impl Connection {
             if !out.connected {
                 // Reconnecting, or connecting in the background for the
                 // first time (cnats is "reconnecting" then too): buffer
-                // within the reconnect buffer size.
+                // within the reconnect buffer size. 0 buffers nothing, as
+                // cnats' engine does (its doc says 0 means the default).
                 let limit = self.opts.reconnect_buf_size;
                 if limit <= 0 {
-                    return Err(Error::new(NATS_INSUFFICIENT_BUFFER, "reconnect buffering is disabled"));
+                    return Err(Error::new(
+                        NATS_INSUFFICIENT_BUFFER,
+                        "reconnect buffering is disabled (size 0)",
+                    ));
                 }
                 if out.buf.len() >= limit as usize {
-                    return Err(Error::new(NATS_INSUFFICIENT_BUFFER, "reconnect buffer is full"));
+                    return Err(Error::new(
+                        NATS_INSUFFICIENT_BUFFER,
+                        format!("reconnect buffer is full ({limit} bytes)"),
+                    ));
                 }
                 break;
             }
@@ -157,6 +164,14 @@ impl Connection {
             None
         };
         let mut next_ping = ping_every.map(|p| Instant::now() + p);
+        // natsOptions_SetFlusherWaitMicros: under load (the previous write
+        // ended less than this long ago) the flusher lets publishes gather
+        // until this long after that write, then writes them at once; a
+        // lone publish after a quiet period is written at once. A flush
+        // (PING in the buffer), a full I/O buffer or Close end the wait.
+        let gather = Duration::from_micros(self.opts.flusher_wait_us.max(0) as u64);
+        let gather_max = self.opts.io_buf_size.max(1024) as usize;
+        let mut last_write: Option<Instant> = None;
         loop {
             let transport;
             {
@@ -168,7 +183,19 @@ impl Connection {
                         return;
                     }
                     if out.connected && !out.buf.is_empty() && !out.writing {
-                        break;
+                        let until = last_write
+                            .filter(|_| !gather.is_zero())
+                            .map(|w| w + gather)
+                            .filter(|u| *u > Instant::now());
+                        match until {
+                            Some(u) if !out.closed && out.pings_in_buf == 0 && out.buf.len() < gather_max => {
+                                out.flusher_waiting = true;
+                                self.out_cv.wait_until(&mut out, u);
+                                out.flusher_waiting = false;
+                                continue;
+                            }
+                            _ => break,
+                        }
                     }
                     if let (Some(np), true) = (next_ping, out.connected && !out.writing) {
                         if Instant::now() >= np {
@@ -211,6 +238,7 @@ impl Connection {
                     t.shutdown();
                 }
             }
+            last_write = Some(Instant::now());
             spare.clear();
             if spare.capacity() > 8 * 1024 * 1024 {
                 spare = Vec::with_capacity(self.opts.io_buf_size.max(1024) as usize);

@@ -34,8 +34,14 @@ pub extern "C" fn nats_Open(lockSpinCount: i64) -> natsStatus {
     })
 }
 
-/// Initializes the library with a configuration (thread pool sizes and a
-/// hook run at the start of every library thread). NULL → `NATS_INVALID_ARG`.
+/// Initializes the library with a configuration. As in cnats, options
+/// objects created afterwards start with `DefaultWriteDeadline` as their
+/// write deadline and deliver through the shared pool when
+/// `DefaultToThreadPool` is set; `ThreadPoolMax` sizes that pool and
+/// `ThreadStartedHandler` runs at the start of every library thread. The
+/// reply-pool fields are recorded (cnats uses them only for its
+/// micro-service subscriptions, which rnats does not have). NULL is the
+/// same as `nats_Open(-1)`.
 #[no_mangle]
 pub unsafe extern "C" fn nats_OpenWithConfig(config: *mut natsClientConfig) -> natsStatus {
     guard("nats_OpenWithConfig", || {
@@ -46,6 +52,15 @@ pub unsafe extern "C" fn nats_OpenWithConfig(config: *mut natsClientConfig) -> n
         }
         // SAFETY: checked for NULL; C owns the struct for the call.
         let c = unsafe { &*config };
+        // What cnats applies to every new options object (write deadline,
+        // shared delivery), and the reply-pool settings it records.
+        crate::runtime::set_config(crate::runtime::LibConfig {
+            default_write_deadline_ms: c.DefaultWriteDeadline.max(0),
+            default_to_pool: c.DefaultToThreadPool,
+            default_replies_to_pool: c.DefaultRepliesToThreadPool,
+            separate_reply_pool: c.UseSeparatePoolForReplies,
+            reply_pool_max: c.ReplyThreadPoolMax.max(0),
+        });
         if c.ThreadPoolMax > 0 {
             crate::runtime::set_delivery_pool_size(c.ThreadPoolMax as usize);
         }
@@ -226,12 +241,17 @@ pub extern "C" fn nats_ReleaseThreadMemory() {
     });
 }
 
-/// Closes the library. Library threads end once their connections are
-/// closed; use `nats_CloseAndWait` to wait for them.
+/// Closes the library. When every connection has been closed (or
+/// destroyed), it waits (up to 10 s) for the library's threads to end and
+/// frees the library's global state, so nothing of the library is left;
+/// called from a library thread (a callback), or with connections still
+/// open, it does not wait. Frees the calling thread's last-error record
+/// (as cnats).
 #[no_mangle]
 pub extern "C" fn nats_Close() {
     guard_or("nats_Close", (), || {
-        crate::runtime::close();
+        crate::runtime::close_and_settle();
+        last_error::clear();
         Ok(())
     });
 }

@@ -419,8 +419,10 @@ pub unsafe extern "C" fn natsOptions_SetCustomReconnectDelay(
 }
 
 /// Sets the size, in bytes, of the buffer that keeps messages published
-/// while reconnecting (default 8 MiB). When it is full, publishing fails.
-/// 0 means the default size.
+/// while reconnecting or connecting in the background (default 8 MiB).
+/// When it is full, publishing fails with `NATS_INSUFFICIENT_BUFFER`.
+/// 0 buffers nothing: every publish while disconnected fails (what cnats'
+/// engine does, although its documentation says 0 means the default).
 ///
 /// Returns `NATS_INVALID_ARG` when `opts` is NULL or `reconnectBufSize` is
 /// negative.
@@ -697,6 +699,10 @@ pub unsafe extern "C" fn natsOptions_SetSendAsap(opts: *mut natsOptions, sendAsa
 
 /// Sets how long, in microseconds, the flusher waits to gather more data
 /// before writing buffered publishes (0, the default, means no wait).
+/// Under load (the previous write ended less than this long ago) the
+/// flusher lets publishes accumulate until this long after that write and
+/// writes them together; a lone publish after a quiet period, a flush and
+/// a full I/O buffer are written at once.
 ///
 /// Returns `NATS_INVALID_ARG` when `opts` is NULL or `flusherWaitUs` is
 /// negative.

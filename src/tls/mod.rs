@@ -299,6 +299,13 @@ pub fn parse_certs(pem: &[u8]) -> std::result::Result<Vec<CertificateDer<'static
     if out.is_empty() {
         return Err("no PEM certificate found".to_string());
     }
+    // The PEM layer only decodes base64: check that every block really is
+    // an X.509 certificate, as OpenSSL's PEM reader does for cnats.
+    for (i, der) in out.iter().enumerate() {
+        RootCertStore::empty()
+            .add(der.clone())
+            .map_err(|e| format!("PEM certificate #{} is not a valid X.509 certificate: {e}", i + 1))?;
+    }
     Ok(out)
 }
 

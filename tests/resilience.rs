@@ -65,7 +65,7 @@ impl Events {
 
 fn opts(url: &str) -> Options {
     Options {
-        url: Some(url.to_string()),
+        url: Some(url.into()),
         reconnect_wait_ms: 50,
         ..Options::default()
     }
@@ -126,7 +126,7 @@ fn cluster_failover_kill9_during_publish_loop() {
     let ev = Arc::new(Events::default());
     // The client knows only the first node.
     let mut o = Options {
-        servers: vec![nodes[0].url()],
+        servers: vec![nodes[0].url().into()],
         no_randomize: true,
         max_reconnect: -1,
         ..Options::default()
@@ -785,7 +785,7 @@ fn implicit_user_info_used_for_discovered_servers() {
     let b = mk(1);
     let ev = Arc::new(Events::default());
     let mut o = Options {
-        servers: vec![format!("nats://ivan:pwd@127.0.0.1:{}", a.port())],
+        servers: vec![format!("nats://ivan:pwd@127.0.0.1:{}", a.port()).into()],
         max_reconnect: -1,
         reconnect_wait_ms: 50,
         ..Options::default()

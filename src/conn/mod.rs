@@ -86,8 +86,8 @@ struct State {
     draining: bool,
     /// User info of the first explicit pool URL that has one (used for
     /// servers without their own, e.g. discovered ones).
-    pool_user: Option<String>,
-    pool_pass: Option<String>,
+    pool_user: Option<crate::auth::Secret>,
+    pool_pass: Option<crate::auth::Secret>,
     /// cnats' `ar`: the same auth error twice on one server; the
     /// disconnect that follows closes instead of reconnecting.
     auth_abort: bool,

@@ -23,8 +23,10 @@ impl Connection {
     /// Builds the server pool from the options (`SetServers`, `SetURL`, or
     /// the default URL).
     pub(super) fn build_pool(opts: &Options) -> Result<Vec<Srv>> {
-        let mut urls: Vec<String> = Vec::new();
-        urls.extend(opts.servers.iter().cloned());
+        // Borrowed from the options: the URLs may hold credentials, which
+        // live only in the options (wiped on drop) and the parsed
+        // `ServerUrl`s (wiped on drop).
+        let mut urls: Vec<&str> = opts.servers.iter().map(|s| &**s).collect();
         if let Some(u) = &opts.url {
             for p in crate::url::split_list(u) {
                 if !urls.contains(&p) {
@@ -33,11 +35,11 @@ impl Connection {
             }
         }
         if urls.is_empty() {
-            urls.push(crate::options::DEFAULT_URL.to_string());
+            urls.push(crate::options::DEFAULT_URL);
         }
         let mut pool = Vec::new();
         for u in urls {
-            let url = ServerUrl::parse(&u)?;
+            let url = ServerUrl::parse(u)?;
             pool.push(Srv {
                 url,
                 did_connect: false,

@@ -64,7 +64,7 @@ pub unsafe extern "C" fn natsConnection_ConnectTo(nc: *mut *mut natsConnection, 
         not_null(nc, "nc")?;
         let mut opts = Options::default();
         if let Some(u) = unsafe { cstr::opt_str(urls, "urls") }? {
-            opts.url = Some(u.to_string());
+            opts.url = Some(crate::auth::Secret::from(u));
         }
         connect_with(nc, opts)
     })

@@ -25,7 +25,6 @@ use nats::natsStatus::*;
 use std::fs::File;
 use std::io::Write;
 use std::os::raw::c_char;
-use std::os::unix::fs::FileExt;
 use std::ptr::null_mut;
 use std::sync::Mutex;
 use zeroize::{Zeroize, Zeroizing};
@@ -62,88 +61,179 @@ impl Needle {
     }
 
     fn matches_at(&self, hay: &[u8]) -> bool {
-        hay.len() >= self.len() && hay.iter().zip(self.mask.iter().zip(&self.masked)).all(|(h, (m, x))| h ^ m == *x)
+        hay.len() >= self.len()
+            && hay
+                .iter()
+                .zip(self.mask.iter().zip(&self.masked))
+                .all(|(h, (m, x))| h ^ m == *x)
     }
 
     /// Every copy in the private writable mappings of this process.
-    /// `context`: record the bytes before each copy (they may hold another
-    /// copy, so only when nothing is to be scanned afterwards).
     fn scan(&self, context: bool) -> Vec<Hit> {
-        const CHUNK: usize = 1 << 20;
-        let n = self.len();
-        let maps = std::fs::read_to_string("/proc/self/maps").expect("read /proc/self/maps");
-        let mem = File::open("/proc/self/mem").expect("open /proc/self/mem");
-        // The scanner's own buffer (it holds copies of what it reads) is
-        // left out of the scan and wiped afterwards.
-        let mut buf = vec![0u8; CHUNK + n];
-        let own = (buf.as_ptr() as usize, buf.as_ptr() as usize + buf.len());
-        let first = self.masked[0] ^ self.mask[0];
-        let mut hits = Vec::new();
-        for line in maps.lines() {
-            let mut f = line.split_whitespace();
-            let (Some(range), Some(perms)) = (f.next(), f.next()) else {
-                continue;
-            };
-            if perms != "rw-p" {
-                continue;
+        scan(&[self], context)
+    }
+}
+
+/// A buffer of its own mapping (not from the allocator, so that the scan
+/// neither reuses, and so overwrites, freed heap blocks that may hold
+/// copies, nor has to look at its own copies).
+struct MapBuf {
+    ptr: *mut u8,
+    len: usize,
+}
+
+impl MapBuf {
+    fn new(len: usize) -> MapBuf {
+        // SAFETY: an anonymous private mapping, checked below.
+        let p = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                len,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+                -1,
+                0,
+            )
+        };
+        assert_ne!(p, libc::MAP_FAILED, "mmap");
+        MapBuf { ptr: p as *mut u8, len }
+    }
+    fn bytes(&mut self) -> &mut [u8] {
+        // SAFETY: `ptr` maps `len` writable bytes until drop.
+        unsafe { std::slice::from_raw_parts_mut(self.ptr, self.len) }
+    }
+    fn range(&self) -> (usize, usize) {
+        (self.ptr as usize, self.ptr as usize + self.len)
+    }
+}
+
+impl Drop for MapBuf {
+    fn drop(&mut self) {
+        self.bytes().zeroize();
+        // SAFETY: unmaps what `new` mapped.
+        unsafe { libc::munmap(self.ptr as *mut libc::c_void, self.len) };
+    }
+}
+
+/// Reads the whole of the file `path` (a C string) into `buf`; returns
+/// the length.
+fn read_whole(path: &std::ffi::CStr, buf: &mut [u8]) -> usize {
+    // SAFETY: plain open/read/close on a buffer we own.
+    unsafe {
+        let fd = libc::open(path.as_ptr(), libc::O_RDONLY);
+        assert!(fd >= 0, "open {path:?}");
+        let mut n = 0;
+        loop {
+            let r = libc::read(fd, buf[n..].as_mut_ptr() as *mut libc::c_void, buf.len() - n);
+            if r <= 0 {
+                break;
             }
-            let name = line.split_whitespace().nth(5).unwrap_or("[anon]").to_string();
-            let (lo, hi) = range.split_once('-').unwrap();
-            let lo = usize::from_str_radix(lo, 16).unwrap();
-            let hi = usize::from_str_radix(hi, 16).unwrap();
-            // The range minus the scanner's buffer.
-            let parts = if own.0 < hi && own.1 > lo {
-                vec![(lo, own.0.max(lo)), (own.1.min(hi), hi)]
-            } else {
-                vec![(lo, hi)]
-            };
-            for (start, end) in parts {
-                let mut off = start;
-                while off < end {
-                    let len = (end - off).min(CHUNK + n - 1);
-                    let got = read_mem(&mem, &mut buf[..len], off);
-                    let hay = &buf[..got];
+            n += r as usize;
+            assert!(n < buf.len(), "{path:?} too large");
+        }
+        libc::close(fd);
+        n
+    }
+}
+
+fn hex(s: &[u8]) -> usize {
+    s.iter()
+        .fold(0, |a, c| a * 16 + (*c as char).to_digit(16).unwrap() as usize)
+}
+
+/// Counts the copies of any of `needles` in the private writable
+/// (`rw-p`) mappings of this process: heap and malloc arenas, thread
+/// stacks (also those the C library keeps for reuse), `.data`/`.bss`,
+/// anonymous mappings. Allocates nothing while scanning unless a copy is
+/// found; with `context`, records the bytes before each copy (they may
+/// hold another copy, so only on the last scan).
+fn scan(needles: &[&Needle], context: bool) -> Vec<Hit> {
+    const CHUNK: usize = 1 << 20;
+    let n = needles.iter().map(|x| x.len()).max().unwrap();
+    let mut maps = MapBuf::new(4 << 20);
+    let mut buf = MapBuf::new(CHUNK + n);
+    let own = [maps.range(), buf.range()];
+    let maps_len = read_whole(c"/proc/self/maps", maps.bytes());
+    // SAFETY: opening our own memory file for reading.
+    let mem = unsafe { libc::open(c"/proc/self/mem".as_ptr(), libc::O_RDONLY) };
+    assert!(mem >= 0, "open /proc/self/mem");
+    let mut hits = Vec::new();
+    let maps_text: &[u8] = &maps.bytes()[..maps_len];
+    // SAFETY: `maps` outlives this borrow (it is only dropped at the end).
+    let maps_text: &[u8] = unsafe { std::slice::from_raw_parts(maps_text.as_ptr(), maps_text.len()) };
+    for line in maps_text.split(|c| *c == b'\n') {
+        let mut f = line.split(|c| *c == b' ').filter(|x| !x.is_empty());
+        let (Some(range), Some(perms)) = (f.next(), f.next()) else {
+            continue;
+        };
+        if perms != b"rw-p" {
+            continue;
+        }
+        let dash = range.iter().position(|c| *c == b'-').unwrap();
+        let (lo, hi) = (hex(&range[..dash]), hex(&range[dash + 1..]));
+        // The range minus the scanner's own buffers.
+        let mut parts = [(lo, hi), (0, 0), (0, 0)];
+        for (k, o) in own.iter().enumerate() {
+            if o.0 < hi && o.1 > lo {
+                parts[0] = (lo, o.0.max(lo));
+                parts[k + 1] = (o.1.min(hi), hi);
+            }
+        }
+        for &(start, end) in &parts {
+            let mut off = start;
+            while off < end {
+                let len = (end - off).min(CHUNK + n - 1);
+                read_mem(mem, &mut buf.bytes()[..len], off);
+                let hay: &[u8] = &buf.bytes()[..len];
+                for nd in needles {
+                    let first = nd.masked[0] ^ nd.mask[0];
                     for i in memchr::memchr_iter(first, hay) {
-                        if self.matches_at(&hay[i..]) {
-                            let ctx = if context { &hay[i.saturating_sub(96)..i] } else { &[][..] };
+                        if nd.matches_at(&hay[i..]) {
+                            let ctx = if context {
+                                &hay[i.saturating_sub(96)..i]
+                            } else {
+                                &[][..]
+                            };
                             hits.push(Hit {
                                 addr: off + i,
-                                mapping: format!("{name} {range} +{:#x}", off + i - lo),
+                                mapping: format!("{} +{:#x}", String::from_utf8_lossy(line), off + i - lo),
                                 before: String::from_utf8_lossy(ctx).into_owned(),
                             });
                         }
                     }
-                    if len < CHUNK + n - 1 {
-                        break;
-                    }
-                    off += CHUNK;
                 }
+                if len < CHUNK + n - 1 {
+                    break;
+                }
+                off += CHUNK;
             }
         }
-        buf.zeroize();
-        hits
     }
+    // SAFETY: closing what we opened.
+    unsafe { libc::close(mem) };
+    hits
 }
 
-/// Reads what is readable of `[addr, addr + buf.len())` (page by page
-/// when the whole read fails); returns the length of the readable prefix
-/// (unreadable pages read as zeros).
-fn read_mem(mem: &File, buf: &mut [u8], addr: usize) -> usize {
-    if let Ok(n) = mem.read_at(buf, addr as u64) {
-        if n == buf.len() {
-            return n;
-        }
+/// Reads `[addr, addr + buf.len())` of our memory; unreadable pages read
+/// as zeros.
+fn read_mem(mem: libc::c_int, buf: &mut [u8], addr: usize) {
+    let pread = |b: &mut [u8], at: usize| -> bool {
+        // SAFETY: reads into a buffer we own.
+        let r = unsafe { libc::pread(mem, b.as_mut_ptr() as *mut libc::c_void, b.len(), at as libc::off_t) };
+        r == b.len() as isize
+    };
+    if pread(buf, addr) {
+        return;
     }
     const PAGE: usize = 4096;
     let mut done = 0;
     while done < buf.len() {
         let end = (done + PAGE - (addr + done) % PAGE).min(buf.len());
-        if mem.read_at(&mut buf[done..end], (addr + done) as u64).ok() != Some(end - done) {
+        if !pread(&mut buf[done..end], addr + done) {
             buf[done..end].fill(0);
         }
         done = end;
     }
-    buf.len()
 }
 
 /// A distinctive printable credential, NUL-terminated for C, in a buffer
@@ -228,7 +318,11 @@ fn connect_and_close(url: &str, setup: Setup<'_>, needle: &Needle) {
             }
         }
         let mut nc = null_mut();
-        assert_eq!(natsConnection_Connect(&mut nc, o), NATS_OK, "connect with the credential");
+        assert_eq!(
+            natsConnection_Connect(&mut nc, o),
+            NATS_OK,
+            "connect with the credential"
+        );
         // The scanner works: the test's buffers (and, but for a creds
         // file, the options) hold the credential now.
         assert!(!needle.scan(false).is_empty(), "the scanner does not see a live copy");
@@ -239,14 +333,15 @@ fn connect_and_close(url: &str, setup: Setup<'_>, needle: &Needle) {
     // The connection's threads end (and drop their references to it)
     // shortly after natsConnection_Destroy.
     assert!(
-        common::wait_for(std::time::Duration::from_secs(10), || nats::runtime::thread_count() == 0),
+        common::wait_for(std::time::Duration::from_secs(10), || nats::runtime::thread_count()
+            == 0),
         "library threads still running 10 s after natsConnection_Destroy"
     );
 }
 
 /// After the test wiped its own buffers: no copy may be left.
-fn assert_no_copy(needle: &Needle) {
-    let hits = needle.scan(true);
+fn assert_no_copy(needles: &[&Needle]) {
+    let hits = scan(needles, true);
     assert!(
         hits.is_empty(),
         "{} copies of the credential left in memory after close/destroy: {hits:?}",
@@ -264,7 +359,7 @@ fn password_is_wiped() {
     conf.zeroize();
     connect_and_close(&srv.url(), Setup::UserInfo(b"alice\0", &pass), &needle);
     pass.zeroize();
-    assert_no_copy(&needle);
+    assert_no_copy(&[&needle]);
 }
 
 #[test]
@@ -277,7 +372,7 @@ fn token_is_wiped() {
     conf.zeroize();
     connect_and_close(&srv.url(), Setup::Token(&tok), &needle);
     tok.zeroize();
-    assert_no_copy(&needle);
+    assert_no_copy(&[&needle]);
 }
 
 #[test]
@@ -293,7 +388,7 @@ fn url_password_is_wiped() {
     connect_and_close(&srv.url(), Setup::Url(&url), &needle);
     pass.zeroize();
     url.zeroize();
-    assert_no_copy(&needle);
+    assert_no_copy(&[&needle]);
 }
 
 #[test]
@@ -309,18 +404,20 @@ fn url_token_is_wiped() {
     connect_and_close(&srv.url(), Setup::Url(&url), &needle);
     tok.zeroize();
     url.zeroize();
-    assert_no_copy(&needle);
+    assert_no_copy(&[&needle]);
 }
 
 #[test]
 fn creds_seed_is_wiped() {
     let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let chain = jwt::Chain::new(None);
+    let mut chain = jwt::Chain::new(None);
     let srv = Server::start(&chain.server_config());
     // The encoded user seed ("SU…"), made by the nkeys crate into a
     // string of exact size, wrapped at once so that it is wiped.
     let seed = Zeroizing::new(chain.user.seed().unwrap());
     let needle = Needle::new(seed.as_bytes());
+    // The user JWT too (sent in CONNECT, with the nonce signature).
+    let jwt_needle = Needle::new(chain.user_jwt.as_bytes());
     let mut creds = concat(&[
         b"-----BEGIN NATS USER JWT-----\n",
         chain.user_jwt.as_bytes(),
@@ -329,6 +426,7 @@ fn creds_seed_is_wiped() {
         b"\n------END USER NKEY SEED------\n",
     ]);
     drop(seed);
+    chain.user_jwt.zeroize();
     drop(chain);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("user.creds");
@@ -337,5 +435,5 @@ fn creds_seed_is_wiped() {
     drop(f);
     connect_and_close(&srv.url(), Setup::CredsFile(path.to_str().unwrap()), &needle);
     creds.zeroize();
-    assert_no_copy(&needle);
+    assert_no_copy(&[&needle, &jwt_needle]);
 }

@@ -21,6 +21,7 @@ use common::server::Server;
 use nats::ffi::conn::*;
 use nats::ffi::options::*;
 use nats::ffi::options_auth::*;
+use nats::ffi::options_tls::*;
 use nats::natsStatus::*;
 use std::fs::File;
 use std::io::Write;
@@ -284,6 +285,8 @@ fn server_with_conf(conf: &[u8]) -> (Server, tempfile::TempDir) {
 /// How the case configures the options.
 enum Setup<'a> {
     UserInfo(&'a [u8], &'a [u8]),
+    /// User and password over TLS, trusting this CA file.
+    UserInfoTls(&'a [u8], &'a [u8], &'a str),
     Token(&'a [u8]),
     /// A URL with the credential in it.
     Url(&'a [u8]),
@@ -302,6 +305,13 @@ fn connect_and_close(url: &str, setup: Setup<'_>, needle: &Needle) {
             Setup::UserInfo(u, p) => {
                 assert_eq!(natsOptions_SetURL(o, curl.as_ptr()), NATS_OK);
                 assert_eq!(natsOptions_SetUserInfo(o, cptr(u), cptr(p)), NATS_OK);
+            }
+            Setup::UserInfoTls(u, p, ca) => {
+                assert_eq!(natsOptions_SetURL(o, curl.as_ptr()), NATS_OK);
+                assert_eq!(natsOptions_SetUserInfo(o, cptr(u), cptr(p)), NATS_OK);
+                assert_eq!(natsOptions_SetSecure(o, true), NATS_OK);
+                let ca = std::ffi::CString::new(ca).unwrap();
+                assert_eq!(natsOptions_LoadCATrustedCertificates(o, ca.as_ptr()), NATS_OK);
             }
             Setup::Token(t) => {
                 assert_eq!(natsOptions_SetURL(o, curl.as_ptr()), NATS_OK);
@@ -358,6 +368,46 @@ fn password_is_wiped() {
     let (srv, _dir) = server_with_conf(&conf);
     conf.zeroize();
     connect_and_close(&srv.url(), Setup::UserInfo(b"alice\0", &pass), &needle);
+    pass.zeroize();
+    assert_no_copy(&[&needle]);
+}
+
+/// The same through TLS (rustls copies the plaintext into a record buffer
+/// that it encrypts in place).
+#[test]
+fn password_over_tls_is_wiped() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    let ca_key = rcgen::KeyPair::generate().unwrap();
+    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    let ca = ca_params.self_signed(&ca_key).unwrap();
+    let key = rcgen::KeyPair::generate().unwrap();
+    let leaf = rcgen::CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()])
+        .unwrap()
+        .signed_by(&key, &ca, &ca_key)
+        .unwrap();
+    let p = |n: &str| dir.path().join(n).to_str().unwrap().to_string();
+    std::fs::write(p("ca.pem"), ca.pem()).unwrap();
+    std::fs::write(p("cert.pem"), leaf.pem()).unwrap();
+    std::fs::write(p("key.pem"), key.serialize_pem()).unwrap();
+    let tls = format!(
+        "tls {{ cert_file: \"{}\", key_file: \"{}\", timeout: 5 }}\n",
+        p("cert.pem"),
+        p("key.pem")
+    );
+
+    let mut pass = make_secret("tlspw-");
+    let needle = Needle::new(no_nul(&pass));
+    let mut conf = concat(&[
+        tls.as_bytes(),
+        b"authorization { user: carol, password: \"",
+        no_nul(&pass),
+        b"\" }\n",
+    ]);
+    let (srv, _dir) = server_with_conf(&conf);
+    conf.zeroize();
+    connect_and_close(&srv.url(), Setup::UserInfoTls(b"carol\0", &pass, &p("ca.pem")), &needle);
     pass.zeroize();
     assert_no_copy(&[&needle]);
 }

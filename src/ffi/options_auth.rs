@@ -43,6 +43,10 @@ unsafe fn take_c_text(p: *mut c_char) -> Option<String> {
     // SAFETY: the callback returned a NUL-terminated string it allocated
     // with malloc, handing it to us.
     let s = unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned();
+    // The text may be a JWT: wiped before the block goes back to malloc.
+    // SAFETY: the string's own bytes (length from the same string).
+    let n = unsafe { libc::strlen(p) };
+    zeroize::Zeroize::zeroize(unsafe { std::slice::from_raw_parts_mut(p as *mut u8, n) });
     unsafe { libc::free(p as *mut c_void) };
     Some(s)
 }
@@ -110,6 +114,10 @@ fn wrap_sig_handler(f: RawSigFn, closure: SendPtr) -> SignatureHandler {
             unsafe { std::slice::from_raw_parts(sig, len as usize) }.to_vec()
         };
         if !sig.is_null() {
+            if len > 0 {
+                // SAFETY: the `len` bytes the callback reported, ours now.
+                zeroize::Zeroize::zeroize(unsafe { std::slice::from_raw_parts_mut(sig, len as usize) });
+            }
             // SAFETY: allocated with malloc by the callback, given to us.
             unsafe { libc::free(sig as *mut c_void) };
         }

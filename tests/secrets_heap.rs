@@ -22,6 +22,7 @@ use nats::ffi::conn::*;
 use nats::ffi::options::*;
 use nats::ffi::options_auth::*;
 use nats::ffi::options_tls::*;
+use nats::ffi::stats::*;
 use nats::natsStatus::*;
 use std::fs::File;
 use std::io::Write;
@@ -297,6 +298,12 @@ enum Setup<'a> {
 /// scanner sees the credential while it is in use, then closes and
 /// destroys everything.
 fn connect_and_close(url: &str, setup: Setup<'_>, needle: &Needle) {
+    connect_reconnect_close(url, setup, needle, false)
+}
+
+/// The same, with `reconnect`: after a forced reconnect (the handshake then
+/// runs on the library's reader thread).
+fn connect_reconnect_close(url: &str, setup: Setup<'_>, needle: &Needle, reconnect: bool) {
     unsafe {
         let mut o = null_mut();
         assert_eq!(natsOptions_Create(&mut o), NATS_OK);
@@ -336,6 +343,20 @@ fn connect_and_close(url: &str, setup: Setup<'_>, needle: &Needle) {
         // The scanner works: the test's buffers (and, but for a creds
         // file, the options) hold the credential now.
         assert!(!needle.scan(false).is_empty(), "the scanner does not see a live copy");
+        if reconnect {
+            let mut st = null_mut();
+            assert_eq!(natsStatistics_Create(&mut st), NATS_OK);
+            assert_eq!(natsConnection_Reconnect(nc), NATS_OK);
+            let reconnected = common::wait_for(std::time::Duration::from_secs(10), || {
+                let mut n = 0u64;
+                assert_eq!(natsConnection_GetStats(nc, st), NATS_OK);
+                let p = null_mut();
+                assert_eq!(natsStatistics_GetCounts(st, p, p, p, p, &mut n), NATS_OK);
+                n >= 1 && natsConnection_Status(nc) == nats::status::natsConnStatus::NATS_CONN_STATUS_CONNECTED
+            });
+            natsStatistics_Destroy(st);
+            assert!(reconnected, "no reconnect within 10 s");
+        }
         natsConnection_Close(nc);
         natsConnection_Destroy(nc);
         natsOptions_Destroy(o);
@@ -368,6 +389,21 @@ fn password_is_wiped() {
     let (srv, _dir) = server_with_conf(&conf);
     conf.zeroize();
     connect_and_close(&srv.url(), Setup::UserInfo(b"alice\0", &pass), &needle);
+    pass.zeroize();
+    assert_no_copy(&[&needle]);
+}
+
+/// The same after a reconnect (handshake on the reader thread, whose
+/// stack the C library keeps for reuse once the thread has ended).
+#[test]
+fn password_after_reconnect_is_wiped() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let mut pass = make_secret("recpw-");
+    let needle = Needle::new(no_nul(&pass));
+    let mut conf = concat(&[b"authorization { user: dave, password: \"", no_nul(&pass), b"\" }\n"]);
+    let (srv, _dir) = server_with_conf(&conf);
+    conf.zeroize();
+    connect_reconnect_close(&srv.url(), Setup::UserInfo(b"dave\0", &pass), &needle, true);
     pass.zeroize();
     assert_no_copy(&[&needle]);
 }

@@ -493,27 +493,92 @@ fn url_token_is_wiped() {
     assert_no_copy(&[&needle]);
 }
 
+/// Overwrites the stack area below the caller's frame (the test's own
+/// helper frames) with zeros.
+#[inline(never)]
+fn scrub_own_stack() {
+    let mut area = [0u8; 64 * 1024];
+    area.zeroize();
+    std::hint::black_box(&area);
+}
+
+/// A new user NKey made here rather than by the nkeys crate (whose
+/// encoding leaves unwiped copies of the raw seed): the raw 32 bytes from
+/// /dev/urandom and their encoded seed ("SU…"), both in wiped buffers.
+/// (On the heap: a moved array would leave copies in stack frames.)
+fn new_user_seed() -> (Zeroizing<Vec<u8>>, Zeroizing<String>) {
+    use std::io::Read;
+    let mut raw = Zeroizing::new(vec![0u8; 32]);
+    File::open("/dev/urandom").unwrap().read_exact(&mut raw).unwrap();
+    // Seed prefix (18 << 3) carrying the user type (20 << 3), the raw
+    // seed, CRC-16/XMODEM little-endian; base32 without padding.
+    let mut data = Zeroizing::new(Vec::with_capacity(36));
+    data.extend_from_slice(&[(18 << 3) | ((20 << 3) >> 5), ((20 << 3) & 31) << 3]);
+    data.extend_from_slice(&raw);
+    let mut crc: u16 = 0;
+    for &b in data.iter() {
+        crc ^= (b as u16) << 8;
+        for _ in 0..8 {
+            crc = if crc & 0x8000 != 0 {
+                (crc << 1) ^ 0x1021
+            } else {
+                crc << 1
+            };
+        }
+    }
+    data.extend_from_slice(&crc.to_le_bytes());
+    const B32: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let mut enc = Zeroizing::new(String::with_capacity(64));
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for &b in data.iter() {
+        acc = ((acc << 8) | b as u32) & 0xFFFF;
+        bits += 8;
+        while bits >= 5 {
+            bits -= 5;
+            enc.push(B32[((acc >> bits) & 31) as usize] as char);
+        }
+    }
+    if bits > 0 {
+        enc.push(B32[((acc << (5 - bits)) & 31) as usize] as char);
+    }
+    acc.zeroize();
+    (raw, enc)
+}
+
 #[test]
 fn creds_seed_is_wiped() {
     let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let mut chain = jwt::Chain::new(None);
+    let chain = jwt::Chain::new(None);
     let srv = Server::start(&chain.server_config());
-    // The encoded user seed ("SU…"), made by the nkeys crate into a
-    // string of exact size, wrapped at once so that it is wiped.
-    let seed = Zeroizing::new(chain.user.seed().unwrap());
+    let (raw, seed) = new_user_seed();
+    assert!(seed.starts_with("SU") && seed.len() == 58, "{}", seed.len());
+    // The public key, derived by the library on a thread of our own whose
+    // stack is scrubbed before it ends.
+    let pk = std::thread::scope(|sc| {
+        sc.spawn(|| {
+            let pk = nats::auth::nkeys::public_key_from_seed(seed.as_bytes()).unwrap();
+            scrub_own_stack();
+            pk
+        })
+        .join()
+        .unwrap()
+    });
+    let mut user_jwt = jwt::user_jwt(&chain.account, &pk, "secrets-user", None);
+    drop(chain);
     let needle = Needle::new(seed.as_bytes());
+    let raw_needle = Needle::new(&raw);
+    drop(raw);
     // The user JWT too (sent in CONNECT, with the nonce signature).
-    let jwt_needle = Needle::new(chain.user_jwt.as_bytes());
+    let jwt_needle = Needle::new(user_jwt.as_bytes());
     let mut creds = concat(&[
         b"-----BEGIN NATS USER JWT-----\n",
-        chain.user_jwt.as_bytes(),
+        user_jwt.as_bytes(),
         b"\n------END NATS USER JWT------\n\n-----BEGIN USER NKEY SEED-----\n",
         seed.as_bytes(),
         b"\n------END USER NKEY SEED------\n",
     ]);
     drop(seed);
-    chain.user_jwt.zeroize();
-    drop(chain);
+    user_jwt.zeroize();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("user.creds");
     let mut f = File::create(&path).unwrap();
@@ -521,5 +586,5 @@ fn creds_seed_is_wiped() {
     drop(f);
     connect_and_close(&srv.url(), Setup::CredsFile(path.to_str().unwrap()), &needle);
     creds.zeroize();
-    assert_no_copy(&[&needle, &jwt_needle]);
+    assert_no_copy(&[&needle, &raw_needle, &jwt_needle]);
 }

@@ -183,6 +183,10 @@ static int scan(const needle *nd, int report)
             *next++ = '\0';
         if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perms) != 3 || strcmp(perms, "rw-p") != 0)
             continue;
+        /* AddressSanitizer's shadow memory: a reservation of terabytes
+         * that holds shadow bytes, no program data. */
+        if (hi - lo > ((unsigned long)64 << 30))
+            continue;
         parts[0][0] = lo;
         parts[0][1] = hi;
         for (k = 0; k < 2; k++) {

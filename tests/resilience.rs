@@ -218,7 +218,8 @@ fn cluster_failover_kill9_during_publish_loop() {
     let url = nc.connected_url().unwrap();
     assert!(
         url.ends_with(&format!(":{}", nodes[1].port())) || url.ends_with(&format!(":{}", nodes[2].port())),
-        "connected to {url}"
+        "connected to {}",
+        &*url
     );
 
     let expect_from_k = (total - k) as usize;

@@ -284,8 +284,9 @@ impl Connection {
         }
     }
 
-    /// The URL of the server we are connected to (None when not connected).
-    pub fn connected_url(&self) -> Option<String> {
+    /// The URL of the server we are connected to (None when not connected),
+    /// with its user info: a secret, wiped when dropped.
+    pub fn connected_url(&self) -> Option<crate::auth::Secret> {
         let st = self.state.lock();
         if st.status != NATS_CONN_STATUS_CONNECTED
             && !matches!(
@@ -295,7 +296,9 @@ impl Connection {
         {
             return None;
         }
-        st.cur.and_then(|c| st.pool.get(c)).map(|s| s.url.full.clone())
+        st.cur
+            .and_then(|c| st.pool.get(c))
+            .map(|s| crate::auth::Secret::from(s.url.full.clone()))
     }
 
     pub fn connected_server_id(&self) -> Option<String> {

@@ -2,7 +2,7 @@
 //! the options at connect time; later changes to the options object do not
 //! affect it.
 
-use crate::auth::AuthOptions;
+use crate::auth::{AuthOptions, Secret};
 use crate::conn::sub::Subscription;
 use crate::conn::Connection;
 use crate::status::natsStatus;
@@ -38,9 +38,10 @@ pub type ReconnectDelayCallback = Arc<dyn Fn(&Arc<Connection>, i32) -> i64 + Sen
 #[derive(Clone)]
 pub struct Options {
     /// Single URL (`natsOptions_SetURL`); may be a comma-separated list.
-    pub url: Option<String>,
-    /// Server list (`natsOptions_SetServers`).
-    pub servers: Vec<String>,
+    /// May hold credentials (`user:password@`, `token@`): wiped on drop.
+    pub url: Option<Secret>,
+    /// Server list (`natsOptions_SetServers`); wiped on drop, as `url`.
+    pub servers: Vec<Secret>,
     pub no_randomize: bool,
     pub timeout_ms: i64,
     pub name: Option<String>,

@@ -7,8 +7,10 @@
 //! unknown schemes and out-of-range ports are rejected when the URL is
 //! parsed rather than when connecting.
 
+use crate::auth::Secret;
 use crate::error::{Error, Result};
 use crate::status::natsStatus;
+use zeroize::Zeroizing;
 
 /// The port used when a URL does not name one.
 pub const DEFAULT_PORT: u16 = 4222;
@@ -22,10 +24,11 @@ pub struct ServerUrl {
     /// Host without brackets (an IPv6 address is stored bare, e.g. `::1`).
     pub host: String,
     pub port: u16,
-    /// Percent-decoded user (or token when no password is given).
-    pub user: Option<String>,
-    /// Percent-decoded password.
-    pub password: Option<String>,
+    /// Percent-decoded user (or token when no password is given); wiped
+    /// when dropped.
+    pub user: Option<Secret>,
+    /// Percent-decoded password; wiped when dropped.
+    pub password: Option<Secret>,
     /// The normalized URL, as `natsConnection_GetConnectedUrl` reports it:
     /// `scheme://[user[:password]@]host:port[/path]`, with the scheme as
     /// written, user info as written (not decoded) and the port always
@@ -36,7 +39,7 @@ pub struct ServerUrl {
 impl std::fmt::Debug for ServerUrl {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // A user without a password is a token: hide it too.
-        let hidden = |o: &Option<String>| o.as_ref().map(|_| "***");
+        let hidden = |o: &Option<Secret>| o.as_ref().map(|_| "***");
         let user: Option<&str> = match &self.password {
             Some(_) => self.user.as_deref(),
             None => hidden(&self.user),
@@ -58,15 +61,9 @@ impl std::fmt::Debug for ServerUrl {
 
 impl Drop for ServerUrl {
     fn drop(&mut self) {
-        use zeroize::Zeroize;
+        // `user` and `password` wipe themselves; `full` repeats them.
         if self.user.is_some() || self.password.is_some() {
-            if let Some(u) = self.user.as_mut() {
-                u.zeroize();
-            }
-            if let Some(p) = self.password.as_mut() {
-                p.zeroize();
-            }
-            self.full.zeroize();
+            zeroize::Zeroize::zeroize(&mut self.full);
         }
     }
 }
@@ -112,9 +109,10 @@ fn invalid(text: impl Into<String>) -> Error {
 /// Decodes `%XX` escapes. A `%` not followed by two hex digits is an error
 /// (`NATS_ERR`, as cnats); the text does not repeat the input, which may be
 /// a password.
-fn percent_decode(s: &str, what: &str) -> Result<String> {
+fn percent_decode(s: &str, what: &str) -> Result<Secret> {
     let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
+    // Sized up front (decoding only shrinks) and wiped on every path.
+    let mut out = Zeroizing::new(Vec::with_capacity(b.len()));
     let mut i = 0;
     while i < b.len() {
         if b[i] != b'%' {
@@ -136,12 +134,15 @@ fn percent_decode(s: &str, what: &str) -> Result<String> {
             }
         }
     }
-    String::from_utf8(out).map_err(|_| {
-        Error::new(
+    if std::str::from_utf8(&out).is_err() {
+        return Err(Error::new(
             natsStatus::NATS_ERR,
             format!("URL {what} is not valid UTF-8 once decoded"),
-        )
-    })
+        ));
+    }
+    // Moves the checked bytes (no copy) into the secret.
+    let bytes = std::mem::take(&mut *out);
+    Ok(Secret::from(String::from_utf8(bytes).unwrap_or_default()))
 }
 
 fn parse_port(p: &str) -> Result<u16> {
@@ -240,8 +241,12 @@ impl ServerUrl {
         let host = if host.is_empty() { "localhost" } else { host };
         let port = parse_port(port_str)?;
 
-        // Normalized form.
-        let mut full = format!("{scheme_as_written}://");
+        // Normalized form, in a buffer sized up front so that the user
+        // info it holds is never left behind by a reallocation.
+        use std::fmt::Write as _;
+        let mut full = String::with_capacity(s.len() + 32);
+        full.push_str(scheme_as_written);
+        full.push_str("://");
         if user_raw.is_some() || pass_raw.is_some() {
             if let Some(u) = user_raw {
                 full.push_str(u);
@@ -252,11 +257,11 @@ impl ServerUrl {
             }
             full.push('@');
         }
-        if bracketed {
-            full.push_str(&format!("[{host}]:{port}"));
+        let _ = if bracketed {
+            write!(full, "[{host}]:{port}")
         } else {
-            full.push_str(&format!("{host}:{port}"));
-        }
+            write!(full, "{host}:{port}")
+        };
         if !path.is_empty() {
             full.push('/');
             full.push_str(path);
@@ -287,12 +292,10 @@ impl ServerUrl {
     }
 }
 
-/// Splits "url1, url2,url3" into trimmed non-empty parts.
-pub fn split_list(s: &str) -> Vec<String> {
-    s.split(',')
-        .map(|p| p.trim().to_string())
-        .filter(|p| !p.is_empty())
-        .collect()
+/// Splits "url1, url2,url3" into trimmed non-empty parts (borrowed: no
+/// copy of any credentials they contain).
+pub fn split_list(s: &str) -> Vec<&str> {
+    s.split(',').map(str::trim).filter(|p| !p.is_empty()).collect()
 }
 
 /// Parses a comma-separated list of URLs; an empty list is
@@ -302,7 +305,7 @@ pub fn parse_list(s: &str) -> Result<Vec<ServerUrl>> {
     if parts.is_empty() {
         return Err(invalid("URL list can't be empty"));
     }
-    parts.iter().map(|p| ServerUrl::parse(p)).collect()
+    parts.into_iter().map(ServerUrl::parse).collect()
 }
 
 #[cfg(test)]

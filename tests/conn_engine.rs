@@ -24,7 +24,7 @@ fn error_callback_gets_the_server_text_as_an_argument() {
     let got: Seen = Arc::default();
     let g = got.clone();
     let o = Options {
-        url: Some(format!("nats://a:b@127.0.0.1:{}", srv.port())),
+        url: Some(format!("nats://a:b@127.0.0.1:{}", srv.port()).into()),
         err_cb: Some(Arc::new(move |_, _, s, text| {
             let thread = std::thread::current().name().unwrap_or("").to_string();
             g.lock().unwrap().push((s, text.map(str::to_string), thread));

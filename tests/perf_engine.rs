@@ -25,7 +25,7 @@ fn serial() -> std::sync::MutexGuard<'static, ()> {
 
 fn opts(url: &str, send_asap: bool) -> Options {
     Options {
-        url: Some(url.to_string()),
+        url: Some(url.into()),
         send_asap,
         ..Options::default()
     }

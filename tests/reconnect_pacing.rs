@@ -71,7 +71,7 @@ struct Setup {
 fn setup(mut o: Options) -> Setup {
     let server = Server::start_default();
     let others = [HangUp::any(), HangUp::any()];
-    o.servers = vec![server.url(), others[0].url(), others[1].url()];
+    o.servers = vec![server.url().into(), others[0].url().into(), others[1].url().into()];
     o.no_randomize = true;
     o.reconnect_jitter_ms = 0;
     o.reconnect_jitter_tls_ms = 0;
@@ -150,7 +150,7 @@ fn failover_to_a_live_server_does_not_wait_for_the_delay() {
     let reconnected = Arc::new(AtomicUsize::new(0));
     let r = reconnected.clone();
     let o = Options {
-        servers: vec![lost.url(), live.url()],
+        servers: vec![lost.url().into(), live.url().into()],
         no_randomize: true,
         max_reconnect: -1,
         custom_reconnect_delay: Some(Arc::new(move |_, pass| {
@@ -216,7 +216,7 @@ fn auth_handlers_run_on_the_reconnect_thread_not_the_reader() {
     let reconnected = Arc::new(AtomicUsize::new(0));
     let r = reconnected.clone();
     let mut o = Options {
-        url: Some(srv.url()),
+        url: Some(srv.url().into()),
         reconnect_wait_ms: 50,
         max_reconnect: -1,
         reconnected_cb: Some(Arc::new(move |_| {
@@ -256,7 +256,7 @@ fn three_real_servers_all_killed() {
     let closed = Arc::new(AtomicBool::new(false));
     let cl = closed.clone();
     let o = Options {
-        servers: servers.iter().map(|s| s.url()).collect(),
+        servers: servers.iter().map(|s| s.url().into()).collect(),
         no_randomize: true,
         max_reconnect: 2,
         custom_reconnect_delay: Some(Arc::new(move |_, pass| {

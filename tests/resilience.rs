@@ -65,7 +65,7 @@ impl Events {
 
 fn opts(url: &str) -> Options {
     Options {
-        url: Some(url.to_string()),
+        url: Some(url.into()),
         reconnect_wait_ms: 50,
         ..Options::default()
     }
@@ -135,7 +135,7 @@ fn cluster_failover_kill9_during_publish_loop() {
         drop(held);
     });
     let mut o = Options {
-        servers: vec![nodes[0].url(), silent_url],
+        servers: vec![nodes[0].url().into(), silent_url.into()],
         no_randomize: true,
         max_reconnect: -1,
         timeout_ms: 500,
@@ -225,7 +225,8 @@ fn cluster_failover_kill9_during_publish_loop() {
     let url = nc.connected_url().unwrap();
     assert!(
         url.ends_with(&format!(":{}", nodes[1].port())) || url.ends_with(&format!(":{}", nodes[2].port())),
-        "connected to {url}"
+        "connected to {}",
+        &*url
     );
 
     let expect_from_k = (total - k) as usize;
@@ -794,7 +795,7 @@ fn implicit_user_info_used_for_discovered_servers() {
     let b = mk(1);
     let ev = Arc::new(Events::default());
     let mut o = Options {
-        servers: vec![format!("nats://ivan:pwd@127.0.0.1:{}", a.port())],
+        servers: vec![format!("nats://ivan:pwd@127.0.0.1:{}", a.port()).into()],
         max_reconnect: -1,
         reconnect_wait_ms: 50,
         ..Options::default()

@@ -42,6 +42,48 @@ impl Secret {
     }
 }
 
+impl Secret {
+    /// Takes the text out without copying it (the caller becomes
+    /// responsible for wiping it).
+    pub fn into_string(mut self) -> String {
+        std::mem::take(&mut *self.0)
+    }
+}
+
+impl From<String> for Secret {
+    /// Takes ownership of `s` without copying it.
+    fn from(s: String) -> Secret {
+        Secret(Zeroizing::new(s))
+    }
+}
+
+impl std::ops::Deref for Secret {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl PartialEq<str> for Secret {
+    fn eq(&self, other: &str) -> bool {
+        self.0.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for Secret {
+    fn eq(&self, other: &&str) -> bool {
+        self.0.as_str() == *other
+    }
+}
+
+/// Serialized as the plain string (written straight into the output
+/// buffer by serde_json, no intermediate copy).
+impl serde::Serialize for Secret {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("\"***\"")
@@ -303,27 +345,28 @@ impl AuthOptions {
     }
 }
 
-/// The credential fields of CONNECT. `Debug` hides the password, token and
-/// signature.
+/// The credential fields of CONNECT: every one that is or may be secret
+/// (a URL user alone is a token) is a [`Secret`], wiped when dropped.
+/// `Debug` hides the password, token and signature.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct ConnectAuth {
-    pub user: Option<String>,
-    pub pass: Option<String>,
-    pub auth_token: Option<String>,
+    pub user: Option<Secret>,
+    pub pass: Option<Secret>,
+    pub auth_token: Option<Secret>,
     pub nkey: Option<String>,
-    pub jwt: Option<String>,
-    pub sig: Option<String>,
+    pub jwt: Option<Secret>,
+    pub sig: Option<Secret>,
 }
 
 impl fmt::Debug for ConnectAuth {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let hide = |o: &Option<String>| o.as_ref().map(|_| "***");
+        let hide = |o: &Option<Secret>| o.as_ref().map(|_| "***");
         f.debug_struct("ConnectAuth")
-            .field("user", &self.user)
+            .field("user", &self.user.as_deref())
             .field("pass", &hide(&self.pass))
             .field("auth_token", &hide(&self.auth_token))
             .field("nkey", &self.nkey)
-            .field("jwt", &self.jwt)
+            .field("jwt", &self.jwt.as_deref())
             .field("sig", &hide(&self.sig))
             .finish()
     }
@@ -368,21 +411,21 @@ pub fn resolve_with_pool(
     nonce: Option<&str>,
 ) -> Result<ConnectAuth> {
     let mut out = ConnectAuth::default();
-    let mut user = url_user.map(str::to_string);
-    let mut pass = url_pass.map(str::to_string);
-    let mut token: Option<String> = None;
+    let mut user = url_user.map(Secret::from);
+    let mut pass = url_pass.map(Secret::from);
+    let mut token: Option<Secret> = None;
     if user.is_some() && pass.is_none() {
         token = user.take();
     }
     if user.is_none() && token.is_none() {
-        user = opts.user.clone();
-        pass = opts.password.as_ref().map(|p| p.expose().to_string());
-        token = opts.token.as_ref().map(|t| t.expose().to_string());
+        user = opts.user.as_deref().map(Secret::from);
+        pass = opts.password.clone();
+        token = opts.token.clone();
         out.nkey = opts.nkey.clone();
         if is_empty(user.as_deref()) && is_empty(token.as_deref()) {
             if let Some(pu) = pool_user {
-                user = Some(pu.to_string());
-                pass = pool_pass.map(str::to_string);
+                user = Some(Secret::from(pu));
+                pass = pool_pass.map(Secret::from);
                 if pass.is_none() {
                     token = user.take();
                 }
@@ -398,6 +441,7 @@ pub fn resolve_with_pool(
             },
             JwtSource::Handler(h) => h()?,
         };
+        let jwt = Secret::from(jwt);
         if !is_empty(out.nkey.as_deref()) {
             return Err(Error::new(
                 natsStatus::NATS_ILLEGAL_STATE,
@@ -409,12 +453,17 @@ pub fn resolve_with_pool(
 
     if out.jwt.is_some() || !is_empty(out.nkey.as_deref()) {
         let n = nonce.unwrap_or("").as_bytes();
-        let raw = match &opts.sig_source {
+        let raw: Zeroizing<Vec<u8>> = match &opts.sig_source {
             Some(SigSource::Creds) => match &opts.user_creds {
-                Some(uc) => uc.sign(n)?.to_vec(),
+                Some(uc) => {
+                    let mut sig = uc.sign(n)?;
+                    let v = Zeroizing::new(sig.to_vec());
+                    zeroize::Zeroize::zeroize(&mut sig);
+                    v
+                }
                 None => return Err(Error::new(natsStatus::NATS_ILLEGAL_STATE, "no user credentials set")),
             },
-            Some(SigSource::Handler(h)) => h(n)?,
+            Some(SigSource::Handler(h)) => Zeroizing::new(h(n)?),
             None => {
                 return Err(Error::new(
                     natsStatus::NATS_ILLEGAL_STATE,
@@ -422,7 +471,7 @@ pub fn resolve_with_pool(
                 ))
             }
         };
-        out.sig = Some(nkeys::encode_signature(&raw));
+        out.sig = Some(Secret::from(nkeys::encode_signature(&raw)));
     }
 
     if let Some(h) = &opts.token_handler {
@@ -432,7 +481,7 @@ pub fn resolve_with_pool(
                 "Token and token handler options cannot be both set",
             ));
         }
-        token = h();
+        token = h().map(Secret::from);
     }
 
     out.user = user;
@@ -696,7 +745,9 @@ mod tests {
         let a = resolve(&o, None, None, None).unwrap();
         assert_eq!(
             a.sig,
-            Some(nkeys::encode_signature(&nkeys::sign(SEED1.as_bytes(), b"").unwrap()))
+            Some(Secret::from(nkeys::encode_signature(
+                &nkeys::sign(SEED1.as_bytes(), b"").unwrap()
+            )))
         );
         // Bad seed in the file: cnats' text.
         std::fs::write(&seedf, "SUAMK2FG4MI6UE3ACF3FK3OIQBCEIEZV7NSWFFEW63UXMRLFM2XLAXK4AA\n").unwrap();

@@ -72,7 +72,7 @@ impl Connection {
             pool_pass.as_deref(),
             info.nonce.as_deref(),
         )?;
-        let ci = ConnectInfo {
+        let mut ci = ConnectInfo {
             verbose: o.verbose,
             pedantic: o.pedantic,
             nkey: auth.nkey,
@@ -90,10 +90,16 @@ impl Connection {
             headers: true,
             no_responders: info.headers && !o.disable_no_responders,
         };
-        let mut buf = Vec::with_capacity(256);
-        writer::write_connect(&mut buf, &ci);
-        buf.extend_from_slice(writer::PING);
-        transport.write_all(&buf).map_err(|e| Error::io(&e))?;
+        // The only way CONNECT is sent: built into a wiped, never
+        // reallocated buffer (the secrets of `ci` wiped), written and
+        // wiped by `send_connect`.
+        let frame = writer::ConnectFrame::build(&mut ci);
+        drop(ci);
+        let sent = frame.and_then(|f| transport.send_connect(f).map_err(|e| Error::io(&e)));
+        // Signing, JSON escaping and TLS encryption left copies of the
+        // secrets in stack frames below this one.
+        scrub_stack();
+        sent?;
         let mut info = info;
         loop {
             match Self::read_op(&transport, &mut parser, deadline)? {
@@ -160,6 +166,24 @@ impl Connection {
         }
     }
 }
+
+/// Overwrites (with volatile writes, so it is not optimized away) the
+/// stack area just below the caller's frame, where the frames of the
+/// credential resolution, signing, CONNECT serialization and TLS
+/// encryption it called lived. Thread stacks are reused (by later calls
+/// and, after the thread exits, by the C library's stack cache), so what
+/// was left there would otherwise stay readable.
+#[inline(never)]
+pub(super) fn scrub_stack() {
+    let mut area = [0u8; SCRUB_STACK_BYTES];
+    zeroize::Zeroize::zeroize(&mut area[..]);
+    std::hint::black_box(&area);
+}
+
+/// How much stack [`scrub_stack`] overwrites: more than the handshake's
+/// deepest call uses below `connect_to`, well under the smallest stack a
+/// C thread is likely to call the library on.
+const SCRUB_STACK_BYTES: usize = 32 * 1024;
 
 #[cfg(test)]
 mod tests {

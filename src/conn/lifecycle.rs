@@ -464,7 +464,7 @@ mod tests {
         let c = Connection::connect(o).unwrap();
         let mut peer = fake.peer();
         assert_eq!(c.status(), NATS_CONN_STATUS_CONNECTED);
-        assert_eq!(c.connected_url().unwrap(), fake.url());
+        assert_eq!(&*c.connected_url().unwrap(), fake.url());
         assert_eq!(c.connected_server_id().as_deref(), Some("S1"));
         assert_eq!((c.client_id(), c.client_ip().as_str()), (7, "127.0.0.1"));
         assert_eq!(c.max_payload(), 1_048_576);
@@ -502,12 +502,12 @@ mod tests {
         // A dead server first in the pool: the next one is tried.
         let ok = Fake::ok();
         let o = Options {
-            servers: vec![dead, ok.url()],
+            servers: vec![dead.into(), ok.url().into()],
             ..opts(&ok.url())
         };
         let o = Options { url: None, ..o };
         let c = Connection::connect(o).unwrap();
-        assert_eq!(c.connected_url().unwrap(), ok.url());
+        assert_eq!(&*c.connected_url().unwrap(), ok.url());
         c.close();
     }
 

@@ -92,8 +92,8 @@ struct State {
     draining: bool,
     /// User info of the first explicit pool URL that has one (used for
     /// servers without their own, e.g. discovered ones).
-    pool_user: Option<String>,
-    pool_pass: Option<String>,
+    pool_user: Option<crate::auth::Secret>,
+    pool_pass: Option<crate::auth::Secret>,
     /// cnats' `ar`: the same auth error twice on one server; the
     /// disconnect that follows closes instead of reconnecting.
     auth_abort: bool,
@@ -289,8 +289,9 @@ impl Connection {
         }
     }
 
-    /// The URL of the server we are connected to (None when not connected).
-    pub fn connected_url(&self) -> Option<String> {
+    /// The URL of the server we are connected to (None when not connected),
+    /// with its user info: a secret, wiped when dropped.
+    pub fn connected_url(&self) -> Option<crate::auth::Secret> {
         let st = self.state.lock();
         if st.status != NATS_CONN_STATUS_CONNECTED
             && !matches!(
@@ -300,7 +301,7 @@ impl Connection {
         {
             return None;
         }
-        st.pool.current().map(|s| s.url.full.clone())
+        st.pool.current().map(|s| crate::auth::Secret::from(s.url.full.clone()))
     }
 
     pub fn connected_server_id(&self) -> Option<String> {

@@ -65,8 +65,10 @@ impl ServerPool {
     /// Builds the pool from the options (`SetServers`, `SetURL`, or the
     /// default URL), shuffled with `rng` unless `NoRandomize`.
     pub fn from_options(opts: &Options, rng: &mut impl rand::Rng) -> Result<ServerPool> {
-        let mut urls: Vec<String> = Vec::new();
-        urls.extend(opts.servers.iter().cloned());
+        // Borrowed from the options: the URLs may hold credentials, which
+        // live only in the options (wiped on drop) and the parsed
+        // `ServerUrl`s (wiped on drop).
+        let mut urls: Vec<&str> = opts.servers.iter().map(|s| &**s).collect();
         if let Some(u) = &opts.url {
             for p in crate::url::split_list(u) {
                 if !urls.contains(&p) {
@@ -75,11 +77,11 @@ impl ServerPool {
             }
         }
         if urls.is_empty() {
-            urls.push(crate::options::DEFAULT_URL.to_string());
+            urls.push(crate::options::DEFAULT_URL);
         }
         let mut srvs = Vec::new();
         for u in urls {
-            srvs.push(Srv::new(ServerUrl::parse(&u)?, false, None));
+            srvs.push(Srv::new(ServerUrl::parse(u)?, false, None));
         }
         if !opts.no_randomize && srvs.len() > 1 {
             // cnats keeps the URL set by SetURL first; shuffle the rest.
@@ -364,8 +366,8 @@ mod tests {
         ];
         for (k, c) in cases.iter().enumerate() {
             let o = Options {
-                url: c.url.map(str::to_string),
-                servers: c.servers.iter().map(|s| s.to_string()).collect(),
+                url: c.url.map(Into::into),
+                servers: c.servers.iter().map(|s| (*s).into()).collect(),
                 no_randomize: c.no_randomize,
                 ..Options::default()
             };
@@ -384,7 +386,7 @@ mod tests {
         let servers: Vec<String> = (1..=8).map(|p| format!("nats://h:{p}")).collect();
         let o = Options {
             url: Some("nats://u:99".into()),
-            servers: servers.clone(),
+            servers: servers.iter().map(|s| s.as_str().into()).collect(),
             ..Options::default()
         };
         let mut seen_other_order = false;

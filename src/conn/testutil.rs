@@ -14,7 +14,7 @@ pub(super) const INFO: &str = "INFO {\"server_id\":\"S1\",\"version\":\"2.10.0\"
 /// Options for `url`: no randomizing, short timeouts, fast reconnect.
 pub(super) fn opts(url: &str) -> Options {
     Options {
-        url: Some(url.to_string()),
+        url: Some(url.into()),
         no_randomize: true,
         timeout_ms: 2_000,
         reconnect_wait_ms: 10,

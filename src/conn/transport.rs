@@ -46,6 +46,17 @@ impl Transport {
         }
     }
 
+    /// Writes the handshake's CONNECT frame, then drops it (its buffer is
+    /// wiped). Plain TCP hands the bytes to the kernel directly; rustls
+    /// copies them into a record buffer that it encrypts in place, so no
+    /// plaintext copy stays in its buffers once the handshake is done
+    /// (CONNECT is only written after it).
+    pub fn send_connect(&self, frame: crate::proto::writer::ConnectFrame) -> std::io::Result<()> {
+        let r = self.write_all(frame.as_bytes());
+        drop(frame);
+        r
+    }
+
     /// Makes a blocked `read` return; later writes fail.
     pub fn shutdown(&self) {
         match self {

@@ -266,6 +266,13 @@ unsafe fn take_c_text(p: *mut c_char) -> Option<String> {
     // SAFETY: per this function's contract, a non-NULL `p` is a
     // NUL-terminated string the callback allocated and handed to us.
     let s = unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned();
+    // The text may be a JWT: wiped before the block goes back to malloc.
+    // SAFETY: the string's own bytes, up to (not including) its NUL, which
+    // the callback handed to us (contract above).
+    unsafe {
+        let n = libc::strlen(p);
+        zeroize::Zeroize::zeroize(std::slice::from_raw_parts_mut(p as *mut u8, n));
+    }
     // SAFETY: `p` was allocated with `malloc` and is ours (contract above);
     // it was read above and is freed once, here.
     unsafe { libc::free(p as *mut c_void) };
@@ -357,6 +364,13 @@ pub(crate) fn signature_handler(cb: natsSignatureHandler, closure: *mut c_void) 
             unsafe { std::slice::from_raw_parts(sig, len as usize) }.to_vec()
         };
         if !sig.is_null() {
+            if len > 0 {
+                // The signature proves the seed: wiped before it goes back
+                // to malloc.
+                // SAFETY: the `len` bytes the handler reported (read above),
+                // ours now.
+                zeroize::Zeroize::zeroize(unsafe { std::slice::from_raw_parts_mut(sig, len as usize) });
+            }
             // SAFETY: allocated with `malloc` by the handler and handed to
             // us; copied above, freed once here.
             unsafe { libc::free(sig as *mut c_void) };

@@ -82,7 +82,7 @@ pub unsafe extern "C" fn natsConnection_ConnectTo(nc: *mut *mut natsConnection, 
         // SAFETY: `urls` is NULL (handled) or, by the C contract, a NUL-terminated string that
         // stays valid and unchanged for the duration of the call.
         if let Some(u) = unsafe { cstr::opt_str(urls, "urls") }? {
-            opts.url = Some(u.to_string());
+            opts.url = Some(crate::auth::Secret::from(u));
         }
         // SAFETY: `nc` was checked non-NULL above and, by the C contract,
         // points to writable storage for the new handle.

@@ -11,6 +11,7 @@ use super::callbacks::{
 };
 use super::handle::{self, BoxCastable, Castable};
 use super::{cstr, guard, guard_or, not_null, write_out};
+use crate::auth::Secret;
 use crate::error::{Error, Result};
 use crate::options::Options;
 use crate::status::natsStatus;
@@ -55,13 +56,13 @@ fn check(ok: bool, text: impl FnOnce() -> String) -> Result<()> {
 
 /// Checks a comma-separated URL list; returns it trimmed, or `None` when
 /// it is blank.
-fn checked_url_list(s: &str) -> Result<Option<(String, bool)>> {
+fn checked_url_list(s: &str) -> Result<Option<(Secret, bool)>> {
     let s = s.trim();
     if url::split_list(s).is_empty() {
         return Ok(None);
     }
     let urls = url::parse_list(s)?;
-    Ok(Some((s.to_string(), urls.iter().any(ServerUrl::is_tls))))
+    Ok(Some((Secret::from(s), urls.iter().any(ServerUrl::is_tls))))
 }
 
 // ---- object ----
@@ -165,7 +166,7 @@ pub unsafe extern "C" fn natsOptions_SetServers(
             let s = unsafe { cstr::str(p, "servers") }?.trim();
             let u = ServerUrl::parse(s)?;
             tls |= u.is_tls();
-            list.push(s.to_string());
+            list.push(Secret::from(s));
         }
         o.servers = list;
         if tls {

@@ -1,4 +1,5 @@
 //! The JSON of `INFO` (server → client) and `CONNECT` (client → server).
+use crate::auth::Secret;
 use crate::error::{Error, Result};
 use crate::status::natsStatus;
 use serde::{Deserialize, Serialize};
@@ -65,8 +66,10 @@ impl ServerInfo {
 /// (serde keeps the declaration order; credentials are escaped like any
 /// other string, so quotes, backslashes and non-ASCII are safe).
 ///
-/// `Debug` hides the password, token and signature; the connection calls
-/// [`ConnectInfo::wipe_secrets`] once CONNECT is written.
+/// Every credential is a [`Secret`] (wiped when dropped); `Debug` hides
+/// the password, token and signature. The engine turns it into bytes only
+/// through [`crate::proto::writer::ConnectFrame::build`], which also calls
+/// [`ConnectInfo::wipe_secrets`].
 #[derive(Clone, Default, Serialize)]
 pub struct ConnectInfo {
     pub verbose: bool,
@@ -74,15 +77,15 @@ pub struct ConnectInfo {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub nkey: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub jwt: Option<String>,
+    pub jwt: Option<Secret>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub sig: Option<String>,
+    pub sig: Option<Secret>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub user: Option<String>,
+    pub user: Option<Secret>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub pass: Option<String>,
+    pub pass: Option<Secret>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub auth_token: Option<String>,
+    pub auth_token: Option<Secret>,
     pub tls_required: bool,
     pub name: String,
     pub lang: String,
@@ -95,14 +98,14 @@ pub struct ConnectInfo {
 
 impl std::fmt::Debug for ConnectInfo {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let hide = |o: &Option<String>| o.as_ref().map(|_| "***");
+        let hide = |o: &Option<Secret>| o.as_ref().map(|_| "***");
         f.debug_struct("ConnectInfo")
             .field("verbose", &self.verbose)
             .field("pedantic", &self.pedantic)
             .field("nkey", &self.nkey)
-            .field("jwt", &self.jwt)
+            .field("jwt", &self.jwt.as_deref())
             .field("sig", &hide(&self.sig))
-            .field("user", &self.user)
+            .field("user", &self.user.as_deref())
             .field("pass", &hide(&self.pass))
             .field("auth_token", &hide(&self.auth_token))
             .field("tls_required", &self.tls_required)
@@ -118,18 +121,14 @@ impl std::fmt::Debug for ConnectInfo {
 }
 
 impl ConnectInfo {
-    /// Overwrites the password, token and signature with zeros and drops
-    /// them.
+    /// Wipes and drops every credential: user, password, token, JWT and
+    /// signature (the NKey public key is kept).
     pub fn wipe_secrets(&mut self) {
-        use zeroize::Zeroize;
-        for s in [&mut self.pass, &mut self.auth_token, &mut self.sig]
-            .into_iter()
-            .flatten()
-        {
-            s.zeroize();
-        }
+        // Dropping a `Secret` overwrites its whole allocation with zeros.
+        self.user = None;
         self.pass = None;
         self.auth_token = None;
+        self.jwt = None;
         self.sig = None;
     }
 
@@ -137,22 +136,23 @@ impl ConnectInfo {
     /// 6 bytes per input byte), so that a buffer reserved with it is never
     /// reallocated (which would leave an unwiped copy of the secrets).
     pub fn json_size_bound(&self) -> usize {
-        let opt = |o: &Option<String>| o.as_ref().map_or(0, |s| s.len());
-        let strings = opt(&self.nkey)
-            + opt(&self.jwt)
-            + opt(&self.sig)
-            + opt(&self.user)
-            + opt(&self.pass)
-            + opt(&self.auth_token)
+        let opt = |o: Option<&str>| o.map_or(0, str::len);
+        let strings = opt(self.nkey.as_deref())
+            + opt(self.jwt.as_deref())
+            + opt(self.sig.as_deref())
+            + opt(self.user.as_deref())
+            + opt(self.pass.as_deref())
+            + opt(self.auth_token.as_deref())
             + self.name.len()
             + self.lang.len()
             + self.version.len();
         512 + 6 * strings
     }
 
-    /// The JSON text (no `CONNECT ` prefix, no CRLF).
+    /// The JSON text (no `CONNECT ` prefix, no CRLF). Tests only: the
+    /// engine goes through `ConnectFrame`.
+    #[cfg(test)]
     pub fn to_json(&self) -> Vec<u8> {
-        // Serializing plain strings and numbers into a Vec cannot fail.
         serde_json::to_vec(self).unwrap_or_default()
     }
 }
@@ -250,13 +250,44 @@ mod tests {
             assert!(!d.contains(secret), "{d}");
         }
         assert!(d.contains("alice") && d.contains("UPUBLIC"), "{d}");
-        let mut buf = Vec::with_capacity(ci.json_size_bound());
-        let cap = buf.capacity();
-        crate::proto::writer::write_connect(&mut buf, &ci);
-        assert_eq!(buf.capacity(), cap, "the CONNECT buffer was not reallocated");
-        ci.wipe_secrets();
+        let bound = ci.json_size_bound();
+        let frame = crate::proto::writer::ConnectFrame::build(&mut ci).unwrap();
+        assert_eq!(
+            frame.capacity(),
+            8 + bound + 2 + 6,
+            "the CONNECT buffer was not reallocated"
+        );
+        assert!(frame.as_bytes().starts_with(b"CONNECT {") && frame.as_bytes().ends_with(b"}\r\nPING\r\n"));
         assert!(ci.pass.is_none() && ci.auth_token.is_none() && ci.sig.is_none());
-        assert_eq!(ci.user.as_deref(), Some("alice"));
+        assert!(ci.user.is_none() && ci.jwt.is_none());
+        assert_eq!(ci.nkey.as_deref(), Some("UPUBLIC"));
+    }
+
+    #[test]
+    fn connect_frame_fits_its_bound_with_worst_case_escaping() {
+        // Control characters are escaped as \u00XX: 6 bytes each, the
+        // worst case the bound allows for.
+        let worst = "\u{1}".repeat(1000);
+        let mut ci = ConnectInfo {
+            nkey: Some(worst.clone()),
+            jwt: Some(worst.as_str().into()),
+            sig: Some(worst.as_str().into()),
+            user: Some(worst.as_str().into()),
+            pass: Some(worst.as_str().into()),
+            auth_token: Some(worst.as_str().into()),
+            name: worst.clone(),
+            lang: worst.clone(),
+            version: worst.clone(),
+            protocol: i32::MIN,
+            ..Default::default()
+        };
+        let cap = 8 + ci.json_size_bound() + 2 + 6;
+        let frame = crate::proto::writer::ConnectFrame::build(&mut ci).unwrap();
+        assert_eq!(frame.capacity(), cap);
+        assert!(frame.as_bytes().len() > 9 * 6000, "{}", frame.as_bytes().len());
+        let json = &frame.as_bytes()[8..frame.as_bytes().len() - 8];
+        let v: serde_json::Value = serde_json::from_slice(json).unwrap();
+        assert_eq!(v["pass"].as_str(), Some(worst.as_str()));
     }
 
     #[test]

@@ -46,12 +46,77 @@ fn push_usize(buf: &mut Vec<u8>, n: usize) {
     push_u64(buf, n as u64)
 }
 
-/// `CONNECT {json}\r\n`
-pub fn write_connect(buf: &mut Vec<u8>, ci: &ConnectInfo) {
-    buf.extend_from_slice(b"CONNECT ");
-    // Serializing plain strings, booleans and numbers cannot fail.
-    let _ = serde_json::to_writer(&mut *buf, ci);
-    buf.extend_from_slice(b"\r\n");
+/// The handshake's `CONNECT {json}\r\nPING\r\n`, in a buffer wiped when
+/// dropped.
+///
+/// [`ConnectFrame::build`] is the only way to make one (and the only code
+/// that writes CONNECT): the engine sends it with
+/// `Transport::send_connect`, which takes the frame by value and drops
+/// (wipes) it once written. The buffer is sized up front from
+/// [`ConnectInfo::json_size_bound`] and written through a writer that
+/// cannot grow it, so no reallocation ever leaves a freed, unwiped copy
+/// of the password, token, JWT or signature behind.
+pub struct ConnectFrame {
+    buf: zeroize::Zeroizing<Vec<u8>>,
+}
+
+/// An `io::Write` into the spare capacity of a `Vec`: a write that does
+/// not fit fails instead of reallocating.
+struct NoGrow<'a>(&'a mut Vec<u8>);
+
+impl std::io::Write for NoGrow<'_> {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        if self.0.capacity() - self.0.len() < data.len() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::WriteZero,
+                "CONNECT larger than its size bound",
+            ));
+        }
+        self.0.extend_from_slice(data);
+        Ok(data.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl ConnectFrame {
+    /// Serializes `ci` as `CONNECT {json}\r\nPING\r\n` and wipes the
+    /// secrets of `ci` (password, token, JWT, signature), whether or not
+    /// serialization succeeds. Fails (`NATS_ERR`) only if the JSON would
+    /// exceed its computed bound, which the bound rules out.
+    pub fn build(ci: &mut ConnectInfo) -> crate::error::Result<ConnectFrame> {
+        const PREFIX: &[u8] = b"CONNECT ";
+        let cap = PREFIX.len() + ci.json_size_bound() + 2 + PING.len();
+        let mut buf = zeroize::Zeroizing::new(Vec::with_capacity(cap));
+        let res = {
+            let mut w = NoGrow(&mut buf);
+            std::io::Write::write_all(&mut w, PREFIX)
+                .map_err(serde_json::Error::io)
+                .and_then(|()| serde_json::to_writer(&mut w, &*ci))
+                .and_then(|()| std::io::Write::write_all(&mut w, b"\r\n").map_err(serde_json::Error::io))
+                .and_then(|()| std::io::Write::write_all(&mut w, PING).map_err(serde_json::Error::io))
+        };
+        ci.wipe_secrets();
+        debug_assert_eq!(buf.capacity(), cap);
+        match res {
+            Ok(()) => Ok(ConnectFrame { buf }),
+            Err(_) => Err(crate::error::Error::new(
+                crate::status::natsStatus::NATS_ERR,
+                "CONNECT exceeds its size bound",
+            )),
+        }
+    }
+
+    /// The bytes to send.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.buf
+    }
+
+    /// The capacity the buffer was given (it never changes).
+    pub fn capacity(&self) -> usize {
+        self.buf.capacity()
+    }
 }
 
 /// `PUB subj [reply] len\r\npayload\r\n`, or `HPUB subj [reply] hlen tlen\r\nheaders payload\r\n`
@@ -272,8 +337,10 @@ mod tests {
         let big = vec![b'\r'; 70_000];
 
         let mut b = Vec::new();
-        write_connect(&mut b, &ci);
-        b.extend_from_slice(PING);
+        let mut ci2 = ci.clone();
+        let frame = ConnectFrame::build(&mut ci2).unwrap();
+        assert!(ci2.pass.is_none() && ci2.user.is_none(), "the secrets were wiped");
+        b.extend_from_slice(frame.as_bytes());
         write_sub(&mut b, b"foo", Some(b"workers"), 7);
         write_pub(&mut b, b"foo", None, None, b"");
         write_pub(&mut b, b"foo", Some(b"reply.to"), Some(&hb), b"data\r\nwith crlf");

@@ -44,7 +44,10 @@ impl Connection {
             Transport::Plain(tcp)
         };
         let mut transport = transport;
-        let mut parser = Parser::new();
+        // Received messages: recycled boxes, with the padding asked for
+        // (natsOptions_SetMessageBufferPadding) zeroed after each payload.
+        let alloc = crate::msg::Recycler::shared().with_padding(o.msg_buffer_padding.max(0) as usize);
+        let mut parser = Parser::with_alloc(alloc);
         transport.set_read_deadline(Some(deadline))?;
         let info = match Self::read_op(&transport, &mut parser, deadline)? {
             ServerOp::Info(i) => *i,

@@ -56,7 +56,7 @@ fn leave_dirty_boxes(url: &str, count: usize) {
     unsafe {
         let mut sub = null_mut();
         assert_eq!(natsConnection_SubscribeSync(&mut sub, nc, c("dirty").as_ptr()), NATS_OK);
-        let data = vec![0xAAu8; 90];
+        let data = [0xAAu8; 90];
         for _ in 0..count {
             assert_eq!(
                 natsConnection_Publish(nc, c("dirty").as_ptr(), data.as_ptr().cast(), 90),

@@ -46,8 +46,40 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
+/// The text for a caught panic (its payload when it is a string), used
+/// wherever a panic is turned into an error: at the C boundary and when a
+/// library thread dies.
+pub fn panic_text(p: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = p.downcast_ref::<&str>() {
+        format!("internal error (panic): {s}")
+    } else if let Some(s) = p.downcast_ref::<String>() {
+        format!("internal error (panic): {s}")
+    } else {
+        "internal error (panic)".to_string()
+    }
+}
+
 impl From<natsStatus> for Error {
     fn from(s: natsStatus) -> Error {
         Error::status(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn panic_text_of_payloads() {
+        let cases: Vec<(Box<dyn std::any::Any + Send>, &str)> = vec![
+            (Box::new("boom"), "internal error (panic): boom"),
+            (Box::new(String::from("owned")), "internal error (panic): owned"),
+            (Box::new(42u32), "internal error (panic)"),
+        ];
+        for (p, want) in cases {
+            assert_eq!(panic_text(&*p), want);
+        }
+        let p = std::panic::catch_unwind(|| panic!("at {}", 3)).unwrap_err();
+        assert_eq!(panic_text(&*p), "internal error (panic): at 3");
     }
 }

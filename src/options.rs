@@ -27,8 +27,11 @@ pub const DEFAULT_INBOX_PREFIX: &str = "_INBOX.";
 /// Called with the connection on connection events (closed, disconnected,
 /// reconnected, discovered servers, lame duck, connected).
 pub type ConnCallback = Arc<dyn Fn(&Arc<Connection>) + Send + Sync>;
-/// Called for asynchronous errors (slow consumer, permissions, …).
-pub type ErrCallback = Arc<dyn Fn(&Arc<Connection>, Option<&Arc<Subscription>>, natsStatus) + Send + Sync>;
+/// Called for asynchronous errors (slow consumer, permissions, …), with
+/// the text that goes with the status when there is one (the server's
+/// `-ERR` text for permission and auth errors).
+pub type ErrCallback =
+    Arc<dyn Fn(&Arc<Connection>, Option<&Arc<Subscription>>, natsStatus, Option<&str>) + Send + Sync>;
 /// Returns the delay in milliseconds before the next reconnect attempt.
 pub type ReconnectDelayCallback = Arc<dyn Fn(&Arc<Connection>, i32) -> i64 + Send + Sync>;
 
@@ -138,23 +141,26 @@ impl Default for Options {
 /// The error handler used when none is set, as cnats': prints
 /// `Error <status> - <text> on connection [<cid>][ on "<subject>"]` to stderr.
 pub fn default_err_callback() -> ErrCallback {
-    Arc::new(|c: &Arc<Connection>, sub: Option<&Arc<Subscription>>, s: natsStatus| {
-        let text = crate::conn::async_error_text()
-            .or_else(|| c.last_error().map(|e| e.text))
-            .filter(|t| !t.is_empty())
-            .unwrap_or_else(|| s.text().to_string());
-        let cid = c.client_id();
-        match sub {
-            Some(sub) => eprintln!(
-                "Error {} - {} on connection [{}] on \"{}\"",
-                s as i32,
-                text,
-                cid,
-                sub.subject.to_string_lossy()
-            ),
-            None => eprintln!("Error {} - {} on connection [{}]", s as i32, text, cid),
-        }
-    })
+    Arc::new(
+        |c: &Arc<Connection>, sub: Option<&Arc<Subscription>>, s: natsStatus, text: Option<&str>| {
+            let text = text
+                .map(str::to_string)
+                .or_else(|| c.last_error().map(|e| e.text))
+                .filter(|t| !t.is_empty())
+                .unwrap_or_else(|| s.text().to_string());
+            let cid = c.client_id();
+            match sub {
+                Some(sub) => eprintln!(
+                    "Error {} - {} on connection [{}] on \"{}\"",
+                    s as i32,
+                    text,
+                    cid,
+                    sub.subject.to_string_lossy()
+                ),
+                None => eprintln!("Error {} - {} on connection [{}]", s as i32, text, cid),
+            }
+        },
+    )
 }
 
 impl Options {

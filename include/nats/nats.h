@@ -678,8 +678,9 @@ NATS_EXTERN natsStatus natsOptions_SetReconnectJitter(natsOptions *opts, int64_t
 // Sets a callback that returns the delay, in milliseconds, to wait before
 // the next reconnect attempt, once every server in the list has been
 // tried; the reconnect wait and jitter are then not used. It is called
-// from a library thread with the connection, the number of attempts so
-// far and `closure`. NULL removes the callback.
+// once per pass over the server list, from the library's reconnect
+// thread, with the connection, the number of passes so far (1 for the
+// first) and `closure`. NULL removes the callback.
 //
 // Returns `NATS_INVALID_ARG` when `opts` is NULL.
 NATS_EXTERN natsStatus natsOptions_SetCustomReconnectDelay(natsOptions *opts, natsCustomReconnectDelayHandler cb, void *closure);

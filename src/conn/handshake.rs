@@ -16,10 +16,9 @@ impl Connection {
     /// counts a reconnect from there).
     pub(super) fn connect_to(&self, i: usize, tcp_ok: Option<&mut bool>) -> Result<Established> {
         let (url, tls_name, pool_user, pool_pass) = {
-            let mut st = self.state.lock();
+            let st = self.state.lock();
             let (pu, pp) = (st.pool_user.clone(), st.pool_pass.clone());
-            let srv = &mut st.pool[i];
-            srv.last_attempt = Some(Instant::now());
+            let srv = &st.pool.srvs[i];
             (
                 srv.url.clone(),
                 srv.tls_name.clone().unwrap_or_else(|| srv.url.host.clone()),
@@ -48,7 +47,6 @@ impl Connection {
         // (natsOptions_SetMessageBufferPadding) zeroed after each payload.
         let alloc = crate::msg::Recycler::shared().with_padding(o.msg_buffer_padding.max(0) as usize);
         let mut parser = Parser::with_alloc(alloc);
-        transport.set_read_deadline(Some(deadline))?;
         let info = match Self::read_op(&transport, &mut parser, deadline)? {
             ServerOp::Info(i) => *i,
             _ => return Err(status_err(NATS_PROTOCOL_ERROR, "expected INFO from the server")),
@@ -65,7 +63,6 @@ impl Connection {
             };
             let _ = tcp.set_read_timeout(None);
             transport = Transport::Tls(crate::tls::connect(tcp, &o.tls, &tls_name, deadline)?);
-            transport.set_read_deadline(Some(deadline))?;
         }
         if o.no_echo && info.proto < 1 {
             return Err(Error::status(NATS_NO_SERVER_SUPPORT));
@@ -127,7 +124,7 @@ impl Connection {
                 ServerOp::Msg(_) => return Err(status_err(NATS_PROTOCOL_ERROR, "unexpected MSG during connect")),
             }
         }
-        transport.set_read_deadline(None)?;
+        transport.end_read_deadline()?;
         if o.write_deadline_ms > 0 {
             transport.set_write_timeout(Some(Duration::from_millis(o.write_deadline_ms as u64)));
         }
@@ -164,5 +161,131 @@ impl Connection {
                 Err(e) => return Err(Error::io(&e)),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testutil::*;
+    use super::*;
+
+    #[test]
+    fn handshake_sends_connect_and_returns_the_info() {
+        let fake = Fake::ok();
+        let mut o = opts(&fake.url());
+        o.name = Some("unit".into());
+        let c = detached(o);
+        let est = c.connect_to(0, None).unwrap();
+        assert_eq!(est.info.server_id, "S1");
+        assert_eq!(est.info.client_id, 7);
+        let peer = fake.peer();
+        for want in [
+            "\"name\":\"unit\"",
+            "\"lang\":\"C\"",
+            "\"verbose\":false",
+            "\"echo\":true",
+            "\"headers\":true",
+            "\"no_responders\":true",
+            "\"protocol\":1",
+        ] {
+            assert!(peer.connect.contains(want), "{want} not in {}", peer.connect);
+        }
+        est.transport.shutdown();
+    }
+
+    #[test]
+    fn handshake_answers_ping_and_skips_ok() {
+        // +OK (verbose) and a PING before the PONG: the PING is answered.
+        let fake = Fake::start(INFO, "+OK\r\nPING\r\nPONG\r\n");
+        let c = detached(opts(&fake.url()));
+        let mut tcp_ok = false;
+        let est = c.connect_to(0, Some(&mut tcp_ok)).unwrap();
+        assert!(tcp_ok);
+        let mut peer = fake.peer();
+        assert_eq!(peer.read_until("PONG\r\n"), "PONG\r\n");
+        est.transport.shutdown();
+    }
+
+    #[test]
+    fn handshake_failures() {
+        let no_tls_info = INFO;
+        let proto0 = "INFO {\"server_id\":\"S\",\"proto\":0}\r\n";
+        // (info, reply, option tweak, status, text part)
+        type Tweak = fn(&mut Options);
+        let none: Tweak = |_| {};
+        let cases: &[(&str, &str, Tweak, natsStatus, &str)] = &[
+            (
+                INFO,
+                "-ERR 'Authorization Violation'\r\n",
+                none,
+                NATS_CONNECTION_AUTH_FAILED,
+                "Authorization Violation",
+            ),
+            (
+                INFO,
+                "-ERR 'User Authentication Expired'\r\n",
+                none,
+                NATS_CONNECTION_AUTH_FAILED,
+                "Expired",
+            ),
+            (
+                INFO,
+                "-ERR 'Maximum Connections Exceeded'\r\n",
+                none,
+                NATS_ERR,
+                "Maximum Connections",
+            ),
+            (INFO, "MSG a 1 1\r\nx\r\n", none, NATS_PROTOCOL_ERROR, "unexpected MSG"),
+            ("PONG\r\n", "", none, NATS_PROTOCOL_ERROR, "expected INFO"),
+            (no_tls_info, "", |o| o.secure = true, NATS_SECURE_CONNECTION_WANTED, ""),
+            (proto0, "", |o| o.no_echo = true, NATS_NO_SERVER_SUPPORT, ""),
+            // The server says nothing after INFO: the connect timeout.
+            (INFO, "", |o| o.timeout_ms = 200, NATS_TIMEOUT, "timeout"),
+        ];
+        for (k, (info, reply, tweak, status, text)) in cases.iter().enumerate() {
+            let fake = Fake::start(info, reply);
+            let mut o = opts(&fake.url());
+            tweak(&mut o);
+            let c = detached(o);
+            let e = match c.connect_to(0, None) {
+                Ok(_) => panic!("case {k}: connected"),
+                Err(e) => e,
+            };
+            assert_eq!(e.status, *status, "case {k}: {e:?}");
+            assert!(e.text.contains(text), "case {k}: {e:?}");
+        }
+    }
+
+    #[test]
+    fn read_op_reads_split_input_and_reports_eof() {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = l.local_addr().unwrap().port();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let t = Transport::Plain(transport::connect_tcp("127.0.0.1", port, deadline, 0).unwrap());
+        let (mut peer, _) = l.accept().unwrap();
+        let writer = std::thread::spawn(move || {
+            use std::io::Write;
+            for part in ["PI", "NG\r", "\n+O", "K\r\n"] {
+                peer.write_all(part.as_bytes()).unwrap();
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            // Then the server hangs up.
+        });
+        let mut p = Parser::with_alloc(crate::msg::Recycler::new());
+        assert!(matches!(
+            Connection::read_op(&t, &mut p, deadline).unwrap(),
+            ServerOp::Ping
+        ));
+        assert!(matches!(
+            Connection::read_op(&t, &mut p, deadline).unwrap(),
+            ServerOp::Ok
+        ));
+        writer.join().unwrap();
+        let e = Connection::read_op(&t, &mut p, deadline).unwrap_err();
+        assert_eq!(e.status, NATS_IO_ERROR);
+        assert!(e.text.contains("closed by the server"), "{e:?}");
+        // A deadline already passed: a timeout at once.
+        let e = Connection::read_op(&t, &mut p, Instant::now() - Duration::from_millis(1)).unwrap_err();
+        assert_eq!(e.status, NATS_TIMEOUT);
     }
 }

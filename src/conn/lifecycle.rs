@@ -19,24 +19,48 @@ impl Connection {
     /// Like `connect`, but with retry-on-failed-connect and a connected
     /// callback the connection is returned with `true` ("not yet
     /// connected": it connects in the background).
-    pub fn connect_ex(mut opts: Options) -> Result<(Arc<Connection>, bool)> {
+    pub fn connect_ex(opts: Options) -> Result<(Arc<Connection>, bool)> {
         crate::runtime::open();
-        let pool = Self::build_pool(&opts)?;
+        let conn = Self::new(opts)?;
+        match conn.connect_initial() {
+            Ok(()) => Ok((conn, false)),
+            Err(e) => {
+                if conn.opts.retry_on_failed_connect {
+                    if conn.opts.connected_cb.is_some() {
+                        // Connect in the background; the caller gets the
+                        // connection now with NATS_NOT_YET_CONNECTED.
+                        conn.start_background_connect();
+                        return Ok((conn, true));
+                    }
+                    if let Ok(()) = conn.retry_initial() {
+                        return Ok((conn, false));
+                    }
+                }
+                conn.close_internal(Some(e.clone()), false);
+                Err(e)
+            }
+        }
+    }
+
+    /// A connection object with its server pool, not connected (no
+    /// socket, no thread).
+    pub(super) fn new(mut opts: Options) -> Result<Arc<Connection>> {
+        let pool = ServerPool::from_options(&opts, &mut rand::thread_rng())?;
         let (pool_user, pool_pass) = pool
+            .srvs
             .iter()
             .find(|s| s.url.user.is_some())
             .map(|s| (s.url.user.clone(), s.url.password.clone().filter(|p| !p.is_empty())))
             .unwrap_or((None, None));
-        if pool.iter().any(|s| s.url.is_tls()) {
+        if pool.srvs.iter().any(|s| s.url.is_tls()) {
             opts.secure = true;
         }
         let name = std::ffi::CString::new(opts.name.clone().unwrap_or_default().replace('\0', "")).unwrap_or_default();
-        let conn = Arc::new_cyclic(|me| Connection {
+        Ok(Arc::new_cyclic(|me| Connection {
             state: Mutex::new(State {
                 status: NATS_CONN_STATUS_CONNECTING,
                 info: ServerInfo::default(),
                 pool,
-                cur: None,
                 transport: None,
                 pong_seq: 0,
                 epoch: 0,
@@ -44,7 +68,6 @@ impl Connection {
                 initial_connected: false,
                 flusher: None,
                 closed_cb_posted: false,
-                rtt_start: None,
                 draining: false,
                 pool_user,
                 pool_pass,
@@ -54,7 +77,6 @@ impl Connection {
             out: Mutex::new(Out {
                 buf: Vec::with_capacity(opts.io_buf_size.max(1024) as usize),
                 transport: None,
-                was_connected: false,
                 ping_seq: 0,
                 connected: false,
                 closed: false,
@@ -78,25 +100,7 @@ impl Connection {
             me: me.clone(),
             name,
             opts,
-        });
-        match conn.connect_initial() {
-            Ok(()) => Ok((conn, false)),
-            Err(e) => {
-                if conn.opts.retry_on_failed_connect {
-                    if conn.opts.connected_cb.is_some() {
-                        // Connect in the background; the caller gets the
-                        // connection now with NATS_NOT_YET_CONNECTED.
-                        conn.start_background_connect();
-                        return Ok((conn, true));
-                    }
-                    if let Ok(()) = conn.retry_initial() {
-                        return Ok((conn, false));
-                    }
-                }
-                conn.close_internal(Some(e.clone()), false);
-                Err(e)
-            }
-        }
+        }))
     }
 
     /// Tries every server of the pool once.
@@ -174,25 +178,23 @@ impl Connection {
         self.headers.store(info.headers, Ordering::Release);
         let mut parser = parser;
         parser.set_max_payload(self.max_payload.load(Ordering::Acquire).max(0) as usize + 64 * 1024);
-        let discovered = {
+        {
             let mut st = self.state.lock();
-            st.pool[i].did_connect = true;
-            st.pool[i].reconnects = 0;
-            st.pool[i].last_auth_err = None;
+            st.pool.set_connected(i);
             st.auth_abort = false;
             if reconnect {
                 // cnats clears the connection's error once reconnected.
                 st.last_err = None;
             }
-            st.cur = Some(i);
             st.transport = Some(transport.clone());
-            let d = self.merge_connect_urls(&mut st, &info);
+            // As cnats, servers discovered in the connect INFO are merged
+            // without a discovered-servers callback (only a later INFO
+            // posts one).
+            self.merge_connect_urls(&mut st, &info);
             st.info = info;
             st.status = NATS_CONN_STATUS_CONNECTED;
             st.initial_connected = true;
-            d
-        };
-        let _ = discovered;
+        }
         {
             // Under `out` (then `subs`): a subscription created
             // concurrently is either in the map now (re-sent here) or
@@ -224,7 +226,6 @@ impl Connection {
                 }
             }
             out.transport = Some(transport.clone());
-            out.was_connected = true;
             out.connected = true;
             out.pings_out = 0;
         }
@@ -251,9 +252,9 @@ impl Connection {
     pub(crate) fn close_after_panic(&self, thread: &str, p: &(dyn std::any::Any + Send)) {
         let e = Error::new(
             NATS_ERR,
-            format!("{} in the {thread} thread", crate::ffi::panic_text(p)),
+            format!("{} in the {thread} thread", crate::error::panic_text(p)),
         );
-        if let Some(t) = self.state.lock().transport.clone() {
+        if let Some(t) = self.live_transport() {
             t.shutdown();
         }
         self.set_last_error(e.clone());
@@ -413,16 +414,129 @@ impl Connection {
 
     /// `natsConnection_Reconnect`: drops the socket to force a reconnect.
     pub fn force_reconnect(&self) -> Result<()> {
-        let st = self.state.lock();
-        if st.status == NATS_CONN_STATUS_CLOSED {
-            return Err(Error::status(NATS_CONNECTION_CLOSED));
-        }
-        if !self.opts.allow_reconnect {
-            return Err(Error::new(NATS_ILLEGAL_STATE, "reconnect is not allowed"));
-        }
-        if let Some(t) = &st.transport {
+        let transport = {
+            let st = self.state.lock();
+            if st.status == NATS_CONN_STATUS_CLOSED {
+                return Err(Error::status(NATS_CONNECTION_CLOSED));
+            }
+            if !self.opts.allow_reconnect {
+                return Err(Error::new(NATS_ILLEGAL_STATE, "reconnect is not allowed"));
+            }
+            st.transport.clone()
+        };
+        // Not under `state`: a TLS shutdown may wait and write.
+        if let Some(t) = transport {
             t.shutdown();
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testutil::*;
+    use super::*;
+
+    fn counter() -> (Arc<AtomicU64>, crate::options::ConnCallback) {
+        let n = Arc::new(AtomicU64::new(0));
+        let m = n.clone();
+        (
+            n,
+            Arc::new(move |_| {
+                m.fetch_add(1, Ordering::SeqCst);
+            }),
+        )
+    }
+
+    #[test]
+    fn connect_then_close_on_a_fake_server() {
+        let fake = Fake::ok();
+        let (closed, closed_cb) = counter();
+        let (disc, disc_cb) = counter();
+        let mut o = opts(&fake.url());
+        o.closed_cb = Some(closed_cb);
+        o.disconnected_cb = Some(disc_cb);
+        let c = Connection::connect(o).unwrap();
+        let mut peer = fake.peer();
+        assert_eq!(c.status(), NATS_CONN_STATUS_CONNECTED);
+        assert_eq!(c.connected_url().unwrap(), fake.url());
+        assert_eq!(c.connected_server_id().as_deref(), Some("S1"));
+        assert_eq!((c.client_id(), c.client_ip().as_str()), (7, "127.0.0.1"));
+        assert_eq!(c.max_payload(), 1_048_576);
+        assert!(c.has_headers());
+        assert!(c.local_addr().is_some());
+        assert!(c.state.lock().flusher.is_some());
+        c.close();
+        c.close();
+        assert!(c.is_closed());
+        assert_eq!(c.connected_url(), None);
+        // The server sees the socket go.
+        let mut buf = [0u8; 64];
+        use std::io::Read;
+        assert_eq!(peer.stream.read(&mut buf).unwrap_or(0), 0);
+        assert!(eventually(|| closed.load(Ordering::SeqCst) == 1));
+        assert!(eventually(|| disc.load(Ordering::SeqCst) == 1));
+        std::thread::sleep(Duration::from_millis(50));
+        assert_eq!(closed.load(Ordering::SeqCst), 1, "closed callback once");
+        assert!(c.state.lock().flusher.is_none(), "flusher joined");
+    }
+
+    #[test]
+    fn connect_failures() {
+        let free = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let dead = format!("nats://127.0.0.1:{free}");
+        let e = Connection::connect(opts(&dead)).err().unwrap();
+        assert_eq!(e.status, NATS_NO_SERVER);
+        let auth = Fake::start(INFO, "-ERR 'Authorization Violation'\r\n");
+        let e = Connection::connect(opts(&auth.url())).err().unwrap();
+        assert_eq!(e.status, NATS_CONNECTION_AUTH_FAILED);
+        // A dead server first in the pool: the next one is tried.
+        let ok = Fake::ok();
+        let o = Options {
+            servers: vec![dead, ok.url()],
+            ..opts(&ok.url())
+        };
+        let o = Options { url: None, ..o };
+        let c = Connection::connect(o).unwrap();
+        assert_eq!(c.connected_url().unwrap(), ok.url());
+        c.close();
+    }
+
+    #[test]
+    fn drain_and_force_reconnect_states() {
+        let c = detached(opts("nats://127.0.0.1:1"));
+        assert_eq!(c.drain(100).unwrap_err().status, NATS_ILLEGAL_STATE);
+        let mut o = opts("nats://127.0.0.1:1");
+        o.allow_reconnect = false;
+        let c2 = detached(o);
+        assert_eq!(c2.force_reconnect().unwrap_err().status, NATS_ILLEGAL_STATE);
+        c.close();
+        c2.close();
+        assert_eq!(c.drain(100).unwrap_err().status, NATS_CONNECTION_CLOSED);
+        assert_eq!(c.force_reconnect().unwrap_err().status, NATS_CONNECTION_CLOSED);
+    }
+
+    #[test]
+    fn drain_unsubscribes_flushes_and_closes() {
+        let fake = Fake::ok();
+        let c = Connection::connect(opts(&fake.url())).unwrap();
+        let mut peer = fake.peer();
+        let s = c.subscribe(b"foo", None, None, 0).unwrap();
+        c.drain(5_000).unwrap();
+        assert!(c.is_draining() || c.is_closed());
+        // Draining again is fine; subscribing is not.
+        c.drain(5_000).unwrap();
+        let got = peer.read_until(&format!("UNSUB {}\r\n", s.sid));
+        assert!(got.contains(&format!("SUB foo {}\r\n", s.sid)), "{got:?}");
+        // Answer the flush PINGs.
+        let c2 = c.clone();
+        let answer = std::thread::spawn(move || peer.answer_pings(|| c2.is_closed()));
+        assert!(eventually(|| c.is_closed()), "drain did not close");
+        answer.join().unwrap();
+        assert_eq!(c.last_error(), None);
     }
 }

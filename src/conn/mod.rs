@@ -1,8 +1,9 @@
 //! The connection engine.
 //!
 //! Files, by role (each an `impl Connection` block over the struct here):
-//! - `pool.rs`: the server pool (built from the options, servers
-//!   announced by INFO merged in);
+//! - `pool.rs`: the server pool and reconnect pacing, pure logic (no I/O,
+//!   no locks): candidate order, discovered servers, MaxReconnect, one
+//!   wait per pass;
 //! - `handshake.rs`: one server: TCP (+TLS), INFO, CONNECT/PING, PONG;
 //! - `lifecycle.rs`: connect, install a socket and start the threads,
 //!   drain, close;
@@ -11,16 +12,23 @@
 //! - `reconnect.rs`: disconnect handling and the reconnect loop;
 //! - `subscriptions.rs`: SUB/UNSUB and drain of one subscription;
 //! - `sub.rs` (the subscription itself), `request.rs` (request/reply
-//!   multiplexer), `transport.rs` (plain TCP or TLS byte stream).
+//!   multiplexer), `transport.rs` (plain TCP or TLS byte stream),
+//!   `testutil.rs` (unit-test support: a detached connection, a fake
+//!   server).
 //!
-//! Threads per connection: a *reader* (socket → parser → subscriptions,
-//! and the reconnect loop) and a *flusher* (write buffer → socket, PINGs).
-//! Each asynchronous subscription has its own delivery thread. Event
-//! callbacks run on the library's event thread (`runtime`).
+//! Threads per connection: a *reader* per socket (socket → parser →
+//! subscriptions; it exits when its socket dies), a *flusher* (write
+//! buffer → socket, PINGs), and while reconnecting a `nats-reconnect`
+//! thread (pacing, handshakes, user delay/auth callbacks; it starts the
+//! next reader).
+//! Each asynchronous subscription has its own delivery thread (or uses
+//! the library's shared delivery pool). Event callbacks run on the
+//! library's event thread (`runtime`).
 //!
-//! Locks (never held across socket I/O, never held while calling user
-//! code); when two are taken, in this order: `state` → `out` → `subs` →
-//! a subscription's own lock. See docs/architecture.md.
+//! Locks (never held across socket I/O, including `Transport::shutdown`,
+//! never held while calling user code); when two are taken, in this
+//! order: `state` → `out` → `subs` → a subscription's own lock. See
+//! docs/architecture.md.
 
 mod handshake;
 mod lifecycle;
@@ -30,6 +38,7 @@ mod reconnect;
 pub mod request;
 pub mod sub;
 mod subscriptions;
+mod testutil;
 pub mod transport;
 mod writer;
 
@@ -39,9 +48,8 @@ use crate::options::Options;
 use crate::proto::{ConnectInfo, ServerInfo};
 use crate::status::natsConnStatus::{self, *};
 use crate::status::natsStatus::{self, *};
-use crate::url::ServerUrl;
 use parking_lot::{Condvar, Mutex};
-use pool::Srv;
+use pool::ServerPool;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
@@ -77,8 +85,7 @@ struct AtomicStats {
 struct State {
     status: natsConnStatus,
     info: ServerInfo,
-    pool: Vec<Srv>,
-    cur: Option<usize>,
+    pool: ServerPool,
     transport: Option<Arc<Transport>>,
     pong_seq: u64,
     /// Bumped on every disconnect so that flushes waiting on the old
@@ -88,7 +95,6 @@ struct State {
     initial_connected: bool,
     flusher: Option<std::thread::JoinHandle<()>>,
     closed_cb_posted: bool,
-    rtt_start: Option<Instant>,
     draining: bool,
     /// User info of the first explicit pool URL that has one (used for
     /// servers without their own, e.g. discovered ones).
@@ -104,8 +110,6 @@ struct Out {
     /// The socket the flusher writes to (a copy of `State::transport`, so
     /// the flusher never needs the state lock).
     transport: Option<Arc<Transport>>,
-    /// Connected at least once (publishes while reconnecting are buffered).
-    was_connected: bool,
     ping_seq: u64,
     /// A socket is there to write to (false while reconnecting).
     connected: bool,
@@ -196,22 +200,17 @@ fn is_auth_error(text: &str) -> bool {
     auth_err_code(text).is_some()
 }
 
-thread_local! {
-    /// The text of the asynchronous error whose handler is running on this
-    /// (event) thread; see [`async_error_text`].
-    static ASYNC_ERR_TEXT: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
-}
-
-/// While an error handler runs: the text that goes with its status (the
-/// server's `-ERR` text for permission and auth errors), so that the C
-/// layer can make it the thread's last error, as cnats does.
-pub fn async_error_text() -> Option<String> {
-    ASYNC_ERR_TEXT.with(|t| t.borrow().clone())
-}
-
 impl Connection {
     pub(super) fn arc(&self) -> Arc<Connection> {
         self.me.upgrade().expect("connection alive while in use")
+    }
+
+    /// The live socket, if any. The `state` lock is released on return, so
+    /// the caller may shut the socket down (which, for TLS, can wait and
+    /// write) without holding it.
+    pub(super) fn live_transport(&self) -> Option<Arc<Transport>> {
+        let st = self.state.lock();
+        st.transport.clone()
     }
 
     pub(super) fn set_last_error(&self, e: Error) {
@@ -222,8 +221,8 @@ impl Connection {
         self.post_error_text(sub, s, None);
     }
 
-    /// Posts the error handler; `text` is what [`async_error_text`]
-    /// returns while it runs.
+    /// Posts the error handler; `text` (the server's `-ERR` text for
+    /// permission and auth errors) is handed to it with the status.
     pub(crate) fn post_error_text(&self, sub: Option<Arc<Subscription>>, s: natsStatus, text: Option<String>) {
         // Without a handler of its own, the connection uses cnats' default:
         // the error is printed to stderr.
@@ -235,9 +234,7 @@ impl Connection {
         {
             let me = self.arc();
             crate::runtime::post(Box::new(move || {
-                ASYNC_ERR_TEXT.with(|t| *t.borrow_mut() = text);
-                cb(&me, sub.as_ref(), s);
-                ASYNC_ERR_TEXT.with(|t| *t.borrow_mut() = None);
+                cb(&me, sub.as_ref(), s, text.as_deref());
             }));
         }
     }
@@ -301,7 +298,7 @@ impl Connection {
         {
             return None;
         }
-        st.cur.and_then(|c| st.pool.get(c)).map(|s| s.url.full.clone())
+        st.pool.current().map(|s| s.url.full.clone())
     }
 
     pub fn connected_server_id(&self) -> Option<String> {
@@ -320,6 +317,7 @@ impl Connection {
     pub fn servers(&self, discovered_only: bool) -> Vec<String> {
         let st = self.state.lock();
         st.pool
+            .srvs
             .iter()
             .filter(|s| !discovered_only || s.implicit)
             .map(|s| format!("{}://{}:{}", s.url.scheme, bracket(&s.url.host), s.url.port))
@@ -360,5 +358,90 @@ fn bracket(h: &str) -> String {
         format!("[{h}]")
     } else {
         h.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testutil::*;
+    use super::*;
+    use std::hash::{BuildHasher, Hasher};
+
+    #[test]
+    fn sid_hasher_spreads_small_sids() {
+        let b = SidHash::default();
+        let hashes: std::collections::HashSet<u64> = (1..=10_000u64).map(|s| b.hash_one(s)).collect();
+        assert_eq!(hashes.len(), 10_000);
+        // Low bits (what a table of 1024 buckets uses) are spread too.
+        let buckets: std::collections::HashSet<u64> = (1..=1024u64).map(|s| b.hash_one(s) >> 54).collect();
+        assert!(buckets.len() > 500, "{}", buckets.len());
+        let mut h = SidHasher::default();
+        h.write(b"ab");
+        let mut h2 = SidHasher::default();
+        h2.write(b"ba");
+        assert_ne!(h.finish(), h2.finish());
+    }
+
+    #[test]
+    fn getters_before_connecting() {
+        let mut o = opts("nats://127.0.0.1:1");
+        o.servers = vec!["nats://[::1]:5".into(), "tls://h:6".into()];
+        o.name = Some("a\0b".into());
+        o.inbox_prefix = Some("my.box".into());
+        let c = detached(o);
+        assert_eq!(c.status(), NATS_CONN_STATUS_CONNECTING);
+        assert!(!c.is_closed() && !c.is_reconnecting() && !c.is_draining());
+        assert_eq!(c.connected_url(), None);
+        assert_eq!(c.connected_server_id(), None);
+        assert_eq!(
+            c.servers(false),
+            vec![
+                "nats://127.0.0.1:1".to_string(),
+                "nats://[::1]:5".into(),
+                "tls://h:6".into()
+            ]
+        );
+        assert!(c.servers(true).is_empty());
+        assert_eq!(c.name_cstr().to_bytes(), b"ab");
+        assert!(c.new_inbox().starts_with("my.box."));
+        assert_eq!(c.new_inbox().len(), "my.box.".len() + 22);
+        assert_ne!(c.new_inbox(), c.new_inbox());
+        assert_eq!(c.buffered(), 0);
+        assert_eq!(c.stats(), Stats::default());
+        assert_eq!(c.local_addr(), None);
+        assert_eq!(c.last_error(), None);
+        // A tls:// URL in the pool makes the connection secure.
+        assert!(c.opts.secure);
+        c.close();
+        assert!(c.is_closed());
+        assert_eq!(c.status(), NATS_CONN_STATUS_CLOSED);
+    }
+
+    #[test]
+    fn bracket_ipv6_hosts() {
+        assert_eq!(bracket("::1"), "[::1]");
+        assert_eq!(bracket("h"), "h");
+        assert_eq!(bracket("10.0.0.1"), "10.0.0.1");
+    }
+
+    #[test]
+    fn error_callback_gets_the_text_on_the_event_thread() {
+        let seen = Arc::new(parking_lot::Mutex::new(Vec::new()));
+        let s = seen.clone();
+        let mut o = opts("nats://127.0.0.1:1");
+        o.err_cb = Some(Arc::new(move |_, sub, st, text| {
+            let name = std::thread::current().name().unwrap_or("").to_string();
+            s.lock().push((sub.is_some(), st, text.map(str::to_string), name));
+        }));
+        let c = detached(o);
+        c.post_error_text(None, NATS_NOT_PERMITTED, Some("why".into()));
+        c.post_error(None, NATS_SLOW_CONSUMER);
+        assert!(eventually(|| seen.lock().len() == 2));
+        let seen = seen.lock().clone();
+        assert_eq!(
+            seen[0],
+            (false, NATS_NOT_PERMITTED, Some("why".into()), "nats-events".into())
+        );
+        assert_eq!(seen[1], (false, NATS_SLOW_CONSUMER, None, "nats-events".into()));
     }
 }

@@ -149,8 +149,11 @@ impl Connection {
             {
                 let mut st = self.state.lock();
                 st.last_err = Some(e.clone());
-                if let Some(c) = st.cur {
-                    if self.same_auth_error_twice(&mut st, c, code) {
+                if let Some(c) = st.pool.cur {
+                    if st
+                        .pool
+                        .same_auth_error_twice(c, code, self.opts.ignore_auth_error_abort)
+                    {
                         st.auth_abort = true;
                     }
                 }
@@ -169,14 +172,206 @@ impl Connection {
         Err(e)
     }
 
-    /// Records auth error `code` for server `i`; true when it is the same
-    /// kind as the previous one there and `IgnoreAuthErrorAbort` is off.
-    pub(super) fn same_auth_error_twice(&self, st: &mut State, i: usize, code: AuthErrCode) -> bool {
-        let Some(srv) = st.pool.get_mut(i) else { return false };
-        if srv.last_auth_err == Some(code) && !self.opts.ignore_auth_error_abort {
-            return true;
+    /// Merges INFO `connect_urls` into the pool (unless
+    /// `IgnoreDiscoveredServers`); true when a new server was added.
+    pub(super) fn merge_connect_urls(&self, st: &mut State, info: &ServerInfo) -> bool {
+        if self.opts.ignore_discovered_servers {
+            return false;
         }
-        srv.last_auth_err = Some(code);
-        false
+        let mut rng = rand::thread_rng();
+        let rng: Option<&mut dyn rand::RngCore> = if self.opts.no_randomize { None } else { Some(&mut rng) };
+        st.pool.merge_connect_urls(&info.connect_urls, rng)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testutil::*;
+    use super::*;
+
+    type Seen = Arc<parking_lot::Mutex<Vec<(natsStatus, Option<String>)>>>;
+
+    /// A detached connection whose error callback records (status, text).
+    fn with_err_cb(tweak: impl FnOnce(&mut Options)) -> (Arc<Connection>, Seen) {
+        let seen: Seen = Arc::default();
+        let s = seen.clone();
+        let mut o = opts("nats://127.0.0.1:1");
+        o.err_cb = Some(Arc::new(move |_, _, st, text| {
+            s.lock().push((st, text.map(str::to_string)))
+        }));
+        tweak(&mut o);
+        (detached(o), seen)
+    }
+
+    #[test]
+    fn auth_error_kinds() {
+        let cases = [
+            ("Authorization Violation", Some(AuthErrCode::Violation)),
+            ("authorization violation for user x", Some(AuthErrCode::Violation)),
+            ("User Authentication Expired", Some(AuthErrCode::Expired)),
+            ("user authentication EXPIRED", Some(AuthErrCode::Expired)),
+            ("Permissions Violation for Publish to \"x\"", None),
+            ("Stale Connection", None),
+            ("", None),
+        ];
+        for (text, want) in cases {
+            assert_eq!(auth_err_code(text), want, "{text:?}");
+            assert_eq!(is_auth_error(text), want.is_some(), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn messages_go_to_their_subscription_and_count() {
+        let c = detached(opts("nats://127.0.0.1:1"));
+        let sub = c.subscribe(b"foo", None, None, 0).unwrap();
+        let other_sid = sub.sid + 100;
+        let wire = format!("MSG foo {} 5\r\nhello\r\nMSG foo {} 3\r\nbye\r\n", sub.sid, other_sid);
+        for op in ops(wire.as_bytes()) {
+            c.process_op(op).unwrap();
+        }
+        let m = sub.next_msg(1000).unwrap();
+        assert_eq!((m.subject(), m.data()), (&b"foo"[..], &b"hello"[..]));
+        // The message for an unknown sid is counted and dropped.
+        assert_eq!(sub.next_msg(0).unwrap_err().status, NATS_TIMEOUT);
+        let s = c.stats();
+        assert_eq!((s.in_msgs, s.in_bytes), (2, 8));
+    }
+
+    #[test]
+    fn ping_pong_ok() {
+        let c = detached(opts("nats://127.0.0.1:1"));
+        // Not connected: the PONG answer is dropped.
+        for op in ops(b"PING\r\n+OK\r\n") {
+            c.process_op(op).unwrap();
+        }
+        assert_eq!(out_text(&c), "");
+        pretend_connected(&c);
+        c.out.lock().pings_out = 2;
+        for op in ops(b"PING\r\nPONG\r\nPONG\r\n") {
+            c.process_op(op).unwrap();
+        }
+        assert_eq!(out_text(&c), "PONG\r\n");
+        assert_eq!(c.state.lock().pong_seq, 2);
+        assert_eq!(c.out.lock().pings_out, 0);
+    }
+
+    #[test]
+    fn server_errors() {
+        struct Case {
+            text: &'static str,
+            reconnect_on_protocol_error: bool,
+            err: Option<natsStatus>,
+            reported: Option<natsStatus>,
+            closes: bool,
+        }
+        let cases = [
+            Case {
+                text: "Stale Connection",
+                reconnect_on_protocol_error: false,
+                err: Some(NATS_STALE_CONNECTION),
+                reported: None,
+                closes: false,
+            },
+            Case {
+                text: "Permissions Violation for Subscription to \"x\"",
+                reconnect_on_protocol_error: false,
+                err: None,
+                reported: Some(NATS_NOT_PERMITTED),
+                closes: false,
+            },
+            Case {
+                text: "Authorization Violation",
+                reconnect_on_protocol_error: false,
+                err: Some(NATS_CONNECTION_AUTH_FAILED),
+                reported: Some(NATS_CONNECTION_AUTH_FAILED),
+                closes: false,
+            },
+            Case {
+                text: "Maximum Connections Exceeded",
+                reconnect_on_protocol_error: false,
+                err: Some(NATS_ERR),
+                reported: None,
+                closes: true,
+            },
+            Case {
+                text: "Maximum Connections Exceeded",
+                reconnect_on_protocol_error: true,
+                err: Some(NATS_ERR),
+                reported: None,
+                closes: false,
+            },
+        ];
+        for (k, c) in cases.iter().enumerate() {
+            let (conn, seen) = with_err_cb(|o| o.reconnect_on_protocol_error = c.reconnect_on_protocol_error);
+            let r = conn.process_op(ServerOp::Err(c.text.to_string()));
+            assert_eq!(r.as_ref().err().map(|e| e.status), c.err, "case {k}");
+            if let Err(e) = &r {
+                assert_eq!(e.text, c.text, "case {k}");
+            }
+            if let Some(s) = c.reported {
+                assert!(eventually(|| !seen.lock().is_empty()), "case {k}: not reported");
+                assert_eq!(seen.lock()[0], (s, Some(c.text.to_string())), "case {k}");
+                assert_eq!(conn.last_error().map(|e| e.status), Some(s), "case {k}");
+            }
+            assert_eq!(conn.close_on_disconnect.load(Ordering::Acquire), c.closes, "case {k}");
+            assert!(!conn.state.lock().auth_abort, "case {k}");
+        }
+    }
+
+    #[test]
+    fn the_same_auth_error_twice_aborts_reconnecting() {
+        for (ignore, want) in [(false, true), (true, false)] {
+            let (c, _) = with_err_cb(|o| o.ignore_auth_error_abort = ignore);
+            c.state.lock().pool.set_connected(0);
+            let _ = c.process_op(ServerOp::Err("Authorization Violation".into()));
+            assert!(!c.state.lock().auth_abort);
+            let _ = c.process_op(ServerOp::Err("Authorization Violation".into()));
+            assert_eq!(c.state.lock().auth_abort, want, "ignore {ignore}");
+        }
+    }
+
+    #[test]
+    fn async_info_merges_servers_and_keeps_identity() {
+        let found = Arc::new(AtomicU64::new(0));
+        let ldm = Arc::new(AtomicU64::new(0));
+        let (f, l) = (found.clone(), ldm.clone());
+        let mut o = opts("nats://127.0.0.1:1");
+        o.discovered_servers_cb = Some(Arc::new(move |_| {
+            f.fetch_add(1, Ordering::SeqCst);
+        }));
+        o.lame_duck_cb = Some(Arc::new(move |_| {
+            l.fetch_add(1, Ordering::SeqCst);
+        }));
+        let c = detached(o);
+        {
+            let mut st = c.state.lock();
+            st.pool.set_connected(0);
+            st.info.server_id = "S1".into();
+            st.info.client_id = 7;
+        }
+        let info = "INFO {\"connect_urls\":[\"10.0.0.2:4222\"],\"max_payload\":2048}\r\n";
+        for op in ops(info.as_bytes()) {
+            c.process_op(op).unwrap();
+        }
+        assert_eq!(c.servers(true), vec!["nats://10.0.0.2:4222".to_string()]);
+        assert_eq!(c.max_payload(), 2048);
+        assert_eq!(c.server_info().server_id, "S1");
+        assert_eq!(c.client_id(), 7);
+        assert!(eventually(|| found.load(Ordering::SeqCst) == 1));
+        // Lame duck, nothing new: no discovered callback.
+        for op in ops(b"INFO {\"connect_urls\":[\"10.0.0.2:4222\"],\"ldm\":true}\r\n") {
+            c.process_op(op).unwrap();
+        }
+        assert!(eventually(|| ldm.load(Ordering::SeqCst) == 1));
+        assert_eq!(found.load(Ordering::SeqCst), 1);
+        // IgnoreDiscoveredServers.
+        let mut o = opts("nats://127.0.0.1:1");
+        o.ignore_discovered_servers = true;
+        let c = detached(o);
+        c.state.lock().pool.set_connected(0);
+        for op in ops(info.as_bytes()) {
+            c.process_op(op).unwrap();
+        }
+        assert!(c.servers(true).is_empty());
     }
 }

@@ -61,130 +61,105 @@ impl Connection {
             self.close_internal(err, true);
             return;
         }
-        self.reconnect_loop(false);
+        // As cnats: the reconnect loop runs on a thread of its own, so
+        // that the user code it calls (delay callback, token / JWT /
+        // signature handlers) never runs on a reader thread; this reader
+        // returns, and `install` starts a new one after a reconnect.
+        let me = self.arc();
+        if let Err(e) = self.spawn_guarded("nats-reconnect", move || me.reconnect_loop(false)) {
+            let e = Error::new(NATS_SYS_ERROR, format!("cannot start reconnect thread: {e}"));
+            self.close_internal(Some(e), true);
+        }
     }
 
     /// Tries servers until one answers, the attempts run out, or the
-    /// connection is closed. Runs on the reader thread (or, for a
-    /// background initial connect, on its own thread).
+    /// connection is closed, paced as cnats does (see [`pool`]): the
+    /// servers of a pass back to back, one wait per full pass.
     pub(super) fn reconnect_loop(&self, initial: bool) {
-        let mut attempts_total: i32 = 0;
+        let mut pacing = pool::Pacing::default();
+        let jitter = pool::jitter_ms(&self.opts);
         loop {
             if self.closed.load(Ordering::Acquire) {
                 return;
             }
-            let candidates: Vec<usize> = {
+            let next = {
                 let mut st = self.state.lock();
-                let max = self.opts.max_reconnect;
-                // Drop servers that used up their attempts.
-                if max >= 0 {
-                    let before = st.pool.len();
-                    st.pool.retain(|s| s.reconnects < max);
-                    if st.pool.len() != before {
-                        st.cur = None;
-                    }
-                }
-                // Try the next server after the current one first.
-                let n = st.pool.len();
-                let start = st.cur.map(|c| c + 1).unwrap_or(0);
-                (0..n).map(|k| (start + k) % n.max(1)).collect()
+                st.pool
+                    .next_server(self.opts.max_reconnect)
+                    .map(|i| (i, pacing.before_attempt(st.pool.len())))
             };
-            if candidates.is_empty() {
+            let Some((i, pause)) = next else {
                 let e = Error::status(NATS_NO_SERVER);
                 self.close_internal(Some(e), true);
                 return;
-            }
-            for i in candidates {
-                if self.closed.load(Ordering::Acquire) {
-                    return;
-                }
-                // Wait before retrying a server we tried recently.
-                let wait = {
-                    let st = self.state.lock();
-                    let Some(srv) = st.pool.get(i) else { continue };
-                    let jitter = if srv.url.is_tls() || self.opts.secure {
-                        self.opts.reconnect_jitter_tls_ms
-                    } else {
-                        self.opts.reconnect_jitter_ms
+            };
+            match pause {
+                pool::Pause::Yield => std::thread::yield_now(),
+                pool::Pause::PassWait { pass } => {
+                    let wait = match self.opts.custom_reconnect_delay.clone() {
+                        Some(cb) => Duration::from_millis(cb(&self.arc(), pass).max(0) as u64),
+                        None => pool::pass_wait(self.opts.reconnect_wait_ms, jitter, rand::random()),
                     };
-                    let base = match &self.opts.custom_reconnect_delay {
-                        Some(_) => 0,
-                        None => self.opts.reconnect_wait_ms.max(0),
-                    };
-                    let j = if jitter > 0 {
-                        rand::random::<u64>() % (jitter as u64 + 1)
-                    } else {
-                        0
-                    };
-                    match srv.last_attempt {
-                        Some(t) if self.opts.custom_reconnect_delay.is_none() => {
-                            let want = Duration::from_millis(base as u64 + j);
-                            want.saturating_sub(t.elapsed())
-                        }
-                        _ => Duration::ZERO,
-                    }
-                };
-                let wait = if let Some(cb) = self.opts.custom_reconnect_delay.clone() {
-                    attempts_total += 1;
-                    let me = self.arc();
-                    Duration::from_millis(cb(&me, attempts_total).max(0) as u64)
-                } else {
-                    wait
-                };
-                if !wait.is_zero() && self.sleep_unless_closed(wait) {
-                    return;
-                }
-                {
-                    let mut st = self.state.lock();
-                    if let Some(s) = st.pool.get_mut(i) {
-                        s.reconnects += 1;
-                    }
-                }
-                let mut tcp_ok = false;
-                let r = self.connect_to(i, Some(&mut tcp_ok));
-                // cnats counts a reconnect once the TCP connection is made,
-                // even if the handshake then fails (e.g. auth).
-                if tcp_ok && !initial {
-                    self.stats.reconnects.fetch_add(1, Ordering::Relaxed);
-                }
-                match r {
-                    Ok(est) => {
-                        if self.closed.load(Ordering::Acquire) {
-                            est.transport.shutdown();
-                            return;
-                        }
-                        if self.install(i, est, true).is_err() {
-                            continue;
-                        }
-                        let cb = if initial {
-                            self.opts.connected_cb.clone()
-                        } else {
-                            self.opts.reconnected_cb.clone()
-                        };
-                        if let Some(cb) = cb {
-                            let me = self.arc();
-                            crate::runtime::post(Box::new(move || cb(&me)));
-                        }
+                    if self.sleep_unless_closed(wait) {
                         return;
                     }
-                    Err(e) => {
-                        if let (NATS_CONNECTION_AUTH_FAILED, Some(code)) = (e.status, auth_err_code(&e.text)) {
-                            // As cnats: reported (not during a background
-                            // initial connect), and the same kind of auth
-                            // error twice on one server closes the
-                            // connection (unless IgnoreAuthErrorAbort).
-                            let twice = {
-                                let mut st = self.state.lock();
-                                st.last_err = Some(e.clone());
-                                self.same_auth_error_twice(&mut st, i, code)
-                            };
-                            if !initial {
-                                self.post_error_text(None, NATS_CONNECTION_AUTH_FAILED, Some(e.text.clone()));
-                            }
-                            if twice {
-                                self.close_internal(Some(e), true);
-                                return;
-                            }
+                }
+            }
+            if self.closed.load(Ordering::Acquire) {
+                return;
+            }
+            {
+                let mut st = self.state.lock();
+                match st.pool.srvs.get_mut(i) {
+                    Some(s) => s.reconnects += 1,
+                    None => continue,
+                }
+            }
+            let mut tcp_ok = false;
+            let r = self.connect_to(i, Some(&mut tcp_ok));
+            // cnats counts a reconnect once the TCP connection is made,
+            // even if the handshake then fails (e.g. auth).
+            if tcp_ok && !initial {
+                self.stats.reconnects.fetch_add(1, Ordering::Relaxed);
+            }
+            match r {
+                Ok(est) => {
+                    if self.closed.load(Ordering::Acquire) {
+                        est.transport.shutdown();
+                        return;
+                    }
+                    if self.install(i, est, true).is_err() {
+                        continue;
+                    }
+                    let cb = if initial {
+                        self.opts.connected_cb.clone()
+                    } else {
+                        self.opts.reconnected_cb.clone()
+                    };
+                    if let Some(cb) = cb {
+                        let me = self.arc();
+                        crate::runtime::post(Box::new(move || cb(&me)));
+                    }
+                    return;
+                }
+                Err(e) => {
+                    if let (NATS_CONNECTION_AUTH_FAILED, Some(code)) = (e.status, auth_err_code(&e.text)) {
+                        // As cnats: reported (not during a background
+                        // initial connect), and the same kind of auth
+                        // error twice on one server closes the
+                        // connection (unless IgnoreAuthErrorAbort).
+                        let twice = {
+                            let mut st = self.state.lock();
+                            st.last_err = Some(e.clone());
+                            st.pool
+                                .same_auth_error_twice(i, code, self.opts.ignore_auth_error_abort)
+                        };
+                        if !initial {
+                            self.post_error_text(None, NATS_CONNECTION_AUTH_FAILED, Some(e.text.clone()));
+                        }
+                        if twice {
+                            self.close_internal(Some(e), true);
+                            return;
                         }
                     }
                 }
@@ -202,5 +177,88 @@ impl Connection {
             }
         }
         true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testutil::*;
+    use super::*;
+
+    #[test]
+    fn reconnects_after_a_hang_up_and_resends_subscriptions() {
+        let fake = Fake::ok();
+        let reconnected = Arc::new(AtomicU64::new(0));
+        let r = reconnected.clone();
+        let mut o = opts(&fake.url());
+        o.max_reconnect = -1;
+        o.reconnected_cb = Some(Arc::new(move |_| {
+            r.fetch_add(1, Ordering::SeqCst);
+        }));
+        let c = Connection::connect(o).unwrap();
+        let peer = fake.peer();
+        let a = c.subscribe(b"foo", None, None, 0).unwrap();
+        let b = c.subscribe(b"bar", Some(b"q"), None, 0).unwrap();
+        c.unsubscribe(&b, 3).unwrap();
+        c.flush_timeout(100).unwrap_err(); // the fake does not answer
+        drop(peer);
+        let mut peer = fake.peer();
+        // The subscriptions come back first (the max as what is left).
+        let got = peer.read_until(&format!("UNSUB {} 3\r\n", b.sid));
+        assert!(got.contains(&format!("SUB foo {}\r\n", a.sid)), "{got:?}");
+        assert!(got.contains(&format!("SUB bar q {}\r\n", b.sid)), "{got:?}");
+        assert!(eventually(|| reconnected.load(Ordering::SeqCst) == 1));
+        assert_eq!(c.status(), NATS_CONN_STATUS_CONNECTED);
+        assert_eq!(c.stats().reconnects, 1);
+        c.close();
+    }
+
+    #[test]
+    fn closes_instead_of_reconnecting() {
+        // (allow reconnect, max reconnect, last error status)
+        // Without reconnect the socket's end is the last error; with the
+        // attempts used up, "no server".
+        let cases = [(false, 60, NATS_CONNECTION_DISCONNECTED), (true, 0, NATS_NO_SERVER)];
+        for (allow, max, want) in cases {
+            let fake = Fake::ok();
+            let mut o = opts(&fake.url());
+            o.allow_reconnect = allow;
+            o.max_reconnect = max;
+            let c = Connection::connect(o).unwrap();
+            drop(fake.peer());
+            assert!(eventually(|| c.is_closed()), "allow {allow} max {max}");
+            assert_eq!(c.last_error().map(|e| e.status), Some(want), "allow {allow} max {max}");
+            assert_eq!(c.stats().reconnects, 0);
+        }
+    }
+
+    #[test]
+    fn unanswered_pings_make_the_connection_stale() {
+        let fake = Fake::ok();
+        let mut o = opts(&fake.url());
+        o.allow_reconnect = false;
+        o.ping_interval_ms = 30;
+        o.max_pings_out = 1;
+        let c = Connection::connect(o).unwrap();
+        let _peer = fake.peer();
+        assert!(eventually(|| c.is_closed()));
+        assert_eq!(c.last_error().map(|e| e.status), Some(NATS_STALE_CONNECTION));
+    }
+
+    #[test]
+    fn sleep_unless_closed() {
+        let c = detached(opts("nats://127.0.0.1:1"));
+        let t = Instant::now();
+        assert!(!c.sleep_unless_closed(Duration::from_millis(30)));
+        assert!(t.elapsed() >= Duration::from_millis(30));
+        let c2 = c.clone();
+        let closer = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(30));
+            c2.close();
+        });
+        let t = Instant::now();
+        assert!(c.sleep_unless_closed(Duration::from_secs(30)));
+        assert!(t.elapsed() < Duration::from_secs(10));
+        closer.join().unwrap();
     }
 }

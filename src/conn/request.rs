@@ -156,3 +156,73 @@ impl Connection {
         Ok(m)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testutil::*;
+    use super::*;
+
+    /// Reads one PUB from the peer: (subject, reply, payload).
+    fn read_pub(peer: &mut Peer) -> (String, String, String) {
+        let line = peer.read_until("\r\n");
+        let parts: Vec<&str> = line.trim_end().split(' ').collect();
+        assert_eq!(parts[0], "PUB", "{line:?}");
+        let payload = peer.read_until("\r\n");
+        (
+            parts[1].to_string(),
+            parts[2].to_string(),
+            payload.trim_end().to_string(),
+        )
+    }
+
+    #[test]
+    fn request_reply_through_the_mux() {
+        let fake = Fake::ok();
+        let c = Connection::connect(opts(&fake.url())).unwrap();
+        let mut peer = fake.peer();
+        let server = std::thread::spawn(move || {
+            let sub = peer.read_until("\r\n");
+            assert!(sub.starts_with("SUB _INBOX."), "{sub:?}");
+            assert!(sub.contains(".* "), "{sub:?}");
+            let sid: u64 = sub.trim_end().rsplit(' ').next().unwrap().parse().unwrap();
+            // A reply.
+            let (subj, reply, data) = read_pub(&mut peer);
+            assert_eq!((subj.as_str(), data.as_str()), ("svc", "ping"));
+            peer.send(&format!("MSG {reply} {sid} 4\r\npong\r\n"));
+            // No responders: a 503 status message.
+            let (_, reply, _) = read_pub(&mut peer);
+            let hdr = "NATS/1.0 503\r\n\r\n";
+            peer.send(&format!("HMSG {reply} {sid} {n} {n}\r\n{hdr}\r\n", n = hdr.len()));
+            // A stray reply for an unknown token is ignored; the request
+            // times out.
+            let (_, reply, _) = read_pub(&mut peer);
+            peer.send(&format!("MSG {reply}9 {sid} 1\r\nx\r\n"));
+            peer
+        });
+        let m = c.request(b"svc", None, b"ping", 5_000).unwrap();
+        assert_eq!(m.data(), b"pong");
+        assert_eq!(
+            c.request(b"svc", None, b"", 5_000).unwrap_err().status,
+            NATS_NO_RESPONDERS
+        );
+        assert_eq!(c.request(b"svc", None, b"", 200).unwrap_err().status, NATS_TIMEOUT);
+        let _peer = server.join().unwrap();
+        // Timeout 0: sent, no wait.
+        assert_eq!(c.request(b"svc", None, b"", 0).unwrap_err().status, NATS_TIMEOUT);
+        assert_eq!(
+            c.request(b"bad subject", None, b"", 10).unwrap_err().status,
+            NATS_INVALID_SUBJECT
+        );
+        assert!(c.resp.inner.lock().waiters.is_empty());
+        // Close fails a waiting request at once.
+        let c2 = c.clone();
+        let waiting = std::thread::spawn(move || c2.request(b"svc", None, b"", 30_000));
+        assert!(eventually(|| !c.resp.inner.lock().waiters.is_empty()));
+        c.close();
+        assert_eq!(waiting.join().unwrap().unwrap_err().status, NATS_CONNECTION_CLOSED);
+        assert_eq!(
+            c.request(b"svc", None, b"", 10).unwrap_err().status,
+            NATS_CONNECTION_CLOSED
+        );
+    }
+}

@@ -508,3 +508,72 @@ impl Subscription {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testutil::*;
+    use super::*;
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    fn feed(c: &Connection, sid: u64, payloads: &[&str]) {
+        for p in payloads {
+            let wire = format!("MSG s {sid} {}\r\n{p}\r\n", p.len());
+            for op in ops(wire.as_bytes()) {
+                c.process_op(op).unwrap();
+            }
+        }
+    }
+
+    #[test]
+    fn pending_limits_drop_and_report_slow_consumer_once() {
+        let seen = Arc::new(parking_lot::Mutex::new(Vec::new()));
+        let s2 = seen.clone();
+        let mut o = opts("nats://127.0.0.1:1");
+        o.err_cb = Some(Arc::new(move |_, sub, st, _| s2.lock().push((sub.is_some(), st))));
+        let c = detached(o);
+        let s = c.subscribe(b"s", None, None, 0).unwrap();
+        assert_eq!(s.set_pending_limits(0, 10).unwrap_err().status, NATS_INVALID_ARG);
+        assert_eq!(s.set_pending_limits(10, 0).unwrap_err().status, NATS_INVALID_ARG);
+        s.set_pending_limits(2, -1).unwrap();
+        feed(&c, s.sid, &["a", "b", "c", "d"]);
+        assert!(eventually(|| seen.lock().len() == 1));
+        assert_eq!(seen.lock()[0], (true, NATS_SLOW_CONSUMER));
+        assert_eq!(s.state.lock().dropped, 2);
+        // The first NextMsg after the drop reports it, then the messages.
+        assert_eq!(s.next_msg(10).unwrap_err().status, NATS_SLOW_CONSUMER);
+        assert_eq!(s.next_msg(10).unwrap().data(), b"a");
+        assert_eq!(s.next_msg(10).unwrap().data(), b"b");
+        assert_eq!(s.next_msg(10).unwrap_err().status, NATS_TIMEOUT);
+        c.close();
+        assert_eq!(s.next_msg(10).unwrap_err().status, NATS_CONNECTION_CLOSED);
+    }
+
+    #[test]
+    fn auto_unsubscribe_max_and_async_next_msg() {
+        let c = detached(opts("nats://127.0.0.1:1"));
+        let s = c.subscribe(b"s", None, None, 0).unwrap();
+        c.unsubscribe(&s, 2).unwrap();
+        feed(&c, s.sid, &["1", "2", "3"]);
+        assert_eq!(s.next_msg(100).unwrap().data(), b"1");
+        assert_eq!(s.next_msg(100).unwrap().data(), b"2");
+        assert!(!s.is_valid(), "closed after its max");
+        let got = Arc::new(AtomicU64::new(0));
+        let g = got.clone();
+        let cb: MsgCallback = Arc::new(move |_, _, m| {
+            if m.is_some() {
+                g.fetch_add(1, Ordering::SeqCst);
+            }
+        });
+        let a = c.subscribe(b"t", None, Some(cb), 0).unwrap();
+        assert!(a.is_async());
+        assert_eq!(a.next_msg(10).unwrap_err().status, NATS_ILLEGAL_STATE);
+        feed(&c, a.sid, &["x", "y"]);
+        assert!(eventually(|| got.load(Ordering::SeqCst) == 2));
+        c.close();
+        assert!(!a.is_valid());
+        assert_eq!(
+            a.set_pending_limits(1, 1).unwrap_err().status,
+            NATS_INVALID_SUBSCRIPTION
+        );
+    }
+}

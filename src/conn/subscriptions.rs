@@ -117,3 +117,89 @@ impl Connection {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testutil::*;
+    use super::*;
+
+    fn sub_err(r: Result<Arc<Subscription>>) -> natsStatus {
+        match r {
+            Ok(_) => panic!("subscribed"),
+            Err(e) => e.status,
+        }
+    }
+
+    #[test]
+    fn subscribe_refuses_bad_input_and_states() {
+        let c = detached(opts("nats://127.0.0.1:1"));
+        type Case<'a> = (&'a [u8], Option<&'a [u8]>, natsStatus);
+        let cases: &[Case] = &[
+            (b"", None, NATS_INVALID_SUBJECT),
+            (b"a b", None, NATS_INVALID_SUBJECT),
+            (b"a..b", None, NATS_INVALID_SUBJECT),
+            (b"a", Some(b""), NATS_INVALID_QUEUE_NAME),
+            (b"a", Some(b"q q"), NATS_INVALID_QUEUE_NAME),
+        ];
+        for (k, (subj, q, want)) in cases.iter().enumerate() {
+            assert_eq!(sub_err(c.subscribe(subj, *q, None, 0)), *want, "case {k}");
+        }
+        assert!(c.subs.lock().is_empty());
+        c.state.lock().draining = true;
+        assert_eq!(sub_err(c.subscribe(b"a", None, None, 0)), NATS_DRAINING);
+        c.close();
+        assert_eq!(sub_err(c.subscribe(b"a", None, None, 0)), NATS_CONNECTION_CLOSED);
+    }
+
+    #[test]
+    fn sub_and_unsub_protocol() {
+        let c = detached(opts("nats://127.0.0.1:1"));
+        pretend_connected(&c);
+        let a = c.subscribe(b"foo", None, None, 0).unwrap();
+        let b = c.subscribe(b"bar", Some(b"grp"), None, 0).unwrap();
+        assert_eq!(b.sid, a.sid + 1);
+        c.unsubscribe(&a, 5).unwrap();
+        // Still there until 5 messages were delivered.
+        assert!(c.subs.lock().contains_key(&a.sid));
+        c.unsubscribe(&b, 0).unwrap();
+        assert!(!c.subs.lock().contains_key(&b.sid));
+        assert!(!b.is_valid());
+        assert_eq!(
+            out_text(&c),
+            format!(
+                "SUB foo {a}\r\nSUB bar grp {b}\r\nUNSUB {a} 5\r\nUNSUB {b}\r\n",
+                a = a.sid,
+                b = b.sid
+            )
+        );
+        // Unsubscribing again: the subscription is gone.
+        assert_eq!(c.unsubscribe(&b, 0).unwrap_err().status, NATS_INVALID_SUBSCRIPTION);
+    }
+
+    #[test]
+    fn auto_unsubscribe_below_delivered_removes_at_once() {
+        let c = detached(opts("nats://127.0.0.1:1"));
+        let s = c.subscribe(b"foo", None, None, 0).unwrap();
+        let wire = format!("MSG foo {sid} 1\r\nx\r\nMSG foo {sid} 1\r\ny\r\n", sid = s.sid);
+        for op in ops(wire.as_bytes()) {
+            c.process_op(op).unwrap();
+        }
+        s.next_msg(1000).unwrap();
+        s.next_msg(1000).unwrap();
+        c.unsubscribe(&s, 1).unwrap();
+        assert!(!c.subs.lock().contains_key(&s.sid));
+    }
+
+    #[test]
+    fn drain_of_a_subscription_sends_unsub_and_refuses_unsubscribe() {
+        let c = detached(opts("nats://127.0.0.1:1"));
+        pretend_connected(&c);
+        let s = c.subscribe(b"foo", None, None, 0).unwrap();
+        c.drain_sub(&s, 0).unwrap();
+        // Twice is fine.
+        c.drain_sub(&s, 0).unwrap();
+        assert!(out_text(&c).contains(&format!("UNSUB {}\r\n", s.sid)));
+        assert_eq!(c.unsubscribe(&s, 0).unwrap_err().status, NATS_DRAINING);
+        c.close();
+    }
+}

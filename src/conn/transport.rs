@@ -23,10 +23,18 @@ impl Transport {
         }
     }
 
-    /// Reads with a deadline (handshake phase).
+    /// Reads with a deadline (handshake phase): an error of kind
+    /// `WouldBlock` or `TimedOut` once it has passed. A plain socket keeps
+    /// a read timeout until [`Transport::end_read_deadline`].
     pub fn read_deadline(&self, buf: &mut [u8], deadline: Instant) -> std::io::Result<usize> {
         match self {
-            Transport::Plain(s) => (&*s).read(buf),
+            Transport::Plain(s) => {
+                let left = deadline
+                    .saturating_duration_since(Instant::now())
+                    .max(Duration::from_millis(1));
+                s.set_read_timeout(Some(left))?;
+                (&*s).read(buf)
+            }
             Transport::Tls(t) => t.read_deadline(buf, Some(deadline)),
         }
     }
@@ -55,21 +63,13 @@ impl Transport {
         }
     }
 
-    /// Sets a deadline for reads (handshake phase); `None` clears it.
-    pub fn set_read_deadline(&self, deadline: Option<Instant>) -> Result<()> {
-        match self {
-            Transport::Plain(s) => {
-                let d = deadline.map(|d| {
-                    d.saturating_duration_since(Instant::now())
-                        .max(Duration::from_millis(1))
-                });
-                s.set_read_timeout(d).map_err(|e| Error::io(&e))
-            }
-            Transport::Tls(_) => {
-                let _ = deadline;
-                Ok(())
-            }
+    /// Ends the handshake phase: reads block again. (A TLS stream takes
+    /// its deadline per call and leaves no timeout behind.)
+    pub fn end_read_deadline(&self) -> Result<()> {
+        if let Transport::Plain(s) = self {
+            s.set_read_timeout(None).map_err(|e| Error::io(&e))?;
         }
+        Ok(())
     }
 
     /// Sets the write deadline option (0 = none).
@@ -119,4 +119,83 @@ pub fn connect_tcp(host: &str, port: u16, deadline: Instant, ip_order: i32) -> R
         }
     }
     Err(last)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::TcpListener;
+
+    /// A connected pair: our plain transport and the peer's socket.
+    fn pair() -> (Transport, TcpStream) {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = l.local_addr().unwrap().port();
+        let t = connect_tcp("127.0.0.1", port, Instant::now() + Duration::from_secs(5), 0).unwrap();
+        let (peer, _) = l.accept().unwrap();
+        (Transport::Plain(t), peer)
+    }
+
+    #[test]
+    fn plain_read_deadline_times_out_then_end_clears_it() {
+        let (t, mut peer) = pair();
+        let mut buf = [0u8; 16];
+        let start = Instant::now();
+        let e = t
+            .read_deadline(&mut buf, start + Duration::from_millis(100))
+            .unwrap_err();
+        assert!(
+            matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut),
+            "{e:?}"
+        );
+        assert!(start.elapsed() >= Duration::from_millis(90));
+        // A deadline already passed still gives the read a chance.
+        peer.write_all(b"INFO").unwrap();
+        let n = t.read_deadline(&mut buf, Instant::now()).unwrap();
+        assert_eq!(&buf[..n], b"INFO");
+        t.end_read_deadline().unwrap();
+        let Transport::Plain(s) = &t else { unreachable!() };
+        assert_eq!(s.read_timeout().unwrap(), None, "the reader must block again");
+    }
+
+    #[test]
+    fn shutdown_wakes_a_blocked_reader_and_fails_writes() {
+        let (t, _peer) = pair();
+        let t = std::sync::Arc::new(t);
+        let t2 = t.clone();
+        let reader = std::thread::spawn(move || t2.read(&mut [0u8; 16]));
+        std::thread::sleep(Duration::from_millis(50));
+        t.shutdown();
+        assert_eq!(reader.join().unwrap().unwrap(), 0);
+        assert!(t.write_all(b"PING\r\n").is_err());
+        assert!(t.local_addr().is_some());
+    }
+
+    #[test]
+    fn ip_resolution_order() {
+        let v4: SocketAddr = "127.0.0.1:1".parse().unwrap();
+        let v6: SocketAddr = "[::1]:1".parse().unwrap();
+        let cases = [
+            (0, vec![v6, v4]),
+            (4, vec![v4]),
+            (6, vec![v6]),
+            (46, vec![v4, v6]),
+            (64, vec![v6, v4]),
+        ];
+        for (order, want) in cases {
+            assert_eq!(order_addrs(vec![v6, v4], order), want, "order {order}");
+        }
+        assert_eq!(order_addrs(vec![v4, v6], 64), vec![v6, v4]);
+    }
+
+    #[test]
+    fn connect_errors() {
+        // Nothing listens there (a port just freed).
+        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let e = connect_tcp("127.0.0.1", port, Instant::now() + Duration::from_secs(5), 0).unwrap_err();
+        assert_eq!(e.status, NATS_NO_SERVER);
+        let e = connect_tcp("127.0.0.1", port, Instant::now(), 0).unwrap_err();
+        assert_eq!(e.status, NATS_TIMEOUT);
+        let e = connect_tcp("127.0.0.1", port, Instant::now() + Duration::from_secs(5), 6).unwrap_err();
+        assert_eq!(e.status, NATS_NO_SERVER, "no IPv6 address for 127.0.0.1");
+    }
 }

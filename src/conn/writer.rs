@@ -58,13 +58,15 @@ impl Connection {
                 return Err(Error::status(NATS_CONNECTION_CLOSED));
             }
             if !out.connected {
-                // Reconnecting: buffer within the reconnect buffer size.
+                // Reconnecting, or connecting in the background for the
+                // first time (cnats is "reconnecting" then too): buffer
+                // within the reconnect buffer size.
                 let limit = self.opts.reconnect_buf_size;
-                if limit > 0 && out.buf.len() >= limit as usize {
-                    return Err(Error::new(NATS_INSUFFICIENT_BUFFER, "reconnect buffer is full"));
-                }
-                if limit <= 0 && out.was_connected {
+                if limit <= 0 {
                     return Err(Error::new(NATS_INSUFFICIENT_BUFFER, "reconnect buffering is disabled"));
+                }
+                if out.buf.len() >= limit as usize {
+                    return Err(Error::new(NATS_INSUFFICIENT_BUFFER, "reconnect buffer is full"));
                 }
                 break;
             }
@@ -222,7 +224,7 @@ impl Connection {
 
     pub(super) fn stale(&self) {
         self.set_last_error(Error::status(NATS_STALE_CONNECTION));
-        if let Some(t) = self.state.lock().transport.clone() {
+        if let Some(t) = self.live_transport() {
             t.shutdown();
         }
     }
@@ -252,7 +254,6 @@ impl Connection {
             (out.ping_seq, st.epoch)
         };
         let mut st = self.state.lock();
-        st.rtt_start = Some(Instant::now());
         loop {
             // A disconnect voids the PINGs in flight (their PONGs never
             // come), so it is checked first.
@@ -276,5 +277,125 @@ impl Connection {
         let t = Instant::now();
         self.flush_timeout(self.opts.timeout_ms.max(1000))?;
         Ok(t.elapsed())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testutil::*;
+    use super::*;
+
+    #[test]
+    fn publish_refuses_bad_input() {
+        let c = detached(opts("nats://127.0.0.1:1"));
+        c.max_payload.store(10, Ordering::Release);
+        // (subject, reply, headers, payload size, status)
+        type Case<'a> = (&'a [u8], Option<&'a [u8]>, Option<&'a [u8]>, usize, natsStatus);
+        let cases: &[Case] = &[
+            (b"", None, None, 1, NATS_INVALID_SUBJECT),
+            (b"a b", None, None, 1, NATS_INVALID_SUBJECT),
+            (b"a", Some(b"r x"), None, 1, NATS_INVALID_SUBJECT),
+            (b"a", None, None, 11, NATS_MAX_PAYLOAD),
+            // Headers count towards the payload.
+            (b"a", None, Some(b"NATS/1.0\r\n\r\n"), 0, NATS_MAX_PAYLOAD),
+        ];
+        for (k, (subj, reply, hdr, n, want)) in cases.iter().enumerate() {
+            let data = vec![b'x'; *n];
+            let e = c.publish(subj, *reply, *hdr, &data).unwrap_err();
+            assert_eq!(e.status, *want, "case {k}: {e:?}");
+        }
+        assert_eq!(c.buffered(), 0);
+        assert_eq!(c.stats().out_msgs, 0);
+        // Headers to a server without header support.
+        c.max_payload.store(1024, Ordering::Release);
+        c.state.lock().initial_connected = true;
+        let e = c.publish(b"a", None, Some(b"NATS/1.0\r\n\r\n"), b"x").unwrap_err();
+        assert_eq!(e.status, NATS_NO_SERVER_SUPPORT);
+    }
+
+    #[test]
+    fn publish_before_the_first_connect_is_buffered() {
+        let c = detached(opts("nats://127.0.0.1:1"));
+        c.publish(b"foo", Some(b"bar"), None, b"hello").unwrap();
+        c.publish(b"foo", Some(b""), None, b"").unwrap();
+        assert_eq!(out_text(&c), "PUB foo bar 5\r\nhello\r\nPUB foo 0\r\n\r\n");
+        assert_eq!(c.buffered(), out_text(&c).len());
+        let s = c.stats();
+        assert_eq!((s.out_msgs, s.out_bytes), (2, 5));
+        // Protocol lines are dropped while there is no socket.
+        c.write_proto(b"SUB x 1\r\n");
+        assert!(!out_text(&c).contains("SUB"));
+    }
+
+    #[test]
+    fn reconnect_buffer_limits() {
+        // (reconnect buffer size, publishes that fit, status of the next)
+        let cases = [
+            (40, 2, NATS_INSUFFICIENT_BUFFER),
+            (0, 0, NATS_INSUFFICIENT_BUFFER),
+            (-1, 0, NATS_INSUFFICIENT_BUFFER),
+        ];
+        for (size, fit, want) in cases {
+            let mut o = opts("nats://127.0.0.1:1");
+            o.reconnect_buf_size = size;
+            let c = detached(o);
+            for k in 0..fit {
+                c.publish(b"subject", None, None, b"0123456789")
+                    .unwrap_or_else(|e| panic!("size {size} #{k}: {e:?}"));
+            }
+            let e = c.publish(b"subject", None, None, b"0123456789").unwrap_err();
+            assert_eq!(e.status, want, "size {size}");
+        }
+    }
+
+    #[test]
+    fn closed_and_disconnected_states() {
+        let c = detached(opts("nats://127.0.0.1:1"));
+        assert_eq!(c.flush_timeout(0).unwrap_err().status, NATS_INVALID_TIMEOUT);
+        assert_eq!(c.flush_timeout(-5).unwrap_err().status, NATS_INVALID_TIMEOUT);
+        assert_eq!(c.flush_timeout(100).unwrap_err().status, NATS_CONNECTION_DISCONNECTED);
+        c.close();
+        assert_eq!(
+            c.publish(b"a", None, None, b"x").unwrap_err().status,
+            NATS_CONNECTION_CLOSED
+        );
+        assert_eq!(c.flush_timeout(100).unwrap_err().status, NATS_CONNECTION_CLOSED);
+    }
+
+    #[test]
+    fn flush_waits_for_the_pong_on_the_real_path() {
+        let fake = Fake::ok();
+        let c = Connection::connect(opts(&fake.url())).unwrap();
+        let mut peer = fake.peer();
+        let server = std::thread::spawn(move || {
+            // The publish and the flush PING arrive in order.
+            let got = peer.read_until("PING\r\n");
+            peer.send("PONG\r\n");
+            // A second flush: no answer.
+            peer.read_until("PING\r\n");
+            (got, peer)
+        });
+        c.publish(b"foo", None, None, b"hi").unwrap();
+        c.flush_timeout(5_000).unwrap();
+        let t = Instant::now();
+        let e = c.flush_timeout(200).unwrap_err();
+        assert_eq!(e.status, NATS_TIMEOUT);
+        assert!(t.elapsed() >= Duration::from_millis(190));
+        let (got, _peer) = server.join().unwrap();
+        assert_eq!(got, "PUB foo 2\r\nhi\r\nPING\r\n");
+        c.close();
+    }
+
+    #[test]
+    fn send_asap_writes_from_the_publisher() {
+        let fake = Fake::ok();
+        let mut o = opts(&fake.url());
+        o.send_asap = true;
+        let c = Connection::connect(o).unwrap();
+        let mut peer = fake.peer();
+        c.publish(b"a", None, None, b"z").unwrap();
+        assert_eq!(peer.read_until("z\r\n"), "PUB a 1\r\nz\r\n");
+        assert_eq!(c.buffered(), 0);
+        c.close();
     }
 }

@@ -29,16 +29,7 @@ use crate::error::{Error, Result};
 use crate::status::natsStatus;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-/// Extracts a text from a panic payload.
-pub(crate) fn panic_text(p: &(dyn std::any::Any + Send)) -> String {
-    if let Some(s) = p.downcast_ref::<&str>() {
-        format!("internal error (panic): {s}")
-    } else if let Some(s) = p.downcast_ref::<String>() {
-        format!("internal error (panic): {s}")
-    } else {
-        "internal error (panic)".to_string()
-    }
-}
+pub(crate) use crate::error::panic_text;
 
 /// Runs `f` for the API function `func`: panics become `NATS_ERR`, errors
 /// become the thread's last error, and the status is returned.

@@ -78,15 +78,15 @@ fn err_callback(cb: natsErrHandler, closure: *mut c_void) -> Option<ErrCallback>
     let f = cb?;
     let closure = SendPtr(closure);
     Some(Arc::new(
-        move |nc: &Arc<Connection>, sub: Option<&Arc<Subscription>>, st: natsStatus| {
+        move |nc: &Arc<Connection>, sub: Option<&Arc<Subscription>>, st: natsStatus, text: Option<&str>| {
             let c: SendPtr = closure;
             let ncp = handle::arc_as_ptr::<natsConnection>(nc);
             let subp = sub.map_or(std::ptr::null_mut(), handle::arc_as_ptr::<natsSubscription>);
             // As cnats: during the handler, the error's text (e.g. the
             // server's "Permissions Violation ..." or "Authorization
             // Violation") is the thread's last error; cleared afterwards.
-            if let Some(text) = crate::conn::async_error_text() {
-                super::last_error::set("natsErrHandler", st, &text);
+            if let Some(text) = text {
+                super::last_error::set("natsErrHandler", st, text);
             }
             // SAFETY: as in `conn_callback`; `sub` may be NULL, as documented.
             unsafe { f(ncp, subp, st, c.0) };
@@ -414,8 +414,9 @@ pub unsafe extern "C" fn natsOptions_SetReconnectJitter(
 /// Sets a callback that returns the delay, in milliseconds, to wait before
 /// the next reconnect attempt, once every server in the list has been
 /// tried; the reconnect wait and jitter are then not used. It is called
-/// from a library thread with the connection, the number of attempts so
-/// far and `closure`. NULL removes the callback.
+/// once per pass over the server list, from the library's reconnect
+/// thread, with the connection, the number of passes so far (1 for the
+/// first) and `closure`. NULL removes the callback.
 ///
 /// Returns `NATS_INVALID_ARG` when `opts` is NULL.
 #[no_mangle]

@@ -207,3 +207,36 @@ impl<M: WireMsg, N: WireMsg> PartialEq<ServerOp<N>> for ServerOp<M> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// The protocol module is pure: no file of it uses the engine's
+    /// message module or keeps global or thread-local state (the parser
+    /// gets its messages from the allocator it is handed).
+    #[test]
+    fn no_global_state_and_no_msg_import() {
+        let files = [
+            ("mod.rs", include_str!("mod.rs")),
+            ("parser.rs", include_str!("parser.rs")),
+            ("parser_tests.rs", include_str!("parser_tests.rs")),
+            ("headers.rs", include_str!("headers.rs")),
+            ("info.rs", include_str!("info.rs")),
+            ("writer.rs", include_str!("writer.rs")),
+        ];
+        let msg_path = concat!("crate::", "msg");
+        for (name, text) in files {
+            for (i, line) in text.lines().enumerate() {
+                let l = line.trim_start();
+                if l.starts_with("//") {
+                    continue;
+                }
+                let bad = l.contains(msg_path)
+                    || l.contains(concat!("thread_", "local!"))
+                    || l.starts_with("static ")
+                    || l.starts_with("pub static ")
+                    || l.starts_with("pub(crate) static ");
+                assert!(!bad, "src/proto/{name}:{}: {line}", i + 1);
+            }
+        }
+    }
+}

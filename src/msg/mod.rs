@@ -4,7 +4,8 @@
 //! `subject NUL [reply NUL] header-block data NUL` (`natsMsg_GetData` is a
 //! NUL-terminated buffer). A small message keeps that buffer inline (see
 //! [`MsgBuf`]), so a received message is a single allocation: the box that
-//! carries it.
+//! carries it. After that NUL, a received message's buffer holds the
+//! padding its connection asks for (zero bytes, see [`Recycler`]).
 //!
 //! A received message keeps the wire payload as it came: the raw header
 //! block followed by the data. The header block is parsed ("lifted") only

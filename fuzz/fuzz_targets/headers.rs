@@ -7,9 +7,9 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use nats::msg::Msg;
+use nats::msg::{Msg, Recycler};
 use nats::proto::headers::Headers;
-use nats::proto::MsgOp;
+use nats::proto::{MsgAlloc, MsgOp, WireMsg};
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(h) = Headers::parse(data) {
@@ -38,12 +38,12 @@ fuzz_target!(|data: &[u8]| {
     }
     // As an HMSG whose header block is a prefix of the payload.
     let hl = data.iter().position(|&b| b == 0xff).unwrap_or(data.len());
+    let mut msg = Recycler::new().start(b"s", None, hl, data.len());
+    msg.append(data);
     let op = MsgOp {
-        subject: b"s".to_vec(),
         sid: 1,
-        reply: None,
-        header_len: hl,
-        payload: data.to_vec(),
+        msg,
+        nul_free: true,
     };
     if let Ok(mut m) = Msg::from_wire(op) {
         let _ = m.status();

@@ -3,7 +3,7 @@
 //! bounds" property) and an encoder of server operations back to their
 //! wire form (for the round-trip checks and the seed corpora).
 
-use nats::proto::{MsgOp, ServerOp};
+use nats::proto::{MsgOp, ServerOp, WireMsg};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -41,26 +41,26 @@ unsafe impl GlobalAlloc for MaxAlloc {
 }
 
 /// Appends the wire form of a `MSG`/`HMSG`.
-pub fn encode_msg(out: &mut Vec<u8>, m: &MsgOp) {
-    let hdr = m.header_len > 0;
+pub fn encode_msg<M: WireMsg>(out: &mut Vec<u8>, m: &MsgOp<M>) {
+    let hdr = m.header_len() > 0;
     out.extend_from_slice(if hdr { b"HMSG " } else { b"MSG " });
-    out.extend_from_slice(&m.subject);
+    out.extend_from_slice(m.subject());
     out.extend_from_slice(format!(" {}", m.sid).as_bytes());
-    if let Some(r) = &m.reply {
+    if let Some(r) = m.reply() {
         out.push(b' ');
         out.extend_from_slice(r);
     }
     if hdr {
-        out.extend_from_slice(format!(" {}", m.header_len).as_bytes());
+        out.extend_from_slice(format!(" {}", m.header_len()).as_bytes());
     }
-    out.extend_from_slice(format!(" {}\r\n", m.payload.len()).as_bytes());
-    out.extend_from_slice(&m.payload);
+    out.extend_from_slice(format!(" {}\r\n", m.payload_len()).as_bytes());
+    out.extend_from_slice(m.payload());
     out.extend_from_slice(b"\r\n");
 }
 
 /// Appends the wire form of `op`; `None` for INFO (whose JSON the client
 /// never writes back).
-pub fn encode_op(out: &mut Vec<u8>, op: &ServerOp) -> Option<()> {
+pub fn encode_op<M: WireMsg>(out: &mut Vec<u8>, op: &ServerOp<M>) -> Option<()> {
     match op {
         ServerOp::Ping => out.extend_from_slice(b"PING\r\n"),
         ServerOp::Pong => out.extend_from_slice(b"PONG\r\n"),

@@ -43,7 +43,10 @@ impl Connection {
             Transport::Plain(tcp)
         };
         let mut transport = transport;
-        let mut parser = Parser::new();
+        // Received messages: recycled boxes, with the padding asked for
+        // (natsOptions_SetMessageBufferPadding) zeroed after each payload.
+        let alloc = crate::msg::Recycler::shared().with_padding(o.msg_buffer_padding.max(0) as usize);
+        let mut parser = Parser::with_alloc(alloc);
         let info = match Self::read_op(&transport, &mut parser, deadline)? {
             ServerOp::Info(i) => *i,
             _ => return Err(status_err(NATS_PROTOCOL_ERROR, "expected INFO from the server")),
@@ -292,7 +295,7 @@ mod tests {
             }
             // Then the server hangs up.
         });
-        let mut p = Parser::new();
+        let mut p = Parser::with_alloc(crate::msg::Recycler::new());
         assert!(matches!(
             Connection::read_op(&t, &mut p, deadline).unwrap(),
             ServerOp::Ping

@@ -45,7 +45,7 @@ mod writer;
 use crate::error::{Error, Result};
 use crate::msg::Msg;
 use crate::options::Options;
-use crate::proto::{ConnectInfo, Parser, ServerInfo, ServerOp};
+use crate::proto::{ConnectInfo, ServerInfo};
 use crate::status::natsConnStatus::{self, *};
 use crate::status::natsStatus::{self, *};
 use parking_lot::{Condvar, Mutex};
@@ -56,6 +56,12 @@ use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 use sub::{MsgCallback, Subscription};
 use transport::Transport;
+
+/// The connection's parser: it owns the recycler its received messages
+/// come from (built in the handshake, then moved to the reader thread).
+type Parser = crate::proto::Parser<crate::msg::Recycler>;
+/// An operation read by [`Parser`].
+type ServerOp = crate::proto::ServerOp<crate::msg::Incoming>;
 
 /// Connection statistics (`natsStatistics`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -45,7 +45,7 @@ pub(super) fn out_text(c: &Connection) -> String {
 
 /// Parses server protocol bytes into operations.
 pub(super) fn ops(bytes: &[u8]) -> Vec<ServerOp> {
-    let mut p = Parser::new();
+    let mut p = Parser::with_alloc(crate::msg::Recycler::new());
     p.feed(bytes);
     let mut v = Vec::new();
     while let Some(op) = p.next_op().unwrap() {

@@ -390,7 +390,6 @@ pub unsafe extern "C" fn natsMsg_Destroy(msg: *mut natsMsg) {
 #[allow(clippy::undocumented_unsafe_blocks)]
 mod tests {
     use super::*;
-    use crate::proto::MsgOp;
     use std::ffi::{CStr, CString};
     use std::ptr::{null, null_mut};
 
@@ -653,8 +652,7 @@ mod tests {
     fn received_message_headers_and_no_responders() {
         unsafe {
             let hb = b"NATS/1.0 503\r\nNats-Subject: svc\r\n\r\n";
-            let op = MsgOp::new(b"_INBOX.abc", 1, None, hb.len(), hb);
-            let m = handle::box_into_raw::<natsMsg>(*Msg::from_wire(op).unwrap());
+            let m = handle::box_into_raw::<natsMsg>(*Msg::received(b"_INBOX.abc", None, hb.len(), hb).unwrap());
             assert!(natsMsg_IsNoResponders(m));
             assert_eq!(natsMsg_GetDataLength(m), 0);
             assert_eq!(get(m, "Status"), (natsStatus::NATS_OK, Some("503".into())));
@@ -665,8 +663,7 @@ mod tests {
             let hb = b"NATS/1.0\r\ngarbage\r\n\r\n";
             let mut payload = hb.to_vec();
             payload.extend_from_slice(b"ok");
-            let op = MsgOp::new(b"s", 1, None, hb.len(), &payload);
-            let m = handle::box_into_raw::<natsMsg>(*Msg::from_wire(op).unwrap());
+            let m = handle::box_into_raw::<natsMsg>(*Msg::received(b"s", None, hb.len(), &payload).unwrap());
             assert_eq!(get(m, "A"), (natsStatus::NATS_PROTOCOL_ERROR, None));
             assert_eq!(
                 natsMsgHeader_Set(m, c("A").as_ptr(), c("b").as_ptr()),

@@ -826,9 +826,12 @@ pub unsafe extern "C" fn natsOptions_SetCustomInboxPrefix(
     })
 }
 
-/// Reserves `paddingSize` extra bytes after the payload of each received
-/// message (the bytes are not part of the data and their content is
-/// unspecified). The default is 0.
+/// Reserves `paddingSize` extra bytes after the data of each message the
+/// connection receives: the data is followed by its terminating NUL and
+/// then `paddingSize` bytes, all zero, that belong to the message's
+/// buffer (the program may write into them, e.g. to decode in place),
+/// until `natsMsg_Destroy`. They are not part of the data. Messages made
+/// with `natsMsg_Create` are not padded. The default is 0.
 ///
 /// Returns `NATS_INVALID_ARG` when `opts` is NULL or `paddingSize` is
 /// negative.

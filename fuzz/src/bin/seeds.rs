@@ -10,7 +10,9 @@
 //! - headers: header blocks encoded by `Headers`.
 
 use nats::proto::headers::Headers;
-use nats::proto::{MsgOp, ServerOp};
+use nats::proto::{MsgOp, PlainMsg};
+
+type ServerOp = nats::proto::ServerOp<PlainMsg>;
 use rnats_fuzz::encode_op;
 use std::path::Path;
 
@@ -57,31 +59,19 @@ fn parser_seeds() -> Vec<Vec<u8>> {
     ] {
         ops.push(ServerOp::Err(t.into()));
     }
-    ops.push(ServerOp::Msg(MsgOp {
-        subject: b"foo".to_vec(),
-        sid: 1,
-        reply: None,
-        header_len: 0,
-        payload: b"hello".to_vec(),
-    }));
-    ops.push(ServerOp::Msg(MsgOp {
-        subject: b"foo.bar".to_vec(),
-        sid: 22,
-        reply: Some(b"_INBOX.x".to_vec()),
-        header_len: 0,
-        payload: b"\r\nPING\r\n".to_vec(),
-    }));
+    ops.push(ServerOp::Msg(MsgOp::new(b"foo", 1, None, 0, b"hello")));
+    ops.push(ServerOp::Msg(MsgOp::new(
+        b"foo.bar",
+        22,
+        Some(b"_INBOX.x"),
+        0,
+        b"\r\nPING\r\n",
+    )));
     for h in headers() {
         let mut payload = h.to_bytes();
         let hl = payload.len();
         payload.extend_from_slice(b"data");
-        ops.push(ServerOp::Msg(MsgOp {
-            subject: b"h".to_vec(),
-            sid: 3,
-            reply: Some(b"r".to_vec()),
-            header_len: hl,
-            payload,
-        }));
+        ops.push(ServerOp::Msg(MsgOp::new(b"h", 3, Some(b"r"), hl, &payload)));
     }
     // Control prefix (4 bytes: payload limit selector, chunk sizes), then
     // the stream.

@@ -4,76 +4,27 @@
 //! `subject NUL [reply NUL] header-block data NUL` (`natsMsg_GetData` is a
 //! NUL-terminated buffer). A small message keeps that buffer inline (see
 //! [`MsgBuf`]), so a received message is a single allocation: the box that
-//! carries it.
+//! carries it. After that NUL, a received message's buffer holds the
+//! padding its connection asks for (zero bytes, see [`Recycler`]).
 //!
 //! A received message keeps the wire payload as it came: the raw header
 //! block followed by the data. The header block is parsed ("lifted") only
 //! when headers are first accessed; from then on the parsed [`Headers`]
 //! are authoritative.
+//!
+//! Files: `buf.rs` (the buffer), `recycler.rs` (the parser's allocator of
+//! received messages, and the recycling of destroyed ones).
 use crate::error::{Error, Result};
 use crate::proto::headers::{self, Headers};
-use crate::proto::{MsgBuf, MsgOp, MSG_INLINE};
-use parking_lot::Mutex;
+use crate::proto::{MsgOp, WireMsg};
 use std::borrow::Cow;
-use std::cell::RefCell;
 use std::ffi::CStr;
 
-/// Boxes of destroyed messages, kept for the next received ones: the
-/// reader allocates a message and another thread (the program's, through
-/// `natsMsg_Destroy`) frees it, which malloc handles badly (every free and
-/// every malloc take the slow path). Recycling the boxes costs a lock.
-const RECYCLE_MAX: usize = 1024;
-#[allow(clippy::vec_box)] // the boxes themselves are what is recycled
-static RECYCLED: Mutex<Vec<Box<Msg>>> = Mutex::new(Vec::new());
+mod buf;
+mod recycler;
 
-thread_local! {
-    /// A reader thread's supply of boxes, refilled from [`RECYCLED`] in
-    /// one swap when empty (one lock per batch of messages).
-    #[allow(clippy::vec_box)]
-    static SUPPLY: RefCell<Vec<Box<Msg>>> = const { RefCell::new(Vec::new()) };
-}
-
-/// A box for a received message: a recycled one when there is one.
-fn take_box() -> Box<Msg> {
-    let b = SUPPLY.with(|s| {
-        let mut s = s.borrow_mut();
-        if s.is_empty() {
-            let mut r = RECYCLED.lock();
-            if r.is_empty() {
-                return None;
-            }
-            std::mem::swap(&mut *s, &mut *r);
-        }
-        s.pop()
-    });
-    b.unwrap_or_else(|| {
-        Box::new(Msg {
-            buf: MsgBuf::new(),
-            subject_len: 0,
-            reply_len: 0,
-            raw_hdr_len: 0,
-            headers: None,
-        })
-    })
-}
-
-/// Frees a message (`natsMsg_Destroy`), keeping its box for [`boxed`].
-pub fn recycle(mut b: Box<Msg>) {
-    if matches!(b.buf, MsgBuf::Heap(_)) {
-        b.buf = MsgBuf::new();
-    }
-    b.headers = None;
-    let mut r = RECYCLED.lock();
-    if r.len() < RECYCLE_MAX {
-        r.push(b);
-    }
-}
-
-/// Frees the recycled boxes (library close).
-pub fn clear_recycled() {
-    let v = std::mem::take(&mut *RECYCLED.lock());
-    drop(v);
-}
+pub use buf::{MsgBuf, MSG_INLINE};
+pub use recycler::{clear_recycled, recycle, Incoming, Recycler};
 
 #[derive(Debug, Clone)]
 pub struct Msg {
@@ -123,50 +74,30 @@ impl Msg {
         })
     }
 
-    /// Starts a received message in a (recycled) box: subject and reply
-    /// are copied in; the payload (`total` bytes) is appended with
-    /// [`Msg::append_received`]; [`Msg::from_wire`] finishes it.
-    pub(crate) fn start_received(subject: &[u8], reply: Option<&[u8]>, header_len: usize, total: usize) -> Box<Msg> {
-        let reply = reply.filter(|r| !r.is_empty());
-        let mut m = take_box();
-        let cap = subject.len() + 1 + reply.map_or(0, |r| r.len() + 1) + total + 1;
-        match &mut m.buf {
-            MsgBuf::Heap(v) if cap <= v.capacity() => v.clear(),
-            MsgBuf::Inline { len, .. } if cap <= MSG_INLINE => *len = 0,
-            b => *b = MsgBuf::with_capacity(cap),
+    /// Drops what a box should not keep for its next message.
+    fn clear_for_reuse(&mut self) {
+        if matches!(self.buf, MsgBuf::Heap(_)) {
+            self.buf = MsgBuf::new();
         }
-        m.buf.extend_from_slice(subject);
-        m.buf.push(0);
-        if let Some(r) = reply {
-            m.buf.extend_from_slice(r);
-            m.buf.push(0);
-        }
-        m.subject_len = subject.len() as u32;
-        m.reply_len = reply.map_or(0, |r| r.len() as u32);
-        m.raw_hdr_len = header_len;
-        m.headers = None;
-        m
+        self.headers = None;
     }
 
-    /// Appends payload bytes to a message being received.
-    #[inline]
-    pub(crate) fn append_received(&mut self, b: &[u8]) {
-        self.buf.extend_from_slice(b);
-    }
-
-    /// The payload (header block + data) of a message being received.
-    pub(crate) fn received_payload(&self) -> &[u8] {
-        &self.buf.as_slice()[self.payload_start()..]
-    }
-
-    /// Bytes the message's buffer holds without growing.
+    /// A received message, complete (tests).
     #[cfg(test)]
-    pub(crate) fn buf_capacity(&self) -> usize {
-        self.buf.capacity()
-    }
-
-    pub(crate) fn received_header_len(&self) -> usize {
-        self.raw_hdr_len
+    pub(crate) fn received(
+        subject: &[u8],
+        reply: Option<&[u8]>,
+        header_len: usize,
+        payload: &[u8],
+    ) -> Result<Box<Msg>> {
+        use crate::proto::MsgAlloc;
+        let mut m = Recycler::new().start(subject, reply, header_len, payload.len());
+        m.append(payload);
+        Msg::from_wire(MsgOp {
+            sid: 1,
+            msg: m,
+            nul_free: false,
+        })
     }
 
     /// A received message, finished: checked, and NUL-terminated. The
@@ -174,12 +105,12 @@ impl Msg {
     /// malformed block only fails header accessors.
     /// Errors: a NUL byte in the subject or reply (`NATS_PROTOCOL_ERROR`),
     /// a header length beyond the payload.
-    pub fn from_wire(op: MsgOp) -> Result<Box<Msg>> {
+    pub fn from_wire(op: MsgOp<Incoming>) -> Result<Box<Msg>> {
         let proto = |t: &str| Error::new(crate::natsStatus::NATS_PROTOCOL_ERROR, t.to_string());
-        let mut m = op.msg;
-        if m.raw_hdr_len > m.received_payload().len() {
+        if op.msg.header_len() > op.msg.payload().len() {
             return Err(proto("header size larger than the message"));
         }
+        let mut m = op.msg.0;
         if op.nul_free {
             m.buf.push(0);
             return Ok(m);
@@ -325,10 +256,17 @@ impl Msg {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::proto::MsgAlloc;
     use crate::status::natsStatus;
 
-    fn op(subject: &[u8], reply: Option<&[u8]>, header_len: usize, payload: &[u8]) -> MsgOp {
-        MsgOp::new(subject, 1, reply, header_len, payload)
+    fn op(subject: &[u8], reply: Option<&[u8]>, header_len: usize, payload: &[u8]) -> MsgOp<Incoming> {
+        let mut m = Recycler::new().start(subject, reply, header_len, payload.len());
+        m.append(payload);
+        MsgOp {
+            sid: 1,
+            msg: m,
+            nul_free: false,
+        }
     }
 
     #[test]
@@ -467,33 +405,5 @@ mod tests {
             Msg::from_wire(op(b"a", Some(b"\0"), 0, b"abc")).unwrap_err().status,
             natsStatus::NATS_PROTOCOL_ERROR
         );
-    }
-
-    #[test]
-    fn from_parser_without_reallocating() {
-        for data in [&b"hello"[..], &[b'x'; 1000][..]] {
-            let mut p = crate::proto::Parser::new();
-            let mut wire = format!("HMSG foo 1 rep 12 {}\r\nNATS/1.0\r\n\r\n", 12 + data.len()).into_bytes();
-            wire.extend_from_slice(data);
-            wire.extend_from_slice(b"\r\n");
-            p.feed(&wire);
-            let Some(crate::proto::ServerOp::Msg(mo)) = p.next_op().unwrap() else {
-                panic!()
-            };
-            let heap = match &mo.msg.buf {
-                MsgBuf::Heap(v) => Some(v.as_ptr()),
-                MsgBuf::Inline { .. } => None,
-            };
-            assert_eq!(heap.is_some(), data.len() > 100);
-            let m = Msg::from_wire(mo).unwrap();
-            assert_eq!(m.data(), data);
-            assert_eq!(m.data_with_nul().last(), Some(&0));
-            assert_eq!(m.subject_cstr().to_bytes(), b"foo");
-            assert_eq!(m.reply(), Some(&b"rep"[..]));
-            if let (Some(p), MsgBuf::Heap(v)) = (heap, &m.buf) {
-                assert_eq!(v.as_ptr(), p, "the payload buffer was reused");
-            }
-            assert!(m.encoded_headers().is_some());
-        }
     }
 }

@@ -155,15 +155,6 @@ typedef struct {
   int Count;
 } natsMsgList;
 
-// Returns the delay in milliseconds before reconnect attempt `attempts`.
-typedef int64_t (*natsCustomReconnectDelayHandler)(natsConnection *nc, int attempts, void *closure);
-
-// Asynchronous error callback; `sub` may be NULL.
-typedef void (*natsErrHandler)(natsConnection *nc, natsSubscription *subscription, natsStatus err, void *closure);
-
-// Connection event callback (closed, disconnected, reconnected, …).
-typedef void (*natsConnectionHandler)(natsConnection *nc, void *closure);
-
 // Returns the token to send at each connect; the library does not free it.
 typedef const char *(*natsTokenHandler)(void *closure);
 
@@ -175,6 +166,15 @@ typedef natsStatus (*natsSignatureHandler)(char **customErrTxt, unsigned char **
 // library), or an error with an optional `*customErrTxt` (also freed by
 // the library).
 typedef natsStatus (*natsUserJWTHandler)(char **userJWT, char **customErrTxt, void *closure);
+
+// Returns the delay in milliseconds before reconnect attempt `attempts`.
+typedef int64_t (*natsCustomReconnectDelayHandler)(natsConnection *nc, int attempts, void *closure);
+
+// Asynchronous error callback; `sub` may be NULL.
+typedef void (*natsErrHandler)(natsConnection *nc, natsSubscription *subscription, natsStatus err, void *closure);
+
+// Connection event callback (closed, disconnected, reconnected, …).
+typedef void (*natsConnectionHandler)(natsConnection *nc, void *closure);
 
 // OpenSSL-style verification callback. Not supported with rustls (see
 // `natsOptions_SetSSLVerificationCallback`).
@@ -653,6 +653,99 @@ NATS_EXTERN natsStatus natsOptions_SetMaxPingsOut(natsOptions *opts, int maxPing
 // negative.
 NATS_EXTERN natsStatus natsOptions_SetIOBufSize(natsOptions *opts, int ioBufSize);
 
+// Sets the user name and password sent in CONNECT when the server URL
+// carries no credentials (for instance for servers discovered from the
+// cluster). NULL clears the corresponding value. The strings are copied.
+//
+// Returns `NATS_INVALID_ARG` if `opts` is NULL.
+NATS_EXTERN natsStatus natsOptions_SetUserInfo(natsOptions *opts, const char *user, const char *password);
+
+// Sets the token sent in CONNECT when the server URL carries no
+// credentials. NULL clears it. The string is copied.
+//
+// Returns `NATS_ILLEGAL_STATE` if a token handler is set
+// (#natsOptions_SetTokenHandler), `NATS_INVALID_ARG` if `opts` is NULL.
+NATS_EXTERN natsStatus natsOptions_SetToken(natsOptions *opts, const char *token);
+
+// Sets a callback that returns the token to send at each connect and
+// reconnect (for expiring or rotated tokens). The returned string stays
+// owned by the application. A NULL callback removes the handler.
+//
+// Returns `NATS_ILLEGAL_STATE` if a token was set with
+// #natsOptions_SetToken, `NATS_INVALID_ARG` if `opts` is NULL.
+NATS_EXTERN natsStatus natsOptions_SetTokenHandler(natsOptions *opts, natsTokenHandler tokenCb, void *closure);
+
+// Sets the NKey public key sent in CONNECT and the callback that signs
+// the server's nonce with the matching private key. The signature the
+// callback returns (and any error text) is allocated by it with
+// `malloc` and freed by the library.
+//
+// Removes any user JWT source (the two are mutually exclusive). An empty
+// or NULL `pubKey` clears the NKey.
+//
+// Returns `NATS_INVALID_ARG` if `opts` is NULL, or if `pubKey` is given
+// without `sigCB`.
+NATS_EXTERN natsStatus natsOptions_SetNKey(natsOptions *opts, const char *pubKey, natsSignatureHandler sigCB, void *sigClosure);
+
+// Sets the NKey public key sent in CONNECT and the file holding its seed.
+// The seed file is read at each connect to sign the server's nonce, and
+// the memory that held it is wiped right after.
+//
+// Removes any user JWT source. An empty or NULL `pubKey` clears the
+// NKey settings.
+//
+// Returns `NATS_INVALID_ARG` if `opts` is NULL, or if `pubKey` is given
+// without `seedFile`.
+NATS_EXTERN natsStatus natsOptions_SetNKeyFromSeed(natsOptions *opts, const char *pubKey, const char *seedFile);
+
+// Sets the file(s) holding the user JWT and the user NKey seed. The
+// `userOrChainedFile` holds the JWT (between `-----BEGIN NATS USER JWT-----`
+// style lines, or alone) and possibly the seed; otherwise `seedFile`
+// holds the seed. Files are read at each connect (so they may be
+// rotated), and buffers wiped after use.
+//
+// Removes any NKey. NULL/empty `userOrChainedFile` (with no `seedFile`)
+// clears the user credentials.
+//
+// Returns `NATS_INVALID_ARG` if `opts` is NULL, or if `seedFile` is given
+// without `userOrChainedFile`.
+NATS_EXTERN natsStatus natsOptions_SetUserCredentialsFromFiles(natsOptions *opts, const char *userOrChainedFile, const char *seedFile);
+
+// Like #natsOptions_SetUserCredentialsFromFiles, but from a string that
+// holds both the decorated user JWT and the decorated user seed. The
+// string is copied (and the copy wiped when no longer used). NULL clears
+// the user credentials.
+//
+// Returns `NATS_INVALID_ARG` if `opts` is NULL.
+NATS_EXTERN natsStatus natsOptions_SetUserCredentialsFromMemory(natsOptions *opts, const char *jwtAndSeedContent);
+
+// Sets the callbacks that return the user JWT and sign the server's nonce
+// at each connect. What the callbacks return (JWT, signature, error
+// texts) is allocated by them with `malloc` and freed by the library.
+//
+// Removes any NKey when `ujwtCB` is set. Both NULL clears them.
+//
+// Returns `NATS_INVALID_ARG` if `opts` is NULL or only one of the two
+// callbacks is given.
+NATS_EXTERN natsStatus natsOptions_SetUserCredentialsCallbacks(natsOptions *opts, natsUserJWTHandler ujwtCB, void *ujwtClosure, natsSignatureHandler sigCB, void *sigClosure);
+
+// By default a connection is closed when the same server rejects its
+// credentials twice in a row; `ignore` = true keeps reconnecting instead.
+//
+// Returns `NATS_INVALID_ARG` if `opts` is NULL.
+NATS_EXTERN natsStatus natsOptions_SetIgnoreAuthErrorAbort(natsOptions *opts, bool ignore);
+
+// Signs the text `input` with the encoded NKey seed `encodedSeed`
+// (Ed25519). On success `*signature` points to the 64-byte raw signature,
+// allocated with `malloc` (release it with `free()`, unless it is handed
+// back to the library from a #natsSignatureHandler), and
+// `*signatureLength` is 64.
+//
+// Returns `NATS_INVALID_ARG` for a NULL/empty seed or input or NULL
+// outputs, `NATS_ERR` for a seed that cannot be decoded ("invalid encoded
+// key", "invalid checksum", "invalid seed", "invalid prefix byte").
+NATS_EXTERN natsStatus nats_Sign(const char *encodedSeed, const char *input, unsigned char **signature, int *signatureLength);
+
 // Allows (the default) or forbids reconnecting after the connection to
 // the server is lost.
 //
@@ -778,182 +871,6 @@ NATS_EXTERN natsStatus natsOptions_SetLameDuckModeCB(natsOptions *opts, natsConn
 // Returns `NATS_INVALID_ARG` when `opts` is NULL.
 NATS_EXTERN natsStatus natsOptions_SetRetryOnFailedConnect(natsOptions *opts, bool retry, natsConnectionHandler connectedCb, void *closure);
 
-// When `true`, asynchronous subscriptions of connections made with these
-// options deliver their messages from the library's shared threads
-// instead of one thread per subscription.
-//
-// Returns `NATS_INVALID_ARG` when `opts` is NULL.
-NATS_EXTERN natsStatus natsOptions_UseGlobalMessageDelivery(natsOptions *opts, bool global);
-
-// Chooses which IP families are tried, in order, when resolving host
-// names: 0 (any, as the resolver returns them), 4, 6, 46 (IPv4 then IPv6)
-// or 64 (IPv6 then IPv4).
-//
-// Returns `NATS_INVALID_ARG` when `opts` is NULL or `order` is another
-// value.
-NATS_EXTERN natsStatus natsOptions_IPResolutionOrder(natsOptions *opts, int order);
-
-// When `true`, published data is written to the socket by the publishing
-// thread right away instead of being buffered for the flusher.
-//
-// Returns `NATS_INVALID_ARG` when `opts` is NULL.
-NATS_EXTERN natsStatus natsOptions_SetSendAsap(natsOptions *opts, bool sendAsap);
-
-// Sets how long, in microseconds, the flusher waits to gather more data
-// before writing buffered publishes (0, the default, means no wait).
-// Under load (the previous write ended less than this long ago) the
-// flusher lets publishes accumulate until this long after that write and
-// writes them together; a lone publish after a quiet period, a flush and
-// a full I/O buffer are written at once.
-//
-// Returns `NATS_INVALID_ARG` when `opts` is NULL or `flusherWaitUs` is
-// negative.
-NATS_EXTERN natsStatus natsOptions_SetFlusherWaitMicros(natsOptions *opts, int64_t flusherWaitUs);
-
-// When `true`, each request uses its own inbox subscription instead of
-// the connection's shared response subscription.
-//
-// Returns `NATS_INVALID_ARG` when `opts` is NULL.
-NATS_EXTERN natsStatus natsOptions_UseOldRequestStyle(natsOptions *opts, bool useOldStyle);
-
-// When `true`, requests waiting for a reply fail as soon as the
-// connection is lost instead of waiting for their timeout.
-//
-// Returns `NATS_INVALID_ARG` when `opts` is NULL.
-NATS_EXTERN natsStatus natsOptions_SetFailRequestsOnDisconnect(natsOptions *opts, bool failRequests);
-
-// When `true`, the server does not deliver to this connection the
-// messages it publishes itself.
-//
-// Returns `NATS_INVALID_ARG` when `opts` is NULL.
-NATS_EXTERN natsStatus natsOptions_SetNoEcho(natsOptions *opts, bool noEcho);
-
-// Sets how long, in milliseconds, a write to the socket may block before
-// the connection is considered broken (0, the default, means no limit).
-//
-// Returns `NATS_INVALID_ARG` when `opts` is NULL or `deadline` is
-// negative.
-NATS_EXTERN natsStatus natsOptions_SetWriteDeadline(natsOptions *opts, int64_t deadline);
-
-// When `true`, the server is not asked to answer requests that have no
-// subscriber with a "no responders" status; such requests then time out.
-//
-// Returns `NATS_INVALID_ARG` when `opts` is NULL.
-NATS_EXTERN natsStatus natsOptions_DisableNoResponders(natsOptions *opts, bool disabled);
-
-// Replaces `_INBOX` as the prefix of the inboxes the connection creates
-// (for requests). The prefix must be a valid subject without wildcard
-// tokens (`*`, `>`). NULL or an empty string restores the default. The
-// string is copied.
-//
-// Returns `NATS_INVALID_ARG` when `opts` is NULL or the prefix is invalid;
-// the setting is then left unchanged.
-NATS_EXTERN natsStatus natsOptions_SetCustomInboxPrefix(natsOptions *opts, const char *inboxPrefix);
-
-// Reserves `paddingSize` extra bytes after the data of each message the
-// connection receives: the data is followed by its terminating NUL and
-// then `paddingSize` bytes, all zero, that belong to the message's
-// buffer (the program may write into them, e.g. to decode in place),
-// until `natsMsg_Destroy`. They are not part of the data. Messages made
-// with `natsMsg_Create` are not padded. The default is 0.
-//
-// Returns `NATS_INVALID_ARG` when `opts` is NULL or `paddingSize` is
-// negative.
-NATS_EXTERN natsStatus natsOptions_SetMessageBufferPadding(natsOptions *opts, int paddingSize);
-
-// Sets the user name and password sent in CONNECT when the server URL
-// carries no credentials (for instance for servers discovered from the
-// cluster). NULL clears the corresponding value. The strings are copied.
-//
-// Returns `NATS_INVALID_ARG` if `opts` is NULL.
-NATS_EXTERN natsStatus natsOptions_SetUserInfo(natsOptions *opts, const char *user, const char *password);
-
-// Sets the token sent in CONNECT when the server URL carries no
-// credentials. NULL clears it. The string is copied.
-//
-// Returns `NATS_ILLEGAL_STATE` if a token handler is set
-// (#natsOptions_SetTokenHandler), `NATS_INVALID_ARG` if `opts` is NULL.
-NATS_EXTERN natsStatus natsOptions_SetToken(natsOptions *opts, const char *token);
-
-// Sets a callback that returns the token to send at each connect and
-// reconnect (for expiring or rotated tokens). The returned string stays
-// owned by the application. A NULL callback removes the handler.
-//
-// Returns `NATS_ILLEGAL_STATE` if a token was set with
-// #natsOptions_SetToken, `NATS_INVALID_ARG` if `opts` is NULL.
-NATS_EXTERN natsStatus natsOptions_SetTokenHandler(natsOptions *opts, natsTokenHandler tokenCb, void *closure);
-
-// Sets the NKey public key sent in CONNECT and the callback that signs
-// the server's nonce with the matching private key. The signature the
-// callback returns (and any error text) is allocated by it with
-// `malloc` and freed by the library.
-//
-// Removes any user JWT source (the two are mutually exclusive). An empty
-// or NULL `pubKey` clears the NKey.
-//
-// Returns `NATS_INVALID_ARG` if `opts` is NULL, or if `pubKey` is given
-// without `sigCB`.
-NATS_EXTERN natsStatus natsOptions_SetNKey(natsOptions *opts, const char *pubKey, natsSignatureHandler sigCB, void *sigClosure);
-
-// Sets the NKey public key sent in CONNECT and the file holding its seed.
-// The seed file is read at each connect to sign the server's nonce, and
-// the memory that held it is wiped right after.
-//
-// Removes any user JWT source. An empty or NULL `pubKey` clears the
-// NKey settings.
-//
-// Returns `NATS_INVALID_ARG` if `opts` is NULL, or if `pubKey` is given
-// without `seedFile`.
-NATS_EXTERN natsStatus natsOptions_SetNKeyFromSeed(natsOptions *opts, const char *pubKey, const char *seedFile);
-
-// Sets the file(s) holding the user JWT and the user NKey seed. The
-// `userOrChainedFile` holds the JWT (between `-----BEGIN NATS USER JWT-----`
-// style lines, or alone) and possibly the seed; otherwise `seedFile`
-// holds the seed. Files are read at each connect (so they may be
-// rotated), and buffers wiped after use.
-//
-// Removes any NKey. NULL/empty `userOrChainedFile` (with no `seedFile`)
-// clears the user credentials.
-//
-// Returns `NATS_INVALID_ARG` if `opts` is NULL, or if `seedFile` is given
-// without `userOrChainedFile`.
-NATS_EXTERN natsStatus natsOptions_SetUserCredentialsFromFiles(natsOptions *opts, const char *userOrChainedFile, const char *seedFile);
-
-// Like #natsOptions_SetUserCredentialsFromFiles, but from a string that
-// holds both the decorated user JWT and the decorated user seed. The
-// string is copied (and the copy wiped when no longer used). NULL clears
-// the user credentials.
-//
-// Returns `NATS_INVALID_ARG` if `opts` is NULL.
-NATS_EXTERN natsStatus natsOptions_SetUserCredentialsFromMemory(natsOptions *opts, const char *jwtAndSeedContent);
-
-// Sets the callbacks that return the user JWT and sign the server's nonce
-// at each connect. What the callbacks return (JWT, signature, error
-// texts) is allocated by them with `malloc` and freed by the library.
-//
-// Removes any NKey when `ujwtCB` is set. Both NULL clears them.
-//
-// Returns `NATS_INVALID_ARG` if `opts` is NULL or only one of the two
-// callbacks is given.
-NATS_EXTERN natsStatus natsOptions_SetUserCredentialsCallbacks(natsOptions *opts, natsUserJWTHandler ujwtCB, void *ujwtClosure, natsSignatureHandler sigCB, void *sigClosure);
-
-// By default a connection is closed when the same server rejects its
-// credentials twice in a row; `ignore` = true keeps reconnecting instead.
-//
-// Returns `NATS_INVALID_ARG` if `opts` is NULL.
-NATS_EXTERN natsStatus natsOptions_SetIgnoreAuthErrorAbort(natsOptions *opts, bool ignore);
-
-// Signs the text `input` with the encoded NKey seed `encodedSeed`
-// (Ed25519). On success `*signature` points to the 64-byte raw signature,
-// allocated with `malloc` (release it with `free()`, unless it is handed
-// back to the library from a #natsSignatureHandler), and
-// `*signatureLength` is 64.
-//
-// Returns `NATS_INVALID_ARG` for a NULL/empty seed or input or NULL
-// outputs, `NATS_ERR` for a seed that cannot be decoded ("invalid encoded
-// key", "invalid checksum", "invalid seed", "invalid prefix byte").
-NATS_EXTERN natsStatus nats_Sign(const char *encodedSeed, const char *input, unsigned char **signature, int *signatureLength);
-
 // Turns TLS on or off for connections made with these options.
 //
 // Turning it off also forgets every TLS setting made so far (trusted CAs,
@@ -1074,6 +991,89 @@ NATS_EXTERN natsStatus natsOptions_SkipServerVerification(natsOptions *opts, boo
 // `natsOptions_SkipServerVerification`, trusted CAs and
 // `natsOptions_SetExpectedHostname` instead.
 NATS_EXTERN natsStatus natsOptions_SetSSLVerificationCallback(natsOptions *opts, natsSSLVerifyCb callback);
+
+// When `true`, asynchronous subscriptions of connections made with these
+// options deliver their messages from the library's shared threads
+// instead of one thread per subscription.
+//
+// Returns `NATS_INVALID_ARG` when `opts` is NULL.
+NATS_EXTERN natsStatus natsOptions_UseGlobalMessageDelivery(natsOptions *opts, bool global);
+
+// Chooses which IP families are tried, in order, when resolving host
+// names: 0 (any, as the resolver returns them), 4, 6, 46 (IPv4 then IPv6)
+// or 64 (IPv6 then IPv4).
+//
+// Returns `NATS_INVALID_ARG` when `opts` is NULL or `order` is another
+// value.
+NATS_EXTERN natsStatus natsOptions_IPResolutionOrder(natsOptions *opts, int order);
+
+// When `true`, published data is written to the socket by the publishing
+// thread right away instead of being buffered for the flusher.
+//
+// Returns `NATS_INVALID_ARG` when `opts` is NULL.
+NATS_EXTERN natsStatus natsOptions_SetSendAsap(natsOptions *opts, bool sendAsap);
+
+// Sets how long, in microseconds, the flusher waits to gather more data
+// before writing buffered publishes (0, the default, means no wait).
+// Under load (the previous write ended less than this long ago) the
+// flusher lets publishes accumulate until this long after that write and
+// writes them together; a lone publish after a quiet period, a flush and
+// a full I/O buffer are written at once.
+//
+// Returns `NATS_INVALID_ARG` when `opts` is NULL or `flusherWaitUs` is
+// negative.
+NATS_EXTERN natsStatus natsOptions_SetFlusherWaitMicros(natsOptions *opts, int64_t flusherWaitUs);
+
+// When `true`, each request uses its own inbox subscription instead of
+// the connection's shared response subscription.
+//
+// Returns `NATS_INVALID_ARG` when `opts` is NULL.
+NATS_EXTERN natsStatus natsOptions_UseOldRequestStyle(natsOptions *opts, bool useOldStyle);
+
+// When `true`, requests waiting for a reply fail as soon as the
+// connection is lost instead of waiting for their timeout.
+//
+// Returns `NATS_INVALID_ARG` when `opts` is NULL.
+NATS_EXTERN natsStatus natsOptions_SetFailRequestsOnDisconnect(natsOptions *opts, bool failRequests);
+
+// When `true`, the server does not deliver to this connection the
+// messages it publishes itself.
+//
+// Returns `NATS_INVALID_ARG` when `opts` is NULL.
+NATS_EXTERN natsStatus natsOptions_SetNoEcho(natsOptions *opts, bool noEcho);
+
+// Sets how long, in milliseconds, a write to the socket may block before
+// the connection is considered broken (0, the default, means no limit).
+//
+// Returns `NATS_INVALID_ARG` when `opts` is NULL or `deadline` is
+// negative.
+NATS_EXTERN natsStatus natsOptions_SetWriteDeadline(natsOptions *opts, int64_t deadline);
+
+// When `true`, the server is not asked to answer requests that have no
+// subscriber with a "no responders" status; such requests then time out.
+//
+// Returns `NATS_INVALID_ARG` when `opts` is NULL.
+NATS_EXTERN natsStatus natsOptions_DisableNoResponders(natsOptions *opts, bool disabled);
+
+// Replaces `_INBOX` as the prefix of the inboxes the connection creates
+// (for requests). The prefix must be a valid subject without wildcard
+// tokens (`*`, `>`). NULL or an empty string restores the default. The
+// string is copied.
+//
+// Returns `NATS_INVALID_ARG` when `opts` is NULL or the prefix is invalid;
+// the setting is then left unchanged.
+NATS_EXTERN natsStatus natsOptions_SetCustomInboxPrefix(natsOptions *opts, const char *inboxPrefix);
+
+// Reserves `paddingSize` extra bytes after the data of each message the
+// connection receives: the data is followed by its terminating NUL and
+// then `paddingSize` bytes, all zero, that belong to the message's
+// buffer (the program may write into them, e.g. to decode in place),
+// until `natsMsg_Destroy`. They are not part of the data. Messages made
+// with `natsMsg_Create` are not padded. The default is 0.
+//
+// Returns `NATS_INVALID_ARG` when `opts` is NULL or `paddingSize` is
+// negative.
+NATS_EXTERN natsStatus natsOptions_SetMessageBufferPadding(natsOptions *opts, int paddingSize);
 
 // Creates a statistics object (free with `natsStatistics_Destroy`).
 NATS_EXTERN natsStatus natsStatistics_Create(natsStatistics **newStats);

@@ -1441,6 +1441,172 @@ null_sweep(void)
     begin_case("natsOptions_SetIOBufSize(opts=NULL)");
     expect_status(NATS_INVALID_ARG, natsOptions_SetIOBufSize(NULL, 1));
     release_outs();
+    /* ---- natsOptions_SetUserInfo ---- */
+    /* natsOptions_SetUserInfo(opts=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("natsOptions_SetUserInfo(opts=NULL)");
+    expect_status(NATS_INVALID_ARG, natsOptions_SetUserInfo(NULL, "misuse", "pw"));
+    release_outs();
+    /* natsOptions_SetUserInfo(user=NULL) */
+    reset_outs();
+    prime(NATS_OK);
+    begin_case("natsOptions_SetUserInfo(user=NULL)");
+    expect_status(NATS_OK, natsOptions_SetUserInfo(g_opts, NULL, "pw"));
+    release_outs();
+    /* natsOptions_SetUserInfo(password=NULL) */
+    reset_outs();
+    prime(NATS_OK);
+    begin_case("natsOptions_SetUserInfo(password=NULL)");
+    expect_status(NATS_OK, natsOptions_SetUserInfo(g_opts, "misuse", NULL));
+    release_outs();
+    /* ---- natsOptions_SetToken ---- */
+    /* natsOptions_SetToken(opts=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("natsOptions_SetToken(opts=NULL)");
+    expect_status(NATS_INVALID_ARG, natsOptions_SetToken(NULL, "tok"));
+    release_outs();
+    /* natsOptions_SetToken(token=NULL) */
+    reset_outs();
+    prime(NATS_OK);
+    begin_case("natsOptions_SetToken(token=NULL)");
+    expect_status(NATS_OK, natsOptions_SetToken(g_opts, NULL));
+    release_outs();
+    /* ---- natsOptions_SetTokenHandler ---- */
+    /* natsOptions_SetTokenHandler(opts=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("natsOptions_SetTokenHandler(opts=NULL)");
+    expect_status(NATS_INVALID_ARG, natsOptions_SetTokenHandler(NULL, cb_token, NULL));
+    release_outs();
+    /* natsOptions_SetTokenHandler(tokenCb=NULL) */
+    reset_outs();
+    prime(NATS_OK);
+    begin_case("natsOptions_SetTokenHandler(tokenCb=NULL)");
+    expect_status(NATS_OK, natsOptions_SetTokenHandler(g_opts, NULL, NULL));
+    release_outs();
+    /* ---- natsOptions_SetNKey ---- */
+    /* natsOptions_SetNKey(opts=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("natsOptions_SetNKey(opts=NULL)");
+    expect_status(NATS_INVALID_ARG, natsOptions_SetNKey(NULL, MISUSE_PUBKEY, cb_sign, NULL));
+    release_outs();
+    /* natsOptions_SetNKey(pubKey=NULL) */
+    reset_outs();
+    prime(NATS_OK);
+    begin_case("natsOptions_SetNKey(pubKey=NULL)");
+    expect_status(NATS_OK, natsOptions_SetNKey(g_opts, NULL, cb_sign, NULL));
+    release_outs();
+    /* natsOptions_SetNKey(sigCB=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("natsOptions_SetNKey(sigCB=NULL)");
+    expect_status(NATS_INVALID_ARG, natsOptions_SetNKey(g_opts, MISUSE_PUBKEY, NULL, NULL));
+    release_outs();
+    /* ---- natsOptions_SetNKeyFromSeed ---- */
+    /* natsOptions_SetNKeyFromSeed(opts=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("natsOptions_SetNKeyFromSeed(opts=NULL)");
+    expect_status(NATS_INVALID_ARG, natsOptions_SetNKeyFromSeed(NULL, MISUSE_PUBKEY, "/nonexistent/misuse.seed"));
+    release_outs();
+    /* natsOptions_SetNKeyFromSeed(pubKey=NULL) */
+    reset_outs();
+    prime(NATS_OK);
+    begin_case("natsOptions_SetNKeyFromSeed(pubKey=NULL)");
+    expect_status(NATS_OK, natsOptions_SetNKeyFromSeed(g_opts, NULL, "/nonexistent/misuse.seed"));
+    release_outs();
+    /* natsOptions_SetNKeyFromSeed(seedFile=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("natsOptions_SetNKeyFromSeed(seedFile=NULL)");
+    expect_status(NATS_INVALID_ARG, natsOptions_SetNKeyFromSeed(g_opts, MISUSE_PUBKEY, NULL));
+    release_outs();
+    /* ---- natsOptions_SetUserCredentialsFromFiles ---- */
+    /* natsOptions_SetUserCredentialsFromFiles(opts=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("natsOptions_SetUserCredentialsFromFiles(opts=NULL)");
+    expect_status(NATS_INVALID_ARG, natsOptions_SetUserCredentialsFromFiles(NULL, "/nonexistent/misuse.creds", "/nonexistent/misuse.seed"));
+    release_outs();
+    /* natsOptions_SetUserCredentialsFromFiles(userOrChainedFile=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("natsOptions_SetUserCredentialsFromFiles(userOrChainedFile=NULL)");
+    expect_status(NATS_INVALID_ARG, natsOptions_SetUserCredentialsFromFiles(g_opts, NULL, "/nonexistent/misuse.seed"));
+    release_outs();
+    /* natsOptions_SetUserCredentialsFromFiles(seedFile=NULL) */
+    reset_outs();
+    prime(NATS_OK);
+    begin_case("natsOptions_SetUserCredentialsFromFiles(seedFile=NULL)");
+    expect_status(NATS_OK, natsOptions_SetUserCredentialsFromFiles(g_opts, "/nonexistent/misuse.creds", NULL));
+    release_outs();
+    /* ---- natsOptions_SetUserCredentialsFromMemory ---- */
+    /* natsOptions_SetUserCredentialsFromMemory(opts=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("natsOptions_SetUserCredentialsFromMemory(opts=NULL)");
+    expect_status(NATS_INVALID_ARG, natsOptions_SetUserCredentialsFromMemory(NULL, "not really credentials"));
+    release_outs();
+    /* natsOptions_SetUserCredentialsFromMemory(jwtAndSeedContent=NULL) */
+    reset_outs();
+    prime(NATS_OK);
+    begin_case("natsOptions_SetUserCredentialsFromMemory(jwtAndSeedContent=NULL)");
+    expect_status(NATS_OK, natsOptions_SetUserCredentialsFromMemory(g_opts, NULL));
+    release_outs();
+    /* ---- natsOptions_SetUserCredentialsCallbacks ---- */
+    /* natsOptions_SetUserCredentialsCallbacks(opts=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("natsOptions_SetUserCredentialsCallbacks(opts=NULL)");
+    expect_status(NATS_INVALID_ARG, natsOptions_SetUserCredentialsCallbacks(NULL, cb_jwt, NULL, cb_sign, NULL));
+    release_outs();
+    /* natsOptions_SetUserCredentialsCallbacks(ujwtCB=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("natsOptions_SetUserCredentialsCallbacks(ujwtCB=NULL)");
+    expect_status(NATS_INVALID_ARG, natsOptions_SetUserCredentialsCallbacks(g_opts, NULL, NULL, cb_sign, NULL));
+    release_outs();
+    /* natsOptions_SetUserCredentialsCallbacks(sigCB=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("natsOptions_SetUserCredentialsCallbacks(sigCB=NULL)");
+    expect_status(NATS_INVALID_ARG, natsOptions_SetUserCredentialsCallbacks(g_opts, cb_jwt, NULL, NULL, NULL));
+    release_outs();
+    /* ---- natsOptions_SetIgnoreAuthErrorAbort ---- */
+    /* natsOptions_SetIgnoreAuthErrorAbort(opts=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("natsOptions_SetIgnoreAuthErrorAbort(opts=NULL)");
+    expect_status(NATS_INVALID_ARG, natsOptions_SetIgnoreAuthErrorAbort(NULL, false));
+    release_outs();
+    /* ---- nats_Sign ---- */
+    /* nats_Sign(encodedSeed=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("nats_Sign(encodedSeed=NULL)");
+    expect_status(NATS_INVALID_ARG, nats_Sign(NULL, "data", &o_bytes, &o_int));
+    release_outs();
+    /* nats_Sign(input=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("nats_Sign(input=NULL)");
+    expect_status(NATS_INVALID_ARG, nats_Sign(MISUSE_SEED, NULL, &o_bytes, &o_int));
+    release_outs();
+    /* nats_Sign(signature=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("nats_Sign(signature=NULL)");
+    expect_status(NATS_INVALID_ARG, nats_Sign(MISUSE_SEED, "data", NULL, &o_int));
+    release_outs();
+    /* nats_Sign(signatureLength=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("nats_Sign(signatureLength=NULL)");
+    expect_status(NATS_INVALID_ARG, nats_Sign(MISUSE_SEED, "data", &o_bytes, NULL));
+    release_outs();
     /* ---- natsOptions_SetAllowReconnect ---- */
     /* natsOptions_SetAllowReconnect(opts=NULL) */
     reset_outs();
@@ -1607,255 +1773,6 @@ null_sweep(void)
     prime(NATS_OK);
     begin_case("natsOptions_SetRetryOnFailedConnect(connectedCb=NULL)");
     expect_status(NATS_OK, natsOptions_SetRetryOnFailedConnect(g_opts, false, NULL, NULL));
-    release_outs();
-    /* ---- natsOptions_UseGlobalMessageDelivery ---- */
-    /* natsOptions_UseGlobalMessageDelivery(opts=NULL) */
-    reset_outs();
-    prime(NATS_INVALID_ARG);
-    begin_case("natsOptions_UseGlobalMessageDelivery(opts=NULL)");
-    expect_status(NATS_INVALID_ARG, natsOptions_UseGlobalMessageDelivery(NULL, false));
-    release_outs();
-    /* ---- natsOptions_IPResolutionOrder ---- */
-    /* natsOptions_IPResolutionOrder(opts=NULL) */
-    reset_outs();
-    prime(NATS_INVALID_ARG);
-    begin_case("natsOptions_IPResolutionOrder(opts=NULL)");
-    expect_status(NATS_INVALID_ARG, natsOptions_IPResolutionOrder(NULL, 0));
-    release_outs();
-    /* ---- natsOptions_SetSendAsap ---- */
-    /* natsOptions_SetSendAsap(opts=NULL) */
-    reset_outs();
-    prime(NATS_INVALID_ARG);
-    begin_case("natsOptions_SetSendAsap(opts=NULL)");
-    expect_status(NATS_INVALID_ARG, natsOptions_SetSendAsap(NULL, false));
-    release_outs();
-    /* ---- natsOptions_SetFlusherWaitMicros ---- */
-    /* natsOptions_SetFlusherWaitMicros(opts=NULL) */
-    reset_outs();
-    prime(NATS_INVALID_ARG);
-    begin_case("natsOptions_SetFlusherWaitMicros(opts=NULL)");
-    expect_status(NATS_INVALID_ARG, natsOptions_SetFlusherWaitMicros(NULL, 1000));
-    release_outs();
-    /* ---- natsOptions_UseOldRequestStyle ---- */
-    /* natsOptions_UseOldRequestStyle(opts=NULL) */
-    reset_outs();
-    prime(NATS_INVALID_ARG);
-    begin_case("natsOptions_UseOldRequestStyle(opts=NULL)");
-    expect_status(NATS_INVALID_ARG, natsOptions_UseOldRequestStyle(NULL, false));
-    release_outs();
-    /* ---- natsOptions_SetFailRequestsOnDisconnect ---- */
-    /* natsOptions_SetFailRequestsOnDisconnect(opts=NULL) */
-    reset_outs();
-    prime(NATS_INVALID_ARG);
-    begin_case("natsOptions_SetFailRequestsOnDisconnect(opts=NULL)");
-    expect_status(NATS_INVALID_ARG, natsOptions_SetFailRequestsOnDisconnect(NULL, false));
-    release_outs();
-    /* ---- natsOptions_SetNoEcho ---- */
-    /* natsOptions_SetNoEcho(opts=NULL) */
-    reset_outs();
-    prime(NATS_INVALID_ARG);
-    begin_case("natsOptions_SetNoEcho(opts=NULL)");
-    expect_status(NATS_INVALID_ARG, natsOptions_SetNoEcho(NULL, false));
-    release_outs();
-    /* ---- natsOptions_SetWriteDeadline ---- */
-    /* natsOptions_SetWriteDeadline(opts=NULL) */
-    reset_outs();
-    prime(NATS_INVALID_ARG);
-    begin_case("natsOptions_SetWriteDeadline(opts=NULL)");
-    expect_status(NATS_INVALID_ARG, natsOptions_SetWriteDeadline(NULL, 1000));
-    release_outs();
-    /* ---- natsOptions_DisableNoResponders ---- */
-    /* natsOptions_DisableNoResponders(opts=NULL) */
-    reset_outs();
-    prime(NATS_INVALID_ARG);
-    begin_case("natsOptions_DisableNoResponders(opts=NULL)");
-    expect_status(NATS_INVALID_ARG, natsOptions_DisableNoResponders(NULL, false));
-    release_outs();
-    /* ---- natsOptions_SetCustomInboxPrefix ---- */
-    /* natsOptions_SetCustomInboxPrefix(opts=NULL) */
-    reset_outs();
-    prime(NATS_INVALID_ARG);
-    begin_case("natsOptions_SetCustomInboxPrefix(opts=NULL)");
-    expect_status(NATS_INVALID_ARG, natsOptions_SetCustomInboxPrefix(NULL, "_MISUSE"));
-    release_outs();
-    /* natsOptions_SetCustomInboxPrefix(inboxPrefix=NULL) */
-    reset_outs();
-    prime(NATS_OK);
-    begin_case("natsOptions_SetCustomInboxPrefix(inboxPrefix=NULL)");
-    expect_status(NATS_OK, natsOptions_SetCustomInboxPrefix(g_opts, NULL));
-    release_outs();
-    /* ---- natsOptions_SetMessageBufferPadding ---- */
-    /* natsOptions_SetMessageBufferPadding(opts=NULL) */
-    reset_outs();
-    prime(NATS_INVALID_ARG);
-    begin_case("natsOptions_SetMessageBufferPadding(opts=NULL)");
-    expect_status(NATS_INVALID_ARG, natsOptions_SetMessageBufferPadding(NULL, 1));
-    release_outs();
-    /* ---- natsOptions_SetUserInfo ---- */
-    /* natsOptions_SetUserInfo(opts=NULL) */
-    reset_outs();
-    prime(NATS_INVALID_ARG);
-    begin_case("natsOptions_SetUserInfo(opts=NULL)");
-    expect_status(NATS_INVALID_ARG, natsOptions_SetUserInfo(NULL, "misuse", "pw"));
-    release_outs();
-    /* natsOptions_SetUserInfo(user=NULL) */
-    reset_outs();
-    prime(NATS_OK);
-    begin_case("natsOptions_SetUserInfo(user=NULL)");
-    expect_status(NATS_OK, natsOptions_SetUserInfo(g_opts, NULL, "pw"));
-    release_outs();
-    /* natsOptions_SetUserInfo(password=NULL) */
-    reset_outs();
-    prime(NATS_OK);
-    begin_case("natsOptions_SetUserInfo(password=NULL)");
-    expect_status(NATS_OK, natsOptions_SetUserInfo(g_opts, "misuse", NULL));
-    release_outs();
-    /* ---- natsOptions_SetToken ---- */
-    /* natsOptions_SetToken(opts=NULL) */
-    reset_outs();
-    prime(NATS_INVALID_ARG);
-    begin_case("natsOptions_SetToken(opts=NULL)");
-    expect_status(NATS_INVALID_ARG, natsOptions_SetToken(NULL, "tok"));
-    release_outs();
-    /* natsOptions_SetToken(token=NULL) */
-    reset_outs();
-    prime(NATS_OK);
-    begin_case("natsOptions_SetToken(token=NULL)");
-    expect_status(NATS_OK, natsOptions_SetToken(g_opts, NULL));
-    release_outs();
-    /* ---- natsOptions_SetTokenHandler ---- */
-    /* natsOptions_SetTokenHandler(opts=NULL) */
-    reset_outs();
-    prime(NATS_INVALID_ARG);
-    begin_case("natsOptions_SetTokenHandler(opts=NULL)");
-    expect_status(NATS_INVALID_ARG, natsOptions_SetTokenHandler(NULL, cb_token, NULL));
-    release_outs();
-    /* natsOptions_SetTokenHandler(tokenCb=NULL) */
-    reset_outs();
-    prime(NATS_OK);
-    begin_case("natsOptions_SetTokenHandler(tokenCb=NULL)");
-    expect_status(NATS_OK, natsOptions_SetTokenHandler(g_opts, NULL, NULL));
-    release_outs();
-    /* ---- natsOptions_SetNKey ---- */
-    /* natsOptions_SetNKey(opts=NULL) */
-    reset_outs();
-    prime(NATS_INVALID_ARG);
-    begin_case("natsOptions_SetNKey(opts=NULL)");
-    expect_status(NATS_INVALID_ARG, natsOptions_SetNKey(NULL, MISUSE_PUBKEY, cb_sign, NULL));
-    release_outs();
-    /* natsOptions_SetNKey(pubKey=NULL) */
-    reset_outs();
-    prime(NATS_OK);
-    begin_case("natsOptions_SetNKey(pubKey=NULL)");
-    expect_status(NATS_OK, natsOptions_SetNKey(g_opts, NULL, cb_sign, NULL));
-    release_outs();
-    /* natsOptions_SetNKey(sigCB=NULL) */
-    reset_outs();
-    prime(NATS_INVALID_ARG);
-    begin_case("natsOptions_SetNKey(sigCB=NULL)");
-    expect_status(NATS_INVALID_ARG, natsOptions_SetNKey(g_opts, MISUSE_PUBKEY, NULL, NULL));
-    release_outs();
-    /* ---- natsOptions_SetNKeyFromSeed ---- */
-    /* natsOptions_SetNKeyFromSeed(opts=NULL) */
-    reset_outs();
-    prime(NATS_INVALID_ARG);
-    begin_case("natsOptions_SetNKeyFromSeed(opts=NULL)");
-    expect_status(NATS_INVALID_ARG, natsOptions_SetNKeyFromSeed(NULL, MISUSE_PUBKEY, "/nonexistent/misuse.seed"));
-    release_outs();
-    /* natsOptions_SetNKeyFromSeed(pubKey=NULL) */
-    reset_outs();
-    prime(NATS_OK);
-    begin_case("natsOptions_SetNKeyFromSeed(pubKey=NULL)");
-    expect_status(NATS_OK, natsOptions_SetNKeyFromSeed(g_opts, NULL, "/nonexistent/misuse.seed"));
-    release_outs();
-    /* natsOptions_SetNKeyFromSeed(seedFile=NULL) */
-    reset_outs();
-    prime(NATS_INVALID_ARG);
-    begin_case("natsOptions_SetNKeyFromSeed(seedFile=NULL)");
-    expect_status(NATS_INVALID_ARG, natsOptions_SetNKeyFromSeed(g_opts, MISUSE_PUBKEY, NULL));
-    release_outs();
-    /* ---- natsOptions_SetUserCredentialsFromFiles ---- */
-    /* natsOptions_SetUserCredentialsFromFiles(opts=NULL) */
-    reset_outs();
-    prime(NATS_INVALID_ARG);
-    begin_case("natsOptions_SetUserCredentialsFromFiles(opts=NULL)");
-    expect_status(NATS_INVALID_ARG, natsOptions_SetUserCredentialsFromFiles(NULL, "/nonexistent/misuse.creds", "/nonexistent/misuse.seed"));
-    release_outs();
-    /* natsOptions_SetUserCredentialsFromFiles(userOrChainedFile=NULL) */
-    reset_outs();
-    prime(NATS_INVALID_ARG);
-    begin_case("natsOptions_SetUserCredentialsFromFiles(userOrChainedFile=NULL)");
-    expect_status(NATS_INVALID_ARG, natsOptions_SetUserCredentialsFromFiles(g_opts, NULL, "/nonexistent/misuse.seed"));
-    release_outs();
-    /* natsOptions_SetUserCredentialsFromFiles(seedFile=NULL) */
-    reset_outs();
-    prime(NATS_OK);
-    begin_case("natsOptions_SetUserCredentialsFromFiles(seedFile=NULL)");
-    expect_status(NATS_OK, natsOptions_SetUserCredentialsFromFiles(g_opts, "/nonexistent/misuse.creds", NULL));
-    release_outs();
-    /* ---- natsOptions_SetUserCredentialsFromMemory ---- */
-    /* natsOptions_SetUserCredentialsFromMemory(opts=NULL) */
-    reset_outs();
-    prime(NATS_INVALID_ARG);
-    begin_case("natsOptions_SetUserCredentialsFromMemory(opts=NULL)");
-    expect_status(NATS_INVALID_ARG, natsOptions_SetUserCredentialsFromMemory(NULL, "not really credentials"));
-    release_outs();
-    /* natsOptions_SetUserCredentialsFromMemory(jwtAndSeedContent=NULL) */
-    reset_outs();
-    prime(NATS_OK);
-    begin_case("natsOptions_SetUserCredentialsFromMemory(jwtAndSeedContent=NULL)");
-    expect_status(NATS_OK, natsOptions_SetUserCredentialsFromMemory(g_opts, NULL));
-    release_outs();
-    /* ---- natsOptions_SetUserCredentialsCallbacks ---- */
-    /* natsOptions_SetUserCredentialsCallbacks(opts=NULL) */
-    reset_outs();
-    prime(NATS_INVALID_ARG);
-    begin_case("natsOptions_SetUserCredentialsCallbacks(opts=NULL)");
-    expect_status(NATS_INVALID_ARG, natsOptions_SetUserCredentialsCallbacks(NULL, cb_jwt, NULL, cb_sign, NULL));
-    release_outs();
-    /* natsOptions_SetUserCredentialsCallbacks(ujwtCB=NULL) */
-    reset_outs();
-    prime(NATS_INVALID_ARG);
-    begin_case("natsOptions_SetUserCredentialsCallbacks(ujwtCB=NULL)");
-    expect_status(NATS_INVALID_ARG, natsOptions_SetUserCredentialsCallbacks(g_opts, NULL, NULL, cb_sign, NULL));
-    release_outs();
-    /* natsOptions_SetUserCredentialsCallbacks(sigCB=NULL) */
-    reset_outs();
-    prime(NATS_INVALID_ARG);
-    begin_case("natsOptions_SetUserCredentialsCallbacks(sigCB=NULL)");
-    expect_status(NATS_INVALID_ARG, natsOptions_SetUserCredentialsCallbacks(g_opts, cb_jwt, NULL, NULL, NULL));
-    release_outs();
-    /* ---- natsOptions_SetIgnoreAuthErrorAbort ---- */
-    /* natsOptions_SetIgnoreAuthErrorAbort(opts=NULL) */
-    reset_outs();
-    prime(NATS_INVALID_ARG);
-    begin_case("natsOptions_SetIgnoreAuthErrorAbort(opts=NULL)");
-    expect_status(NATS_INVALID_ARG, natsOptions_SetIgnoreAuthErrorAbort(NULL, false));
-    release_outs();
-    /* ---- nats_Sign ---- */
-    /* nats_Sign(encodedSeed=NULL) */
-    reset_outs();
-    prime(NATS_INVALID_ARG);
-    begin_case("nats_Sign(encodedSeed=NULL)");
-    expect_status(NATS_INVALID_ARG, nats_Sign(NULL, "data", &o_bytes, &o_int));
-    release_outs();
-    /* nats_Sign(input=NULL) */
-    reset_outs();
-    prime(NATS_INVALID_ARG);
-    begin_case("nats_Sign(input=NULL)");
-    expect_status(NATS_INVALID_ARG, nats_Sign(MISUSE_SEED, NULL, &o_bytes, &o_int));
-    release_outs();
-    /* nats_Sign(signature=NULL) */
-    reset_outs();
-    prime(NATS_INVALID_ARG);
-    begin_case("nats_Sign(signature=NULL)");
-    expect_status(NATS_INVALID_ARG, nats_Sign(MISUSE_SEED, "data", NULL, &o_int));
-    release_outs();
-    /* nats_Sign(signatureLength=NULL) */
-    reset_outs();
-    prime(NATS_INVALID_ARG);
-    begin_case("nats_Sign(signatureLength=NULL)");
-    expect_status(NATS_INVALID_ARG, nats_Sign(MISUSE_SEED, "data", &o_bytes, NULL));
     release_outs();
     /* ---- natsOptions_SetSecure ---- */
     /* natsOptions_SetSecure(opts=NULL) */
@@ -2032,6 +1949,89 @@ null_sweep(void)
     prime(NATS_OK);
     begin_case("natsOptions_SetSSLVerificationCallback(callback=NULL)");
     expect_status(NATS_OK, natsOptions_SetSSLVerificationCallback(g_opts, NULL));
+    release_outs();
+    /* ---- natsOptions_UseGlobalMessageDelivery ---- */
+    /* natsOptions_UseGlobalMessageDelivery(opts=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("natsOptions_UseGlobalMessageDelivery(opts=NULL)");
+    expect_status(NATS_INVALID_ARG, natsOptions_UseGlobalMessageDelivery(NULL, false));
+    release_outs();
+    /* ---- natsOptions_IPResolutionOrder ---- */
+    /* natsOptions_IPResolutionOrder(opts=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("natsOptions_IPResolutionOrder(opts=NULL)");
+    expect_status(NATS_INVALID_ARG, natsOptions_IPResolutionOrder(NULL, 0));
+    release_outs();
+    /* ---- natsOptions_SetSendAsap ---- */
+    /* natsOptions_SetSendAsap(opts=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("natsOptions_SetSendAsap(opts=NULL)");
+    expect_status(NATS_INVALID_ARG, natsOptions_SetSendAsap(NULL, false));
+    release_outs();
+    /* ---- natsOptions_SetFlusherWaitMicros ---- */
+    /* natsOptions_SetFlusherWaitMicros(opts=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("natsOptions_SetFlusherWaitMicros(opts=NULL)");
+    expect_status(NATS_INVALID_ARG, natsOptions_SetFlusherWaitMicros(NULL, 1000));
+    release_outs();
+    /* ---- natsOptions_UseOldRequestStyle ---- */
+    /* natsOptions_UseOldRequestStyle(opts=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("natsOptions_UseOldRequestStyle(opts=NULL)");
+    expect_status(NATS_INVALID_ARG, natsOptions_UseOldRequestStyle(NULL, false));
+    release_outs();
+    /* ---- natsOptions_SetFailRequestsOnDisconnect ---- */
+    /* natsOptions_SetFailRequestsOnDisconnect(opts=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("natsOptions_SetFailRequestsOnDisconnect(opts=NULL)");
+    expect_status(NATS_INVALID_ARG, natsOptions_SetFailRequestsOnDisconnect(NULL, false));
+    release_outs();
+    /* ---- natsOptions_SetNoEcho ---- */
+    /* natsOptions_SetNoEcho(opts=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("natsOptions_SetNoEcho(opts=NULL)");
+    expect_status(NATS_INVALID_ARG, natsOptions_SetNoEcho(NULL, false));
+    release_outs();
+    /* ---- natsOptions_SetWriteDeadline ---- */
+    /* natsOptions_SetWriteDeadline(opts=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("natsOptions_SetWriteDeadline(opts=NULL)");
+    expect_status(NATS_INVALID_ARG, natsOptions_SetWriteDeadline(NULL, 1000));
+    release_outs();
+    /* ---- natsOptions_DisableNoResponders ---- */
+    /* natsOptions_DisableNoResponders(opts=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("natsOptions_DisableNoResponders(opts=NULL)");
+    expect_status(NATS_INVALID_ARG, natsOptions_DisableNoResponders(NULL, false));
+    release_outs();
+    /* ---- natsOptions_SetCustomInboxPrefix ---- */
+    /* natsOptions_SetCustomInboxPrefix(opts=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("natsOptions_SetCustomInboxPrefix(opts=NULL)");
+    expect_status(NATS_INVALID_ARG, natsOptions_SetCustomInboxPrefix(NULL, "_MISUSE"));
+    release_outs();
+    /* natsOptions_SetCustomInboxPrefix(inboxPrefix=NULL) */
+    reset_outs();
+    prime(NATS_OK);
+    begin_case("natsOptions_SetCustomInboxPrefix(inboxPrefix=NULL)");
+    expect_status(NATS_OK, natsOptions_SetCustomInboxPrefix(g_opts, NULL));
+    release_outs();
+    /* ---- natsOptions_SetMessageBufferPadding ---- */
+    /* natsOptions_SetMessageBufferPadding(opts=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("natsOptions_SetMessageBufferPadding(opts=NULL)");
+    expect_status(NATS_INVALID_ARG, natsOptions_SetMessageBufferPadding(NULL, 1));
     release_outs();
     /* ---- natsStatistics_Create ---- */
     /* natsStatistics_Create(newStats=NULL) */

@@ -397,6 +397,10 @@ fn get_direct_get_delete_erase() {
         NATS_NOT_FOUND,
         0,
     );
+    // A stream without direct gets (or no stream) has no responder.
+    js.add_stream(&mem_stream("ND", &["nd"]), None).unwrap();
+    assert_js_err(js.direct_get_msg("ND", &dg(1, None, None), None), NATS_NO_RESPONDERS, 0);
+    assert_js_err(js.direct_get_msg("", &dg(1, None, None), None), NATS_INVALID_ARG, 0);
 
     // Delete (marks) and erase (overwrites): both gone for get.
     js.delete_msg("M", 1, None).unwrap();
@@ -694,4 +698,39 @@ fn names_and_consumer_lists_page_beyond_one_page() {
     let uniq: std::collections::BTreeSet<_> = infos.iter().map(|c| c.name.clone()).collect();
     assert_eq!(uniq.len(), CONSUMERS);
     assert_eq!(js.consumer_names("N0000", None).unwrap().len(), CONSUMERS);
+}
+
+#[test]
+fn mirror_and_source_infos() {
+    let srv = Server::start_jetstream();
+    let js = js(&srv);
+    let nc = js.conn().clone();
+    js.add_stream(&mem_stream("ORIG", &["orig.>"]), None).unwrap();
+    store(&nc, "orig.a", None, b"1");
+    store(&nc, "orig.b", None, b"2");
+    let mut mir = mem_stream("MIR", &[]);
+    mir.mirror = Some(StreamSource {
+        name: "ORIG".into(),
+        ..StreamSource::default()
+    });
+    let si = js.add_stream(&mir, None).expect("mirror");
+    assert_eq!(si.config.mirror.as_ref().map(|m| m.name.as_str()), Some("ORIG"));
+    let mut src = mem_stream("SRC", &[]);
+    src.sources = vec![StreamSource {
+        name: "ORIG".into(),
+        filter_subject: Some("orig.b".into()),
+        ..StreamSource::default()
+    }];
+    js.add_stream(&src, None).expect("sourcing stream");
+    assert!(common::wait_for(std::time::Duration::from_secs(10), || {
+        js.stream_info("MIR", None).unwrap().state.msgs == 2 && js.stream_info("SRC", None).unwrap().state.msgs == 1
+    }));
+    let si = js.stream_info("MIR", None).unwrap();
+    let m = si.mirror.expect("mirror info");
+    assert_eq!((m.name.as_str(), m.lag), ("ORIG", 0));
+    let si = js.stream_info("SRC", None).unwrap();
+    assert_eq!(si.sources.len(), 1);
+    assert_eq!(si.sources[0].name, "ORIG");
+    assert_eq!(si.sources[0].filter_subject.as_deref(), Some("orig.b"));
+    assert_eq!(si.config.sources[0].filter_subject.as_deref(), Some("orig.b"));
 }

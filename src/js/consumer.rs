@@ -8,7 +8,9 @@
 //! `action` (`create`, `update`, or none for create-or-update). cnats
 //! sends no action and still uses `CONSUMER.DURABLE.CREATE` for durables.
 
-use super::stream::{check_consumer_name, check_stream_name, collect_pages, non_empty, remaining, to_json, NamesPage};
+use super::stream::{
+    check_consumer_name, check_stream_name, collect_pages, dedup_by_name, non_empty, remaining, to_json, NamesPage,
+};
 use super::time;
 use super::types::{
     AckPolicy, ConsumerConfig, ConsumerCreateRequest, ConsumerInfo, ConsumerPauseResponse, ConsumerResetResponse,
@@ -202,6 +204,7 @@ impl JetStream {
             )?;
             Ok((p.consumers.unwrap_or_default(), p.page))
         })?;
+        let all = dedup_by_name(all, |c: &ConsumerInfo| c.name.as_str());
         if all.is_empty() {
             return Err(Error::status(NATS_NOT_FOUND));
         }
@@ -223,6 +226,7 @@ impl JetStream {
             )?;
             Ok((p.consumers.unwrap_or_default(), p.page))
         })?;
+        let all = dedup_by_name(all, |s: &String| s.as_str());
         if all.is_empty() {
             return Err(Error::status(NATS_NOT_FOUND));
         }

@@ -74,7 +74,28 @@ fn context_prefix_rules() {
         wait: -1,
         ..JsOptions::default()
     };
-    assert_eq!(JetStream::new(nc, Some(&bad)).err().unwrap().status, NATS_INVALID_ARG);
+    assert_eq!(
+        JetStream::new(nc.clone(), Some(&bad)).err().unwrap().status,
+        NATS_INVALID_ARG
+    );
+    let mut bad = JsOptions::default();
+    bad.publish_async.stall_wait = -5;
+    let e = JetStream::new(nc.clone(), Some(&bad)).err().unwrap();
+    assert_eq!(e.status, NATS_INVALID_ARG);
+    assert!(e.text.contains("cannot be negative"), "{}", e.text);
+    let d = JetStream::new(nc.clone(), Some(&JsOptions::default())).unwrap();
+    assert_eq!(d.options().publish_async.stall_wait, 200);
+    // The context keeps deleted_details but not a subjects filter (cnats).
+    let mut o = JsOptions::default();
+    o.stream.info.deleted_details = true;
+    o.stream.info.subjects_filter = Some("x.>".into());
+    let c = JetStream::new(nc, Some(&o)).unwrap();
+    assert!(c.call_opts(None).stream.info.deleted_details);
+    assert_eq!(c.call_opts(None).stream.info.subjects_filter, None);
+
+    // A context is shared between threads (the C layer's handles).
+    fn shared<T: Send + Sync>() {}
+    shared::<JetStream>();
 }
 
 // ---------------------------------------------------------------------

@@ -184,7 +184,8 @@ pub struct JetStream {
 }
 
 impl JetStream {
-    /// `natsConnection_JetStream`: validates and resolves the options.
+    /// `natsConnection_JetStream`: validates and resolves the options
+    /// (negative `wait` or `publish_async.stall_wait`: `NATS_INVALID_ARG`).
     pub fn new(conn: Arc<Connection>, opts: Option<&JsOptions>) -> Result<JetStream> {
         let mut o = opts.cloned().unwrap_or_default();
         if o.wait < 0 {
@@ -217,6 +218,9 @@ impl JetStream {
         if o.stream.purge.subject.as_deref() == Some("") {
             o.stream.purge.subject = None;
         }
+        // As cnats: of the stream info options, the context keeps
+        // `deleted_details` only (a subjects filter is per call).
+        o.stream.info.subjects_filter = None;
         Ok(JetStream { conn, opts: o })
     }
 

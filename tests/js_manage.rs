@@ -755,3 +755,62 @@ fn mirror_and_source_infos() {
     assert_eq!(si.sources[0].filter_subject.as_deref(), Some("orig.b"));
     assert_eq!(si.config.sources[0].filter_subject.as_deref(), Some("orig.b"));
 }
+
+#[test]
+fn unusual_subject_bytes_round_trip() {
+    let srv = Server::start_jetstream();
+    let js = js(&srv);
+    let nc = js.conn().clone();
+    let subjects = ["q\"uote.>", "back\\slash.*", "ünï.cødé", "tab\u{7f}del", "brace}{.x"];
+    let mut cfg = mem_stream("W", &subjects);
+    cfg.allow_direct = true;
+    let si = js.add_stream(&cfg, None).expect("add with unusual subjects");
+    assert_eq!(si.config.subjects, subjects);
+    for (s, data) in [
+        ("q\"uote.a", &b"1"[..]),
+        ("back\\slash.b", b"2"),
+        ("ünï.cødé", b"3"),
+        ("brace}{.x", b"4"),
+    ] {
+        let seq = store(&nc, s, None, data);
+        let m = js.get_last_msg("W", s, None).expect(s);
+        assert_eq!((m.subject.as_str(), m.seq, m.data.as_slice()), (s, seq, data));
+        let dg = DirectGetMsgOptions {
+            sequence: seq,
+            ..DirectGetMsgOptions::default()
+        };
+        assert_eq!(js.direct_get_msg("W", &dg, None).unwrap().subject, s);
+        let mut o = JsOptions::default();
+        o.stream.purge.subject = Some(s.into());
+        o.stream.info.subjects_filter = Some(s.into());
+        let info = js.stream_info("W", Some(&o)).unwrap();
+        assert_eq!(info.state.subjects.unwrap().get(s), Some(&1), "{s}");
+        js.purge_stream("W", Some(&o)).unwrap();
+        assert_js_err(js.get_last_msg("W", s, None), NATS_NOT_FOUND, 10037);
+    }
+}
+
+#[test]
+fn stream_info_subjects_filter_collects_every_page() {
+    let srv = Server::start_jetstream();
+    let js = js(&srv);
+    let nc = js.conn().clone();
+    js.add_stream(&mem_stream("BIG", &["big.>"]), None).unwrap();
+    // The server sends at most 100 000 subjects per stream info answer.
+    const N: u64 = 100_050;
+    for i in 0..N {
+        nc.publish(format!("big.{i}").as_bytes(), None, None, b"").unwrap();
+    }
+    nc.flush_timeout(30_000).unwrap();
+    assert!(common::wait_for(std::time::Duration::from_secs(60), || {
+        js.stream_info("BIG", None).unwrap().state.msgs == N
+    }));
+    let mut o = JsOptions::default();
+    o.stream.info.subjects_filter = Some("big.*".into());
+    o.wait = 30_000;
+    let si = js.stream_info("BIG", Some(&o)).expect("info with all subjects");
+    let subjects = si.state.subjects.expect("subjects");
+    assert_eq!(subjects.len() as u64, N);
+    assert!(subjects.values().all(|&n| n == 1));
+    assert!(subjects.contains_key("big.0") && subjects.contains_key(&format!("big.{}", N - 1)));
+}

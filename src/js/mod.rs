@@ -188,6 +188,9 @@ impl JetStream {
     /// (negative `wait` or `publish_async.stall_wait`: `NATS_INVALID_ARG`).
     pub fn new(conn: Arc<Connection>, opts: Option<&JsOptions>) -> Result<JetStream> {
         let mut o = opts.cloned().unwrap_or_default();
+        // As cnats: of the stream info options, the context keeps
+        // `deleted_details` only (a subjects filter is per call).
+        o.stream.info.subjects_filter = None;
         if o.wait < 0 {
             return Err(Error::invalid_arg(format!(
                 "option 'Wait' ({}) cannot be negative",
@@ -218,9 +221,6 @@ impl JetStream {
         if o.stream.purge.subject.as_deref() == Some("") {
             o.stream.purge.subject = None;
         }
-        // As cnats: of the stream info options, the context keeps
-        // `deleted_details` only (a subjects filter is per call).
-        o.stream.info.subjects_filter = None;
         Ok(JetStream { conn, opts: o })
     }
 

@@ -598,7 +598,7 @@ fn consumer_pause_reset_unpin() {
     // The server does not answer a reset of a missing consumer: after the
     // wait, the consumer's absence is reported, not a bare timeout.
     let short = JsOptions {
-        wait: 300,
+        wait: 1000,
         ..JsOptions::default()
     };
     assert_js_err(js.reset_consumer("Q", "nope", 1, Some(&short)), NATS_NOT_FOUND, 10014);

@@ -102,6 +102,23 @@ impl Server {
         Server::start_with(None, &[])
     }
 
+    /// Starts a JetStream-enabled server (`-js`) whose store is a fresh
+    /// directory inside the server's temp dir.
+    pub fn start_jetstream() -> Server {
+        Server::start_with(None, &["-js", "-sd", "@DIR@/js"])
+    }
+
+    /// Starts a JetStream-enabled server with this config text. Unless the
+    /// text sets a `store_dir` (use `@DIR@`), the store is a fresh
+    /// directory inside the server's temp dir.
+    pub fn start_jetstream_with(config_text: &str) -> Server {
+        if config_text.contains("store_dir") {
+            Server::start_with(Some(config_text), &["-js"])
+        } else {
+            Server::start_with(Some(config_text), &["-js", "-sd", "@DIR@/js"])
+        }
+    }
+
     /// Starts a server with an optional config text and extra arguments.
     pub fn start_with(config_text: Option<&str>, args: &[&str]) -> Server {
         let dir = tempfile::Builder::new()

@@ -28,12 +28,17 @@
 //!   to the stall wait (default 200 ms) for acks, then fails with
 //!   `NATS_TIMEOUT`. A resend from inside a handler does not wait (it
 //!   would wait for the handler's own thread): it may exceed the window.
+//! - An answer "no responders" (a stream leader is being elected) makes
+//!   the timer thread publish the message again (same reply token)
+//!   after `PUB_RETRY_WAIT_MS`, up to `PUB_RETRY_ATTEMPTS` times within
+//!   its ack timeout (ADR-22); then the handlers get
+//!   `NATS_NO_RESPONDERS` (cnats reports it at once).
 //! - Every message has an ack timeout: `PubOptions::max_wait_ms`, or the
 //!   context's wait (default 5 s) when 0 (cnats: no timeout unless
 //!   MaxWait is set). A timeout is reported to the handlers as
 //!   `NATS_TIMEOUT`.
 
-use super::publish::{decode_ack, PubAck, PubAckErr, PubOptions};
+use super::publish::{decode_ack, PubAck, PubAckErr, PubOptions, PUB_RETRY_ATTEMPTS, PUB_RETRY_WAIT_MS};
 use super::JetStream;
 use crate::conn::sub::Subscription;
 use crate::error::{Error, Result};
@@ -51,10 +56,10 @@ pub const DEFAULT_MAX_PENDING: usize = 4000;
 
 /// Called for every async published message: the message (now the
 /// handler's) and its ack or the error.
-pub type PubAckHandler = Arc<dyn Fn(&JetStream, Box<Msg>, std::result::Result<&PubAck, &PubAckErr>) + Send + Sync>;
+pub type PubAckHandler = Arc<dyn Fn(&Arc<JetStream>, Box<Msg>, std::result::Result<&PubAck, &PubAckErr>) + Send + Sync>;
 /// Called for every async published message that failed: the message
 /// (now the handler's) and the error.
-pub type PubAckErrHandler = Arc<dyn Fn(&JetStream, Box<Msg>, &PubAckErr) + Send + Sync>;
+pub type PubAckErrHandler = Arc<dyn Fn(&Arc<JetStream>, Box<Msg>, &PubAckErr) + Send + Sync>;
 
 /// The handlers of a context (cnats' `jsOptions.PublishAsync.AckHandler`
 /// and `ErrHandler`).
@@ -91,6 +96,8 @@ impl Drop for InHandler {
 struct Entry {
     msg: Box<Msg>,
     deadline: Instant,
+    /// Re-publishes after a "no responders" answer so far.
+    retries: u32,
 }
 
 #[derive(Default)]
@@ -102,6 +109,9 @@ struct Inner {
     pending: HashMap<u64, Entry>,
     /// (ack deadline, token) of the pending messages.
     timeouts: BTreeSet<(Instant, u64)>,
+    /// (when, token) of the messages to publish again after a "no
+    /// responders" answer.
+    retries: BTreeSet<(Instant, u64)>,
     /// Published and not yet finished (handler returned): cnats'
     /// `pmcount`. Counts the pending messages plus those in a handler.
     count: usize,
@@ -160,6 +170,7 @@ impl Drop for AsyncPub {
             let mut g = self.shared.inner.lock();
             g.closed = true;
             g.timeouts.clear();
+            g.retries.clear();
             (g.sub.take(), std::mem::take(&mut g.pending))
         };
         self.shared.timer_cv.notify_all();
@@ -183,7 +194,7 @@ impl Shared {
     }
 
     /// Calls the handlers for one finished message, then counts it done.
-    fn deliver(&self, js: &JetStream, msg: Box<Msg>, result: Result<PubAck>) {
+    fn deliver(&self, js: &Arc<JetStream>, msg: Box<Msg>, result: Result<PubAck>) {
         let handlers = self.handlers.lock().clone();
         {
             let _one = self.handler_lock.lock();
@@ -209,13 +220,30 @@ fn token_of(subject: &[u8], prefix: &[u8]) -> Option<u64> {
     std::str::from_utf8(t).ok()?.parse().ok()
 }
 
-fn on_reply(js: &JetStream, reply: Box<Msg>) {
+fn on_reply(js: &Arc<JetStream>, reply: Box<Msg>) {
     let shared = &js.async_pub.shared;
     let entry = {
         let mut g = shared.inner.lock();
         let Some(token) = token_of(reply.subject(), &g.prefix) else {
             return;
         };
+        // No responders (a stream leader is being elected): published
+        // again later, within the ack deadline (ADR-22).
+        if reply.is_no_responders() && g.timer {
+            let again = Instant::now() + Duration::from_millis(PUB_RETRY_WAIT_MS);
+            if let Some(e) = g.pending.get_mut(&token) {
+                if e.retries < PUB_RETRY_ATTEMPTS && again < e.deadline {
+                    e.retries += 1;
+                    let earliest = g.retries.first().is_none_or(|&(d, _)| again < d)
+                        && g.timeouts.first().is_none_or(|&(d, _)| again < d);
+                    g.retries.insert((again, token));
+                    if earliest {
+                        shared.timer_cv.notify_one();
+                    }
+                    return;
+                }
+            }
+        }
         let Some(e) = g.pending.remove(&token) else {
             return;
         };
@@ -225,8 +253,35 @@ fn on_reply(js: &JetStream, reply: Box<Msg>) {
     shared.deliver(js, entry.msg, decode_ack(&reply));
 }
 
-/// The timer thread: reports expired acks, sleeps until the next
-/// deadline, ends when no message waits (or the context is gone).
+/// Publishes again the messages whose retry time has come (under the
+/// lock, as the first publish).
+fn republish_due(g: &mut Inner, js: &Weak<JetStream>, now: Instant) {
+    let mut conn = None;
+    while let Some(&(d, t)) = g.retries.first() {
+        if d > now {
+            break;
+        }
+        g.retries.pop_first();
+        let Some(e) = g.pending.get(&t) else {
+            continue;
+        };
+        if conn.is_none() {
+            conn = js.upgrade().map(|j| j.conn().clone());
+        }
+        let Some(c) = &conn else {
+            return;
+        };
+        let mut reply = g.prefix.clone();
+        reply.extend_from_slice(t.to_string().as_bytes());
+        let hdr = e.msg.header_block();
+        // A failure here ends in the message's ack timeout.
+        let _ = c.publish(e.msg.subject(), Some(&reply), hdr.as_deref(), e.msg.data());
+    }
+}
+
+/// The timer thread: reports expired acks, publishes again after "no
+/// responders", sleeps until the next deadline, ends when no message
+/// waits (or the context is gone).
 fn timer_loop(shared: Arc<Shared>, js: Weak<JetStream>) {
     let mut g = shared.inner.lock();
     loop {
@@ -235,6 +290,7 @@ fn timer_loop(shared: Arc<Shared>, js: Weak<JetStream>) {
             return;
         }
         let now = Instant::now();
+        republish_due(&mut g, &js, now);
         let mut expired = Vec::new();
         while let Some(&(d, t)) = g.timeouts.first() {
             if d > now {
@@ -242,6 +298,9 @@ fn timer_loop(shared: Arc<Shared>, js: Weak<JetStream>) {
             }
             g.timeouts.pop_first();
             if let Some(e) = g.pending.remove(&t) {
+                if e.retries > 0 {
+                    g.retries.retain(|&(_, rt)| rt != t);
+                }
                 expired.push(e.msg);
             }
         }
@@ -263,15 +322,16 @@ fn timer_loop(shared: Arc<Shared>, js: Weak<JetStream>) {
             g = shared.inner.lock();
             continue;
         }
-        match g.timeouts.first() {
-            None => {
+        let next = match (g.timeouts.first(), g.retries.first()) {
+            (Some(&(a, _)), Some(&(b, _))) => a.min(b),
+            (Some(&(a, _)), None) => a,
+            (None, Some(&(b, _))) => b,
+            (None, None) => {
                 g.timer = false;
                 return;
             }
-            Some(&(d, _)) => {
-                shared.timer_cv.wait_until(&mut g, d);
-            }
-        }
+        };
+        shared.timer_cv.wait_until(&mut g, next);
     }
 }
 
@@ -382,7 +442,14 @@ impl JetStream {
             return Err((e, msg));
         }
         let deadline = Instant::now() + Duration::from_millis(ack_wait as u64);
-        g.pending.insert(token, Entry { msg, deadline });
+        g.pending.insert(
+            token,
+            Entry {
+                msg,
+                deadline,
+                retries: 0,
+            },
+        );
         let earlier = g.timeouts.first().is_none_or(|&(d, _)| deadline < d);
         g.timeouts.insert((deadline, token));
         if !g.timer {
@@ -455,6 +522,7 @@ impl JetStream {
         }
         let mut all: Vec<(u64, Box<Msg>)> = g.pending.drain().map(|(t, e)| (t, e.msg)).collect();
         g.timeouts.clear();
+        g.retries.clear();
         let n = all.len();
         shared.finished(&mut g, n);
         drop(g);

@@ -199,16 +199,28 @@ impl Shared {
         {
             let _one = self.handler_lock.lock();
             let _flag = InHandler::enter();
-            match (&handlers.ack, &handlers.err, &result) {
-                (Some(ack), _, Ok(pa)) => ack(js, msg, Ok(pa)),
-                (Some(ack), _, Err(e)) => ack(js, msg, Err(&PubAckErr::from_error(e))),
-                (None, Some(err), Err(e)) => err(js, msg, &PubAckErr::from_error(e)),
-                _ => drop(msg),
-            }
+            // A panicking handler must not leave the message counted.
+            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                match (&handlers.ack, &handlers.err, &result) {
+                    (Some(ack), _, Ok(pa)) => ack(js, msg, Ok(pa)),
+                    (Some(ack), _, Err(e)) => ack(js, msg, Err(&PubAckErr::from_error(e))),
+                    (None, Some(err), Err(e)) => err(js, msg, &PubAckErr::from_error(e)),
+                    _ => drop(msg),
+                }
+            }));
         }
         let mut g = self.inner.lock();
         self.finished(&mut g, 1);
     }
+}
+
+/// `<prefix><token>`.
+fn reply_subject(prefix: &[u8], token: u64) -> Vec<u8> {
+    use std::io::Write;
+    let mut r = Vec::with_capacity(prefix.len() + 20);
+    r.extend_from_slice(prefix);
+    let _ = write!(r, "{token}");
+    r
 }
 
 /// The token at the end of a reply subject.
@@ -248,6 +260,10 @@ fn on_reply(js: &Arc<JetStream>, reply: Box<Msg>) {
             return;
         };
         g.timeouts.remove(&(e.deadline, token));
+        if g.pending.is_empty() {
+            // Nothing left to time out: the timer thread may end now.
+            shared.timer_cv.notify_one();
+        }
         e
     };
     shared.deliver(js, entry.msg, decode_ack(&reply));
@@ -271,8 +287,7 @@ fn republish_due(g: &mut Inner, js: &Weak<JetStream>, now: Instant) {
         let Some(c) = &conn else {
             return;
         };
-        let mut reply = g.prefix.clone();
-        reply.extend_from_slice(t.to_string().as_bytes());
+        let reply = reply_subject(&g.prefix, t);
         let hdr = e.msg.header_block();
         // A failure here ends in the message's ack timeout.
         let _ = c.publish(e.msg.subject(), Some(&reply), hdr.as_deref(), e.msg.data());
@@ -428,9 +443,7 @@ impl JetStream {
         }
         let token = g.next;
         g.next += 1;
-        let mut reply = Vec::with_capacity(g.prefix.len() + 20);
-        reply.extend_from_slice(&g.prefix);
-        reply.extend_from_slice(token.to_string().as_bytes());
+        let reply = reply_subject(&g.prefix, token);
         // Published under the lock, so that the ack cannot be handled
         // before the message is in the pending map.
         let r = {
@@ -523,6 +536,7 @@ impl JetStream {
         let mut all: Vec<(u64, Box<Msg>)> = g.pending.drain().map(|(t, e)| (t, e.msg)).collect();
         g.timeouts.clear();
         g.retries.clear();
+        shared.timer_cv.notify_one();
         let n = all.len();
         shared.finished(&mut g, n);
         drop(g);
@@ -549,6 +563,13 @@ mod tests {
         assert_eq!(token_of(b"_INBOX.abc.", b"_INBOX.abc."), None);
         assert_eq!(token_of(b"_INBOX.abc.1x", b"_INBOX.abc."), None);
         assert_eq!(token_of(b"_INBOX.abc.99999999999999999999", b"_INBOX.abc."), None);
+    }
+
+    #[test]
+    fn reply_subjects() {
+        assert_eq!(reply_subject(b"_INBOX.x.", 0), b"_INBOX.x.0");
+        assert_eq!(reply_subject(b"_INBOX.x.", u64::MAX), b"_INBOX.x.18446744073709551615");
+        assert_eq!(token_of(&reply_subject(b"p.", 12345), b"p."), Some(12345));
     }
 
     #[test]

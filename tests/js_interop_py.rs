@@ -108,18 +108,11 @@ fn nats_py_reads_what_we_publish_and_we_read_what_it_publishes() {
 
     // What nats-py published, read by us.
     for i in 0..3u64 {
-        let r = js
-            .api_request::<Value>(
-                &co,
-                "STREAM.MSG.GET.IOP",
-                json!({ "seq": 4 + i }).to_string().as_bytes(),
-                &[],
-            )
-            .unwrap();
-        let m = &r["message"];
-        assert_eq!(m["subject"], format!("iop.py.{i}"));
-        assert_eq!(b64(m["data"].as_str().unwrap()), format!("from-py-{i}").as_bytes());
-        let hdrs = Headers::parse(&b64(m["hdrs"].as_str().unwrap())).unwrap();
+        let m = js.get_msg("IOP", 4 + i, None).unwrap();
+        assert_eq!(m.subject, format!("iop.py.{i}"));
+        assert_eq!(m.seq, 4 + i);
+        assert_eq!(m.data, format!("from-py-{i}").as_bytes());
+        let hdrs = Headers::parse(m.header.as_deref().expect("headers")).unwrap();
         assert_eq!(hdrs.get_bytes(b"X-Py"), Some(i.to_string().as_bytes()));
         assert_eq!(hdrs.get_bytes(b"Nats-Msg-Id"), Some(format!("py-{i}").as_bytes()));
         assert_eq!(hdrs.get_bytes(b"Nats-Expected-Stream"), Some(&b"IOP"[..]));

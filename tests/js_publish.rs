@@ -468,6 +468,45 @@ fn paused_server_stall_wait_and_ack_timeouts() {
 }
 
 #[test]
+fn back_pressure_is_on_by_default_and_can_be_turned_off() {
+    let mut srv = Server::start_jetstream();
+    let js = js(&srv);
+    let unlimited = js_with(
+        &srv,
+        Some(&JsOptions {
+            publish_async: PubAsyncOptions {
+                max_pending: -1,
+                ..Default::default()
+            },
+            ..Default::default()
+        }),
+    );
+    add_stream(&js, "W", &["w"], json!({}));
+    for j in [&js, &unlimited] {
+        j.publish_async(b"w", b"warm", None, None).unwrap();
+        j.publish_async_complete(5_000).unwrap();
+    }
+    pause(&mut srv);
+    let window = nats::js::publish_async::DEFAULT_MAX_PENDING;
+    for _ in 0..window {
+        js.publish_async(b"w", b"x", None, None).unwrap();
+    }
+    // Default options: the window is full, the call fails after the
+    // default stall wait (200 ms).
+    let t = Instant::now();
+    assert_eq!(js.publish_async(b"w", b"x", None, None).unwrap_err().status, NATS_TIMEOUT);
+    assert!(t.elapsed() >= Duration::from_millis(150), "{:?}", t.elapsed());
+    // A negative max pending: no window.
+    for _ in 0..window + 100 {
+        unlimited.publish_async(b"w", b"x", None, None).unwrap();
+    }
+    assert_eq!(unlimited.pending_count(), window + 100);
+    assert_eq!(js.pending_list().unwrap().len(), window);
+    assert_eq!(unlimited.pending_list().unwrap().len(), window + 100);
+    srv.signal(libc::SIGCONT);
+}
+
+#[test]
 fn pending_list_gives_back_unacked_messages() {
     let mut srv = Server::start_jetstream();
     let (js, acks) = js_recording(&srv.url(), None);

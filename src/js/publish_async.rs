@@ -21,6 +21,9 @@
 //!   (drop it, or resend it with [`JetStream::publish_msg_async`]).
 //!   Without handlers the message is dropped.
 //!
+//! `PubAsyncOptions::mux_replies` is accepted and changes nothing: the
+//! acks always come on the context's own subscription.
+//!
 //! Better than cnats (issue 13):
 //! - Back-pressure is on by default: `PubAsyncOptions::max_pending` 0
 //!   means [`DEFAULT_MAX_PENDING`] in flight (cnats: unlimited); a

@@ -494,7 +494,10 @@ fn back_pressure_is_on_by_default_and_can_be_turned_off() {
     // Default options: the window is full, the call fails after the
     // default stall wait (200 ms).
     let t = Instant::now();
-    assert_eq!(js.publish_async(b"w", b"x", None, None).unwrap_err().status, NATS_TIMEOUT);
+    assert_eq!(
+        js.publish_async(b"w", b"x", None, None).unwrap_err().status,
+        NATS_TIMEOUT
+    );
     assert!(t.elapsed() >= Duration::from_millis(150), "{:?}", t.elapsed());
     // A negative max pending: no window.
     for _ in 0..window + 100 {

@@ -337,6 +337,12 @@ fn js_recording(srv_url: &str, o: Option<&JsOptions>) -> (Arc<JetStream>, Acks) 
     let a2 = acks.clone();
     js.set_pub_async_handlers(PubAsyncHandlers {
         ack: Some(Arc::new(move |_js, m, r| {
+            // Handlers run on a library thread, never the reader.
+            let name = std::thread::current().name().map(String::from);
+            assert!(
+                matches!(name.as_deref(), Some("nats-sub" | "nats-js-timer" | "nats-delivery")),
+                "handler on {name:?}"
+            );
             a2.lock().push((m.data().to_vec(), r.cloned().map_err(Clone::clone)));
         })),
         err: None,
@@ -507,6 +513,31 @@ fn back_pressure_is_on_by_default_and_can_be_turned_off() {
     assert_eq!(js.pending_list().unwrap().len(), window);
     assert_eq!(unlimited.pending_list().unwrap().len(), window + 100);
     srv.signal(libc::SIGCONT);
+}
+
+#[test]
+fn dropped_context_calls_no_handler_afterwards() {
+    let mut srv = Server::start_jetstream();
+    let (js, acks) = js_recording(&srv.url(), None);
+    add_stream(&js, "X", &["x"], json!({}));
+    js.publish_async(b"x", b"warm", None, None).unwrap();
+    js.publish_async_complete(5_000).unwrap();
+    pause(&mut srv);
+    let o = PubOptions {
+        max_wait_ms: 300,
+        ..Default::default()
+    };
+    for _ in 0..10 {
+        js.publish_async(b"x", b"late", None, Some(&o)).unwrap();
+    }
+    let weak = Arc::downgrade(&js);
+    drop(js);
+    assert!(weak.upgrade().is_none(), "no thread keeps the context alive");
+    srv.signal(libc::SIGCONT);
+    // Neither the acks nor the ack timeouts reach a handler.
+    std::thread::sleep(Duration::from_millis(600));
+    assert_eq!(acks.lock().len(), 1);
+    assert_eq!(stream_msgs(&js_with(&srv, None), "X"), 11);
 }
 
 #[test]

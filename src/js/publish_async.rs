@@ -44,6 +44,7 @@
 use super::publish::{decode_ack, PubAck, PubAckErr, PubOptions, PUB_RETRY_ATTEMPTS, PUB_RETRY_WAIT_MS};
 use super::JetStream;
 use crate::conn::sub::Subscription;
+use crate::conn::Connection;
 use crate::error::{Error, Result};
 use crate::msg::Msg;
 use crate::proto::headers::Headers;
@@ -274,8 +275,7 @@ fn on_reply(js: &Arc<JetStream>, reply: Box<Msg>) {
 
 /// Publishes again the messages whose retry time has come (under the
 /// lock, as the first publish).
-fn republish_due(g: &mut Inner, js: &Weak<JetStream>, now: Instant) {
-    let mut conn = None;
+fn republish_due(g: &mut Inner, conn: &Connection, now: Instant) {
     while let Some(&(d, t)) = g.retries.first() {
         if d > now {
             break;
@@ -284,16 +284,10 @@ fn republish_due(g: &mut Inner, js: &Weak<JetStream>, now: Instant) {
         let Some(e) = g.pending.get(&t) else {
             continue;
         };
-        if conn.is_none() {
-            conn = js.upgrade().map(|j| j.conn().clone());
-        }
-        let Some(c) = &conn else {
-            return;
-        };
         let reply = reply_subject(&g.prefix, t);
         let hdr = e.msg.header_block();
         // A failure here ends in the message's ack timeout.
-        let _ = c.publish(e.msg.subject(), Some(&reply), hdr.as_deref(), e.msg.data());
+        let _ = conn.publish(e.msg.subject(), Some(&reply), hdr.as_deref(), e.msg.data());
     }
 }
 
@@ -308,7 +302,17 @@ fn timer_loop(shared: Arc<Shared>, js: Weak<JetStream>) {
             return;
         }
         let now = Instant::now();
-        republish_due(&mut g, &js, now);
+        if g.retries.first().is_some_and(|&(d, _)| d <= now) {
+            // The connection, taken without the lock: dropping the last
+            // reference to the context takes the lock.
+            drop(g);
+            let conn = js.upgrade().map(|j| j.conn().clone());
+            g = shared.inner.lock();
+            match &conn {
+                Some(c) => republish_due(&mut g, c, now),
+                None => g.retries.clear(),
+            }
+        }
         let mut expired = Vec::new();
         while let Some(&(d, t)) = g.timeouts.first() {
             if d > now {

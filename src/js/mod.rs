@@ -16,6 +16,8 @@
 mod account;
 mod consumer;
 mod msg;
+pub mod publish;
+pub mod publish_async;
 mod stream;
 pub mod time;
 pub mod types;
@@ -57,7 +59,9 @@ pub mod codes {
 /// keeps those). Zero means "default".
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PubAsyncOptions {
-    /// Maximum async publishes in flight (0: unlimited as cnats).
+    /// Maximum async publishes in flight (0: the default window
+    /// `publish_async::DEFAULT_MAX_PENDING`, back-pressure on unlike
+    /// cnats; negative: unlimited).
     pub max_pending: i64,
     /// Wait when `max_pending` are in flight, in ms (0: default 200).
     pub stall_wait: i64,
@@ -181,6 +185,8 @@ pub struct JetStream {
     /// Resolved: `prefix` set (no trailing '.'), `domain` cleared, `wait`
     /// and `publish_async.stall_wait` defaulted.
     opts: JsOptions,
+    /// Async publishing: window, pending acks, handlers.
+    pub(crate) async_pub: publish_async::AsyncPub,
 }
 
 impl JetStream {
@@ -221,7 +227,12 @@ impl JetStream {
         if o.stream.purge.subject.as_deref() == Some("") {
             o.stream.purge.subject = None;
         }
-        Ok(JetStream { conn, opts: o })
+        let async_pub = publish_async::AsyncPub::new(o.publish_async.max_pending);
+        Ok(JetStream {
+            conn,
+            opts: o,
+            async_pub,
+        })
     }
 
     pub fn conn(&self) -> &Arc<Connection> {

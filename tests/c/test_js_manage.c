@@ -256,6 +256,23 @@ TEST(js_stream_lifecycle)
     }
     CHECK_EQ_INT(found, 1);
     jsStreamInfoList_Destroy(sl);
+    /* Lists filtered by subject (jsOptions.Stream.Info.SubjectsFilter). */
+    {
+        jsOptions o;
+        CHECK_OK(jsOptions_Init(&o));
+        o.Stream.Info.SubjectsFilter = "other.x";
+        CHECK_OK(js_StreamNames(&nl, js, &o, &err));
+        CHECK_EQ_INT(nl->Count, 1);
+        CHECK_STR(nl->List[0], "OTHER");
+        jsStreamNamesList_Destroy(nl);
+        o.Stream.Info.SubjectsFilter = "orders.1";
+        CHECK_OK(js_Streams(&sl, js, &o, &err));
+        CHECK_EQ_INT(sl->Count, 1);
+        CHECK_STR(sl->List[0]->Config->Name, "ORDERS");
+        jsStreamInfoList_Destroy(sl);
+        o.Stream.Info.SubjectsFilter = "nobody.here";
+        CHECK_STATUS(js_StreamNames(&nl, js, &o, &err), NATS_NOT_FOUND);
+    }
 
     /* Update. */
     cfg.MaxMsgs = 2;

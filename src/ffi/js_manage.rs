@@ -392,9 +392,9 @@ pub unsafe extern "C" fn jsAccountInfo_Destroy(ai: *mut jsAccountInfo) {
 // ---------------------------------------------------------------------
 // Consumers
 
-/// Creates a consumer on `stream` (the server's "create" action: an
-/// existing consumer with another configuration is an error); its info
-/// goes to `*ci` (NULL: not wanted).
+/// Creates a consumer on `stream`, or updates it when it exists and the
+/// change is one the server allows (as cnats); its info goes to `*ci`
+/// (NULL: not wanted).
 #[no_mangle]
 pub unsafe extern "C" fn js_AddConsumer(
     ci: *mut *mut jsConsumerInfo,

@@ -568,17 +568,27 @@ TEST(js_consumers)
     jsConsumerInfo_Destroy(ci);
     ci = NULL;
 
-    /* Create again with another configuration: the create action fails. */
+    /* Add again with an editable change: as cnats, js_AddConsumer is
+     * create-or-update. */
     cc.MaxAckPending = 20;
+    CHECK_OK(js_AddConsumer(&ci, js, "C", &cc, NULL, &err));
+    CHECK_ERRCODE(err, 0);
+    CHECK_EQ_INT(ci->Config->MaxAckPending, 20);
+    jsConsumerInfo_Destroy(ci);
+    ci = NULL;
+    /* A change the server refuses: its status and code come back. */
+    cc.DeliverPolicy = js_DeliverNew;
     CHECK_STATUS(js_AddConsumer(&ci, js, "C", &cc, NULL, &err), NATS_ERR);
-    CHECK_ERRCODE(err, JSConsumerAlreadyExistsErr);
+    CHECK_ERRCODE(err, JSConsumerCreateErr);
     CHECK(ci == NULL);
+    cc.DeliverPolicy = js_DeliverAll;
 
     /* Update. */
     cc.Description = "updated";
+    cc.MaxAckPending = 30;
     CHECK_OK(js_UpdateConsumer(&ci, js, "C", &cc, NULL, &err));
     CHECK_ERRCODE(err, 0);
-    CHECK_EQ_INT(ci->Config->MaxAckPending, 20);
+    CHECK_EQ_INT(ci->Config->MaxAckPending, 30);
     CHECK_STR(ci->Config->Description, "updated");
     jsConsumerInfo_Destroy(ci);
     ci = NULL;

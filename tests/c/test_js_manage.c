@@ -827,6 +827,106 @@ TEST(js_consumer_reset_and_unpin)
     test_server_stop(srv);
 }
 
+/* A 3-node JetStream cluster; `srv` gets the three servers. */
+static void start_js_cluster(test_server *srv[3])
+{
+    int cport[3], i;
+    char dirs[3][64];
+    char conf[1024];
+
+    for (i = 0; i < 3; i++) {
+        cport[i] = test_free_port();
+        snprintf(dirs[i], sizeof(dirs[i]), "/tmp/rnats_jsc_XXXXXX");
+        CHECK(mkdtemp(dirs[i]) != NULL);
+    }
+    for (i = 0; i < 3; i++) {
+        snprintf(conf, sizeof(conf),
+                 "server_name: n%d\n"
+                 "jetstream { store_dir: \"%s\" }\n"
+                 "cluster {\n"
+                 "  name: rnats\n"
+                 "  listen: 127.0.0.1:%d\n"
+                 "  routes: [nats://127.0.0.1:%d, nats://127.0.0.1:%d]\n"
+                 "}\n",
+                 i + 1, dirs[i], cport[i], cport[(i + 1) % 3], cport[(i + 2) % 3]);
+        srv[i] = test_server_start_conf(conf);
+        snprintf(srv[i]->store_dir, sizeof(srv[i]->store_dir), "%s", dirs[i]);
+    }
+}
+
+TEST(js_cluster_stream_info)
+{
+    test_server *srv[3];
+    natsConnection *nc;
+    jsCtx *js;
+    jsStreamConfig cfg;
+    jsStreamInfo *si = NULL;
+    jsConsumerConfig cc;
+    jsConsumerInfo *ci = NULL;
+    jsErrCode err = (jsErrCode)0;
+    const char *subjects[1] = {"r3.>"};
+    int64_t deadline;
+    natsStatus s = NATS_ERR;
+    int i;
+
+    start_js_cluster(srv);
+    nc = connect_to(srv[0]);
+    js = js_on(nc);
+
+    CHECK_OK(jsStreamConfig_Init(&cfg));
+    cfg.Name = "R3";
+    cfg.Subjects = subjects;
+    cfg.SubjectsLen = 1;
+    cfg.Replicas = 3;
+    /* The cluster elects its meta leader first: retry until it answers. */
+    deadline = test_now_ms() + 30000;
+    while (test_now_ms() < deadline) {
+        s = js_AddStream(&si, js, &cfg, NULL, &err);
+        if (s == NATS_OK)
+            break;
+        test_sleep_ms(250);
+    }
+    CHECK_STATUS(s, NATS_OK);
+    jsStreamInfo_Destroy(si);
+    si = NULL;
+
+    /* Wait for the stream's own leader and both replicas to be current. */
+    deadline = test_now_ms() + 30000;
+    while (test_now_ms() < deadline) {
+        CHECK_OK(js_GetStreamInfo(&si, js, "R3", NULL, &err));
+        if (si->Cluster != NULL && si->Cluster->Leader != NULL && si->Cluster->ReplicasLen == 2
+            && si->Cluster->Replicas[0]->Current && si->Cluster->Replicas[1]->Current)
+            break;
+        jsStreamInfo_Destroy(si);
+        si = NULL;
+        test_sleep_ms(250);
+    }
+    CHECK(si != NULL);
+    CHECK_STR(si->Cluster->Name, "rnats");
+    CHECK(strncmp(si->Cluster->Leader, "n", 1) == 0);
+    CHECK_EQ_INT(si->Config->Replicas, 3);
+    for (i = 0; i < 2; i++) {
+        CHECK(si->Cluster->Replicas[i]->Name != NULL);
+        CHECK(strcmp(si->Cluster->Replicas[i]->Name, si->Cluster->Leader) != 0);
+        CHECK(!si->Cluster->Replicas[i]->Offline);
+    }
+    jsStreamInfo_Destroy(si);
+
+    /* A replicated consumer has its own cluster info. */
+    CHECK_OK(jsConsumerConfig_Init(&cc));
+    cc.Durable = "r3c";
+    CHECK_OK(js_AddConsumer(&ci, js, "R3", &cc, NULL, &err));
+    CHECK(ci->Cluster != NULL);
+    CHECK_STR(ci->Cluster->Name, "rnats");
+    jsConsumerInfo_Destroy(ci);
+
+    CHECK_OK(js_DeleteStream(js, "R3", NULL, &err));
+    jsCtx_Destroy(js);
+    natsConnection_Destroy(nc);
+    for (i = 0; i < 3; i++)
+        test_server_stop(srv[i]);
+}
+
 TEST(js_account_info)
 {
     test_server *srv = test_server_start_js();
@@ -1011,6 +1111,7 @@ static const test_case tests[] = {
     T(js_consumers),
     T(js_stream_nested_config),
     T(js_consumer_reset_and_unpin),
+    T(js_cluster_stream_info),
     T(js_account_info),
     T(js_context_options),
     T(js_no_jetstream_server),

@@ -99,6 +99,22 @@ pub(crate) unsafe fn with_err_code<T>(errCode: *mut jsErrCodeArg, f: impl FnOnce
     r
 }
 
+/// cnats' "not found is an answer": a `NATS_NOT_FOUND` failure (with JetStream
+/// error code `code`, or any code when `None`) clears the thread's last
+/// error and becomes the call's status, as cnats does for the info, delete,
+/// purge, pause, reset and unpin calls of a stream or consumer that does not
+/// exist.
+pub(crate) fn not_found_is_answer(r: Result<()>, code: Option<u16>) -> Result<natsStatus> {
+    match r {
+        Ok(()) => Ok(natsStatus::NATS_OK),
+        Err(e) if e.status == natsStatus::NATS_NOT_FOUND && code.is_none_or(|c| c == e.js_code) => {
+            super::last_error::clear();
+            Ok(natsStatus::NATS_NOT_FOUND)
+        }
+        Err(e) => Err(e),
+    }
+}
+
 /// Makes a JetStream context on `nc` with `opts` (NULL: defaults) and
 /// stores it in `*new_js`; the program frees it with `jsCtx_Destroy`. The
 /// context keeps the connection alive until then.

@@ -38,6 +38,14 @@ static jsCtx *js_on(natsConnection *nc)
             test_fail(__FILE__, __LINE__, "jsErrCode %d, expected %d", a_, e_);  \
     } while (0)
 
+/* The thread's last error status (NATS_OK when there is none). */
+static natsStatus last_error_status(void)
+{
+    natsStatus s = NATS_OK;
+    (void)nats_GetLastError(&s);
+    return s;
+}
+
 /* Stores a message in a stream by a request to its subject: the stream
  * answers with its publish ack, so the message is stored on return. */
 static void store(natsConnection *nc, const char *subj, const char *data)
@@ -299,6 +307,8 @@ TEST(js_stream_lifecycle)
     CHECK_STATUS(js_GetStreamInfo(&si, js, "ORDERS", NULL, &err), NATS_NOT_FOUND);
     CHECK_ERRCODE(err, JSStreamNotFoundErr);
     CHECK(si == NULL);
+    /* As cnats: "not found" is an answer here, the last error is cleared. */
+    CHECK(last_error_status() == NATS_OK);
     CHECK_STATUS(js_DeleteStream(js, "ORDERS", NULL, &err), NATS_NOT_FOUND);
     CHECK_ERRCODE(err, JSStreamNotFoundErr);
     CHECK_OK(js_DeleteStream(js, "OTHER", NULL, NULL));
@@ -426,6 +436,8 @@ TEST(js_stored_messages)
     CHECK_STATUS(js_GetMsg(&m, js, "M", 99, NULL, &err), NATS_NOT_FOUND);
     CHECK_ERRCODE(err, JSNoMessageFoundErr);
     CHECK(m == NULL);
+    /* cnats keeps this one as the last error. */
+    CHECK(last_error_status() == NATS_NOT_FOUND);
     CHECK_STATUS(js_GetLastMsg(&m, js, "M", "m.zzz", NULL, &err), NATS_NOT_FOUND);
     CHECK_ERRCODE(err, JSNoMessageFoundErr);
     /* cnats: only "no message found" is NATS_NOT_FOUND here. */
@@ -652,6 +664,7 @@ TEST(js_consumers)
     CHECK_STATUS(js_GetConsumerInfo(&ci, js, "C", "dur", NULL, &err), NATS_NOT_FOUND);
     CHECK_ERRCODE(err, JSConsumerNotFoundErr);
     CHECK(ci == NULL);
+    CHECK(last_error_status() == NATS_OK);
     CHECK_STATUS(js_DeleteConsumer(js, "C", "dur", NULL, &err), NATS_NOT_FOUND);
     CHECK_ERRCODE(err, JSConsumerNotFoundErr);
     /* cnats: only "consumer not found" is NATS_NOT_FOUND here. */

@@ -43,6 +43,10 @@ if make_tls_certs "$bench_tmp/tls"; then
 else
     log "bench: openssl not available: TLS connect case skipped"
 fi
+# JetStream cases: their own server with a fresh store directory.
+mkdir -p "$bench_tmp/jsdata"
+jsport=$(start_server js -js -sd "$bench_tmp/jsdata")
+js_url=nats://127.0.0.1:$jsport
 
 # case name | arguments (after the URL) | URL kind
 # Counts are sized for ~2-3 minutes in total on a 2-core machine.
@@ -65,6 +69,12 @@ cases=(
     "req_default|req $(cnt 500)|plain"
     "req_asap|req $(cnt 3000) asap|plain"
     "connect_plain|connect $(cnt 300)|plain"
+    "jspub_sync_mem|jspub sync 16 $(cnt 20000) memory|js"
+    "jspub_sync_file|jspub sync 16 $(cnt 20000) file|js"
+    "jspub_async_16_mem|jspub async 16 $(cnt 300000) memory|js"
+    "jspub_async_16_file|jspub async 16 $(cnt 300000) file|js"
+    "jspub_async_1k_mem|jspub async 1024 $(cnt 100000) memory|js"
+    "jspub_async_1k_file|jspub async 1024 $(cnt 100000) file|js"
 )
 if [ -n "$tls_url" ]; then
     cases+=("connect_tls|connect $(cnt 150) $bench_tmp/tls/ca.pem|tls")
@@ -81,6 +91,7 @@ results=$bench_tmp/results.txt
 run_one() { # lib bin case args urlkind
     local lib=$1 bin=$2 name=$3 args=$4 kind=$5 u=$url out
     [ "$kind" = tls ] && u=$tls_url
+    [ "$kind" = js ] && u=$js_url
     local first=${args%% *} rest=${args#* }
     [ "$rest" = "$args" ] && rest=""
     # shellcheck disable=SC2086
@@ -91,7 +102,7 @@ run_one() { # lib bin case args urlkind
     printf '%s\n' "$out" | awk -v lib="$lib" -v c="$name" '$1 == "RESULT" { print lib, c, $2, $3 }' >>"$results"
 }
 
-log "bench: server $url${tls_url:+, TLS $tls_url}; $reps repetition(s)"
+log "bench: server $url${tls_url:+, TLS $tls_url}, JetStream $js_url; $reps repetition(s)"
 start=$(date +%s)
 failed=0
 for r in $(seq 1 "$reps"); do

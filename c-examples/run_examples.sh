@@ -4,7 +4,8 @@
 #   subscriber (async and -sync) + publisher deliver all messages,
 #   requestor gets the replier's answers, requestor alone reports
 #   "no responders", a two-member queue group splits the messages,
-#   headers round-trip.
+#   headers round-trip, JetStream publish (sync and async) stores every
+#   message and reports failed expectations and duplicates.
 # VALGRIND=1 runs every example under valgrind (errors fail the run).
 set -uo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -25,7 +26,7 @@ VG=()
 
 PORT="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 NS="$(command -v pyenv >/dev/null 2>&1 && pyenv which nats-server 2>/dev/null || command -v nats-server)"
-"$NS" -a 127.0.0.1 -p "$PORT" >"$W/server.log" 2>&1 &
+"$NS" -a 127.0.0.1 -p "$PORT" -js -sd "$W/jetstream" >"$W/server.log" 2>&1 &
 NSPID=$!
 for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break; sleep 0.1; done
 U="nats://127.0.0.1:$PORT"
@@ -68,12 +69,21 @@ check "queue group splits 200 messages ($m1/$m2)" '[ $r1 = 0 ] && [ $r2 = 0 ] &&
 run headers -s "$U" -subj ex.hdrs -count 3 >"$W/hdr" 2>&1; r1=$?
 check "headers round-trip" '[ $r1 = 0 ] && grep -q "intact" "$W/hdr"'
 
+# JetStream: synchronous publish (acks, failed expectation, duplicate)
+run js-pub-sync -s "$U" -subj ex.js.sync -count 5 >"$W/jss" 2>&1; r1=$?
+check "js-pub-sync stores 5 messages, refuses an expectation, sees a duplicate" \
+    '[ $r1 = 0 ] && grep -q "Published 5 message(s), last sequence 5" "$W/jss" && grep -q "jsErrCode 10071" "$W/jss" && grep -q "duplicate=true" "$W/jss"'
+
+# JetStream: asynchronous publish, every message acknowledged
+run js-pub-async -s "$U" -subj ex.js.async -count 2000 >"$W/jsa" 2>&1; r1=$?
+check "js-pub-async gets 2000/2000 acks" '[ $r1 = 0 ] && grep -q "Acknowledged: 2000, failed: 0" "$W/jsa"'
+
 # a server that is not there
 run publisher -s nats://127.0.0.1:1 >"$W/bad" 2>&1; r1=$?
 check "publisher reports a missing server" '[ $r1 = 1 ] && grep -q "No server available" "$W/bad"'
 
 if [ $failures -gt 0 ]; then
-    for f in "$W"/sub* "$W"/pub* "$W"/rep "$W"/req "$W"/nr "$W"/qg "$W"/hdr "$W"/bad; do echo "--- $f"; cat "$f"; done
+    for f in "$W"/sub* "$W"/pub* "$W"/rep "$W"/req "$W"/nr "$W"/qg "$W"/hdr "$W"/jss "$W"/jsa "$W"/bad; do echo "--- $f"; cat "$f"; done
 fi
 echo "$failures example check(s) failed"
 [ $failures = 0 ]

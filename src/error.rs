@@ -9,6 +9,9 @@ use std::fmt;
 pub struct Error {
     pub status: natsStatus,
     pub text: String,
+    /// The JetStream error code (cnats' `jsErrCode`, the API's
+    /// `err_code`); 0 when the error is not a JetStream API error.
+    pub js_code: u16,
 }
 
 pub type Result<T> = std::result::Result<T, Error>;
@@ -18,6 +21,16 @@ impl Error {
         Error {
             status,
             text: text.into(),
+            js_code: 0,
+        }
+    }
+
+    /// A JetStream error: a status, the API's `err_code` and a text.
+    pub fn js(status: natsStatus, js_code: u16, text: impl Into<String>) -> Error {
+        Error {
+            status,
+            text: text.into(),
+            js_code,
         }
     }
 
@@ -26,6 +39,7 @@ impl Error {
         Error {
             status,
             text: status.text().to_string(),
+            js_code: 0,
         }
     }
 

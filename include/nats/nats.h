@@ -40,6 +40,17 @@
 /* The URL used when no server is given. */
 #define NATS_DEFAULT_URL "nats://localhost:4222"
 
+/* JetStream message headers and their values. */
+#define JSMsgSize           "Nats-Msg-Size"
+#define JSMsgRollup         "Nats-Rollup"
+#define JSMsgRollupSubject  "sub"
+#define JSMsgRollupAll      "all"
+#define JSStream            "Nats-Stream"
+#define JSSequence          "Nats-Sequence"
+#define JSLastSequence      "Nats-Last-Sequence"
+#define JSTimeStamp         "Nats-Time-Stamp"
+#define JSSubject           "Nats-Subject"
+
 /* Checks that the header and the library are of compatible versions. */
 #define nats_CheckCompatibility() nats_CheckCompatibilityImpl(NATS_VERSION_REQUIRED_NUMBER, \
                                                               NATS_VERSION_NUMBER, \
@@ -103,6 +114,239 @@ typedef enum {
   NATS_CONN_STATUS_DRAINING_PUBS,
 } natsConnStatus;
 
+// JetStream error codes (`err_code` of the server's API errors).
+typedef enum {
+  JSAccountResourcesExceededErr = 10002,
+  JSBadRequestErr = 10003,
+  JSClusterIncompleteErr = 10004,
+  JSClusterNoPeersErr = 10005,
+  JSClusterNotActiveErr = 10006,
+  JSClusterNotAssignedErr = 10007,
+  JSClusterNotAvailErr = 10008,
+  JSClusterNotLeaderErr = 10009,
+  JSClusterRequiredErr = 10010,
+  JSClusterTagsErr = 10011,
+  JSConsumerCreateErr = 10012,
+  JSConsumerNameExistErr = 10013,
+  JSConsumerNotFoundErr = 10014,
+  JSSnapshotDeliverSubjectInvalidErr = 10015,
+  JSConsumerDurableNameNotInSubjectErr = 10016,
+  JSConsumerDurableNameNotMatchSubjectErr = 10017,
+  JSConsumerDurableNameNotSetErr = 10018,
+  JSConsumerEphemeralWithDurableInSubjectErr = 10019,
+  JSConsumerEphemeralWithDurableNameErr = 10020,
+  JSStreamExternalApiOverlapErr = 10021,
+  JSStreamExternalDelPrefixOverlapsErr = 10022,
+  JSInsufficientResourcesErr = 10023,
+  JSStreamInvalidExternalDeliverySubjErr = 10024,
+  JSInvalidJSONErr = 10025,
+  JSMaximumConsumersLimitErr = 10026,
+  JSMaximumStreamsLimitErr = 10027,
+  JSMemoryResourcesExceededErr = 10028,
+  JSMirrorConsumerSetupFailedErr = 10029,
+  JSMirrorMaxMessageSizeTooBigErr = 10030,
+  JSMirrorWithSourcesErr = 10031,
+  JSMirrorWithStartSeqAndTimeErr = 10032,
+  JSMirrorWithSubjectFiltersErr = 10033,
+  JSMirrorWithSubjectsErr = 10034,
+  JSNoAccountErr = 10035,
+  JSClusterUnSupportFeatureErr = 10036,
+  JSNoMessageFoundErr = 10037,
+  JSNotEmptyRequestErr = 10038,
+  JSNotEnabledForAccountErr = 10039,
+  JSClusterPeerNotMemberErr = 10040,
+  JSRaftGeneralErr = 10041,
+  JSRestoreSubscribeFailedErr = 10042,
+  JSSequenceNotFoundErr = 10043,
+  JSClusterServerNotMemberErr = 10044,
+  JSSourceConsumerSetupFailedErr = 10045,
+  JSSourceMaxMessageSizeTooBigErr = 10046,
+  JSStorageResourcesExceededErr = 10047,
+  JSStreamAssignmentErr = 10048,
+  JSStreamCreateErr = 10049,
+  JSStreamDeleteErr = 10050,
+  JSStreamGeneralError = 10051,
+  JSStreamInvalidConfig = 10052,
+  JSStreamLimitsErr = 10053,
+  JSStreamMessageExceedsMaximumErr = 10054,
+  JSStreamMirrorNotUpdatableErr = 10055,
+  JSStreamMismatchErr = 10056,
+  JSStreamMsgDeleteFailed = 10057,
+  JSStreamNameExistErr = 10058,
+  JSStreamNotFoundErr = 10059,
+  JSStreamNotMatchErr = 10060,
+  JSStreamReplicasNotUpdatableErr = 10061,
+  JSStreamRestoreErr = 10062,
+  JSStreamSequenceNotMatchErr = 10063,
+  JSStreamSnapshotErr = 10064,
+  JSStreamSubjectOverlapErr = 10065,
+  JSStreamTemplateCreateErr = 10066,
+  JSStreamTemplateDeleteErr = 10067,
+  JSStreamTemplateNotFoundErr = 10068,
+  JSStreamUpdateErr = 10069,
+  JSStreamWrongLastMsgIDErr = 10070,
+  JSStreamWrongLastSequenceErr = 10071,
+  JSTempStorageFailedErr = 10072,
+  JSTemplateNameNotMatchSubjectErr = 10073,
+  JSStreamReplicasNotSupportedErr = 10074,
+  JSPeerRemapErr = 10075,
+  JSNotEnabledErr = 10076,
+  JSStreamStoreFailedErr = 10077,
+  JSConsumerConfigRequiredErr = 10078,
+  JSConsumerDeliverToWildcardsErr = 10079,
+  JSConsumerPushMaxWaitingErr = 10080,
+  JSConsumerDeliverCycleErr = 10081,
+  JSConsumerMaxPendingAckPolicyRequiredErr = 10082,
+  JSConsumerSmallHeartbeatErr = 10083,
+  JSConsumerPullRequiresAckErr = 10084,
+  JSConsumerPullNotDurableErr = 10085,
+  JSConsumerPullWithRateLimitErr = 10086,
+  JSConsumerMaxWaitingNegativeErr = 10087,
+  JSConsumerHBRequiresPushErr = 10088,
+  JSConsumerFCRequiresPushErr = 10089,
+  JSConsumerDirectRequiresPushErr = 10090,
+  JSConsumerDirectRequiresEphemeralErr = 10091,
+  JSConsumerOnMappedErr = 10092,
+  JSConsumerFilterNotSubsetErr = 10093,
+  JSConsumerInvalidPolicyErr = 10094,
+  JSConsumerInvalidSamplingErr = 10095,
+  JSStreamInvalidErr = 10096,
+  JSConsumerWQRequiresExplicitAckErr = 10098,
+  JSConsumerWQMultipleUnfilteredErr = 10099,
+  JSConsumerWQConsumerNotUniqueErr = 10100,
+  JSConsumerWQConsumerNotDeliverAllErr = 10101,
+  JSConsumerNameTooLongErr = 10102,
+  JSConsumerBadDurableNameErr = 10103,
+  JSConsumerStoreFailedErr = 10104,
+  JSConsumerExistingActiveErr = 10105,
+  JSConsumerReplacementWithDifferentNameErr = 10106,
+  JSConsumerDescriptionTooLongErr = 10107,
+  JSConsumerWithFlowControlNeedsHeartbeatsErr = 10108,
+  JSStreamSealedErr = 10109,
+  JSStreamPurgeFailedErr = 10110,
+  JSStreamRollupFailedErr = 10111,
+  JSConsumerInvalidDeliverSubjectErr = 10112,
+  JSStreamMaxBytesRequiredErr = 10113,
+  JSConsumerMaxRequestBatchNegativeErr = 10114,
+  JSConsumerMaxRequestExpiresToSmallErr = 10115,
+  JSConsumerMaxDeliverBackoffErr = 10116,
+  JSStreamInfoMaxSubjectsErr = 10117,
+  JSStreamOfflineErr = 10118,
+  JSConsumerOfflineErr = 10119,
+  JSNoLimitsErr = 10120,
+  JSConsumerMaxPendingAckExcessErr = 10121,
+  JSStreamMaxStreamBytesExceededErr = 10122,
+  JSStreamMoveAndScaleErr = 10123,
+  JSStreamMoveInProgressErr = 10124,
+  JSConsumerMaxRequestBatchExceededErr = 10125,
+  JSConsumerReplicasExceedsStreamErr = 10126,
+  JSConsumerNameContainsPathSeparatorsErr = 10127,
+  JSStreamNameContainsPathSeparatorsErr = 10128,
+  JSStreamMoveNotInProgressErr = 10129,
+  JSStreamNameExistRestoreFailedErr = 10130,
+  JSConsumerCreateFilterSubjectMismatchErr = 10131,
+  JSConsumerCreateDurableAndNameMismatchErr = 10132,
+  JSReplicasCountCannotBeNegativeErr = 10133,
+  JSConsumerReplicasShouldMatchStreamErr = 10134,
+  JSConsumerMetadataLengthErr = 10135,
+  JSConsumerDuplicateFilterSubjectsErr = 10136,
+  JSConsumerMultipleFiltersNotAllowedErr = 10137,
+  JSConsumerOverlappingSubjectFiltersErr = 10138,
+  JSConsumerEmptyFilterErr = 10139,
+  JSSourceDuplicateDetectedErr = 10140,
+  JSSourceInvalidStreamNameErr = 10141,
+  JSMirrorInvalidStreamNameErr = 10142,
+  JSSourceMultipleFiltersNotAllowedErr = 10144,
+  JSSourceInvalidSubjectFilterErr = 10145,
+  JSSourceInvalidTransformDestinationErr = 10146,
+  JSSourceOverlappingSubjectFiltersErr = 10147,
+  JSConsumerAlreadyExistsErr = 10148,
+  JSConsumerDoesNotExistErr = 10149,
+  JSMirrorMultipleFiltersNotAllowedErr = 10150,
+  JSMirrorInvalidSubjectFilterErr = 10151,
+  JSMirrorOverlappingSubjectFiltersErr = 10152,
+  JSConsumerInactiveThresholdExcessErr = 10153,
+  JSMirrorInvalidTransformDestinationErr = 10154,
+  JSStreamTransformInvalidSourceErr = 10155,
+  JSStreamTransformInvalidDestinationErr = 10156,
+  JSPedanticErr = 10157,
+  JSStreamDuplicateMessageConflictErr = 10158,
+  JSConsumerPriorityPolicyWithoutGroupErr = 10159,
+  JSConsumerInvalidPriorityGroupErr = 10160,
+  JSConsumerEmptyGroupNameErr = 10161,
+  JSConsumerInvalidGroupNameErr = 10162,
+  JSStreamExpectedLastSeqPerSubjectNotReadyErr = 10163,
+  JSStreamWrongLastSequenceConstantErr = 10164,
+  JSMessageTTLInvalidErr = 10165,
+  JSMessageTTLDisabledErr = 10166,
+  JSStreamTooManyRequestsErr = 10167,
+  JSBatchPublishNotEnabledErr = 10174,
+  JSBatchPublishIncompleteErr = 10176,
+  JSBatchPublishInvalidIDErr = 10179,
+  JSBatchPublishSequenceMissingErr = 10175,
+  JSBatchPublishSequenceExceedsLimitErr = 10199,
+  JSBatchPublishUnsupportedHeaderErr = 10177,
+  JSBatchPublishDuplicateMessageIDErr = 10201,
+} jsErrCode;
+
+// When a stream removes messages.
+typedef enum {
+  js_LimitsPolicy = 0,
+  js_InterestPolicy = 1,
+  js_WorkQueuePolicy = 2,
+} jsRetentionPolicy;
+
+// What a full stream discards.
+typedef enum {
+  js_DiscardOld = 0,
+  js_DiscardNew = 1,
+} jsDiscardPolicy;
+
+// Where a stream stores its messages.
+typedef enum {
+  js_FileStorage = 0,
+  js_MemoryStorage = 1,
+} jsStorageType;
+
+// Compression of stored messages.
+typedef enum {
+  js_StorageCompressionNone = 0,
+  js_StorageCompressionS2 = 1,
+} jsStorageCompression;
+
+// Where a consumer starts.
+typedef enum {
+  js_DeliverAll = 0,
+  js_DeliverLast = 1,
+  js_DeliverNew = 2,
+  js_DeliverByStartSequence = 3,
+  js_DeliverByStartTime = 4,
+  js_DeliverLastPerSubject = 5,
+} jsDeliverPolicy;
+
+// How messages of a consumer are acknowledged.
+typedef enum {
+  js_AckExplicit = 0,
+  js_AckNone = 1,
+  js_AckAll = 2,
+} jsAckPolicy;
+
+// At which pace a consumer replays messages.
+typedef enum {
+  js_ReplayInstant = 0,
+  js_ReplayOriginal = 1,
+} jsReplayPolicy;
+
+// How a stream persists messages.
+typedef enum {
+  js_PersistDefault = 0,
+  js_PersistAsync = 1,
+} jsPersistModeType;
+
+// A JetStream context (opaque), made by `natsConnection_JetStream` and
+// freed by `jsCtx_Destroy`.
+typedef struct jsCtx jsCtx;
+
 // A connection to a NATS server (opaque).
 typedef struct natsConnection natsConnection;
 
@@ -127,6 +371,213 @@ typedef void (*natsMsgHandler)(natsConnection *nc, natsSubscription *sub, natsMs
 
 // An inbox: a NUL-terminated subject string (`char` in cnats).
 typedef char natsInbox;
+
+// Asynchronous publish settings of a JetStream context.
+typedef struct {
+  int64_t MaxPending;
+  // The acknowledgement handler (`jsPubAckHandler`).
+  void *AckHandler;
+  void *AckHandlerClosure;
+  // The publish error handler (`jsPubAckErrHandler`).
+  void *ErrHandler;
+  void *ErrHandlerClosure;
+  int64_t StallWait;
+  bool MuxReplies;
+} jsOptionsPublishAsync;
+
+// Called when an asynchronous pull subscription ends, with the reason.
+typedef void (*jsFetchCompleteHandler)(natsConnection *nc, natsSubscription *sub, natsStatus s, void *closure);
+
+// Asked before each pull of an asynchronous pull subscription: sets the
+// batch size and byte limit of the next pull, returns false to skip it.
+typedef bool (*jsFetchNextHandler)(int *messages, int64_t *maxBytes, natsSubscription *sub, void *closure);
+
+// Asynchronous pull subscription settings of a JetStream context.
+typedef struct {
+  int64_t Timeout;
+  int MaxMessages;
+  int64_t MaxBytes;
+  bool NoWait;
+  jsFetchCompleteHandler CompleteHandler;
+  void *CompleteHandlerClosure;
+  int64_t Heartbeat;
+  const char *Group;
+  int64_t MinPending;
+  int64_t MinAckPending;
+  int FetchSize;
+  int KeepAhead;
+  jsFetchNextHandler NextHandler;
+  void *NextHandlerClosure;
+} jsOptionsPullSubscribeAsync;
+
+// What `js_PurgeStream` removes: a subject, up to a sequence, or all but the last `Keep` messages.
+typedef struct {
+  const char *Subject;
+  uint64_t Sequence;
+  uint64_t Keep;
+} jsOptionsStreamPurge;
+
+// What `js_GetStreamInfo` asks for besides the stream state.
+typedef struct {
+  bool DeletedDetails;
+  const char *SubjectsFilter;
+} jsOptionsStreamInfo;
+
+// Stream options of a context used by `js_PurgeStream` and `js_GetStreamInfo`.
+typedef struct {
+  jsOptionsStreamPurge Purge;
+  jsOptionsStreamInfo Info;
+} jsOptionsStream;
+
+// Options of a JetStream context; initialise with `jsOptions_Init`. `Wait` is the API timeout in milliseconds (0: 5 seconds).
+typedef struct {
+  const char *Prefix;
+  const char *Domain;
+  int64_t Wait;
+  jsOptionsPublishAsync PublishAsync;
+  jsOptionsPullSubscribeAsync PullSubscribeAsync;
+  jsOptionsStream Stream;
+} jsOptions;
+
+// Where a stream is placed: cluster and server tags. Initialise with `jsPlacement_Init`.
+typedef struct {
+  const char *Cluster;
+  const char **Tags;
+  int TagsLen;
+} jsPlacement;
+
+// Where a stream of another domain or account is reached (API and deliver prefixes).
+typedef struct {
+  const char *APIPrefix;
+  const char *DeliverPrefix;
+} jsExternalStream;
+
+// A stream that another stream mirrors or sources. Initialise with `jsStreamSource_Init`.
+typedef struct {
+  const char *Name;
+  uint64_t OptStartSeq;
+  int64_t OptStartTime;
+  const char *FilterSubject;
+  jsExternalStream *External;
+  const char *Domain;
+} jsStreamSource;
+
+// Republishing of stored messages to another subject. Initialise with `jsRePublish_Init`.
+typedef struct {
+  const char *Source;
+  const char *Destination;
+  bool HeadersOnly;
+} jsRePublish;
+
+// Key/value pairs: `List` holds `Count` pairs, key then value (2 * `Count` strings).
+typedef struct {
+  const char **List;
+  int Count;
+} natsMetadata;
+
+// A subject transform: messages on `Source` are stored on `Destination`.
+typedef struct {
+  const char *Source;
+  const char *Destination;
+} jsSubjectTransformConfig;
+
+// Default limits the stream sets for its consumers.
+typedef struct {
+  int64_t InactiveThreshold;
+  int MaxAckPending;
+} jsStreamConsumerLimits;
+
+// Configuration of a stream; initialise with `jsStreamConfig_Init`. Durations are in nanoseconds.
+typedef struct {
+  const char *Name;
+  const char *Description;
+  const char **Subjects;
+  int SubjectsLen;
+  jsRetentionPolicy Retention;
+  int64_t MaxConsumers;
+  int64_t MaxMsgs;
+  int64_t MaxBytes;
+  int64_t MaxAge;
+  int64_t MaxMsgsPerSubject;
+  int32_t MaxMsgSize;
+  jsDiscardPolicy Discard;
+  jsStorageType Storage;
+  int64_t Replicas;
+  bool NoAck;
+  const char *Template;
+  int64_t Duplicates;
+  jsPlacement *Placement;
+  jsStreamSource *Mirror;
+  jsStreamSource **Sources;
+  int SourcesLen;
+  bool Sealed;
+  bool DenyDelete;
+  bool DenyPurge;
+  bool AllowRollup;
+  jsRePublish *RePublish;
+  bool AllowDirect;
+  bool MirrorDirect;
+  bool DiscardNewPerSubject;
+  natsMetadata Metadata;
+  jsStorageCompression Compression;
+  uint64_t FirstSeq;
+  jsSubjectTransformConfig SubjectTransform;
+  jsStreamConsumerLimits ConsumerLimits;
+  bool AllowMsgTTL;
+  int64_t SubjectDeleteMarkerTTL;
+  jsPersistModeType PersistMode;
+  bool AllowAtomic;
+  bool AllowMsgCounter;
+  bool AllowMsgSchedules;
+  bool AllowBatched;
+} jsStreamConfig;
+
+// Configuration of a consumer; initialise with `jsConsumerConfig_Init`. Durations are in nanoseconds; times are UTC Unix nanoseconds.
+typedef struct {
+  const char *Name;
+  const char *Durable;
+  const char *Description;
+  jsDeliverPolicy DeliverPolicy;
+  uint64_t OptStartSeq;
+  int64_t OptStartTime;
+  jsAckPolicy AckPolicy;
+  int64_t AckWait;
+  int64_t MaxDeliver;
+  int64_t *BackOff;
+  int BackOffLen;
+  const char *FilterSubject;
+  jsReplayPolicy ReplayPolicy;
+  uint64_t RateLimit;
+  const char *SampleFrequency;
+  int64_t MaxWaiting;
+  int64_t MaxAckPending;
+  bool FlowControl;
+  int64_t Heartbeat;
+  bool HeadersOnly;
+  int64_t MaxRequestBatch;
+  int64_t MaxRequestExpires;
+  int64_t MaxRequestMaxBytes;
+  const char *DeliverSubject;
+  const char *DeliverGroup;
+  int64_t InactiveThreshold;
+  int64_t Replicas;
+  bool MemoryStorage;
+  const char **FilterSubjects;
+  int FilterSubjectsLen;
+  natsMetadata Metadata;
+  int64_t PauseUntil;
+  const char *PriorityPolicy;
+  int64_t PinnedTTL;
+  const char **PriorityGroups;
+  int PriorityGroupsLen;
+} jsConsumerConfig;
+
+// What `js_DirectGetMsg` asks for: a sequence, the next message on a subject from a sequence, or the last message on a subject. Initialise with `jsDirectGetMsgOptions_Init`.
+typedef struct {
+  uint64_t Sequence;
+  const char *NextBySubject;
+  const char *LastBySubject;
+} jsDirectGetMsgOptions;
 
 // Called at the start of each thread the library creates.
 typedef void (*natsThreadStartedHandler)(void *closure);
@@ -182,6 +633,206 @@ typedef int (*natsSSLVerifyCb)(int preverifyOk, void *ctx);
 
 // Called when a subscription is fully done (after drain or unsubscribe).
 typedef void (*natsOnCompleteCB)(void *closure);
+
+// Counts of JetStream API calls made by the account.
+typedef struct {
+  uint64_t Total;
+  uint64_t Errors;
+} jsAPIStats;
+
+// Limits of an account (or of one tier); -1 means unlimited.
+typedef struct {
+  int64_t MaxMemory;
+  int64_t MaxStore;
+  int64_t MaxStreams;
+  int64_t MaxConsumers;
+  int64_t MaxAckPending;
+  int64_t MemoryMaxStreamBytes;
+  int64_t StoreMaxStreamBytes;
+  bool MaxBytesRequired;
+} jsAccountLimits;
+
+// Usage and limits of one account tier.
+typedef struct {
+  const char *Name;
+  uint64_t Memory;
+  uint64_t Store;
+  int64_t Streams;
+  int64_t Consumers;
+  jsAccountLimits Limits;
+} jsTier;
+
+// Account usage and limits, returned by `js_GetAccountInfo`; freed with `jsAccountInfo_Destroy`.
+typedef struct {
+  uint64_t Memory;
+  uint64_t Store;
+  int64_t Streams;
+  int64_t Consumers;
+  char *Domain;
+  jsAPIStats API;
+  jsAccountLimits Limits;
+  jsTier **Tiers;
+  int TiersLen;
+} jsAccountInfo;
+
+// A replica of a stream or consumer.
+typedef struct {
+  char *Name;
+  bool Current;
+  bool Offline;
+  int64_t Active;
+  uint64_t Lag;
+} jsPeerInfo;
+
+// The cluster a stream or consumer lives in: leader and replicas.
+typedef struct {
+  char *Name;
+  char *Leader;
+  jsPeerInfo **Replicas;
+  int ReplicasLen;
+  char *RaftGroup;
+  int64_t LeaderSince;
+  bool SystemAcc;
+  char *TrafficAcc;
+} jsClusterInfo;
+
+// Consumer and stream sequences, and the time of the last activity.
+typedef struct {
+  uint64_t Consumer;
+  uint64_t Stream;
+  int64_t Last;
+} jsSequenceInfo;
+
+// State of a consumer priority group.
+typedef struct {
+  char *Group;
+  char *PinnedClientID;
+  int64_t PinnedTS;
+} jsPriorityGroupState;
+
+// Information about a consumer, returned by the library; freed with `jsConsumerInfo_Destroy`.
+typedef struct {
+  char *Stream;
+  char *Name;
+  int64_t Created;
+  jsConsumerConfig *Config;
+  jsSequenceInfo Delivered;
+  jsSequenceInfo AckFloor;
+  int64_t NumAckPending;
+  int64_t NumRedelivered;
+  int64_t NumWaiting;
+  uint64_t NumPending;
+  jsClusterInfo *Cluster;
+  bool PushBound;
+  bool Paused;
+  int64_t PauseRemaining;
+  jsPriorityGroupState *PriorityGroups;
+  int PriorityGroupsLen;
+} jsConsumerInfo;
+
+// A list of consumer infos (`js_Consumers`); freed with `jsConsumerInfoList_Destroy`.
+typedef struct {
+  jsConsumerInfo **List;
+  int Count;
+} jsConsumerInfoList;
+
+// A list of consumer names (`js_ConsumerNames`); freed with `jsConsumerNamesList_Destroy`.
+typedef struct {
+  char **List;
+  int Count;
+} jsConsumerNamesList;
+
+// The answer to `js_PauseConsumer`; freed with `jsConsumerPauseResponse_Destroy`.
+typedef struct {
+  bool Paused;
+  int64_t PauseUntil;
+  int64_t PauseRemaining;
+} jsConsumerPauseResponse;
+
+// The answer to `js_ResetConsumer`; freed with `jsConsumerResetResponse_Destroy`.
+typedef struct {
+  jsConsumerInfo *Consumer;
+  uint64_t ResetSeq;
+} jsConsumerResetResponse;
+
+// Messages a stream lost (sequences and bytes).
+typedef struct {
+  uint64_t *Msgs;
+  int MsgsLen;
+  uint64_t Bytes;
+} jsLostStreamData;
+
+// An alternate (mirror) of a stream.
+typedef struct {
+  const char *Name;
+  const char *Domain;
+  const char *Cluster;
+} jsStreamAlternate;
+
+// A subject of a stream and its message count.
+typedef struct {
+  const char *Subject;
+  uint64_t Msgs;
+} jsStreamStateSubject;
+
+// Subjects of a stream with their counts (`jsOptions.Stream.Info.SubjectsFilter`).
+typedef struct {
+  jsStreamStateSubject *List;
+  int Count;
+} jsStreamStateSubjects;
+
+// State of a stream: counts, first and last sequences and times.
+typedef struct {
+  uint64_t Msgs;
+  uint64_t Bytes;
+  uint64_t FirstSeq;
+  int64_t FirstTime;
+  uint64_t LastSeq;
+  int64_t LastTime;
+  int64_t NumSubjects;
+  jsStreamStateSubjects *Subjects;
+  uint64_t NumDeleted;
+  uint64_t *Deleted;
+  int DeletedLen;
+  jsLostStreamData *Lost;
+  int64_t Consumers;
+} jsStreamState;
+
+// State of a mirror or source of a stream.
+typedef struct {
+  char *Name;
+  jsExternalStream *External;
+  uint64_t Lag;
+  int64_t Active;
+  const char *FilterSubject;
+  jsSubjectTransformConfig *SubjectTransforms;
+  int SubjectTransformsLen;
+} jsStreamSourceInfo;
+
+// Information about a stream, returned by the library; freed with `jsStreamInfo_Destroy`.
+typedef struct {
+  jsStreamConfig *Config;
+  int64_t Created;
+  jsStreamState State;
+  jsClusterInfo *Cluster;
+  jsStreamSourceInfo *Mirror;
+  jsStreamSourceInfo **Sources;
+  int SourcesLen;
+  jsStreamAlternate **Alternates;
+  int AlternatesLen;
+} jsStreamInfo;
+
+// A list of stream infos (`js_Streams`); freed with `jsStreamInfoList_Destroy`.
+typedef struct {
+  jsStreamInfo **List;
+  int Count;
+} jsStreamInfoList;
+
+// A list of stream names (`js_StreamNames`); freed with `jsStreamNamesList_Destroy`.
+typedef struct {
+  char **List;
+  int Count;
+} jsStreamNamesList;
 
 #ifdef __cplusplus
 extern "C" {
@@ -419,6 +1070,34 @@ NATS_EXTERN natsStatus natsInbox_Create(natsInbox **newInbox);
 
 // Frees an inbox created by `natsInbox_Create`. NULL is ignored.
 NATS_EXTERN void natsInbox_Destroy(natsInbox *inbox);
+
+// Initialises JetStream context options: all zero (defaults everywhere).
+NATS_EXTERN natsStatus jsOptions_Init(jsOptions *opts);
+
+// Initialises a stream configuration: limits policy, unlimited consumers,
+// messages, bytes and message size (-1), file storage, discard old, one
+// replica, no compression; every other field zero.
+NATS_EXTERN natsStatus jsStreamConfig_Init(jsStreamConfig *cfg);
+
+// Initialises a placement: all zero.
+NATS_EXTERN natsStatus jsPlacement_Init(jsPlacement *placement);
+
+// Initialises a stream source: all zero.
+NATS_EXTERN natsStatus jsStreamSource_Init(jsStreamSource *source);
+
+// Initialises an external stream reference: all zero.
+NATS_EXTERN natsStatus jsExternalStream_Init(jsExternalStream *external);
+
+// Initialises a republish configuration: all zero.
+NATS_EXTERN natsStatus jsRePublish_Init(jsRePublish *rp);
+
+// Initialises a consumer configuration: all zero except the deliver, ack
+// and replay policies, set to -1 ("not set": the server's defaults apply,
+// as with cnats).
+NATS_EXTERN natsStatus jsConsumerConfig_Init(jsConsumerConfig *cc);
+
+// Initialises direct get options: all zero.
+NATS_EXTERN natsStatus jsDirectGetMsgOptions_Init(jsDirectGetMsgOptions *opts);
 
 // Initializes the library. Optional: any call that needs the library
 // opens it. `lockSpinCount` is accepted for compatibility and ignored.

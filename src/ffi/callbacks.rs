@@ -52,6 +52,20 @@ pub type natsErrHandler = Option<
         closure: *mut c_void,
     ),
 >;
+/// Called when an asynchronous pull subscription ends, with the reason.
+pub type jsFetchCompleteHandler = Option<
+    unsafe extern "C" fn(nc: *mut natsConnection, sub: *mut natsSubscription, s: natsStatus, closure: *mut c_void),
+>;
+/// Asked before each pull of an asynchronous pull subscription: sets the
+/// batch size and byte limit of the next pull, returns false to skip it.
+pub type jsFetchNextHandler = Option<
+    unsafe extern "C" fn(
+        messages: *mut c_int,
+        maxBytes: *mut i64,
+        sub: *mut natsSubscription,
+        closure: *mut c_void,
+    ) -> bool,
+>;
 /// Returns the token to send at each connect; the library does not free it.
 pub type natsTokenHandler = Option<unsafe extern "C" fn(closure: *mut c_void) -> *const c_char>;
 /// Returns a user JWT in `*userJWT` (allocated with `malloc`, freed by the

@@ -17,6 +17,7 @@ pub mod cstr;
 pub mod handle;
 pub mod header;
 pub mod inbox;
+pub mod js_types;
 pub mod last_error;
 pub mod library;
 pub mod msg;

@@ -102,6 +102,19 @@ impl Server {
         Server::start_with(None, &[])
     }
 
+    /// Starts a JetStream-enabled server (`-js`) whose store is a fresh
+    /// directory inside the server's temp dir.
+    pub fn start_jetstream() -> Server {
+        Server::start_with(None, &["-js", "-sd", "@DIR@/js"])
+    }
+
+    /// Starts a JetStream-enabled server with this config text (its
+    /// `jetstream` block, if any, wins; the store directory defaults to a
+    /// fresh one).
+    pub fn start_jetstream_with(config_text: &str) -> Server {
+        Server::start_with(Some(config_text), &["-js", "-sd", "@DIR@/js"])
+    }
+
     /// Starts a server with an optional config text and extra arguments.
     pub fn start_with(config_text: Option<&str>, args: &[&str]) -> Server {
         let dir = tempfile::Builder::new()

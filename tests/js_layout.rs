@@ -1,0 +1,206 @@
+//! The JetStream structs, enums and macros of our header against cnats
+//! 3.14's (tests/data/cnats-3.14-*.tsv): a C program compiled against
+//! include/nats/nats.h prints `sizeof`, `_Alignof`, and each field's
+//! `offsetof` and `sizeof`, every enumerator's value and every macro's
+//! text; any difference with the tables fails.
+//!
+//! Every `js*` struct of the table that our header declares is checked,
+//! and the part-1 structs below must be declared.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::process::Command;
+
+/// Structs JetStream part 1 (issue 13) must declare.
+const PART1: &[&str] = &[
+    "jsAPIStats",
+    "jsAccountInfo",
+    "jsAccountLimits",
+    "jsClusterInfo",
+    "jsConsumerConfig",
+    "jsConsumerInfo",
+    "jsConsumerInfoList",
+    "jsConsumerNamesList",
+    "jsConsumerPauseResponse",
+    "jsDirectGetMsgOptions",
+    "jsExternalStream",
+    "jsLostStreamData",
+    "jsOptions",
+    "jsOptionsPublishAsync",
+    "jsOptionsPullSubscribeAsync",
+    "jsOptionsStream",
+    "jsOptionsStreamInfo",
+    "jsOptionsStreamPurge",
+    "jsPeerInfo",
+    "jsPlacement",
+    "jsPriorityGroupState",
+    "jsRePublish",
+    "jsSequenceInfo",
+    "jsStreamAlternate",
+    "jsStreamConfig",
+    "jsStreamConsumerLimits",
+    "jsStreamInfo",
+    "jsStreamInfoList",
+    "jsStreamNamesList",
+    "jsStreamSource",
+    "jsStreamSourceInfo",
+    "jsStreamState",
+    "jsStreamStateSubject",
+    "jsStreamStateSubjects",
+    "jsSubjectTransformConfig",
+    "jsTier",
+    "natsMetadata",
+];
+
+/// Enum types part 1 must declare.
+const PART1_ENUMS: &[&str] = &[
+    "jsErrCode",
+    "jsRetentionPolicy",
+    "jsDiscardPolicy",
+    "jsStorageType",
+    "jsStorageCompression",
+    "jsDeliverPolicy",
+    "jsAckPolicy",
+    "jsReplayPolicy",
+    "jsPersistModeType",
+];
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn table(name: &str) -> Vec<Vec<String>> {
+    let text = std::fs::read_to_string(root().join("tests/data").join(name)).unwrap();
+    text.lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .map(|l| l.split('\t').map(str::to_string).collect())
+        .collect()
+}
+
+/// Type names our header defines with `typedef … } Name;`.
+fn declared_types() -> BTreeSet<String> {
+    let h = std::fs::read_to_string(root().join("include/nats/nats.h")).unwrap();
+    h.lines()
+        .filter_map(|l| l.strip_prefix("} ")?.strip_suffix(';'))
+        .map(str::to_string)
+        .collect()
+}
+
+/// Compiles and runs `src` against our header; None without a C compiler.
+fn run_c(src: &str) -> Option<String> {
+    let dir = tempfile::tempdir().unwrap();
+    let c = dir.path().join("probe.c");
+    let exe = dir.path().join("probe");
+    std::fs::write(&c, src).unwrap();
+    let out = match Command::new("cc")
+        .args(["-std=c11", "-Wall", "-Wextra", "-Werror", "-I"])
+        .arg(root().join("include"))
+        .arg("-o")
+        .arg(&exe)
+        .arg(&c)
+        .output()
+    {
+        Ok(o) => o,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            eprintln!("cc not installed: skipped");
+            return None;
+        }
+        Err(e) => panic!("cc: {e}"),
+    };
+    assert!(out.status.success(), "cc:\n{}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new(&exe).output().unwrap();
+    assert!(out.status.success());
+    Some(String::from_utf8(out.stdout).unwrap())
+}
+
+#[test]
+fn js_structs_have_cnats_layout() {
+    let declared = declared_types();
+    for s in PART1 {
+        assert!(declared.contains(*s), "{s} is not declared in nats.h");
+    }
+    let rows: Vec<_> = table("cnats-3.14-struct-layout.tsv")
+        .into_iter()
+        .filter(|r| (r[0].starts_with("js") || r[0] == "natsMetadata") && declared.contains(&r[0]))
+        .collect();
+    assert!(rows.len() >= 246, "only {} rows checked", rows.len());
+    let mut src = String::from("#include <stddef.h>\n#include <nats/nats.h>\nint main(void)\n{\n");
+    let mut expected = String::new();
+    for r in &rows {
+        let (s, f) = (&r[0], &r[1]);
+        src.push_str(&format!(
+            "    printf(\"{s}\\t{f}\\t%zu\\t%zu\\t%zu\\t%zu\\n\", offsetof({s}, {f}), sizeof((({s} *)0)->{f}), sizeof({s}), _Alignof({s}));\n"
+        ));
+        expected.push_str(&format!("{s}\t{f}\t{}\t{}\t{}\t{}\n", r[2], r[3], r[4], r[5]));
+    }
+    src.push_str("    return 0;\n}\n");
+    let Some(got) = run_c(&src) else { return };
+    for (g, e) in got.lines().zip(expected.lines()) {
+        assert_eq!(g, e, "layout differs (got vs cnats 3.14)");
+    }
+    assert_eq!(got.lines().count(), expected.lines().count());
+}
+
+/// Field types as cnats declares them: a field of the wrong type with the
+/// right size (an `int` for an enum, `char *` for `const char *`) would be
+/// missed by the offsets alone. C11 `_Generic` checks each one.
+#[test]
+fn js_struct_field_types_are_cnats() {
+    let declared = declared_types();
+    let rows: Vec<_> = table("cnats-3.14-struct-layout.tsv")
+        .into_iter()
+        .filter(|r| (r[0].starts_with("js") || r[0] == "natsMetadata") && declared.contains(&r[0]))
+        // Placeholders until the publish part declares the handler typedefs.
+        .filter(|r| declared.contains(&r[6]) || !r[6].ends_with("Handler"))
+        .collect();
+    let mut src = String::from("#include <stddef.h>\n#include <nats/nats.h>\nint main(void)\n{\n    int bad = 0;\n");
+    for r in &rows {
+        let (s, f, t) = (&r[0], &r[1], &r[6]);
+        src.push_str(&format!(
+            "    if (!_Generic(&(({s} *)0)->{f}, {t} *: 1, default: 0)) {{ printf(\"{s}.{f} is not {t}\\n\"); bad++; }}\n"
+        ));
+    }
+    src.push_str("    return bad != 0;\n}\n");
+    if let Some(out) = run_c(&src) {
+        assert!(out.is_empty(), "{out}");
+    }
+}
+
+#[test]
+fn js_enums_and_macros_have_cnats_values() {
+    let declared = declared_types();
+    for e in PART1_ENUMS {
+        assert!(declared.contains(*e), "{e} is not declared in nats.h");
+    }
+    let rows: Vec<_> = table("cnats-3.14-enums.tsv")
+        .into_iter()
+        .filter(|r| {
+            declared.contains(&r[2]) && r[2].starts_with("js") || r[0].starts_with("JS") && r[2] == "macro:string"
+        })
+        .collect();
+    assert!(rows.len() > 190, "only {} rows checked", rows.len());
+    let mut src = String::from("#include <nats/nats.h>\nint main(void)\n{\n");
+    let mut expected = String::new();
+    for r in &rows {
+        let (n, v, t) = (&r[0], &r[1], &r[2]);
+        if t == "macro:string" {
+            src.push_str(&format!("    printf(\"{n}\\t%s\\n\", {n});\n"));
+        } else {
+            src.push_str(&format!(
+                "    {{ {t} v = {n}; printf(\"{n}\\t%d\\t%zu\\n\", (int) v, sizeof(v)); }}\n"
+            ));
+        }
+        let size = if t == "macro:string" {
+            String::new()
+        } else {
+            "\t4".into()
+        };
+        expected.push_str(&format!("{n}\t{v}{size}\n"));
+    }
+    src.push_str("    return 0;\n}\n");
+    let Some(got) = run_c(&src) else { return };
+    for (g, e) in got.lines().zip(expected.lines()) {
+        assert_eq!(g, e, "value differs (got vs cnats 3.14)");
+    }
+    assert_eq!(got.lines().count(), expected.lines().count());
+}

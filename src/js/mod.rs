@@ -13,6 +13,9 @@
 //! Management (JS-A): `types` (serde), `stream`, `consumer`, `msg`,
 //! `account`. Publishing (JS-B): `publish`, `publish_async`.
 
+pub mod publish;
+pub mod publish_async;
+
 use crate::conn::Connection;
 use crate::error::{Error, Result};
 use crate::status::natsStatus;
@@ -45,7 +48,9 @@ pub mod codes {
 /// keeps those). Zero means "default".
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PubAsyncOptions {
-    /// Maximum async publishes in flight (0: unlimited as cnats).
+    /// Maximum async publishes in flight (0: the default window
+    /// `publish_async::DEFAULT_MAX_PENDING`, back-pressure on unlike
+    /// cnats; negative: unlimited).
     pub max_pending: i64,
     /// Wait when `max_pending` are in flight, in ms (0: default 200).
     pub stall_wait: i64,
@@ -169,6 +174,8 @@ pub struct JetStream {
     /// Resolved: `prefix` set (no trailing '.'), `domain` cleared, `wait`
     /// and `publish_async.stall_wait` defaulted.
     opts: JsOptions,
+    /// Async publishing: window, pending acks, handlers.
+    pub(crate) async_pub: publish_async::AsyncPub,
 }
 
 impl JetStream {
@@ -205,7 +212,12 @@ impl JetStream {
         if o.stream.purge.subject.as_deref() == Some("") {
             o.stream.purge.subject = None;
         }
-        Ok(JetStream { conn, opts: o })
+        let async_pub = publish_async::AsyncPub::new(o.publish_async.max_pending);
+        Ok(JetStream {
+            conn,
+            opts: o,
+            async_pub,
+        })
     }
 
     pub fn conn(&self) -> &Arc<Connection> {

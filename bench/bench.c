@@ -351,7 +351,7 @@ static int case_jspub(const char *url, const char *mode, int size, long n, const
     CHECK("js publish", js_Publish(NULL, js, subj, data, size, NULL, &jerr));
     if (strcmp(mode, "sync") == 0) {
         double *lat = calloc((size_t) (n > 0 ? n : 1), sizeof(double));
-        double t0 = now_s();
+        double c0 = cpu_s(), t0 = now_s();
         for (long i = 0; i < n; i++) {
             jsPubAck *pa = NULL;
             double st = now_s();
@@ -359,9 +359,10 @@ static int case_jspub(const char *url, const char *mode, int size, long n, const
             lat[i] = now_s() - st;
             jsPubAck_Destroy(pa);
         }
-        double dt = now_s() - t0;
+        double dt = now_s() - t0, dc = cpu_s() - c0;
         if (n > 0) {
             result("msgs_per_s", (double) n / dt);
+            result("cpu_ns_per_msg", dc * 1e9 / (double) n);
             latencies("", lat, n);
         }
         free(lat);

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds tests/c/test_core.c against the system cnats (Debian libnats-dev)
+# Builds tests/c/test_core.c and tests/c/test_js_publish.c against the system cnats (Debian libnats-dev)
 # instead of rnats and runs every case, plain and under valgrind. The C
 # tests encode cnats' behaviour; this shows they do. Cases that only rnats
 # promises (NULL output pointers) are left out with -DRNATS_TEST_AGAINST_CNATS.
@@ -10,23 +10,24 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/rnats-cnats.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 [[ -f /usr/include/nats/nats.h ]] || { echo "cnats headers not found (apt-get install libnats-dev)" >&2; exit 1; }
 
-cc -DRNATS_TEST_AGAINST_CNATS -std=c99 -Wall -Wextra -Werror -pedantic -g \
-   -I"$root/tests/c" "$root/tests/c/test_core.c" -o "$tmp/core_cnats" -lnats -lpthread
-
 fail=0
-for t in $("$tmp/core_cnats" --list); do
-    if "$tmp/core_cnats" "$t" >"$tmp/out" 2>&1; then
-        echo "PASS      $t"
-    else
-        echo "FAIL      $t"; cat "$tmp/out"; fail=1
-    fi
-    if command -v valgrind >/dev/null 2>&1; then
-        if valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite \
-                "$tmp/core_cnats" "$t" >"$tmp/out" 2>&1; then
-            echo "PASS (vg) $t"
+for prog in test_core test_js_publish; do
+    cc -DRNATS_TEST_AGAINST_CNATS -std=c99 -Wall -Wextra -Werror -pedantic -g \
+       -I"$root/tests/c" "$root/tests/c/$prog.c" -o "$tmp/${prog}_cnats" -lnats -lpthread
+    for t in $("$tmp/${prog}_cnats" --list); do
+        if "$tmp/${prog}_cnats" "$t" >"$tmp/out" 2>&1; then
+            echo "PASS      $t"
         else
-            echo "FAIL (vg) $t"; cat "$tmp/out"; fail=1
+            echo "FAIL      $t"; cat "$tmp/out"; fail=1
         fi
-    fi
+        if command -v valgrind >/dev/null 2>&1; then
+            if valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite \
+                    "$tmp/${prog}_cnats" "$t" >"$tmp/out" 2>&1; then
+                echo "PASS (vg) $t"
+            else
+                echo "FAIL (vg) $t"; cat "$tmp/out"; fail=1
+            fi
+        fi
+    done
 done
 exit "$fail"

@@ -38,7 +38,7 @@ fn no_jetstream_gives_no_responders_with_not_enabled_code() {
     let o = js.call_opts(None);
     let e = js.api_request::<serde_json::Value>(&o, "INFO", b"", &[]).unwrap_err();
     assert_eq!(e.status, NATS_NO_RESPONDERS);
-    assert_eq!(e.js_code, 10039);
+    assert_eq!(e.js_code, 10076);
 }
 
 #[test]

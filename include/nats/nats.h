@@ -532,45 +532,105 @@ typedef struct {
   bool AllowBatched;
 } jsStreamConfig;
 
-// Configuration of a consumer; initialise with `jsConsumerConfig_Init`. Durations are in nanoseconds; times are UTC Unix nanoseconds.
+// A subject of a stream and its message count.
+typedef struct {
+  const char *Subject;
+  uint64_t Msgs;
+} jsStreamStateSubject;
+
+// Subjects of a stream with their counts (`jsOptions.Stream.Info.SubjectsFilter`).
+typedef struct {
+  jsStreamStateSubject *List;
+  int Count;
+} jsStreamStateSubjects;
+
+// Messages a stream lost (sequences and bytes).
+typedef struct {
+  uint64_t *Msgs;
+  int MsgsLen;
+  uint64_t Bytes;
+} jsLostStreamData;
+
+// State of a stream: counts, first and last sequences and times.
+typedef struct {
+  uint64_t Msgs;
+  uint64_t Bytes;
+  uint64_t FirstSeq;
+  int64_t FirstTime;
+  uint64_t LastSeq;
+  int64_t LastTime;
+  int64_t NumSubjects;
+  jsStreamStateSubjects *Subjects;
+  uint64_t NumDeleted;
+  uint64_t *Deleted;
+  int DeletedLen;
+  jsLostStreamData *Lost;
+  int64_t Consumers;
+} jsStreamState;
+
+// A replica of a stream or consumer.
+typedef struct {
+  char *Name;
+  bool Current;
+  bool Offline;
+  int64_t Active;
+  uint64_t Lag;
+} jsPeerInfo;
+
+// The cluster a stream or consumer lives in: leader and replicas.
+typedef struct {
+  char *Name;
+  char *Leader;
+  jsPeerInfo **Replicas;
+  int ReplicasLen;
+  char *RaftGroup;
+  int64_t LeaderSince;
+  bool SystemAcc;
+  char *TrafficAcc;
+} jsClusterInfo;
+
+// State of a mirror or source of a stream.
+typedef struct {
+  char *Name;
+  jsExternalStream *External;
+  uint64_t Lag;
+  int64_t Active;
+  const char *FilterSubject;
+  jsSubjectTransformConfig *SubjectTransforms;
+  int SubjectTransformsLen;
+} jsStreamSourceInfo;
+
+// An alternate (mirror) of a stream.
 typedef struct {
   const char *Name;
-  const char *Durable;
-  const char *Description;
-  jsDeliverPolicy DeliverPolicy;
-  uint64_t OptStartSeq;
-  int64_t OptStartTime;
-  jsAckPolicy AckPolicy;
-  int64_t AckWait;
-  int64_t MaxDeliver;
-  int64_t *BackOff;
-  int BackOffLen;
-  const char *FilterSubject;
-  jsReplayPolicy ReplayPolicy;
-  uint64_t RateLimit;
-  const char *SampleFrequency;
-  int64_t MaxWaiting;
-  int64_t MaxAckPending;
-  bool FlowControl;
-  int64_t Heartbeat;
-  bool HeadersOnly;
-  int64_t MaxRequestBatch;
-  int64_t MaxRequestExpires;
-  int64_t MaxRequestMaxBytes;
-  const char *DeliverSubject;
-  const char *DeliverGroup;
-  int64_t InactiveThreshold;
-  int64_t Replicas;
-  bool MemoryStorage;
-  const char **FilterSubjects;
-  int FilterSubjectsLen;
-  natsMetadata Metadata;
-  int64_t PauseUntil;
-  const char *PriorityPolicy;
-  int64_t PinnedTTL;
-  const char **PriorityGroups;
-  int PriorityGroupsLen;
-} jsConsumerConfig;
+  const char *Domain;
+  const char *Cluster;
+} jsStreamAlternate;
+
+// Information about a stream, returned by the library; freed with `jsStreamInfo_Destroy`.
+typedef struct {
+  jsStreamConfig *Config;
+  int64_t Created;
+  jsStreamState State;
+  jsClusterInfo *Cluster;
+  jsStreamSourceInfo *Mirror;
+  jsStreamSourceInfo **Sources;
+  int SourcesLen;
+  jsStreamAlternate **Alternates;
+  int AlternatesLen;
+} jsStreamInfo;
+
+// A list of stream infos (`js_Streams`); freed with `jsStreamInfoList_Destroy`.
+typedef struct {
+  jsStreamInfo **List;
+  int Count;
+} jsStreamInfoList;
+
+// A list of stream names (`js_StreamNames`); freed with `jsStreamNamesList_Destroy`.
+typedef struct {
+  char **List;
+  int Count;
+} jsStreamNamesList;
 
 // What `js_DirectGetMsg` asks for: a sequence, the next message on a subject from a sequence, or the last message on a subject. Initialise with `jsDirectGetMsgOptions_Init`.
 typedef struct {
@@ -578,61 +638,6 @@ typedef struct {
   const char *NextBySubject;
   const char *LastBySubject;
 } jsDirectGetMsgOptions;
-
-// Called at the start of each thread the library creates.
-typedef void (*natsThreadStartedHandler)(void *closure);
-
-// Initial library settings: cnats' `natsClientConfig`.
-typedef struct {
-  int64_t DefaultWriteDeadline;
-  int64_t LockSpinCount;
-  bool DefaultToThreadPool;
-  int ThreadPoolMax;
-  bool DefaultRepliesToThreadPool;
-  bool UseSeparatePoolForReplies;
-  int ReplyThreadPoolMax;
-  natsThreadStartedHandler ThreadStartedHandler;
-  void *ThreadStartedHandlerClosure;
-} natsClientConfig;
-
-// A list of messages, filled by some APIs (fetch, pending publishes).
-//
-// `Msgs` is an array of `Count` message pointers allocated by the library.
-// `natsMsgList_Destroy` destroys every message still in it (set an entry to
-// NULL to keep that message; do not change `Count`) and frees the array,
-// but not the list object itself, which is usually on the caller's stack.
-typedef struct {
-  natsMsg **Msgs;
-  int Count;
-} natsMsgList;
-
-// Returns the delay in milliseconds before reconnect attempt `attempts`.
-typedef int64_t (*natsCustomReconnectDelayHandler)(natsConnection *nc, int attempts, void *closure);
-
-// Asynchronous error callback; `sub` may be NULL.
-typedef void (*natsErrHandler)(natsConnection *nc, natsSubscription *subscription, natsStatus err, void *closure);
-
-// Connection event callback (closed, disconnected, reconnected, …).
-typedef void (*natsConnectionHandler)(natsConnection *nc, void *closure);
-
-// Returns the token to send at each connect; the library does not free it.
-typedef const char *(*natsTokenHandler)(void *closure);
-
-// Signs `nonce`: returns a `malloc`ed signature and its length, or an
-// error with an optional `malloc`ed `*customErrTxt`.
-typedef natsStatus (*natsSignatureHandler)(char **customErrTxt, unsigned char **signature, int *signatureLength, const char *nonce, void *closure);
-
-// Returns a user JWT in `*userJWT` (allocated with `malloc`, freed by the
-// library), or an error with an optional `*customErrTxt` (also freed by
-// the library).
-typedef natsStatus (*natsUserJWTHandler)(char **userJWT, char **customErrTxt, void *closure);
-
-// OpenSSL-style verification callback. Not supported with rustls (see
-// `natsOptions_SetSSLVerificationCallback`).
-typedef int (*natsSSLVerifyCb)(int preverifyOk, void *ctx);
-
-// Called when a subscription is fully done (after drain or unsubscribe).
-typedef void (*natsOnCompleteCB)(void *closure);
 
 // Counts of JetStream API calls made by the account.
 typedef struct {
@@ -675,26 +680,45 @@ typedef struct {
   int TiersLen;
 } jsAccountInfo;
 
-// A replica of a stream or consumer.
+// Configuration of a consumer; initialise with `jsConsumerConfig_Init`. Durations are in nanoseconds; times are UTC Unix nanoseconds.
 typedef struct {
-  char *Name;
-  bool Current;
-  bool Offline;
-  int64_t Active;
-  uint64_t Lag;
-} jsPeerInfo;
-
-// The cluster a stream or consumer lives in: leader and replicas.
-typedef struct {
-  char *Name;
-  char *Leader;
-  jsPeerInfo **Replicas;
-  int ReplicasLen;
-  char *RaftGroup;
-  int64_t LeaderSince;
-  bool SystemAcc;
-  char *TrafficAcc;
-} jsClusterInfo;
+  const char *Name;
+  const char *Durable;
+  const char *Description;
+  jsDeliverPolicy DeliverPolicy;
+  uint64_t OptStartSeq;
+  int64_t OptStartTime;
+  jsAckPolicy AckPolicy;
+  int64_t AckWait;
+  int64_t MaxDeliver;
+  int64_t *BackOff;
+  int BackOffLen;
+  const char *FilterSubject;
+  jsReplayPolicy ReplayPolicy;
+  uint64_t RateLimit;
+  const char *SampleFrequency;
+  int64_t MaxWaiting;
+  int64_t MaxAckPending;
+  bool FlowControl;
+  int64_t Heartbeat;
+  bool HeadersOnly;
+  int64_t MaxRequestBatch;
+  int64_t MaxRequestExpires;
+  int64_t MaxRequestMaxBytes;
+  const char *DeliverSubject;
+  const char *DeliverGroup;
+  int64_t InactiveThreshold;
+  int64_t Replicas;
+  bool MemoryStorage;
+  const char **FilterSubjects;
+  int FilterSubjectsLen;
+  natsMetadata Metadata;
+  int64_t PauseUntil;
+  const char *PriorityPolicy;
+  int64_t PinnedTTL;
+  const char **PriorityGroups;
+  int PriorityGroupsLen;
+} jsConsumerConfig;
 
 // Consumer and stream sequences, and the time of the last activity.
 typedef struct {
@@ -755,84 +779,60 @@ typedef struct {
   uint64_t ResetSeq;
 } jsConsumerResetResponse;
 
-// Messages a stream lost (sequences and bytes).
-typedef struct {
-  uint64_t *Msgs;
-  int MsgsLen;
-  uint64_t Bytes;
-} jsLostStreamData;
+// Called at the start of each thread the library creates.
+typedef void (*natsThreadStartedHandler)(void *closure);
 
-// An alternate (mirror) of a stream.
+// Initial library settings: cnats' `natsClientConfig`.
 typedef struct {
-  const char *Name;
-  const char *Domain;
-  const char *Cluster;
-} jsStreamAlternate;
+  int64_t DefaultWriteDeadline;
+  int64_t LockSpinCount;
+  bool DefaultToThreadPool;
+  int ThreadPoolMax;
+  bool DefaultRepliesToThreadPool;
+  bool UseSeparatePoolForReplies;
+  int ReplyThreadPoolMax;
+  natsThreadStartedHandler ThreadStartedHandler;
+  void *ThreadStartedHandlerClosure;
+} natsClientConfig;
 
-// A subject of a stream and its message count.
+// A list of messages, filled by some APIs (fetch, pending publishes).
+//
+// `Msgs` is an array of `Count` message pointers allocated by the library.
+// `natsMsgList_Destroy` destroys every message still in it (set an entry to
+// NULL to keep that message; do not change `Count`) and frees the array,
+// but not the list object itself, which is usually on the caller's stack.
 typedef struct {
-  const char *Subject;
-  uint64_t Msgs;
-} jsStreamStateSubject;
-
-// Subjects of a stream with their counts (`jsOptions.Stream.Info.SubjectsFilter`).
-typedef struct {
-  jsStreamStateSubject *List;
+  natsMsg **Msgs;
   int Count;
-} jsStreamStateSubjects;
+} natsMsgList;
 
-// State of a stream: counts, first and last sequences and times.
-typedef struct {
-  uint64_t Msgs;
-  uint64_t Bytes;
-  uint64_t FirstSeq;
-  int64_t FirstTime;
-  uint64_t LastSeq;
-  int64_t LastTime;
-  int64_t NumSubjects;
-  jsStreamStateSubjects *Subjects;
-  uint64_t NumDeleted;
-  uint64_t *Deleted;
-  int DeletedLen;
-  jsLostStreamData *Lost;
-  int64_t Consumers;
-} jsStreamState;
+// Returns the delay in milliseconds before reconnect attempt `attempts`.
+typedef int64_t (*natsCustomReconnectDelayHandler)(natsConnection *nc, int attempts, void *closure);
 
-// State of a mirror or source of a stream.
-typedef struct {
-  char *Name;
-  jsExternalStream *External;
-  uint64_t Lag;
-  int64_t Active;
-  const char *FilterSubject;
-  jsSubjectTransformConfig *SubjectTransforms;
-  int SubjectTransformsLen;
-} jsStreamSourceInfo;
+// Asynchronous error callback; `sub` may be NULL.
+typedef void (*natsErrHandler)(natsConnection *nc, natsSubscription *subscription, natsStatus err, void *closure);
 
-// Information about a stream, returned by the library; freed with `jsStreamInfo_Destroy`.
-typedef struct {
-  jsStreamConfig *Config;
-  int64_t Created;
-  jsStreamState State;
-  jsClusterInfo *Cluster;
-  jsStreamSourceInfo *Mirror;
-  jsStreamSourceInfo **Sources;
-  int SourcesLen;
-  jsStreamAlternate **Alternates;
-  int AlternatesLen;
-} jsStreamInfo;
+// Connection event callback (closed, disconnected, reconnected, …).
+typedef void (*natsConnectionHandler)(natsConnection *nc, void *closure);
 
-// A list of stream infos (`js_Streams`); freed with `jsStreamInfoList_Destroy`.
-typedef struct {
-  jsStreamInfo **List;
-  int Count;
-} jsStreamInfoList;
+// Returns the token to send at each connect; the library does not free it.
+typedef const char *(*natsTokenHandler)(void *closure);
 
-// A list of stream names (`js_StreamNames`); freed with `jsStreamNamesList_Destroy`.
-typedef struct {
-  char **List;
-  int Count;
-} jsStreamNamesList;
+// Signs `nonce`: returns a `malloc`ed signature and its length, or an
+// error with an optional `malloc`ed `*customErrTxt`.
+typedef natsStatus (*natsSignatureHandler)(char **customErrTxt, unsigned char **signature, int *signatureLength, const char *nonce, void *closure);
+
+// Returns a user JWT in `*userJWT` (allocated with `malloc`, freed by the
+// library), or an error with an optional `*customErrTxt` (also freed by
+// the library).
+typedef natsStatus (*natsUserJWTHandler)(char **userJWT, char **customErrTxt, void *closure);
+
+// OpenSSL-style verification callback. Not supported with rustls (see
+// `natsOptions_SetSSLVerificationCallback`).
+typedef int (*natsSSLVerifyCb)(int preverifyOk, void *ctx);
+
+// Called when a subscription is fully done (after drain or unsubscribe).
+typedef void (*natsOnCompleteCB)(void *closure);
 
 #ifdef __cplusplus
 extern "C" {
@@ -1070,6 +1070,118 @@ NATS_EXTERN natsStatus natsInbox_Create(natsInbox **newInbox);
 
 // Frees an inbox created by `natsInbox_Create`. NULL is ignored.
 NATS_EXTERN void natsInbox_Destroy(natsInbox *inbox);
+
+// Makes a JetStream context on `nc` with `opts` (NULL: defaults) and
+// stores it in `*new_js`; the program frees it with `jsCtx_Destroy`. The
+// context keeps the connection alive until then.
+NATS_EXTERN natsStatus natsConnection_JetStream(jsCtx **new_js, natsConnection *nc, jsOptions *opts);
+
+// Releases the program's context (NULL is ignored).
+NATS_EXTERN void jsCtx_Destroy(jsCtx *js);
+
+// Creates a stream from `cfg`; its info goes to `*si` (NULL: not wanted).
+NATS_EXTERN natsStatus js_AddStream(jsStreamInfo **si, jsCtx *js, jsStreamConfig *cfg, jsOptions *opts, jsErrCode *errCode);
+
+// Updates a stream from `cfg`; its info goes to `*si` (NULL: not wanted).
+NATS_EXTERN natsStatus js_UpdateStream(jsStreamInfo **si, jsCtx *js, jsStreamConfig *cfg, jsOptions *opts, jsErrCode *errCode);
+
+// Purges a stream: all of it, or as `opts->Stream.Purge` says (subject
+// filter, up to a sequence, keep the last N).
+NATS_EXTERN natsStatus js_PurgeStream(jsCtx *js, const char *stream, jsOptions *opts, jsErrCode *errCode);
+
+// Deletes a stream.
+NATS_EXTERN natsStatus js_DeleteStream(jsCtx *js, const char *stream, jsOptions *opts, jsErrCode *errCode);
+
+// Gets a stream's info (with deleted details / subjects as
+// `opts->Stream.Info` asks); `NATS_NOT_FOUND` when there is no such stream.
+NATS_EXTERN natsStatus js_GetStreamInfo(jsStreamInfo **si, jsCtx *js, const char *stream, jsOptions *opts, jsErrCode *errCode);
+
+// Frees a stream info returned by the library (NULL is ignored).
+NATS_EXTERN void jsStreamInfo_Destroy(jsStreamInfo *si);
+
+// Lists the infos of all streams; `NATS_NOT_FOUND` when there are none.
+NATS_EXTERN natsStatus js_Streams(jsStreamInfoList **list, jsCtx *js, jsOptions *opts, jsErrCode *errCode);
+
+// Frees a list from `js_Streams` and its infos (NULL is ignored).
+NATS_EXTERN void jsStreamInfoList_Destroy(jsStreamInfoList *list);
+
+// Lists the names of all streams; `NATS_NOT_FOUND` when there are none.
+NATS_EXTERN natsStatus js_StreamNames(jsStreamNamesList **list, jsCtx *js, jsOptions *opts, jsErrCode *errCode);
+
+// Frees a list from `js_StreamNames` (NULL is ignored).
+NATS_EXTERN void jsStreamNamesList_Destroy(jsStreamNamesList *list);
+
+// Gets the message at sequence `seq` of `stream` (the program destroys it).
+NATS_EXTERN natsStatus js_GetMsg(natsMsg **msg, jsCtx *js, const char *stream, uint64_t seq, jsOptions *opts, jsErrCode *errCode);
+
+// Gets the last message of `stream` on `subject` (the program destroys it).
+NATS_EXTERN natsStatus js_GetLastMsg(natsMsg **msg, jsCtx *js, const char *stream, const char *subject, jsOptions *opts, jsErrCode *errCode);
+
+// Gets a message through the stream's direct get API (the stream must
+// allow direct gets), as `dgOpts` says; `NATS_NOT_FOUND` when there is no
+// such message. The message keeps the server's `Nats-*` headers.
+NATS_EXTERN natsStatus js_DirectGetMsg(natsMsg **msg, jsCtx *js, const char *stream, jsOptions *opts, jsDirectGetMsgOptions *dgOpts);
+
+// Marks the message at `seq` deleted.
+NATS_EXTERN natsStatus js_DeleteMsg(jsCtx *js, const char *stream, uint64_t seq, jsOptions *opts, jsErrCode *errCode);
+
+// Deletes the message at `seq` and overwrites its storage.
+NATS_EXTERN natsStatus js_EraseMsg(jsCtx *js, const char *stream, uint64_t seq, jsOptions *opts, jsErrCode *errCode);
+
+// Gets the account's JetStream usage and limits.
+NATS_EXTERN natsStatus js_GetAccountInfo(jsAccountInfo **ai, jsCtx *js, jsOptions *opts, jsErrCode *errCode);
+
+// Frees an account info returned by the library (NULL is ignored).
+NATS_EXTERN void jsAccountInfo_Destroy(jsAccountInfo *ai);
+
+// Creates a consumer on `stream` (the server's "create" action: an
+// existing consumer with another configuration is an error); its info
+// goes to `*ci` (NULL: not wanted).
+NATS_EXTERN natsStatus js_AddConsumer(jsConsumerInfo **ci, jsCtx *js, const char *stream, jsConsumerConfig *cfg, jsOptions *opts, jsErrCode *errCode);
+
+// Updates a consumer of `stream` (named by `cfg`'s `Name` or `Durable`);
+// its info goes to `*ci` (NULL: not wanted).
+NATS_EXTERN natsStatus js_UpdateConsumer(jsConsumerInfo **ci, jsCtx *js, const char *stream, jsConsumerConfig *cfg, jsOptions *opts, jsErrCode *errCode);
+
+// Gets a consumer's info; `NATS_NOT_FOUND` when there is no such consumer.
+NATS_EXTERN natsStatus js_GetConsumerInfo(jsConsumerInfo **ci, jsCtx *js, const char *stream, const char *consumer, jsOptions *opts, jsErrCode *errCode);
+
+// Deletes a consumer.
+NATS_EXTERN natsStatus js_DeleteConsumer(jsCtx *js, const char *stream, const char *consumer, jsOptions *opts, jsErrCode *errCode);
+
+// Frees a consumer info returned by the library (NULL is ignored).
+NATS_EXTERN void jsConsumerInfo_Destroy(jsConsumerInfo *ci);
+
+// Lists the infos of the consumers of `stream`; `NATS_NOT_FOUND` when
+// there are none.
+NATS_EXTERN natsStatus js_Consumers(jsConsumerInfoList **list, jsCtx *js, const char *stream, jsOptions *opts, jsErrCode *errCode);
+
+// Frees a list from `js_Consumers` and its infos (NULL is ignored).
+NATS_EXTERN void jsConsumerInfoList_Destroy(jsConsumerInfoList *list);
+
+// Lists the names of the consumers of `stream`; `NATS_NOT_FOUND` when
+// there are none.
+NATS_EXTERN natsStatus js_ConsumerNames(jsConsumerNamesList **list, jsCtx *js, const char *stream, jsOptions *opts, jsErrCode *errCode);
+
+// Frees a list from `js_ConsumerNames` (NULL is ignored).
+NATS_EXTERN void jsConsumerNamesList_Destroy(jsConsumerNamesList *list);
+
+// Pauses a consumer until `pauseUntil` (UTC nanoseconds since the epoch;
+// 0 resumes it).
+NATS_EXTERN natsStatus js_PauseConsumer(jsConsumerPauseResponse **new_cpr, jsCtx *js, const char *stream, const char *consumer, uint64_t pauseUntil, jsOptions *opts, jsErrCode *errCode);
+
+// Frees a response from `js_PauseConsumer` (NULL is ignored).
+NATS_EXTERN void jsConsumerPauseResponse_Destroy(jsConsumerPauseResponse *cpr);
+
+// Resets a consumer's position to stream sequence `seq` (0: its deliver
+// policy's start); the answer goes to `*new_crr` (NULL: not wanted).
+NATS_EXTERN natsStatus js_ResetConsumer(jsConsumerResetResponse **new_crr, jsCtx *js, const char *stream, const char *consumer, uint64_t seq, jsOptions *opts, jsErrCode *errCode);
+
+// Frees a response from `js_ResetConsumer` (NULL is ignored).
+NATS_EXTERN void jsConsumerResetResponse_Destroy(jsConsumerResetResponse *crr);
+
+// Unpins the client pinned in priority group `group` of a consumer.
+NATS_EXTERN natsStatus js_UnpinConsumer(jsCtx *js, const char *stream, const char *consumer, const char *group, jsOptions *opts, jsErrCode *errCode);
 
 // Initialises JetStream context options: all zero (defaults everywhere).
 NATS_EXTERN natsStatus jsOptions_Init(jsOptions *opts);

@@ -13,8 +13,19 @@
 //! Management (JS-A): `types` (serde), `stream`, `consumer`, `msg`,
 //! `account`. Publishing (JS-B): `publish`, `publish_async`.
 
+mod account;
+mod consumer;
+mod msg;
 pub mod publish;
 pub mod publish_async;
+mod stream;
+pub mod time;
+pub mod types;
+
+pub use consumer::{check_group_name, ConsumerAction};
+pub use msg::stored_msg_from_direct;
+pub use stream::{check_consumer_name, check_stream_name};
+pub use types::*;
 
 use crate::conn::Connection;
 use crate::error::{Error, Result};
@@ -32,8 +43,8 @@ pub const DEFAULT_STALL_WAIT: i64 = 200;
 
 /// JetStream error codes (ADR-7) this crate acts on.
 pub mod codes {
-    /// JetStream not enabled (also set when nobody answers an API request).
-    pub const NOT_ENABLED: u16 = 10039;
+    /// JetStream not enabled (cnats sets it when nobody answers an API request).
+    pub const NOT_ENABLED: u16 = 10076;
     /// Stream not found.
     pub const STREAM_NOT_FOUND: u16 = 10059;
     /// Consumer not found.

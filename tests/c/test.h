@@ -124,6 +124,7 @@ typedef struct {
     int port;
     char url[64];
     char conf_path[256]; /* "" when started without a config file */
+    char store_dir[256]; /* JetStream store directory, "" when none */
 } test_server;
 
 static test_server *test_servers_[TEST_MAX_SERVERS];
@@ -141,6 +142,12 @@ static inline void test_server_stop(test_server *s)
     }
     if (s->conf_path[0] != '\0')
         unlink(s->conf_path);
+    if (s->store_dir[0] != '\0') {
+        char cmd[300];
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", s->store_dir);
+        if (system(cmd) != 0)
+            fprintf(stderr, "could not remove %s\n", s->store_dir);
+    }
     for (i = 0; i < TEST_MAX_SERVERS; i++)
         if (test_servers_[i] == s)
             test_servers_[i] = NULL;
@@ -321,6 +328,25 @@ static inline test_server *test_server_start(void)
 static inline test_server *test_server_start_conf(const char *conf_text)
 {
     return test_server_start_full(conf_text, NULL);
+}
+
+/* Starts a JetStream server (`-js -sd <fresh directory>`); the directory
+ * is removed when the server is stopped. */
+static inline test_server *test_server_start_js(void)
+{
+    char dir[256];
+    const char *extra[4];
+    test_server *s;
+
+    snprintf(dir, sizeof(dir), "/tmp/rnats_js_XXXXXX");
+    CHECK(mkdtemp(dir) != NULL);
+    extra[0] = "-js";
+    extra[1] = "-sd";
+    extra[2] = dir;
+    extra[3] = NULL;
+    s = test_server_start_full(NULL, extra);
+    snprintf(s->store_dir, sizeof(s->store_dir), "%s", dir);
+    return s;
 }
 
 /* ------------------------------------------------------------------ */

@@ -1,0 +1,133 @@
+//! `jsGroup`: the JetStream context (`natsConnection_JetStream`,
+//! `jsCtx_Destroy`) and the reading of `jsOptions`, shared by every
+//! JetStream export.
+
+use super::conn::natsConnection;
+use super::cstr;
+use super::handle::{arc_clone, arc_into_raw, arc_ref, arc_take, ArcCastable, Castable};
+use super::js_types::{jsCtx, jsErrCodeArg, jsOptions};
+use super::{guard, guard_or, not_null, write_out};
+use crate::error::Result;
+use crate::js::{JetStream, JsOptions, PubAsyncOptions, PurgeOptions, StreamInfoOptions, StreamOptions};
+use crate::status::natsStatus;
+use std::sync::Arc;
+
+impl Castable for jsCtx {
+    type RustType = JetStream;
+}
+impl ArcCastable for jsCtx {}
+
+/// Borrows the context behind `js`; NULL → `NATS_INVALID_ARG`.
+///
+/// # Safety
+/// `js` is NULL or a handle made by `natsConnection_JetStream` that the
+/// program has not destroyed; the borrow does not outlive the call.
+pub(crate) unsafe fn js_ref<'a>(js: *mut jsCtx) -> Result<&'a JetStream> {
+    // SAFETY: this function's contract is `arc_ref`'s.
+    unsafe { arc_ref::<jsCtx>(js, "js") }
+}
+
+/// An optional owned string from an optional C string (NULL or "" → None).
+///
+/// # Safety
+/// `p` is NULL or a NUL-terminated string valid during the call.
+pub(crate) unsafe fn opt_string(p: *const libc::c_char, name: &str) -> Result<Option<String>> {
+    // SAFETY: this function's contract is `opt_str`'s.
+    Ok(unsafe { cstr::opt_str(p, name) }?.map(str::to_string))
+}
+
+/// Reads a C `jsOptions` (NULL → `None`) into the core's options: prefix,
+/// domain, wait, the publish-async limits and the stream purge / info
+/// options. The C callbacks of `PublishAsync` are not part of it.
+///
+/// # Safety
+/// `opts` is NULL or points to a `jsOptions` initialised by the program
+/// (its strings NUL-terminated and valid during the call).
+pub(crate) unsafe fn options_from_c(opts: *const jsOptions) -> Result<Option<JsOptions>> {
+    // SAFETY: NULL or a jsOptions of the program (contract); read only.
+    let Some(o) = (unsafe { opts.as_ref() }) else {
+        return Ok(None);
+    };
+    // SAFETY: each pointer is NULL or a string of the program's jsOptions,
+    // valid during the call (contract).
+    let prefix = unsafe { opt_string(o.Prefix, "Prefix") }?;
+    // SAFETY: as above.
+    let domain = unsafe { opt_string(o.Domain, "Domain") }?;
+    // SAFETY: as above.
+    let purge_subject = unsafe { opt_string(o.Stream.Purge.Subject, "Stream.Purge.Subject") }?;
+    // SAFETY: as above.
+    let subjects_filter = unsafe { opt_string(o.Stream.Info.SubjectsFilter, "Stream.Info.SubjectsFilter") }?;
+    Ok(Some(JsOptions {
+        prefix,
+        domain,
+        wait: o.Wait,
+        publish_async: PubAsyncOptions {
+            max_pending: o.PublishAsync.MaxPending,
+            stall_wait: o.PublishAsync.StallWait,
+            mux_replies: o.PublishAsync.MuxReplies,
+        },
+        stream: StreamOptions {
+            purge: PurgeOptions {
+                subject: purge_subject,
+                sequence: o.Stream.Purge.Sequence,
+                keep: o.Stream.Purge.Keep,
+            },
+            info: StreamInfoOptions {
+                deleted_details: o.Stream.Info.DeletedDetails,
+                subjects_filter,
+            },
+        },
+    }))
+}
+
+/// Runs `f` with cnats' `jsErrCode *errCode` output: set to 0 first, then
+/// to the failure's JetStream error code (0 when the failure has none).
+/// A NULL `errCode` is allowed.
+///
+/// # Safety
+/// `errCode` is NULL or points to writable storage for a `jsErrCode`.
+pub(crate) unsafe fn with_err_code<T>(errCode: *mut jsErrCodeArg, f: impl FnOnce() -> Result<T>) -> Result<T> {
+    if !errCode.is_null() {
+        // SAFETY: non-NULL output of the program (contract).
+        unsafe { write_out(errCode, 0) };
+    }
+    let r = f();
+    if let (Err(e), false) = (&r, errCode.is_null()) {
+        // SAFETY: as above.
+        unsafe { write_out(errCode, jsErrCodeArg::from(e.js_code)) };
+    }
+    r
+}
+
+/// Makes a JetStream context on `nc` with `opts` (NULL: defaults) and
+/// stores it in `*new_js`; the program frees it with `jsCtx_Destroy`. The
+/// context keeps the connection alive until then.
+#[no_mangle]
+pub unsafe extern "C" fn natsConnection_JetStream(
+    new_js: *mut *mut jsCtx,
+    nc: *mut natsConnection,
+    opts: *mut jsOptions,
+) -> natsStatus {
+    guard("natsConnection_JetStream", || {
+        not_null(new_js, "new_js")?;
+        // SAFETY: `nc` is NULL (refused) or a live connection handle.
+        let conn = unsafe { arc_clone::<natsConnection>(nc, "nc") }?;
+        // SAFETY: `opts` is NULL or the program's initialised jsOptions.
+        let o = unsafe { options_from_c(opts) }?;
+        let js = JetStream::new(conn, o.as_ref())?;
+        // SAFETY: `new_js` checked for NULL above; C's output argument.
+        unsafe { write_out(new_js, arc_into_raw::<jsCtx>(Arc::new(js))) };
+        Ok(())
+    })
+}
+
+/// Releases the program's context (NULL is ignored).
+#[no_mangle]
+pub unsafe extern "C" fn jsCtx_Destroy(js: *mut jsCtx) {
+    guard_or("jsCtx_Destroy", (), || {
+        // SAFETY: `js` is NULL or a handle from `natsConnection_JetStream`
+        // the program gives up with this call.
+        drop(unsafe { arc_take::<jsCtx>(js) });
+        Ok(())
+    })
+}

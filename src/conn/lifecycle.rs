@@ -181,7 +181,15 @@ impl Connection {
         );
         self.headers.store(info.headers, Ordering::Release);
         let mut parser = parser;
-        parser.set_max_payload(self.max_payload.load(Ordering::Acquire).max(0) as usize + 64 * 1024);
+        // The server's max_payload bounds what clients publish, not what it
+        // sends: its own answers (JetStream API: a stream info with 100 000
+        // subjects, a page of 256 stream infos) are bigger. Accept at least
+        // the parser's default bound (64 MiB), as a guard against absurd
+        // sizes only.
+        parser.set_max_payload(
+            (self.max_payload.load(Ordering::Acquire).max(0) as usize + 64 * 1024)
+                .max(crate::proto::parser::DEFAULT_MAX_PAYLOAD),
+        );
         {
             let mut st = self.state.lock();
             st.pool.set_connected(i);

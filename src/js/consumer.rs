@@ -8,7 +8,9 @@
 //! `action` (`create`, `update`, or none for create-or-update). cnats
 //! sends no action and still uses `CONSUMER.DURABLE.CREATE` for durables.
 
-use super::stream::{check_consumer_name, check_stream_name, collect_pages, non_empty, remaining, to_json, NamesPage};
+use super::stream::{
+    check_consumer_name, check_stream_name, collect_pages, dedup_by_name, non_empty, remaining, to_json, NamesPage,
+};
 use super::time;
 use super::types::{
     AckPolicy, ConsumerConfig, ConsumerCreateRequest, ConsumerInfo, ConsumerPauseResponse, ConsumerResetResponse,
@@ -16,7 +18,7 @@ use super::types::{
 };
 use super::{codes, JetStream, JsOptions};
 use crate::error::{Error, Result};
-use crate::status::natsStatus::{NATS_ERR, NATS_NOT_FOUND};
+use crate::status::natsStatus::{NATS_ERR, NATS_NOT_FOUND, NATS_TIMEOUT};
 use serde::{Deserialize, Serialize};
 use std::time::Instant;
 
@@ -202,6 +204,7 @@ impl JetStream {
             )?;
             Ok((p.consumers.unwrap_or_default(), p.page))
         })?;
+        let all = dedup_by_name(all, |c: &ConsumerInfo| c.name.as_str());
         if all.is_empty() {
             return Err(Error::status(NATS_NOT_FOUND));
         }
@@ -223,6 +226,7 @@ impl JetStream {
             )?;
             Ok((p.consumers.unwrap_or_default(), p.page))
         })?;
+        let all = dedup_by_name(all, |s: &String| s.as_str());
         if all.is_empty() {
             return Err(Error::status(NATS_NOT_FOUND));
         }
@@ -248,7 +252,8 @@ impl JetStream {
     }
 
     /// `js_ResetConsumer`: moves the consumer's position to stream
-    /// sequence `seq` (0: its deliver policy's start). Needs a server that
+    /// sequence `seq` (0: back to its ack floor, so that everything not
+    /// acknowledged is delivered again). Needs a server that
     /// has the `CONSUMER.RESET` API (2.14+).
     pub fn reset_consumer(
         &self,
@@ -265,7 +270,16 @@ impl JetStream {
         } else {
             Vec::new()
         };
-        self.api_request(&o, &format!("CONSUMER.RESET.{stream}.{consumer}"), &body, CONSUMER_NF)
+        let r = self.api_request(&o, &format!("CONSUMER.RESET.{stream}.{consumer}"), &body, CONSUMER_NF);
+        match r {
+            // Servers (2.15) do not answer a reset of a consumer or stream
+            // that does not exist: say which, rather than a bare timeout.
+            Err(e) if e.status == NATS_TIMEOUT => match self.consumer_info(stream, consumer, opts) {
+                Err(nf) if matches!(nf.js_code, codes::CONSUMER_NOT_FOUND | codes::STREAM_NOT_FOUND) => Err(nf),
+                _ => Err(e),
+            },
+            r => r,
+        }
     }
 
     /// `js_UnpinConsumer`: unpins the client pinned in priority `group`.
@@ -274,18 +288,13 @@ impl JetStream {
         check_consumer_name(consumer, false)?;
         check_group_name(group)?;
         let o = self.call_opts(opts);
-        let r: SuccessResponse = self.api_request(
+        // The server answers a bare `{"type":...}` (no "success" field).
+        let _: serde_json::Value = self.api_request(
             &o,
             &format!("CONSUMER.UNPIN.{stream}.{consumer}"),
             &to_json(&UnpinRequest { group })?,
             &[codes::STREAM_NOT_FOUND, codes::CONSUMER_NOT_FOUND],
         )?;
-        if !r.success {
-            return Err(Error::new(
-                NATS_ERR,
-                format!("failed to unpin group '{group}' at consumer '{consumer}'"),
-            ));
-        }
         Ok(())
     }
 }

@@ -190,9 +190,13 @@ pub struct JetStream {
 }
 
 impl JetStream {
-    /// `natsConnection_JetStream`: validates and resolves the options.
+    /// `natsConnection_JetStream`: validates and resolves the options
+    /// (negative `wait` or `publish_async.stall_wait`: `NATS_INVALID_ARG`).
     pub fn new(conn: Arc<Connection>, opts: Option<&JsOptions>) -> Result<JetStream> {
         let mut o = opts.cloned().unwrap_or_default();
+        // As cnats: of the stream info options, the context keeps
+        // `deleted_details` only (a subjects filter is per call).
+        o.stream.info.subjects_filter = None;
         if o.wait < 0 {
             return Err(Error::invalid_arg(format!(
                 "option 'Wait' ({}) cannot be negative",

@@ -237,3 +237,65 @@ impl JetStream {
         self.delete_msg_impl(stream, seq, false, opts)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn direct(hdr: &[u8], data: &[u8]) -> Result<StoredMsg> {
+        let mut payload = hdr.to_vec();
+        payload.extend_from_slice(data);
+        let mut m = Msg::received(b"_INBOX.x", None, hdr.len(), &payload).unwrap();
+        stored_msg_from_direct(&mut m)
+    }
+
+    #[test]
+    fn direct_get_answers() {
+        let e = direct(b"NATS/1.0 404 Message Not Found\r\n\r\n", b"").unwrap_err();
+        assert_eq!(e.status, NATS_NOT_FOUND);
+        let e = direct(b"NATS/1.0 408 Request Timeout\r\n\r\n", b"").unwrap_err();
+        assert_eq!(e.status, NATS_ERR);
+        assert_eq!(e.text, "error getting message: 408 Request Timeout");
+        let e = Msg::received(b"_INBOX.x", None, 0, b"data")
+            .and_then(|mut m| stored_msg_from_direct(&mut m))
+            .unwrap_err();
+        assert_eq!(e.text, "direct get message response should have headers");
+        let good = b"NATS/1.0\r\nNats-Stream: S\r\nNats-Subject: a.b\r\nNats-Sequence: 42\r\nNats-Time-Stamp: 2026-11-26T00:00:00.000000001Z\r\n\r\n";
+        let m = direct(good, b"payload").unwrap();
+        assert_eq!(
+            (m.subject.as_str(), m.seq, m.data.as_slice()),
+            ("a.b", 42, &b"payload"[..])
+        );
+        assert_eq!(m.time, time::parse_rfc3339("2026-11-26T00:00:00.000000001Z").unwrap());
+        assert_eq!(m.header.as_deref(), Some(&good[..]));
+        let bad_seq = b"NATS/1.0\r\nNats-Stream: S\r\nNats-Subject: a\r\nNats-Sequence: x\r\nNats-Time-Stamp: 2026-11-26T00:00:00Z\r\n\r\n";
+        assert!(direct(bad_seq, b"d").unwrap_err().text.contains("invalid sequence"));
+        let no_time = b"NATS/1.0\r\nNats-Stream: S\r\nNats-Subject: a\r\nNats-Sequence: 1\r\n\r\n";
+        assert!(direct(no_time, b"d").unwrap_err().text.contains("invalid timestamp"));
+        let no_stream =
+            b"NATS/1.0\r\nNats-Subject: a\r\nNats-Sequence: 1\r\nNats-Time-Stamp: 2026-11-26T00:00:00Z\r\n\r\n";
+        assert_eq!(direct(no_stream, b"d").unwrap_err().text, "missing stream name");
+    }
+
+    #[test]
+    fn stored_msg_to_msg_keeps_headers() {
+        let m = StoredMsg {
+            subject: "s".into(),
+            seq: 1,
+            time: 1,
+            header: Some(b"NATS/1.0\r\nA: 1\r\nA: 2\r\nB: x\r\n\r\n".to_vec()),
+            data: b"d".to_vec(),
+        };
+        let mut msg = m.to_msg().unwrap();
+        assert_eq!(msg.subject(), b"s");
+        assert_eq!(msg.data(), b"d");
+        let h = msg.existing_headers().unwrap().unwrap();
+        assert_eq!(h.values(b"A").unwrap().len(), 2);
+        assert_eq!(h.get_bytes(b"B"), Some(&b"x"[..]));
+        let bad = StoredMsg {
+            header: Some(b"garbage".to_vec()),
+            ..m
+        };
+        assert!(bad.to_msg().is_err());
+    }
+}

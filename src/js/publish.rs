@@ -305,12 +305,26 @@ struct AckError {
     description: Option<String>,
 }
 
+/// The answer to a publish: a [`PubAck`] or an error (fields listed
+/// flat: faster than `#[serde(flatten)]`).
 #[derive(Deserialize)]
 struct AckResponse {
     #[serde(default)]
     error: Option<AckError>,
-    #[serde(flatten)]
-    ack: PubAck,
+    #[serde(default)]
+    stream: String,
+    #[serde(default)]
+    seq: u64,
+    #[serde(default)]
+    domain: Option<String>,
+    #[serde(default)]
+    duplicate: bool,
+    #[serde(default)]
+    batch: Option<String>,
+    #[serde(default)]
+    count: u64,
+    #[serde(default)]
+    val: Option<String>,
 }
 
 /// Decodes the answer to a publish: a [`PubAck`], or the error it carries
@@ -330,13 +344,21 @@ pub fn decode_ack(reply: &Msg) -> Result<PubAck> {
             .unwrap_or_else(|| format!("publish failed (code {}, error code {})", err.code, err.err_code));
         return Err(Error::js(NATS_ERR, err.err_code, text));
     }
-    if r.ack.stream.is_empty() {
+    if r.stream.is_empty() {
         return Err(Error::new(
             NATS_ERR,
             "invalid publish acknowledgment: no stream in the response",
         ));
     }
-    Ok(r.ack)
+    Ok(PubAck {
+        stream: r.stream,
+        seq: r.seq,
+        domain: r.domain,
+        duplicate: r.duplicate,
+        batch: r.batch,
+        count: r.count,
+        value: r.val,
+    })
 }
 
 impl JetStream {

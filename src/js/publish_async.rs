@@ -21,6 +21,9 @@
 //!   (drop it, or resend it with [`JetStream::publish_msg_async`]).
 //!   Without handlers the message is dropped.
 //!
+//! `PubAsyncOptions::mux_replies` is accepted and changes nothing: the
+//! acks always come on the context's own subscription.
+//!
 //! Better than cnats (issue 13):
 //! - Back-pressure is on by default: `PubAsyncOptions::max_pending` 0
 //!   means [`DEFAULT_MAX_PENDING`] in flight (cnats: unlimited); a
@@ -28,14 +31,20 @@
 //!   to the stall wait (default 200 ms) for acks, then fails with
 //!   `NATS_TIMEOUT`. A resend from inside a handler does not wait (it
 //!   would wait for the handler's own thread): it may exceed the window.
+//! - An answer "no responders" (a stream leader is being elected) makes
+//!   the timer thread publish the message again (same reply token)
+//!   after `PUB_RETRY_WAIT_MS`, up to `PUB_RETRY_ATTEMPTS` times within
+//!   its ack timeout (ADR-22); then the handlers get
+//!   `NATS_NO_RESPONDERS` (cnats reports it at once).
 //! - Every message has an ack timeout: `PubOptions::max_wait_ms`, or the
 //!   context's wait (default 5 s) when 0 (cnats: no timeout unless
 //!   MaxWait is set). A timeout is reported to the handlers as
 //!   `NATS_TIMEOUT`.
 
-use super::publish::{decode_ack, PubAck, PubAckErr, PubOptions};
+use super::publish::{decode_ack, PubAck, PubAckErr, PubOptions, PUB_RETRY_ATTEMPTS, PUB_RETRY_WAIT_MS};
 use super::JetStream;
 use crate::conn::sub::Subscription;
+use crate::conn::Connection;
 use crate::error::{Error, Result};
 use crate::msg::Msg;
 use crate::proto::headers::Headers;
@@ -51,10 +60,10 @@ pub const DEFAULT_MAX_PENDING: usize = 4000;
 
 /// Called for every async published message: the message (now the
 /// handler's) and its ack or the error.
-pub type PubAckHandler = Arc<dyn Fn(&JetStream, Box<Msg>, std::result::Result<&PubAck, &PubAckErr>) + Send + Sync>;
+pub type PubAckHandler = Arc<dyn Fn(&Arc<JetStream>, Box<Msg>, std::result::Result<&PubAck, &PubAckErr>) + Send + Sync>;
 /// Called for every async published message that failed: the message
 /// (now the handler's) and the error.
-pub type PubAckErrHandler = Arc<dyn Fn(&JetStream, Box<Msg>, &PubAckErr) + Send + Sync>;
+pub type PubAckErrHandler = Arc<dyn Fn(&Arc<JetStream>, Box<Msg>, &PubAckErr) + Send + Sync>;
 
 /// The handlers of a context (cnats' `jsOptions.PublishAsync.AckHandler`
 /// and `ErrHandler`).
@@ -91,6 +100,8 @@ impl Drop for InHandler {
 struct Entry {
     msg: Box<Msg>,
     deadline: Instant,
+    /// Re-publishes after a "no responders" answer so far.
+    retries: u32,
 }
 
 #[derive(Default)]
@@ -102,6 +113,9 @@ struct Inner {
     pending: HashMap<u64, Entry>,
     /// (ack deadline, token) of the pending messages.
     timeouts: BTreeSet<(Instant, u64)>,
+    /// (when, token) of the messages to publish again after a "no
+    /// responders" answer.
+    retries: BTreeSet<(Instant, u64)>,
     /// Published and not yet finished (handler returned): cnats'
     /// `pmcount`. Counts the pending messages plus those in a handler.
     count: usize,
@@ -160,6 +174,7 @@ impl Drop for AsyncPub {
             let mut g = self.shared.inner.lock();
             g.closed = true;
             g.timeouts.clear();
+            g.retries.clear();
             (g.sub.take(), std::mem::take(&mut g.pending))
         };
         self.shared.timer_cv.notify_all();
@@ -183,21 +198,33 @@ impl Shared {
     }
 
     /// Calls the handlers for one finished message, then counts it done.
-    fn deliver(&self, js: &JetStream, msg: Box<Msg>, result: Result<PubAck>) {
+    fn deliver(&self, js: &Arc<JetStream>, msg: Box<Msg>, result: Result<PubAck>) {
         let handlers = self.handlers.lock().clone();
         {
             let _one = self.handler_lock.lock();
             let _flag = InHandler::enter();
-            match (&handlers.ack, &handlers.err, &result) {
-                (Some(ack), _, Ok(pa)) => ack(js, msg, Ok(pa)),
-                (Some(ack), _, Err(e)) => ack(js, msg, Err(&PubAckErr::from_error(e))),
-                (None, Some(err), Err(e)) => err(js, msg, &PubAckErr::from_error(e)),
-                _ => drop(msg),
-            }
+            // A panicking handler must not leave the message counted.
+            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                match (&handlers.ack, &handlers.err, &result) {
+                    (Some(ack), _, Ok(pa)) => ack(js, msg, Ok(pa)),
+                    (Some(ack), _, Err(e)) => ack(js, msg, Err(&PubAckErr::from_error(e))),
+                    (None, Some(err), Err(e)) => err(js, msg, &PubAckErr::from_error(e)),
+                    _ => drop(msg),
+                }
+            }));
         }
         let mut g = self.inner.lock();
         self.finished(&mut g, 1);
     }
+}
+
+/// `<prefix><token>`.
+fn reply_subject(prefix: &[u8], token: u64) -> Vec<u8> {
+    use std::io::Write;
+    let mut r = Vec::with_capacity(prefix.len() + 20);
+    r.extend_from_slice(prefix);
+    let _ = write!(r, "{token}");
+    r
 }
 
 /// The token at the end of a reply subject.
@@ -209,24 +236,64 @@ fn token_of(subject: &[u8], prefix: &[u8]) -> Option<u64> {
     std::str::from_utf8(t).ok()?.parse().ok()
 }
 
-fn on_reply(js: &JetStream, reply: Box<Msg>) {
+fn on_reply(js: &Arc<JetStream>, reply: Box<Msg>) {
     let shared = &js.async_pub.shared;
     let entry = {
         let mut g = shared.inner.lock();
         let Some(token) = token_of(reply.subject(), &g.prefix) else {
             return;
         };
+        // No responders (a stream leader is being elected): published
+        // again later, within the ack deadline (ADR-22).
+        if reply.is_no_responders() && g.timer {
+            let again = Instant::now() + Duration::from_millis(PUB_RETRY_WAIT_MS);
+            if let Some(e) = g.pending.get_mut(&token) {
+                if e.retries < PUB_RETRY_ATTEMPTS && again < e.deadline {
+                    e.retries += 1;
+                    let earliest = g.retries.first().is_none_or(|&(d, _)| again < d)
+                        && g.timeouts.first().is_none_or(|&(d, _)| again < d);
+                    g.retries.insert((again, token));
+                    if earliest {
+                        shared.timer_cv.notify_one();
+                    }
+                    return;
+                }
+            }
+        }
         let Some(e) = g.pending.remove(&token) else {
             return;
         };
         g.timeouts.remove(&(e.deadline, token));
+        if g.pending.is_empty() {
+            // Nothing left to time out: the timer thread may end now.
+            shared.timer_cv.notify_one();
+        }
         e
     };
     shared.deliver(js, entry.msg, decode_ack(&reply));
 }
 
-/// The timer thread: reports expired acks, sleeps until the next
-/// deadline, ends when no message waits (or the context is gone).
+/// Publishes again the messages whose retry time has come (under the
+/// lock, as the first publish).
+fn republish_due(g: &mut Inner, conn: &Connection, now: Instant) {
+    while let Some(&(d, t)) = g.retries.first() {
+        if d > now {
+            break;
+        }
+        g.retries.pop_first();
+        let Some(e) = g.pending.get(&t) else {
+            continue;
+        };
+        let reply = reply_subject(&g.prefix, t);
+        let hdr = e.msg.header_block();
+        // A failure here ends in the message's ack timeout.
+        let _ = conn.publish(e.msg.subject(), Some(&reply), hdr.as_deref(), e.msg.data());
+    }
+}
+
+/// The timer thread: reports expired acks, publishes again after "no
+/// responders", sleeps until the next deadline, ends when no message
+/// waits (or the context is gone).
 fn timer_loop(shared: Arc<Shared>, js: Weak<JetStream>) {
     let mut g = shared.inner.lock();
     loop {
@@ -235,6 +302,17 @@ fn timer_loop(shared: Arc<Shared>, js: Weak<JetStream>) {
             return;
         }
         let now = Instant::now();
+        if g.retries.first().is_some_and(|&(d, _)| d <= now) {
+            // The connection, taken without the lock: dropping the last
+            // reference to the context takes the lock.
+            drop(g);
+            let conn = js.upgrade().map(|j| j.conn().clone());
+            g = shared.inner.lock();
+            match &conn {
+                Some(c) => republish_due(&mut g, c, now),
+                None => g.retries.clear(),
+            }
+        }
         let mut expired = Vec::new();
         while let Some(&(d, t)) = g.timeouts.first() {
             if d > now {
@@ -242,6 +320,9 @@ fn timer_loop(shared: Arc<Shared>, js: Weak<JetStream>) {
             }
             g.timeouts.pop_first();
             if let Some(e) = g.pending.remove(&t) {
+                if e.retries > 0 {
+                    g.retries.retain(|&(_, rt)| rt != t);
+                }
                 expired.push(e.msg);
             }
         }
@@ -263,15 +344,16 @@ fn timer_loop(shared: Arc<Shared>, js: Weak<JetStream>) {
             g = shared.inner.lock();
             continue;
         }
-        match g.timeouts.first() {
-            None => {
+        let next = match (g.timeouts.first(), g.retries.first()) {
+            (Some(&(a, _)), Some(&(b, _))) => a.min(b),
+            (Some(&(a, _)), None) => a,
+            (None, Some(&(b, _))) => b,
+            (None, None) => {
                 g.timer = false;
                 return;
             }
-            Some(&(d, _)) => {
-                shared.timer_cv.wait_until(&mut g, d);
-            }
-        }
+        };
+        shared.timer_cv.wait_until(&mut g, next);
     }
 }
 
@@ -368,9 +450,7 @@ impl JetStream {
         }
         let token = g.next;
         g.next += 1;
-        let mut reply = Vec::with_capacity(g.prefix.len() + 20);
-        reply.extend_from_slice(&g.prefix);
-        reply.extend_from_slice(token.to_string().as_bytes());
+        let reply = reply_subject(&g.prefix, token);
         // Published under the lock, so that the ack cannot be handled
         // before the message is in the pending map.
         let r = {
@@ -382,7 +462,14 @@ impl JetStream {
             return Err((e, msg));
         }
         let deadline = Instant::now() + Duration::from_millis(ack_wait as u64);
-        g.pending.insert(token, Entry { msg, deadline });
+        g.pending.insert(
+            token,
+            Entry {
+                msg,
+                deadline,
+                retries: 0,
+            },
+        );
         let earlier = g.timeouts.first().is_none_or(|&(d, _)| deadline < d);
         g.timeouts.insert((deadline, token));
         if !g.timer {
@@ -455,6 +542,8 @@ impl JetStream {
         }
         let mut all: Vec<(u64, Box<Msg>)> = g.pending.drain().map(|(t, e)| (t, e.msg)).collect();
         g.timeouts.clear();
+        g.retries.clear();
+        shared.timer_cv.notify_one();
         let n = all.len();
         shared.finished(&mut g, n);
         drop(g);
@@ -481,6 +570,13 @@ mod tests {
         assert_eq!(token_of(b"_INBOX.abc.", b"_INBOX.abc."), None);
         assert_eq!(token_of(b"_INBOX.abc.1x", b"_INBOX.abc."), None);
         assert_eq!(token_of(b"_INBOX.abc.99999999999999999999", b"_INBOX.abc."), None);
+    }
+
+    #[test]
+    fn reply_subjects() {
+        assert_eq!(reply_subject(b"_INBOX.x.", 0), b"_INBOX.x.0");
+        assert_eq!(reply_subject(b"_INBOX.x.", u64::MAX), b"_INBOX.x.18446744073709551615");
+        assert_eq!(token_of(&reply_subject(b"p.", 12345), b"p."), Some(12345));
     }
 
     #[test]

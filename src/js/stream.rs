@@ -124,6 +124,8 @@ pub(crate) fn remaining(o: &CallOpts, start: Instant) -> Result<CallOpts> {
 /// Collects a paged list: `fetch(offset)` returns one page's items and
 /// paging; stops when `total` items were seen or a page is empty.
 pub(crate) fn collect_pages<T>(mut fetch: impl FnMut(u64) -> Result<(Vec<T>, Paged)>) -> Result<Vec<T>> {
+    // (Pages may overlap when streams come and go meanwhile: callers
+    // dedupe by name with `dedup_by_name`.)
     let mut all = Vec::new();
     let mut offset = 0u64;
     loop {
@@ -135,6 +137,23 @@ pub(crate) fn collect_pages<T>(mut fetch: impl FnMut(u64) -> Result<(Vec<T>, Pag
             return Ok(all);
         }
     }
+}
+
+/// Keeps the last of items with the same name, in first-seen order (a
+/// listing may see an item twice when others are created meanwhile).
+pub(crate) fn dedup_by_name<T>(items: Vec<T>, name: impl Fn(&T) -> &str) -> Vec<T> {
+    let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    let mut out: Vec<T> = Vec::with_capacity(items.len());
+    for it in items {
+        match index.get(name(&it)) {
+            Some(&i) => out[i] = it,
+            None => {
+                index.insert(name(&it).to_string(), out.len());
+                out.push(it);
+            }
+        }
+    }
+    out
 }
 
 impl JetStream {
@@ -276,6 +295,7 @@ impl JetStream {
                 self.api_request(&remaining(&o, start)?, "STREAM.LIST", &body, &[codes::STREAM_NOT_FOUND])?;
             Ok((p.streams.unwrap_or_default(), p.page))
         })?;
+        let all = dedup_by_name(all, |s: &StreamInfo| s.config.name.as_str());
         if all.is_empty() {
             return Err(Error::status(NATS_NOT_FOUND));
         }
@@ -300,6 +320,7 @@ impl JetStream {
             )?;
             Ok((p.streams.unwrap_or_default(), p.page))
         })?;
+        let all = dedup_by_name(all, |s: &String| s.as_str());
         if all.is_empty() {
             return Err(Error::status(NATS_NOT_FOUND));
         }
@@ -378,6 +399,12 @@ mod tests {
         })
         .unwrap();
         assert_eq!(all, [1]);
+    }
+
+    #[test]
+    fn dedup_keeps_the_last_in_first_order() {
+        let v = vec![("a", 1), ("b", 2), ("a", 3)];
+        assert_eq!(dedup_by_name(v, |t| t.0), [("a", 3), ("b", 2)]);
     }
 
     #[test]

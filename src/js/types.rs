@@ -31,6 +31,19 @@ fn not_positive(v: &i64) -> bool {
 fn is_none_or_empty(s: &Option<String>) -> bool {
     s.as_deref().is_none_or(str::is_empty)
 }
+// As cnats: a transform with neither side, consumer limits both 0, a
+// republish without destination are not sent.
+fn no_transform(t: &Option<SubjectTransformConfig>) -> bool {
+    t.as_ref()
+        .is_none_or(|t| t.source.is_empty() && t.destination.is_empty())
+}
+fn no_limits(l: &Option<StreamConsumerLimits>) -> bool {
+    l.as_ref()
+        .is_none_or(|l| l.inactive_threshold == 0 && l.max_ack_pending == 0)
+}
+fn no_republish(r: &Option<RePublish>) -> bool {
+    r.as_ref().is_none_or(|r| r.destination.is_empty())
+}
 
 /// Metadata (cnats' `natsMetadata`): key/value strings.
 pub type Metadata = BTreeMap<String, String>;
@@ -239,7 +252,7 @@ pub struct StreamConfig {
     pub deny_purge: bool,
     #[serde(rename = "allow_rollup_hdrs", skip_serializing_if = "is_false")]
     pub allow_rollup: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "no_republish")]
     pub republish: Option<RePublish>,
     #[serde(skip_serializing_if = "is_false")]
     pub allow_direct: bool,
@@ -252,9 +265,9 @@ pub struct StreamConfig {
     pub compression: StorageCompression,
     #[serde(skip_serializing_if = "is_zero_u64")]
     pub first_seq: u64,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "no_transform")]
     pub subject_transform: Option<SubjectTransformConfig>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "no_limits")]
     pub consumer_limits: Option<StreamConsumerLimits>,
     #[serde(skip_serializing_if = "is_false")]
     pub allow_msg_ttl: bool,
@@ -735,6 +748,35 @@ mod tests {
     }
 
     #[test]
+    fn empty_sub_objects_are_left_out() {
+        let mut cfg = StreamConfig {
+            name: "S".into(),
+            subject_transform: Some(SubjectTransformConfig::default()),
+            consumer_limits: Some(StreamConsumerLimits::default()),
+            republish: Some(RePublish::default()),
+            ..StreamConfig::default()
+        };
+        let v = serde_json::to_value(&cfg).unwrap();
+        for k in ["subject_transform", "consumer_limits", "republish"] {
+            assert!(v.get(k).is_none(), "{k} sent: {v}");
+        }
+        cfg.consumer_limits = Some(StreamConsumerLimits {
+            inactive_threshold: 5,
+            max_ack_pending: 0,
+        });
+        cfg.republish = Some(RePublish {
+            destination: "d.>".into(),
+            ..RePublish::default()
+        });
+        let v = serde_json::to_value(&cfg).unwrap();
+        assert_eq!(
+            v["consumer_limits"],
+            serde_json::json!({"inactive_threshold":5,"max_ack_pending":0})
+        );
+        assert_eq!(v["republish"], serde_json::json!({"dest":"d.>"}));
+    }
+
+    #[test]
     fn strings_are_escaped() {
         let cfg = StreamConfig {
             name: "S".into(),
@@ -743,7 +785,7 @@ mod tests {
         };
         let json = serde_json::to_string(&cfg).unwrap();
         assert!(
-            json.contains(r#""description":"a \"quoted\" \\ text\n ünïcødé ✓""#),
+            json.contains("\"description\":\"a \\\"quoted\\\" \\\\ text\\n ünïcødé ✓\""),
             "{json}"
         );
         let back: StreamConfig = serde_json::from_str(&json).unwrap();

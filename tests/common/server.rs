@@ -108,11 +108,15 @@ impl Server {
         Server::start_with(None, &["-js", "-sd", "@DIR@/js"])
     }
 
-    /// Starts a JetStream-enabled server with this config text (its
-    /// `jetstream` block, if any, wins; the store directory defaults to a
-    /// fresh one).
+    /// Starts a JetStream-enabled server with this config text. Unless the
+    /// text sets a `store_dir` (use `@DIR@`), the store is a fresh
+    /// directory inside the server's temp dir.
     pub fn start_jetstream_with(config_text: &str) -> Server {
-        Server::start_with(Some(config_text), &["-js", "-sd", "@DIR@/js"])
+        if config_text.contains("store_dir") {
+            Server::start_with(Some(config_text), &["-js"])
+        } else {
+            Server::start_with(Some(config_text), &["-js", "-sd", "@DIR@/js"])
+        }
     }
 
     /// Starts a server with an optional config text and extra arguments.

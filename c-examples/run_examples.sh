@@ -4,15 +4,22 @@
 #   subscriber (async and -sync) + publisher deliver all messages,
 #   requestor gets the replier's answers, requestor alone reports
 #   "no responders", a two-member queue group splits the messages,
-#   headers round-trip, JetStream publish (sync and async) stores every
-#   message and reports failed expectations and duplicates.
+#   headers round-trip; against a second, JetStream-enabled server
+#   (-js -sd <tmp>): js-stream creates, fills, lists, reads, updates,
+#   purges and deletes a stream; js-pub-sync stores every message, sees a
+#   failed expectation and a duplicate; js-pub-async gets every ack.
 # VALGRIND=1 runs every example under valgrind (errors fail the run).
 set -uo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
 W="$(mktemp -d)"
 NSPID=""
-cleanup() { [ -n "$NSPID" ] && kill "$NSPID" 2>/dev/null; rm -rf "$W"; }
+JSPID=""
+cleanup() {
+    [ -n "$NSPID" ] && kill "$NSPID" 2>/dev/null
+    [ -n "$JSPID" ] && kill "$JSPID" 2>/dev/null && wait "$JSPID" 2>/dev/null
+    rm -rf "$W"
+}
 trap cleanup EXIT
 
 cargo build --lib --quiet || exit 1
@@ -26,7 +33,7 @@ VG=()
 
 PORT="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 NS="$(command -v pyenv >/dev/null 2>&1 && pyenv which nats-server 2>/dev/null || command -v nats-server)"
-"$NS" -a 127.0.0.1 -p "$PORT" -js -sd "$W/jetstream" >"$W/server.log" 2>&1 &
+"$NS" -a 127.0.0.1 -p "$PORT" >"$W/server.log" 2>&1 &
 NSPID=$!
 for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break; sleep 0.1; done
 U="nats://127.0.0.1:$PORT"
@@ -69,21 +76,36 @@ check "queue group splits 200 messages ($m1/$m2)" '[ $r1 = 0 ] && [ $r2 = 0 ] &&
 run headers -s "$U" -subj ex.hdrs -count 3 >"$W/hdr" 2>&1; r1=$?
 check "headers round-trip" '[ $r1 = 0 ] && grep -q "intact" "$W/hdr"'
 
-# JetStream: synchronous publish (acks, failed expectation, duplicate)
-run js-pub-sync -s "$U" -subj ex.js.sync -count 5 >"$W/jss" 2>&1; r1=$?
-check "js-pub-sync stores 5 messages, refuses an expectation, sees a duplicate" \
-    '[ $r1 = 0 ] && grep -q "Published 5 message(s), last sequence 5" "$W/jss" && grep -q "jsErrCode 10071" "$W/jss" && grep -q "duplicate=true" "$W/jss"'
-
-# JetStream: asynchronous publish, every message acknowledged
-run js-pub-async -s "$U" -subj ex.js.async -count 2000 >"$W/jsa" 2>&1; r1=$?
-check "js-pub-async gets 2000/2000 acks" '[ $r1 = 0 ] && grep -q "Acknowledged: 2000, failed: 0" "$W/jsa"'
-
 # a server that is not there
 run publisher -s nats://127.0.0.1:1 >"$W/bad" 2>&1; r1=$?
 check "publisher reports a missing server" '[ $r1 = 1 ] && grep -q "No server available" "$W/bad"'
 
+# JetStream: stream management against a JetStream server of its own.
+JPORT="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+"$NS" -a 127.0.0.1 -p "$JPORT" -js -sd "$W/jsstore" >"$W/jsserver.log" 2>&1 &
+JSPID=$!
+for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$JPORT") 2>/dev/null && break; sleep 0.1; done
+JU="nats://127.0.0.1:$JPORT"
+run js-stream -s "$JU" -subj ex.orders -count 10 >"$W/jsstream" 2>&1; r1=$?
+check "js-stream manages a stream" '[ $r1 = 0 ] \
+    && grep -q "Stream EXAMPLE (after storing): 10 messages" "$W/jsstream" \
+    && grep -q "Message 1 on .ex.orders.odd.: .message 1." "$W/jsstream" \
+    && grep -q "Last message on .ex.orders.odd.: .message 9." "$W/jsstream" \
+    && grep -q "Stream EXAMPLE (updated): 5 messages" "$W/jsstream" \
+    && grep -q "Consumer example-worker on EXAMPLE: 2 messages pending" "$W/jsstream" \
+    && grep -q "Stream EXAMPLE (after purging the odd subject): 3 messages" "$W/jsstream" \
+    && grep -q "Stream EXAMPLE deleted" "$W/jsstream"'
+
+# JetStream publishing (same JetStream server): sync acks, a refused
+# expectation, a duplicate message id; async with every ack received.
+run js-pub-sync -s "$JU" -subj ex.js.sync -count 5 >"$W/jss" 2>&1; r1=$?
+check "js-pub-sync stores 5 messages, refuses an expectation, sees a duplicate" \
+    '[ $r1 = 0 ] && grep -q "Published 5 message(s), last sequence 5" "$W/jss" && grep -q "jsErrCode 10071" "$W/jss" && grep -q "duplicate=true" "$W/jss"'
+run js-pub-async -s "$JU" -subj ex.js.async -count 2000 >"$W/jsa" 2>&1; r1=$?
+check "js-pub-async gets 2000/2000 acks" '[ $r1 = 0 ] && grep -q "Acknowledged: 2000, failed: 0" "$W/jsa"'
+
 if [ $failures -gt 0 ]; then
-    for f in "$W"/sub* "$W"/pub* "$W"/rep "$W"/req "$W"/nr "$W"/qg "$W"/hdr "$W"/jss "$W"/jsa "$W"/bad; do echo "--- $f"; cat "$f"; done
+    for f in "$W"/sub* "$W"/pub* "$W"/rep "$W"/req "$W"/nr "$W"/qg "$W"/hdr "$W"/bad "$W"/jsstream "$W"/jss "$W"/jsa; do echo "--- $f"; cat "$f"; done
 fi
 echo "$failures example check(s) failed"
 [ $failures = 0 ]

@@ -215,6 +215,53 @@ for _f, _ps in {
     for _p in _ps:
         OVERRIDES[(_f, _p)] = "NATS_OK"
 
+# JetStream management (part 1). The sweep's server has no JetStream, so a
+# call that gets past its argument checks ends with NATS_NO_RESPONDERS.
+TYPE_VALUES.update({
+    "jsCtx *": "g_js",
+    "jsCtx **": "&o_js",
+    "jsOptions *": "NULL",
+    "jsErrCode *": "&o_err",
+    "jsStreamConfig *": "&g_scfg",
+    "jsConsumerConfig *": "&g_ccfg",
+    "jsPlacement *": "&g_place",
+    "jsStreamSource *": "&g_src",
+    "jsExternalStream *": "&g_ext",
+    "jsRePublish *": "&g_rp",
+    "jsDirectGetMsgOptions *": "&g_dg",
+    "jsStreamInfo **": "&o_si",
+    "jsStreamInfoList **": "&o_sil",
+    "jsStreamNamesList **": "&o_snl",
+    "jsConsumerInfo **": "&o_ci",
+    "jsConsumerInfoList **": "&o_cil",
+    "jsConsumerNamesList **": "&o_cnl",
+    "jsConsumerPauseResponse **": "&o_cpr",
+    "jsConsumerResetResponse **": "&o_crr",
+    "jsAccountInfo **": "&o_ai",
+    # Only ever destroyed: NULL is the only safe value.
+    "jsStreamInfo *": None,
+    "jsStreamInfoList *": None,
+    "jsStreamNamesList *": None,
+    "jsConsumerInfo *": None,
+    "jsConsumerInfoList *": None,
+    "jsConsumerNamesList *": None,
+    "jsConsumerPauseResponse *": None,
+    "jsConsumerResetResponse *": None,
+    "jsAccountInfo *": None,
+    "uint64_t": "1",
+})
+NAME_VALUES.update({
+    ("const char *", "stream"): '"misuse"',
+    ("const char *", "consumer"): '"misuse"',
+    ("const char *", "group"): '"misuse"',
+})
+# NULL options mean the context's; a NULL error code output is optional.
+NOT_SWEPT_TYPES |= {"jsOptions *", "jsErrCode *"}
+# Optional outputs ("not wanted"): the call goes on to the server.
+for _f, _p in (("js_AddStream", "si"), ("js_UpdateStream", "si"), ("js_AddConsumer", "ci"),
+               ("js_UpdateConsumer", "ci"), ("js_ResetConsumer", "new_crr")):
+    OVERRIDES[(_f, _p)] = "NATS_NO_RESPONDERS"
+
 # Callback parameters: a NULL handler is valid for option setters (it
 # removes the handler) but required by the subscribe calls.
 CALLBACK_TYPES = {"natsMsgHandler", "natsErrHandler", "natsConnectionHandler",
@@ -372,6 +419,14 @@ static natsHeader       *g_hdr   = NULL;
 static natsStatistics   *g_stats = NULL;
 static char              g_url[64];
 static const char       *g_servers[1];
+static jsCtx            *g_js    = NULL;
+static jsStreamConfig    g_scfg;
+static jsConsumerConfig  g_ccfg;
+static jsPlacement       g_place;
+static jsStreamSource    g_src;
+static jsExternalStream  g_ext;
+static jsRePublish       g_rp;
+static jsDirectGetMsgOptions g_dg;
 
 /* Output variables: reset before each case, released after it. */
 static natsConnection   *o_nc;
@@ -392,6 +447,17 @@ static uint64_t          o_u64;
 static natsStatus        o_status;
 static char              o_buf[256];
 static unsigned char    *o_bytes;
+static jsCtx            *o_js;
+static jsErrCode         o_err;
+static jsStreamInfo     *o_si;
+static jsStreamInfoList *o_sil;
+static jsStreamNamesList *o_snl;
+static jsConsumerInfo   *o_ci;
+static jsConsumerInfoList *o_cil;
+static jsConsumerNamesList *o_cnl;
+static jsConsumerPauseResponse *o_cpr;
+static jsConsumerResetResponse *o_crr;
+static jsAccountInfo    *o_ai;
 
 /* A throw-away user seed and public key (not secret, used nowhere else). */
 #define MISUSE_SEED   "SUACSSL3UAHUDXKFSNVUZRF5UHPMWZ6BFDTJ7M6USDXIEDNPPQYYYCU3VY"
@@ -405,6 +471,8 @@ reset_outs(void)
     o_strs = NULL; o_str = NULL; o_int = 0; o_i64 = 0; o_u64 = 0; o_status = NATS_OK;
     memset(o_buf, 0, sizeof(o_buf));
     o_bytes = NULL;
+    o_js = NULL; o_err = (jsErrCode) 0; o_si = NULL; o_sil = NULL; o_snl = NULL; o_ci = NULL;
+    o_cil = NULL; o_cnl = NULL; o_cpr = NULL; o_crr = NULL; o_ai = NULL;
 }
 
 /* Frees whatever a call that was expected to fail produced anyway. The
@@ -431,6 +499,16 @@ release_outs(void)
     }
     free(o_str);
     free(o_bytes);
+    jsCtx_Destroy(o_js);
+    jsStreamInfo_Destroy(o_si);
+    jsStreamInfoList_Destroy(o_sil);
+    jsStreamNamesList_Destroy(o_snl);
+    jsConsumerInfo_Destroy(o_ci);
+    jsConsumerInfoList_Destroy(o_cil);
+    jsConsumerNamesList_Destroy(o_cnl);
+    jsConsumerPauseResponse_Destroy(o_cpr);
+    jsConsumerResetResponse_Destroy(o_crr);
+    jsAccountInfo_Destroy(o_ai);
     reset_outs();
 }
 
@@ -620,6 +698,25 @@ setup(const char *port)
     if (s == NATS_OK)
         s = natsStatistics_Create(&g_stats);
     if (s == NATS_OK)
+        s = natsConnection_JetStream(&g_js, g_nc, NULL);
+    if (s == NATS_OK)
+        s = jsStreamConfig_Init(&g_scfg);
+    g_scfg.Name = "misuse";
+    if (s == NATS_OK)
+        s = jsConsumerConfig_Init(&g_ccfg);
+    g_ccfg.Durable = "misuse";
+    if (s == NATS_OK)
+        s = jsPlacement_Init(&g_place);
+    if (s == NATS_OK)
+        s = jsStreamSource_Init(&g_src);
+    if (s == NATS_OK)
+        s = jsExternalStream_Init(&g_ext);
+    if (s == NATS_OK)
+        s = jsRePublish_Init(&g_rp);
+    if (s == NATS_OK)
+        s = jsDirectGetMsgOptions_Init(&g_dg);
+    g_dg.Sequence = 1;
+    if (s == NATS_OK)
         s = natsConnection_Flush(g_nc);
     if (s != NATS_OK)
     {
@@ -632,6 +729,7 @@ setup(const char *port)
 static void
 teardown(void)
 {
+    jsCtx_Destroy(g_js);
     natsSubscription_Destroy(g_sub);
     natsSubscription_Destroy(g_asub);
     natsConnection_Destroy(g_nc);

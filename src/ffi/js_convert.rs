@@ -1098,3 +1098,357 @@ pub(crate) unsafe fn free_account_info(p: *mut jsAccountInfo) {
         free(p);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::ffi::CStr;
+
+    fn full_stream_config() -> StreamConfig {
+        let src = |n: &str| StreamSource {
+            name: n.into(),
+            opt_start_seq: 7,
+            opt_start_time: 1_700_000_000_000_000_000,
+            filter_subject: Some("f.>".into()),
+            external: Some(ExternalStream {
+                api_prefix: "$JS.x.API".into(),
+                deliver_prefix: Some("dp".into()),
+            }),
+            domain: Some("hub".into()),
+            subject_transforms: Vec::new(),
+        };
+        StreamConfig {
+            name: "S".into(),
+            description: Some("a \"quoted\" one".into()),
+            subjects: vec!["a.>".into(), "b".into()],
+            retention: RetentionPolicy::WorkQueue,
+            max_consumers: 3,
+            max_msgs: 10,
+            max_bytes: 1000,
+            max_age: 5,
+            max_msgs_per_subject: 2,
+            max_msg_size: 512,
+            discard: DiscardPolicy::New,
+            storage: StorageType::Memory,
+            replicas: 3,
+            no_ack: true,
+            template: Some("t".into()),
+            duplicates: 9,
+            placement: Some(Placement {
+                cluster: "c1".into(),
+                tags: vec!["x".into(), "y".into()],
+            }),
+            mirror: Some(src("M")),
+            sources: vec![src("S1"), src("S2")],
+            sealed: true,
+            deny_delete: true,
+            deny_purge: true,
+            allow_rollup: true,
+            republish: Some(RePublish {
+                source: Some(">".into()),
+                destination: "rp.>".into(),
+                headers_only: true,
+            }),
+            allow_direct: true,
+            mirror_direct: true,
+            discard_new_per_subject: true,
+            metadata: [("k1".to_string(), "v1".to_string()), ("k2".into(), "v2".into())].into(),
+            compression: StorageCompression::S2,
+            first_seq: 100,
+            subject_transform: Some(SubjectTransformConfig {
+                source: "in.>".into(),
+                destination: "out.>".into(),
+            }),
+            consumer_limits: Some(StreamConsumerLimits {
+                inactive_threshold: 11,
+                max_ack_pending: 12,
+            }),
+            allow_msg_ttl: true,
+            subject_delete_marker_ttl: 13,
+            persist_mode: PersistMode::Async,
+            allow_atomic: true,
+            allow_msg_counter: true,
+            allow_msg_schedules: true,
+            allow_batched: true,
+        }
+    }
+
+    /// core → C → core gives the same configuration: every field is
+    /// carried both ways (and the C copy is freed by its free function).
+    #[test]
+    fn stream_config_round_trips_through_c() {
+        let cfg = full_stream_config();
+        let c = stream_config_to_c(&cfg);
+        // SAFETY: made just above by `stream_config_to_c`, freed once at the end.
+        unsafe {
+            let back = stream_config_from_c(&*c).unwrap();
+            assert_eq!(back, cfg);
+            assert_eq!(CStr::from_ptr((*c).Name).to_str().unwrap(), "S");
+            assert_eq!((*c).Metadata.Count, 2);
+            assert_eq!((*c).Retention, jsRetentionPolicy::js_WorkQueuePolicy as c_int);
+            free_stream_config(c);
+        }
+        // Unset parts stay unset.
+        let min = StreamConfig {
+            name: "m".into(),
+            ..StreamConfig::default()
+        };
+        let c = stream_config_to_c(&min);
+        // SAFETY: as above.
+        unsafe {
+            assert!((*c).Placement.is_null() && (*c).Mirror.is_null() && (*c).RePublish.is_null());
+            assert!((*c).Sources.is_null() && (*c).SourcesLen == 0 && (*c).Description.is_null());
+            assert_eq!(stream_config_from_c(&*c).unwrap(), min);
+            free_stream_config(c);
+        }
+    }
+
+    #[test]
+    fn consumer_config_round_trips_through_c() {
+        let cfg = ConsumerConfig {
+            name: Some("n".into()),
+            durable: Some("n".into()),
+            description: Some("d".into()),
+            deliver_policy: Some(DeliverPolicy::ByStartTime),
+            opt_start_seq: 4,
+            opt_start_time: 1_700_000_000_000_000_001,
+            ack_policy: Some(AckPolicy::All),
+            ack_wait: 5,
+            max_deliver: 6,
+            back_off: vec![1, 2, 3],
+            filter_subject: Some("f".into()),
+            replay_policy: Some(ReplayPolicy::Original),
+            rate_limit: 7,
+            sample_frequency: Some("50%".into()),
+            max_waiting: 8,
+            max_ack_pending: 9,
+            flow_control: true,
+            heartbeat: 10,
+            headers_only: true,
+            max_request_batch: 11,
+            max_request_expires: 12,
+            max_request_max_bytes: 13,
+            deliver_subject: Some("ds".into()),
+            deliver_group: Some("dg".into()),
+            inactive_threshold: 14,
+            replicas: 3,
+            memory_storage: true,
+            filter_subjects: vec!["a".into(), "b".into()],
+            metadata: [("k".to_string(), "v".to_string())].into(),
+            pause_until: 15,
+            priority_policy: Some("pinned_client".into()),
+            pinned_ttl: 16,
+            priority_groups: vec!["g1".into()],
+        };
+        let c = consumer_config_to_c(&cfg);
+        // SAFETY: made just above, freed once.
+        unsafe {
+            assert_eq!(consumer_config_from_c(&*c).unwrap(), cfg);
+            free_consumer_config(c);
+        }
+    }
+
+    /// A C config with policies at cnats' "unset" (-1) reads as `None`;
+    /// out-of-range values and arrays without pointers are refused.
+    #[test]
+    fn c_config_checks() {
+        let mut cc = jsConsumerConfig::zeroed();
+        cc.AckPolicy = -1;
+        cc.DeliverPolicy = -1;
+        cc.ReplayPolicy = -1;
+        // SAFETY: all pointers NULL.
+        let c = unsafe { consumer_config_from_c(&cc) }.unwrap();
+        assert_eq!((c.ack_policy, c.deliver_policy, c.replay_policy), (None, None, None));
+        cc.AckPolicy = 3;
+        // SAFETY: as above.
+        let e = unsafe { consumer_config_from_c(&cc) }.unwrap_err();
+        assert_eq!(e.status, crate::status::natsStatus::NATS_INVALID_ARG);
+        assert!(e.text.contains("ack policy 3"), "{}", e.text);
+        let mut sc = jsStreamConfig::zeroed();
+        sc.SubjectsLen = 2;
+        // SAFETY: Subjects is NULL with a length: refused before any read.
+        let e = unsafe { stream_config_from_c(&sc) }.unwrap_err();
+        assert!(e.text.contains("'Subjects' is NULL"), "{}", e.text);
+        sc.SubjectsLen = 0;
+        sc.Storage = 7;
+        // SAFETY: all pointers NULL.
+        assert!(unsafe { stream_config_from_c(&sc) }.is_err());
+    }
+
+    fn cluster() -> ClusterInfo {
+        ClusterInfo {
+            name: Some("c".into()),
+            leader: Some("n1".into()),
+            replicas: vec![
+                PeerInfo {
+                    name: "n2".into(),
+                    current: true,
+                    offline: false,
+                    active: 5,
+                    lag: 1,
+                },
+                PeerInfo {
+                    name: "n3".into(),
+                    ..PeerInfo::default()
+                },
+            ],
+            raft_group: Some("rg".into()),
+            leader_since: 3,
+            system_acc: true,
+            traffic_acc: Some("SYS".into()),
+        }
+    }
+
+    /// Every part of a returned stream info is filled and freed (valgrind
+    /// and the leak checkers see the frees).
+    #[test]
+    fn stream_info_to_c_fills_every_part() {
+        let si_info = StreamSourceInfo {
+            name: "S1".into(),
+            external: Some(ExternalStream {
+                api_prefix: "p".into(),
+                deliver_prefix: None,
+            }),
+            lag: 2,
+            active: -1,
+            filter_subject: Some("f".into()),
+            subject_transforms: vec![SubjectTransformConfig {
+                source: "a".into(),
+                destination: "b".into(),
+            }],
+        };
+        let si = StreamInfo {
+            config: full_stream_config(),
+            created: 42,
+            state: StreamState {
+                msgs: 3,
+                bytes: 4,
+                first_seq: 1,
+                first_time: 5,
+                last_seq: 3,
+                last_time: 6,
+                num_subjects: 2,
+                subjects: Some([("a.b".to_string(), 2u64), ("a.c".into(), 1)].into()),
+                num_deleted: 1,
+                deleted: vec![2],
+                lost: Some(LostStreamData {
+                    msgs: vec![8, 9],
+                    bytes: 10,
+                }),
+                consumers: 1,
+            },
+            cluster: Some(cluster()),
+            mirror: Some(si_info.clone()),
+            sources: vec![si_info.clone(), si_info],
+            alternates: vec![StreamAlternate {
+                name: "alt".into(),
+                domain: Some("d".into()),
+                cluster: "c2".into(),
+            }],
+        };
+        let c = stream_info_to_c(&si);
+        // SAFETY: made just above, read, then freed once.
+        unsafe {
+            let r = &*c;
+            assert_eq!(r.Created, 42);
+            assert_eq!(r.State.Msgs, 3);
+            let subs = &*r.State.Subjects;
+            assert_eq!(subs.Count, 2);
+            assert_eq!(CStr::from_ptr((*subs.List.add(1)).Subject).to_str().unwrap(), "a.c");
+            assert_eq!((*subs.List.add(0)).Msgs, 2);
+            assert_eq!((r.State.DeletedLen, *r.State.Deleted), (1, 2));
+            assert_eq!((*r.State.Lost).MsgsLen, 2);
+            let cl = &*r.Cluster;
+            assert_eq!(cl.ReplicasLen, 2);
+            assert_eq!(CStr::from_ptr((**cl.Replicas).Name).to_str().unwrap(), "n2");
+            assert!((**cl.Replicas).Current);
+            assert_eq!(r.SourcesLen, 2);
+            let s0 = &**r.Sources;
+            assert_eq!(s0.SubjectTransformsLen, 1);
+            assert_eq!(
+                CStr::from_ptr((*s0.SubjectTransforms).Destination).to_str().unwrap(),
+                "b"
+            );
+            assert_eq!(s0.Active, -1);
+            assert!((*s0.External).DeliverPrefix.is_null());
+            assert_eq!(r.AlternatesLen, 1);
+            assert_eq!(CStr::from_ptr((**r.Alternates).Cluster).to_str().unwrap(), "c2");
+            free_stream_info(c);
+        }
+    }
+
+    #[test]
+    fn consumer_and_account_infos_to_c() {
+        let ci = ConsumerInfo {
+            stream: "S".into(),
+            name: "C".into(),
+            created: 1,
+            config: ConsumerConfig {
+                durable: Some("C".into()),
+                ..ConsumerConfig::default()
+            },
+            delivered: SequenceInfo {
+                consumer: 2,
+                stream: 3,
+                last: 4,
+            },
+            ack_floor: SequenceInfo::default(),
+            num_ack_pending: 5,
+            num_redelivered: 6,
+            num_waiting: 7,
+            num_pending: 8,
+            cluster: Some(cluster()),
+            push_bound: true,
+            paused: true,
+            pause_remaining: 9,
+            priority_groups: vec![PriorityGroupState {
+                group: "g".into(),
+                pinned_client_id: Some("id".into()),
+                pinned_ts: 10,
+            }],
+        };
+        let c = consumer_info_to_c(&ci);
+        // SAFETY: made just above, read, then freed once.
+        unsafe {
+            let r = &*c;
+            assert_eq!(CStr::from_ptr(r.Name).to_str().unwrap(), "C");
+            assert_eq!((r.Delivered.Stream, r.NumPending, r.PriorityGroupsLen), (3, 8, 1));
+            // Unset policies come back as the server's defaults.
+            assert_eq!((*r.Config).AckPolicy, 0);
+            assert_eq!(
+                CStr::from_ptr((*r.PriorityGroups).PinnedClientID).to_str().unwrap(),
+                "id"
+            );
+            free_consumer_info(c);
+        }
+        let ai = AccountInfo {
+            memory: 1,
+            store: 2,
+            streams: 3,
+            consumers: 4,
+            domain: Some("d".into()),
+            api: ApiStats { total: 5, errors: 6 },
+            limits: AccountLimits {
+                max_memory: -1,
+                ..AccountLimits::default()
+            },
+            tiers: [(
+                "R1".to_string(),
+                Tier {
+                    memory: 7,
+                    ..Tier::default()
+                },
+            )]
+            .into(),
+        };
+        let c = account_info_to_c(&ai);
+        // SAFETY: made just above, read, then freed once.
+        unsafe {
+            let r = &*c;
+            assert_eq!((r.Streams, r.API.Errors, r.Limits.MaxMemory, r.TiersLen), (3, 6, -1, 1));
+            assert_eq!(CStr::from_ptr((**r.Tiers).Name).to_str().unwrap(), "R1");
+            assert_eq!((**r.Tiers).Memory, 7);
+            free_account_info(c);
+        }
+    }
+}

@@ -30,6 +30,14 @@ static natsHeader       *g_hdr   = NULL;
 static natsStatistics   *g_stats = NULL;
 static char              g_url[64];
 static const char       *g_servers[1];
+static jsCtx            *g_js    = NULL;
+static jsStreamConfig    g_scfg;
+static jsConsumerConfig  g_ccfg;
+static jsPlacement       g_place;
+static jsStreamSource    g_src;
+static jsExternalStream  g_ext;
+static jsRePublish       g_rp;
+static jsDirectGetMsgOptions g_dg;
 
 /* Output variables: reset before each case, released after it. */
 static natsConnection   *o_nc;
@@ -50,6 +58,17 @@ static uint64_t          o_u64;
 static natsStatus        o_status;
 static char              o_buf[256];
 static unsigned char    *o_bytes;
+static jsCtx            *o_js;
+static jsErrCode         o_err;
+static jsStreamInfo     *o_si;
+static jsStreamInfoList *o_sil;
+static jsStreamNamesList *o_snl;
+static jsConsumerInfo   *o_ci;
+static jsConsumerInfoList *o_cil;
+static jsConsumerNamesList *o_cnl;
+static jsConsumerPauseResponse *o_cpr;
+static jsConsumerResetResponse *o_crr;
+static jsAccountInfo    *o_ai;
 
 /* A throw-away user seed and public key (not secret, used nowhere else). */
 #define MISUSE_SEED   "SUACSSL3UAHUDXKFSNVUZRF5UHPMWZ6BFDTJ7M6USDXIEDNPPQYYYCU3VY"
@@ -63,6 +82,8 @@ reset_outs(void)
     o_strs = NULL; o_str = NULL; o_int = 0; o_i64 = 0; o_u64 = 0; o_status = NATS_OK;
     memset(o_buf, 0, sizeof(o_buf));
     o_bytes = NULL;
+    o_js = NULL; o_err = (jsErrCode) 0; o_si = NULL; o_sil = NULL; o_snl = NULL; o_ci = NULL;
+    o_cil = NULL; o_cnl = NULL; o_cpr = NULL; o_crr = NULL; o_ai = NULL;
 }
 
 /* Frees whatever a call that was expected to fail produced anyway. The
@@ -89,6 +110,16 @@ release_outs(void)
     }
     free(o_str);
     free(o_bytes);
+    jsCtx_Destroy(o_js);
+    jsStreamInfo_Destroy(o_si);
+    jsStreamInfoList_Destroy(o_sil);
+    jsStreamNamesList_Destroy(o_snl);
+    jsConsumerInfo_Destroy(o_ci);
+    jsConsumerInfoList_Destroy(o_cil);
+    jsConsumerNamesList_Destroy(o_cnl);
+    jsConsumerPauseResponse_Destroy(o_cpr);
+    jsConsumerResetResponse_Destroy(o_crr);
+    jsAccountInfo_Destroy(o_ai);
     reset_outs();
 }
 
@@ -278,6 +309,25 @@ setup(const char *port)
     if (s == NATS_OK)
         s = natsStatistics_Create(&g_stats);
     if (s == NATS_OK)
+        s = natsConnection_JetStream(&g_js, g_nc, NULL);
+    if (s == NATS_OK)
+        s = jsStreamConfig_Init(&g_scfg);
+    g_scfg.Name = "misuse";
+    if (s == NATS_OK)
+        s = jsConsumerConfig_Init(&g_ccfg);
+    g_ccfg.Durable = "misuse";
+    if (s == NATS_OK)
+        s = jsPlacement_Init(&g_place);
+    if (s == NATS_OK)
+        s = jsStreamSource_Init(&g_src);
+    if (s == NATS_OK)
+        s = jsExternalStream_Init(&g_ext);
+    if (s == NATS_OK)
+        s = jsRePublish_Init(&g_rp);
+    if (s == NATS_OK)
+        s = jsDirectGetMsgOptions_Init(&g_dg);
+    g_dg.Sequence = 1;
+    if (s == NATS_OK)
         s = natsConnection_Flush(g_nc);
     if (s != NATS_OK)
     {
@@ -290,6 +340,7 @@ setup(const char *port)
 static void
 teardown(void)
 {
+    jsCtx_Destroy(g_js);
     natsSubscription_Destroy(g_sub);
     natsSubscription_Destroy(g_asub);
     natsConnection_Destroy(g_nc);
@@ -1126,6 +1177,562 @@ null_sweep(void)
     begin_case("natsInbox_Destroy(inbox=NULL)");
     natsInbox_Destroy(NULL);
     pass_case();
+    release_outs();
+    /* ---- natsConnection_JetStream ---- */
+    /* natsConnection_JetStream(new_js=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("natsConnection_JetStream(new_js=NULL)");
+    expect_status(NATS_INVALID_ARG, natsConnection_JetStream(NULL, g_nc, NULL));
+    release_outs();
+    /* natsConnection_JetStream(nc=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("natsConnection_JetStream(nc=NULL)");
+    expect_status(NATS_INVALID_ARG, natsConnection_JetStream(&o_js, NULL, NULL));
+    release_outs();
+    /* ---- jsCtx_Destroy ---- */
+    /* jsCtx_Destroy(js=NULL) */
+    reset_outs();
+    begin_case("jsCtx_Destroy(js=NULL)");
+    jsCtx_Destroy(NULL);
+    pass_case();
+    release_outs();
+    /* ---- js_AddStream ---- */
+    /* js_AddStream(si=NULL) */
+    reset_outs();
+    prime(NATS_NO_RESPONDERS);
+    begin_case("js_AddStream(si=NULL)");
+    expect_status(NATS_NO_RESPONDERS, js_AddStream(NULL, g_js, &g_scfg, NULL, &o_err));
+    release_outs();
+    /* js_AddStream(js=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("js_AddStream(js=NULL)");
+    expect_status(NATS_INVALID_ARG, js_AddStream(&o_si, NULL, &g_scfg, NULL, &o_err));
+    release_outs();
+    /* js_AddStream(cfg=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("js_AddStream(cfg=NULL)");
+    expect_status(NATS_INVALID_ARG, js_AddStream(&o_si, g_js, NULL, NULL, &o_err));
+    release_outs();
+    /* ---- js_UpdateStream ---- */
+    /* js_UpdateStream(si=NULL) */
+    reset_outs();
+    prime(NATS_NO_RESPONDERS);
+    begin_case("js_UpdateStream(si=NULL)");
+    expect_status(NATS_NO_RESPONDERS, js_UpdateStream(NULL, g_js, &g_scfg, NULL, &o_err));
+    release_outs();
+    /* js_UpdateStream(js=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("js_UpdateStream(js=NULL)");
+    expect_status(NATS_INVALID_ARG, js_UpdateStream(&o_si, NULL, &g_scfg, NULL, &o_err));
+    release_outs();
+    /* js_UpdateStream(cfg=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("js_UpdateStream(cfg=NULL)");
+    expect_status(NATS_INVALID_ARG, js_UpdateStream(&o_si, g_js, NULL, NULL, &o_err));
+    release_outs();
+    /* ---- js_PurgeStream ---- */
+    /* js_PurgeStream(js=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("js_PurgeStream(js=NULL)");
+    expect_status(NATS_INVALID_ARG, js_PurgeStream(NULL, "misuse", NULL, &o_err));
+    release_outs();
+    /* js_PurgeStream(stream=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("js_PurgeStream(stream=NULL)");
+    expect_status(NATS_INVALID_ARG, js_PurgeStream(g_js, NULL, NULL, &o_err));
+    release_outs();
+    /* ---- js_DeleteStream ---- */
+    /* js_DeleteStream(js=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("js_DeleteStream(js=NULL)");
+    expect_status(NATS_INVALID_ARG, js_DeleteStream(NULL, "misuse", NULL, &o_err));
+    release_outs();
+    /* js_DeleteStream(stream=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("js_DeleteStream(stream=NULL)");
+    expect_status(NATS_INVALID_ARG, js_DeleteStream(g_js, NULL, NULL, &o_err));
+    release_outs();
+    /* ---- js_GetStreamInfo ---- */
+    /* js_GetStreamInfo(si=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("js_GetStreamInfo(si=NULL)");
+    expect_status(NATS_INVALID_ARG, js_GetStreamInfo(NULL, g_js, "misuse", NULL, &o_err));
+    release_outs();
+    /* js_GetStreamInfo(js=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("js_GetStreamInfo(js=NULL)");
+    expect_status(NATS_INVALID_ARG, js_GetStreamInfo(&o_si, NULL, "misuse", NULL, &o_err));
+    release_outs();
+    /* js_GetStreamInfo(stream=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("js_GetStreamInfo(stream=NULL)");
+    expect_status(NATS_INVALID_ARG, js_GetStreamInfo(&o_si, g_js, NULL, NULL, &o_err));
+    release_outs();
+    /* ---- jsStreamInfo_Destroy ---- */
+    /* jsStreamInfo_Destroy(si=NULL) */
+    reset_outs();
+    begin_case("jsStreamInfo_Destroy(si=NULL)");
+    jsStreamInfo_Destroy(NULL);
+    pass_case();
+    release_outs();
+    /* ---- js_Streams ---- */
+    /* js_Streams(list=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("js_Streams(list=NULL)");
+    expect_status(NATS_INVALID_ARG, js_Streams(NULL, g_js, NULL, &o_err));
+    release_outs();
+    /* js_Streams(js=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("js_Streams(js=NULL)");
+    expect_status(NATS_INVALID_ARG, js_Streams(&o_sil, NULL, NULL, &o_err));
+    release_outs();
+    /* ---- jsStreamInfoList_Destroy ---- */
+    /* jsStreamInfoList_Destroy(list=NULL) */
+    reset_outs();
+    begin_case("jsStreamInfoList_Destroy(list=NULL)");
+    jsStreamInfoList_Destroy(NULL);
+    pass_case();
+    release_outs();
+    /* ---- js_StreamNames ---- */
+    /* js_StreamNames(list=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("js_StreamNames(list=NULL)");
+    expect_status(NATS_INVALID_ARG, js_StreamNames(NULL, g_js, NULL, &o_err));
+    release_outs();
+    /* js_StreamNames(js=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("js_StreamNames(js=NULL)");
+    expect_status(NATS_INVALID_ARG, js_StreamNames(&o_snl, NULL, NULL, &o_err));
+    release_outs();
+    /* ---- jsStreamNamesList_Destroy ---- */
+    /* jsStreamNamesList_Destroy(list=NULL) */
+    reset_outs();
+    begin_case("jsStreamNamesList_Destroy(list=NULL)");
+    jsStreamNamesList_Destroy(NULL);
+    pass_case();
+    release_outs();
+    /* ---- js_GetMsg ---- */
+    /* js_GetMsg(msg=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("js_GetMsg(msg=NULL)");
+    expect_status(NATS_INVALID_ARG, js_GetMsg(NULL, g_js, "misuse", 1, NULL, &o_err));
+    release_outs();
+    /* js_GetMsg(js=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("js_GetMsg(js=NULL)");
+    expect_status(NATS_INVALID_ARG, js_GetMsg(&o_msg, NULL, "misuse", 1, NULL, &o_err));
+    release_outs();
+    /* js_GetMsg(stream=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("js_GetMsg(stream=NULL)");
+    expect_status(NATS_INVALID_ARG, js_GetMsg(&o_msg, g_js, NULL, 1, NULL, &o_err));
+    release_outs();
+    /* ---- js_GetLastMsg ---- */
+    /* js_GetLastMsg(msg=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("js_GetLastMsg(msg=NULL)");
+    expect_status(NATS_INVALID_ARG, js_GetLastMsg(NULL, g_js, "misuse", "misuse.sub", NULL, &o_err));
+    release_outs();
+    /* js_GetLastMsg(js=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("js_GetLastMsg(js=NULL)");
+    expect_status(NATS_INVALID_ARG, js_GetLastMsg(&o_msg, NULL, "misuse", "misuse.sub", NULL, &o_err));
+    release_outs();
+    /* js_GetLastMsg(stream=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("js_GetLastMsg(stream=NULL)");
+    expect_status(NATS_INVALID_ARG, js_GetLastMsg(&o_msg, g_js, NULL, "misuse.sub", NULL, &o_err));
+    release_outs();
+    /* js_GetLastMsg(subject=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("js_GetLastMsg(subject=NULL)");
+    expect_status(NATS_INVALID_ARG, js_GetLastMsg(&o_msg, g_js, "misuse", NULL, NULL, &o_err));
+    release_outs();
+    /* ---- js_DirectGetMsg ---- */
+    /* js_DirectGetMsg(msg=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("js_DirectGetMsg(msg=NULL)");
+    expect_status(NATS_INVALID_ARG, js_DirectGetMsg(NULL, g_js, "misuse", NULL, &g_dg));
+    release_outs();
+    /* js_DirectGetMsg(js=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("js_DirectGetMsg(js=NULL)");
+    expect_status(NATS_INVALID_ARG, js_DirectGetMsg(&o_msg, NULL, "misuse", NULL, &g_dg));
+    release_outs();
+    /* js_DirectGetMsg(stream=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("js_DirectGetMsg(stream=NULL)");
+    expect_status(NATS_INVALID_ARG, js_DirectGetMsg(&o_msg, g_js, NULL, NULL, &g_dg));
+    release_outs();
+    /* js_DirectGetMsg(dgOpts=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("js_DirectGetMsg(dgOpts=NULL)");
+    expect_status(NATS_INVALID_ARG, js_DirectGetMsg(&o_msg, g_js, "misuse", NULL, NULL));
+    release_outs();
+    /* ---- js_DeleteMsg ---- */
+    /* js_DeleteMsg(js=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("js_DeleteMsg(js=NULL)");
+    expect_status(NATS_INVALID_ARG, js_DeleteMsg(NULL, "misuse", 1, NULL, &o_err));
+    release_outs();
+    /* js_DeleteMsg(stream=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("js_DeleteMsg(stream=NULL)");
+    expect_status(NATS_INVALID_ARG, js_DeleteMsg(g_js, NULL, 1, NULL, &o_err));
+    release_outs();
+    /* ---- js_EraseMsg ---- */
+    /* js_EraseMsg(js=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("js_EraseMsg(js=NULL)");
+    expect_status(NATS_INVALID_ARG, js_EraseMsg(NULL, "misuse", 1, NULL, &o_err));
+    release_outs();
+    /* js_EraseMsg(stream=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("js_EraseMsg(stream=NULL)");
+    expect_status(NATS_INVALID_ARG, js_EraseMsg(g_js, NULL, 1, NULL, &o_err));
+    release_outs();
+    /* ---- js_GetAccountInfo ---- */
+    /* js_GetAccountInfo(ai=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("js_GetAccountInfo(ai=NULL)");
+    expect_status(NATS_INVALID_ARG, js_GetAccountInfo(NULL, g_js, NULL, &o_err));
+    release_outs();
+    /* js_GetAccountInfo(js=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("js_GetAccountInfo(js=NULL)");
+    expect_status(NATS_INVALID_ARG, js_GetAccountInfo(&o_ai, NULL, NULL, &o_err));
+    release_outs();
+    /* ---- jsAccountInfo_Destroy ---- */
+    /* jsAccountInfo_Destroy(ai=NULL) */
+    reset_outs();
+    begin_case("jsAccountInfo_Destroy(ai=NULL)");
+    jsAccountInfo_Destroy(NULL);
+    pass_case();
+    release_outs();
+    /* ---- js_AddConsumer ---- */
+    /* js_AddConsumer(ci=NULL) */
+    reset_outs();
+    prime(NATS_NO_RESPONDERS);
+    begin_case("js_AddConsumer(ci=NULL)");
+    expect_status(NATS_NO_RESPONDERS, js_AddConsumer(NULL, g_js, "misuse", &g_ccfg, NULL, &o_err));
+    release_outs();
+    /* js_AddConsumer(js=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("js_AddConsumer(js=NULL)");
+    expect_status(NATS_INVALID_ARG, js_AddConsumer(&o_ci, NULL, "misuse", &g_ccfg, NULL, &o_err));
+    release_outs();
+    /* js_AddConsumer(stream=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("js_AddConsumer(stream=NULL)");
+    expect_status(NATS_INVALID_ARG, js_AddConsumer(&o_ci, g_js, NULL, &g_ccfg, NULL, &o_err));
+    release_outs();
+    /* js_AddConsumer(cfg=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("js_AddConsumer(cfg=NULL)");
+    expect_status(NATS_INVALID_ARG, js_AddConsumer(&o_ci, g_js, "misuse", NULL, NULL, &o_err));
+    release_outs();
+    /* ---- js_UpdateConsumer ---- */
+    /* js_UpdateConsumer(ci=NULL) */
+    reset_outs();
+    prime(NATS_NO_RESPONDERS);
+    begin_case("js_UpdateConsumer(ci=NULL)");
+    expect_status(NATS_NO_RESPONDERS, js_UpdateConsumer(NULL, g_js, "misuse", &g_ccfg, NULL, &o_err));
+    release_outs();
+    /* js_UpdateConsumer(js=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("js_UpdateConsumer(js=NULL)");
+    expect_status(NATS_INVALID_ARG, js_UpdateConsumer(&o_ci, NULL, "misuse", &g_ccfg, NULL, &o_err));
+    release_outs();
+    /* js_UpdateConsumer(stream=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("js_UpdateConsumer(stream=NULL)");
+    expect_status(NATS_INVALID_ARG, js_UpdateConsumer(&o_ci, g_js, NULL, &g_ccfg, NULL, &o_err));
+    release_outs();
+    /* js_UpdateConsumer(cfg=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("js_UpdateConsumer(cfg=NULL)");
+    expect_status(NATS_INVALID_ARG, js_UpdateConsumer(&o_ci, g_js, "misuse", NULL, NULL, &o_err));
+    release_outs();
+    /* ---- js_GetConsumerInfo ---- */
+    /* js_GetConsumerInfo(ci=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("js_GetConsumerInfo(ci=NULL)");
+    expect_status(NATS_INVALID_ARG, js_GetConsumerInfo(NULL, g_js, "misuse", "misuse", NULL, &o_err));
+    release_outs();
+    /* js_GetConsumerInfo(js=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("js_GetConsumerInfo(js=NULL)");
+    expect_status(NATS_INVALID_ARG, js_GetConsumerInfo(&o_ci, NULL, "misuse", "misuse", NULL, &o_err));
+    release_outs();
+    /* js_GetConsumerInfo(stream=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("js_GetConsumerInfo(stream=NULL)");
+    expect_status(NATS_INVALID_ARG, js_GetConsumerInfo(&o_ci, g_js, NULL, "misuse", NULL, &o_err));
+    release_outs();
+    /* js_GetConsumerInfo(consumer=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("js_GetConsumerInfo(consumer=NULL)");
+    expect_status(NATS_INVALID_ARG, js_GetConsumerInfo(&o_ci, g_js, "misuse", NULL, NULL, &o_err));
+    release_outs();
+    /* ---- js_DeleteConsumer ---- */
+    /* js_DeleteConsumer(js=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("js_DeleteConsumer(js=NULL)");
+    expect_status(NATS_INVALID_ARG, js_DeleteConsumer(NULL, "misuse", "misuse", NULL, &o_err));
+    release_outs();
+    /* js_DeleteConsumer(stream=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("js_DeleteConsumer(stream=NULL)");
+    expect_status(NATS_INVALID_ARG, js_DeleteConsumer(g_js, NULL, "misuse", NULL, &o_err));
+    release_outs();
+    /* js_DeleteConsumer(consumer=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("js_DeleteConsumer(consumer=NULL)");
+    expect_status(NATS_INVALID_ARG, js_DeleteConsumer(g_js, "misuse", NULL, NULL, &o_err));
+    release_outs();
+    /* ---- jsConsumerInfo_Destroy ---- */
+    /* jsConsumerInfo_Destroy(ci=NULL) */
+    reset_outs();
+    begin_case("jsConsumerInfo_Destroy(ci=NULL)");
+    jsConsumerInfo_Destroy(NULL);
+    pass_case();
+    release_outs();
+    /* ---- js_Consumers ---- */
+    /* js_Consumers(list=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("js_Consumers(list=NULL)");
+    expect_status(NATS_INVALID_ARG, js_Consumers(NULL, g_js, "misuse", NULL, &o_err));
+    release_outs();
+    /* js_Consumers(js=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("js_Consumers(js=NULL)");
+    expect_status(NATS_INVALID_ARG, js_Consumers(&o_cil, NULL, "misuse", NULL, &o_err));
+    release_outs();
+    /* js_Consumers(stream=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("js_Consumers(stream=NULL)");
+    expect_status(NATS_INVALID_ARG, js_Consumers(&o_cil, g_js, NULL, NULL, &o_err));
+    release_outs();
+    /* ---- jsConsumerInfoList_Destroy ---- */
+    /* jsConsumerInfoList_Destroy(list=NULL) */
+    reset_outs();
+    begin_case("jsConsumerInfoList_Destroy(list=NULL)");
+    jsConsumerInfoList_Destroy(NULL);
+    pass_case();
+    release_outs();
+    /* ---- js_ConsumerNames ---- */
+    /* js_ConsumerNames(list=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("js_ConsumerNames(list=NULL)");
+    expect_status(NATS_INVALID_ARG, js_ConsumerNames(NULL, g_js, "misuse", NULL, &o_err));
+    release_outs();
+    /* js_ConsumerNames(js=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("js_ConsumerNames(js=NULL)");
+    expect_status(NATS_INVALID_ARG, js_ConsumerNames(&o_cnl, NULL, "misuse", NULL, &o_err));
+    release_outs();
+    /* js_ConsumerNames(stream=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("js_ConsumerNames(stream=NULL)");
+    expect_status(NATS_INVALID_ARG, js_ConsumerNames(&o_cnl, g_js, NULL, NULL, &o_err));
+    release_outs();
+    /* ---- jsConsumerNamesList_Destroy ---- */
+    /* jsConsumerNamesList_Destroy(list=NULL) */
+    reset_outs();
+    begin_case("jsConsumerNamesList_Destroy(list=NULL)");
+    jsConsumerNamesList_Destroy(NULL);
+    pass_case();
+    release_outs();
+    /* ---- js_PauseConsumer ---- */
+    /* js_PauseConsumer(new_cpr=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("js_PauseConsumer(new_cpr=NULL)");
+    expect_status(NATS_INVALID_ARG, js_PauseConsumer(NULL, g_js, "misuse", "misuse", 1, NULL, &o_err));
+    release_outs();
+    /* js_PauseConsumer(js=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("js_PauseConsumer(js=NULL)");
+    expect_status(NATS_INVALID_ARG, js_PauseConsumer(&o_cpr, NULL, "misuse", "misuse", 1, NULL, &o_err));
+    release_outs();
+    /* js_PauseConsumer(stream=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("js_PauseConsumer(stream=NULL)");
+    expect_status(NATS_INVALID_ARG, js_PauseConsumer(&o_cpr, g_js, NULL, "misuse", 1, NULL, &o_err));
+    release_outs();
+    /* js_PauseConsumer(consumer=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("js_PauseConsumer(consumer=NULL)");
+    expect_status(NATS_INVALID_ARG, js_PauseConsumer(&o_cpr, g_js, "misuse", NULL, 1, NULL, &o_err));
+    release_outs();
+    /* ---- jsConsumerPauseResponse_Destroy ---- */
+    /* jsConsumerPauseResponse_Destroy(cpr=NULL) */
+    reset_outs();
+    begin_case("jsConsumerPauseResponse_Destroy(cpr=NULL)");
+    jsConsumerPauseResponse_Destroy(NULL);
+    pass_case();
+    release_outs();
+    /* ---- js_ResetConsumer ---- */
+    /* js_ResetConsumer(new_crr=NULL) */
+    reset_outs();
+    prime(NATS_NO_RESPONDERS);
+    begin_case("js_ResetConsumer(new_crr=NULL)");
+    expect_status(NATS_NO_RESPONDERS, js_ResetConsumer(NULL, g_js, "misuse", "misuse", 1, NULL, &o_err));
+    release_outs();
+    /* js_ResetConsumer(js=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("js_ResetConsumer(js=NULL)");
+    expect_status(NATS_INVALID_ARG, js_ResetConsumer(&o_crr, NULL, "misuse", "misuse", 1, NULL, &o_err));
+    release_outs();
+    /* js_ResetConsumer(stream=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("js_ResetConsumer(stream=NULL)");
+    expect_status(NATS_INVALID_ARG, js_ResetConsumer(&o_crr, g_js, NULL, "misuse", 1, NULL, &o_err));
+    release_outs();
+    /* js_ResetConsumer(consumer=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("js_ResetConsumer(consumer=NULL)");
+    expect_status(NATS_INVALID_ARG, js_ResetConsumer(&o_crr, g_js, "misuse", NULL, 1, NULL, &o_err));
+    release_outs();
+    /* ---- jsConsumerResetResponse_Destroy ---- */
+    /* jsConsumerResetResponse_Destroy(crr=NULL) */
+    reset_outs();
+    begin_case("jsConsumerResetResponse_Destroy(crr=NULL)");
+    jsConsumerResetResponse_Destroy(NULL);
+    pass_case();
+    release_outs();
+    /* ---- js_UnpinConsumer ---- */
+    /* js_UnpinConsumer(js=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("js_UnpinConsumer(js=NULL)");
+    expect_status(NATS_INVALID_ARG, js_UnpinConsumer(NULL, "misuse", "misuse", "misuse", NULL, &o_err));
+    release_outs();
+    /* js_UnpinConsumer(stream=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("js_UnpinConsumer(stream=NULL)");
+    expect_status(NATS_INVALID_ARG, js_UnpinConsumer(g_js, NULL, "misuse", "misuse", NULL, &o_err));
+    release_outs();
+    /* js_UnpinConsumer(consumer=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("js_UnpinConsumer(consumer=NULL)");
+    expect_status(NATS_INVALID_ARG, js_UnpinConsumer(g_js, "misuse", NULL, "misuse", NULL, &o_err));
+    release_outs();
+    /* js_UnpinConsumer(group=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("js_UnpinConsumer(group=NULL)");
+    expect_status(NATS_INVALID_ARG, js_UnpinConsumer(g_js, "misuse", "misuse", NULL, NULL, &o_err));
+    release_outs();
+    /* ---- jsStreamConfig_Init ---- */
+    /* jsStreamConfig_Init(cfg=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("jsStreamConfig_Init(cfg=NULL)");
+    expect_status(NATS_INVALID_ARG, jsStreamConfig_Init(NULL));
+    release_outs();
+    /* ---- jsPlacement_Init ---- */
+    /* jsPlacement_Init(placement=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("jsPlacement_Init(placement=NULL)");
+    expect_status(NATS_INVALID_ARG, jsPlacement_Init(NULL));
+    release_outs();
+    /* ---- jsStreamSource_Init ---- */
+    /* jsStreamSource_Init(source=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("jsStreamSource_Init(source=NULL)");
+    expect_status(NATS_INVALID_ARG, jsStreamSource_Init(NULL));
+    release_outs();
+    /* ---- jsExternalStream_Init ---- */
+    /* jsExternalStream_Init(external=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("jsExternalStream_Init(external=NULL)");
+    expect_status(NATS_INVALID_ARG, jsExternalStream_Init(NULL));
+    release_outs();
+    /* ---- jsRePublish_Init ---- */
+    /* jsRePublish_Init(rp=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("jsRePublish_Init(rp=NULL)");
+    expect_status(NATS_INVALID_ARG, jsRePublish_Init(NULL));
+    release_outs();
+    /* ---- jsConsumerConfig_Init ---- */
+    /* jsConsumerConfig_Init(cc=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("jsConsumerConfig_Init(cc=NULL)");
+    expect_status(NATS_INVALID_ARG, jsConsumerConfig_Init(NULL));
+    release_outs();
+    /* ---- jsDirectGetMsgOptions_Init ---- */
+    /* jsDirectGetMsgOptions_Init(opts=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("jsDirectGetMsgOptions_Init(opts=NULL)");
+    expect_status(NATS_INVALID_ARG, jsDirectGetMsgOptions_Init(NULL));
     release_outs();
     /* ---- nats_OpenWithConfig ---- */
     /* nats_OpenWithConfig(config=NULL) */

@@ -54,7 +54,9 @@ fn code_only(s: &str) -> Vec<u8> {
             // A raw string (r"..", r#".."#, br#".."#): blanked whole; its
             // quotes and brackets are not code.
             let close = format!("\"{}", "#".repeat(hashes));
-            let end = s[open + 1..].find(&close).map_or(b.len(), |p| open + 1 + p + close.len());
+            let end = s[open + 1..]
+                .find(&close)
+                .map_or(b.len(), |p| open + 1 + p + close.len());
             blank(&mut o, i, end);
             i = end;
         } else if b[i] == b'"' {

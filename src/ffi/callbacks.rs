@@ -427,10 +427,9 @@ fn lend_cstring(s: &str) -> CString {
     CString::new(&b[..end]).unwrap_or_default()
 }
 
-/// The handle the program holds for `js` (the context lives in the `Arc`
-/// whose pointer `natsConnection_JetStream` handed out).
-fn js_ptr(js: &JetStream) -> *mut super::js_types::jsCtx {
-    js as *const JetStream as *mut super::js_types::jsCtx
+/// The handle the program holds for `js` (no new reference).
+fn js_ptr(js: &Arc<JetStream>) -> *mut super::js_types::jsCtx {
+    arc_as_ptr::<super::js_types::jsCtx>(js)
 }
 
 /// `jsOptions.PublishAsync.AckHandler` as the core's handler: each message
@@ -440,7 +439,7 @@ pub(crate) fn pub_ack_handler(cb: jsPubAckHandler, closure: *mut c_void) -> Opti
     let f = cb?;
     let closure = SendPtr(closure);
     Some(Arc::new(
-        move |js: &JetStream, m: Box<Msg>, r: std::result::Result<&PubAck, &PubAckErr>| {
+        move |js: &Arc<JetStream>, m: Box<Msg>, r: std::result::Result<&PubAck, &PubAckErr>| {
             let c = closure;
             let mp = Box::into_raw(m) as *mut natsMsg;
             match r {
@@ -487,7 +486,7 @@ pub(crate) fn pub_ack_handler(cb: jsPubAckHandler, closure: *mut c_void) -> Opti
 pub(crate) fn pub_ack_err_handler(cb: jsPubAckErrHandler, closure: *mut c_void) -> Option<PubAckErrHandler> {
     let f = cb?;
     let closure = SendPtr(closure);
-    Some(Arc::new(move |js: &JetStream, m: Box<Msg>, e: &PubAckErr| {
+    Some(Arc::new(move |js: &Arc<JetStream>, m: Box<Msg>, e: &PubAckErr| {
         let c = closure;
         let mp = Box::into_raw(m) as *mut natsMsg;
         let text = lend_cstring(&e.text);

@@ -516,6 +516,32 @@ fn back_pressure_is_on_by_default_and_can_be_turned_off() {
 }
 
 #[test]
+fn handler_misuse_is_contained() {
+    let srv = Server::start_jetstream();
+    let js = js(&srv);
+    add_stream(&js, "H", &["h"], json!({}));
+    let inner: Shared<natsStatus> = Arc::default();
+    let i2 = inner.clone();
+    js.set_pub_async_handlers(PubAsyncHandlers {
+        ack: Some(Arc::new(move |js, m, _r| {
+            // Waiting for completion from a handler would wait for itself.
+            i2.lock().push(js.publish_async_complete(0).unwrap_err().status);
+            if m.data() == b"panic" {
+                panic!("handler panics");
+            }
+        })),
+        err: None,
+    });
+    for d in [&b"a"[..], b"panic", b"b"] {
+        js.publish_async(b"h", d, None, None).unwrap();
+    }
+    // A panicking handler does not leave its message in flight.
+    js.publish_async_complete(5_000).unwrap();
+    assert_eq!(js.pending_count(), 0);
+    assert_eq!(*inner.lock(), vec![NATS_ILLEGAL_STATE; 3]);
+}
+
+#[test]
 fn dropped_context_calls_no_handler_afterwards() {
     let mut srv = Server::start_jetstream();
     let (js, acks) = js_recording(&srv.url(), None);

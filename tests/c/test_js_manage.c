@@ -256,6 +256,23 @@ TEST(js_stream_lifecycle)
     }
     CHECK_EQ_INT(found, 1);
     jsStreamInfoList_Destroy(sl);
+    /* Lists filtered by subject (jsOptions.Stream.Info.SubjectsFilter). */
+    {
+        jsOptions o;
+        CHECK_OK(jsOptions_Init(&o));
+        o.Stream.Info.SubjectsFilter = "other.x";
+        CHECK_OK(js_StreamNames(&nl, js, &o, &err));
+        CHECK_EQ_INT(nl->Count, 1);
+        CHECK_STR(nl->List[0], "OTHER");
+        jsStreamNamesList_Destroy(nl);
+        o.Stream.Info.SubjectsFilter = "orders.1";
+        CHECK_OK(js_Streams(&sl, js, &o, &err));
+        CHECK_EQ_INT(sl->Count, 1);
+        CHECK_STR(sl->List[0]->Config->Name, "ORDERS");
+        jsStreamInfoList_Destroy(sl);
+        o.Stream.Info.SubjectsFilter = "nobody.here";
+        CHECK_STATUS(js_StreamNames(&nl, js, &o, &err), NATS_NOT_FOUND);
+    }
 
     /* Update. */
     cfg.MaxMsgs = 2;
@@ -636,6 +653,170 @@ TEST(js_consumers)
     test_server_stop(srv);
 }
 
+TEST(js_stream_nested_config)
+{
+    test_server *srv = test_server_start_js();
+    natsConnection *nc = connect_to(srv);
+    jsCtx *js = js_on(nc);
+    jsStreamConfig cfg;
+    jsStreamSource src1, src2, mirror;
+    jsStreamSource *sources[2];
+    jsRePublish rp;
+    jsStreamInfo *si = NULL;
+    jsErrCode err = (jsErrCode)0;
+    natsSubscription *sub = NULL;
+    natsMsg *m = NULL;
+    const char *subjects[1] = {"agg.>"};
+    int i;
+
+    add_stream(js, "SRC1", "one.>", false);
+    add_stream(js, "SRC2", "two.>", false);
+    store(nc, "one.a", "from one");
+    store(nc, "two.a", "from two");
+    store(nc, "two.b", "from two again");
+
+    /* An aggregate of both, republishing what it stores, with a subject
+     * transform and consumer limits. */
+    CHECK_OK(jsStreamSource_Init(&src1));
+    src1.Name = "SRC1";
+    CHECK_OK(jsStreamSource_Init(&src2));
+    src2.Name = "SRC2";
+    src2.FilterSubject = "two.b";
+    sources[0] = &src1;
+    sources[1] = &src2;
+    CHECK_OK(jsRePublish_Init(&rp));
+    rp.Source = ">";
+    rp.Destination = "repub.>";
+    CHECK_OK(natsConnection_SubscribeSync(&sub, nc, "repub.>"));
+    CHECK_OK(natsConnection_Flush(nc));
+    CHECK_OK(jsStreamConfig_Init(&cfg));
+    cfg.Name = "AGG";
+    cfg.Subjects = subjects;
+    cfg.SubjectsLen = 1;
+    cfg.Storage = js_MemoryStorage;
+    cfg.Sources = sources;
+    cfg.SourcesLen = 2;
+    cfg.RePublish = &rp;
+    cfg.ConsumerLimits.MaxAckPending = 50;
+    cfg.ConsumerLimits.InactiveThreshold = (int64_t)30 * 1000000000;
+    CHECK_OK(js_AddStream(&si, js, &cfg, NULL, &err));
+    CHECK_EQ_INT(si->Config->SourcesLen, 2);
+    CHECK_STR(si->Config->Sources[1]->Name, "SRC2");
+    CHECK_STR(si->Config->Sources[1]->FilterSubject, "two.b");
+    CHECK(si->Config->RePublish != NULL);
+    CHECK_STR(si->Config->RePublish->Destination, "repub.>");
+    CHECK_EQ_INT(si->Config->ConsumerLimits.MaxAckPending, 50);
+    jsStreamInfo_Destroy(si);
+    si = NULL;
+
+    /* Sourcing is asynchronous: wait for the two messages. */
+    for (i = 0; i < 200 && stream_msgs(js, "AGG") < 2; i++)
+        test_sleep_ms(25);
+    CHECK_EQ_INT(stream_msgs(js, "AGG"), 2);
+    CHECK_OK(js_GetStreamInfo(&si, js, "AGG", NULL, &err));
+    CHECK_EQ_INT(si->SourcesLen, 2);
+    for (i = 0; i < si->SourcesLen; i++) {
+        CHECK(si->Sources[i]->Name != NULL);
+        CHECK_EQ_INT(si->Sources[i]->Lag, 0);
+    }
+    jsStreamInfo_Destroy(si);
+    si = NULL;
+    /* Both stored messages were republished. */
+    CHECK_OK(natsSubscription_NextMsg(&m, sub, WAIT_MS));
+    CHECK(strncmp(natsMsg_GetSubject(m), "repub.", 6) == 0);
+    natsMsg_Destroy(m);
+    CHECK_OK(natsSubscription_NextMsg(&m, sub, WAIT_MS));
+    natsMsg_Destroy(m);
+
+    /* A mirror of SRC2. */
+    CHECK_OK(jsStreamSource_Init(&mirror));
+    mirror.Name = "SRC2";
+    CHECK_OK(jsStreamConfig_Init(&cfg));
+    cfg.Name = "MIR";
+    cfg.Storage = js_MemoryStorage;
+    cfg.Mirror = &mirror;
+    cfg.MirrorDirect = true;
+    CHECK_OK(js_AddStream(NULL, js, &cfg, NULL, &err));
+    for (i = 0; i < 200 && stream_msgs(js, "MIR") < 2; i++)
+        test_sleep_ms(25);
+    CHECK_OK(js_GetStreamInfo(&si, js, "MIR", NULL, &err));
+    CHECK_EQ_INT(si->State.Msgs, 2);
+    CHECK(si->Config->Mirror != NULL);
+    CHECK_STR(si->Config->Mirror->Name, "SRC2");
+    CHECK(si->Mirror != NULL);
+    CHECK_STR(si->Mirror->Name, "SRC2");
+    jsStreamInfo_Destroy(si);
+
+    natsSubscription_Destroy(sub);
+    jsCtx_Destroy(js);
+    natsConnection_Destroy(nc);
+    test_server_stop(srv);
+}
+
+TEST(js_consumer_reset_and_unpin)
+{
+    test_server *srv = test_server_start_js();
+    natsConnection *nc = connect_to(srv);
+    jsCtx *js = js_on(nc);
+    jsConsumerConfig cc;
+    jsConsumerInfo *ci = NULL;
+    jsConsumerResetResponse *rr = NULL;
+    jsErrCode err = (jsErrCode)0;
+    const char *groups[1] = {"jobs"};
+
+    add_stream(js, "R", "r.>", false);
+    store(nc, "r.1", "a");
+    store(nc, "r.2", "b");
+    store(nc, "r.3", "c");
+
+    CHECK_OK(jsConsumerConfig_Init(&cc));
+    cc.Durable = "pinned";
+    cc.AckPolicy = js_AckExplicit;
+    cc.PriorityPolicy = "pinned_client";
+    cc.PriorityGroups = groups;
+    cc.PriorityGroupsLen = 1;
+    cc.PinnedTTL = (int64_t)60 * 1000000000;
+    CHECK_OK(js_AddConsumer(&ci, js, "R", &cc, NULL, &err));
+    CHECK_STR(ci->Config->PriorityPolicy, "pinned_client");
+    CHECK_EQ_INT(ci->Config->PriorityGroupsLen, 1);
+    CHECK_STR(ci->Config->PriorityGroups[0], "jobs");
+    CHECK_EQ_INT(ci->Config->PinnedTTL, (int64_t)60 * 1000000000);
+    jsConsumerInfo_Destroy(ci);
+    ci = NULL;
+
+    /* Unpin a group nobody is pinned in: accepted by the server. */
+    CHECK_OK(js_UnpinConsumer(js, "R", "pinned", "jobs", NULL, &err));
+    CHECK_ERRCODE(err, 0);
+    /* An unknown group is the server's error, with its code. */
+    CHECK_STATUS(js_UnpinConsumer(js, "R", "pinned", "other", NULL, &err), NATS_ERR);
+    CHECK(err != 0);
+    /* A missing consumer: cnats' NATS_NOT_FOUND with the code. */
+    CHECK_STATUS(js_UnpinConsumer(js, "R", "ghost", "jobs", NULL, &err), NATS_NOT_FOUND);
+    CHECK_ERRCODE(err, JSConsumerNotFoundErr);
+    /* Invalid group names are refused before anything is sent. */
+    CHECK_STATUS(js_UnpinConsumer(js, "R", "pinned", "", NULL, &err), NATS_INVALID_ARG);
+    CHECK_STATUS(js_UnpinConsumer(js, "R", "pinned", NULL, NULL, &err), NATS_INVALID_ARG);
+
+    /* Reset to stream sequence 2 (the CONSUMER.RESET API of servers 2.14+). */
+    CHECK_OK(js_ResetConsumer(&rr, js, "R", "pinned", 2, NULL, &err));
+    CHECK_ERRCODE(err, 0);
+    CHECK(rr != NULL && rr->Consumer != NULL);
+    CHECK_STR(rr->Consumer->Name, "pinned");
+    CHECK_STR(rr->Consumer->Stream, "R");
+    CHECK_EQ_INT(rr->ResetSeq, 2);
+    jsConsumerResetResponse_Destroy(rr);
+    rr = NULL;
+    /* The answer is optional. */
+    CHECK_OK(js_ResetConsumer(NULL, js, "R", "pinned", 1, NULL, &err));
+    CHECK_STATUS(js_ResetConsumer(&rr, js, "R", "ghost", 2, NULL, &err), NATS_NOT_FOUND);
+    CHECK_ERRCODE(err, JSConsumerNotFoundErr);
+    CHECK(rr == NULL);
+
+    jsCtx_Destroy(js);
+    natsConnection_Destroy(nc);
+    test_server_stop(srv);
+}
+
 TEST(js_account_info)
 {
     test_server *srv = test_server_start_js();
@@ -818,6 +999,8 @@ static const test_case tests[] = {
     T(js_stored_messages),
     T(js_deleted_details),
     T(js_consumers),
+    T(js_stream_nested_config),
+    T(js_consumer_reset_and_unpin),
     T(js_account_info),
     T(js_context_options),
     T(js_no_jetstream_server),

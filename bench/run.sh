@@ -7,6 +7,8 @@
 #   bash bench/run.sh --smoke      CI: build (debug) and run every case once
 #                                  with tiny counts (no table check)
 #   bash bench/run.sh --raw FILE   also keep the raw results
+#   BENCH_ONLY=REGEX bash bench/run.sh   only the cases whose name matches
+#                                  (e.g. BENCH_ONLY=jspub: JetStream publish)
 #
 # Timings on a shared 2-core machine swing 15-30 % between runs: read the
 # ratios (ours / cnats, measured side by side), not the absolute numbers.
@@ -21,7 +23,7 @@ while [ $# -gt 0 ]; do
     -n) reps=$2; shift 2 ;;
     --smoke) smoke=1; reps=1; shift ;;
     --raw) raw=$2; shift 2 ;;
-    -h | --help) sed -n '2,13p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,15p' "$0"; exit 0 ;;
     *) echo "bench/run.sh: unknown argument $1" >&2; exit 2 ;;
     esac
 done
@@ -108,6 +110,7 @@ failed=0
 for r in $(seq 1 "$reps"); do
     for c in "${cases[@]}"; do
         IFS='|' read -r name args kind <<<"$c"
+        if [ -n "${BENCH_ONLY:-}" ] && ! [[ $name =~ $BENCH_ONLY ]]; then continue; fi
         # The memory case is deterministic enough: once per library.
         [ "$name" = mem ] && [ "$r" -gt 1 ] && continue
         if [ $((r % 2)) = 1 ]; then

@@ -77,13 +77,16 @@ fn table(name: &str) -> Vec<Vec<String>> {
         .collect()
 }
 
-/// Type names our header defines with `typedef … } Name;`.
+/// Type names our header defines: `typedef … } Name;` (structs, enums) and
+/// `typedef <ret> (*Name)(…);` (callbacks).
 fn declared_types() -> BTreeSet<String> {
     let h = std::fs::read_to_string(root().join("include/nats/nats.h")).unwrap();
-    h.lines()
-        .filter_map(|l| l.strip_prefix("} ")?.strip_suffix(';'))
-        .map(str::to_string)
-        .collect()
+    let bodies = h.lines().filter_map(|l| l.strip_prefix("} ")?.strip_suffix(';'));
+    let callbacks = h
+        .lines()
+        .filter(|l| l.starts_with("typedef "))
+        .filter_map(|l| l.split_once("(*")?.1.split_once(')').map(|(n, _)| n));
+    bodies.chain(callbacks).map(str::to_string).collect()
 }
 
 /// Compiles and runs `src` against our header; None without a C compiler.
@@ -150,7 +153,8 @@ fn js_struct_field_types_are_cnats() {
     let rows: Vec<_> = table("cnats-3.14-struct-layout.tsv")
         .into_iter()
         .filter(|r| (r[0].starts_with("js") || r[0] == "natsMetadata") && declared.contains(&r[0]))
-        // Placeholders until the publish part declares the handler typedefs.
+        // Handler fields are checked once their typedefs are declared (the
+        // publish part declares jsPubAckHandler / jsPubAckErrHandler).
         .filter(|r| declared.contains(&r[6]) || !r[6].ends_with("Handler"))
         .collect();
     let mut src = String::from("#include <stddef.h>\n#include <nats/nats.h>\nint main(void)\n{\n    int bad = 0;\n");

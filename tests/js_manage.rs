@@ -479,17 +479,25 @@ fn consumer_lifecycle() {
     assert_eq!(ci.num_pending, 2, "two c.a messages");
     assert!(ci.created > 0);
 
-    // Create again, same config: returns it; another config: refused
-    // (action "create").
+    // Add again, same config: returns it; another config: updated, as
+    // cnats' js_AddConsumer (no action: create-or-update).
     js.add_consumer("C", &cfg, None).expect("same config again");
     let mut changed = cfg.clone();
     changed.description = Some("changed".into());
-    let e = js.add_consumer("C", &changed, None).unwrap_err();
+    let ci = js.add_consumer("C", &changed, None).expect("add updates");
+    assert_eq!(ci.config.description.as_deref(), Some("changed"));
+    // Action "create" refuses another config of an existing consumer.
+    let mut other = cfg.clone();
+    other.description = Some("other".into());
+    let e = js
+        .create_consumer("C", &other, nats::js::ConsumerAction::Create, None)
+        .unwrap_err();
     assert_eq!(e.status, NATS_ERR);
     assert_eq!(e.js_code, 10148, "consumer already exists: {e:?}");
     // Update (action "update") changes it; updating a missing one fails.
+    changed.description = Some("changed again".into());
     let ci = js.update_consumer("C", &changed, None).expect("update");
-    assert_eq!(ci.config.description.as_deref(), Some("changed"));
+    assert_eq!(ci.config.description.as_deref(), Some("changed again"));
     let e = js.update_consumer("C", &pull_durable("missing"), None).unwrap_err();
     assert_eq!((e.status, e.js_code), (NATS_ERR, 10149), "{e:?}");
     assert_eq!(
@@ -531,7 +539,7 @@ fn consumer_lifecycle() {
     assert_eq!(eph.config.ack_policy, Some(AckPolicy::None));
 
     let info = js.consumer_info("C", "dur", None).unwrap();
-    assert_eq!(info.config.description.as_deref(), Some("changed"));
+    assert_eq!(info.config.description.as_deref(), Some("changed again"));
     let mut names = js.consumer_names("C", None).unwrap();
     names.sort();
     let mut want = vec!["dur".to_string(), "multi".into(), "named".into(), eph.name.clone()];

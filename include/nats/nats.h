@@ -1198,9 +1198,9 @@ NATS_EXTERN natsStatus js_GetAccountInfo(jsAccountInfo **ai, jsCtx *js, jsOption
 // Frees an account info returned by the library (NULL is ignored).
 NATS_EXTERN void jsAccountInfo_Destroy(jsAccountInfo *ai);
 
-// Creates a consumer on `stream` (the server's "create" action: an
-// existing consumer with another configuration is an error); its info
-// goes to `*ci` (NULL: not wanted).
+// Creates a consumer on `stream`, or updates it when it exists and the
+// change is one the server allows (as cnats); its info goes to `*ci`
+// (NULL: not wanted).
 NATS_EXTERN natsStatus js_AddConsumer(jsConsumerInfo **ci, jsCtx *js, const char *stream, jsConsumerConfig *cfg, jsOptions *opts, jsErrCode *errCode);
 
 // Updates a consumer of `stream` (named by `cfg`'s `Name` or `Durable`);

@@ -99,6 +99,22 @@ pub(crate) unsafe fn with_err_code<T>(errCode: *mut jsErrCodeArg, f: impl FnOnce
     r
 }
 
+/// cnats' "not found is an answer": a `NATS_NOT_FOUND` failure (with JetStream
+/// error code `code`, or any code when `None`) clears the thread's last
+/// error and becomes the call's status, as cnats does for the info, delete,
+/// purge, pause, reset and unpin calls of a stream or consumer that does not
+/// exist.
+pub(crate) fn not_found_is_answer(r: Result<()>, code: Option<u16>) -> Result<natsStatus> {
+    match r {
+        Ok(()) => Ok(natsStatus::NATS_OK),
+        Err(e) if e.status == natsStatus::NATS_NOT_FOUND && code.is_none_or(|c| c == e.js_code) => {
+            super::last_error::clear();
+            Ok(natsStatus::NATS_NOT_FOUND)
+        }
+        Err(e) => Err(e),
+    }
+}
+
 /// Makes a JetStream context on `nc` with `opts` (NULL: defaults) and
 /// stores it in `*new_js`; the program frees it with `jsCtx_Destroy`. The
 /// context keeps the connection alive until then.
@@ -133,4 +149,69 @@ pub unsafe extern "C" fn jsCtx_Destroy(js: *mut jsCtx) {
         drop(unsafe { arc_take::<jsCtx>(js) });
         Ok(())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::Error;
+    use crate::status::natsStatus::*;
+    use std::ffi::CString;
+
+    #[test]
+    fn options_from_c_reads_every_part_one_needs() {
+        // SAFETY: NULL is "no options".
+        assert!(unsafe { options_from_c(std::ptr::null()) }.unwrap().is_none());
+        let prefix = CString::new("my.api.").unwrap();
+        let subj = CString::new("a.b").unwrap();
+        let filter = CString::new("x.>").unwrap();
+        // SAFETY: a zeroed jsOptions is what jsOptions_Init makes.
+        let mut o: jsOptions = unsafe { std::mem::zeroed() };
+        o.Prefix = prefix.as_ptr();
+        o.Domain = c"".as_ptr();
+        o.Wait = 1234;
+        o.PublishAsync.MaxPending = 10;
+        o.PublishAsync.StallWait = 20;
+        o.PublishAsync.MuxReplies = true;
+        o.Stream.Purge.Subject = subj.as_ptr();
+        o.Stream.Purge.Sequence = 5;
+        o.Stream.Purge.Keep = 6;
+        o.Stream.Info.DeletedDetails = true;
+        o.Stream.Info.SubjectsFilter = filter.as_ptr();
+        // SAFETY: `o` and its strings live through the call.
+        let r = unsafe { options_from_c(&o) }.unwrap().unwrap();
+        assert_eq!(r.prefix.as_deref(), Some("my.api."));
+        assert_eq!(r.domain, None, "\"\" is unset");
+        assert_eq!(r.wait, 1234);
+        assert_eq!(
+            r.publish_async,
+            PubAsyncOptions {
+                max_pending: 10,
+                stall_wait: 20,
+                mux_replies: true
+            }
+        );
+        assert_eq!(r.stream.purge.subject.as_deref(), Some("a.b"));
+        assert_eq!((r.stream.purge.sequence, r.stream.purge.keep), (5, 6));
+        assert!(r.stream.info.deleted_details);
+        assert_eq!(r.stream.info.subjects_filter.as_deref(), Some("x.>"));
+    }
+
+    #[test]
+    fn err_code_output_is_reset_then_set_on_failure() {
+        let mut code: jsErrCodeArg = 99;
+        // SAFETY: `code` is writable.
+        let r = unsafe { with_err_code(&mut code, || Ok(1)) };
+        assert_eq!((r.unwrap(), code), (1, 0));
+        // SAFETY: as above.
+        let r: Result<()> = unsafe { with_err_code(&mut code, || Err(Error::js(NATS_NOT_FOUND, 10059, "nf"))) };
+        assert_eq!((r.unwrap_err().status, code), (NATS_NOT_FOUND, 10059));
+        // SAFETY: as above.
+        let r: Result<()> = unsafe { with_err_code(&mut code, || Err(Error::invalid_arg("bad"))) };
+        assert_eq!((r.unwrap_err().status, code), (NATS_INVALID_ARG, 0));
+        // A NULL output is allowed.
+        // SAFETY: NULL is accepted.
+        let r: Result<()> = unsafe { with_err_code(std::ptr::null_mut(), || Err(Error::js(NATS_ERR, 1, "x"))) };
+        assert!(r.is_err());
+    }
 }

@@ -8,12 +8,13 @@
 
 use super::cstr;
 use super::handle::box_into_raw;
-use super::js::{js_ref, options_from_c, with_err_code};
+use super::js::{js_ref, not_found_is_answer, options_from_c, with_err_code};
 use super::js_convert::{self as cv, free, names_to_c};
 use super::js_types::*;
 use super::msg::natsMsg;
 use super::{guard, guard_or, not_null, write_out};
 use crate::error::{Error, Result};
+use crate::js::codes;
 use crate::js::types::StoredMsg;
 use crate::status::natsStatus;
 use libc::c_char;
@@ -105,12 +106,13 @@ pub unsafe extern "C" fn js_PurgeStream(
 ) -> natsStatus {
     // SAFETY: the program's pointers are NULL (refused) or valid for the call.
     guard("js_PurgeStream", || unsafe {
-        with_err_code(errCode, || {
+        let r = with_err_code(errCode, || {
             let js = js_ref(js)?;
             let stream = cstr::str(stream, "stream")?;
             let o = options_from_c(opts)?;
             js.purge_stream(stream, o.as_ref())
-        })
+        });
+        not_found_is_answer(r, Some(codes::STREAM_NOT_FOUND))
     })
 }
 
@@ -124,12 +126,13 @@ pub unsafe extern "C" fn js_DeleteStream(
 ) -> natsStatus {
     // SAFETY: the program's pointers are NULL (refused) or valid for the call.
     guard("js_DeleteStream", || unsafe {
-        with_err_code(errCode, || {
+        let r = with_err_code(errCode, || {
             let js = js_ref(js)?;
             let stream = cstr::str(stream, "stream")?;
             let o = options_from_c(opts)?;
             js.delete_stream(stream, o.as_ref())
-        })
+        });
+        not_found_is_answer(r, Some(codes::STREAM_NOT_FOUND))
     })
 }
 
@@ -145,7 +148,7 @@ pub unsafe extern "C" fn js_GetStreamInfo(
 ) -> natsStatus {
     // SAFETY: the program's pointers are NULL (refused) or valid for the call.
     guard("js_GetStreamInfo", || unsafe {
-        with_err_code(errCode, || {
+        let r = with_err_code(errCode, || {
             not_null(si, "si")?;
             let js = js_ref(js)?;
             let stream = cstr::str(stream, "stream")?;
@@ -153,7 +156,8 @@ pub unsafe extern "C" fn js_GetStreamInfo(
             let info = js.stream_info(stream, o.as_ref())?;
             write_out(si, cv::stream_info_to_c(&info));
             Ok(())
-        })
+        });
+        not_found_is_answer(r, None)
     })
 }
 
@@ -392,9 +396,9 @@ pub unsafe extern "C" fn jsAccountInfo_Destroy(ai: *mut jsAccountInfo) {
 // ---------------------------------------------------------------------
 // Consumers
 
-/// Creates a consumer on `stream` (the server's "create" action: an
-/// existing consumer with another configuration is an error); its info
-/// goes to `*ci` (NULL: not wanted).
+/// Creates a consumer on `stream`, or updates it when it exists and the
+/// change is one the server allows (as cnats); its info goes to `*ci`
+/// (NULL: not wanted).
 #[no_mangle]
 pub unsafe extern "C" fn js_AddConsumer(
     ci: *mut *mut jsConsumerInfo,
@@ -462,7 +466,7 @@ pub unsafe extern "C" fn js_GetConsumerInfo(
 ) -> natsStatus {
     // SAFETY: the program's pointers are NULL (refused) or valid for the call.
     guard("js_GetConsumerInfo", || unsafe {
-        with_err_code(errCode, || {
+        let r = with_err_code(errCode, || {
             not_null(ci, "ci")?;
             let js = js_ref(js)?;
             let stream = cstr::str(stream, "stream")?;
@@ -471,7 +475,8 @@ pub unsafe extern "C" fn js_GetConsumerInfo(
             let info = js.consumer_info(stream, consumer, o.as_ref())?;
             write_out(ci, cv::consumer_info_to_c(&info));
             Ok(())
-        })
+        });
+        not_found_is_answer(r, Some(codes::CONSUMER_NOT_FOUND))
     })
 }
 
@@ -486,13 +491,14 @@ pub unsafe extern "C" fn js_DeleteConsumer(
 ) -> natsStatus {
     // SAFETY: the program's pointers are NULL (refused) or valid for the call.
     guard("js_DeleteConsumer", || unsafe {
-        with_err_code(errCode, || {
+        let r = with_err_code(errCode, || {
             let js = js_ref(js)?;
             let stream = cstr::str(stream, "stream")?;
             let consumer = cstr::str(consumer, "consumer")?;
             let o = options_from_c(opts)?;
             js.delete_consumer(stream, consumer, o.as_ref())
-        })
+        });
+        not_found_is_answer(r, Some(codes::CONSUMER_NOT_FOUND))
     })
 }
 
@@ -601,7 +607,7 @@ pub unsafe extern "C" fn js_PauseConsumer(
 ) -> natsStatus {
     // SAFETY: the program's pointers are NULL (refused) or valid for the call.
     guard("js_PauseConsumer", || unsafe {
-        with_err_code(errCode, || {
+        let r = with_err_code(errCode, || {
             not_null(new_cpr, "new_cpr")?;
             let js = js_ref(js)?;
             let stream = cstr::str(stream, "stream")?;
@@ -617,7 +623,8 @@ pub unsafe extern "C" fn js_PauseConsumer(
                 }),
             );
             Ok(())
-        })
+        });
+        not_found_is_answer(r, Some(codes::CONSUMER_NOT_FOUND))
     })
 }
 
@@ -646,7 +653,7 @@ pub unsafe extern "C" fn js_ResetConsumer(
     // SAFETY: the program's pointers are NULL (refused or "not wanted") or
     // valid for the call.
     guard("js_ResetConsumer", || unsafe {
-        with_err_code(errCode, || {
+        let r = with_err_code(errCode, || {
             let js = js_ref(js)?;
             let stream = cstr::str(stream, "stream")?;
             let consumer = cstr::str(consumer, "consumer")?;
@@ -658,7 +665,8 @@ pub unsafe extern "C" fn js_ResetConsumer(
             });
             put_opt(new_crr, c, free_reset_response);
             Ok(())
-        })
+        });
+        not_found_is_answer(r, Some(codes::CONSUMER_NOT_FOUND))
     })
 }
 
@@ -696,13 +704,14 @@ pub unsafe extern "C" fn js_UnpinConsumer(
 ) -> natsStatus {
     // SAFETY: the program's pointers are NULL (refused) or valid for the call.
     guard("js_UnpinConsumer", || unsafe {
-        with_err_code(errCode, || {
+        let r = with_err_code(errCode, || {
             let js = js_ref(js)?;
             let stream = cstr::str(stream, "stream")?;
             let consumer = cstr::str(consumer, "consumer")?;
             let group = cstr::str(group, "group")?;
             let o = options_from_c(opts)?;
             js.unpin_consumer(stream, consumer, group, o.as_ref())
-        })
+        });
+        not_found_is_answer(r, Some(codes::CONSUMER_NOT_FOUND))
     })
 }

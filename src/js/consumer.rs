@@ -142,11 +142,12 @@ impl JetStream {
         Ok(ci)
     }
 
-    /// `js_AddConsumer`: creates (action `create`: an existing consumer
-    /// with the same configuration is returned, another configuration is
-    /// an error).
+    /// `js_AddConsumer`: creates the consumer, or updates it when one of
+    /// that name exists (no action sent: create-or-update, what cnats'
+    /// `js_AddConsumer` does, so a program that re-adds its consumer with
+    /// a changed configuration at start-up keeps working).
     pub fn add_consumer(&self, stream: &str, cfg: &ConsumerConfig, opts: Option<&JsOptions>) -> Result<ConsumerInfo> {
-        self.create_consumer(stream, cfg, ConsumerAction::Create, opts)
+        self.create_consumer(stream, cfg, ConsumerAction::CreateOrUpdate, opts)
     }
 
     /// `js_UpdateConsumer`: updates an existing consumer (action

@@ -38,6 +38,14 @@ static jsCtx *js_on(natsConnection *nc)
             test_fail(__FILE__, __LINE__, "jsErrCode %d, expected %d", a_, e_);  \
     } while (0)
 
+/* The thread's last error status (NATS_OK when there is none). */
+static natsStatus last_error_status(void)
+{
+    natsStatus s = NATS_OK;
+    (void)nats_GetLastError(&s);
+    return s;
+}
+
 /* Stores a message in a stream by a request to its subject: the stream
  * answers with its publish ack, so the message is stored on return. */
 static void store(natsConnection *nc, const char *subj, const char *data)
@@ -299,6 +307,8 @@ TEST(js_stream_lifecycle)
     CHECK_STATUS(js_GetStreamInfo(&si, js, "ORDERS", NULL, &err), NATS_NOT_FOUND);
     CHECK_ERRCODE(err, JSStreamNotFoundErr);
     CHECK(si == NULL);
+    /* As cnats: "not found" is an answer here, the last error is cleared. */
+    CHECK(last_error_status() == NATS_OK);
     CHECK_STATUS(js_DeleteStream(js, "ORDERS", NULL, &err), NATS_NOT_FOUND);
     CHECK_ERRCODE(err, JSStreamNotFoundErr);
     CHECK_OK(js_DeleteStream(js, "OTHER", NULL, NULL));
@@ -426,6 +436,8 @@ TEST(js_stored_messages)
     CHECK_STATUS(js_GetMsg(&m, js, "M", 99, NULL, &err), NATS_NOT_FOUND);
     CHECK_ERRCODE(err, JSNoMessageFoundErr);
     CHECK(m == NULL);
+    /* cnats keeps this one as the last error. */
+    CHECK(last_error_status() == NATS_NOT_FOUND);
     CHECK_STATUS(js_GetLastMsg(&m, js, "M", "m.zzz", NULL, &err), NATS_NOT_FOUND);
     CHECK_ERRCODE(err, JSNoMessageFoundErr);
     /* cnats: only "no message found" is NATS_NOT_FOUND here. */
@@ -568,17 +580,27 @@ TEST(js_consumers)
     jsConsumerInfo_Destroy(ci);
     ci = NULL;
 
-    /* Create again with another configuration: the create action fails. */
+    /* Add again with an editable change: as cnats, js_AddConsumer is
+     * create-or-update. */
     cc.MaxAckPending = 20;
+    CHECK_OK(js_AddConsumer(&ci, js, "C", &cc, NULL, &err));
+    CHECK_ERRCODE(err, 0);
+    CHECK_EQ_INT(ci->Config->MaxAckPending, 20);
+    jsConsumerInfo_Destroy(ci);
+    ci = NULL;
+    /* A change the server refuses: its status and code come back. */
+    cc.DeliverPolicy = js_DeliverNew;
     CHECK_STATUS(js_AddConsumer(&ci, js, "C", &cc, NULL, &err), NATS_ERR);
-    CHECK_ERRCODE(err, JSConsumerAlreadyExistsErr);
+    CHECK_ERRCODE(err, JSConsumerCreateErr);
     CHECK(ci == NULL);
+    cc.DeliverPolicy = js_DeliverAll;
 
     /* Update. */
     cc.Description = "updated";
+    cc.MaxAckPending = 30;
     CHECK_OK(js_UpdateConsumer(&ci, js, "C", &cc, NULL, &err));
     CHECK_ERRCODE(err, 0);
-    CHECK_EQ_INT(ci->Config->MaxAckPending, 20);
+    CHECK_EQ_INT(ci->Config->MaxAckPending, 30);
     CHECK_STR(ci->Config->Description, "updated");
     jsConsumerInfo_Destroy(ci);
     ci = NULL;
@@ -642,6 +664,7 @@ TEST(js_consumers)
     CHECK_STATUS(js_GetConsumerInfo(&ci, js, "C", "dur", NULL, &err), NATS_NOT_FOUND);
     CHECK_ERRCODE(err, JSConsumerNotFoundErr);
     CHECK(ci == NULL);
+    CHECK(last_error_status() == NATS_OK);
     CHECK_STATUS(js_DeleteConsumer(js, "C", "dur", NULL, &err), NATS_NOT_FOUND);
     CHECK_ERRCODE(err, JSConsumerNotFoundErr);
     /* cnats: only "consumer not found" is NATS_NOT_FOUND here. */
@@ -815,6 +838,106 @@ TEST(js_consumer_reset_and_unpin)
     jsCtx_Destroy(js);
     natsConnection_Destroy(nc);
     test_server_stop(srv);
+}
+
+/* A 3-node JetStream cluster; `srv` gets the three servers. */
+static void start_js_cluster(test_server *srv[3])
+{
+    int cport[3], i;
+    char dirs[3][64];
+    char conf[1024];
+
+    for (i = 0; i < 3; i++) {
+        cport[i] = test_free_port();
+        snprintf(dirs[i], sizeof(dirs[i]), "/tmp/rnats_jsc_XXXXXX");
+        CHECK(mkdtemp(dirs[i]) != NULL);
+    }
+    for (i = 0; i < 3; i++) {
+        snprintf(conf, sizeof(conf),
+                 "server_name: n%d\n"
+                 "jetstream { store_dir: \"%s\" }\n"
+                 "cluster {\n"
+                 "  name: rnats\n"
+                 "  listen: 127.0.0.1:%d\n"
+                 "  routes: [nats://127.0.0.1:%d, nats://127.0.0.1:%d]\n"
+                 "}\n",
+                 i + 1, dirs[i], cport[i], cport[(i + 1) % 3], cport[(i + 2) % 3]);
+        srv[i] = test_server_start_conf(conf);
+        snprintf(srv[i]->store_dir, sizeof(srv[i]->store_dir), "%s", dirs[i]);
+    }
+}
+
+TEST(js_cluster_stream_info)
+{
+    test_server *srv[3];
+    natsConnection *nc;
+    jsCtx *js;
+    jsStreamConfig cfg;
+    jsStreamInfo *si = NULL;
+    jsConsumerConfig cc;
+    jsConsumerInfo *ci = NULL;
+    jsErrCode err = (jsErrCode)0;
+    const char *subjects[1] = {"r3.>"};
+    int64_t deadline;
+    natsStatus s = NATS_ERR;
+    int i;
+
+    start_js_cluster(srv);
+    nc = connect_to(srv[0]);
+    js = js_on(nc);
+
+    CHECK_OK(jsStreamConfig_Init(&cfg));
+    cfg.Name = "R3";
+    cfg.Subjects = subjects;
+    cfg.SubjectsLen = 1;
+    cfg.Replicas = 3;
+    /* The cluster elects its meta leader first: retry until it answers. */
+    deadline = test_now_ms() + 30000;
+    while (test_now_ms() < deadline) {
+        s = js_AddStream(&si, js, &cfg, NULL, &err);
+        if (s == NATS_OK)
+            break;
+        test_sleep_ms(250);
+    }
+    CHECK_STATUS(s, NATS_OK);
+    jsStreamInfo_Destroy(si);
+    si = NULL;
+
+    /* Wait for the stream's own leader and both replicas to be current. */
+    deadline = test_now_ms() + 30000;
+    while (test_now_ms() < deadline) {
+        CHECK_OK(js_GetStreamInfo(&si, js, "R3", NULL, &err));
+        if (si->Cluster != NULL && si->Cluster->Leader != NULL && si->Cluster->ReplicasLen == 2
+            && si->Cluster->Replicas[0]->Current && si->Cluster->Replicas[1]->Current)
+            break;
+        jsStreamInfo_Destroy(si);
+        si = NULL;
+        test_sleep_ms(250);
+    }
+    CHECK(si != NULL);
+    CHECK_STR(si->Cluster->Name, "rnats");
+    CHECK(strncmp(si->Cluster->Leader, "n", 1) == 0);
+    CHECK_EQ_INT(si->Config->Replicas, 3);
+    for (i = 0; i < 2; i++) {
+        CHECK(si->Cluster->Replicas[i]->Name != NULL);
+        CHECK(strcmp(si->Cluster->Replicas[i]->Name, si->Cluster->Leader) != 0);
+        CHECK(!si->Cluster->Replicas[i]->Offline);
+    }
+    jsStreamInfo_Destroy(si);
+
+    /* A replicated consumer has its own cluster info. */
+    CHECK_OK(jsConsumerConfig_Init(&cc));
+    cc.Durable = "r3c";
+    CHECK_OK(js_AddConsumer(&ci, js, "R3", &cc, NULL, &err));
+    CHECK(ci->Cluster != NULL);
+    CHECK_STR(ci->Cluster->Name, "rnats");
+    jsConsumerInfo_Destroy(ci);
+
+    CHECK_OK(js_DeleteStream(js, "R3", NULL, &err));
+    jsCtx_Destroy(js);
+    natsConnection_Destroy(nc);
+    for (i = 0; i < 3; i++)
+        test_server_stop(srv[i]);
 }
 
 TEST(js_account_info)
@@ -1001,6 +1124,7 @@ static const test_case tests[] = {
     T(js_consumers),
     T(js_stream_nested_config),
     T(js_consumer_reset_and_unpin),
+    T(js_cluster_stream_info),
     T(js_account_info),
     T(js_context_options),
     T(js_no_jetstream_server),

@@ -501,3 +501,115 @@ pub(crate) unsafe fn install_handlers(js: &JetStream, opts: *const jsOptions) {
         js.set_pub_async_handlers(h);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::status::natsStatus::*;
+    use std::ffi::{CStr, CString};
+
+    #[test]
+    fn pub_options_from_c_maps_every_field() {
+        // SAFETY: NULL is "no options".
+        assert!(unsafe { pub_options_from_c(std::ptr::null()) }.unwrap().is_none());
+        let s: Vec<CString> = (0..9).map(|i| CString::new(format!("s{i}")).unwrap()).collect();
+        let mut o: jsPubOptions = unsafe {
+            // SAFETY: what jsPubOptions_Init makes (all fields valid as zero).
+            std::mem::zeroed()
+        };
+        o.MaxWait = 11;
+        o.MsgId = s[0].as_ptr();
+        o.ExpectStream = s[1].as_ptr();
+        o.ExpectLastMsgId = s[2].as_ptr();
+        o.ExpectLastSeq = 12;
+        o.ExpectLastSubjectSeq = 13;
+        o.ExpectLastSubjectSeqSubject = s[3].as_ptr();
+        o.ExpectNoMessage = true;
+        o.MsgTTL = 14;
+        o.Schedule.Schedule = s[4].as_ptr();
+        o.Schedule.Target = s[5].as_ptr();
+        o.Schedule.Source = s[6].as_ptr();
+        o.Schedule.TTL = 15;
+        o.Schedule.TimeZone = s[7].as_ptr();
+        o.Schedule.Rollup = true;
+        o.Schedule.CancelScheduledSubject = s[8].as_ptr();
+        // SAFETY: `o` and its strings live through the call.
+        let p = unsafe { pub_options_from_c(&o) }.unwrap().unwrap();
+        let st = |i: usize| Some(format!("s{i}"));
+        assert_eq!(
+            p,
+            PubOptions {
+                max_wait_ms: 11,
+                msg_id: st(0),
+                expect_stream: st(1),
+                expect_last_msg_id: st(2),
+                expect_last_seq: 12,
+                expect_last_subject_seq: 13,
+                expect_last_subject_seq_subject: st(3),
+                expect_no_message: true,
+                msg_ttl_ms: 14,
+                schedule: ScheduleOptions {
+                    schedule: st(4),
+                    target: st(5),
+                    source: st(6),
+                    ttl_ms: 15,
+                    time_zone: st(7),
+                    rollup: true,
+                    cancel_scheduled_subject: st(8),
+                },
+            }
+        );
+        // "" is unset, as cnats' nats_IsStringEmpty.
+        o.MsgId = c"".as_ptr();
+        // SAFETY: as above.
+        assert_eq!(unsafe { pub_options_from_c(&o) }.unwrap().unwrap().msg_id, None);
+    }
+
+    #[test]
+    fn pub_ack_is_copied_and_freed() {
+        let a = PubAck {
+            stream: "S".into(),
+            seq: 7,
+            domain: Some("hub".into()),
+            duplicate: true,
+            batch: None,
+            count: 3,
+            value: Some("42".into()),
+        };
+        let p = new_pub_ack(&a).unwrap();
+        // SAFETY: just made by `new_pub_ack`; its strings are NUL-terminated or NULL.
+        unsafe {
+            let r = &*p;
+            assert_eq!(CStr::from_ptr(r.Stream).to_str().unwrap(), "S");
+            assert_eq!(CStr::from_ptr(r.Domain).to_str().unwrap(), "hub");
+            assert!(r.Batch.is_null());
+            assert_eq!(CStr::from_ptr(r.Value).to_str().unwrap(), "42");
+            assert_eq!((r.Sequence, r.Duplicate, r.Count), (7, true, 3));
+            jsPubAck_Destroy(p);
+            jsPubAck_Destroy(std::ptr::null_mut());
+        }
+    }
+
+    #[test]
+    fn no_responders_carries_js_not_enabled() {
+        let e = pub_error(Error::status(NATS_NO_RESPONDERS));
+        assert_eq!((e.status, e.js_code), (NATS_NO_RESPONDERS, JS_NOT_ENABLED_ERR));
+        let e = pub_error(Error::js(NATS_ERR, 10071, "wrong last sequence"));
+        assert_eq!(e.js_code, 10071);
+    }
+
+    #[test]
+    fn init_zeroes_and_null_is_refused() {
+        // SAFETY: a jsPubOptions filled with garbage bytes, then initialised.
+        unsafe {
+            let mut o: std::mem::MaybeUninit<jsPubOptions> = std::mem::MaybeUninit::uninit();
+            std::ptr::write_bytes(o.as_mut_ptr(), 0xab, 1);
+            assert_eq!(jsPubOptions_Init(o.as_mut_ptr()), NATS_OK);
+            let o = o.assume_init();
+            assert_eq!((o.MaxWait, o.ExpectLastSeq, o.MsgTTL, o.Schedule.TTL), (0, 0, 0, 0));
+            assert!(o.MsgId.is_null() && o.Schedule.CancelScheduledSubject.is_null());
+            assert!(!o.ExpectNoMessage && !o.Schedule.Rollup);
+            assert_eq!(jsPubOptions_Init(std::ptr::null_mut()), NATS_INVALID_ARG);
+        }
+    }
+}

@@ -369,6 +369,8 @@ typedef struct {
     pthread_t caller;
     int resend;          /* error handler resends each message */
     long resent;         /* ... and counts it once done */
+    natsStatus last_err; /* status and code of the last failure */
+    int last_code;
     jsCtx *js;
 } ack_counter;
 
@@ -401,6 +403,10 @@ static void on_ack(jsCtx *js, natsMsg *msg, jsPubAck *pa, jsPubAckErr *pae, void
             c->last_seq = pa->Sequence;
         c->acks++;
     } else if (pae != NULL) {
+        if (pae->Msg != NULL || pae->ErrText == NULL)
+            c->bad++;
+        c->last_err = pae->Err;
+        c->last_code = (int)pae->ErrCode;
         c->errs++;
     }
     pthread_cond_broadcast(&c->cond);
@@ -523,6 +529,9 @@ TEST(js_publish_async_many)
     CHECK_EQ_INT(counter_wait(&c, &c.errs, 1), 1);
     CHECK_OK(js_PublishAsyncComplete(js, NULL));
     CHECK_EQ_INT(c.acks, ASYNC_COUNT);
+    CHECK_STATUS(c.last_err, NATS_ERR);
+    CHECK_EQ_INT(c.last_code, ERR_WRONG_LAST_SEQUENCE);
+    CHECK_EQ_INT(c.bad, 0);
 
     jsCtx_Destroy(js);
     natsConnection_Destroy(nc);
@@ -671,6 +680,45 @@ TEST(js_publish_async_stall_and_pending_list)
     counter_destroy(&c);
 }
 
+/* A context destroyed with messages still waiting for their acks: they
+ * are dropped by the library (valgrind: nothing leaks), and no handler
+ * runs for them afterwards. */
+TEST(js_publish_async_destroy_with_pending)
+{
+    test_server *srv;
+    natsConnection *nc;
+    jsCtx *js;
+    ack_counter c;
+    int i;
+
+    counter_init(&c);
+    srv = test_server_start_js();
+    nc = connect_to(srv);
+    add_stream(nc, "S", "[\"foo.>\"]", "memory");
+    js = js_with(nc, &c, 1, 0, 0);
+    pause_server(srv);
+    for (i = 0; i < 20; i++)
+        CHECK_OK(js_PublishAsync(js, "foo.gone", "x", 1, NULL));
+    jsCtx_Destroy(js);
+    resume_server(srv);
+    /* The server stores them (its stream catches up on its own) and
+     * answers acks that nobody waits for any more. */
+    {
+        int64_t deadline = test_now_ms() + WAIT_MS;
+        while (stream_msgs(nc, "S") < 20 && test_now_ms() < deadline)
+            test_sleep_ms(10);
+    }
+    CHECK_EQ_INT(stream_msgs(nc, "S"), 20);
+    test_sleep_ms(100);
+    pthread_mutex_lock(&c.mu);
+    CHECK_EQ_INT(c.acks + c.errs, 0);
+    pthread_mutex_unlock(&c.mu);
+
+    natsConnection_Destroy(nc);
+    test_server_stop(srv);
+    counter_destroy(&c);
+}
+
 static const test_case tests[] = {
     T(js_publish_sync),
     T(js_publish_expectations),
@@ -680,6 +728,7 @@ static const test_case tests[] = {
     T(js_publish_async_many),
     T(js_publish_async_ack_timeout),
     T(js_publish_async_stall_and_pending_list),
+    T(js_publish_async_destroy_with_pending),
 };
 
 int main(int argc, char **argv)

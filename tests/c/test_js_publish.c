@@ -367,8 +367,8 @@ typedef struct {
     long on_caller;      /* callbacks run on the publishing thread */
     uint64_t last_seq;
     pthread_t caller;
-    int resend;          /* error handler resends each message */
-    long resent;         /* ... and counts it once done */
+    int resend;          /* handlers resend this many failed messages */
+    long resent;         /* ... and count each once done */
     natsStatus last_err; /* status and code of the last failure */
     int last_code;
     jsCtx *js;
@@ -391,6 +391,7 @@ static void counter_destroy(ack_counter *c)
 static void on_ack(jsCtx *js, natsMsg *msg, jsPubAck *pa, jsPubAckErr *pae, void *closure)
 {
     ack_counter *c = (ack_counter *)closure;
+    int resend;
     pthread_mutex_lock(&c->mu);
     if (js == NULL || msg == NULL || (pa == NULL) == (pae == NULL) || js != c->js)
         c->bad++;
@@ -409,8 +410,21 @@ static void on_ack(jsCtx *js, natsMsg *msg, jsPubAck *pa, jsPubAckErr *pae, void
         c->last_code = (int)pae->ErrCode;
         c->errs++;
     }
+    resend = c->resend > 0 && pae != NULL;
+    if (resend)
+        c->resend--;
     pthread_cond_broadcast(&c->cond);
     pthread_mutex_unlock(&c->mu);
+    if (resend) {
+        /* cnats' pattern: resend (the library takes the message and clears
+         * the pointer), then destroy, which is then a no-op. */
+        natsStatus s = js_PublishMsgAsync(js, &msg, NULL);
+        pthread_mutex_lock(&c->mu);
+        if (s != NATS_OK || msg != NULL)
+            c->bad++;
+        c->resent++;
+        pthread_mutex_unlock(&c->mu);
+    }
     /* The message belongs to the ack handler. */
     natsMsg_Destroy(msg);
 }
@@ -428,7 +442,9 @@ static void on_err(jsCtx *js, jsPubAckErr *pae, void *closure)
     c->errs++;
     if (pae != NULL && pae->Err == NATS_TIMEOUT)
         c->timeouts++;
-    resend = c->resend;
+    resend = c->resend > 0;
+    if (resend)
+        c->resend--;
     pthread_mutex_unlock(&c->mu);
     if (resend && pae != NULL) {
         /* Resending: the library takes the message back and clears Msg. */
@@ -533,6 +549,18 @@ TEST(js_publish_async_many)
     CHECK_EQ_INT(c.last_code, ERR_WRONG_LAST_SEQUENCE);
     CHECK_EQ_INT(c.bad, 0);
 
+    /* Resent once from the ack handler after a refusal: the expectation's
+     * header stays on the message, so the resend is refused again. */
+    pthread_mutex_lock(&c.mu);
+    c.resend = 1;
+    pthread_mutex_unlock(&c.mu);
+    CHECK_OK(js_PublishAsync(js, "foo.many", "y", 1, &po));
+    CHECK_EQ_INT(counter_wait(&c, &c.resent, 1), 1);
+    CHECK_OK(js_PublishAsyncComplete(js, NULL));
+    CHECK_EQ_INT(c.errs, 3);
+    CHECK_EQ_INT(c.acks, ASYNC_COUNT);
+    CHECK_EQ_INT(c.bad, 0);
+
     jsCtx_Destroy(js);
     natsConnection_Destroy(nc);
     test_server_stop(srv);
@@ -582,9 +610,6 @@ TEST(js_publish_async_ack_timeout)
     CHECK_OK(js_PublishAsync(js, "foo.paused", "z", 1, &po));
     CHECK_EQ_INT(counter_wait(&c, &c.resent, 1), 1);
     CHECK_EQ_INT(c.timeouts, 11);
-    pthread_mutex_lock(&c.mu);
-    c.resend = 0;
-    pthread_mutex_unlock(&c.mu);
     resume_server(srv);
     CHECK_OK(jsPubOptions_Init(&po));
     po.MaxWait = WAIT_MS;

@@ -405,12 +405,13 @@ pub unsafe extern "C" fn js_PublishMsgAsync(
         let Some(owned) = (unsafe { box_take::<natsMsg>(m) }) else {
             return Err(Error::invalid_arg("invalid argument: '*msg' is NULL"));
         };
+        // Cleared before the call: should the core panic, the message is
+        // dropped with the unwinding and the program is left with NULL, not
+        // with a pointer to freed memory.
+        // SAFETY: `msg` checked above; the program's pointer.
+        unsafe { write_out(msg, std::ptr::null_mut()) };
         match ctx.publish_msg_async(owned, o.as_ref()) {
-            Ok(()) => {
-                // SAFETY: `msg` checked above; the program's pointer, cleared: the library owns it.
-                unsafe { write_out(msg, std::ptr::null_mut()) };
-                Ok(())
-            }
+            Ok(()) => Ok(()),
             Err((e, back)) => {
                 // SAFETY: as above; the message goes back to the program (same allocation).
                 unsafe { write_out(msg, Box::into_raw(back) as *mut natsMsg) };

@@ -705,6 +705,71 @@ TEST(js_publish_async_stall_and_pending_list)
     counter_destroy(&c);
 }
 
+/* Several threads publish asynchronously on one context at once: every
+ * message is acknowledged exactly once. */
+#define THREADS 4
+#define PER_THREAD 10000
+
+typedef struct {
+    jsCtx *js;
+    int id;
+    natsStatus s;
+} pub_thread_arg;
+
+static void *pub_thread(void *p)
+{
+    pub_thread_arg *a = (pub_thread_arg *)p;
+    char subj[32];
+    int i;
+    snprintf(subj, sizeof(subj), "foo.t%d", a->id);
+    a->s = NATS_OK;
+    for (i = 0; i < PER_THREAD && a->s == NATS_OK; i++)
+        a->s = js_PublishAsync(a->js, subj, "x", 1, NULL);
+    return NULL;
+}
+
+TEST(js_publish_async_threads)
+{
+    test_server *srv;
+    natsConnection *nc;
+    jsCtx *js;
+    ack_counter c;
+    jsPubOptions po;
+    pthread_t th[THREADS];
+    pub_thread_arg args[THREADS];
+    int i;
+
+    counter_init(&c);
+    srv = test_server_start_js();
+    nc = connect_to(srv);
+    add_stream(nc, "S", "[\"foo.>\"]", "memory");
+    js = js_with(nc, &c, 1, 500, 5000);
+    for (i = 0; i < THREADS; i++) {
+        args[i].js = js;
+        args[i].id = i;
+        CHECK(pthread_create(&th[i], NULL, pub_thread, &args[i]) == 0);
+    }
+    for (i = 0; i < THREADS; i++) {
+        CHECK(pthread_join(th[i], NULL) == 0);
+        CHECK_OK(args[i].s);
+    }
+    CHECK_OK(jsPubOptions_Init(&po));
+    po.MaxWait = 60000;
+    CHECK_OK(js_PublishAsyncComplete(js, &po));
+    pthread_mutex_lock(&c.mu);
+    CHECK_EQ_INT(c.acks, THREADS * PER_THREAD);
+    CHECK_EQ_INT(c.errs, 0);
+    CHECK_EQ_INT(c.bad, 0);
+    CHECK_EQ_INT(c.last_seq, THREADS * PER_THREAD);
+    pthread_mutex_unlock(&c.mu);
+    CHECK_EQ_INT(stream_msgs(nc, "S"), THREADS * PER_THREAD);
+
+    jsCtx_Destroy(js);
+    natsConnection_Destroy(nc);
+    test_server_stop(srv);
+    counter_destroy(&c);
+}
+
 /* A context destroyed with messages still waiting for their acks: they
  * are dropped by the library (valgrind: nothing leaks), and no handler
  * runs for them afterwards. */
@@ -754,6 +819,7 @@ static const test_case tests[] = {
     T(js_publish_async_ack_timeout),
     T(js_publish_async_stall_and_pending_list),
     T(js_publish_async_destroy_with_pending),
+    T(js_publish_async_threads),
 };
 
 int main(int argc, char **argv)

@@ -262,6 +262,22 @@ for _f, _p in (("js_AddStream", "si"), ("js_UpdateStream", "si"), ("js_AddConsum
                ("js_UpdateConsumer", "ci"), ("js_ResetConsumer", "new_crr")):
     OVERRIDES[(_f, _p)] = "NATS_NO_RESPONDERS"
 
+# JetStream publishing. Without JetStream on the sweep's server a publish
+# that passes its checks gets no responders (sync) or is sent with its ack
+# still to come (async: the context's teardown drops it).
+TYPE_VALUES.update({
+    "jsPubOptions *": "NULL",
+    "jsPubAck **": "&o_pa",
+    "jsPubAck *": None,  # only ever destroyed
+})
+NOT_SWEPT_TYPES |= {"jsPubOptions *"}
+OVERRIDES.update({
+    ("js_Publish", "pubAck"): "NATS_NO_RESPONDERS",
+    ("js_PublishMsg", "pubAck"): "NATS_NO_RESPONDERS",
+    ("js_Publish", "data"): "NATS_NO_RESPONDERS",
+    ("js_PublishAsync", "data"): "NATS_OK",
+})
+
 # Callback parameters: a NULL handler is valid for option setters (it
 # removes the handler) but required by the subscribe calls.
 CALLBACK_TYPES = {"natsMsgHandler", "natsErrHandler", "natsConnectionHandler",
@@ -458,6 +474,7 @@ static jsConsumerNamesList *o_cnl;
 static jsConsumerPauseResponse *o_cpr;
 static jsConsumerResetResponse *o_crr;
 static jsAccountInfo    *o_ai;
+static jsPubAck         *o_pa;
 
 /* A throw-away user seed and public key (not secret, used nowhere else). */
 #define MISUSE_SEED   "SUACSSL3UAHUDXKFSNVUZRF5UHPMWZ6BFDTJ7M6USDXIEDNPPQYYYCU3VY"
@@ -472,7 +489,7 @@ reset_outs(void)
     memset(o_buf, 0, sizeof(o_buf));
     o_bytes = NULL;
     o_js = NULL; o_err = (jsErrCode) 0; o_si = NULL; o_sil = NULL; o_snl = NULL; o_ci = NULL;
-    o_cil = NULL; o_cnl = NULL; o_cpr = NULL; o_crr = NULL; o_ai = NULL;
+    o_cil = NULL; o_cnl = NULL; o_cpr = NULL; o_crr = NULL; o_ai = NULL; o_pa = NULL;
 }
 
 /* Frees whatever a call that was expected to fail produced anyway. The
@@ -509,6 +526,7 @@ release_outs(void)
     jsConsumerPauseResponse_Destroy(o_cpr);
     jsConsumerResetResponse_Destroy(o_crr);
     jsAccountInfo_Destroy(o_ai);
+    jsPubAck_Destroy(o_pa);
     reset_outs();
 }
 

@@ -128,7 +128,17 @@ pub struct CallOpts {
     pub stream: StreamOptions,
 }
 
-fn non_empty(s: &Option<String>) -> Option<&str> {
+/// The text of an optional string option, `None` when unset or empty.
+///
+/// The discriminant is tested by a real branch before the length is read:
+/// in `Option<String>`'s niche layout a `None` leaves the length
+/// uninitialised, and a test merged into one condition reads it (harmless,
+/// but valgrind reports a jump on an uninitialised value).
+#[inline(never)]
+pub(crate) fn non_empty(s: &Option<String>) -> Option<&str> {
+    if std::hint::black_box(s.is_none()) {
+        return None;
+    }
     s.as_deref().filter(|s| !s.is_empty())
 }
 

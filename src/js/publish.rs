@@ -17,7 +17,7 @@
 //! PUB is written by the flusher at once when it is alone: there is no
 //! millisecond floor on a lone publish.
 
-use super::JetStream;
+use super::{non_empty, JetStream};
 use crate::error::{Error, Result};
 use crate::msg::Msg;
 use crate::proto::headers::Headers;
@@ -138,10 +138,6 @@ impl PubAckErr {
     pub fn to_error(&self) -> Error {
         Error::js(self.status, self.js_code, self.text.clone())
     }
-}
-
-fn non_empty(s: &Option<String>) -> Option<&str> {
-    s.as_deref().filter(|s| !s.is_empty())
 }
 
 /// A duration in ms written as Go's `time.Duration.String()` does (what

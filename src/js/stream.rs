@@ -105,9 +105,7 @@ pub(crate) fn to_json<T: Serialize>(v: &T) -> Result<Vec<u8>> {
     serde_json::to_vec(v).map_err(|e| Error::new(NATS_ERR, format!("cannot encode the request: {e}")))
 }
 
-pub(crate) fn non_empty(s: &Option<String>) -> Option<&str> {
-    s.as_deref().filter(|s| !s.is_empty())
-}
+pub(crate) use super::non_empty;
 
 /// The remaining wait of a paged listing (`NATS_TIMEOUT` once spent):
 /// the whole listing runs under one `wait`, as in cnats.

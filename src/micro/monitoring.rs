@@ -51,6 +51,9 @@ struct EpStats<'a> {
     /// Nanoseconds, an integer (ADR-32 `Nanos`).
     processing_time: i64,
     average_processing_time: i64,
+    /// The stats handler's data: none here, sent as `null` (nats-py reads
+    /// the key unconditionally).
+    data: Option<Value>,
 }
 
 #[derive(Serialize)]
@@ -64,6 +67,15 @@ struct Stats<'a> {
     /// RFC 3339, UTC.
     started: String,
     endpoints: Vec<EpStats<'a>>,
+}
+
+/// RFC 3339 in UTC with exactly six fractional digits: what every client
+/// parses (nats-py's `strptime("%Y-%m-%dT%H:%M:%S.%fZ")` takes at most
+/// six and needs at least one).
+pub fn format_started(ns: i64) -> String {
+    let full = crate::js::time::format_rfc3339(ns);
+    // `…SS.nnnnnnnnnZ` → `…SS.uuuuuuZ`.
+    format!("{}Z", &full[..full.len() - 4])
 }
 
 /// The PING response of a service.
@@ -109,7 +121,7 @@ pub fn stats_json(s: &ServiceStats) -> Vec<u8> {
         id: &s.id,
         version: &s.version,
         metadata: metadata_json(&s.metadata),
-        started: crate::js::time::format_rfc3339(s.started_ns),
+        started: format_started(s.started_ns),
         endpoints: s
             .endpoints
             .iter()
@@ -122,6 +134,7 @@ pub fn stats_json(s: &ServiceStats) -> Vec<u8> {
                 last_error: &e.last_error,
                 processing_time: e.processing_time_ns,
                 average_processing_time: e.average_processing_time_ns,
+                data: None,
             })
             .collect(),
     })

@@ -427,17 +427,27 @@ impl Service {
         let start = Instant::now();
         let res = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| handler(&mut req)))
             .unwrap_or_else(|p| Err(MicroError::new(crate::error::panic_text(&*p))));
-        if let Err(e) = res {
-            if req.responded() {
+        // A returned error is counted, and the request with it, before
+        // the framework sends the error response: whoever gets the reply
+        // sees statistics that include it.
+        let to_send = match res {
+            Ok(()) => None,
+            Err(e) => {
                 ep.record_error(&e, &mut req.error_counted);
-            } else if let Err(re) = req.respond_error(&e) {
-                ep.record_error(&re, &mut req.error_counted);
+                (!req.responded()).then_some(e)
             }
-        }
+        };
         let elapsed = start.elapsed().as_nanos().min(i64::MAX as u128) as i64;
-        let mut s = ep.stats.lock();
-        s.num_requests += 1;
-        s.processing_ns = s.processing_ns.saturating_add(elapsed);
+        {
+            let mut s = ep.stats.lock();
+            s.num_requests += 1;
+            s.processing_ns = s.processing_ns.saturating_add(elapsed);
+        }
+        if let Some(e) = to_send {
+            // A failure to send (no reply subject, connection closed) is
+            // not a second error of the request.
+            let _ = req.respond_error(&e);
+        }
     }
 
     fn subscription_done(&self) {
@@ -733,5 +743,35 @@ impl Group {
     }
     pub fn service(&self) -> Option<Arc<Service>> {
         self.service.upgrade()
+    }
+}
+
+impl std::fmt::Debug for Service {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Service")
+            .field("name", &self.cfg.name)
+            .field("version", &self.cfg.version)
+            .field("id", &self.id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for Endpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Endpoint")
+            .field("name", &self.name())
+            .field("subject", &self.subject)
+            .field("queue_group", &self.queue_group)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for Group {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Group")
+            .field("prefix", &self.prefix)
+            .field("queue_group", &self.queue_group)
+            .field("no_queue_group", &self.no_queue_group)
+            .finish_non_exhaustive()
     }
 }

@@ -820,3 +820,54 @@ fn client_do_request_against_a_service() {
     assert_eq!(e.status(), NATS_NO_RESPONDERS);
     assert!(e.to_string().starts_with("request failed: "), "{e}");
 }
+
+#[test]
+fn slow_consumer_on_an_endpoint_calls_the_err_handler_and_stops_the_service() {
+    let srv = Server::start_default();
+    let o = Options {
+        url: Some(srv.url().into()),
+        max_pending_msgs: 2,
+        // Keep the connection's own report quiet.
+        err_cb: Some(Arc::new(|_, _, _, _| {})),
+        ..Options::default()
+    };
+    let nc = Connection::connect(o).unwrap();
+    let seen: Arc<Mutex<Vec<(String, String, natsStatus)>>> = Arc::new(Mutex::new(Vec::new()));
+    let s2 = seen.clone();
+    let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
+    let release_rx = Arc::new(Mutex::new(release_rx));
+    let mut cfg = svc_cfg("slowc");
+    cfg.err_handler = Some(Arc::new(move |svc: &Arc<Service>, ep: &Arc<Endpoint>, st| {
+        s2.lock().push((svc.name().to_string(), ep.subject().to_string(), st));
+    }));
+    cfg.endpoint = Some(ep(
+        "stuck",
+        handler(move |_r| {
+            let _ = release_rx.lock().recv_timeout(Duration::from_secs(10));
+            Ok(())
+        }),
+    ));
+    let svc = Service::add(&nc, cfg).unwrap();
+    for _ in 0..10 {
+        nc.publish(b"stuck", None, None, b"").unwrap();
+    }
+    assert!(wait_for(Duration::from_secs(5), || !seen.lock().is_empty()));
+    assert_eq!(
+        seen.lock()[0],
+        ("slowc".to_string(), "stuck".to_string(), NATS_SLOW_CONSUMER)
+    );
+    // The service stops (as cnats) and is done once the handler returns.
+    assert!(svc.is_stopped());
+    for _ in 0..10 {
+        let _ = release_tx.send(());
+    }
+    assert!(svc.wait_done(Duration::from_secs(10)));
+    let st = &svc.stats().endpoints[0];
+    assert!(st.num_errors >= 1);
+    assert!(
+        st.last_error.contains("NATS error on endpoint 'stuck'"),
+        "{}",
+        st.last_error
+    );
+    assert!(st.last_error.contains("Slow Consumer"), "{}", st.last_error);
+}

@@ -412,6 +412,12 @@ impl Service {
             let _ = self.nc.unsubscribe(&sub, 0);
             return Err(ctx(MicroError::new("the endpoint's subscription closed at once")));
         }
+        let (wsvc, wep) = (self.me.clone(), Arc::downgrade(&ep));
+        let _ = sub.set_on_error(Some(Arc::new(move |_sub, status| {
+            if let (Some(svc), Some(ep)) = (wsvc.upgrade(), wep.upgrade()) {
+                svc.endpoint_error(&ep, status);
+            }
+        })));
         *ep.sub.lock() = Some(sub);
         st.pending += 1;
         st.endpoints.push(ep.clone());
@@ -448,6 +454,21 @@ impl Service {
             // not a second error of the request.
             let _ = req.respond_error(&e);
         }
+    }
+
+    /// An asynchronous error of an endpoint's subscription (a slow
+    /// consumer): as cnats, it is the endpoint's last error (and counted),
+    /// the error handler is told, and the service stops.
+    fn endpoint_error(&self, ep: &Arc<Endpoint>, status: crate::status::natsStatus) {
+        let Some(e) = MicroError::from_status(status) else {
+            return;
+        };
+        let e = e.wrap(format!("NATS error on endpoint '{}'", ep.subject));
+        ep.record_error(&e, &mut false);
+        if let (Some(h), Some(me)) = (self.cfg.err_handler.clone(), self.me.upgrade()) {
+            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| h(&me, ep, status)));
+        }
+        let _ = self.stop();
     }
 
     fn subscription_done(&self) {

@@ -423,6 +423,9 @@ fn ping_info_stats_on_all_three_subject_forms() {
     other.version = "0.1.0-rc.1+build.5".into();
     let svc2 = Service::add(&nc, other).unwrap();
     req(&nc, "ep1", b"x");
+    assert!(wait_for(Duration::from_secs(2), || svc.stats().endpoints[0]
+        .num_requests
+        == 1));
     let id = svc.id().to_string();
     assert_eq!(id.len(), 22, "a NUID");
 
@@ -554,13 +557,21 @@ fn names_versions_subjects_and_handlers_are_validated() {
     assert_eq!(status_of(Service::add(&nc, c)), NATS_INVALID_ARG);
     // A bad endpoint in the configuration fails the whole service and
     // leaves nothing subscribed.
+    let ghost_done = Arc::new(AtomicUsize::new(0));
+    let gd = ghost_done.clone();
     let mut c = svc_cfg("ghost");
     c.endpoint = Some(ep("bad name", echo()));
+    c.done_handler = Some(Arc::new(move |_s: &Arc<Service>| {
+        gd.fetch_add(1, Ordering::SeqCst);
+    }));
     assert_eq!(status_of(Service::add(&nc, c)), NATS_INVALID_ARG);
     assert_eq!(
         nc.request(b"$SRV.PING.ghost", None, b"", 500).unwrap_err().status,
         NATS_NO_RESPONDERS
     );
+    // No done handler for a service the caller never got.
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(ghost_done.load(Ordering::SeqCst), 0);
 
     let svc = Service::add(&nc, svc_cfg("val")).unwrap();
     assert_eq!(status_of(svc.add_endpoint(ep("x.y", echo()))), NATS_INVALID_ARG);
@@ -767,8 +778,10 @@ fn two_instances_in_one_queue_group_share_the_load() {
         }
     }
     assert!(by_a > 0 && by_a < n, "both instances served: a={by_a} of {n}");
-    let (ra, rb) = (a.stats().endpoints[0].num_requests, b.stats().endpoints[0].num_requests);
-    assert_eq!((ra, rb), (by_a as i64, (n - by_a) as i64));
+    // Counted when the handler returns, which may follow its reply.
+    let counts = || (a.stats().endpoints[0].num_requests, b.stats().endpoints[0].num_requests);
+    assert!(wait_for(Duration::from_secs(2), || counts().0 + counts().1 == n as i64));
+    assert_eq!(counts(), (by_a as i64, (n - by_a) as i64));
     // STATS on the kind subject reaches both, with the same counts.
     let all = gather(&client, "$SRV.STATS.pool", Duration::from_millis(500));
     assert_eq!(all.len(), 2);
@@ -808,6 +821,9 @@ fn client_do_request_against_a_service() {
         }),
     ));
     let _svc = Service::add(&nc, cfg).unwrap();
+    // The client is on another connection: the server must have the
+    // service's subscriptions first.
+    nc.flush_timeout(2000).unwrap();
     let other = connect(&srv);
     let c = Client::new(&other);
     let m = c.do_request("op", b"abc").unwrap();

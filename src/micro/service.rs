@@ -34,6 +34,11 @@ struct SvcState {
     /// Holds the service alive while a stop is under way, so that the done
     /// handler runs even when the owner has let go of it.
     keepalive: Option<Arc<Service>>,
+    /// `micro_AddService` failed: no done handler for a service the caller
+    /// never got.
+    failed: bool,
+    /// Every subscription has completed and the done handler has returned.
+    done: bool,
 }
 
 /// An endpoint (`microEndpoint`): a subject, its subscription, handler and
@@ -383,8 +388,27 @@ impl Service {
             stats: Mutex::new(RawStats::default()),
             sub: Mutex::new(None),
         });
+        // Listed (and counted as pending) before subscribing, so that the
+        // same subject cannot be added twice meanwhile; the service lock
+        // is not held while the connection subscribes (the connection may
+        // complete subscriptions, which takes the service lock, under its
+        // own locks).
+        st.pending += 1;
+        st.endpoints.push(ep.clone());
+        drop(st);
+        match self.subscribe_endpoint(&ep) {
+            Ok(()) => Ok(ep),
+            Err(e) => {
+                self.st.lock().endpoints.retain(|x| !Arc::ptr_eq(x, &ep));
+                self.subscription_done();
+                Err(ctx(e))
+            }
+        }
+    }
+
+    fn subscribe_endpoint(&self, ep: &Arc<Endpoint>) -> Result<(), MicroError> {
         let wsvc = self.me.clone();
-        let wep = Arc::downgrade(&ep);
+        let wep = Arc::downgrade(ep);
         let cb: MsgCallback = Arc::new(move |_nc, _sub, msg: Option<Box<Msg>>| {
             let Some(msg) = msg else { return };
             if let (Some(svc), Some(ep)) = (wsvc.upgrade(), wep.upgrade()) {
@@ -399,7 +423,13 @@ impl Service {
                 Some(cb),
                 0,
             )
-            .map_err(|e| ctx(MicroError::from_error(&e)))?;
+            .map_err(|e| MicroError::from_error(&e))?;
+        let (wsvc, wep) = (self.me.clone(), Arc::downgrade(ep));
+        let _ = sub.set_on_error(Some(Arc::new(move |_sub, status| {
+            if let (Some(svc), Some(ep)) = (wsvc.upgrade(), wep.upgrade()) {
+                svc.endpoint_error(&ep, status);
+            }
+        })));
         let wsvc = self.me.clone();
         if sub
             .set_on_complete(Some(Box::new(move || {
@@ -410,18 +440,14 @@ impl Service {
             .is_err()
         {
             let _ = self.nc.unsubscribe(&sub, 0);
-            return Err(ctx(MicroError::new("the endpoint's subscription closed at once")));
+            return Err(MicroError::new("the endpoint's subscription closed at once"));
         }
-        let (wsvc, wep) = (self.me.clone(), Arc::downgrade(&ep));
-        let _ = sub.set_on_error(Some(Arc::new(move |_sub, status| {
-            if let (Some(svc), Some(ep)) = (wsvc.upgrade(), wep.upgrade()) {
-                svc.endpoint_error(&ep, status);
-            }
-        })));
-        *ep.sub.lock() = Some(sub);
-        st.pending += 1;
-        st.endpoints.push(ep.clone());
-        Ok(ep)
+        *ep.sub.lock() = Some(sub.clone());
+        // Stopped while subscribing: this one was not seen by the stop.
+        if self.is_stopped() {
+            let _ = self.nc.drain_sub(&sub, 0);
+        }
+        Ok(())
     }
 
     /// One request: runs the handler (a panic becomes an error), sends a
@@ -480,16 +506,19 @@ impl Service {
                 for ep in &st.endpoints {
                     ep.sub.lock().take();
                 }
-                Some(st.keepalive.take())
+                Some((st.keepalive.take(), st.failed))
             } else {
                 None
             }
         };
-        if let Some(keep) = done {
+        if let Some((keep, failed)) = done {
             self.cv.notify_all();
-            if let (Some(h), Some(me)) = (self.cfg.done_handler.clone(), self.me.upgrade()) {
+            let h = self.cfg.done_handler.clone().filter(|_| !failed);
+            if let (Some(h), Some(me)) = (h, self.me.upgrade()) {
                 let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| h(&me)));
             }
+            self.st.lock().done = true;
+            self.cv.notify_all();
             drop(keep);
         }
     }
@@ -545,6 +574,7 @@ impl Service {
         let eps = {
             let mut st = self.st.lock();
             st.stopped = true;
+            st.failed = true;
             std::mem::take(&mut st.endpoints)
         };
         for ep in eps {
@@ -559,11 +589,10 @@ impl Service {
         self.st.lock().stopped
     }
 
-    /// True once stopped and every subscription has completed (the done
-    /// handler has been called).
+    /// True once stopped, every subscription has completed and the done
+    /// handler (if any) has returned.
     pub fn is_done(&self) -> bool {
-        let st = self.st.lock();
-        st.stopped && st.pending == 0
+        self.st.lock().done
     }
 
     /// `microService_Run`: waits until the service has stopped.
@@ -580,9 +609,9 @@ impl Service {
     pub fn wait_done(&self, timeout: Duration) -> bool {
         let deadline = Instant::now() + timeout;
         let mut st = self.st.lock();
-        while !(st.stopped && st.pending == 0) {
+        while !st.done {
             if self.cv.wait_until(&mut st, deadline).timed_out() {
-                return st.stopped && st.pending == 0;
+                return st.done;
             }
         }
         true

@@ -761,6 +761,22 @@ fn two_instances_in_one_queue_group_share_the_load() {
             )
         })
         .unwrap();
+        // The same through a group without a queue group.
+        let s3 = seen.clone();
+        s.add_group(GroupConfig {
+            prefix: "bc".into(),
+            no_queue_group: true,
+            ..Default::default()
+        })
+        .unwrap()
+        .add_endpoint(ep(
+            "all",
+            handler(move |_r| {
+                s3.fetch_add(1, Ordering::SeqCst);
+                Ok(())
+            }),
+        ))
+        .unwrap();
         (s, seen)
     };
     let (a, seen_a) = make(&nc1);
@@ -793,9 +809,10 @@ fn two_instances_in_one_queue_group_share_the_load() {
 
     for _ in 0..3 {
         client.publish(b"broadcast", None, None, b"").unwrap();
+        client.publish(b"bc.all", None, None, b"").unwrap();
     }
-    assert!(wait_for(Duration::from_secs(3), || seen_a.load(Ordering::SeqCst) == 3
-        && seen_b.load(Ordering::SeqCst) == 3));
+    assert!(wait_for(Duration::from_secs(3), || seen_a.load(Ordering::SeqCst) == 6
+        && seen_b.load(Ordering::SeqCst) == 6));
     // Stopping one instance: the other serves everything.
     a.stop().unwrap();
     assert!(a.wait_done(Duration::from_secs(5)));

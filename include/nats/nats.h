@@ -347,6 +347,31 @@ typedef enum {
 // freed by `jsCtx_Destroy`.
 typedef struct jsCtx jsCtx;
 
+// A client of services (opaque): `micro_NewClient`, `microClient_Destroy`.
+typedef struct microClient microClient;
+
+// Client configuration (reserved; no fields).
+typedef struct microClientConfig microClientConfig;
+
+// An endpoint of a service (opaque; owned by its service).
+typedef struct microEndpoint microEndpoint;
+
+// An error of the services API (opaque). Read it with
+// `microError_Status`, `microError_Code` and `microError_String`, free it
+// with `microError_Destroy` (or hand it to `microRequest_RespondError`).
+typedef struct microError microError;
+
+// A group of endpoints sharing a subject prefix (opaque; owned by its
+// service).
+typedef struct microGroup microGroup;
+
+// A request received by an endpoint (opaque; valid during the handler).
+typedef struct microRequest microRequest;
+
+// A service (opaque): made by `micro_AddService`, freed by
+// `microService_Destroy`.
+typedef struct microService microService;
+
 // A connection to a NATS server (opaque).
 typedef struct natsConnection natsConnection;
 
@@ -834,6 +859,121 @@ typedef int (*natsSSLVerifyCb)(int preverifyOk, void *ctx);
 // Called when a subscription is fully done (after drain or unsubscribe).
 typedef void (*natsOnCompleteCB)(void *closure);
 
+// Handles one request of a services endpoint. Returns NULL, or an error
+// the library sends back as an error response (and frees).
+typedef microError *(*microRequestHandler)(microRequest *req);
+
+// Configuration of one endpoint (`microService_AddEndpoint`,
+// `microGroup_AddEndpoint`, or `microServiceConfig.Endpoint`). The
+// library copies what it needs: the struct may be freed after the call.
+typedef struct {
+  // The endpoint's name (letters, digits, `-` and `_`).
+  const char *Name;
+  // The subject it listens on; the name when NULL.
+  const char *Subject;
+  // Queue group overriding the group's or service's.
+  const char *QueueGroup;
+  // Subscribe without a queue group.
+  bool NoQueueGroup;
+  // Metadata reported by `$SRV.INFO`.
+  natsMetadata Metadata;
+  // Called for each request.
+  microRequestHandler Handler;
+  // Returned by `microRequest_GetEndpointState`.
+  void *State;
+} microEndpointConfig;
+
+// An endpoint as `microService_GetInfo` describes it.
+typedef struct {
+  const char *Name;
+  const char *Subject;
+  const char *QueueGroup;
+  natsMetadata Metadata;
+} microEndpointInfo;
+
+// An endpoint's statistics (`microService_GetStats`).
+typedef struct {
+  const char *Name;
+  const char *Subject;
+  const char *QueueGroup;
+  int64_t NumRequests;
+  int64_t NumErrors;
+  // Total processing time, whole seconds part.
+  int64_t ProcessingTimeSeconds;
+  // Total processing time, nanoseconds part (below one second).
+  int64_t ProcessingTimeNanoseconds;
+  int64_t AverageProcessingTimeNanoseconds;
+  // The last error's text ("" when none), NUL-terminated.
+  char LastErrorString[2048];
+} microEndpointStats;
+
+// Configuration of a group (`microService_AddGroup`, `microGroup_AddGroup`).
+typedef struct {
+  // The subject prefix of the group's endpoints.
+  const char *Prefix;
+  // Queue group for the group's endpoints.
+  const char *QueueGroup;
+  // The group's endpoints subscribe without a queue group.
+  bool NoQueueGroup;
+} microGroupConfig;
+
+// Told about an asynchronous error of a service (`ep` may be NULL).
+typedef void (*microErrorHandler)(microService *m, microEndpoint *ep, natsStatus s);
+
+// Called once when a service has stopped.
+typedef void (*microDoneHandler)(microService *m);
+
+// Configuration of a service (`micro_AddService`); copied by the library.
+typedef struct {
+  // The service's name (letters, digits, `-` and `_`).
+  const char *Name;
+  // Its version (semantic versioning).
+  const char *Version;
+  const char *Description;
+  // Queue group of all endpoints ("q" when NULL).
+  const char *QueueGroup;
+  bool NoQueueGroup;
+  natsMetadata Metadata;
+  // An optional endpoint added with the service.
+  microEndpointConfig *Endpoint;
+  // Answers `$SRV.STATS` requests instead of the library when set.
+  microRequestHandler StatsHandler;
+  // Told about asynchronous errors of the service's subscriptions.
+  microErrorHandler ErrHandler;
+  // Called once when the service has stopped.
+  microDoneHandler DoneHandler;
+  // Returned by `microService_GetState` and `microRequest_GetServiceState`.
+  void *State;
+} microServiceConfig;
+
+// A service's description (`microService_GetInfo`); freed with
+// `microServiceInfo_Destroy`.
+typedef struct {
+  // `MICRO_INFO_RESPONSE_TYPE`.
+  const char *Type;
+  const char *Name;
+  const char *Version;
+  const char *Description;
+  const char *Id;
+  natsMetadata Metadata;
+  microEndpointInfo *Endpoints;
+  int EndpointsLen;
+} microServiceInfo;
+
+// A service's statistics (`microService_GetStats`); freed with
+// `microServiceStats_Destroy`.
+typedef struct {
+  // `MICRO_STATS_RESPONSE_TYPE`.
+  const char *Type;
+  const char *Name;
+  const char *Version;
+  const char *Id;
+  // Start time, UTC nanoseconds since the epoch.
+  int64_t Started;
+  microEndpointStats *Endpoints;
+  int EndpointsLen;
+} microServiceStats;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -1277,6 +1417,26 @@ NATS_EXTERN void nats_Close(void);
 // Closes the library and waits up to `timeout` ms (0 = no limit) for every
 // library thread to end. `NATS_TIMEOUT` if some are still running.
 NATS_EXTERN natsStatus nats_CloseAndWait(int64_t timeout);
+
+// An error holding status `s` and its text; NULL for `NATS_OK`.
+NATS_EXTERN microError *micro_ErrorFromStatus(natsStatus s);
+
+// The error's application code: the first non-zero code along its chain
+// (0 for NULL or none).
+NATS_EXTERN int microError_Code(microError *err);
+
+// The error's NATS status: the first non-OK status along its chain
+// (`NATS_OK` for NULL or none).
+NATS_EXTERN natsStatus microError_Status(microError *err);
+
+// Writes the error's text (`status <n>: code <n>: message: cause…`, or
+// `null` for NULL) into `buf` of `len` bytes, truncated to fit, and
+// returns `buf` ("" when `buf` is NULL).
+NATS_EXTERN const char *microError_String(microError *err, char *buf, size_t len);
+
+// Frees an error and the errors it wraps (the static errors and NULL are
+// left alone).
+NATS_EXTERN void microError_Destroy(microError *err);
 
 // Destroys the messages of `list` and frees its array.
 //
@@ -1960,6 +2120,30 @@ NATS_EXTERN void natsSubscription_Destroy(natsSubscription *sub);
 
 #endif  /* RNATS_NATS_H_ */
 
+/* The printf-style microError constructors (C-variadic; written in C,
+ * see src/ffi/micro_errorf.c). */
+NATS_EXTERN microError *micro_Errorf(const char *format, ...);
+NATS_EXTERN microError *micro_ErrorfCode(int code, const char *format, ...);
+NATS_EXTERN microError *microError_Wrapf(microError *err, const char *format, ...);
+
+/* The library's own errors (destroying them does nothing). */
+extern NATS_EXTERN microError *micro_ErrorOutOfMemory;
+extern NATS_EXTERN microError *micro_ErrorInvalidArg;
+
+/* Frees an error (a function-like macro, as in cnats). */
+#define microError_Ignore(__err) microError_Destroy(__err)
+
+/* Services: monitoring subjects, response types and error headers. */
+#define MICRO_API_PREFIX "$SRV"
+#define MICRO_INFO_RESPONSE_TYPE "io.nats.micro.v1.info_response"
+#define MICRO_INFO_VERB "INFO"
+#define MICRO_PING_RESPONSE_TYPE "io.nats.micro.v1.ping_response"
+#define MICRO_PING_VERB "PING"
+#define MICRO_STATS_RESPONSE_TYPE "io.nats.micro.v1.stats_response"
+#define MICRO_STATS_VERB "STATS"
+#define MICRO_STATUS_HDR "Nats-Status"
+#define MICRO_ERROR_HDR "Nats-Service-Error"
+#define MICRO_ERROR_CODE_HDR "Nats-Service-Error-Code"
 #if defined(NATS_CONN_STATUS_NO_PREFIX)
 /* Deprecated unprefixed connection states, as cnats offers them. */
 #define DISCONNECTED  NATS_CONN_STATUS_DISCONNECTED

@@ -18,6 +18,7 @@
 
 use super::conn::natsConnection;
 use super::handle::arc_as_ptr;
+use super::micro_types::{microEndpoint, microError, microRequest, microService};
 use super::msg::natsMsg;
 use super::sub::natsSubscription;
 use crate::auth::{JwtHandler, SignatureHandler, TokenHandler};
@@ -66,6 +67,13 @@ pub type jsFetchNextHandler = Option<
         closure: *mut c_void,
     ) -> bool,
 >;
+/// Handles one request of a services endpoint. Returns NULL, or an error
+/// the library sends back as an error response (and frees).
+pub type microRequestHandler = Option<unsafe extern "C" fn(req: *mut microRequest) -> *mut microError>;
+/// Told about an asynchronous error of a service (`ep` may be NULL).
+pub type microErrorHandler = Option<unsafe extern "C" fn(m: *mut microService, ep: *mut microEndpoint, s: natsStatus)>;
+/// Called once when a service has stopped.
+pub type microDoneHandler = Option<unsafe extern "C" fn(m: *mut microService)>;
 /// Returns the token to send at each connect; the library does not free it.
 pub type natsTokenHandler = Option<unsafe extern "C" fn(closure: *mut c_void) -> *const c_char>;
 /// Returns a user JWT in `*userJWT` (allocated with `malloc`, freed by the

@@ -23,6 +23,8 @@ pub mod js_manage;
 pub mod js_types;
 pub mod last_error;
 pub mod library;
+pub mod micro_error;
+pub mod micro_types;
 pub mod msg;
 pub mod options;
 pub mod options_auth;

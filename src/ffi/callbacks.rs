@@ -403,3 +403,54 @@ pub(crate) fn signature_handler(cb: natsSignatureHandler, closure: *mut c_void) 
         Ok(out)
     }))
 }
+
+// ---- services (micro) ----
+
+/// The core's request handler for a C `microRequestHandler`: the handler
+/// gets the request's own pointer (valid during the call); a returned
+/// error is taken over (converted, then freed) and becomes the core's
+/// error, which the framework sends back.
+pub(crate) fn micro_request_handler(h: microRequestHandler) -> Option<crate::micro::RequestHandler> {
+    let f = h?;
+    Some(Arc::new(move |req: &mut crate::micro::Request| {
+        let p = req as *mut crate::micro::Request as *mut microRequest;
+        // SAFETY: the program's handler, called with a live request that
+        // stays valid for the call.
+        let e = unsafe { f(p) };
+        if e.is_null() {
+            Ok(())
+        } else {
+            // SAFETY: a handler returns NULL or an error it gives up.
+            Err(unsafe { super::micro_error::take(e) })
+        }
+    }))
+}
+
+/// The core's error handler for a C `microErrorHandler`: the service and
+/// endpoint pointers are the ones the library hands out (no new
+/// reference).
+pub(crate) fn micro_err_handler(h: microErrorHandler) -> Option<crate::micro::ErrHandler> {
+    let f = h?;
+    Some(Arc::new(
+        move |svc: &Arc<crate::micro::Service>, ep: &Arc<crate::micro::Endpoint>, s: natsStatus| {
+            // SAFETY: the program's handler, called with live handles.
+            unsafe {
+                f(
+                    Arc::as_ptr(svc) as *mut microService,
+                    Arc::as_ptr(ep) as *mut microEndpoint,
+                    s,
+                )
+            }
+        },
+    ))
+}
+
+/// The core's done handler for a C `microDoneHandler`.
+pub(crate) fn micro_done_handler(h: microDoneHandler) -> Option<crate::micro::DoneHandler> {
+    let f = h?;
+    Some(Arc::new(move |svc: &Arc<crate::micro::Service>| {
+        // SAFETY: the program's handler, called with the service's own
+        // (still live) pointer.
+        unsafe { f(Arc::as_ptr(svc) as *mut microService) }
+    }))
+}

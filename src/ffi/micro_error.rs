@@ -13,7 +13,7 @@
 use super::guard_or;
 use super::micro_types::{microError, ErrorBlock};
 use super::status::natsStatusArg;
-use crate::error::Result;
+use crate::micro::MicroError;
 use crate::status::natsStatus;
 use libc::{c_char, c_int, c_void};
 use std::ptr;
@@ -53,7 +53,6 @@ pub(crate) fn out_of_memory() -> *mut microError {
 }
 
 /// The invalid-argument error, as Rust code returns it.
-#[allow(dead_code)] // for the service functions (src/ffi/micro.rs)
 pub(crate) fn invalid_arg() -> *mut microError {
     &INVALID_ARG.0 as *const ErrorBlock as *mut microError
 }
@@ -165,37 +164,75 @@ pub(crate) unsafe fn text_of(err: *const microError) -> String {
     out
 }
 
-/// Only the messages of the chain joined with `: ` (no status/code
-/// prefixes): what a service sends in its `Nats-Service-Error` header.
-///
-/// # Safety
-/// as for [`status_of`].
-#[allow(dead_code)] // for the service functions (src/ffi/micro.rs)
-pub(crate) unsafe fn message_of(err: *const microError) -> String {
-    let mut err = err as *const ErrorBlock;
-    let mut parts = Vec::new();
-    // SAFETY: each link is a live error of this library (contract).
-    while let Some(e) = unsafe { err.as_ref() } {
-        if !e.message.is_null() {
-            // SAFETY: the message is a NUL-terminated string owned by the error.
-            parts.push(
-                unsafe { std::ffi::CStr::from_ptr(e.message) }
-                    .to_string_lossy()
-                    .into_owned(),
-            );
-        }
-        err = e.cause;
+/// A core error as a C error chain (the out-of-memory error when
+/// allocation fails).
+pub(crate) fn to_c(e: &MicroError) -> *mut microError {
+    let cause = match &e.cause {
+        Some(c) => to_c(c),
+        None => ptr::null_mut(),
+    };
+    let p = new_error(e.status, e.code, e.message.as_bytes());
+    if p == out_of_memory() {
+        // SAFETY: ours, not used again.
+        unsafe { destroy(cause) };
+        return p;
     }
-    parts.join(": ")
+    // SAFETY: `p` is a fresh heap error of ours.
+    unsafe { (*(p as *mut ErrorBlock)).cause = cause as *mut ErrorBlock };
+    p
 }
 
-/// A core error as a `microError` (NULL for success).
-#[allow(dead_code)] // for the service functions (src/ffi/micro.rs)
-pub(crate) fn from_result(r: Result<()>) -> *mut microError {
+/// `Ok` → NULL, `Err` → a C error chain.
+pub(crate) fn result_to_c(r: std::result::Result<(), MicroError>) -> *mut microError {
     match r {
         Ok(()) => ptr::null_mut(),
-        Err(e) if e.status == natsStatus::NATS_NO_MEMORY => out_of_memory(),
-        Err(e) => new_error(e.status, 0, e.text.as_bytes()),
+        Err(e) => to_c(&e),
+    }
+}
+
+/// A C error chain as a core error.
+///
+/// # Safety
+/// `err` is a live, non-NULL error of this library.
+pub(crate) unsafe fn from_c(err: *const microError) -> MicroError {
+    // SAFETY: non-NULL and live (contract).
+    let e = unsafe { &*(err as *const ErrorBlock) };
+    let message = if e.message.is_null() {
+        String::new()
+    } else {
+        // SAFETY: the message is a NUL-terminated string owned by the error.
+        unsafe { std::ffi::CStr::from_ptr(e.message) }
+            .to_string_lossy()
+            .into_owned()
+    };
+    MicroError {
+        status: natsStatus::from_raw(e.status),
+        code: e.code,
+        message,
+        // SAFETY: the cause is NULL or a live error of the chain.
+        cause: (!e.cause.is_null()).then(|| Box::new(unsafe { from_c(e.cause as *const microError) })),
+    }
+}
+
+/// Takes over a C error: converts it, then frees it.
+///
+/// # Safety
+/// `err` is a non-NULL error of this library that the caller gives up.
+pub(crate) unsafe fn take(err: *mut microError) -> MicroError {
+    // SAFETY: contract.
+    let e = unsafe { from_c(err) };
+    // SAFETY: contract: given up, not used again.
+    unsafe { destroy(err) };
+    e
+}
+
+/// A failed call's status as a C error (NULL for `NATS_OK`), with the
+/// status text as cnats.
+pub(crate) fn from_status(s: natsStatus) -> *mut microError {
+    if s == natsStatus::NATS_OK {
+        ptr::null_mut()
+    } else {
+        new_error(s, 0, s.text().as_bytes())
     }
 }
 

@@ -359,7 +359,22 @@ TEST(micro_error_responses_and_stats)
     natsMsg_Destroy(r);
     microClient_Destroy(client);
 
-    CHECK_NO_MERR(microService_GetStats(&st, svc));
+    /* A request is counted once its handler has returned, which may be
+     * just after its reply arrived: wait for all 8. */
+    {
+        int64_t deadline = test_now_ms() + WAIT_MS;
+        for (;;) {
+            long long total = 0;
+            CHECK_NO_MERR(microService_GetStats(&st, svc));
+            for (i = 0; i < st->EndpointsLen; i++)
+                total += st->Endpoints[i].NumRequests;
+            if (total == 8 || test_now_ms() > deadline)
+                break;
+            microServiceStats_Destroy(st);
+            st = NULL;
+            test_sleep_ms(10);
+        }
+    }
     CHECK_STR(st->Type, MICRO_STATS_RESPONSE_TYPE);
     CHECK_STR(st->Name, "errs");
     CHECK_STR(st->Version, "0.1.0");

@@ -118,8 +118,9 @@ fn micro_struct_field_types_are_cnats() {
     }
 }
 
-/// The handler typedefs, the exported error objects and the microError
-/// prototypes have cnats' types (three constructors are C-variadic).
+/// The handler typedefs, the exported error objects and the prototypes of
+/// all 44 micro functions have cnats' types (three error constructors are
+/// C-variadic).
 #[test]
 fn micro_typedefs_and_error_prototypes_are_cnats() {
     let checks = [
@@ -137,6 +138,96 @@ fn micro_typedefs_and_error_prototypes_are_cnats() {
         ));
     }
     let funcs = [
+        (
+            "micro_AddService",
+            "microError *(*)(microService **, natsConnection *, microServiceConfig *)",
+        ),
+        (
+            "microService_AddEndpoint",
+            "microError *(*)(microService *, microEndpointConfig *)",
+        ),
+        (
+            "microService_AddGroup",
+            "microError *(*)(microGroup **, microService *, microGroupConfig *)",
+        ),
+        ("microService_Destroy", "microError *(*)(microService *)"),
+        ("microService_GetConnection", "natsConnection *(*)(microService *)"),
+        (
+            "microService_GetInfo",
+            "microError *(*)(microServiceInfo **, microService *)",
+        ),
+        ("microService_GetState", "void *(*)(microService *)"),
+        (
+            "microService_GetStats",
+            "microError *(*)(microServiceStats **, microService *)",
+        ),
+        ("microService_IsStopped", "bool (*)(microService *)"),
+        ("microService_Run", "microError *(*)(microService *)"),
+        ("microService_Stop", "microError *(*)(microService *)"),
+        (
+            "microGroup_AddGroup",
+            "microError *(*)(microGroup **, microGroup *, microGroupConfig *)",
+        ),
+        (
+            "microGroup_AddEndpoint",
+            "microError *(*)(microGroup *, microEndpointConfig *)",
+        ),
+        (
+            "microRequest_AddHeader",
+            "microError *(*)(microRequest *, const char *, const char *)",
+        ),
+        (
+            "microRequest_DeleteHeader",
+            "microError *(*)(microRequest *, const char *)",
+        ),
+        ("microRequest_GetConnection", "natsConnection *(*)(microRequest *)"),
+        ("microRequest_GetData", "const char *(*)(microRequest *)"),
+        ("microRequest_GetDataLength", "int (*)(microRequest *)"),
+        ("microRequest_GetEndpointState", "void *(*)(microRequest *)"),
+        (
+            "microRequest_GetHeaderKeys",
+            "microError *(*)(microRequest *, const char ***, int *)",
+        ),
+        (
+            "microRequest_GetHeaderValue",
+            "microError *(*)(microRequest *, const char *, const char **)",
+        ),
+        (
+            "microRequest_GetHeaderValues",
+            "microError *(*)(microRequest *, const char *, const char ***, int *)",
+        ),
+        ("microRequest_GetMsg", "natsMsg *(*)(microRequest *)"),
+        ("microRequest_GetReply", "const char *(*)(microRequest *)"),
+        ("microRequest_GetService", "microService *(*)(microRequest *)"),
+        ("microRequest_GetServiceState", "void *(*)(microRequest *)"),
+        ("microRequest_GetSubject", "const char *(*)(microRequest *)"),
+        (
+            "microRequest_Respond",
+            "microError *(*)(microRequest *, const char *, size_t)",
+        ),
+        (
+            "microRequest_RespondError",
+            "microError *(*)(microRequest *, microError *)",
+        ),
+        (
+            "microRequest_RespondCustom",
+            "microError *(*)(microRequest *, microError *, const char *, size_t)",
+        ),
+        (
+            "microRequest_SetHeader",
+            "microError *(*)(microRequest *, const char *, const char *)",
+        ),
+        (
+            "micro_NewClient",
+            "microError *(*)(microClient **, natsConnection *, microClientConfig *)",
+        ),
+        ("microClient_Destroy", "void (*)(microClient *)"),
+        (
+            "microClient_DoRequest",
+            "microError *(*)(natsMsg **, microClient *, const char *, const char *, int)",
+        ),
+        ("microServiceInfo_Destroy", "void (*)(microServiceInfo *)"),
+        ("microServiceStats_Destroy", "void (*)(microServiceStats *)"),
         ("micro_Errorf", "microError *(*)(const char *, ...)"),
         ("micro_ErrorfCode", "microError *(*)(int, const char *, ...)"),
         ("microError_Wrapf", "microError *(*)(microError *, const char *, ...)"),
@@ -146,6 +237,13 @@ fn micro_typedefs_and_error_prototypes_are_cnats() {
         ("microError_String", "const char *(*)(microError *, char *, size_t)"),
         ("microError_Destroy", "void (*)(microError *)"),
     ];
+    assert_eq!(
+        funcs.len(),
+        table("cnats-3.14-functions.txt")
+            .iter()
+            .filter(|r| r[0].starts_with("micro"))
+            .count()
+    );
     for (name, ty) in funcs {
         src.push_str(&format!(
             "    if (!_Generic(&{name}, {ty}: 1, default: 0)) {{ printf(\"{name}\\n\"); bad++; }}\n"

@@ -231,10 +231,14 @@ impl Connection {
             .err_cb
             .clone()
             .unwrap_or_else(crate::options::default_err_callback);
+        let sub_cb = sub.as_ref().and_then(|x| x.on_error());
         {
             let me = self.arc();
             crate::runtime::post_droppable(Box::new(move || {
                 cb(&me, sub.as_ref(), s, text.as_deref());
+                if let (Some(h), Some(x)) = (sub_cb, sub.as_ref()) {
+                    h(x, s);
+                }
             }));
         }
     }

@@ -22,6 +22,10 @@ impl crate::runtime::PoolJob for Subscription {
 /// fires).
 pub type MsgCallback = Arc<dyn Fn(&Arc<Connection>, &Arc<Subscription>, Option<Box<Msg>>) + Send + Sync>;
 pub type CompleteCallback = Box<dyn FnOnce() + Send>;
+/// Told of an asynchronous error of one subscription (slow consumer), in
+/// addition to the connection's error handler (the services framework
+/// uses it, as cnats' micro hooks the connection's).
+pub type SubErrCallback = Arc<dyn Fn(&Arc<Subscription>, natsStatus) + Send + Sync>;
 
 /// A subscription's counters, as `natsSubscription_GetStats` reports them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -83,6 +87,7 @@ pub(in crate::conn) struct SubState {
     /// its first message, or at subscribe for an inactivity timeout).
     pub thread_started: bool,
     pub on_complete: Option<CompleteCallback>,
+    pub on_error: Option<SubErrCallback>,
 }
 
 impl Subscription {
@@ -128,6 +133,7 @@ impl Subscription {
                 scheduled: false,
                 thread_started: false,
                 on_complete: None,
+                on_error: None,
             }),
             cv: Condvar::new(),
         })
@@ -518,6 +524,16 @@ impl Subscription {
         }
         st.on_complete = cb;
         Ok(())
+    }
+
+    /// Sets the subscription's own error hook (see [`SubErrCallback`]).
+    pub fn set_on_error(&self, cb: Option<SubErrCallback>) -> Result<()> {
+        self.check_valid()?.on_error = cb;
+        Ok(())
+    }
+
+    pub(crate) fn on_error(&self) -> Option<SubErrCallback> {
+        self.state.lock().on_error.clone()
     }
 
     /// When draining and nothing is left to deliver, finish: remove from

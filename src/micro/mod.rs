@@ -25,7 +25,7 @@
 
 mod client;
 mod error;
-mod monitoring;
+pub mod monitoring;
 mod request;
 mod service;
 pub mod validate;

@@ -51,6 +51,9 @@ struct EpStats<'a> {
     /// Nanoseconds, an integer (ADR-32 `Nanos`).
     processing_time: i64,
     average_processing_time: i64,
+    /// The stats handler's data: none here, sent as `null` (nats-py reads
+    /// the key unconditionally).
+    data: Option<Value>,
 }
 
 #[derive(Serialize)]
@@ -64,6 +67,15 @@ struct Stats<'a> {
     /// RFC 3339, UTC.
     started: String,
     endpoints: Vec<EpStats<'a>>,
+}
+
+/// RFC 3339 in UTC with exactly six fractional digits: what every client
+/// parses (nats-py's `strptime("%Y-%m-%dT%H:%M:%S.%fZ")` takes at most
+/// six and needs at least one).
+pub fn format_started(ns: i64) -> String {
+    let full = crate::js::time::format_rfc3339(ns);
+    // `…SS.nnnnnnnnnZ` → `…SS.uuuuuuZ`.
+    format!("{}Z", &full[..full.len() - 4])
 }
 
 /// The PING response of a service.
@@ -109,7 +121,7 @@ pub fn stats_json(s: &ServiceStats) -> Vec<u8> {
         id: &s.id,
         version: &s.version,
         metadata: metadata_json(&s.metadata),
-        started: crate::js::time::format_rfc3339(s.started_ns),
+        started: format_started(s.started_ns),
         endpoints: s
             .endpoints
             .iter()
@@ -122,6 +134,7 @@ pub fn stats_json(s: &ServiceStats) -> Vec<u8> {
                 last_error: &e.last_error,
                 processing_time: e.processing_time_ns,
                 average_processing_time: e.average_processing_time_ns,
+                data: None,
             })
             .collect(),
     })
@@ -145,4 +158,69 @@ pub(super) fn handle_stats(req: &mut Request) -> Result<(), MicroError> {
     }
     let body = stats_json(&req.service().stats());
     req.respond(&body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::micro::{control_subject, EndpointStats, ServiceStats};
+
+    #[test]
+    fn started_has_six_fractional_digits() {
+        // 2021-01-02T03:04:05.000007890Z
+        let ns = 1_609_556_645_000_007_890;
+        assert_eq!(format_started(ns), "2021-01-02T03:04:05.000007Z");
+        assert_eq!(format_started(1_609_556_645_000_000_000), "2021-01-02T03:04:05.000000Z");
+    }
+
+    #[test]
+    fn stats_json_fields_and_integer_times() {
+        let s = ServiceStats {
+            type_: crate::micro::STATS_RESPONSE_TYPE.into(),
+            name: "n".into(),
+            version: "1.0.0".into(),
+            id: "ID".into(),
+            metadata: vec![("a".into(), "\"quoted\"".into())],
+            started_ns: 0,
+            endpoints: vec![EndpointStats {
+                name: "e".into(),
+                subject: "s".into(),
+                queue_group: None,
+                num_requests: 3,
+                num_errors: 1,
+                processing_time_ns: 3_000_000_001,
+                average_processing_time_ns: 1_000_000_000,
+                last_error: "boom".into(),
+            }],
+        };
+        let v: Value = serde_json::from_slice(&stats_json(&s)).unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({
+                "type": "io.nats.micro.v1.stats_response", "name": "n", "id": "ID", "version": "1.0.0",
+                "metadata": {"a": "\"quoted\""}, "started": "1970-01-01T00:00:00.000000Z",
+                "endpoints": [{"name": "e", "subject": "s", "queue_group": "", "num_requests": 3,
+                    "num_errors": 1, "last_error": "boom", "processing_time": 3_000_000_001u64,
+                    "average_processing_time": 1_000_000_000u64, "data": null}]
+            })
+        );
+        let p: Value = serde_json::from_slice(&ping_json("n", "ID", "1.0.0", &vec![])).unwrap();
+        assert_eq!(
+            p,
+            serde_json::json!({"type": "io.nats.micro.v1.ping_response", "name": "n", "id": "ID",
+                "version": "1.0.0", "metadata": {}})
+        );
+    }
+
+    #[test]
+    fn control_subjects() {
+        assert_eq!(control_subject("PING", None, None).unwrap(), "$SRV.PING");
+        assert_eq!(control_subject("INFO", Some("svc"), None).unwrap(), "$SRV.INFO.svc");
+        assert_eq!(
+            control_subject("STATS", Some("svc"), Some("X")).unwrap(),
+            "$SRV.STATS.svc.X"
+        );
+        assert!(control_subject("PING", None, Some("X")).is_err());
+        assert_eq!(control_subject("PING", Some(""), Some("")).unwrap(), "$SRV.PING");
+    }
 }

@@ -34,6 +34,11 @@ struct SvcState {
     /// Holds the service alive while a stop is under way, so that the done
     /// handler runs even when the owner has let go of it.
     keepalive: Option<Arc<Service>>,
+    /// `micro_AddService` failed: no done handler for a service the caller
+    /// never got.
+    failed: bool,
+    /// Every subscription has completed and the done handler has returned.
+    done: bool,
 }
 
 /// An endpoint (`microEndpoint`): a subject, its subscription, handler and
@@ -383,8 +388,27 @@ impl Service {
             stats: Mutex::new(RawStats::default()),
             sub: Mutex::new(None),
         });
+        // Listed (and counted as pending) before subscribing, so that the
+        // same subject cannot be added twice meanwhile; the service lock
+        // is not held while the connection subscribes (the connection may
+        // complete subscriptions, which takes the service lock, under its
+        // own locks).
+        st.pending += 1;
+        st.endpoints.push(ep.clone());
+        drop(st);
+        match self.subscribe_endpoint(&ep) {
+            Ok(()) => Ok(ep),
+            Err(e) => {
+                self.st.lock().endpoints.retain(|x| !Arc::ptr_eq(x, &ep));
+                self.subscription_done();
+                Err(ctx(e))
+            }
+        }
+    }
+
+    fn subscribe_endpoint(&self, ep: &Arc<Endpoint>) -> Result<(), MicroError> {
         let wsvc = self.me.clone();
-        let wep = Arc::downgrade(&ep);
+        let wep = Arc::downgrade(ep);
         let cb: MsgCallback = Arc::new(move |_nc, _sub, msg: Option<Box<Msg>>| {
             let Some(msg) = msg else { return };
             if let (Some(svc), Some(ep)) = (wsvc.upgrade(), wep.upgrade()) {
@@ -399,7 +423,13 @@ impl Service {
                 Some(cb),
                 0,
             )
-            .map_err(|e| ctx(MicroError::from_error(&e)))?;
+            .map_err(|e| MicroError::from_error(&e))?;
+        let (wsvc, wep) = (self.me.clone(), Arc::downgrade(ep));
+        let _ = sub.set_on_error(Some(Arc::new(move |_sub, status| {
+            if let (Some(svc), Some(ep)) = (wsvc.upgrade(), wep.upgrade()) {
+                svc.endpoint_error(&ep, status);
+            }
+        })));
         let wsvc = self.me.clone();
         if sub
             .set_on_complete(Some(Box::new(move || {
@@ -410,12 +440,14 @@ impl Service {
             .is_err()
         {
             let _ = self.nc.unsubscribe(&sub, 0);
-            return Err(ctx(MicroError::new("the endpoint's subscription closed at once")));
+            return Err(MicroError::new("the endpoint's subscription closed at once"));
         }
-        *ep.sub.lock() = Some(sub);
-        st.pending += 1;
-        st.endpoints.push(ep.clone());
-        Ok(ep)
+        *ep.sub.lock() = Some(sub.clone());
+        // Stopped while subscribing: this one was not seen by the stop.
+        if self.is_stopped() {
+            let _ = self.nc.drain_sub(&sub, 0);
+        }
+        Ok(())
     }
 
     /// One request: runs the handler (a panic becomes an error), sends a
@@ -427,17 +459,42 @@ impl Service {
         let start = Instant::now();
         let res = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| handler(&mut req)))
             .unwrap_or_else(|p| Err(MicroError::new(crate::error::panic_text(&*p))));
-        if let Err(e) = res {
-            if req.responded() {
+        // A returned error is counted, and the request with it, before
+        // the framework sends the error response: whoever gets the reply
+        // sees statistics that include it.
+        let to_send = match res {
+            Ok(()) => None,
+            Err(e) => {
                 ep.record_error(&e, &mut req.error_counted);
-            } else if let Err(re) = req.respond_error(&e) {
-                ep.record_error(&re, &mut req.error_counted);
+                (!req.responded()).then_some(e)
             }
-        }
+        };
         let elapsed = start.elapsed().as_nanos().min(i64::MAX as u128) as i64;
-        let mut s = ep.stats.lock();
-        s.num_requests += 1;
-        s.processing_ns = s.processing_ns.saturating_add(elapsed);
+        {
+            let mut s = ep.stats.lock();
+            s.num_requests += 1;
+            s.processing_ns = s.processing_ns.saturating_add(elapsed);
+        }
+        if let Some(e) = to_send {
+            // A failure to send (no reply subject, connection closed) is
+            // not a second error of the request.
+            let _ = req.respond_error(&e);
+        }
+    }
+
+    /// An asynchronous error of an endpoint's subscription (a slow
+    /// consumer): as cnats, it is the endpoint's last error (and counted),
+    /// the error handler is told, and the service stops.
+    fn endpoint_error(&self, ep: &Arc<Endpoint>, status: crate::status::natsStatus) {
+        let Some(e) = MicroError::from_status(status) else {
+            return;
+        };
+        let e = e.wrap(format!("NATS error on endpoint '{}'", ep.subject));
+        ep.record_error(&e, &mut false);
+        if let (Some(h), Some(me)) = (self.cfg.err_handler.clone(), self.me.upgrade()) {
+            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| h(&me, ep, status)));
+        }
+        let _ = self.stop();
     }
 
     fn subscription_done(&self) {
@@ -449,16 +506,19 @@ impl Service {
                 for ep in &st.endpoints {
                     ep.sub.lock().take();
                 }
-                Some(st.keepalive.take())
+                Some((st.keepalive.take(), st.failed))
             } else {
                 None
             }
         };
-        if let Some(keep) = done {
+        if let Some((keep, failed)) = done {
             self.cv.notify_all();
-            if let (Some(h), Some(me)) = (self.cfg.done_handler.clone(), self.me.upgrade()) {
+            let h = self.cfg.done_handler.clone().filter(|_| !failed);
+            if let (Some(h), Some(me)) = (h, self.me.upgrade()) {
                 let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| h(&me)));
             }
+            self.st.lock().done = true;
+            self.cv.notify_all();
             drop(keep);
         }
     }
@@ -514,6 +574,7 @@ impl Service {
         let eps = {
             let mut st = self.st.lock();
             st.stopped = true;
+            st.failed = true;
             std::mem::take(&mut st.endpoints)
         };
         for ep in eps {
@@ -528,11 +589,10 @@ impl Service {
         self.st.lock().stopped
     }
 
-    /// True once stopped and every subscription has completed (the done
-    /// handler has been called).
+    /// True once stopped, every subscription has completed and the done
+    /// handler (if any) has returned.
     pub fn is_done(&self) -> bool {
-        let st = self.st.lock();
-        st.stopped && st.pending == 0
+        self.st.lock().done
     }
 
     /// `microService_Run`: waits until the service has stopped.
@@ -549,9 +609,9 @@ impl Service {
     pub fn wait_done(&self, timeout: Duration) -> bool {
         let deadline = Instant::now() + timeout;
         let mut st = self.st.lock();
-        while !(st.stopped && st.pending == 0) {
+        while !st.done {
             if self.cv.wait_until(&mut st, deadline).timed_out() {
-                return st.stopped && st.pending == 0;
+                return st.done;
             }
         }
         true
@@ -733,5 +793,35 @@ impl Group {
     }
     pub fn service(&self) -> Option<Arc<Service>> {
         self.service.upgrade()
+    }
+}
+
+impl std::fmt::Debug for Service {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Service")
+            .field("name", &self.cfg.name)
+            .field("version", &self.cfg.version)
+            .field("id", &self.id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for Endpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Endpoint")
+            .field("name", &self.name())
+            .field("subject", &self.subject)
+            .field("queue_group", &self.queue_group)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for Group {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Group")
+            .field("prefix", &self.prefix)
+            .field("queue_group", &self.queue_group)
+            .field("no_queue_group", &self.no_queue_group)
+            .finish_non_exhaustive()
     }
 }

@@ -5,8 +5,8 @@
  * handler, the request getters and headers), error responses (headers,
  * counted once per request), info and stats, the $SRV monitoring
  * subjects, the client, stop/destroy from inside a handler (done handler
- * once), two instances in one queue group sharing the load, and invalid
- * arguments.
+ * once), two instances in one queue group sharing the load, the error
+ * handler (a slow consumer on an endpoint), and invalid arguments.
  *
  * Every case starts its own server; everything returned is freed, so the
  * valgrind variants also check for leaks.
@@ -634,6 +634,103 @@ TEST(micro_queue_group_shares_load)
 }
 
 /* ------------------------------------------------------------------ */
+/* The error handler: a slow consumer on an endpoint                   */
+
+static int err_calls = 0;
+static microService *err_svc = NULL;
+static microEndpoint *err_ep = NULL;
+static natsStatus err_status = NATS_OK;
+static int released = 0;
+static int stuck_done = 0;
+
+static void on_micro_err(microService *m, microEndpoint *ep, natsStatus s)
+{
+    pthread_mutex_lock(&mu);
+    if (err_calls++ == 0) {
+        err_svc = m;
+        err_ep = ep;
+        err_status = s;
+    }
+    pthread_mutex_unlock(&mu);
+}
+
+static void on_stuck_done(microService *m)
+{
+    (void)m;
+    bump(&stuck_done);
+}
+
+/* Blocks until the test releases it (at most WAIT_MS). */
+static microError *stuck_handler(microRequest *req)
+{
+    int64_t deadline = test_now_ms() + WAIT_MS;
+    (void)req;
+    while (read_int(&released) == 0 && test_now_ms() < deadline)
+        test_sleep_ms(5);
+    return NULL;
+}
+
+static void quiet_err(natsConnection *nc, natsSubscription *sub, natsStatus err, void *closure)
+{
+    (void)nc;
+    (void)sub;
+    (void)err;
+    (void)closure;
+}
+
+TEST(micro_err_handler_on_slow_consumer)
+{
+    test_server *srv = test_server_start();
+    natsOptions *opts = NULL;
+    natsConnection *nc = NULL;
+    microService *svc = NULL;
+    microServiceConfig cfg;
+    microEndpointConfig ep;
+    microServiceStats *st = NULL;
+    int i;
+
+    CHECK_OK(natsOptions_Create(&opts));
+    CHECK_OK(natsOptions_SetURL(opts, srv->url));
+    CHECK_OK(natsOptions_SetMaxPendingMsgs(opts, 2));
+    CHECK_OK(natsOptions_SetErrorHandler(opts, quiet_err, NULL));
+    CHECK_OK(natsConnection_Connect(&nc, opts));
+    natsOptions_Destroy(opts);
+
+    memset(&ep, 0, sizeof(ep));
+    ep.Name = "stuck";
+    ep.Handler = stuck_handler;
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.Name = "slowc";
+    cfg.Version = "1.0.0";
+    cfg.Endpoint = &ep;
+    cfg.ErrHandler = on_micro_err;
+    cfg.DoneHandler = on_stuck_done;
+    CHECK_NO_MERR(micro_AddService(&svc, nc, &cfg));
+    for (i = 0; i < 10; i++)
+        CHECK_OK(natsConnection_PublishString(nc, "stuck", ""));
+    CHECK_OK(natsConnection_Flush(nc));
+    wait_for(&err_calls, 1);
+    pthread_mutex_lock(&mu);
+    CHECK(err_svc == svc);
+    CHECK(err_ep != NULL);
+    CHECK_STATUS(err_status, NATS_SLOW_CONSUMER);
+    pthread_mutex_unlock(&mu);
+    /* The service stops (as cnats); it is done once the handler returns. */
+    CHECK(microService_IsStopped(svc));
+    bump(&released);
+    wait_for(&stuck_done, 1);
+    CHECK_NO_MERR(microService_GetStats(&st, svc));
+    CHECK_EQ_INT(st->EndpointsLen, 1);
+    CHECK(st->Endpoints[0].NumErrors >= 1);
+    CHECK(strstr(st->Endpoints[0].LastErrorString, "Slow Consumer") != NULL);
+    microServiceStats_Destroy(st);
+
+    CHECK_NO_MERR(microService_Destroy(svc));
+    natsConnection_Destroy(nc);
+    test_server_stop(srv);
+}
+
+/* ------------------------------------------------------------------ */
 /* Invalid arguments                                                   */
 
 static void check_invalid(microError *e)
@@ -734,6 +831,7 @@ static const test_case tests[] = {
     T(micro_info_and_monitoring),
     T(micro_stop_and_destroy_inside_handler),
     T(micro_queue_group_shares_load),
+    T(micro_err_handler_on_slow_consumer),
     T(micro_invalid_arguments),
 };
 

@@ -424,6 +424,11 @@ TEST(micro_error_responses_and_stats)
 /* ------------------------------------------------------------------ */
 /* Info and monitoring subjects                                        */
 
+static microError *custom_stats(microRequest *req)
+{
+    return microRequest_Respond(req, "custom-stats", 12);
+}
+
 TEST(micro_info_and_monitoring)
 {
     test_server *srv = test_server_start();
@@ -492,6 +497,19 @@ TEST(micro_info_and_monitoring)
     natsMsg_Destroy(r);
     microServiceInfo_Destroy(info);
     microServiceInfo_Destroy(NULL);
+
+    /* A StatsHandler answers $SRV.STATS for its service instead. */
+    {
+        microService *custom = NULL;
+        microServiceConfig ccfg;
+        memset(&ccfg, 0, sizeof(ccfg));
+        ccfg.Name = "custom";
+        ccfg.Version = "1.0.0";
+        ccfg.StatsHandler = custom_stats;
+        CHECK_NO_MERR(micro_AddService(&custom, nc, &ccfg));
+        request_expect(nc, "$SRV.STATS.custom", "", "custom-stats");
+        CHECK_NO_MERR(microService_Destroy(custom));
+    }
 
     CHECK_NO_MERR(microService_Destroy(svc));
     natsConnection_Destroy(nc);

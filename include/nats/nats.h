@@ -2250,13 +2250,25 @@ NATS_EXTERN void natsSubscription_Destroy(natsSubscription *sub);
 
 #endif  /* RNATS_NATS_H_ */
 
-/* The printf-style microError constructors (C-variadic; written in C,
- * see src/ffi/micro_errorf.c). */
+/* The printf-style microError constructors are C-variadic: their bodies
+ * are C (src/ffi/micro_errorf.c), so they are declared here. */
+
+// Makes an error whose text is `format` formatted with the arguments as
+// `printf` does (NULL `format`: an empty text). Free it with
+// `microError_Destroy`, or hand it to `microRequest_RespondError`.
 NATS_EXTERN microError *micro_Errorf(const char *format, ...);
+
+// As `micro_Errorf`, with an application error code (sent in the
+// `Nats-Service-Error-Code` header of an error response).
 NATS_EXTERN microError *micro_ErrorfCode(int code, const char *format, ...);
+
+// Wraps `err` in a new error with a `printf`-formatted text; the new error
+// owns `err` and its text prints first (`text: err's text`). NULL gives
+// NULL; when the new error cannot be made, `err` is returned unchanged.
 NATS_EXTERN microError *microError_Wrapf(microError *err, const char *format, ...);
 
-/* The library's own errors (destroying them does nothing). */
+// The library's own errors (destroying them does nothing): out of memory,
+// and an invalid argument.
 extern NATS_EXTERN microError *micro_ErrorOutOfMemory;
 extern NATS_EXTERN microError *micro_ErrorInvalidArg;
 

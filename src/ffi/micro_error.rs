@@ -8,7 +8,9 @@
 //! single jump into the C body, leaving the caller's argument registers
 //! and stack exactly as they were (what a C-variadic callee needs). They
 //! run no Rust code, so there is nothing to guard (no panic can occur);
-//! `tests/boundary.rs` knows these three by name.
+//! `tests/boundary.rs` knows these three by name. The jump is written for
+//! x86_64 and aarch64; on another architecture the three are not built
+//! (a program using them fails to link there).
 
 use super::guard_or;
 use super::micro_types::{microError, ErrorBlock};
@@ -245,6 +247,7 @@ extern "C" {
 /// Makes an error whose text is `format` formatted with the arguments as
 /// `printf` does (C-variadic: `microError *micro_Errorf(const char *format,
 /// ...)`). Free it with `microError_Destroy`.
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
 #[unsafe(naked)]
 #[no_mangle]
 pub unsafe extern "C" fn micro_Errorf() {
@@ -256,6 +259,7 @@ pub unsafe extern "C" fn micro_Errorf() {
 
 /// As `micro_Errorf`, with an application error code (C-variadic:
 /// `microError *micro_ErrorfCode(int code, const char *format, ...)`).
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
 #[unsafe(naked)]
 #[no_mangle]
 pub unsafe extern "C" fn micro_ErrorfCode() {
@@ -268,6 +272,7 @@ pub unsafe extern "C" fn micro_ErrorfCode() {
 /// Wraps `err` in a new error with a `printf`-formatted text; the new
 /// error owns `err`. NULL gives NULL (C-variadic: `microError
 /// *microError_Wrapf(microError *err, const char *format, ...)`).
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
 #[unsafe(naked)]
 #[no_mangle]
 pub unsafe extern "C" fn microError_Wrapf() {

@@ -26,7 +26,11 @@ struct rnats_micro_error {
     struct rnats_micro_error *cause;
 };
 
+#if defined(__GNUC__)
 #define RNATS_HIDDEN __attribute__((visibility("hidden")))
+#else
+#define RNATS_HIDDEN
+#endif
 
 /* Defined by the Rust side (the exported out-of-memory error). */
 extern struct rnats_micro_error *micro_ErrorOutOfMemory;

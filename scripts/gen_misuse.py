@@ -324,6 +324,11 @@ OVERRIDES.update({
     ("microRequest_RespondCustom", "err"): ("SKIP", "NULL is a valid error (none)"),
     # An empty request is sent; nobody listens on the subject.
     ("microClient_DoRequest", "data"): "NATS_NO_RESPONDERS",
+    # As a request to a NULL subject (cnats).
+    ("microClient_DoRequest", "subject"): "NATS_INVALID_SUBJECT",
+    # No endpoint configuration: nothing to add (cnats).
+    ("microService_AddEndpoint", "config"): "NATS_OK",
+    ("microGroup_AddEndpoint", "config"): "NATS_OK",
 })
 VALUE_RETURNS.update({
     "microService_IsStopped": "true",

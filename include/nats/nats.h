@@ -1424,6 +1424,7 @@ NATS_EXTERN natsStatus nats_CloseAndWait(int64_t timeout);
 NATS_EXTERN microError *micro_AddService(microService **new_microservice, natsConnection *nc, microServiceConfig *config);
 
 // Adds an endpoint (configuration copied) to the service and subscribes it.
+// A NULL `config` adds nothing (NULL is returned).
 NATS_EXTERN microError *microService_AddEndpoint(microService *m, microEndpointConfig *config);
 
 // Adds a group (a subject prefix, with its queue group settings) to the
@@ -1433,7 +1434,8 @@ NATS_EXTERN microError *microService_AddGroup(microGroup **new_group, microServi
 // Adds a sub-group to a group; it belongs to the service.
 NATS_EXTERN microError *microGroup_AddGroup(microGroup **new_group, microGroup *parent, microGroupConfig *config);
 
-// Adds an endpoint under a group's prefix and subscribes it.
+// Adds an endpoint under a group's prefix and subscribes it. A NULL
+// `config` adds nothing.
 NATS_EXTERN microError *microGroup_AddEndpoint(microGroup *g, microEndpointConfig *config);
 
 // Stops the service (its subscriptions are drained; the done handler runs
@@ -1565,7 +1567,8 @@ NATS_EXTERN void microClient_Destroy(microClient *client);
 
 // Sends a request (`data_len` bytes) to `subject` and waits up to 5 s for
 // the reply, stored in `*reply` (the program destroys it). A reply that
-// carries service error headers gives that error (code and text) instead.
+// carries service error headers gives that error (code and text) instead;
+// a NULL `subject` gives an error of status `NATS_INVALID_SUBJECT`.
 NATS_EXTERN microError *microClient_DoRequest(natsMsg **reply, microClient *client, const char *subject, const char *data, int data_len);
 
 // Destroys the messages of `list` and frees its array.

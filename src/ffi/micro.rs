@@ -192,6 +192,7 @@ pub unsafe extern "C" fn micro_AddService(
 }
 
 /// Adds an endpoint (configuration copied) to the service and subscribes it.
+/// A NULL `config` adds nothing (NULL is returned).
 #[no_mangle]
 pub unsafe extern "C" fn microService_AddEndpoint(
     m: *mut microService,
@@ -200,7 +201,9 @@ pub unsafe extern "C" fn microService_AddEndpoint(
     guard_or("microService_AddEndpoint", invalid_arg(), || {
         // SAFETY: NULL (refused) or a service the program holds.
         let svc = unsafe { service(m) }?;
-        not_null(config, "config")?;
+        if config.is_null() {
+            return Ok(ptr::null_mut()); // nothing to add (cnats)
+        }
         // SAFETY: non-NULL, a valid configuration (C contract).
         let cfg = unsafe { endpoint_config(&*config) }?;
         Ok(result_to_c(svc.add_endpoint(cfg).map(|_| ())))
@@ -258,7 +261,8 @@ pub unsafe extern "C" fn microGroup_AddGroup(
     })
 }
 
-/// Adds an endpoint under a group's prefix and subscribes it.
+/// Adds an endpoint under a group's prefix and subscribes it. A NULL
+/// `config` adds nothing.
 #[no_mangle]
 pub unsafe extern "C" fn microGroup_AddEndpoint(
     g: *mut microGroup,
@@ -267,7 +271,9 @@ pub unsafe extern "C" fn microGroup_AddEndpoint(
     guard_or("microGroup_AddEndpoint", invalid_arg(), || {
         // SAFETY: NULL (refused) or a group of a live service.
         let g = unsafe { handle::arc_ref::<microGroup>(g, "g") }?;
-        not_null(config, "config")?;
+        if config.is_null() {
+            return Ok(ptr::null_mut()); // nothing to add (cnats)
+        }
         // SAFETY: non-NULL, a valid configuration (C contract).
         let cfg = unsafe { endpoint_config(&*config) }?;
         Ok(result_to_c(g.add_endpoint(cfg).map(|_| ())))

@@ -360,7 +360,8 @@ pub unsafe extern "C" fn microClient_Destroy(client: *mut microClient) {
 
 /// Sends a request (`data_len` bytes) to `subject` and waits up to 5 s for
 /// the reply, stored in `*reply` (the program destroys it). A reply that
-/// carries service error headers gives that error (code and text) instead.
+/// carries service error headers gives that error (code and text) instead;
+/// a NULL `subject` gives an error of status `NATS_INVALID_SUBJECT`.
 #[no_mangle]
 pub unsafe extern "C" fn microClient_DoRequest(
     reply: *mut *mut natsMsg,
@@ -373,7 +374,15 @@ pub unsafe extern "C" fn microClient_DoRequest(
         not_null(reply, "reply")?;
         // SAFETY: NULL (refused) or a client the program holds.
         let c = unsafe { handle::box_ref::<microClient>(client, "client") }?;
-        // SAFETY: NULL (refused) or a NUL-terminated string (C contract).
+        if subject.is_null() {
+            // As a request to a NULL subject: an invalid subject (cnats).
+            let e = MicroError::from_error(&Error::new(
+                crate::status::natsStatus::NATS_INVALID_SUBJECT,
+                "invalid argument: 'subject' is NULL",
+            ));
+            return Ok(result_to_c(Err(e.wrap("request failed"))));
+        }
+        // SAFETY: a NUL-terminated string (C contract).
         let subject = unsafe { cstr::str(subject, "subject") }?;
         let len =
             usize::try_from(data_len).map_err(|_| Error::invalid_arg("invalid argument: 'data_len' is negative"))?;

@@ -10,6 +10,14 @@
  *
  * Every case starts its own server; everything returned is freed, so the
  * valgrind variants also check for leaks.
+ *
+ * The expectations are cnats' behaviour: built with
+ * -DRNATS_TEST_AGAINST_CNATS this file also passes against cnats 3.14
+ * (built from source; Debian's 3.4 has no services API, and cnats 3.14
+ * declares microError_Code without defining it, so such a build needs a
+ * stand-in for it). Left out there: what rnats checks more strictly
+ * (semantic versions, endpoints without a handler) and the error counted
+ * once per request.
  */
 /* test.h first: it selects the POSIX feature level. */
 #include "test.h"
@@ -80,6 +88,7 @@ TEST(micro_errors)
     char small[8];
     microError *e, *w;
 
+    CHECK_OK(nats_Open(-1));
     e = micro_Errorf("bad %s #%d (%.2f, %ld, %c)", "input", 7, 2.5, 1234567890123L, 'x');
     CHECK(e != NULL);
     CHECK_EQ_INT(microError_Code(e), 0);
@@ -336,8 +345,10 @@ TEST(micro_error_responses_and_stats)
     CHECK_OK(natsConnection_RequestString(&r, nc, "responds", "", WAIT_MS));
     check_error_reply(r, "busy 1", "503");
     natsMsg_Destroy(r);
+    /* A returned error is sent with its own text and code (a wrapping
+     * error's: the wrapped one's are in the statistics' last error). */
     CHECK_OK(natsConnection_RequestString(&r, nc, "fails", "", WAIT_MS));
-    check_error_reply(r, "validating", "400");
+    check_error_reply(r, "validating", "0");
     natsMsg_Destroy(r);
     CHECK_OK(natsConnection_RequestString(&r, nc, "custom", "", WAIT_MS));
     check_error_reply(r, "partial", "422");
@@ -348,10 +359,10 @@ TEST(micro_error_responses_and_stats)
 
     /* The client turns error headers into a microError. */
     CHECK_NO_MERR(micro_NewClient(&client, nc, NULL));
-    err = microClient_DoRequest(&r, client, "fails", "x", 1);
+    err = microClient_DoRequest(&r, client, "custom", "x", 1);
     CHECK(err != NULL);
-    CHECK_EQ_INT(microError_Code(err), 400);
-    CHECK(strstr(microError_String(err, buf, sizeof(buf)), "validating") != NULL);
+    CHECK_EQ_INT(microError_Code(err), 422);
+    CHECK(strstr(microError_String(err, buf, sizeof(buf)), "partial") != NULL);
     microError_Destroy(err);
     r = NULL;
     CHECK_NO_MERR(microClient_DoRequest(&r, client, "fine", "cl", 2));
@@ -385,19 +396,23 @@ TEST(micro_error_responses_and_stats)
         microEndpointStats *e = &st->Endpoints[i];
         CHECK(e->ProcessingTimeNanoseconds >= 0 && e->ProcessingTimeNanoseconds < 1000000000);
         if (strcmp(e->Name, "responds") == 0) {
-            /* Responded with an error and returned one: counted once. */
+            /* Responded with an error and returned one: counted once
+             * (cnats counts it twice). */
             CHECK_EQ_INT(e->NumRequests, 1);
+#ifndef RNATS_TEST_AGAINST_CNATS
             CHECK_EQ_INT(e->NumErrors, 1);
+#endif
             CHECK(e->LastErrorString[0] != '\0');
             found++;
         } else if (strcmp(e->Name, "fails") == 0) {
-            CHECK_EQ_INT(e->NumRequests, 2);
-            CHECK_EQ_INT(e->NumErrors, 2);
+            CHECK_EQ_INT(e->NumRequests, 1);
+            CHECK_EQ_INT(e->NumErrors, 1);
+            CHECK(strstr(e->LastErrorString, "validating") != NULL);
             CHECK(strstr(e->LastErrorString, "bad input") != NULL);
             found++;
         } else if (strcmp(e->Name, "custom") == 0) {
-            CHECK_EQ_INT(e->NumRequests, 1);
-            CHECK_EQ_INT(e->NumErrors, 1);
+            CHECK_EQ_INT(e->NumRequests, 2);
+            CHECK_EQ_INT(e->NumErrors, 2);
             CHECK(strstr(e->LastErrorString, "partial") != NULL);
             found++;
         } else if (strcmp(e->Name, "fine") == 0) {
@@ -475,13 +490,20 @@ TEST(micro_info_and_monitoring)
     CHECK_STR(info->Metadata.List[0], "k1");
     CHECK_STR(info->Metadata.List[3], "v2");
     CHECK_EQ_INT(info->EndpointsLen, 2);
-    CHECK_STR(info->Endpoints[0].Name, "one");
-    CHECK_STR(info->Endpoints[0].Subject, "info.one");
-    CHECK_STR(info->Endpoints[0].QueueGroup, "workers");
-    CHECK_EQ_INT(info->Endpoints[0].Metadata.Count, 1);
-    CHECK_STR(info->Endpoints[0].Metadata.List[1], "ms");
-    CHECK_STR(info->Endpoints[1].Subject, "two");
-    CHECK(info->Endpoints[1].QueueGroup == NULL);
+    {
+        /* The order of the endpoints is not part of the API (cnats lists
+         * the newest first). */
+        int one = strcmp(info->Endpoints[0].Name, "one") == 0 ? 0 : 1;
+        int two = 1 - one;
+        CHECK_STR(info->Endpoints[one].Name, "one");
+        CHECK_STR(info->Endpoints[one].Subject, "info.one");
+        CHECK_STR(info->Endpoints[one].QueueGroup, "workers");
+        CHECK_EQ_INT(info->Endpoints[one].Metadata.Count, 1);
+        CHECK_STR(info->Endpoints[one].Metadata.List[1], "ms");
+        CHECK_STR(info->Endpoints[two].Name, "two");
+        CHECK_STR(info->Endpoints[two].Subject, "two");
+        CHECK(info->Endpoints[two].QueueGroup == NULL);
+    }
 
     /* $SRV.PING.<name>.<id> answers with this instance's id. */
     snprintf(subj, sizeof(subj), "%s.%s.infosvc.%s", MICRO_API_PREFIX, MICRO_PING_VERB, info->Id);
@@ -704,7 +726,6 @@ TEST(micro_err_handler_on_slow_consumer)
     microService *svc = NULL;
     microServiceConfig cfg;
     microEndpointConfig ep;
-    microServiceStats *st = NULL;
     int i;
 
     CHECK_OK(natsOptions_Create(&opts));
@@ -737,11 +758,6 @@ TEST(micro_err_handler_on_slow_consumer)
     CHECK(microService_IsStopped(svc));
     bump(&released);
     wait_for(&stuck_done, 1);
-    CHECK_NO_MERR(microService_GetStats(&st, svc));
-    CHECK_EQ_INT(st->EndpointsLen, 1);
-    CHECK(st->Endpoints[0].NumErrors >= 1);
-    CHECK(strstr(st->Endpoints[0].LastErrorString, "Slow Consumer") != NULL);
-    microServiceStats_Destroy(st);
 
     CHECK_NO_MERR(microService_Destroy(svc));
     natsConnection_Destroy(nc);
@@ -757,6 +773,21 @@ static void check_invalid(microError *e)
     CHECK_STATUS(microError_Status(e), NATS_INVALID_ARG);
     microError_Destroy(e);
 }
+
+/* A NULL argument: rnats answers with the static micro_ErrorInvalidArg
+ * (and a last error naming the argument); cnats with some invalid-argument
+ * error. */
+#ifdef RNATS_TEST_AGAINST_CNATS
+#define CHECK_MICRO_INVALID(call)                                            \
+    do {                                                                     \
+        microError *e_ = (call);                                             \
+        if (e_ == NULL)                                                      \
+            test_fail(__FILE__, __LINE__, "%s: no error", #call);            \
+        check_invalid(e_);                                                   \
+    } while (0)
+#else
+#define CHECK_MICRO_INVALID(call) CHECK((call) == micro_ErrorInvalidArg)
+#endif
 
 TEST(micro_invalid_arguments)
 {
@@ -775,58 +806,72 @@ TEST(micro_invalid_arguments)
     memset(&cfg, 0, sizeof(cfg));
     memset(&ep, 0, sizeof(ep));
     memset(&gc, 0, sizeof(gc));
-    CHECK(micro_AddService(NULL, nc, &cfg) == micro_ErrorInvalidArg);
-    CHECK(micro_AddService(&svc, NULL, &cfg) == micro_ErrorInvalidArg);
-    CHECK(micro_AddService(&svc, nc, NULL) == micro_ErrorInvalidArg);
+    CHECK_MICRO_INVALID(micro_AddService(NULL, nc, &cfg));
+    CHECK_MICRO_INVALID(micro_AddService(&svc, NULL, &cfg));
+    CHECK_MICRO_INVALID(micro_AddService(&svc, nc, NULL));
     CHECK(svc == NULL);
 
     cfg.Name = "bad name!";
     cfg.Version = "1.0.0";
     check_invalid(micro_AddService(&svc, nc, &cfg));
     cfg.Name = "good";
+#ifndef RNATS_TEST_AGAINST_CNATS
+    /* A version must be a semantic version (ADR-32); cnats 3.14 takes any. */
     cfg.Version = "one";
     check_invalid(micro_AddService(&svc, nc, &cfg));
+#endif
     CHECK(svc == NULL);
 
     cfg.Version = "1.0.0";
     CHECK_NO_MERR(micro_AddService(&svc, nc, &cfg));
     /* An endpoint without handler, or with a bad name. */
+#ifndef RNATS_TEST_AGAINST_CNATS
+    /* cnats accepts it (and would crash on the first request). */
     ep.Name = "nohandler";
     {
         microError *e = microService_AddEndpoint(svc, &ep);
         CHECK(e != NULL);
         microError_Destroy(e);
     }
+#endif
     ep.Name = "bad name";
     ep.Handler = echo_handler;
     check_invalid(microService_AddEndpoint(svc, &ep));
-    CHECK(microService_AddEndpoint(NULL, &ep) == micro_ErrorInvalidArg);
-    CHECK(microService_AddEndpoint(svc, NULL) == micro_ErrorInvalidArg);
-    CHECK(microService_AddGroup(NULL, svc, &gc) == micro_ErrorInvalidArg);
-    CHECK(microService_AddGroup(&g, NULL, &gc) == micro_ErrorInvalidArg);
-    CHECK(microGroup_AddGroup(&g, NULL, &gc) == micro_ErrorInvalidArg);
-    CHECK(microGroup_AddEndpoint(NULL, &ep) == micro_ErrorInvalidArg);
-    CHECK(microService_GetInfo(NULL, svc) == micro_ErrorInvalidArg);
-    CHECK(microService_GetInfo(&info, NULL) == micro_ErrorInvalidArg);
-    CHECK(microService_GetStats(&st, NULL) == micro_ErrorInvalidArg);
-    CHECK(microService_Stop(NULL) == micro_ErrorInvalidArg);
-    CHECK(microService_Run(NULL) == micro_ErrorInvalidArg);
-    CHECK(microService_Destroy(NULL) == micro_ErrorInvalidArg);
+    CHECK_MICRO_INVALID(microService_AddEndpoint(NULL, &ep));
+    CHECK(microService_AddEndpoint(svc, NULL) == NULL); /* nothing to add */
+    CHECK_MICRO_INVALID(microService_AddGroup(NULL, svc, &gc));
+    CHECK_MICRO_INVALID(microService_AddGroup(&g, NULL, &gc));
+    CHECK_MICRO_INVALID(microGroup_AddGroup(&g, NULL, &gc));
+    CHECK_MICRO_INVALID(microGroup_AddEndpoint(NULL, &ep));
+    CHECK_MICRO_INVALID(microService_GetInfo(NULL, svc));
+    CHECK_MICRO_INVALID(microService_GetInfo(&info, NULL));
+    CHECK_MICRO_INVALID(microService_GetStats(&st, NULL));
+    CHECK_MICRO_INVALID(microService_Stop(NULL));
+    CHECK_MICRO_INVALID(microService_Run(NULL));
+    CHECK_MICRO_INVALID(microService_Destroy(NULL));
     CHECK(microService_IsStopped(NULL));
     CHECK(microService_GetConnection(NULL) == NULL);
     CHECK(microService_GetState(NULL) == NULL);
-    CHECK(microRequest_Respond(NULL, "x", 1) == micro_ErrorInvalidArg);
-    CHECK(microRequest_RespondError(NULL, micro_Errorf("freed anyway")) == micro_ErrorInvalidArg);
+    CHECK_MICRO_INVALID(microRequest_Respond(NULL, "x", 1));
+    CHECK_MICRO_INVALID(microRequest_RespondError(NULL, micro_Errorf("freed anyway")));
     CHECK(microRequest_GetData(NULL) == NULL);
     CHECK_EQ_INT(microRequest_GetDataLength(NULL), 0);
     CHECK(microRequest_GetSubject(NULL) == NULL);
     CHECK(microRequest_GetService(NULL) == NULL);
-    CHECK(micro_NewClient(NULL, nc, NULL) == micro_ErrorInvalidArg);
-    CHECK(micro_NewClient(&client, NULL, NULL) == micro_ErrorInvalidArg);
+    CHECK_MICRO_INVALID(micro_NewClient(NULL, nc, NULL));
+#ifndef RNATS_TEST_AGAINST_CNATS
+    /* cnats makes a client without a connection (failing at each request). */
+    CHECK_MICRO_INVALID(micro_NewClient(&client, NULL, NULL));
+#endif
     CHECK_NO_MERR(micro_NewClient(&client, nc, NULL));
-    CHECK(microClient_DoRequest(NULL, client, "x", NULL, 0) == micro_ErrorInvalidArg);
-    CHECK(microClient_DoRequest(&r, NULL, "x", NULL, 0) == micro_ErrorInvalidArg);
-    CHECK(microClient_DoRequest(&r, client, NULL, NULL, 0) == micro_ErrorInvalidArg);
+    CHECK_MICRO_INVALID(microClient_DoRequest(NULL, client, "x", NULL, 0));
+    CHECK_MICRO_INVALID(microClient_DoRequest(&r, NULL, "x", NULL, 0));
+    {
+        microError *e = microClient_DoRequest(&r, client, NULL, NULL, 0);
+        CHECK(e != NULL);
+        CHECK_STATUS(microError_Status(e), NATS_INVALID_SUBJECT);
+        microError_Destroy(e);
+    }
     /* No such service: the request's failure. */
     {
         microError *e = microClient_DoRequest(&r, client, "nobody.home", "x", 1);

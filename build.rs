@@ -1,7 +1,8 @@
-//! Build script: only gives the shared library cnats' soname, so programs
+//! Build script: compiles src/ffi/micro_errorf.c (the C-variadic
+//! microError constructors) and gives the shared library cnats' soname, so programs
 //! linked against `libnats.so` load `libnats.so.<major>.<minor>` at run
 //! time (the same SOVERSION cnats uses; the version is Cargo.toml's).
-//! Writes nothing anywhere.
+//! Writes nothing outside Cargo's OUT_DIR.
 //!
 //! No linker version script is added: rustc already links the cdylib with
 //! its own (anonymous) version script that exports only the `#[no_mangle]`
@@ -12,6 +13,15 @@
 
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
+    // The printf-style microError constructors (C-variadic: see
+    // src/ffi/micro_error.rs for why they are written in C).
+    println!("cargo:rerun-if-changed=src/ffi/micro_errorf.c");
+    cc::Build::new()
+        .file("src/ffi/micro_errorf.c")
+        .warnings(true)
+        .extra_warnings(true)
+        .warnings_into_errors(true)
+        .compile("rnats_micro_errorf");
     let os = std::env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
     if os == "linux" {
         let major = std::env::var("CARGO_PKG_VERSION_MAJOR").unwrap();

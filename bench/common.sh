@@ -9,6 +9,9 @@
 #   BENCH_PROFILE    cargo profile of rnats to link (release; debug for --smoke)
 #   BENCH_NO_BUILD   1 = do not run cargo (use what is in target/)
 #   NATS_SERVER_BIN  nats-server binary (default: found on PATH / pyenv)
+#   BENCH_CNATS_PREFIX  install prefix of another cnats to compare with
+#                    (default: the system's; Debian's 3.4 has no services
+#                    API, so the micro_* cases then run for rnats only)
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BENCH_OUT=${BENCH_OUT:-$root/target/bench}
@@ -70,14 +73,21 @@ build_bench() {
     local cflags=(-std=gnu99 -O2 -g -Wall -Wextra -Werror)
     gcc "${cflags[@]}" -I"$root/include" "$root/bench/bench.c" -o "$BENCH_OUT/bench-ours" \
         -L"$ldir" -Wl,-rpath,"$ldir" -lnats -lpthread
-    gcc "${cflags[@]}" -I/usr/include "$root/bench/bench.c" -o "$BENCH_OUT/bench-cnats" -lnats -lpthread
+    if [ -n "${BENCH_CNATS_PREFIX:-}" ]; then
+        # Another cnats build, e.g. a 3.14 one for the services cases
+        # (cmake --install prefix: include/nats/nats.h, lib/libnats.so).
+        gcc "${cflags[@]}" -I"$BENCH_CNATS_PREFIX/include" "$root/bench/bench.c" -o "$BENCH_OUT/bench-cnats" \
+            -L"$BENCH_CNATS_PREFIX/lib" -Wl,-rpath,"$BENCH_CNATS_PREFIX/lib" -lnats -lpthread
+    else
+        gcc "${cflags[@]}" -I/usr/include "$root/bench/bench.c" -o "$BENCH_OUT/bench-cnats" -lnats -lpthread
+    fi
     BENCH_OURS=$BENCH_OUT/bench-ours
     BENCH_CNATS=$BENCH_OUT/bench-cnats
     # Make sure each binary loads the library it was built for.
     local vo vc
     vo=$("$BENCH_OURS" version)
     vc=$("$BENCH_CNATS" version)
-    log "bench: ours = rnats $vo ($libdir/libnats.so), cnats = $vc (system)"
+    log "bench: ours = rnats $vo ($libdir/libnats.so), cnats = $vc (${BENCH_CNATS_PREFIX:-system})"
     if [ "$vo" = "$vc" ]; then
         log "bench: both binaries report version $vo: wrong library loaded?"
         exit 1

@@ -4,7 +4,8 @@
 #   subscriber (async and -sync) + publisher deliver all messages,
 #   requestor gets the replier's answers, requestor alone reports
 #   "no responders", a two-member queue group splits the messages,
-#   headers round-trip; against a second, JetStream-enabled server
+#   headers round-trip, micro-calc serves a group of endpoints with an
+#   error case; against a second, JetStream-enabled server
 #   (-js -sd <tmp>): js-stream creates, fills, lists, reads, updates,
 #   purges and deletes a stream; js-pub-sync stores every message, sees a
 #   failed expectation and a duplicate; js-pub-async gets every ack.
@@ -76,6 +77,18 @@ check "queue group splits 200 messages ($m1/$m2)" '[ $r1 = 0 ] && [ $r2 = 0 ] &&
 run headers -s "$U" -subj ex.hdrs -count 3 >"$W/hdr" 2>&1; r1=$?
 check "headers round-trip" '[ $r1 = 0 ] && grep -q "intact" "$W/hdr"'
 
+# services: the calculator serves its group's endpoints and answers its
+# own client, with a service error (code 400) for a division by zero
+run micro-calc -s "$U" -subj ex.calc >"$W/micro" 2>&1; r1=$?
+check "micro-calc serves add/div with a 400 error case" '[ $r1 = 0 ] \
+    && grep -q "^add(2 3) = 5$" "$W/micro" \
+    && grep -q "^div(10 4) = 2.5$" "$W/micro" \
+    && grep -q "^div(1 0) -> error: code 400: division by zero (1 / 0)$" "$W/micro" \
+    && grep -q "^add(two three) -> error: code 400: expected two numbers" "$W/micro" \
+    && grep -q "^Endpoint add (ex.calc.add): 2 requests, 1 errors" "$W/micro" \
+    && grep -q "^Endpoint div (ex.calc.div): 2 requests, 1 errors" "$W/micro" \
+    && grep -q "^Service stopped$" "$W/micro"'
+
 # a server that is not there
 run publisher -s nats://127.0.0.1:1 >"$W/bad" 2>&1; r1=$?
 check "publisher reports a missing server" '[ $r1 = 1 ] && grep -q "No server available" "$W/bad"'
@@ -105,7 +118,7 @@ run js-pub-async -s "$JU" -subj ex.js.async -count 2000 >"$W/jsa" 2>&1; r1=$?
 check "js-pub-async gets 2000/2000 acks" '[ $r1 = 0 ] && grep -q "Acknowledged: 2000, failed: 0" "$W/jsa"'
 
 if [ $failures -gt 0 ]; then
-    for f in "$W"/sub* "$W"/pub* "$W"/rep "$W"/req "$W"/nr "$W"/qg "$W"/hdr "$W"/bad "$W"/jsstream "$W"/jss "$W"/jsa; do echo "--- $f"; cat "$f"; done
+    for f in "$W"/sub* "$W"/pub* "$W"/rep "$W"/req "$W"/nr "$W"/qg "$W"/hdr "$W"/micro "$W"/bad "$W"/jsstream "$W"/jss "$W"/jsa; do echo "--- $f"; cat "$f"; done
 fi
 echo "$failures example check(s) failed"
 [ $failures = 0 ]

@@ -305,12 +305,61 @@ VALUE_RETURNS = {
     "nats_CheckCompatibilityImpl": "true",
 }
 
+# Services (micro). Functions returning `microError *` are checked for an
+# error with the expected status (micro_ErrorInvalidArg for a NULL
+# argument) and a recorded last error; NULL means success ("NATS_OK").
+TYPE_VALUES.update({
+    "microService *": "g_svc",
+    "microService **": "&o_svc",
+    "microGroup *": "g_grp",
+    "microGroup **": "&o_grp",
+    "microClient *": "g_client",
+    "microClient **": "&o_client",
+    "microClientConfig *": "NULL",
+    "microServiceConfig *": "&g_svccfg",
+    "microEndpointConfig *": "&g_epcfg",
+    "microGroupConfig *": "&g_grpcfg",
+    "microServiceInfo **": "&o_minfo",
+    "microServiceStats **": "&o_mstats",
+    # A static error: never freed, so safe even where the callee takes it over.
+    "microError *": "micro_ErrorInvalidArg",
+    # No request exists outside a handler; only ever destroyed otherwise.
+    "microRequest *": None,
+    "microServiceInfo *": None,
+    "microServiceStats *": None,
+})
+# The client configuration is reserved (NULL is its only value).
+NOT_SWEPT_TYPES |= {"microClientConfig *"}
+OVERRIDES.update({
+    # The error accessors answer for NULL as cnats does, without recording.
+    ("microError_Status", "err"): ("NOLAST", "NATS_OK"),
+    ("microError_String", "err"): ("SKIP", "a NULL error prints \"null\": tests/c/test_micro.c"),
+    ("microError_String", "buf"): ("SKIP", "a NULL buffer gives \"\": tests/c/test_micro.c"),
+    # Taken over: a NULL error means a plain response (no request here).
+    ("microRequest_RespondError", "err"): ("SKIP", "NULL is a valid error (none)"),
+    ("microRequest_RespondCustom", "err"): ("SKIP", "NULL is a valid error (none)"),
+    # An empty request is sent; nobody listens on the subject.
+    ("microClient_DoRequest", "data"): "NATS_NO_RESPONDERS",
+    # As a request to a NULL subject (cnats).
+    ("microClient_DoRequest", "subject"): "NATS_INVALID_SUBJECT",
+    # No endpoint configuration: nothing to add (cnats).
+    ("microService_AddEndpoint", "config"): "NATS_OK",
+    ("microGroup_AddEndpoint", "config"): "NATS_OK",
+})
+VALUE_RETURNS.update({
+    "microService_IsStopped": "true",
+    "microError_Code": "0",
+    "microRequest_GetDataLength": "0",
+})
+
 PROTO_RE = re.compile(r"^NATS_EXTERN\s+(.+?)\s*\b(\w+)\s*\((.*)\);\s*$")
 
 
 def split_param(p):
     """'const char *subj' -> ('const char *', 'subj')."""
     p = p.strip()
+    if p == "...":
+        return "...", "..."
     m = re.match(r"^(.*?)(\w+)$", p)
     if not m:
         raise SystemExit(f"cannot parse parameter {p!r}")
@@ -372,7 +421,7 @@ def gen_case(ret, func, params, idx):
         if v is None:
             return f"    /* {label}: skipped, no valid '{t}' to pass alongside */\n"
         # NULL data is only meaningful with a zero length.
-        if n == "dataLen" and params[idx][1] in ("data", "str"):
+        if n in ("dataLen", "data_len") and params[idx][1] in ("data", "str"):
             v = "0"
         args.append(v)
     call = f"{func}({', '.join(args)})"
@@ -387,6 +436,12 @@ def gen_case(ret, func, params, idx):
         lines.append(f"    begin_case({c_str(label)});")
         helper = "expect_status_only" if nolast else "expect_status"
         lines.append(f"    {helper}({exp}, {call});")
+    elif ret == "microError *":
+        if exp is None:
+            exp = "NATS_INVALID_ARG"
+        lines.append(f"    prime({exp});")
+        lines.append(f"    begin_case({c_str(label)});")
+        lines.append(f"    expect_micro_error({exp}, {call});")
     elif ret == "void":
         lines.append(f"    begin_case({c_str(label)});")
         lines.append(f"    {call};")
@@ -443,6 +498,12 @@ static jsStreamSource    g_src;
 static jsExternalStream  g_ext;
 static jsRePublish       g_rp;
 static jsDirectGetMsgOptions g_dg;
+static microService     *g_svc   = NULL;
+static microGroup       *g_grp   = NULL;
+static microClient      *g_client = NULL;
+static microServiceConfig  g_svccfg;
+static microEndpointConfig g_epcfg;
+static microGroupConfig    g_grpcfg;
 
 /* Output variables: reset before each case, released after it. */
 static natsConnection   *o_nc;
@@ -475,6 +536,11 @@ static jsConsumerPauseResponse *o_cpr;
 static jsConsumerResetResponse *o_crr;
 static jsAccountInfo    *o_ai;
 static jsPubAck         *o_pa;
+static microService     *o_svc;
+static microGroup       *o_grp;
+static microClient      *o_client;
+static microServiceInfo *o_minfo;
+static microServiceStats *o_mstats;
 
 /* A throw-away user seed and public key (not secret, used nowhere else). */
 #define MISUSE_SEED   "SUACSSL3UAHUDXKFSNVUZRF5UHPMWZ6BFDTJ7M6USDXIEDNPPQYYYCU3VY"
@@ -490,6 +556,7 @@ reset_outs(void)
     o_bytes = NULL;
     o_js = NULL; o_err = (jsErrCode) 0; o_si = NULL; o_sil = NULL; o_snl = NULL; o_ci = NULL;
     o_cil = NULL; o_cnl = NULL; o_cpr = NULL; o_crr = NULL; o_ai = NULL; o_pa = NULL;
+    o_svc = NULL; o_grp = NULL; o_client = NULL; o_minfo = NULL; o_mstats = NULL;
 }
 
 /* Frees whatever a call that was expected to fail produced anyway. The
@@ -527,6 +594,11 @@ release_outs(void)
     jsConsumerResetResponse_Destroy(o_crr);
     jsAccountInfo_Destroy(o_ai);
     jsPubAck_Destroy(o_pa);
+    if (o_svc != NULL)
+        microError_Destroy(microService_Destroy(o_svc));
+    microClient_Destroy(o_client);
+    microServiceInfo_Destroy(o_minfo);
+    microServiceStats_Destroy(o_mstats);
     reset_outs();
 }
 
@@ -615,6 +687,27 @@ expect_status(natsStatus want, natsStatus got)
     passed++;
 }
 
+/* A `microError *` result: NULL for NATS_OK, else an error with status
+ * `want` (and, for NATS_INVALID_ARG, the thread's last error recorded).
+ * The error is freed. */
+static void
+expect_micro_error(natsStatus want, microError *got)
+{
+    natsStatus last = NATS_OK;
+    natsStatus st   = microError_Status(got);
+
+    if ((want == NATS_OK) != (got == NULL))
+        fail_case("returned error %lld, expected an error: %lld", (long long) (got != NULL),
+                  (long long) (want != NATS_OK));
+    else if (st != want)
+        fail_case("returned an error of status %lld, expected %lld", (long long) st, (long long) want);
+    else if ((want == NATS_INVALID_ARG) && ((nats_GetLastError(&last) == NULL) || (last != want)))
+        fail_case("nats_GetLastError() status is %lld, expected %lld", (long long) last, (long long) want);
+    else
+        passed++;
+    microError_Destroy(got);
+}
+
 static void
 expect_status_only(natsStatus want, natsStatus got)
 {
@@ -686,6 +779,10 @@ static int cb_verify(int preverifyOk, void *ctx)
     (void) ctx;
     return preverifyOk;
 }
+static microError *cb_micro(microRequest *req)
+{
+    return microRequest_Respond(req, "ok", 2);
+}
 
 #include "misuse_extra.inc"
 
@@ -734,6 +831,17 @@ setup(const char *port)
     if (s == NATS_OK)
         s = jsDirectGetMsgOptions_Init(&g_dg);
     g_dg.Sequence = 1;
+    g_svccfg.Name = "misuse";
+    g_svccfg.Version = "1.0.0";
+    g_epcfg.Name = "misuse_ep";
+    g_epcfg.Handler = cb_micro;
+    g_grpcfg.Prefix = "misuse.group";
+    if ((s == NATS_OK) && (micro_AddService(&g_svc, g_nc, &g_svccfg) != NULL))
+        s = NATS_ERR;
+    if ((s == NATS_OK) && (microService_AddGroup(&g_grp, g_svc, &g_grpcfg) != NULL))
+        s = NATS_ERR;
+    if ((s == NATS_OK) && (micro_NewClient(&g_client, g_nc, NULL) != NULL))
+        s = NATS_ERR;
     if (s == NATS_OK)
         s = natsConnection_Flush(g_nc);
     if (s != NATS_OK)
@@ -748,6 +856,9 @@ static void
 teardown(void)
 {
     jsCtx_Destroy(g_js);
+    microClient_Destroy(g_client);
+    if (g_svc != NULL)
+        microError_Destroy(microService_Destroy(g_svc));
     natsSubscription_Destroy(g_sub);
     natsSubscription_Destroy(g_asub);
     natsConnection_Destroy(g_nc);
@@ -810,6 +921,9 @@ def generate():
         if not ptrs:
             continue
         body.append(f"    /* ---- {name} ---- */\n")
+        if any(t == "..." for t, _ in params):
+            body.append("    /* C-variadic (printf-style): tests/c/test_micro.c checks it */\n")
+            continue
         for i in ptrs:
             body.append(gen_case(ret, name, params, i))
             counted += 1

@@ -347,6 +347,31 @@ typedef enum {
 // freed by `jsCtx_Destroy`.
 typedef struct jsCtx jsCtx;
 
+// A client of services (opaque): `micro_NewClient`, `microClient_Destroy`.
+typedef struct microClient microClient;
+
+// Client configuration (reserved; no fields).
+typedef struct microClientConfig microClientConfig;
+
+// An endpoint of a service (opaque; owned by its service).
+typedef struct microEndpoint microEndpoint;
+
+// An error of the services API (opaque). Read it with
+// `microError_Status`, `microError_Code` and `microError_String`, free it
+// with `microError_Destroy` (or hand it to `microRequest_RespondError`).
+typedef struct microError microError;
+
+// A group of endpoints sharing a subject prefix (opaque; owned by its
+// service).
+typedef struct microGroup microGroup;
+
+// A request received by an endpoint (opaque; valid during the handler).
+typedef struct microRequest microRequest;
+
+// A service (opaque): made by `micro_AddService`, freed by
+// `microService_Destroy`.
+typedef struct microService microService;
+
 // A connection to a NATS server (opaque).
 typedef struct natsConnection natsConnection;
 
@@ -870,6 +895,121 @@ typedef struct {
   void *ThreadStartedHandlerClosure;
 } natsClientConfig;
 
+// Handles one request of a services endpoint. Returns NULL, or an error
+// the library sends back as an error response (and frees).
+typedef microError *(*microRequestHandler)(microRequest *req);
+
+// Configuration of one endpoint (`microService_AddEndpoint`,
+// `microGroup_AddEndpoint`, or `microServiceConfig.Endpoint`). The
+// library copies what it needs: the struct may be freed after the call.
+typedef struct {
+  // The endpoint's name (letters, digits, `-` and `_`).
+  const char *Name;
+  // The subject it listens on; the name when NULL.
+  const char *Subject;
+  // Queue group overriding the group's or service's.
+  const char *QueueGroup;
+  // Subscribe without a queue group.
+  bool NoQueueGroup;
+  // Metadata reported by `$SRV.INFO`.
+  natsMetadata Metadata;
+  // Called for each request.
+  microRequestHandler Handler;
+  // Returned by `microRequest_GetEndpointState`.
+  void *State;
+} microEndpointConfig;
+
+// Told about an asynchronous error of a service (`ep` may be NULL).
+typedef void (*microErrorHandler)(microService *m, microEndpoint *ep, natsStatus s);
+
+// Called once when a service has stopped.
+typedef void (*microDoneHandler)(microService *m);
+
+// Configuration of a service (`micro_AddService`); copied by the library.
+typedef struct {
+  // The service's name (letters, digits, `-` and `_`).
+  const char *Name;
+  // Its version (semantic versioning).
+  const char *Version;
+  const char *Description;
+  // Queue group of all endpoints ("q" when NULL).
+  const char *QueueGroup;
+  bool NoQueueGroup;
+  natsMetadata Metadata;
+  // An optional endpoint added with the service.
+  microEndpointConfig *Endpoint;
+  // Answers `$SRV.STATS` requests instead of the library when set.
+  microRequestHandler StatsHandler;
+  // Told about asynchronous errors of the service's subscriptions.
+  microErrorHandler ErrHandler;
+  // Called once when the service has stopped.
+  microDoneHandler DoneHandler;
+  // Returned by `microService_GetState` and `microRequest_GetServiceState`.
+  void *State;
+} microServiceConfig;
+
+// Configuration of a group (`microService_AddGroup`, `microGroup_AddGroup`).
+typedef struct {
+  // The subject prefix of the group's endpoints.
+  const char *Prefix;
+  // Queue group for the group's endpoints.
+  const char *QueueGroup;
+  // The group's endpoints subscribe without a queue group.
+  bool NoQueueGroup;
+} microGroupConfig;
+
+// An endpoint as `microService_GetInfo` describes it.
+typedef struct {
+  const char *Name;
+  const char *Subject;
+  const char *QueueGroup;
+  natsMetadata Metadata;
+} microEndpointInfo;
+
+// A service's description (`microService_GetInfo`); freed with
+// `microServiceInfo_Destroy`.
+typedef struct {
+  // `MICRO_INFO_RESPONSE_TYPE`.
+  const char *Type;
+  const char *Name;
+  const char *Version;
+  const char *Description;
+  const char *Id;
+  natsMetadata Metadata;
+  microEndpointInfo *Endpoints;
+  int EndpointsLen;
+} microServiceInfo;
+
+// An endpoint's statistics (`microService_GetStats`).
+typedef struct {
+  const char *Name;
+  const char *Subject;
+  const char *QueueGroup;
+  int64_t NumRequests;
+  int64_t NumErrors;
+  // Total processing time, whole seconds part.
+  int64_t ProcessingTimeSeconds;
+  // Total processing time, nanoseconds part (below one second).
+  int64_t ProcessingTimeNanoseconds;
+  int64_t AverageProcessingTimeNanoseconds;
+  // The last error's text ("" when none), NUL-terminated.
+  char LastErrorString[2048];
+} microEndpointStats;
+
+// A service's statistics (`microService_GetStats`); freed with
+// `microServiceStats_Destroy`.
+typedef struct {
+  // `MICRO_STATS_RESPONSE_TYPE`.
+  const char *Type;
+  const char *Name;
+  const char *Version;
+  const char *Id;
+  // Start time, UTC nanoseconds since the epoch.
+  int64_t Started;
+  microEndpointStats *Endpoints;
+  int EndpointsLen;
+} microServiceStats;
+
 // Returns the token to send at each connect; the library does not free it.
 typedef const char *(*natsTokenHandler)(void *closure);
 
@@ -1381,6 +1521,159 @@ NATS_EXTERN void nats_Close(void);
 // Closes the library and waits up to `timeout` ms (0 = no limit) for every
 // library thread to end. `NATS_TIMEOUT` if some are still running.
 NATS_EXTERN natsStatus nats_CloseAndWait(int64_t timeout);
+
+// Creates a service on `nc` from `config` (copied) and starts it: the
+// `$SRV` monitoring subjects and the optional `config->Endpoint` are
+// subscribed. Stores the service in `*new_microservice`.
+NATS_EXTERN microError *micro_AddService(microService **new_microservice, natsConnection *nc, microServiceConfig *config);
+
+// Adds an endpoint (configuration copied) to the service and subscribes it.
+// A NULL `config` adds nothing (NULL is returned).
+NATS_EXTERN microError *microService_AddEndpoint(microService *m, microEndpointConfig *config);
+
+// Adds a group (a subject prefix, with its queue group settings) to the
+// service; the group belongs to the service.
+NATS_EXTERN microError *microService_AddGroup(microGroup **new_group, microService *m, microGroupConfig *config);
+
+// Adds a sub-group to a group; it belongs to the service.
+NATS_EXTERN microError *microGroup_AddGroup(microGroup **new_group, microGroup *parent, microGroupConfig *config);
+
+// Adds an endpoint under a group's prefix and subscribes it. A NULL
+// `config` adds nothing.
+NATS_EXTERN microError *microGroup_AddEndpoint(microGroup *g, microEndpointConfig *config);
+
+// Stops the service (its subscriptions are drained; the done handler runs
+// when they have completed), then releases the program's handle. Safe
+// from inside one of the service's handlers.
+NATS_EXTERN microError *microService_Destroy(microService *m);
+
+// Stops the service: no new requests; the done handler runs once every
+// subscription has completed. Stopping twice is not an error.
+NATS_EXTERN microError *microService_Stop(microService *m);
+
+// Blocks until the service is stopped.
+NATS_EXTERN microError *microService_Run(microService *m);
+
+// Whether the service is stopped (true for NULL).
+NATS_EXTERN bool microService_IsStopped(microService *m);
+
+// The service's connection (the program's own handle), NULL for NULL.
+NATS_EXTERN natsConnection *microService_GetConnection(microService *m);
+
+// The configuration's `State`, NULL for NULL.
+NATS_EXTERN void *microService_GetState(microService *m);
+
+// Stores in `*new_info` the service's description: name, version,
+// description, id, metadata and the endpoints (monitoring ones left out).
+// Free it with `microServiceInfo_Destroy`.
+NATS_EXTERN microError *microService_GetInfo(microServiceInfo **new_info, microService *m);
+
+// Frees a `microServiceInfo` (NULL is ignored).
+NATS_EXTERN void microServiceInfo_Destroy(microServiceInfo *info);
+
+// Stores in `*new_stats` the service's statistics, per endpoint (requests,
+// errors, processing times, last error; monitoring endpoints left out).
+// Free it with `microServiceStats_Destroy`.
+NATS_EXTERN microError *microService_GetStats(microServiceStats **new_stats, microService *m);
+
+// Frees a `microServiceStats` (NULL is ignored).
+NATS_EXTERN void microServiceStats_Destroy(microServiceStats *stats);
+
+// An error holding status `s` and its text; NULL for `NATS_OK`.
+NATS_EXTERN microError *micro_ErrorFromStatus(natsStatus s);
+
+// The error's application code: the first non-zero code along its chain
+// (0 for NULL or none).
+NATS_EXTERN int microError_Code(microError *err);
+
+// The error's NATS status: the first non-OK status along its chain
+// (`NATS_OK` for NULL or none).
+NATS_EXTERN natsStatus microError_Status(microError *err);
+
+// Writes the error's text (`status <n>: code <n>: message: cause…`, or
+// `null` for NULL) into `buf` of `len` bytes, truncated to fit, and
+// returns `buf` ("" when `buf` is NULL).
+NATS_EXTERN const char *microError_String(microError *err, char *buf, size_t len);
+
+// Frees an error and the errors it wraps (the static errors and NULL are
+// left alone).
+NATS_EXTERN void microError_Destroy(microError *err);
+
+// Sends `data` (`len` bytes) to the request's reply subject.
+NATS_EXTERN microError *microRequest_Respond(microRequest *req, const char *data, size_t len);
+
+// Sends an empty response carrying `err` in the `Nats-Service-Error` and
+// `Nats-Service-Error-Code` headers (and `Nats-Status` when it has a
+// status); the error is counted in the endpoint's statistics once per
+// request. Takes `err` over (it is freed).
+NATS_EXTERN microError *microRequest_RespondError(microRequest *req, microError *err);
+
+// Sends `data` with, when `err` is not NULL, its error headers (as
+// `microRequest_RespondError`). Takes `err` over.
+NATS_EXTERN microError *microRequest_RespondCustom(microRequest *req, microError *err, const char *data, size_t len);
+
+// Adds `value` to header `key` of the request's message.
+NATS_EXTERN microError *microRequest_AddHeader(microRequest *req, const char *key, const char *value);
+
+// Sets header `key` of the request's message to `value` (replacing its
+// values).
+NATS_EXTERN microError *microRequest_SetHeader(microRequest *req, const char *key, const char *value);
+
+// Deletes header `key` of the request's message.
+NATS_EXTERN microError *microRequest_DeleteHeader(microRequest *req, const char *key);
+
+// Stores in `*keys` a `malloc`ed array of the header keys (free the array
+// only) and their number in `*count`.
+NATS_EXTERN microError *microRequest_GetHeaderKeys(microRequest *req, const char ***keys, int *count);
+
+// Stores in `*value` the first value of header `key` (the message's
+// string).
+NATS_EXTERN microError *microRequest_GetHeaderValue(microRequest *req, const char *key, const char **value);
+
+// Stores in `*values` a `malloc`ed array of the values of header `key`
+// (free the array only) and their number in `*count`.
+NATS_EXTERN microError *microRequest_GetHeaderValues(microRequest *req, const char *key, const char ***values, int *count);
+
+// The request's connection (the program's handle), NULL for NULL.
+NATS_EXTERN natsConnection *microRequest_GetConnection(microRequest *req);
+
+// The request's payload (NUL-terminated; valid during the handler), NULL
+// for NULL.
+NATS_EXTERN const char *microRequest_GetData(microRequest *req);
+
+// The payload's length in bytes (0 for NULL).
+NATS_EXTERN int microRequest_GetDataLength(microRequest *req);
+
+// The endpoint configuration's `State`, NULL for NULL.
+NATS_EXTERN void *microRequest_GetEndpointState(microRequest *req);
+
+// The service configuration's `State`, NULL for NULL.
+NATS_EXTERN void *microRequest_GetServiceState(microRequest *req);
+
+// The request's message (the request owns it: do not destroy), NULL for
+// NULL.
+NATS_EXTERN natsMsg *microRequest_GetMsg(microRequest *req);
+
+// The reply subject, NULL for none or NULL.
+NATS_EXTERN const char *microRequest_GetReply(microRequest *req);
+
+// The subject the request was received on, NULL for NULL.
+NATS_EXTERN const char *microRequest_GetSubject(microRequest *req);
+
+// The service handling the request (the program's handle), NULL for NULL.
+NATS_EXTERN microService *microRequest_GetService(microRequest *req);
+
+// Creates a services client on `nc` (`cfg` is reserved: pass NULL).
+NATS_EXTERN microError *micro_NewClient(microClient **new_client, natsConnection *nc, microClientConfig *cfg);
+
+// Frees a client (NULL is ignored).
+NATS_EXTERN void microClient_Destroy(microClient *client);
+
+// Sends a request (`data_len` bytes) to `subject` and waits up to 5 s for
+// the reply, stored in `*reply` (the program destroys it). A reply that
+// carries service error headers gives that error (code and text) instead;
+// a NULL `subject` gives an error of status `NATS_INVALID_SUBJECT`.
+NATS_EXTERN microError *microClient_DoRequest(natsMsg **reply, microClient *client, const char *subject, const char *data, int data_len);
 
 // Destroys the messages of `list` and frees its array.
 //
@@ -2064,6 +2357,42 @@ NATS_EXTERN void natsSubscription_Destroy(natsSubscription *sub);
 
 #endif  /* RNATS_NATS_H_ */
 
+/* The printf-style microError constructors are C-variadic: their bodies
+ * are C (src/ffi/micro_errorf.c), so they are declared here. */
+
+// Makes an error whose text is `format` formatted with the arguments as
+// `printf` does (NULL `format`: an empty text). Free it with
+// `microError_Destroy`, or hand it to `microRequest_RespondError`.
+NATS_EXTERN microError *micro_Errorf(const char *format, ...);
+
+// As `micro_Errorf`, with an application error code (sent in the
+// `Nats-Service-Error-Code` header of an error response).
+NATS_EXTERN microError *micro_ErrorfCode(int code, const char *format, ...);
+
+// Wraps `err` in a new error with a `printf`-formatted text; the new error
+// owns `err` and its text prints first (`text: err's text`). NULL gives
+// NULL; when the new error cannot be made, `err` is returned unchanged.
+NATS_EXTERN microError *microError_Wrapf(microError *err, const char *format, ...);
+
+// The library's own errors (destroying them does nothing): out of memory,
+// and an invalid argument.
+extern NATS_EXTERN microError *micro_ErrorOutOfMemory;
+extern NATS_EXTERN microError *micro_ErrorInvalidArg;
+
+/* Frees an error (a function-like macro, as in cnats). */
+#define microError_Ignore(__err) microError_Destroy(__err)
+
+/* Services: monitoring subjects, response types and error headers. */
+#define MICRO_API_PREFIX "$SRV"
+#define MICRO_INFO_RESPONSE_TYPE "io.nats.micro.v1.info_response"
+#define MICRO_INFO_VERB "INFO"
+#define MICRO_PING_RESPONSE_TYPE "io.nats.micro.v1.ping_response"
+#define MICRO_PING_VERB "PING"
+#define MICRO_STATS_RESPONSE_TYPE "io.nats.micro.v1.stats_response"
+#define MICRO_STATS_VERB "STATS"
+#define MICRO_STATUS_HDR "Nats-Status"
+#define MICRO_ERROR_HDR "Nats-Service-Error"
+#define MICRO_ERROR_CODE_HDR "Nats-Service-Error-Code"
 #if defined(NATS_CONN_STATUS_NO_PREFIX)
 /* Deprecated unprefixed connection states, as cnats offers them. */
 #define DISCONNECTED  NATS_CONN_STATUS_DISCONNECTED

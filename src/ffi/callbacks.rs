@@ -18,6 +18,7 @@
 
 use super::conn::natsConnection;
 use super::handle::arc_as_ptr;
+use super::micro_types::{microEndpoint, microError, microRequest, microService};
 use super::msg::natsMsg;
 use super::sub::natsSubscription;
 use crate::auth::{JwtHandler, SignatureHandler, TokenHandler};
@@ -69,6 +70,13 @@ pub type jsFetchNextHandler = Option<
         closure: *mut c_void,
     ) -> bool,
 >;
+/// Handles one request of a services endpoint. Returns NULL, or an error
+/// the library sends back as an error response (and frees).
+pub type microRequestHandler = Option<unsafe extern "C" fn(req: *mut microRequest) -> *mut microError>;
+/// Told about an asynchronous error of a service (`ep` may be NULL).
+pub type microErrorHandler = Option<unsafe extern "C" fn(m: *mut microService, ep: *mut microEndpoint, s: natsStatus)>;
+/// Called once when a service has stopped.
+pub type microDoneHandler = Option<unsafe extern "C" fn(m: *mut microService)>;
 /// Returns the token to send at each connect; the library does not free it.
 pub type natsTokenHandler = Option<unsafe extern "C" fn(closure: *mut c_void) -> *const c_char>;
 /// Returns a user JWT in `*userJWT` (allocated with `malloc`, freed by the
@@ -479,6 +487,47 @@ pub(crate) fn pub_ack_handler(cb: jsPubAckHandler, closure: *mut c_void) -> Opti
     ))
 }
 
+// ---- services (micro) ----
+
+/// The core's request handler for a C `microRequestHandler`: the handler
+/// gets the request's own pointer (valid during the call); a returned
+/// error is taken over (converted, then freed) and becomes the core's
+/// error, which the framework sends back.
+pub(crate) fn micro_request_handler(h: microRequestHandler) -> Option<crate::micro::RequestHandler> {
+    let f = h?;
+    Some(Arc::new(move |req: &mut crate::micro::Request| {
+        let p = req as *mut crate::micro::Request as *mut microRequest;
+        // SAFETY: the program's handler, called with a live request that
+        // stays valid for the call.
+        let e = unsafe { f(p) };
+        if e.is_null() {
+            Ok(())
+        } else {
+            // SAFETY: a handler returns NULL or an error it gives up.
+            Err(unsafe { super::micro_error::take(e) })
+        }
+    }))
+}
+
+/// The core's error handler for a C `microErrorHandler`: the service and
+/// endpoint pointers are the ones the library hands out (no new
+/// reference).
+pub(crate) fn micro_err_handler(h: microErrorHandler) -> Option<crate::micro::ErrHandler> {
+    let f = h?;
+    Some(Arc::new(
+        move |svc: &Arc<crate::micro::Service>, ep: &Arc<crate::micro::Endpoint>, s: natsStatus| {
+            // SAFETY: the program's handler, called with live handles.
+            unsafe {
+                f(
+                    Arc::as_ptr(svc) as *mut microService,
+                    Arc::as_ptr(ep) as *mut microEndpoint,
+                    s,
+                )
+            }
+        },
+    ))
+}
+
 /// `jsOptions.PublishAsync.ErrHandler` as the core's handler: the failed
 /// message is lent in `pae->Msg`; if the program resends it
 /// (`js_PublishMsgAsync(js, &pae->Msg, ...)` clears the field) it is the
@@ -505,5 +554,15 @@ pub(crate) fn pub_ack_err_handler(cb: jsPubAckErrHandler, closure: *mut c_void) 
             // SAFETY: `mp` came from `Box::into_raw` above and was not taken by a resend.
             drop(unsafe { Box::from_raw(mp as *mut Msg) });
         }
+    }))
+}
+
+/// The core's done handler for a C `microDoneHandler`.
+pub(crate) fn micro_done_handler(h: microDoneHandler) -> Option<crate::micro::DoneHandler> {
+    let f = h?;
+    Some(Arc::new(move |svc: &Arc<crate::micro::Service>| {
+        // SAFETY: the program's handler, called with the service's own
+        // (still live) pointer.
+        unsafe { f(Arc::as_ptr(svc) as *mut microService) }
     }))
 }

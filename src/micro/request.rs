@@ -109,7 +109,9 @@ impl Request {
                 set(STATUS_HDR, st.text()).map_err(|e| wrap(e.into()))?;
             }
             set(ERROR_HDR, &e.message).map_err(|e| wrap(e.into()))?;
-            set(ERROR_CODE_HDR, &e.code().to_string()).map_err(|e| wrap(e.into()))?;
+            // The error's own code, as its own message above (cnats: a
+            // wrapping error's code is its own, usually 0).
+            set(ERROR_CODE_HDR, &e.code.to_string()).map_err(|e| wrap(e.into()))?;
             hdr_block = Some(h.to_bytes());
         }
         self.connection()

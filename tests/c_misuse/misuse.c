@@ -38,6 +38,12 @@ static jsStreamSource    g_src;
 static jsExternalStream  g_ext;
 static jsRePublish       g_rp;
 static jsDirectGetMsgOptions g_dg;
+static microService     *g_svc   = NULL;
+static microGroup       *g_grp   = NULL;
+static microClient      *g_client = NULL;
+static microServiceConfig  g_svccfg;
+static microEndpointConfig g_epcfg;
+static microGroupConfig    g_grpcfg;
 
 /* Output variables: reset before each case, released after it. */
 static natsConnection   *o_nc;
@@ -70,6 +76,11 @@ static jsConsumerPauseResponse *o_cpr;
 static jsConsumerResetResponse *o_crr;
 static jsAccountInfo    *o_ai;
 static jsPubAck         *o_pa;
+static microService     *o_svc;
+static microGroup       *o_grp;
+static microClient      *o_client;
+static microServiceInfo *o_minfo;
+static microServiceStats *o_mstats;
 
 /* A throw-away user seed and public key (not secret, used nowhere else). */
 #define MISUSE_SEED   "SUACSSL3UAHUDXKFSNVUZRF5UHPMWZ6BFDTJ7M6USDXIEDNPPQYYYCU3VY"
@@ -85,6 +96,7 @@ reset_outs(void)
     o_bytes = NULL;
     o_js = NULL; o_err = (jsErrCode) 0; o_si = NULL; o_sil = NULL; o_snl = NULL; o_ci = NULL;
     o_cil = NULL; o_cnl = NULL; o_cpr = NULL; o_crr = NULL; o_ai = NULL; o_pa = NULL;
+    o_svc = NULL; o_grp = NULL; o_client = NULL; o_minfo = NULL; o_mstats = NULL;
 }
 
 /* Frees whatever a call that was expected to fail produced anyway. The
@@ -122,6 +134,11 @@ release_outs(void)
     jsConsumerResetResponse_Destroy(o_crr);
     jsAccountInfo_Destroy(o_ai);
     jsPubAck_Destroy(o_pa);
+    if (o_svc != NULL)
+        microError_Destroy(microService_Destroy(o_svc));
+    microClient_Destroy(o_client);
+    microServiceInfo_Destroy(o_minfo);
+    microServiceStats_Destroy(o_mstats);
     reset_outs();
 }
 
@@ -210,6 +227,27 @@ expect_status(natsStatus want, natsStatus got)
     passed++;
 }
 
+/* A `microError *` result: NULL for NATS_OK, else an error with status
+ * `want` (and, for NATS_INVALID_ARG, the thread's last error recorded).
+ * The error is freed. */
+static void
+expect_micro_error(natsStatus want, microError *got)
+{
+    natsStatus last = NATS_OK;
+    natsStatus st   = microError_Status(got);
+
+    if ((want == NATS_OK) != (got == NULL))
+        fail_case("returned error %lld, expected an error: %lld", (long long) (got != NULL),
+                  (long long) (want != NATS_OK));
+    else if (st != want)
+        fail_case("returned an error of status %lld, expected %lld", (long long) st, (long long) want);
+    else if ((want == NATS_INVALID_ARG) && ((nats_GetLastError(&last) == NULL) || (last != want)))
+        fail_case("nats_GetLastError() status is %lld, expected %lld", (long long) last, (long long) want);
+    else
+        passed++;
+    microError_Destroy(got);
+}
+
 static void
 expect_status_only(natsStatus want, natsStatus got)
 {
@@ -281,6 +319,10 @@ static int cb_verify(int preverifyOk, void *ctx)
     (void) ctx;
     return preverifyOk;
 }
+static microError *cb_micro(microRequest *req)
+{
+    return microRequest_Respond(req, "ok", 2);
+}
 
 #include "misuse_extra.inc"
 
@@ -329,6 +371,17 @@ setup(const char *port)
     if (s == NATS_OK)
         s = jsDirectGetMsgOptions_Init(&g_dg);
     g_dg.Sequence = 1;
+    g_svccfg.Name = "misuse";
+    g_svccfg.Version = "1.0.0";
+    g_epcfg.Name = "misuse_ep";
+    g_epcfg.Handler = cb_micro;
+    g_grpcfg.Prefix = "misuse.group";
+    if ((s == NATS_OK) && (micro_AddService(&g_svc, g_nc, &g_svccfg) != NULL))
+        s = NATS_ERR;
+    if ((s == NATS_OK) && (microService_AddGroup(&g_grp, g_svc, &g_grpcfg) != NULL))
+        s = NATS_ERR;
+    if ((s == NATS_OK) && (micro_NewClient(&g_client, g_nc, NULL) != NULL))
+        s = NATS_ERR;
     if (s == NATS_OK)
         s = natsConnection_Flush(g_nc);
     if (s != NATS_OK)
@@ -343,6 +396,9 @@ static void
 teardown(void)
 {
     jsCtx_Destroy(g_js);
+    microClient_Destroy(g_client);
+    if (g_svc != NULL)
+        microError_Destroy(microService_Destroy(g_svc));
     natsSubscription_Destroy(g_sub);
     natsSubscription_Destroy(g_asub);
     natsConnection_Destroy(g_nc);
@@ -1868,6 +1924,369 @@ null_sweep(void)
     nats_PrintLastErrorStack(NULL);
     pass_case();
     release_outs();
+    /* ---- micro_AddService ---- */
+    /* micro_AddService(new_microservice=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("micro_AddService(new_microservice=NULL)");
+    expect_micro_error(NATS_INVALID_ARG, micro_AddService(NULL, g_nc, &g_svccfg));
+    release_outs();
+    /* micro_AddService(nc=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("micro_AddService(nc=NULL)");
+    expect_micro_error(NATS_INVALID_ARG, micro_AddService(&o_svc, NULL, &g_svccfg));
+    release_outs();
+    /* micro_AddService(config=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("micro_AddService(config=NULL)");
+    expect_micro_error(NATS_INVALID_ARG, micro_AddService(&o_svc, g_nc, NULL));
+    release_outs();
+    /* ---- microService_AddEndpoint ---- */
+    /* microService_AddEndpoint(m=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("microService_AddEndpoint(m=NULL)");
+    expect_micro_error(NATS_INVALID_ARG, microService_AddEndpoint(NULL, &g_epcfg));
+    release_outs();
+    /* microService_AddEndpoint(config=NULL) */
+    reset_outs();
+    prime(NATS_OK);
+    begin_case("microService_AddEndpoint(config=NULL)");
+    expect_micro_error(NATS_OK, microService_AddEndpoint(g_svc, NULL));
+    release_outs();
+    /* ---- microService_AddGroup ---- */
+    /* microService_AddGroup(new_group=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("microService_AddGroup(new_group=NULL)");
+    expect_micro_error(NATS_INVALID_ARG, microService_AddGroup(NULL, g_svc, &g_grpcfg));
+    release_outs();
+    /* microService_AddGroup(m=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("microService_AddGroup(m=NULL)");
+    expect_micro_error(NATS_INVALID_ARG, microService_AddGroup(&o_grp, NULL, &g_grpcfg));
+    release_outs();
+    /* microService_AddGroup(config=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("microService_AddGroup(config=NULL)");
+    expect_micro_error(NATS_INVALID_ARG, microService_AddGroup(&o_grp, g_svc, NULL));
+    release_outs();
+    /* ---- microGroup_AddGroup ---- */
+    /* microGroup_AddGroup(new_group=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("microGroup_AddGroup(new_group=NULL)");
+    expect_micro_error(NATS_INVALID_ARG, microGroup_AddGroup(NULL, g_grp, &g_grpcfg));
+    release_outs();
+    /* microGroup_AddGroup(parent=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("microGroup_AddGroup(parent=NULL)");
+    expect_micro_error(NATS_INVALID_ARG, microGroup_AddGroup(&o_grp, NULL, &g_grpcfg));
+    release_outs();
+    /* microGroup_AddGroup(config=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("microGroup_AddGroup(config=NULL)");
+    expect_micro_error(NATS_INVALID_ARG, microGroup_AddGroup(&o_grp, g_grp, NULL));
+    release_outs();
+    /* ---- microGroup_AddEndpoint ---- */
+    /* microGroup_AddEndpoint(g=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("microGroup_AddEndpoint(g=NULL)");
+    expect_micro_error(NATS_INVALID_ARG, microGroup_AddEndpoint(NULL, &g_epcfg));
+    release_outs();
+    /* microGroup_AddEndpoint(config=NULL) */
+    reset_outs();
+    prime(NATS_OK);
+    begin_case("microGroup_AddEndpoint(config=NULL)");
+    expect_micro_error(NATS_OK, microGroup_AddEndpoint(g_grp, NULL));
+    release_outs();
+    /* ---- microService_Destroy ---- */
+    /* microService_Destroy(m=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("microService_Destroy(m=NULL)");
+    expect_micro_error(NATS_INVALID_ARG, microService_Destroy(NULL));
+    release_outs();
+    /* ---- microService_Stop ---- */
+    /* microService_Stop(m=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("microService_Stop(m=NULL)");
+    expect_micro_error(NATS_INVALID_ARG, microService_Stop(NULL));
+    release_outs();
+    /* ---- microService_Run ---- */
+    /* microService_Run(m=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("microService_Run(m=NULL)");
+    expect_micro_error(NATS_INVALID_ARG, microService_Run(NULL));
+    release_outs();
+    /* ---- microService_IsStopped ---- */
+    /* microService_IsStopped(m=NULL) */
+    reset_outs();
+    begin_case("microService_IsStopped(m=NULL)");
+    expect_value((long long) (microService_IsStopped(NULL)), (long long) (true));
+    release_outs();
+    /* ---- microService_GetConnection ---- */
+    /* microService_GetConnection(m=NULL) */
+    reset_outs();
+    begin_case("microService_GetConnection(m=NULL)");
+    expect_null((const void *) microService_GetConnection(NULL));
+    release_outs();
+    /* ---- microService_GetState ---- */
+    /* microService_GetState(m=NULL) */
+    reset_outs();
+    begin_case("microService_GetState(m=NULL)");
+    expect_null((const void *) microService_GetState(NULL));
+    release_outs();
+    /* ---- microService_GetInfo ---- */
+    /* microService_GetInfo(new_info=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("microService_GetInfo(new_info=NULL)");
+    expect_micro_error(NATS_INVALID_ARG, microService_GetInfo(NULL, g_svc));
+    release_outs();
+    /* microService_GetInfo(m=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("microService_GetInfo(m=NULL)");
+    expect_micro_error(NATS_INVALID_ARG, microService_GetInfo(&o_minfo, NULL));
+    release_outs();
+    /* ---- microServiceInfo_Destroy ---- */
+    /* microServiceInfo_Destroy(info=NULL) */
+    reset_outs();
+    begin_case("microServiceInfo_Destroy(info=NULL)");
+    microServiceInfo_Destroy(NULL);
+    pass_case();
+    release_outs();
+    /* ---- microService_GetStats ---- */
+    /* microService_GetStats(new_stats=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("microService_GetStats(new_stats=NULL)");
+    expect_micro_error(NATS_INVALID_ARG, microService_GetStats(NULL, g_svc));
+    release_outs();
+    /* microService_GetStats(m=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("microService_GetStats(m=NULL)");
+    expect_micro_error(NATS_INVALID_ARG, microService_GetStats(&o_mstats, NULL));
+    release_outs();
+    /* ---- microServiceStats_Destroy ---- */
+    /* microServiceStats_Destroy(stats=NULL) */
+    reset_outs();
+    begin_case("microServiceStats_Destroy(stats=NULL)");
+    microServiceStats_Destroy(NULL);
+    pass_case();
+    release_outs();
+    /* ---- microError_Code ---- */
+    /* microError_Code(err=NULL) */
+    reset_outs();
+    begin_case("microError_Code(err=NULL)");
+    expect_value((long long) (microError_Code(NULL)), (long long) (0));
+    release_outs();
+    /* ---- microError_Status ---- */
+    /* microError_Status(err=NULL) */
+    reset_outs();
+    prime(NATS_OK);
+    begin_case("microError_Status(err=NULL)");
+    expect_status_only(NATS_OK, microError_Status(NULL));
+    release_outs();
+    /* ---- microError_String ---- */
+    /* microError_String(err=NULL): skipped, a NULL error prints "null": tests/c/test_micro.c */
+    /* microError_String(buf=NULL): skipped, a NULL buffer gives "": tests/c/test_micro.c */
+    /* ---- microError_Destroy ---- */
+    /* microError_Destroy(err=NULL) */
+    reset_outs();
+    begin_case("microError_Destroy(err=NULL)");
+    microError_Destroy(NULL);
+    pass_case();
+    release_outs();
+    /* ---- microRequest_Respond ---- */
+    /* microRequest_Respond(req=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("microRequest_Respond(req=NULL)");
+    expect_micro_error(NATS_INVALID_ARG, microRequest_Respond(NULL, "data", sizeof(o_buf)));
+    release_outs();
+    /* microRequest_Respond(data=NULL): skipped, no valid 'microRequest *' to pass alongside */
+    /* ---- microRequest_RespondError ---- */
+    /* microRequest_RespondError(req=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("microRequest_RespondError(req=NULL)");
+    expect_micro_error(NATS_INVALID_ARG, microRequest_RespondError(NULL, micro_ErrorInvalidArg));
+    release_outs();
+    /* microRequest_RespondError(err=NULL): skipped, NULL is a valid error (none) */
+    /* ---- microRequest_RespondCustom ---- */
+    /* microRequest_RespondCustom(req=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("microRequest_RespondCustom(req=NULL)");
+    expect_micro_error(NATS_INVALID_ARG, microRequest_RespondCustom(NULL, micro_ErrorInvalidArg, "data", sizeof(o_buf)));
+    release_outs();
+    /* microRequest_RespondCustom(err=NULL): skipped, NULL is a valid error (none) */
+    /* microRequest_RespondCustom(data=NULL): skipped, no valid 'microRequest *' to pass alongside */
+    /* ---- microRequest_AddHeader ---- */
+    /* microRequest_AddHeader(req=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("microRequest_AddHeader(req=NULL)");
+    expect_micro_error(NATS_INVALID_ARG, microRequest_AddHeader(NULL, "Misuse-Key", "v"));
+    release_outs();
+    /* microRequest_AddHeader(key=NULL): skipped, no valid 'microRequest *' to pass alongside */
+    /* microRequest_AddHeader(value=NULL): skipped, no valid 'microRequest *' to pass alongside */
+    /* ---- microRequest_SetHeader ---- */
+    /* microRequest_SetHeader(req=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("microRequest_SetHeader(req=NULL)");
+    expect_micro_error(NATS_INVALID_ARG, microRequest_SetHeader(NULL, "Misuse-Key", "v"));
+    release_outs();
+    /* microRequest_SetHeader(key=NULL): skipped, no valid 'microRequest *' to pass alongside */
+    /* microRequest_SetHeader(value=NULL): skipped, no valid 'microRequest *' to pass alongside */
+    /* ---- microRequest_DeleteHeader ---- */
+    /* microRequest_DeleteHeader(req=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("microRequest_DeleteHeader(req=NULL)");
+    expect_micro_error(NATS_INVALID_ARG, microRequest_DeleteHeader(NULL, "Misuse-Key"));
+    release_outs();
+    /* microRequest_DeleteHeader(key=NULL): skipped, no valid 'microRequest *' to pass alongside */
+    /* ---- microRequest_GetHeaderKeys ---- */
+    /* microRequest_GetHeaderKeys(req=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("microRequest_GetHeaderKeys(req=NULL)");
+    expect_micro_error(NATS_INVALID_ARG, microRequest_GetHeaderKeys(NULL, &o_cstrs, &o_int));
+    release_outs();
+    /* microRequest_GetHeaderKeys(keys=NULL): skipped, no valid 'microRequest *' to pass alongside */
+    /* microRequest_GetHeaderKeys(count=NULL): skipped, no valid 'microRequest *' to pass alongside */
+    /* ---- microRequest_GetHeaderValue ---- */
+    /* microRequest_GetHeaderValue(req=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("microRequest_GetHeaderValue(req=NULL)");
+    expect_micro_error(NATS_INVALID_ARG, microRequest_GetHeaderValue(NULL, "Misuse-Key", &o_cstr));
+    release_outs();
+    /* microRequest_GetHeaderValue(key=NULL): skipped, no valid 'microRequest *' to pass alongside */
+    /* microRequest_GetHeaderValue(value=NULL): skipped, no valid 'microRequest *' to pass alongside */
+    /* ---- microRequest_GetHeaderValues ---- */
+    /* microRequest_GetHeaderValues(req=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("microRequest_GetHeaderValues(req=NULL)");
+    expect_micro_error(NATS_INVALID_ARG, microRequest_GetHeaderValues(NULL, "Misuse-Key", &o_cstrs, &o_int));
+    release_outs();
+    /* microRequest_GetHeaderValues(key=NULL): skipped, no valid 'microRequest *' to pass alongside */
+    /* microRequest_GetHeaderValues(values=NULL): skipped, no valid 'microRequest *' to pass alongside */
+    /* microRequest_GetHeaderValues(count=NULL): skipped, no valid 'microRequest *' to pass alongside */
+    /* ---- microRequest_GetConnection ---- */
+    /* microRequest_GetConnection(req=NULL) */
+    reset_outs();
+    begin_case("microRequest_GetConnection(req=NULL)");
+    expect_null((const void *) microRequest_GetConnection(NULL));
+    release_outs();
+    /* ---- microRequest_GetData ---- */
+    /* microRequest_GetData(req=NULL) */
+    reset_outs();
+    begin_case("microRequest_GetData(req=NULL)");
+    expect_null((const void *) microRequest_GetData(NULL));
+    release_outs();
+    /* ---- microRequest_GetDataLength ---- */
+    /* microRequest_GetDataLength(req=NULL) */
+    reset_outs();
+    begin_case("microRequest_GetDataLength(req=NULL)");
+    expect_value((long long) (microRequest_GetDataLength(NULL)), (long long) (0));
+    release_outs();
+    /* ---- microRequest_GetEndpointState ---- */
+    /* microRequest_GetEndpointState(req=NULL) */
+    reset_outs();
+    begin_case("microRequest_GetEndpointState(req=NULL)");
+    expect_null((const void *) microRequest_GetEndpointState(NULL));
+    release_outs();
+    /* ---- microRequest_GetServiceState ---- */
+    /* microRequest_GetServiceState(req=NULL) */
+    reset_outs();
+    begin_case("microRequest_GetServiceState(req=NULL)");
+    expect_null((const void *) microRequest_GetServiceState(NULL));
+    release_outs();
+    /* ---- microRequest_GetMsg ---- */
+    /* microRequest_GetMsg(req=NULL) */
+    reset_outs();
+    begin_case("microRequest_GetMsg(req=NULL)");
+    expect_null((const void *) microRequest_GetMsg(NULL));
+    release_outs();
+    /* ---- microRequest_GetReply ---- */
+    /* microRequest_GetReply(req=NULL) */
+    reset_outs();
+    begin_case("microRequest_GetReply(req=NULL)");
+    expect_null((const void *) microRequest_GetReply(NULL));
+    release_outs();
+    /* ---- microRequest_GetSubject ---- */
+    /* microRequest_GetSubject(req=NULL) */
+    reset_outs();
+    begin_case("microRequest_GetSubject(req=NULL)");
+    expect_null((const void *) microRequest_GetSubject(NULL));
+    release_outs();
+    /* ---- microRequest_GetService ---- */
+    /* microRequest_GetService(req=NULL) */
+    reset_outs();
+    begin_case("microRequest_GetService(req=NULL)");
+    expect_null((const void *) microRequest_GetService(NULL));
+    release_outs();
+    /* ---- micro_NewClient ---- */
+    /* micro_NewClient(new_client=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("micro_NewClient(new_client=NULL)");
+    expect_micro_error(NATS_INVALID_ARG, micro_NewClient(NULL, g_nc, NULL));
+    release_outs();
+    /* micro_NewClient(nc=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("micro_NewClient(nc=NULL)");
+    expect_micro_error(NATS_INVALID_ARG, micro_NewClient(&o_client, NULL, NULL));
+    release_outs();
+    /* ---- microClient_Destroy ---- */
+    /* microClient_Destroy(client=NULL) */
+    reset_outs();
+    begin_case("microClient_Destroy(client=NULL)");
+    microClient_Destroy(NULL);
+    pass_case();
+    release_outs();
+    /* ---- microClient_DoRequest ---- */
+    /* microClient_DoRequest(reply=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("microClient_DoRequest(reply=NULL)");
+    expect_micro_error(NATS_INVALID_ARG, microClient_DoRequest(NULL, g_client, "misuse.sub", "data", 1));
+    release_outs();
+    /* microClient_DoRequest(client=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("microClient_DoRequest(client=NULL)");
+    expect_micro_error(NATS_INVALID_ARG, microClient_DoRequest(&o_msg, NULL, "misuse.sub", "data", 1));
+    release_outs();
+    /* microClient_DoRequest(subject=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_SUBJECT);
+    begin_case("microClient_DoRequest(subject=NULL)");
+    expect_micro_error(NATS_INVALID_SUBJECT, microClient_DoRequest(&o_msg, g_client, NULL, "data", 1));
+    release_outs();
+    /* microClient_DoRequest(data=NULL) */
+    reset_outs();
+    prime(NATS_NO_RESPONDERS);
+    begin_case("microClient_DoRequest(data=NULL)");
+    expect_micro_error(NATS_NO_RESPONDERS, microClient_DoRequest(&o_msg, g_client, "misuse.sub", NULL, 0));
+    release_outs();
     /* ---- natsMsgList_Destroy ---- */
     /* natsMsgList_Destroy(list=NULL) */
     reset_outs();
@@ -3055,6 +3474,12 @@ null_sweep(void)
     natsSubscription_Destroy(NULL);
     pass_case();
     release_outs();
+    /* ---- micro_Errorf ---- */
+    /* C-variadic (printf-style): tests/c/test_micro.c checks it */
+    /* ---- micro_ErrorfCode ---- */
+    /* C-variadic (printf-style): tests/c/test_micro.c checks it */
+    /* ---- microError_Wrapf ---- */
+    /* C-variadic (printf-style): tests/c/test_micro.c checks it */
 }
 
 int

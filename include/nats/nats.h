@@ -779,6 +779,53 @@ typedef struct {
   uint64_t ResetSeq;
 } jsConsumerResetResponse;
 
+// A consumer sequence and the matching stream sequence.
+typedef struct {
+  uint64_t Consumer;
+  uint64_t Stream;
+} jsSequencePair;
+
+// What a JetStream message's reply subject tells about it, returned by
+// `natsMsg_GetMetaData`; freed with `jsMsgMetaData_Destroy`.
+typedef struct {
+  jsSequencePair Sequence;
+  uint64_t NumDelivered;
+  uint64_t NumPending;
+  int64_t Timestamp;
+  char *Stream;
+  char *Consumer;
+  char *Domain;
+} jsMsgMetaData;
+
+// Options of the `js_Subscribe` family and `js_PullSubscribe`: the
+// stream / consumer to bind to, the queue group, manual acks, the consumer
+// configuration to create and the ordered-consumer switch. Initialise with
+// `jsSubOptions_Init`.
+typedef struct {
+  const char *Stream;
+  const char *Consumer;
+  const char *Queue;
+  bool ManualAck;
+  jsConsumerConfig Config;
+  bool Ordered;
+} jsSubOptions;
+
+// One pull request of `natsSubscription_FetchRequest`: batch size, byte
+// limit, expiry (nanoseconds), no-wait, idle heartbeat (nanoseconds) and
+// the priority-group fields. Initialise with `jsFetchRequest_Init`.
+typedef struct {
+  int64_t Expires;
+  int Batch;
+  int64_t MaxBytes;
+  bool NoWait;
+  int64_t Heartbeat;
+  int64_t MinPending;
+  int64_t MinAckPending;
+  const char *ID;
+  const char *Group;
+  uint8_t Priority;
+} jsFetchRequest;
+
 // Called at the start of each thread the library creates.
 typedef void (*natsThreadStartedHandler)(void *closure);
 
@@ -1183,6 +1230,10 @@ NATS_EXTERN void jsConsumerResetResponse_Destroy(jsConsumerResetResponse *crr);
 // Unpins the client pinned in priority group `group` of a consumer.
 NATS_EXTERN natsStatus js_UnpinConsumer(jsCtx *js, const char *stream, const char *consumer, const char *group, jsOptions *opts, jsErrCode *errCode);
 
+// Frees metadata from `natsMsg_GetMetaData`: its strings and the struct
+// (NULL is ignored).
+NATS_EXTERN void jsMsgMetaData_Destroy(jsMsgMetaData *meta);
+
 // Initialises JetStream context options: all zero (defaults everywhere).
 NATS_EXTERN natsStatus jsOptions_Init(jsOptions *opts);
 
@@ -1210,6 +1261,14 @@ NATS_EXTERN natsStatus jsConsumerConfig_Init(jsConsumerConfig *cc);
 
 // Initialises direct get options: all zero.
 NATS_EXTERN natsStatus jsDirectGetMsgOptions_Init(jsDirectGetMsgOptions *opts);
+
+// Initialises subscribe options: all zero except the consumer
+// configuration's deliver, ack and replay policies, set to -1 ("not set"),
+// as cnats does.
+NATS_EXTERN natsStatus jsSubOptions_Init(jsSubOptions *opts);
+
+// Initialises a fetch request: all zero.
+NATS_EXTERN natsStatus jsFetchRequest_Init(jsFetchRequest *request);
 
 // Initializes the library. Optional: any call that needs the library
 // opens it. `lockSpinCount` is accepted for compatibility and ignored.

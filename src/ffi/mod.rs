@@ -20,6 +20,7 @@ pub mod inbox;
 pub mod js;
 pub mod js_convert;
 pub mod js_manage;
+pub mod js_msg;
 pub mod js_types;
 pub mod last_error;
 pub mod library;

@@ -1685,6 +1685,13 @@ null_sweep(void)
     begin_case("js_UnpinConsumer(group=NULL)");
     expect_status(NATS_INVALID_ARG, js_UnpinConsumer(g_js, "misuse", "misuse", NULL, NULL, &o_err));
     release_outs();
+    /* ---- jsMsgMetaData_Destroy ---- */
+    /* jsMsgMetaData_Destroy(meta=NULL) */
+    reset_outs();
+    begin_case("jsMsgMetaData_Destroy(meta=NULL)");
+    jsMsgMetaData_Destroy(NULL);
+    pass_case();
+    release_outs();
     /* ---- jsStreamConfig_Init ---- */
     /* jsStreamConfig_Init(cfg=NULL) */
     reset_outs();
@@ -1733,6 +1740,20 @@ null_sweep(void)
     prime(NATS_INVALID_ARG);
     begin_case("jsDirectGetMsgOptions_Init(opts=NULL)");
     expect_status(NATS_INVALID_ARG, jsDirectGetMsgOptions_Init(NULL));
+    release_outs();
+    /* ---- jsSubOptions_Init ---- */
+    /* jsSubOptions_Init(opts=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("jsSubOptions_Init(opts=NULL)");
+    expect_status(NATS_INVALID_ARG, jsSubOptions_Init(NULL));
+    release_outs();
+    /* ---- jsFetchRequest_Init ---- */
+    /* jsFetchRequest_Init(request=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("jsFetchRequest_Init(request=NULL)");
+    expect_status(NATS_INVALID_ARG, jsFetchRequest_Init(NULL));
     release_outs();
     /* ---- nats_OpenWithConfig ---- */
     /* nats_OpenWithConfig(config=NULL) */

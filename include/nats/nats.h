@@ -881,6 +881,15 @@ typedef int (*natsSSLVerifyCb)(int preverifyOk, void *ctx);
 // Called when a subscription is fully done (after drain or unsubscribe).
 typedef void (*natsOnCompleteCB)(void *closure);
 
+// The gap `natsSubscription_GetSequenceMismatch` reports: the stream
+// sequence of the last message, and the consumer sequence the library
+// expected (`ConsumerClient`) and the one the server sent (`ConsumerServer`).
+typedef struct {
+  uint64_t Stream;
+  uint64_t ConsumerClient;
+  uint64_t ConsumerServer;
+} jsConsumerSequenceMismatch;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus

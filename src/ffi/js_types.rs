@@ -569,6 +569,16 @@ pub struct jsMsgMetaData {
     pub Domain: *mut c_char,
 }
 
+/// The gap `natsSubscription_GetSequenceMismatch` reports: the stream
+/// sequence of the last message, and the consumer sequence the library
+/// expected (`ConsumerClient`) and the one the server sent (`ConsumerServer`).
+#[repr(C)]
+pub struct jsConsumerSequenceMismatch {
+    pub Stream: u64,
+    pub ConsumerClient: u64,
+    pub ConsumerServer: u64,
+}
+
 /// Options of the `js_Subscribe` family and `js_PullSubscribe`: the
 /// stream / consumer to bind to, the queue group, manual acks, the consumer
 /// configuration to create and the ordered-consumer switch. Initialise with

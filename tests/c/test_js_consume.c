@@ -656,6 +656,7 @@ TEST(js_push_subscriptions)
         CHECK_OK(natsSubscription_Unsubscribe(sync));
         CHECK_STATUS(js_GetConsumerInfo(&ci, js, "S", name, NULL, NULL), NATS_NOT_FOUND);
         free(name);
+        natsSubscription_Destroy(sync);
     }
 
     /* Several subjects. */

@@ -72,13 +72,7 @@ impl Connection {
                 }
                 let sub = self.subs.lock().get(&sid).cloned();
                 if let Some(sub) = sub {
-                    let mut msg = Msg::from_wire(m)?;
-                    if let Some(h) = sub.js.get() {
-                        match h.on_msg(&sub, msg) {
-                            Some(m) => msg = m,
-                            None => return Ok(()),
-                        }
-                    }
+                    let msg = Msg::from_wire(m)?;
                     if let Some(s) = sub.enqueue(msg) {
                         self.post_error(Some(sub.clone()), s);
                     }

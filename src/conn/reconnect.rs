@@ -131,9 +131,6 @@ impl Connection {
                     if self.install(i, est, true).is_err() {
                         continue;
                     }
-                    if !initial {
-                        self.notify_js_reconnected();
-                    }
                     let cb = if initial {
                         self.opts.connected_cb.clone()
                     } else {

@@ -23,35 +23,6 @@ impl crate::runtime::PoolJob for Subscription {
 pub type MsgCallback = Arc<dyn Fn(&Arc<Connection>, &Arc<Subscription>, Option<Box<Msg>>) + Send + Sync>;
 pub type CompleteCallback = Box<dyn FnOnce() + Send>;
 
-/// The JetStream side of a subscription (`src/js`), seen by the engine.
-/// A subscription without one pays a single `Option` check per message.
-pub trait JsSubHook: Send + Sync {
-    /// Sees every message for the subscription before it is queued (on
-    /// the reader thread: must not block). Returns the message to deliver
-    /// it, or `None` to swallow it (heartbeats, flow control, stale or
-    /// out-of-order messages).
-    fn on_msg(&self, sub: &Arc<Subscription>, msg: Box<Msg>) -> Option<Box<Msg>>;
-    /// The connection has reconnected and re-sent the subscription (called
-    /// on a library thread).
-    fn on_reconnected(&self, _sub: &Arc<Subscription>) {}
-    /// `Unsubscribe` (not a destroy): the subscription is closed; deletes
-    /// the consumer the library created. Its error is the call's.
-    fn on_unsubscribe(&self, _sub: &Arc<Subscription>) -> Result<()> {
-        Ok(())
-    }
-    /// A drain has completed (on the drain thread).
-    fn on_drained(&self, _sub: &Arc<Subscription>) {}
-    /// The subscription is destroyed: the consumer is kept.
-    fn on_destroy(&self) {}
-    /// An error `NextMsg` returns once (a sequence mismatch), checked
-    /// before taking a message.
-    fn next_msg_error(&self) -> Option<Error> {
-        None
-    }
-    /// For downcasting to the JetStream state.
-    fn as_any(&self) -> &dyn std::any::Any;
-}
-
 /// A subscription's counters, as `natsSubscription_GetStats` reports them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct SubStats {
@@ -84,8 +55,6 @@ pub struct Subscription {
     // the methods below.
     pub(in crate::conn) state: Mutex<SubState>,
     pub(crate) cv: Condvar,
-    /// JetStream state, set before the subscription is registered.
-    pub(crate) js: std::sync::OnceLock<Arc<dyn JsSubHook>>,
 }
 
 pub(in crate::conn) struct SubState {
@@ -161,7 +130,6 @@ impl Subscription {
                 on_complete: None,
             }),
             cv: Condvar::new(),
-            js: std::sync::OnceLock::new(),
         })
     }
 
@@ -171,16 +139,6 @@ impl Subscription {
 
     pub fn is_async(&self) -> bool {
         self.callback.is_some()
-    }
-
-    /// The JetStream hook, if this is a JetStream subscription.
-    pub fn js_hook(&self) -> Option<&Arc<dyn JsSubHook>> {
-        self.js.get()
-    }
-
-    /// Messages delivered so far (also once closed).
-    pub fn delivered(&self) -> u64 {
-        self.state.lock().delivered
     }
 
     /// Called by the reader thread. Returns `Some(status)` when an async
@@ -315,9 +273,6 @@ impl Subscription {
         // polls (a queued message, else NATS_TIMEOUT), as cnats 3.4 and
         // 3.14 both do.
         let timeout_ms = timeout_ms.max(0);
-        if let Some(e) = self.js.get().and_then(|h| h.next_msg_error()) {
-            return Err(e);
-        }
         let deadline = Instant::now() + Duration::from_millis(timeout_ms.max(0) as u64);
         let mut st = self.state.lock();
         loop {

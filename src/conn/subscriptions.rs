@@ -12,19 +12,6 @@ impl Connection {
         cb: Option<MsgCallback>,
         timeout_ms: i64,
     ) -> Result<Arc<Subscription>> {
-        self.subscribe_js(subject, queue, cb, timeout_ms, None)
-    }
-
-    /// [`Connection::subscribe`] with a JetStream hook, in place before
-    /// the first message can arrive.
-    pub fn subscribe_js(
-        &self,
-        subject: &[u8],
-        queue: Option<&[u8]>,
-        cb: Option<MsgCallback>,
-        timeout_ms: i64,
-        hook: Option<Arc<dyn super::sub::JsSubHook>>,
-    ) -> Result<Arc<Subscription>> {
         crate::subject::check_subscribe(subject)?;
         if let Some(q) = queue {
             crate::subject::check_queue(q)?;
@@ -39,9 +26,6 @@ impl Connection {
         let me = self.arc();
         let is_async = cb.is_some();
         let sub = Arc::new(Subscription::new(sid, subject, queue, &me, cb, timeout_ms)?);
-        if let Some(h) = hook {
-            let _ = sub.js.set(h);
-        }
         self.subs.lock().insert(sid, sub.clone());
         // An inactivity timeout needs the delivery thread at once; other
         // async subscriptions start theirs with the first message.
@@ -56,22 +40,6 @@ impl Connection {
         writer::write_sub(&mut proto, subject, queue, sid);
         self.write_proto(&proto);
         Ok(sub)
-    }
-
-    /// Tells the JetStream subscriptions that the connection is back.
-    pub(super) fn notify_js_reconnected(&self) {
-        let subs: Vec<Arc<Subscription>> = self
-            .subs
-            .lock()
-            .values()
-            .filter(|s| s.js.get().is_some())
-            .cloned()
-            .collect();
-        for s in subs {
-            if let Some(h) = s.js.get() {
-                h.on_reconnected(&s);
-            }
-        }
     }
 
     pub(crate) fn remove_sub(&self, sid: u64) -> Option<Arc<Subscription>> {
@@ -103,11 +71,6 @@ impl Connection {
         let mut proto = Vec::with_capacity(32);
         writer::write_unsub(&mut proto, sub.sid, if max > 0 { Some(max) } else { None });
         self.write_proto(&proto);
-        if max == 0 {
-            if let Some(h) = sub.js.get() {
-                h.on_unsubscribe(sub)?;
-            }
-        }
         Ok(())
     }
 
@@ -149,13 +112,6 @@ impl Connection {
                     me.remove_sub(s.sid);
                     s.close(false);
                 }
-            }
-            if let Some(h) = s.js.get().cloned() {
-                // The consumer goes once the drain is complete.
-                if timeout_ms <= 0 {
-                    let _ = s.wait_drain(0);
-                }
-                h.on_drained(&s);
             }
         });
         Ok(())

@@ -412,10 +412,6 @@ pub unsafe extern "C" fn natsSubscription_Destroy(sub: *mut natsSubscription) {
         // its pointer with this call, so the ownership taken back here is the only one.
         if let Some(s) = unsafe { arc_take::<natsSubscription>(sub) } {
             if s.is_valid() {
-                if let Some(h) = s.js_hook() {
-                    // A destroy keeps the JetStream consumer.
-                    h.on_destroy();
-                }
                 if let Some(c) = s.connection() {
                     let _ = c.unsubscribe(&s, 0);
                 }

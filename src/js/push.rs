@@ -13,7 +13,8 @@
 
 use super::types::{AckPolicy, ConsumerConfig, DeliverPolicy};
 use super::{JetStream, JsOptions};
-use crate::conn::sub::{JsSubHook, MsgCallback, Subscription};
+use crate::conn::sub::{MsgCallback, Subscription};
+use crate::conn::sub_hook::{SubEnd, SubHook};
 use crate::conn::Connection;
 use crate::error::{Error, Result};
 use crate::msg::Msg;
@@ -146,6 +147,8 @@ pub struct PushSub {
     pub(crate) ordered: Option<ConsumerConfig>,
     pub(crate) st: Mutex<PushState>,
     pub(crate) cv: Condvar,
+    /// The core subscription (set once subscribed).
+    pub(crate) sub: std::sync::OnceLock<Weak<Subscription>>,
 }
 
 #[derive(Default)]
@@ -181,6 +184,8 @@ pub(crate) struct PushState {
     pub to_delete: Vec<String>,
     /// Number of recreations (for tests and reports).
     pub resets: u64,
+    /// Messages handed to the user so far.
+    pub delivered: u64,
 }
 
 impl PushSub {
@@ -219,10 +224,11 @@ impl PushSub {
 
     /// Answers a pending flow-control request once everything received
     /// before it was delivered.
-    pub(crate) fn check_fc(&self, sub: &Subscription) {
+    pub(crate) fn check_fc(&self, delivered: u64) {
         let reply = {
             let mut st = self.st.lock();
-            if st.fc_reply.is_none() || sub.delivered() < st.fc_delivered {
+            st.delivered = st.delivered.max(delivered);
+            if st.fc_reply.is_none() || st.delivered < st.fc_delivered {
                 return;
             }
             st.fc_delivered = 0;
@@ -247,7 +253,7 @@ impl PushSub {
                     st.fc_reply = Some(r.to_vec());
                     st.fc_delivered = st.fciseq;
                 }
-                self.check_fc(sub);
+                self.check_fc(0);
                 self.cv.notify_all();
             }
             return;
@@ -326,7 +332,7 @@ impl PushSub {
             if !s.is_valid() {
                 return;
             }
-            self.check_fc(&s);
+            self.check_fc(0);
             if let (Some(n), Some(d)) = (next, hb) {
                 if Instant::now() >= n {
                     next = Some(Instant::now() + d);
@@ -373,7 +379,7 @@ impl PushSub {
     }
 }
 
-impl JsSubHook for PushSub {
+impl SubHook for PushSub {
     fn on_msg(&self, sub: &Arc<Subscription>, msg: Box<Msg>) -> Option<Box<Msg>> {
         if msg.data().is_empty() && msg.status().is_some_and(|s| s == b"100") {
             self.on_control(sub, *msg);
@@ -409,21 +415,11 @@ impl JsSubHook for PushSub {
         self.delete_now()
     }
 
-    fn on_drained(&self, sub: &Arc<Subscription>) {
-        let name = self.consumer().unwrap_or_default();
-        if let Err(e) = self.delete_now() {
-            self.post(
-                sub,
-                e.status,
-                Some(format!(
-                    "failed to delete consumer '{name}': {} ({})",
-                    e.status as i32, e.text
-                )),
-            );
-        }
+    fn on_delivered(&self, _sub: &Arc<Subscription>, delivered: u64) {
+        self.check_fc(delivered);
     }
 
-    fn on_destroy(&self) {
+    fn on_destroy(&self, _sub: &Arc<Subscription>) {
         let mut st = self.st.lock();
         st.delete_consumer = false;
         st.closed = true;
@@ -431,13 +427,48 @@ impl JsSubHook for PushSub {
         self.cv.notify_all();
     }
 
-    fn next_msg_error(&self) -> Option<Error> {
+    fn on_closed(&self, sub: &Subscription, why: SubEnd) {
+        {
+            let mut st = self.st.lock();
+            if why != SubEnd::Unsubscribed {
+                st.closed = true;
+            }
+            if why != SubEnd::Drained || !st.delete_consumer {
+                drop(st);
+                self.cv.notify_all();
+                return;
+            }
+        }
+        // As cnats: the consumer the library created goes once the drain
+        // completed; a failure goes to the error handler.
+        let Some(me) = sub.js_hook().cloned() else { return };
+        let weak = self.sub.get().cloned();
+        let _ = crate::runtime::spawn("nats-js-del", move || {
+            if let Some(p) = me.as_any().downcast_ref::<PushSub>() {
+                let name = p.consumer().unwrap_or_default();
+                if let Err(e) = p.delete_now() {
+                    if let Some(s) = weak.and_then(|w| w.upgrade()) {
+                        p.post(
+                            &s,
+                            e.status,
+                            Some(format!(
+                                "failed to delete consumer '{name}': {} ({})",
+                                e.status as i32, e.text
+                            )),
+                        );
+                    }
+                }
+            }
+        });
+    }
+
+    fn check_next_msg(&self, _sub: &Subscription) -> Result<()> {
         let mut st = self.st.lock();
         if st.sm {
             st.sm = false;
-            return Some(Error::new(NATS_MISMATCH, errs::SEQ_MISMATCH));
+            return Err(Error::new(NATS_MISMATCH, errs::SEQ_MISMATCH));
         }
-        None
+        Ok(())
     }
 
     fn as_any(&self) -> &dyn std::any::Any {
@@ -787,17 +818,19 @@ fn subscribe_impl(
                 ..Default::default()
             }),
             cv: Condvar::new(),
+            sub: std::sync::OnceLock::new(),
         });
         let user_cb = cb
             .clone()
             .map(|u| wrap_callback(u, push.clone(), !o.manual_ack && !ack_none));
-        let sub = conn.subscribe_js(
+        let sub = conn.subscribe_with_hook(
             deliver.as_bytes(),
             queue.map(str::as_bytes),
             user_cb,
             0,
-            Some(push.clone() as Arc<dyn JsSubHook>),
+            Some(push.clone() as Arc<dyn SubHook>),
         )?;
+        let _ = push.sub.set(Arc::downgrade(&sub));
         if hb_ms > 0
             || create_cfg.as_ref().is_some_and(|c| c.flow_control)
             || info.as_ref().is_some_and(|i| i.config.flow_control)
@@ -805,7 +838,7 @@ fn subscribe_impl(
             let p = push.clone();
             let w = Arc::downgrade(&sub);
             if let Err(e) = crate::runtime::spawn("nats-js-hb", move || p.monitor(w)) {
-                push.on_destroy();
+                push.on_destroy(&sub);
                 let _ = conn.unsubscribe(&sub, 0);
                 return Err(Error::new(
                     NATS_SYS_ERROR,
@@ -828,7 +861,7 @@ fn subscribe_impl(
                     }
                 }
                 Err(e) => {
-                    push.on_destroy();
+                    push.on_destroy(&sub);
                     let _ = conn.unsubscribe(&sub, 0);
                     if consumer.is_some()
                         && (e.js_code == CONSUMER_NAME_EXISTS || e.js_code == CONSUMER_EXISTING_ACTIVE)
@@ -869,6 +902,6 @@ fn wrap_callback(user: MsgCallback, push: Arc<PushSub>, auto_ack: bool) -> MsgCa
         if let Some(r) = reply {
             let _ = c.publish(&r, None, None, b"+ACK");
         }
-        push.check_fc(s);
+        let _ = &push;
     })
 }

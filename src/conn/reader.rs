@@ -72,7 +72,13 @@ impl Connection {
                 }
                 let sub = self.subs.lock().get(&sid).cloned();
                 if let Some(sub) = sub {
-                    let msg = Msg::from_wire(m)?;
+                    let mut msg = Msg::from_wire(m)?;
+                    if let Some(h) = &sub.js {
+                        match h.on_msg(&sub, msg) {
+                            Some(m) => msg = m,
+                            None => return Ok(()),
+                        }
+                    }
                     if let Some(s) = sub.enqueue(msg) {
                         self.post_error(Some(sub.clone()), s);
                     }

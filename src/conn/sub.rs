@@ -2,6 +2,7 @@
 //! callback on the subscription's own thread (or to `NextMsg` callers),
 //! auto-unsubscribe and drain.
 
+use super::sub_hook::{SubEnd, SubHook};
 use super::Connection;
 use crate::error::{Error, Result};
 use crate::msg::Msg;
@@ -51,6 +52,9 @@ pub struct Subscription {
     /// Delivered by the library's shared pool instead of an own thread
     /// (`natsOptions_UseGlobalMessageDelivery`).
     pub(crate) pooled: bool,
+    /// The JetStream hook, if this is a JetStream subscription (see
+    /// `sub_hook`); set before the SUB is sent, never changed.
+    pub(crate) js: Option<Arc<dyn SubHook>>,
     // Only the engine (`crate::conn`) touches the state; other layers use
     // the methods below.
     pub(in crate::conn) state: Mutex<SubState>,
@@ -107,6 +111,7 @@ impl Subscription {
             pooled: callback.is_some() && timeout_ms <= 0 && conn.opts.use_global_delivery,
             callback,
             timeout_ms,
+            js: None,
             state: Mutex::new(SubState {
                 queue: VecDeque::new(),
                 pending_bytes: 0,
@@ -139,6 +144,11 @@ impl Subscription {
 
     pub fn is_async(&self) -> bool {
         self.callback.is_some()
+    }
+
+    /// The JetStream hook of a JetStream subscription.
+    pub fn js_hook(&self) -> Option<&Arc<dyn SubHook>> {
+        self.js.as_ref()
     }
 
     /// Called by the reader thread. Returns `Some(status)` when an async
@@ -227,10 +237,22 @@ impl Subscription {
     /// Marks the subscription closed (unsubscribed or connection closed)
     /// and wakes its waiters; queued messages are dropped.
     pub(crate) fn close(&self, conn_closed: bool) {
+        let mut why = SubEnd::Unsubscribed;
         let complete = {
             let mut st = self.state.lock();
             if st.closed {
                 return;
+            }
+            if self.js.is_some() {
+                why = if conn_closed {
+                    SubEnd::ConnectionClosed
+                } else if st.draining {
+                    SubEnd::Drained
+                } else if st.max > 0 && st.delivered >= st.max {
+                    SubEnd::MaxReached
+                } else {
+                    SubEnd::Unsubscribed
+                };
             }
             st.closed = true;
             st.conn_closed = conn_closed;
@@ -252,6 +274,9 @@ impl Subscription {
             }
         };
         self.cv.notify_all();
+        if let Some(h) = &self.js {
+            h.on_closed(self, why);
+        }
         if let Some(cb) = complete {
             crate::runtime::post(cb);
         }
@@ -269,6 +294,15 @@ impl Subscription {
                 "illegal to call NextMsg on an asynchronous subscription",
             ));
         }
+        if let Some(h) = &self.js {
+            h.check_next_msg(self)?;
+        }
+        self.next_msg_internal(timeout_ms)
+    }
+
+    /// `NextMsg` without the JetStream hook's gate (the JetStream layer's
+    /// own reads, e.g. fetch on a pull subscription).
+    pub fn next_msg_internal(self: &Arc<Self>, timeout_ms: i64) -> Result<Box<Msg>> {
         // cnats does not reject a negative timeout here: anything <= 0
         // polls (a queued message, else NATS_TIMEOUT), as cnats 3.4 and
         // 3.14 both do.
@@ -283,7 +317,11 @@ impl Subscription {
             if let Some(m) = Self::pop(&mut st) {
                 let done = st.max > 0 && st.delivered >= st.max;
                 let drain_finished = st.draining && st.queue.is_empty();
+                let delivered = st.delivered;
                 drop(st);
+                if let Some(h) = &self.js {
+                    h.on_delivered(self, delivered);
+                }
                 if done {
                     self.remove_from_conn();
                 } else if drain_finished {
@@ -382,6 +420,10 @@ impl Subscription {
 
     /// Hands `m` to the callback (the subscription's lock is not held).
     fn call(self: &Arc<Self>, cb: &MsgCallback, m: Box<Msg>) {
+        if let Some(h) = &self.js {
+            let delivered = self.state.lock().delivered;
+            h.on_delivered(self, delivered);
+        }
         match self.conn.upgrade() {
             Some(c) => cb(&c, self, Some(m)),
             None => drop(m),

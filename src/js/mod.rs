@@ -16,8 +16,10 @@
 mod account;
 mod consumer;
 mod msg;
+mod ordered;
 pub mod publish;
 pub mod publish_async;
+pub mod push;
 mod stream;
 pub mod time;
 pub mod types;

@@ -1,0 +1,225 @@
+//! `jsSubGroup`: JetStream subscriptions — push (`js_Subscribe`,
+//! `js_SubscribeSync`, `js_SubscribeMulti`, `js_SubscribeSyncMulti`),
+//! the reading of `jsSubOptions`, and what a subscription reports
+//! (`natsSubscription_GetSequenceMismatch`).
+//!
+//! A JetStream subscription is a core subscription: the handle returned is
+//! a `natsSubscription*` that `NextMsg`, `Unsubscribe`, `Drain` and
+//! `Destroy` work on.
+
+use super::callbacks::{msg_callback, natsMsgHandler};
+use super::handle::{arc_into_raw, arc_ref};
+use super::js::{js_ref, opt_string, options_from_c, with_err_code};
+use super::js_convert::consumer_config_from_c;
+use super::js_types::{jsConsumerSequenceMismatch, jsCtx, jsErrCodeArg, jsOptions, jsSubOptions};
+use super::sub::natsSubscription;
+use super::{cstr, guard, not_null, write_out};
+use crate::conn::sub::{MsgCallback, Subscription};
+use crate::error::{Error, Result};
+use crate::js::push::{self, SubOptions};
+use crate::status::natsStatus;
+use libc::{c_char, c_int, c_void};
+
+/// Reads a program's `jsSubOptions` (NULL → `None`: the defaults).
+///
+/// # Safety
+/// `o` is NULL or points to a `jsSubOptions` initialised by the program
+/// (strings NUL-terminated, arrays of their stated lengths, valid during
+/// the call).
+pub(crate) unsafe fn sub_options_from_c(o: *const jsSubOptions) -> Result<Option<SubOptions>> {
+    // SAFETY: NULL or the program's jsSubOptions (contract); read only.
+    let Some(o) = (unsafe { o.as_ref() }) else {
+        return Ok(None);
+    };
+    // SAFETY: each pointer is NULL or a string / array of the program's
+    // options, valid during the call (contract).
+    unsafe {
+        Ok(Some(SubOptions {
+            stream: opt_string(o.Stream, "Stream")?,
+            consumer: opt_string(o.Consumer, "Consumer")?,
+            queue: opt_string(o.Queue, "Queue")?,
+            manual_ack: o.ManualAck,
+            config: consumer_config_from_c(&o.Config)?,
+            ordered: o.Ordered,
+        }))
+    }
+}
+
+/// Reads `numSubjects` subjects (NULL entries and "" are left to the core,
+/// which refuses them unless binding).
+///
+/// # Safety
+/// `subjects` is NULL or an array of `n` entries, each NULL or a
+/// NUL-terminated string, valid during the call.
+unsafe fn subjects_from_c<'a>(subjects: *const *const c_char, n: c_int) -> Result<Vec<&'a str>> {
+    if n < 0 || (subjects.is_null() && n > 0) {
+        return Err(Error::invalid_arg("invalid argument: 'subjects' is NULL or 'numSubjects' is negative"));
+    }
+    let mut out = Vec::with_capacity(n as usize);
+    for i in 0..n as usize {
+        // SAFETY: `i < n`, the array's length (contract).
+        let p = unsafe { *subjects.add(i) };
+        // SAFETY: NULL or a NUL-terminated string (contract).
+        out.push(unsafe { cstr::opt_str(p, "subject") }?.unwrap_or(""));
+    }
+    Ok(out)
+}
+
+/// The push subscribe calls: checks, reads the options, subscribes and
+/// stores the handle in `*sub`; `errCode` gets the JetStream error code.
+///
+/// # Safety
+/// cnats' contract for the `js_Subscribe*` family: `sub` NULL or writable;
+/// `js` NULL or a live context; `subjects` as for [`subjects_from_c`];
+/// `opts` / `subOpts` NULL or initialised by the program; `errCode` NULL
+/// or writable.
+#[allow(clippy::too_many_arguments)]
+unsafe fn push_subscribe(
+    sub: *mut *mut natsSubscription,
+    js: *mut jsCtx,
+    subjects: *const *const c_char,
+    n: c_int,
+    cb: Option<MsgCallback>,
+    opts: *mut jsOptions,
+    subOpts: *mut jsSubOptions,
+    errCode: *mut jsErrCodeArg,
+) -> Result<()> {
+    // SAFETY: `errCode` NULL or writable (contract).
+    unsafe {
+        with_err_code(errCode, || {
+            not_null(sub, "sub")?;
+            // SAFETY: `js` NULL (refused) or a live context (contract).
+            let ctx = js_ref(js)?;
+            // SAFETY: as in this function's contract.
+            let subjects = subjects_from_c(subjects, n)?;
+            // SAFETY: NULL or the program's options (contract).
+            let call = options_from_c(opts)?;
+            // SAFETY: NULL or the program's sub options (contract).
+            let so = sub_options_from_c(subOpts)?;
+            let s = ctx.subscribe_multi(&subjects, cb, call.as_ref(), so.as_ref())?;
+            // SAFETY: checked non-NULL above; the program's output.
+            write_out(sub, arc_into_raw::<natsSubscription>(s));
+            Ok(())
+        })
+    }
+}
+
+/// Subscribes to `subject` of a stream with a push consumer; `cb` receives
+/// each message (and acks it after it returns unless `ManualAck` or the
+/// consumer acks none). Destroy with `natsSubscription_Destroy`.
+#[no_mangle]
+pub unsafe extern "C" fn js_Subscribe(
+    sub: *mut *mut natsSubscription,
+    js: *mut jsCtx,
+    subject: *const c_char,
+    cb: natsMsgHandler,
+    cbClosure: *mut c_void,
+    opts: *mut jsOptions,
+    subOpts: *mut jsSubOptions,
+    errCode: *mut jsErrCodeArg,
+) -> natsStatus {
+    // SAFETY: the arguments are this export's C contract, passed through;
+    // `subject` is one string (an array of one).
+    guard("js_Subscribe", || unsafe {
+        let cb = msg_callback(cb, cbClosure)?;
+        push_subscribe(sub, js, &subject, 1, Some(cb), opts, subOpts, errCode)
+    })
+}
+
+/// Like `js_Subscribe` with several filter subjects on one consumer.
+#[no_mangle]
+pub unsafe extern "C" fn js_SubscribeMulti(
+    sub: *mut *mut natsSubscription,
+    js: *mut jsCtx,
+    subjects: *mut *const c_char,
+    numSubjects: c_int,
+    cb: natsMsgHandler,
+    cbClosure: *mut c_void,
+    opts: *mut jsOptions,
+    subOpts: *mut jsSubOptions,
+    errCode: *mut jsErrCodeArg,
+) -> natsStatus {
+    // SAFETY: the arguments are this export's C contract, passed through.
+    guard("js_SubscribeMulti", || unsafe {
+        let cb = msg_callback(cb, cbClosure)?;
+        push_subscribe(sub, js, subjects, numSubjects, Some(cb), opts, subOpts, errCode)
+    })
+}
+
+/// Subscribes to `subject` of a stream with a push consumer whose messages
+/// the program reads with `natsSubscription_NextMsg` (and acks itself).
+#[no_mangle]
+pub unsafe extern "C" fn js_SubscribeSync(
+    sub: *mut *mut natsSubscription,
+    js: *mut jsCtx,
+    subject: *const c_char,
+    opts: *mut jsOptions,
+    subOpts: *mut jsSubOptions,
+    errCode: *mut jsErrCodeArg,
+) -> natsStatus {
+    // SAFETY: the arguments are this export's C contract, passed through.
+    guard("js_SubscribeSync", || unsafe {
+        push_subscribe(sub, js, &subject, 1, None, opts, subOpts, errCode)
+    })
+}
+
+/// Like `js_SubscribeSync` with several filter subjects on one consumer.
+#[no_mangle]
+pub unsafe extern "C" fn js_SubscribeSyncMulti(
+    sub: *mut *mut natsSubscription,
+    js: *mut jsCtx,
+    subjects: *mut *const c_char,
+    numSubjects: c_int,
+    opts: *mut jsOptions,
+    subOpts: *mut jsSubOptions,
+    errCode: *mut jsErrCodeArg,
+) -> natsStatus {
+    // SAFETY: the arguments are this export's C contract, passed through.
+    guard("js_SubscribeSyncMulti", || unsafe {
+        push_subscribe(sub, js, subjects, numSubjects, None, opts, subOpts, errCode)
+    })
+}
+
+/// Borrows a subscription handle; NULL → `NATS_INVALID_ARG`.
+///
+/// # Safety
+/// `sub` is NULL or a live subscription handle; the borrow does not
+/// outlive the call.
+pub(crate) unsafe fn js_sub_ref<'a>(sub: *mut natsSubscription) -> Result<&'a Subscription> {
+    // SAFETY: this function's contract is `arc_ref`'s.
+    unsafe { arc_ref::<natsSubscription>(sub, "sub") }
+}
+
+/// The last gap a push subscription saw between the consumer sequence the
+/// server announced and the one it delivered: `NATS_NOT_FOUND` (no error
+/// text, as cnats) when there is none, `NATS_INVALID_SUBSCRIPTION` for a
+/// subscription that is not a JetStream push subscription.
+#[no_mangle]
+pub unsafe extern "C" fn natsSubscription_GetSequenceMismatch(
+    csm: *mut jsConsumerSequenceMismatch,
+    sub: *mut natsSubscription,
+) -> natsStatus {
+    guard("natsSubscription_GetSequenceMismatch", || {
+        not_null(csm, "csm")?;
+        // SAFETY: `sub` NULL (refused) or a live subscription (contract).
+        let s = unsafe { js_sub_ref(sub) }?;
+        match push::sequence_mismatch(s) {
+            Ok(m) => {
+                // SAFETY: checked non-NULL; the program's output.
+                unsafe {
+                    write_out(
+                        csm,
+                        jsConsumerSequenceMismatch {
+                            Stream: m.stream,
+                            ConsumerClient: m.consumer_client,
+                            ConsumerServer: m.consumer_server,
+                        },
+                    )
+                };
+                Ok(natsStatus::NATS_OK)
+            }
+            Err(e) if e.status == natsStatus::NATS_NOT_FOUND => Ok(natsStatus::NATS_NOT_FOUND),
+            Err(e) => Err(e),
+        }
+    })
+}

@@ -14,11 +14,14 @@
 //! `account`. Publishing (JS-B): `publish`, `publish_async`.
 
 mod account;
+pub mod ack;
 mod consumer;
 mod msg;
 pub mod publish;
 pub mod publish_async;
+pub mod pull;
 mod stream;
+pub mod sub;
 pub mod time;
 pub mod types;
 

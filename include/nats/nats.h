@@ -810,6 +810,26 @@ typedef struct {
   bool Ordered;
 } jsSubOptions;
 
+// The gap `natsSubscription_GetSequenceMismatch` reports: the stream
+// sequence of the last message, and the consumer sequence the library
+// expected (`ConsumerClient`) and the one the server sent (`ConsumerServer`).
+typedef struct {
+  uint64_t Stream;
+  uint64_t ConsumerClient;
+  uint64_t ConsumerServer;
+} jsConsumerSequenceMismatch;
+
+// A list of messages, filled by some APIs (fetch, pending publishes).
+//
+// `Msgs` is an array of `Count` message pointers allocated by the library.
+// `natsMsgList_Destroy` destroys every message still in it (set an entry to
+// NULL to keep that message; do not change `Count`) and frees the array,
+// but not the list object itself, which is usually on the caller's stack.
+typedef struct {
+  natsMsg **Msgs;
+  int Count;
+} natsMsgList;
+
 // One pull request of `natsSubscription_FetchRequest`: batch size, byte
 // limit, expiry (nanoseconds), no-wait, idle heartbeat (nanoseconds) and
 // the priority-group fields. Initialise with `jsFetchRequest_Init`.
@@ -842,17 +862,6 @@ typedef struct {
   void *ThreadStartedHandlerClosure;
 } natsClientConfig;
 
-// A list of messages, filled by some APIs (fetch, pending publishes).
-//
-// `Msgs` is an array of `Count` message pointers allocated by the library.
-// `natsMsgList_Destroy` destroys every message still in it (set an entry to
-// NULL to keep that message; do not change `Count`) and frees the array,
-// but not the list object itself, which is usually on the caller's stack.
-typedef struct {
-  natsMsg **Msgs;
-  int Count;
-} natsMsgList;
-
 // Returns the token to send at each connect; the library does not free it.
 typedef const char *(*natsTokenHandler)(void *closure);
 
@@ -880,15 +889,6 @@ typedef int (*natsSSLVerifyCb)(int preverifyOk, void *ctx);
 
 // Called when a subscription is fully done (after drain or unsubscribe).
 typedef void (*natsOnCompleteCB)(void *closure);
-
-// The gap `natsSubscription_GetSequenceMismatch` reports: the stream
-// sequence of the last message, and the consumer sequence the library
-// expected (`ConsumerClient`) and the one the server sent (`ConsumerServer`).
-typedef struct {
-  uint64_t Stream;
-  uint64_t ConsumerClient;
-  uint64_t ConsumerServer;
-} jsConsumerSequenceMismatch;
 
 #ifdef __cplusplus
 extern "C" {
@@ -1242,6 +1242,88 @@ NATS_EXTERN natsStatus js_UnpinConsumer(jsCtx *js, const char *stream, const cha
 // Frees metadata from `natsMsg_GetMetaData`: its strings and the struct
 // (NULL is ignored).
 NATS_EXTERN void jsMsgMetaData_Destroy(jsMsgMetaData *meta);
+
+// Acknowledges a JetStream message (once: later acknowledgements of an
+// acked message do nothing). `NATS_ILLEGAL_STATE` for a message that is
+// not from a JetStream subscription.
+NATS_EXTERN natsStatus natsMsg_Ack(natsMsg *msg, jsOptions *opts);
+
+// Acknowledges a JetStream message and waits for the server's
+// confirmation (`opts.Wait` ms, else the context's wait).
+NATS_EXTERN natsStatus natsMsg_AckSync(natsMsg *msg, jsOptions *opts, jsErrCode *errCode);
+
+// Asks the server to redeliver the message.
+NATS_EXTERN natsStatus natsMsg_Nak(natsMsg *msg, jsOptions *opts);
+
+// Asks the server to redeliver the message after `delay` milliseconds.
+NATS_EXTERN natsStatus natsMsg_NakWithDelay(natsMsg *msg, int64_t delay, jsOptions *opts);
+
+// Tells the server the message is being worked on (resets its ack
+// timer); may be repeated, and the message acked afterwards.
+NATS_EXTERN natsStatus natsMsg_InProgress(natsMsg *msg, jsOptions *opts);
+
+// Tells the server never to redeliver the message.
+NATS_EXTERN natsStatus natsMsg_Term(natsMsg *msg, jsOptions *opts);
+
+// The metadata of a JetStream message (from its reply subject) in a new
+// `*new_meta`, freed with `jsMsgMetaData_Destroy`. `NATS_ILLEGAL_STATE`
+// for a message that is not from a JetStream subscription, `NATS_ERR`
+// for a reply subject that is not an acknowledgement subject.
+NATS_EXTERN natsStatus natsMsg_GetMetaData(jsMsgMetaData **new_meta, natsMsg *msg);
+
+// The stream sequence of a message from `js_GetMsg` / `js_DirectGetMsg`
+// (0 for any other message, or NULL).
+NATS_EXTERN uint64_t natsMsg_GetSequence(natsMsg *msg);
+
+// The time (UTC nanoseconds since the epoch) a message from `js_GetMsg` /
+// `js_DirectGetMsg` was stored (0 for any other message, or NULL).
+NATS_EXTERN int64_t natsMsg_GetTime(natsMsg *msg);
+
+// Subscribes to `subject` of a stream with a push consumer; `cb` receives
+// each message (and acks it after it returns unless `ManualAck` or the
+// consumer acks none). Destroy with `natsSubscription_Destroy`.
+NATS_EXTERN natsStatus js_Subscribe(natsSubscription **sub, jsCtx *js, const char *subject, natsMsgHandler cb, void *cbClosure, jsOptions *opts, jsSubOptions *subOpts, jsErrCode *errCode);
+
+// Like `js_Subscribe` with several filter subjects on one consumer.
+NATS_EXTERN natsStatus js_SubscribeMulti(natsSubscription **sub, jsCtx *js, const char **subjects, int numSubjects, natsMsgHandler cb, void *cbClosure, jsOptions *opts, jsSubOptions *subOpts, jsErrCode *errCode);
+
+// Subscribes to `subject` of a stream with a push consumer whose messages
+// the program reads with `natsSubscription_NextMsg` (and acks itself).
+NATS_EXTERN natsStatus js_SubscribeSync(natsSubscription **sub, jsCtx *js, const char *subject, jsOptions *opts, jsSubOptions *subOpts, jsErrCode *errCode);
+
+// Like `js_SubscribeSync` with several filter subjects on one consumer.
+NATS_EXTERN natsStatus js_SubscribeSyncMulti(natsSubscription **sub, jsCtx *js, const char **subjects, int numSubjects, jsOptions *opts, jsSubOptions *subOpts, jsErrCode *errCode);
+
+// The last gap a push subscription saw between the consumer sequence the
+// server announced and the one it delivered: `NATS_NOT_FOUND` (no error
+// text, as cnats) when there is none, `NATS_INVALID_SUBSCRIPTION` for a
+// subscription that is not a JetStream push subscription.
+NATS_EXTERN natsStatus natsSubscription_GetSequenceMismatch(jsConsumerSequenceMismatch *csm, natsSubscription *sub);
+
+// Creates a pull subscription on `subject`: on the consumer `durable`
+// (created when missing), on the consumer `subOpts` binds to, or on a new
+// ephemeral consumer. Messages are asked for with
+// `natsSubscription_Fetch` / `natsSubscription_FetchRequest`.
+NATS_EXTERN natsStatus js_PullSubscribe(natsSubscription **sub, jsCtx *js, const char *subject, const char *durable, jsOptions *opts, jsSubOptions *subOpts, jsErrCode *errCode);
+
+// Creates a pull subscription whose messages go to `msgCB`, with requests
+// sent as `jsOpts->PullSubscribeAsync` says (size, limits, expiry,
+// heartbeat, keep-ahead, next and complete handlers).
+NATS_EXTERN natsStatus js_PullSubscribeAsync(natsSubscription **newsub, jsCtx *js, const char *subject, const char *durable, natsMsgHandler msgCB, void *msgCBClosure, jsOptions *jsOpts, jsSubOptions *opts, jsErrCode *errCode);
+
+// Fetches up to `batch` messages of a pull subscription within `timeout`
+// ms: what is already there at once, else what arrives before the
+// timeout (`NATS_TIMEOUT` when nothing does).
+NATS_EXTERN natsStatus natsSubscription_Fetch(natsMsgList *list, natsSubscription *sub, int batch, int64_t timeout, jsErrCode *errCode);
+
+// Fetches with every setting of `request` (batch, byte limit, expiry in
+// ns, no-wait, heartbeat, priority-group fields).
+NATS_EXTERN natsStatus natsSubscription_FetchRequest(natsMsgList *list, natsSubscription *sub, jsFetchRequest *request);
+
+// The info of the consumer a JetStream subscription reads from, in a new
+// `*ci` freed with `jsConsumerInfo_Destroy`. `NATS_INVALID_SUBSCRIPTION`
+// for a subscription that is not a JetStream one.
+NATS_EXTERN natsStatus natsSubscription_GetConsumerInfo(jsConsumerInfo **ci, natsSubscription *sub, jsOptions *opts, jsErrCode *errCode);
 
 // Initialises JetStream context options: all zero (defaults everywhere).
 NATS_EXTERN natsStatus jsOptions_Init(jsOptions *opts);

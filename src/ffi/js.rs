@@ -2,12 +2,14 @@
 //! `jsCtx_Destroy`) and the reading of `jsOptions`, shared by every
 //! JetStream export.
 
+use super::callbacks::{fetch_complete_callback, fetch_next_callback};
 use super::conn::natsConnection;
 use super::cstr;
 use super::handle::{arc_clone, arc_into_raw, arc_ref, arc_take, ArcCastable, Castable};
 use super::js_types::{jsCtx, jsErrCodeArg, jsOptions};
 use super::{guard, guard_or, not_null, write_out};
 use crate::error::Result;
+use crate::js::pull::PullAsyncOptions;
 use crate::js::{JetStream, JsOptions, PubAsyncOptions, PurgeOptions, StreamInfoOptions, StreamOptions};
 use crate::status::natsStatus;
 use std::sync::Arc;
@@ -78,6 +80,36 @@ pub(crate) unsafe fn options_from_c(opts: *const jsOptions) -> Result<Option<JsO
             },
         },
     }))
+}
+
+/// Reads `jsOptions.PullSubscribeAsync` of the options given to
+/// `js_PullSubscribeAsync` (NULL: all defaults), handlers included. cnats
+/// reads these settings from the call's options only, never from the
+/// context's.
+///
+/// # Safety
+/// as for [`options_from_c`]; the handlers are the program's (or NULL).
+pub(crate) unsafe fn pull_async_from_c(opts: *const jsOptions) -> Result<PullAsyncOptions> {
+    // SAFETY: NULL or a jsOptions of the program (contract); read only.
+    let Some(o) = (unsafe { opts.as_ref() }) else {
+        return Ok(PullAsyncOptions::default());
+    };
+    let p = &o.PullSubscribeAsync;
+    Ok(PullAsyncOptions {
+        timeout_ms: p.Timeout,
+        max_messages: p.MaxMessages,
+        max_bytes: p.MaxBytes,
+        no_wait: p.NoWait,
+        heartbeat_ms: p.Heartbeat,
+        // SAFETY: NULL or a string of the program's options (contract).
+        group: unsafe { opt_string(p.Group, "PullSubscribeAsync.Group") }?,
+        min_pending: p.MinPending,
+        min_ack_pending: p.MinAckPending,
+        fetch_size: p.FetchSize,
+        keep_ahead: p.KeepAhead,
+        next: fetch_next_callback(p.NextHandler, p.NextHandlerClosure),
+        complete: fetch_complete_callback(p.CompleteHandler, p.CompleteHandlerClosure),
+    })
 }
 
 /// Runs `f` with cnats' `jsErrCode *errCode` output: set to 0 first, then

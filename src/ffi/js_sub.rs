@@ -8,17 +8,24 @@
 //! `Destroy` work on.
 
 use super::callbacks::{msg_callback, natsMsgHandler};
-use super::handle::{arc_into_raw, arc_ref};
+use super::handle::{arc_clone, arc_into_raw, arc_ref};
+use super::js::pull_async_from_c;
 use super::js::{js_ref, opt_string, options_from_c, with_err_code};
 use super::js_convert::consumer_config_from_c;
+use super::js_convert::{array, consumer_info_to_c};
+use super::js_types::{jsConsumerInfo, jsFetchRequest};
 use super::js_types::{jsConsumerSequenceMismatch, jsCtx, jsErrCodeArg, jsOptions, jsSubOptions};
+use super::msg::{natsMsg, natsMsgList};
 use super::sub::natsSubscription;
 use super::{cstr, guard, not_null, write_out};
 use crate::conn::sub::{MsgCallback, Subscription};
 use crate::error::{Error, Result};
-use crate::js::push::{self, SubOptions};
+use crate::js::pull::{self, FetchRequest};
+use crate::js::push;
+use crate::js::sub::SubOptions;
 use crate::status::natsStatus;
 use libc::{c_char, c_int, c_void};
+use std::sync::Arc;
 
 /// Reads a program's `jsSubOptions` (NULL → `None`: the defaults).
 ///
@@ -45,6 +52,18 @@ pub(crate) unsafe fn sub_options_from_c(o: *const jsSubOptions) -> Result<Option
     }
 }
 
+/// The push core's copy of the options.
+fn to_push(o: SubOptions) -> push::SubOptions {
+    push::SubOptions {
+        stream: o.stream,
+        consumer: o.consumer,
+        queue: o.queue,
+        manual_ack: o.manual_ack,
+        config: o.config,
+        ordered: o.ordered,
+    }
+}
+
 /// Reads `numSubjects` subjects (NULL entries and "" are left to the core,
 /// which refuses them unless binding).
 ///
@@ -53,7 +72,9 @@ pub(crate) unsafe fn sub_options_from_c(o: *const jsSubOptions) -> Result<Option
 /// NUL-terminated string, valid during the call.
 unsafe fn subjects_from_c<'a>(subjects: *const *const c_char, n: c_int) -> Result<Vec<&'a str>> {
     if n < 0 || (subjects.is_null() && n > 0) {
-        return Err(Error::invalid_arg("invalid argument: 'subjects' is NULL or 'numSubjects' is negative"));
+        return Err(Error::invalid_arg(
+            "invalid argument: 'subjects' is NULL or 'numSubjects' is negative",
+        ));
     }
     let mut out = Vec::with_capacity(n as usize);
     for i in 0..n as usize {
@@ -96,6 +117,7 @@ unsafe fn push_subscribe(
             let call = options_from_c(opts)?;
             // SAFETY: NULL or the program's sub options (contract).
             let so = sub_options_from_c(subOpts)?;
+            let so = so.map(to_push);
             let s = ctx.subscribe_multi(&subjects, cb, call.as_ref(), so.as_ref())?;
             // SAFETY: checked non-NULL above; the program's output.
             write_out(sub, arc_into_raw::<natsSubscription>(s));
@@ -221,5 +243,197 @@ pub unsafe extern "C" fn natsSubscription_GetSequenceMismatch(
             Err(e) if e.status == natsStatus::NATS_NOT_FOUND => Ok(natsStatus::NATS_NOT_FOUND),
             Err(e) => Err(e),
         }
+    })
+}
+
+/// Creates a pull subscription on `subject`: on the consumer `durable`
+/// (created when missing), on the consumer `subOpts` binds to, or on a new
+/// ephemeral consumer. Messages are asked for with
+/// `natsSubscription_Fetch` / `natsSubscription_FetchRequest`.
+#[no_mangle]
+pub unsafe extern "C" fn js_PullSubscribe(
+    sub: *mut *mut natsSubscription,
+    js: *mut jsCtx,
+    subject: *const c_char,
+    durable: *const c_char,
+    opts: *mut jsOptions,
+    subOpts: *mut jsSubOptions,
+    errCode: *mut jsErrCodeArg,
+) -> natsStatus {
+    // SAFETY: the arguments are this export's C contract: `sub` NULL or
+    // writable, `js` NULL or a live context, strings NULL or
+    // NUL-terminated, options NULL or initialised, `errCode` NULL or
+    // writable.
+    guard("js_PullSubscribe", || unsafe {
+        with_err_code(errCode, || {
+            not_null(sub, "sub")?;
+            let ctx = js_ref(js)?;
+            let subject = cstr::opt_str(subject, "subject")?.unwrap_or("");
+            let durable = cstr::opt_str(durable, "durable")?.filter(|d| !d.is_empty());
+            let call = options_from_c(opts)?;
+            let so = sub_options_from_c(subOpts)?;
+            let s = ctx.pull_subscribe(subject, durable, call.as_ref(), so.as_ref())?;
+            write_out(sub, arc_into_raw::<natsSubscription>(s));
+            Ok(())
+        })
+    })
+}
+
+/// Creates a pull subscription whose messages go to `msgCB`, with requests
+/// sent as `jsOpts->PullSubscribeAsync` says (size, limits, expiry,
+/// heartbeat, keep-ahead, next and complete handlers).
+#[no_mangle]
+pub unsafe extern "C" fn js_PullSubscribeAsync(
+    newsub: *mut *mut natsSubscription,
+    js: *mut jsCtx,
+    subject: *const c_char,
+    durable: *const c_char,
+    msgCB: natsMsgHandler,
+    msgCBClosure: *mut c_void,
+    jsOpts: *mut jsOptions,
+    opts: *mut jsSubOptions,
+    errCode: *mut jsErrCodeArg,
+) -> natsStatus {
+    // SAFETY: as for `js_PullSubscribe`; `msgCB` is the program's handler.
+    guard("js_PullSubscribeAsync", || unsafe {
+        not_null(newsub, "newsub")?;
+        let cb = msg_callback(msgCB, msgCBClosure)?;
+        let pull = pull_async_from_c(jsOpts)?;
+        with_err_code(errCode, || {
+            let ctx = js_ref(js)?;
+            let subject = cstr::opt_str(subject, "subject")?.unwrap_or("");
+            let durable = cstr::opt_str(durable, "durable")?.filter(|d| !d.is_empty());
+            let call = options_from_c(jsOpts)?;
+            let so = sub_options_from_c(opts)?;
+            let s = ctx.pull_subscribe_async(subject, durable, cb, &pull, call.as_ref(), so.as_ref())?;
+            write_out(newsub, arc_into_raw::<natsSubscription>(s));
+            Ok(())
+        })
+    })
+}
+
+/// Fills `list` from a fetch: a new array of `natsMsg *` the program frees
+/// with `natsMsgList_Destroy` (empty: `Msgs = NULL`, `Count = 0`).
+///
+/// # Safety
+/// `list` is non-NULL and writable.
+#[allow(clippy::vec_box)]
+unsafe fn fill_list(list: *mut natsMsgList, msgs: Vec<Box<crate::msg::Msg>>) {
+    let ptrs: Vec<*mut natsMsg> = msgs.into_iter().map(|m| Box::into_raw(m) as *mut natsMsg).collect();
+    let (p, n) = array(ptrs);
+    // SAFETY: non-NULL and writable (contract).
+    unsafe { write_out(list, natsMsgList { Msgs: p, Count: n }) };
+}
+
+/// The fetch calls: `list` is emptied first (as cnats), then filled with
+/// what `f` returns for the subscription.
+///
+/// # Safety
+/// `list` NULL or writable; `sub` NULL or a live subscription handle.
+#[allow(clippy::vec_box)]
+unsafe fn fetch_into(
+    list: *mut natsMsgList,
+    sub: *mut natsSubscription,
+    f: impl FnOnce(&Arc<Subscription>) -> Result<Vec<Box<crate::msg::Msg>>>,
+) -> Result<()> {
+    not_null(list, "list")?;
+    // SAFETY: checked non-NULL; the program's list.
+    unsafe {
+        write_out(
+            list,
+            natsMsgList {
+                Msgs: std::ptr::null_mut(),
+                Count: 0,
+            },
+        )
+    };
+    // SAFETY: NULL (refused) or a live subscription (contract); the clone
+    // keeps it alive while the fetch waits.
+    let s = unsafe { arc_clone::<natsSubscription>(sub, "sub") }?;
+    let msgs = f(&s)?;
+    // SAFETY: checked non-NULL above.
+    unsafe { fill_list(list, msgs) };
+    Ok(())
+}
+
+/// Fetches up to `batch` messages of a pull subscription within `timeout`
+/// ms: what is already there at once, else what arrives before the
+/// timeout (`NATS_TIMEOUT` when nothing does).
+#[no_mangle]
+pub unsafe extern "C" fn natsSubscription_Fetch(
+    list: *mut natsMsgList,
+    sub: *mut natsSubscription,
+    batch: c_int,
+    timeout: i64,
+    errCode: *mut jsErrCodeArg,
+) -> natsStatus {
+    // SAFETY: the program's list, subscription and output (C contract).
+    guard("natsSubscription_Fetch", || unsafe {
+        with_err_code(errCode, || fetch_into(list, sub, |s| pull::fetch(s, batch, timeout)))
+    })
+}
+
+/// Reads a program's fetch request.
+///
+/// # Safety
+/// `r` points to an initialised `jsFetchRequest` (strings NULL or
+/// NUL-terminated, valid during the call).
+unsafe fn fetch_request_from_c(r: &jsFetchRequest) -> Result<FetchRequest> {
+    // SAFETY: the request's strings (contract).
+    unsafe {
+        Ok(FetchRequest {
+            expires: r.Expires,
+            batch: r.Batch,
+            max_bytes: r.MaxBytes,
+            no_wait: r.NoWait,
+            heartbeat: r.Heartbeat,
+            min_pending: r.MinPending,
+            min_ack_pending: r.MinAckPending,
+            id: opt_string(r.ID, "ID")?,
+            group: opt_string(r.Group, "Group")?,
+            priority: r.Priority,
+        })
+    }
+}
+
+/// Fetches with every setting of `request` (batch, byte limit, expiry in
+/// ns, no-wait, heartbeat, priority-group fields).
+#[no_mangle]
+pub unsafe extern "C" fn natsSubscription_FetchRequest(
+    list: *mut natsMsgList,
+    sub: *mut natsSubscription,
+    request: *mut jsFetchRequest,
+) -> natsStatus {
+    // SAFETY: the program's list, subscription and request (C contract).
+    guard("natsSubscription_FetchRequest", || unsafe {
+        fetch_into(list, sub, |s| {
+            let r = request
+                .as_ref()
+                .ok_or_else(|| Error::invalid_arg("invalid argument: 'request' is NULL"))?;
+            pull::fetch_request(s, &fetch_request_from_c(r)?)
+        })
+    })
+}
+
+/// The info of the consumer a JetStream subscription reads from, in a new
+/// `*ci` freed with `jsConsumerInfo_Destroy`. `NATS_INVALID_SUBSCRIPTION`
+/// for a subscription that is not a JetStream one.
+#[no_mangle]
+pub unsafe extern "C" fn natsSubscription_GetConsumerInfo(
+    ci: *mut *mut jsConsumerInfo,
+    sub: *mut natsSubscription,
+    opts: *mut jsOptions,
+    errCode: *mut jsErrCodeArg,
+) -> natsStatus {
+    // SAFETY: the program's output, subscription and options (C contract).
+    guard("natsSubscription_GetConsumerInfo", || unsafe {
+        with_err_code(errCode, || {
+            not_null(ci, "ci")?;
+            let s = js_sub_ref(sub)?;
+            let call = options_from_c(opts)?;
+            let info = crate::js::sub::consumer_info(s, call.as_ref())?;
+            write_out(ci, consumer_info_to_c(&info));
+            Ok(())
+        })
     })
 }

@@ -820,9 +820,7 @@ fn subscribe_impl(
             cv: Condvar::new(),
             sub: std::sync::OnceLock::new(),
         });
-        let user_cb = cb
-            .clone()
-            .map(|u| wrap_callback(u, push.clone(), !o.manual_ack && !ack_none));
+        let user_cb = cb.clone().map(|u| wrap_callback(u, !o.manual_ack && !ack_none));
         let sub = conn.subscribe_with_hook(
             deliver.as_bytes(),
             queue.map(str::as_bytes),
@@ -887,8 +885,8 @@ fn subscribe_impl(
 }
 
 /// The callback the core subscription runs: the user's, then the auto-ack
-/// (unless manual ack or ack none), then a pending flow-control answer.
-fn wrap_callback(user: MsgCallback, push: Arc<PushSub>, auto_ack: bool) -> MsgCallback {
+/// (unless manual ack or ack none).
+fn wrap_callback(user: MsgCallback, auto_ack: bool) -> MsgCallback {
     Arc::new(move |c, s, m| {
         let reply = if auto_ack {
             m.as_ref()
@@ -902,6 +900,5 @@ fn wrap_callback(user: MsgCallback, push: Arc<PushSub>, auto_ack: bool) -> MsgCa
         if let Some(r) = reply {
             let _ = c.publish(&r, None, None, b"+ACK");
         }
-        let _ = &push;
     })
 }

@@ -574,7 +574,6 @@ fn push_sequence_mismatch_and_deferred_flow_control_answer() {
     add_stream(&js, "M", &["m"], "memory");
     let o = SubOptions {
         config: ConsumerConfig {
-            deliver_subject: Some("dlv.m".into()),
             ack_policy: Some(AckPolicy::None),
             ..Default::default()
         },
@@ -582,6 +581,7 @@ fn push_sequence_mismatch_and_deferred_flow_control_answer() {
     };
     let sub = js.subscribe("m", None, None, Some(&o)).unwrap();
     let nc = js.conn().clone();
+    let dlv = sub.subject.as_bytes().to_vec();
     publish_n(&js, "m", 0, 3);
     // Three received, none delivered yet: a flow-control request is
     // answered only once those three were delivered.
@@ -590,12 +590,7 @@ fn push_sequence_mismatch_and_deferred_flow_control_answer() {
         .stats()
         .map(|s| s.pending_msgs == 3)
         .unwrap_or(false)));
-    inject_control(
-        &nc,
-        b"dlv.m",
-        Some(b"fc.reply"),
-        "NATS/1.0 100 FlowControl Request\r\n\r\n",
-    );
+    inject_control(&nc, &dlv, Some(b"fc.reply"), "NATS/1.0 100 FlowControl Request\r\n\r\n");
     assert_eq!(fc.next_msg(300).unwrap_err().status, NATS_TIMEOUT, "answered too early");
     read_in_order(&sub, 0, 2, 5000);
     assert_eq!(fc.next_msg(300).unwrap_err().status, NATS_TIMEOUT, "answered too early");
@@ -606,7 +601,7 @@ fn push_sequence_mismatch_and_deferred_flow_control_answer() {
     // by NextMsg and by GetSequenceMismatch until resolved.
     inject_control(
         &nc,
-        b"dlv.m",
+        &dlv,
         None,
         "NATS/1.0 100 Idle Heartbeat\r\nNats-Last-Consumer: 5\r\nNats-Last-Stream: 5\r\n\r\n",
     );
@@ -621,7 +616,7 @@ fn push_sequence_mismatch_and_deferred_flow_control_answer() {
     // A heartbeat carrying a stalled flow control is answered at once.
     inject_control(
         &nc,
-        b"dlv.m",
+        &dlv,
         None,
         "NATS/1.0 100 Idle Heartbeat\r\nNats-Last-Consumer: 3\r\nNats-Consumer-Stalled: fc.reply\r\n\r\n",
     );

@@ -304,52 +304,39 @@ impl PushSub {
         }
     }
 
-    /// The heartbeat / flow-control monitor (own thread).
+    /// The heartbeat monitor (own thread, only with heartbeats): every two
+    /// intervals without anything received is a missed heartbeat,
+    /// reported to the error handler (an ordered consumer is recreated).
     fn monitor(self: Arc<Self>, sub: Weak<Subscription>) {
-        let hb = (self.hb_ms > 0).then(|| Duration::from_millis(2 * self.hb_ms as u64));
-        let mut next = hb.map(|d| Instant::now() + d);
+        let every = Duration::from_millis(2 * self.hb_ms.max(1) as u64);
+        let mut next = Instant::now() + every;
         loop {
             {
                 let mut st = self.st.lock();
-                if st.closed {
-                    return;
+                while !st.closed && Instant::now() < next {
+                    self.cv.wait_until(&mut st, next);
                 }
-                let poll = if st.fc_reply.is_some() {
-                    Duration::from_millis(20)
-                } else {
-                    Duration::from_millis(250)
-                };
-                let until = match next {
-                    Some(n) => n.min(Instant::now() + poll),
-                    None => Instant::now() + poll,
-                };
-                self.cv.wait_until(&mut st, until);
                 if st.closed {
                     return;
                 }
             }
+            next = Instant::now() + every;
             let Some(s) = sub.upgrade() else { return };
             if !s.is_valid() {
                 return;
             }
-            self.check_fc(0);
-            if let (Some(n), Some(d)) = (next, hb) {
-                if Instant::now() >= n {
-                    next = Some(Instant::now() + d);
-                    let missed = {
-                        let mut st = self.st.lock();
-                        let missed = !st.active;
-                        st.active = false;
-                        if missed && self.ordered.is_some() {
-                            let from = st.o_sseq + 1;
-                            self.reset_locked(&s, &mut st, from);
-                        }
-                        missed
-                    };
-                    if missed {
-                        self.post(&s, NATS_MISSED_HEARTBEAT, None);
-                    }
+            let missed = {
+                let mut st = self.st.lock();
+                let missed = !st.active;
+                st.active = false;
+                if missed && self.ordered.is_some() {
+                    let from = st.o_sseq + 1;
+                    self.reset_locked(&s, &mut st, from);
                 }
+                missed
+            };
+            if missed {
+                self.post(&s, NATS_MISSED_HEARTBEAT, None);
             }
         }
     }
@@ -771,9 +758,9 @@ fn subscribe_impl(
             }
             None => {
                 let mut cfg = ucfg.clone();
-                let deliver = non_empty(&cfg.deliver_subject)
-                    .map(str::to_string)
-                    .unwrap_or_else(|| conn.new_inbox());
+                // As cnats: a new consumer delivers to a new inbox (a
+                // deliver subject in the configuration is not used).
+                let deliver = conn.new_inbox();
                 cfg.deliver_subject = Some(deliver.clone());
                 if subjects.len() == 1 {
                     cfg.filter_subject = Some(subjects[0].to_string());
@@ -829,10 +816,7 @@ fn subscribe_impl(
             Some(push.clone() as Arc<dyn SubHook>),
         )?;
         let _ = push.sub.set(Arc::downgrade(&sub));
-        if hb_ms > 0
-            || create_cfg.as_ref().is_some_and(|c| c.flow_control)
-            || info.as_ref().is_some_and(|i| i.config.flow_control)
-        {
+        if hb_ms > 0 {
             let p = push.clone();
             let w = Arc::downgrade(&sub);
             if let Err(e) = crate::runtime::spawn("nats-js-hb", move || p.monitor(w)) {

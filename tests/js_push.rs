@@ -289,6 +289,12 @@ fn push_flow_control_on_a_large_backlog() {
         last = sseq;
     }
     assert!(start.elapsed() < Duration::from_secs(15), "took {:?}", start.elapsed());
+    let fc = sub
+        .js_hook()
+        .and_then(|h| h.as_any().downcast_ref::<push::PushSub>())
+        .map(|p| p.flow_control_answers())
+        .unwrap();
+    assert!(fc > 0, "the server asked for flow control");
     assert!(!errs.lock().contains(&NATS_SLOW_CONSUMER));
 }
 
@@ -683,4 +689,22 @@ fn ordered_recovers_from_a_gap() {
     read_in_order(&sub, 10, 40, 5000);
     assert_eq!(sub.next_msg(300).unwrap_err().status, NATS_TIMEOUT);
     assert!(resets(&sub) >= 1);
+}
+
+#[test]
+fn ordered_server_paused_longer_than_two_heartbeats() {
+    let mut srv = Server::start_jetstream();
+    let (js, errs) = js_for(&srv);
+    add_stream(&js, "OP", &["op"], "memory");
+    publish_n(&js, "op", 0, 100);
+    let sub = js.subscribe("op", None, None, Some(&ordered_opts(200))).unwrap();
+    read_in_order(&sub, 0, 100, 5000);
+    srv.signal(libc::SIGSTOP);
+    let reported = common::wait_for(Duration::from_secs(5), || errs.lock().contains(&NATS_MISSED_HEARTBEAT));
+    std::thread::sleep(Duration::from_millis(500));
+    srv.signal(libc::SIGCONT);
+    assert!(reported, "missed heartbeats reported: {:?}", errs.lock());
+    publish_n(&js, "op", 100, 100);
+    read_in_order(&sub, 100, 100, 15_000);
+    assert_eq!(sub.next_msg(500).unwrap_err().status, NATS_TIMEOUT, "no duplicate");
 }

@@ -186,6 +186,8 @@ pub(crate) struct PushState {
     pub resets: u64,
     /// Messages handed to the user so far.
     pub delivered: u64,
+    /// Flow-control requests answered.
+    pub fc_answered: u64,
 }
 
 impl PushSub {
@@ -206,6 +208,11 @@ impl PushSub {
     /// Number of times an ordered consumer was recreated.
     pub fn resets(&self) -> u64 {
         self.st.lock().resets
+    }
+
+    /// Number of flow-control requests answered after delivery.
+    pub fn flow_control_answers(&self) -> u64 {
+        self.st.lock().fc_answered
     }
 
     fn mismatch(&self) -> Result<SequenceMismatch> {
@@ -232,6 +239,7 @@ impl PushSub {
                 return;
             }
             st.fc_delivered = 0;
+            st.fc_answered += 1;
             st.fc_reply.take()
         };
         if let (Some(r), Some(c)) = (reply, self.conn.upgrade()) {

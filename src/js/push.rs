@@ -894,3 +894,53 @@ fn wrap_callback(user: MsgCallback, auto_ack: bool) -> MsgCallback {
         }
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ack_meta_v1_v2_and_bad() {
+        let m = parse_ack_meta(b"S.C.1.10.3.1700000000.5").unwrap();
+        assert_eq!((m.consumer.as_str(), m.sseq, m.dseq), ("C", 10, 3));
+        let m = parse_ack_meta(b"_.HASH.S.cons.2.11.4.1700000000.0.tok").unwrap();
+        assert_eq!((m.consumer.as_str(), m.sseq, m.dseq), ("cons", 11, 4));
+        assert!(parse_ack_meta(b"S.C.1.x.3.0.0").is_none());
+        assert!(parse_ack_meta(b"S.C.1.2.3.4.5.6").is_none(), "8 tokens");
+        assert!(parse_ack_meta(b"S.C").is_none());
+    }
+
+    #[test]
+    fn config_check_against_an_existing_consumer() {
+        let server = ConsumerConfig {
+            durable: Some("d".into()),
+            ack_policy: Some(AckPolicy::Explicit),
+            deliver_policy: Some(DeliverPolicy::All),
+            heartbeat: 1_000,
+            ..Default::default()
+        };
+        assert!(check_config(&server, &ConsumerConfig::default()).is_ok());
+        let want_none = ConsumerConfig {
+            ack_policy: Some(AckPolicy::None),
+            ..Default::default()
+        };
+        let e = check_config(&server, &want_none).unwrap_err();
+        assert_eq!(e.status, NATS_ERR);
+        assert!(e.text.contains("ack policy"), "{}", e.text);
+        let other = ConsumerConfig {
+            durable: Some("x".into()),
+            ..Default::default()
+        };
+        assert!(check_config(&server, &other).unwrap_err().text.contains("durable"));
+        let fc = ConsumerConfig {
+            flow_control: true,
+            ..Default::default()
+        };
+        assert!(check_config(&server, &fc).unwrap_err().text.contains("flow control"));
+        let mem = ConsumerConfig {
+            memory_storage: true,
+            ..Default::default()
+        };
+        assert!(check_config(&server, &mem).is_err());
+    }
+}

@@ -110,6 +110,9 @@ fn push_async_auto_ack_stream_lookup_and_unsubscribe_deletes_the_consumer() {
     let (stream, consumer) = push::push_consumer(&sub).unwrap();
     assert_eq!(stream, "S");
     let consumer = consumer.unwrap();
+    // natsSubscription_GetConsumerInfo works on a push subscription.
+    let ci = nats::js::sub::consumer_info(&sub, None).unwrap();
+    assert_eq!((ci.stream.as_str(), ci.name.as_str()), ("S", consumer.as_str()));
     // Auto-acked after each callback: nothing left pending.
     assert!(common::wait_for(Duration::from_secs(5), || {
         js.consumer_info("S", &consumer, None)

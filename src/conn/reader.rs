@@ -78,6 +78,8 @@ impl Connection {
                             Some(m) => msg = m,
                             None => return Ok(()),
                         }
+                        // Acks go through the subscription (cnats' `msg->sub`).
+                        msg.set_js(Some(crate::msg::JsSlot::Sub(sub.clone())));
                     }
                     if let Some(s) = sub.enqueue(msg) {
                         self.post_error(Some(sub.clone()), s);

@@ -33,7 +33,21 @@ pub enum SubEnd {
     ConnectionClosed,
 }
 
+/// The consumer a JetStream subscription reads from, for acks and
+/// `natsSubscription_GetConsumerInfo`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsumerRef {
+    /// JetStream API prefix, without a trailing '.'.
+    pub prefix: String,
+    pub stream: String,
+    pub consumer: String,
+    /// The context's request wait (ms): `AckSync`'s default wait.
+    pub wait_ms: i64,
+}
+
 /// The hook a JetStream subscription installs on its core subscription.
+/// Every message the hook lets through gets the subscription in its
+/// JetStream slot (acks go through it).
 pub trait SubHook: Send + Sync + 'static {
     /// A message for this subscription, on the reader thread. `None`
     /// swallows it; `Some` is queued / delivered as usual.
@@ -65,6 +79,12 @@ pub trait SubHook: Send + Sync + 'static {
 
     /// The subscription closed (once), for any reason; no lock is held.
     fn on_closed(&self, _sub: &Subscription, _why: SubEnd) {}
+
+    /// Its consumer (`None` while unknown, e.g. an ordered consumer being
+    /// recreated).
+    fn consumer_ref(&self) -> Option<ConsumerRef> {
+        None
+    }
 
     /// For downcasting to the JetStream subscription state.
     fn as_any(&self) -> &dyn Any;

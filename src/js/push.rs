@@ -14,7 +14,7 @@
 use super::types::{AckPolicy, ConsumerConfig, DeliverPolicy};
 use super::{JetStream, JsOptions};
 use crate::conn::sub::{MsgCallback, Subscription};
-use crate::conn::sub_hook::{SubEnd, SubHook};
+use crate::conn::sub_hook::{ConsumerRef, SubEnd, SubHook};
 use crate::conn::Connection;
 use crate::error::{Error, Result};
 use crate::msg::Msg;
@@ -24,24 +24,7 @@ use serde::{Deserialize, Serialize};
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
-/// cnats' `jsSubOptions`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct SubOptions {
-    /// The stream (else looked up from the first subject).
-    pub stream: Option<String>,
-    /// Bind to this existing consumer (with `stream`: it must exist).
-    pub consumer: Option<String>,
-    /// Queue group (deliver group); also the durable name when none is
-    /// given.
-    pub queue: Option<String>,
-    /// No auto-ack after the callback returns.
-    pub manual_ack: bool,
-    /// The consumer configuration to create (or to check an existing
-    /// consumer against).
-    pub config: ConsumerConfig,
-    /// An ordered consumer (ADR-17).
-    pub ordered: bool,
-}
+pub use super::sub::SubOptions;
 
 /// cnats' `jsConsumerSequenceMismatch`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -464,6 +447,15 @@ impl SubHook for PushSub {
             return Err(Error::new(NATS_MISMATCH, errs::SEQ_MISMATCH));
         }
         Ok(())
+    }
+
+    fn consumer_ref(&self) -> Option<ConsumerRef> {
+        Some(ConsumerRef {
+            prefix: self.prefix.clone(),
+            stream: self.stream.clone(),
+            consumer: self.consumer()?,
+            wait_ms: self.wait,
+        })
     }
 
     fn as_any(&self) -> &dyn std::any::Any {

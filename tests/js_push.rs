@@ -75,8 +75,11 @@ fn seqs(reply: &[u8]) -> (u64, u64) {
     (t[b + 3].parse().unwrap(), t[b + 4].parse().unwrap())
 }
 
-fn collect_cb() -> (MsgCallback, Arc<Mutex<Vec<(String, u64)>>>) {
-    let got: Arc<Mutex<Vec<(String, u64)>>> = Arc::default();
+/// (payload, stream sequence) of each message received.
+type Got = Arc<Mutex<Vec<(String, u64)>>>;
+
+fn collect_cb() -> (MsgCallback, Got) {
+    let got: Got = Arc::default();
     let g = got.clone();
     let cb: MsgCallback = Arc::new(move |_, _, m| {
         if let Some(m) = m {
@@ -107,6 +110,9 @@ fn push_async_auto_ack_stream_lookup_and_unsubscribe_deletes_the_consumer() {
     let (stream, consumer) = push::push_consumer(&sub).unwrap();
     assert_eq!(stream, "S");
     let consumer = consumer.unwrap();
+    // natsSubscription_GetConsumerInfo works on a push subscription.
+    let ci = nats::js::sub::consumer_info(&sub, None).unwrap();
+    assert_eq!((ci.stream.as_str(), ci.name.as_str()), ("S", consumer.as_str()));
     // Auto-acked after each callback: nothing left pending.
     assert!(common::wait_for(Duration::from_secs(5), || {
         js.consumer_info("S", &consumer, None)
@@ -286,6 +292,12 @@ fn push_flow_control_on_a_large_backlog() {
         last = sseq;
     }
     assert!(start.elapsed() < Duration::from_secs(15), "took {:?}", start.elapsed());
+    let fc = sub
+        .js_hook()
+        .and_then(|h| h.as_any().downcast_ref::<push::PushSub>())
+        .map(|p| p.flow_control_answers())
+        .unwrap();
+    assert!(fc > 0, "the server asked for flow control");
     assert!(!errs.lock().contains(&NATS_SLOW_CONSUMER));
 }
 
@@ -555,4 +567,147 @@ fn ordered_cluster_kill_of_the_connected_node() {
         "no duplicate at the end"
     );
     assert!(resets(&sub) >= 1);
+}
+
+/// Publishes a raw control message (status 100) to a deliver subject, as
+/// the server would.
+fn inject_control(nc: &Connection, deliver: &[u8], reply: Option<&[u8]>, hdr: &str) {
+    nc.publish(deliver, reply, Some(hdr.as_bytes()), b"").unwrap();
+    nc.flush_timeout(5000).unwrap();
+}
+
+#[test]
+fn push_sequence_mismatch_and_deferred_flow_control_answer() {
+    let srv = Server::start_jetstream();
+    let (js, _) = js_for(&srv);
+    add_stream(&js, "M", &["m"], "memory");
+    let o = SubOptions {
+        config: ConsumerConfig {
+            ack_policy: Some(AckPolicy::None),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let sub = js.subscribe("m", None, None, Some(&o)).unwrap();
+    let nc = js.conn().clone();
+    let dlv = sub.subject.as_bytes().to_vec();
+    publish_n(&js, "m", 0, 3);
+    // Three received, none delivered yet: a flow-control request is
+    // answered only once those three were delivered.
+    let fc = nc.subscribe(b"fc.reply", None, None, 0).unwrap();
+    assert!(common::wait_for(Duration::from_secs(5), || sub
+        .stats()
+        .map(|s| s.pending_msgs == 3)
+        .unwrap_or(false)));
+    inject_control(&nc, &dlv, Some(b"fc.reply"), "NATS/1.0 100 FlowControl Request\r\n\r\n");
+    assert_eq!(fc.next_msg(300).unwrap_err().status, NATS_TIMEOUT, "answered too early");
+    read_in_order(&sub, 0, 2, 5000);
+    assert_eq!(fc.next_msg(300).unwrap_err().status, NATS_TIMEOUT, "answered too early");
+    read_in_order(&sub, 2, 1, 5000);
+    assert!(fc.next_msg(2000).is_ok(), "flow control answered after delivery");
+    assert_eq!(push::sequence_mismatch(&sub).unwrap_err().status, NATS_NOT_FOUND);
+    // The server says it sent 5 while we got 3: a mismatch, reported once
+    // by NextMsg and by GetSequenceMismatch until resolved.
+    inject_control(
+        &nc,
+        &dlv,
+        None,
+        "NATS/1.0 100 Idle Heartbeat\r\nNats-Last-Consumer: 5\r\nNats-Last-Stream: 5\r\n\r\n",
+    );
+    assert!(common::wait_for(Duration::from_secs(5), || push::sequence_mismatch(
+        &sub
+    )
+    .is_ok()));
+    let m = push::sequence_mismatch(&sub).unwrap();
+    assert_eq!((m.stream, m.consumer_client, m.consumer_server), (3, 3, 5));
+    assert_eq!(sub.next_msg(100).unwrap_err().status, NATS_MISMATCH);
+    assert_eq!(sub.next_msg(100).unwrap_err().status, NATS_TIMEOUT, "reported once");
+    // A heartbeat carrying a stalled flow control is answered at once.
+    inject_control(
+        &nc,
+        &dlv,
+        None,
+        "NATS/1.0 100 Idle Heartbeat\r\nNats-Last-Consumer: 3\r\nNats-Consumer-Stalled: fc.reply\r\n\r\n",
+    );
+    assert!(fc.next_msg(2000).is_ok(), "stalled flow control answered");
+    assert_eq!(
+        push::sequence_mismatch(&sub).unwrap_err().status,
+        NATS_NOT_FOUND,
+        "resolved"
+    );
+}
+
+#[test]
+fn push_multi_filter_drain_deletes_and_destroy_keeps() {
+    let srv = Server::start_jetstream();
+    let (js, _) = js_for(&srv);
+    add_stream(&js, "MF", &["mf.*"], "memory");
+    for s in ["mf.a", "mf.b", "mf.c", "mf.a"] {
+        js.publish(s.as_bytes(), s.as_bytes(), None, None).unwrap();
+    }
+    let sub = js.subscribe_multi(&["mf.a", "mf.b"], None, None, None).unwrap();
+    let got: Vec<Vec<u8>> = (0..3).map(|_| sub.next_msg(5000).unwrap().data().to_vec()).collect();
+    assert_eq!(got, [b"mf.a".to_vec(), b"mf.b".to_vec(), b"mf.a".to_vec()]);
+    assert_eq!(sub.next_msg(300).unwrap_err().status, NATS_TIMEOUT, "mf.c filtered out");
+    assert_eq!(consumer_names(&js, "MF").len(), 1);
+    // Drain: the consumer goes once the drain completed.
+    js.conn().drain_sub(&sub, 0).unwrap();
+    sub.wait_drain(5000).unwrap();
+    assert!(common::wait_for(Duration::from_secs(5), || consumer_names(&js, "MF").is_empty()));
+    // Destroy (what natsSubscription_Destroy does): the consumer is kept.
+    let sub = js.subscribe("mf.c", None, None, None).unwrap();
+    sub.js_hook().unwrap().on_destroy(&sub);
+    js.conn().unsubscribe(&sub, 0).unwrap();
+    assert_eq!(consumer_names(&js, "MF").len(), 1, "kept at destroy");
+}
+
+#[test]
+fn ordered_recovers_from_a_gap() {
+    let srv = Server::start_jetstream();
+    let (js, _errs) = js_for(&srv);
+    add_stream(&js, "OG", &["og"], "memory");
+    let errs = _errs;
+    publish_n(&js, "og", 0, 10);
+    let sub = js.subscribe("og", None, None, Some(&ordered_opts(1000))).unwrap();
+    read_in_order(&sub, 0, 10, 5000);
+    let (_, consumer) = push::push_consumer(&sub).unwrap();
+    let consumer = consumer.unwrap();
+    // The "next" message arrives with consumer sequence 12 instead of 11:
+    // a gap. It is dropped and the consumer recreated from stream seq 11.
+    // (Handed to the subscription's hook as the reader would: the server
+    // does not let a client publish with a `$JS.ACK` reply.)
+    let reply = format!("$JS.ACK.OG.{consumer}.1.12.12.0.0");
+    let bogus = nats::msg::Msg::new(sub.subject.as_bytes(), Some(reply.as_bytes()), b"bogus").unwrap();
+    assert!(
+        sub.js_hook().unwrap().on_msg(&sub, Box::new(bogus)).is_none(),
+        "dropped"
+    );
+    assert!(
+        common::wait_for(Duration::from_secs(5), || resets(&sub) >= 1),
+        "{:?}",
+        errs.lock()
+    );
+    // The old consumer's messages are dropped; the new one delivers all.
+    publish_n(&js, "og", 10, 40);
+    read_in_order(&sub, 10, 40, 5000);
+    assert_eq!(sub.next_msg(300).unwrap_err().status, NATS_TIMEOUT);
+    assert!(resets(&sub) >= 1);
+}
+
+#[test]
+fn ordered_server_paused_longer_than_two_heartbeats() {
+    let mut srv = Server::start_jetstream();
+    let (js, errs) = js_for(&srv);
+    add_stream(&js, "OP", &["op"], "memory");
+    publish_n(&js, "op", 0, 100);
+    let sub = js.subscribe("op", None, None, Some(&ordered_opts(200))).unwrap();
+    read_in_order(&sub, 0, 100, 5000);
+    srv.signal(libc::SIGSTOP);
+    let reported = common::wait_for(Duration::from_secs(5), || errs.lock().contains(&NATS_MISSED_HEARTBEAT));
+    std::thread::sleep(Duration::from_millis(500));
+    srv.signal(libc::SIGCONT);
+    assert!(reported, "missed heartbeats reported: {:?}", errs.lock());
+    publish_n(&js, "op", 100, 100);
+    read_in_order(&sub, 100, 100, 15_000);
+    assert_eq!(sub.next_msg(500).unwrap_err().status, NATS_TIMEOUT, "no duplicate");
 }

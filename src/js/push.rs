@@ -14,7 +14,7 @@
 use super::types::{AckPolicy, ConsumerConfig, DeliverPolicy};
 use super::{JetStream, JsOptions};
 use crate::conn::sub::{MsgCallback, Subscription};
-use crate::conn::sub_hook::{SubEnd, SubHook};
+use crate::conn::sub_hook::{ConsumerRef, SubEnd, SubHook};
 use crate::conn::Connection;
 use crate::error::{Error, Result};
 use crate::msg::Msg;
@@ -24,24 +24,7 @@ use serde::{Deserialize, Serialize};
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
-/// cnats' `jsSubOptions`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct SubOptions {
-    /// The stream (else looked up from the first subject).
-    pub stream: Option<String>,
-    /// Bind to this existing consumer (with `stream`: it must exist).
-    pub consumer: Option<String>,
-    /// Queue group (deliver group); also the durable name when none is
-    /// given.
-    pub queue: Option<String>,
-    /// No auto-ack after the callback returns.
-    pub manual_ack: bool,
-    /// The consumer configuration to create (or to check an existing
-    /// consumer against).
-    pub config: ConsumerConfig,
-    /// An ordered consumer (ADR-17).
-    pub ordered: bool,
-}
+pub use super::sub::SubOptions;
 
 /// cnats' `jsConsumerSequenceMismatch`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -186,6 +169,8 @@ pub(crate) struct PushState {
     pub resets: u64,
     /// Messages handed to the user so far.
     pub delivered: u64,
+    /// Flow-control requests answered.
+    pub fc_answered: u64,
 }
 
 impl PushSub {
@@ -206,6 +191,11 @@ impl PushSub {
     /// Number of times an ordered consumer was recreated.
     pub fn resets(&self) -> u64 {
         self.st.lock().resets
+    }
+
+    /// Number of flow-control requests answered after delivery.
+    pub fn flow_control_answers(&self) -> u64 {
+        self.st.lock().fc_answered
     }
 
     fn mismatch(&self) -> Result<SequenceMismatch> {
@@ -232,6 +222,7 @@ impl PushSub {
                 return;
             }
             st.fc_delivered = 0;
+            st.fc_answered += 1;
             st.fc_reply.take()
         };
         if let (Some(r), Some(c)) = (reply, self.conn.upgrade()) {
@@ -304,52 +295,39 @@ impl PushSub {
         }
     }
 
-    /// The heartbeat / flow-control monitor (own thread).
+    /// The heartbeat monitor (own thread, only with heartbeats): every two
+    /// intervals without anything received is a missed heartbeat,
+    /// reported to the error handler (an ordered consumer is recreated).
     fn monitor(self: Arc<Self>, sub: Weak<Subscription>) {
-        let hb = (self.hb_ms > 0).then(|| Duration::from_millis(2 * self.hb_ms as u64));
-        let mut next = hb.map(|d| Instant::now() + d);
+        let every = Duration::from_millis(2 * self.hb_ms.max(1) as u64);
+        let mut next = Instant::now() + every;
         loop {
             {
                 let mut st = self.st.lock();
-                if st.closed {
-                    return;
+                while !st.closed && Instant::now() < next {
+                    self.cv.wait_until(&mut st, next);
                 }
-                let poll = if st.fc_reply.is_some() {
-                    Duration::from_millis(20)
-                } else {
-                    Duration::from_millis(250)
-                };
-                let until = match next {
-                    Some(n) => n.min(Instant::now() + poll),
-                    None => Instant::now() + poll,
-                };
-                self.cv.wait_until(&mut st, until);
                 if st.closed {
                     return;
                 }
             }
+            next = Instant::now() + every;
             let Some(s) = sub.upgrade() else { return };
             if !s.is_valid() {
                 return;
             }
-            self.check_fc(0);
-            if let (Some(n), Some(d)) = (next, hb) {
-                if Instant::now() >= n {
-                    next = Some(Instant::now() + d);
-                    let missed = {
-                        let mut st = self.st.lock();
-                        let missed = !st.active;
-                        st.active = false;
-                        if missed && self.ordered.is_some() {
-                            let from = st.o_sseq + 1;
-                            self.reset_locked(&s, &mut st, from);
-                        }
-                        missed
-                    };
-                    if missed {
-                        self.post(&s, NATS_MISSED_HEARTBEAT, None);
-                    }
+            let missed = {
+                let mut st = self.st.lock();
+                let missed = !st.active;
+                st.active = false;
+                if missed && self.ordered.is_some() {
+                    let from = st.o_sseq + 1;
+                    self.reset_locked(&s, &mut st, from);
                 }
+                missed
+            };
+            if missed {
+                self.post(&s, NATS_MISSED_HEARTBEAT, None);
             }
         }
     }
@@ -469,6 +447,15 @@ impl SubHook for PushSub {
             return Err(Error::new(NATS_MISMATCH, errs::SEQ_MISMATCH));
         }
         Ok(())
+    }
+
+    fn consumer_ref(&self) -> Option<ConsumerRef> {
+        Some(ConsumerRef {
+            prefix: self.prefix.clone(),
+            stream: self.stream.clone(),
+            consumer: self.consumer()?,
+            wait_ms: self.wait,
+        })
     }
 
     fn as_any(&self) -> &dyn std::any::Any {
@@ -771,9 +758,9 @@ fn subscribe_impl(
             }
             None => {
                 let mut cfg = ucfg.clone();
-                let deliver = non_empty(&cfg.deliver_subject)
-                    .map(str::to_string)
-                    .unwrap_or_else(|| conn.new_inbox());
+                // As cnats: a new consumer delivers to a new inbox (a
+                // deliver subject in the configuration is not used).
+                let deliver = conn.new_inbox();
                 cfg.deliver_subject = Some(deliver.clone());
                 if subjects.len() == 1 {
                     cfg.filter_subject = Some(subjects[0].to_string());
@@ -820,9 +807,7 @@ fn subscribe_impl(
             cv: Condvar::new(),
             sub: std::sync::OnceLock::new(),
         });
-        let user_cb = cb
-            .clone()
-            .map(|u| wrap_callback(u, push.clone(), !o.manual_ack && !ack_none));
+        let user_cb = cb.clone().map(|u| wrap_callback(u, !o.manual_ack && !ack_none));
         let sub = conn.subscribe_with_hook(
             deliver.as_bytes(),
             queue.map(str::as_bytes),
@@ -831,10 +816,7 @@ fn subscribe_impl(
             Some(push.clone() as Arc<dyn SubHook>),
         )?;
         let _ = push.sub.set(Arc::downgrade(&sub));
-        if hb_ms > 0
-            || create_cfg.as_ref().is_some_and(|c| c.flow_control)
-            || info.as_ref().is_some_and(|i| i.config.flow_control)
-        {
+        if hb_ms > 0 {
             let p = push.clone();
             let w = Arc::downgrade(&sub);
             if let Err(e) = crate::runtime::spawn("nats-js-hb", move || p.monitor(w)) {
@@ -887,8 +869,8 @@ fn subscribe_impl(
 }
 
 /// The callback the core subscription runs: the user's, then the auto-ack
-/// (unless manual ack or ack none), then a pending flow-control answer.
-fn wrap_callback(user: MsgCallback, push: Arc<PushSub>, auto_ack: bool) -> MsgCallback {
+/// (unless manual ack or ack none).
+fn wrap_callback(user: MsgCallback, auto_ack: bool) -> MsgCallback {
     Arc::new(move |c, s, m| {
         let reply = if auto_ack {
             m.as_ref()
@@ -902,6 +884,55 @@ fn wrap_callback(user: MsgCallback, push: Arc<PushSub>, auto_ack: bool) -> MsgCa
         if let Some(r) = reply {
             let _ = c.publish(&r, None, None, b"+ACK");
         }
-        let _ = &push;
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ack_meta_v1_v2_and_bad() {
+        let m = parse_ack_meta(b"S.C.1.10.3.1700000000.5").unwrap();
+        assert_eq!((m.consumer.as_str(), m.sseq, m.dseq), ("C", 10, 3));
+        let m = parse_ack_meta(b"_.HASH.S.cons.2.11.4.1700000000.0.tok").unwrap();
+        assert_eq!((m.consumer.as_str(), m.sseq, m.dseq), ("cons", 11, 4));
+        assert!(parse_ack_meta(b"S.C.1.x.3.0.0").is_none());
+        assert!(parse_ack_meta(b"S.C.1.2.3.4.5.6").is_none(), "8 tokens");
+        assert!(parse_ack_meta(b"S.C").is_none());
+    }
+
+    #[test]
+    fn config_check_against_an_existing_consumer() {
+        let server = ConsumerConfig {
+            durable: Some("d".into()),
+            ack_policy: Some(AckPolicy::Explicit),
+            deliver_policy: Some(DeliverPolicy::All),
+            heartbeat: 1_000,
+            ..Default::default()
+        };
+        assert!(check_config(&server, &ConsumerConfig::default()).is_ok());
+        let want_none = ConsumerConfig {
+            ack_policy: Some(AckPolicy::None),
+            ..Default::default()
+        };
+        let e = check_config(&server, &want_none).unwrap_err();
+        assert_eq!(e.status, NATS_ERR);
+        assert!(e.text.contains("ack policy"), "{}", e.text);
+        let other = ConsumerConfig {
+            durable: Some("x".into()),
+            ..Default::default()
+        };
+        assert!(check_config(&server, &other).unwrap_err().text.contains("durable"));
+        let fc = ConsumerConfig {
+            flow_control: true,
+            ..Default::default()
+        };
+        assert!(check_config(&server, &fc).unwrap_err().text.contains("flow control"));
+        let mem = ConsumerConfig {
+            memory_storage: true,
+            ..Default::default()
+        };
+        assert!(check_config(&server, &mem).is_err());
+    }
 }

@@ -52,18 +52,6 @@ pub(crate) unsafe fn sub_options_from_c(o: *const jsSubOptions) -> Result<Option
     }
 }
 
-/// The push core's copy of the options.
-fn to_push(o: SubOptions) -> push::SubOptions {
-    push::SubOptions {
-        stream: o.stream,
-        consumer: o.consumer,
-        queue: o.queue,
-        manual_ack: o.manual_ack,
-        config: o.config,
-        ordered: o.ordered,
-    }
-}
-
 /// Reads `numSubjects` subjects (NULL entries and "" are left to the core,
 /// which refuses them unless binding).
 ///
@@ -117,7 +105,6 @@ unsafe fn push_subscribe(
             let call = options_from_c(opts)?;
             // SAFETY: NULL or the program's sub options (contract).
             let so = sub_options_from_c(subOpts)?;
-            let so = so.map(to_push);
             let s = ctx.subscribe_multi(&subjects, cb, call.as_ref(), so.as_ref())?;
             // SAFETY: checked non-NULL above; the program's output.
             write_out(sub, arc_into_raw::<natsSubscription>(s));

@@ -262,15 +262,45 @@ for _f, _p in (("js_AddStream", "si"), ("js_UpdateStream", "si"), ("js_AddConsum
                ("js_UpdateConsumer", "ci"), ("js_ResetConsumer", "new_crr")):
     OVERRIDES[(_f, _p)] = "NATS_NO_RESPONDERS"
 
+# JetStream consuming (part 2). The sweep's server has no JetStream: a
+# subscribe call that gets past its argument checks fails its stream lookup
+# with NATS_NO_RESPONDERS.
+TYPE_VALUES.update({
+    "jsSubOptions *": "&g_so",
+    "jsFetchRequest *": "&g_fr",
+    "jsMsgMetaData **": "&o_meta",
+    "jsMsgMetaData *": None,  # only ever destroyed
+    "jsConsumerSequenceMismatch *": "&o_csm",
+})
+NAME_VALUES.update({
+    ("const char **", "subjects"): "g_subjects",
+    ("const char *", "durable"): '"misuse"',
+    ("int", "numSubjects"): "1",
+    ("int64_t", "delay"): "10",
+})
+CALLBACK_TYPES_JS = {"jsFetchCompleteHandler", "jsFetchNextHandler"}
+# NULL subscribe options are the defaults; NULL durable: an ephemeral pull
+# consumer. The call goes on to the (JetStream-less) server.
+for _f in ("js_Subscribe", "js_SubscribeSync", "js_SubscribeMulti", "js_SubscribeSyncMulti",
+           "js_PullSubscribe", "js_PullSubscribeAsync"):
+    OVERRIDES[(_f, "subOpts" if _f != "js_PullSubscribeAsync" else "opts")] = "NATS_NO_RESPONDERS"
+OVERRIDES[("js_PullSubscribe", "durable")] = "NATS_NO_RESPONDERS"
+OVERRIDES[("js_PullSubscribeAsync", "durable")] = "NATS_NO_RESPONDERS"
+# The fetch calls need a pull subscription, which needs JetStream: g_sub is
+# a core subscription, so a valid call gets NATS_INVALID_SUBSCRIPTION; the
+# NULL cases are all refused before that.
+
 # Callback parameters: a NULL handler is valid for option setters (it
 # removes the handler) but required by the subscribe calls.
 CALLBACK_TYPES = {"natsMsgHandler", "natsErrHandler", "natsConnectionHandler",
                   "natsCustomReconnectDelayHandler", "natsOnCompleteCB", "natsTokenHandler",
                   "natsSignatureHandler", "natsUserJWTHandler", "natsSSLVerifyCb"}
+CALLBACK_TYPES |= CALLBACK_TYPES_JS
 CALLBACK_REQUIRED = {"natsConnection_Subscribe", "natsConnection_SubscribeTimeout",
                      "natsConnection_QueueSubscribe", "natsConnection_QueueSubscribeTimeout",
                      # a public key needs its signer; JWT and signature handlers go in pairs
-                     "natsOptions_SetNKey", "natsOptions_SetUserCredentialsCallbacks"}
+                     "natsOptions_SetNKey", "natsOptions_SetUserCredentialsCallbacks",
+                     "js_Subscribe", "js_SubscribeMulti", "js_PullSubscribeAsync"}
 
 # Expected results of non-status functions given a NULL argument.
 VALUE_RETURNS = {
@@ -287,6 +317,9 @@ VALUE_RETURNS = {
     "natsMsg_IsNoResponders": "false",
     # The version string is only used to describe a mismatch.
     "nats_CheckCompatibilityImpl": "true",
+    # A NULL message has no stored sequence or time.
+    "natsMsg_GetSequence": "0",
+    "natsMsg_GetTime": "0",
 }
 
 PROTO_RE = re.compile(r"^NATS_EXTERN\s+(.+?)\s*\b(\w+)\s*\((.*)\);\s*$")
@@ -427,6 +460,9 @@ static jsStreamSource    g_src;
 static jsExternalStream  g_ext;
 static jsRePublish       g_rp;
 static jsDirectGetMsgOptions g_dg;
+static jsSubOptions      g_so;
+static jsFetchRequest    g_fr;
+static const char       *g_subjects[1] = {"misuse.sub"};
 
 /* Output variables: reset before each case, released after it. */
 static natsConnection   *o_nc;
@@ -458,6 +494,8 @@ static jsConsumerNamesList *o_cnl;
 static jsConsumerPauseResponse *o_cpr;
 static jsConsumerResetResponse *o_crr;
 static jsAccountInfo    *o_ai;
+static jsMsgMetaData    *o_meta;
+static jsConsumerSequenceMismatch o_csm;
 
 /* A throw-away user seed and public key (not secret, used nowhere else). */
 #define MISUSE_SEED   "SUACSSL3UAHUDXKFSNVUZRF5UHPMWZ6BFDTJ7M6USDXIEDNPPQYYYCU3VY"
@@ -473,6 +511,7 @@ reset_outs(void)
     o_bytes = NULL;
     o_js = NULL; o_err = (jsErrCode) 0; o_si = NULL; o_sil = NULL; o_snl = NULL; o_ci = NULL;
     o_cil = NULL; o_cnl = NULL; o_cpr = NULL; o_crr = NULL; o_ai = NULL;
+    o_meta = NULL; memset(&o_csm, 0, sizeof(o_csm));
 }
 
 /* Frees whatever a call that was expected to fail produced anyway. The
@@ -509,6 +548,7 @@ release_outs(void)
     jsConsumerPauseResponse_Destroy(o_cpr);
     jsConsumerResetResponse_Destroy(o_crr);
     jsAccountInfo_Destroy(o_ai);
+    jsMsgMetaData_Destroy(o_meta);
     reset_outs();
 }
 
@@ -716,6 +756,12 @@ setup(const char *port)
     if (s == NATS_OK)
         s = jsDirectGetMsgOptions_Init(&g_dg);
     g_dg.Sequence = 1;
+    if (s == NATS_OK)
+        s = jsSubOptions_Init(&g_so);
+    if (s == NATS_OK)
+        s = jsFetchRequest_Init(&g_fr);
+    g_fr.Batch = 1;
+    g_fr.Expires = 100 * 1000000;
     if (s == NATS_OK)
         s = natsConnection_Flush(g_nc);
     if (s != NATS_OK)

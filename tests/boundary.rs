@@ -50,6 +50,15 @@ fn code_only(s: &str) -> Vec<u8> {
             let end = s[i + 2..].find("*/").map_or(b.len(), |p| i + 2 + p + 2);
             blank(&mut o, i, end);
             i = end;
+        } else if b[i..].starts_with(b"r#\"") {
+            // A raw string `r#"..."#`: no escapes inside; blank brackets.
+            let end = s[i + 3..].find("\"#").map_or(b.len(), |p| i + 3 + p + 2);
+            for c in &mut o[i + 3..end.saturating_sub(2).max(i + 3)] {
+                if b"{}()[]".contains(c) {
+                    *c = b' ';
+                }
+            }
+            i = end;
         } else if b[i] == b'"' {
             // Keep the quotes and the text of plain strings (names are
             // compared), blank only braces/parens inside them.

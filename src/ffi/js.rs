@@ -184,6 +184,7 @@ pub unsafe extern "C" fn jsCtx_Destroy(js: *mut jsCtx) {
 mod tests {
     use super::*;
     use crate::error::Error;
+    use crate::ffi::sub::natsSubscription;
     use crate::status::natsStatus::*;
     use std::ffi::CString;
 
@@ -224,6 +225,47 @@ mod tests {
         assert_eq!((r.stream.purge.sequence, r.stream.purge.keep), (5, 6));
         assert!(r.stream.info.deleted_details);
         assert_eq!(r.stream.info.subjects_filter.as_deref(), Some("x.>"));
+    }
+
+    unsafe extern "C" fn next_cb(
+        _m: *mut libc::c_int,
+        _b: *mut i64,
+        _s: *mut natsSubscription,
+        _cl: *mut libc::c_void,
+    ) -> bool {
+        false
+    }
+
+    #[test]
+    fn pull_async_options_are_read_from_the_call_options() {
+        // SAFETY: NULL is "defaults".
+        let d = unsafe { pull_async_from_c(std::ptr::null()) }.unwrap();
+        assert_eq!((d.timeout_ms, d.max_messages, d.fetch_size), (0, 0, 0));
+        assert!(d.next.is_none() && d.complete.is_none());
+        // SAFETY: a zeroed jsOptions is what jsOptions_Init makes.
+        let mut o: jsOptions = unsafe { std::mem::zeroed() };
+        let p = &mut o.PullSubscribeAsync;
+        p.Timeout = 1000;
+        p.MaxMessages = 25;
+        p.MaxBytes = 4096;
+        p.NoWait = true;
+        p.Heartbeat = 200;
+        p.Group = c"grp".as_ptr();
+        p.MinPending = 3;
+        p.MinAckPending = 4;
+        p.FetchSize = 10;
+        p.KeepAhead = 2;
+        p.NextHandler = Some(next_cb);
+        // SAFETY: `o` lives through the call.
+        let r = unsafe { pull_async_from_c(&o) }.unwrap();
+        assert_eq!(
+            (r.timeout_ms, r.max_messages, r.max_bytes, r.no_wait),
+            (1000, 25, 4096, true)
+        );
+        assert_eq!((r.heartbeat_ms, r.min_pending, r.min_ack_pending), (200, 3, 4));
+        assert_eq!((r.fetch_size, r.keep_ahead, r.group.as_deref()), (10, 2, Some("grp")));
+        assert!(r.next.is_some(), "the program's next handler is kept");
+        assert!(r.complete.is_none());
     }
 
     #[test]

@@ -424,3 +424,81 @@ pub unsafe extern "C" fn natsSubscription_GetConsumerInfo(
         })
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::js::types::AckPolicy;
+    use crate::status::natsStatus::*;
+
+    #[test]
+    fn sub_options_are_read_with_cnats_not_set_policies() {
+        // SAFETY: NULL is "defaults".
+        assert!(unsafe { sub_options_from_c(std::ptr::null()) }.unwrap().is_none());
+        // SAFETY: a zeroed jsSubOptions, then initialised as C does.
+        let mut o: jsSubOptions = unsafe { std::mem::zeroed() };
+        // SAFETY: `o` is writable.
+        assert_eq!(unsafe { super::super::js_types::jsSubOptions_Init(&mut o) }, NATS_OK);
+        // SAFETY: `o` lives through the call.
+        let r = unsafe { sub_options_from_c(&o) }.unwrap().unwrap();
+        assert_eq!(r.stream, None);
+        assert_eq!(r.config.ack_policy, None, "-1 is 'not set'");
+        assert_eq!(r.config.deliver_policy, None);
+        assert!(!r.manual_ack && !r.ordered);
+        o.Stream = c"S".as_ptr();
+        o.Consumer = c"".as_ptr();
+        o.Queue = c"q".as_ptr();
+        o.ManualAck = true;
+        o.Ordered = true;
+        o.Config.Durable = c"d".as_ptr();
+        o.Config.AckPolicy = 2;
+        // SAFETY: as above.
+        let r = unsafe { sub_options_from_c(&o) }.unwrap().unwrap();
+        assert_eq!(r.stream.as_deref(), Some("S"));
+        assert_eq!(r.consumer, None, "\"\" is unset");
+        assert_eq!(r.queue.as_deref(), Some("q"));
+        assert!(r.manual_ack && r.ordered);
+        assert_eq!(r.config.durable.as_deref(), Some("d"));
+        assert_eq!(r.config.ack_policy, Some(AckPolicy::All));
+    }
+
+    #[test]
+    fn fetch_request_is_read_field_by_field() {
+        // SAFETY: zero is what jsFetchRequest_Init makes.
+        let mut r: jsFetchRequest = unsafe { std::mem::zeroed() };
+        r.Expires = 5;
+        r.Batch = 3;
+        r.MaxBytes = 7;
+        r.NoWait = true;
+        r.Heartbeat = 11;
+        r.MinPending = 13;
+        r.MinAckPending = 17;
+        r.ID = c"pin".as_ptr();
+        r.Group = c"g".as_ptr();
+        r.Priority = 2;
+        // SAFETY: `r` and its strings live through the call.
+        let f = unsafe { fetch_request_from_c(&r) }.unwrap();
+        assert_eq!(
+            (f.expires, f.batch, f.max_bytes, f.no_wait, f.heartbeat),
+            (5, 3, 7, true, 11)
+        );
+        assert_eq!((f.min_pending, f.min_ack_pending, f.priority), (13, 17, 2));
+        assert_eq!((f.id.as_deref(), f.group.as_deref()), (Some("pin"), Some("g")));
+    }
+
+    #[test]
+    fn subjects_array_checks() {
+        let subs = [c"a".as_ptr(), std::ptr::null(), c"b".as_ptr()];
+        // SAFETY: three entries.
+        let v = unsafe { subjects_from_c(subs.as_ptr(), 3) }.unwrap();
+        assert_eq!(v, vec!["a", "", "b"]);
+        // SAFETY: NULL with a count is refused before any read.
+        let e = unsafe { subjects_from_c(std::ptr::null(), 1) }.unwrap_err();
+        assert_eq!(e.status, NATS_INVALID_ARG);
+        // SAFETY: negative counts are refused before any read.
+        let e = unsafe { subjects_from_c(subs.as_ptr(), -1) }.unwrap_err();
+        assert_eq!(e.status, NATS_INVALID_ARG);
+        // SAFETY: nothing is read.
+        assert!(unsafe { subjects_from_c(std::ptr::null(), 0) }.unwrap().is_empty());
+    }
+}

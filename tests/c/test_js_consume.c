@@ -831,6 +831,89 @@ TEST(js_ordered)
     test_server_stop(srv);
 }
 
+/* Heartbeats are not messages; binding mismatches and missing consumers
+ * give cnats' statuses and JetStream error codes. */
+TEST(js_heartbeats_and_bind_errors)
+{
+    test_server *srv = test_server_start_js();
+    natsConnection *nc = connect_to(srv);
+    jsCtx *js = js_on(nc);
+    natsSubscription *sub = NULL;
+    natsMsg *m = NULL;
+    jsSubOptions so;
+    jsConsumerConfig cc;
+    jsConsumerInfo *ci = NULL;
+    jsErrCode err = (jsErrCode)0;
+    int64_t start, el;
+
+    add_stream(js, "S", "s.>");
+
+    /* A push consumer with idle heartbeats on an empty stream: NextMsg
+     * sees none of them and times out. */
+    CHECK_OK(jsSubOptions_Init(&so));
+    so.Config.Heartbeat = (int64_t)100 * 1000000;
+    CHECK_OK(js_SubscribeSync(&sub, js, "s.>", NULL, &so, NULL));
+    start = test_now_ms();
+    CHECK_STATUS(natsSubscription_NextMsg(&m, sub, 600), NATS_TIMEOUT);
+    el = test_now_ms() - start;
+    CHECK(el >= 500 && el < 2000);
+    CHECK(m == NULL);
+    store(nc, "s.a", "after");
+    CHECK_OK(natsSubscription_NextMsg(&m, sub, WAIT_MS));
+    CHECK_STR(natsMsg_GetData(m), "after");
+    natsMsg_Destroy(m);
+    m = NULL;
+    natsSubscription_Destroy(sub);
+    sub = NULL;
+
+    /* Binding to a consumer that does not exist: NATS_NOT_FOUND with the
+     * server's code. */
+    CHECK_OK(jsSubOptions_Init(&so));
+    so.Stream = "S";
+    so.Consumer = "absent";
+    err = (jsErrCode)0;
+    CHECK_STATUS(js_PullSubscribe(&sub, js, "s.>", NULL, NULL, &so, &err), NATS_NOT_FOUND);
+    CHECK_ERRCODE(err, JSConsumerNotFoundErr);
+    CHECK(sub == NULL);
+
+    /* A pull consumer cannot be bound by a push subscription, nor a push
+     * consumer by a pull subscription. */
+    CHECK_OK(jsConsumerConfig_Init(&cc));
+    cc.Durable = "pull";
+    cc.AckPolicy = js_AckExplicit;
+    CHECK_OK(js_AddConsumer(&ci, js, "S", &cc, NULL, NULL));
+    jsConsumerInfo_Destroy(ci);
+    ci = NULL;
+    so.Consumer = "pull";
+    CHECK_STATUS(js_SubscribeSync(&sub, js, "s.>", NULL, &so, &err), NATS_ERR);
+    CHECK(strstr(nats_GetLastError(NULL), "must use pull subscribe") != NULL);
+    CHECK(sub == NULL);
+
+    CHECK_OK(jsConsumerConfig_Init(&cc));
+    cc.Durable = "push";
+    cc.DeliverSubject = "deliver.here";
+    CHECK_OK(js_AddConsumer(&ci, js, "S", &cc, NULL, NULL));
+    jsConsumerInfo_Destroy(ci);
+    ci = NULL;
+    so.Consumer = "push";
+    CHECK_STATUS(js_PullSubscribe(&sub, js, "s.>", NULL, NULL, &so, &err), NATS_ERR);
+    CHECK(strstr(nats_GetLastError(NULL), "cannot pull subscribe to push based consumer") != NULL);
+    CHECK(sub == NULL);
+
+    /* The consumer info of a subscription whose consumer was deleted. */
+    CHECK_OK(js_PullSubscribe(&sub, js, "s.>", "gone", NULL, NULL, NULL));
+    CHECK_OK(js_DeleteConsumer(js, "S", "gone", NULL, NULL));
+    err = (jsErrCode)0;
+    CHECK_STATUS(natsSubscription_GetConsumerInfo(&ci, sub, NULL, &err), NATS_NOT_FOUND);
+    CHECK_ERRCODE(err, JSConsumerNotFoundErr);
+    CHECK(ci == NULL);
+    natsSubscription_Destroy(sub);
+
+    jsCtx_Destroy(js);
+    natsConnection_Destroy(nc);
+    test_server_stop(srv);
+}
+
 /* Lifetimes a C program relies on. */
 static void *close_later(void *arg)
 {
@@ -1093,6 +1176,7 @@ static const test_case tests[] = {
     T(js_push_subscriptions),
     T(js_bind_keeps_consumer),
     T(js_ordered),
+    T(js_heartbeats_and_bind_errors),
     T(js_lifetimes),
 #ifndef RNATS_TEST_AGAINST_CNATS
     T(js_pull_async),

@@ -309,6 +309,82 @@ static int case_req(const char *url, long n, int asap)
     return 0;
 }
 
+/* ---- JetStream publish: sync (latency) and async (throughput) ----
+ * A fresh stream per run (name with the pid), MEMORY or FILE storage,
+ * created and deleted with plain API requests; default options. */
+
+static void js_api(natsConnection *nc, const char *verb, const char *stream, const char *body)
+{
+    char subj[128];
+    natsMsg *reply = NULL;
+    snprintf(subj, sizeof subj, "$JS.API.STREAM.%s.%s", verb, stream);
+    CHECK("jetstream api", natsConnection_RequestString(&reply, nc, subj, body, 10000));
+    if (strstr(natsMsg_GetData(reply), "\"error\"") != NULL) {
+        fprintf(stderr, "bench: %s %s: %s\n", verb, stream, natsMsg_GetData(reply));
+        exit(1);
+    }
+    natsMsg_Destroy(reply);
+}
+
+static jsCtx *js_setup(natsConnection *nc, const char *storage, char *stream, size_t len)
+{
+    char body[256];
+    jsCtx *js = NULL;
+    snprintf(stream, len, "BENCH%ld", (long) getpid());
+    snprintf(body, sizeof body, "{\"name\":\"%s\",\"subjects\":[\"bench.js.%ld\"],\"storage\":\"%s\"}", stream,
+             (long) getpid(), storage);
+    js_api(nc, "CREATE", stream, body);
+    CHECK("jetstream", natsConnection_JetStream(&js, nc, NULL));
+    return js;
+}
+
+static int case_jspub(const char *url, const char *mode, int size, long n, const char *storage)
+{
+    natsConnection *nc = connect_url(url, 0);
+    char stream[64], subj[64];
+    char *data = payload(size);
+    jsCtx *js = js_setup(nc, storage, stream, sizeof stream);
+    jsErrCode jerr = 0;
+    snprintf(subj, sizeof subj, "bench.js.%ld", (long) getpid());
+
+    /* warm-up: the first publish of each kind sets things up */
+    CHECK("js publish", js_Publish(NULL, js, subj, data, size, NULL, &jerr));
+    if (strcmp(mode, "sync") == 0) {
+        double *lat = calloc((size_t) (n > 0 ? n : 1), sizeof(double));
+        double c0 = cpu_s(), t0 = now_s();
+        for (long i = 0; i < n; i++) {
+            jsPubAck *pa = NULL;
+            double st = now_s();
+            CHECK("js publish", js_Publish(&pa, js, subj, data, size, NULL, &jerr));
+            lat[i] = now_s() - st;
+            jsPubAck_Destroy(pa);
+        }
+        double dt = now_s() - t0, dc = cpu_s() - c0;
+        if (n > 0) {
+            result("msgs_per_s", (double) n / dt);
+            result("cpu_ns_per_msg", dc * 1e9 / (double) n);
+            latencies("", lat, n);
+        }
+        free(lat);
+    } else {
+        jsPubOptions po;
+        CHECK("pub options", jsPubOptions_Init(&po));
+        po.MaxWait = 60000;
+        double c0 = cpu_s(), t0 = now_s();
+        for (long i = 0; i < n; i++)
+            CHECK("js publish async", js_PublishAsync(js, subj, data, size, NULL));
+        CHECK("js publish async complete", js_PublishAsyncComplete(js, &po));
+        double dt = now_s() - t0, dc = cpu_s() - c0;
+        result("msgs_per_s", (double) n / dt);
+        result("cpu_ns_per_msg", dc * 1e9 / (double) n);
+    }
+    jsCtx_Destroy(js);
+    js_api(nc, "DELETE", stream, "");
+    natsConnection_Destroy(nc);
+    free(data);
+    return 0;
+}
+
 /* ---- connect + close ---- */
 
 static int case_connect(const char *url, long n, const char *ca)
@@ -407,7 +483,8 @@ static void usage(void)
                     "       bench pubsub URL async|sync SIZE COUNT [unlimited]\n"
                     "       bench req URL COUNT [asap]\n"
                     "       bench connect URL COUNT [CA_FILE]\n"
-                    "       bench mem URL CONNS SUBS\n");
+                    "       bench mem URL CONNS SUBS\n"
+                    "       bench jspub URL sync|async SIZE COUNT memory|file\n");
     exit(2);
 }
 
@@ -435,6 +512,8 @@ int main(int argc, char **argv)
         rc = case_req(url, atol(argv[3]), argc >= 5 && strcmp(argv[4], "asap") == 0);
     else if (strcmp(c, "connect") == 0 && argc >= 4)
         rc = case_connect(url, atol(argv[3]), argc >= 5 ? argv[4] : NULL);
+    else if (strcmp(c, "jspub") == 0 && argc >= 7)
+        rc = case_jspub(url, argv[3], atoi(argv[4]), atol(argv[5]), argv[6]);
     else if (strcmp(c, "mem") == 0 && argc >= 5)
         rc = case_mem(url, atoi(argv[3]), atoi(argv[4]));
     else

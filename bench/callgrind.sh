@@ -9,6 +9,7 @@
 #
 #   bash bench/callgrind.sh           default counts
 #   bash bench/callgrind.sh --smoke   tiny counts (CI)
+#   BENCH_ONLY=REGEX bash bench/callgrind.sh   only the matching cases
 #
 # pub+sub runs lift the pending limits so that no message is dropped while
 # valgrind serialises the threads (every message is delivered and counted).
@@ -23,8 +24,11 @@ command -v valgrind >/dev/null 2>&1 || { log "bench: valgrind not found"; exit 1
 build_bench
 port=$(start_server plain)
 url=nats://127.0.0.1:$port
+mkdir -p "$bench_tmp/jsdata"
+jsport=$(start_server js -js -sd "$bench_tmp/jsdata")
+js_url=nats://127.0.0.1:$jsport
 
-if [ $smoke = 1 ]; then n_pub=1000; n_ps=500; else n_pub=${BENCH_CG_PUB:-200000}; n_ps=${BENCH_CG_PUBSUB:-50000}; fi
+if [ $smoke = 1 ]; then n_pub=1000; n_ps=500; n_js=200; else n_pub=${BENCH_CG_PUB:-200000}; n_ps=${BENCH_CG_PUBSUB:-50000}; n_js=${BENCH_CG_JS:-20000}; fi
 
 # name | bench arguments with @N@ for the count | count
 cases=(
@@ -34,6 +38,8 @@ cases=(
     "pub+sub async 16 B|pubsub async 16 @N@ unlimited|$n_ps"
     "pub+sub NextMsg 16 B|pubsub sync 16 @N@ unlimited|$n_ps"
     "pub+sub async 1 KiB|pubsub async 1024 @N@ unlimited|$n_ps"
+    "JetStream publish sync 16 B|jspub sync 16 @N@ memory|$n_js"
+    "JetStream publish async 16 B|jspub async 16 @N@ memory|$n_js"
 )
 
 ir() { # bin args... -> total Ir
@@ -45,17 +51,19 @@ ir() { # bin args... -> total Ir
 }
 
 per_msg() { # bin args n
-    local bin=$1 args=$2 n=$3 a0 an
+    local bin=$1 args=$2 n=$3 a0 an u=$url
+    [[ $args == jspub* ]] && u=$js_url
     # shellcheck disable=SC2086
-    a0=$(ir "$bin" ${args%% *} "$url" $(echo "${args#* }" | sed "s/@N@/0/"))
+    a0=$(ir "$bin" ${args%% *} "$u" $(echo "${args#* }" | sed "s/@N@/0/"))
     # shellcheck disable=SC2086
-    an=$(ir "$bin" ${args%% *} "$url" $(echo "${args#* }" | sed "s/@N@/$n/"))
+    an=$(ir "$bin" ${args%% *} "$u" $(echo "${args#* }" | sed "s/@N@/$n/"))
     awk -v a="$an" -v b="$a0" -v n="$n" 'BEGIN { printf "%.0f", (a - b) / n }'
 }
 
 printf '| case (Ir per message) | rnats | cnats | rnats/cnats | target |\n|---|---:|---:|---:|---|\n'
 for c in "${cases[@]}"; do
     IFS='|' read -r name args n <<<"$c"
+    if [ -n "${BENCH_ONLY:-}" ] && ! [[ $name =~ $BENCH_ONLY ]]; then continue; fi
     o=$(per_msg "$BENCH_OURS" "$args" "$n")
     k=$(per_msg "$BENCH_CNATS" "$args" "$n")
     t=""
@@ -65,4 +73,4 @@ for c in "${cases[@]}"; do
         if (t != "") mark = (r <= 0.5) ? " ok" : " **missed**"
         printf "| %s | %d | %d | %.2f | %s%s |\n", name, o, k, r, t, mark }'
 done
-printf '\nCounts: pub %s messages, pub+sub %s messages, minus a zero-message run.\n' "$n_pub" "$n_ps"
+printf '\nCounts: pub %s messages, pub+sub %s messages, JetStream %s messages (memory storage), minus a zero-message run.\n' "$n_pub" "$n_ps" "$n_js"

@@ -7,6 +7,8 @@
 #   bash bench/run.sh --smoke      CI: build (debug) and run every case once
 #                                  with tiny counts (no table check)
 #   bash bench/run.sh --raw FILE   also keep the raw results
+#   BENCH_ONLY=REGEX bash bench/run.sh   only the cases whose name matches
+#                                  (e.g. BENCH_ONLY=jspub: JetStream publish)
 #
 # Timings on a shared 2-core machine swing 15-30 % between runs: read the
 # ratios (ours / cnats, measured side by side), not the absolute numbers.
@@ -21,7 +23,7 @@ while [ $# -gt 0 ]; do
     -n) reps=$2; shift 2 ;;
     --smoke) smoke=1; reps=1; shift ;;
     --raw) raw=$2; shift 2 ;;
-    -h | --help) sed -n '2,13p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,15p' "$0"; exit 0 ;;
     *) echo "bench/run.sh: unknown argument $1" >&2; exit 2 ;;
     esac
 done
@@ -43,6 +45,10 @@ if make_tls_certs "$bench_tmp/tls"; then
 else
     log "bench: openssl not available: TLS connect case skipped"
 fi
+# JetStream cases: their own server with a fresh store directory.
+mkdir -p "$bench_tmp/jsdata"
+jsport=$(start_server js -js -sd "$bench_tmp/jsdata")
+js_url=nats://127.0.0.1:$jsport
 
 # case name | arguments (after the URL) | URL kind
 # Counts are sized for ~2-3 minutes in total on a 2-core machine.
@@ -65,6 +71,12 @@ cases=(
     "req_default|req $(cnt 500)|plain"
     "req_asap|req $(cnt 3000) asap|plain"
     "connect_plain|connect $(cnt 300)|plain"
+    "jspub_sync_mem|jspub sync 16 $(cnt 20000) memory|js"
+    "jspub_sync_file|jspub sync 16 $(cnt 20000) file|js"
+    "jspub_async_16_mem|jspub async 16 $(cnt 300000) memory|js"
+    "jspub_async_16_file|jspub async 16 $(cnt 300000) file|js"
+    "jspub_async_1k_mem|jspub async 1024 $(cnt 100000) memory|js"
+    "jspub_async_1k_file|jspub async 1024 $(cnt 100000) file|js"
 )
 if [ -n "$tls_url" ]; then
     cases+=("connect_tls|connect $(cnt 150) $bench_tmp/tls/ca.pem|tls")
@@ -81,6 +93,7 @@ results=$bench_tmp/results.txt
 run_one() { # lib bin case args urlkind
     local lib=$1 bin=$2 name=$3 args=$4 kind=$5 u=$url out
     [ "$kind" = tls ] && u=$tls_url
+    [ "$kind" = js ] && u=$js_url
     local first=${args%% *} rest=${args#* }
     [ "$rest" = "$args" ] && rest=""
     # shellcheck disable=SC2086
@@ -91,12 +104,13 @@ run_one() { # lib bin case args urlkind
     printf '%s\n' "$out" | awk -v lib="$lib" -v c="$name" '$1 == "RESULT" { print lib, c, $2, $3 }' >>"$results"
 }
 
-log "bench: server $url${tls_url:+, TLS $tls_url}; $reps repetition(s)"
+log "bench: server $url${tls_url:+, TLS $tls_url}, JetStream $js_url; $reps repetition(s)"
 start=$(date +%s)
 failed=0
 for r in $(seq 1 "$reps"); do
     for c in "${cases[@]}"; do
         IFS='|' read -r name args kind <<<"$c"
+        if [ -n "${BENCH_ONLY:-}" ] && ! [[ $name =~ $BENCH_ONLY ]]; then continue; fi
         # The memory case is deterministic enough: once per library.
         [ "$name" = mem ] && [ "$r" -gt 1 ] && continue
         if [ $((r % 2)) = 1 ]; then

@@ -6,8 +6,10 @@
 #   "no responders", a two-member queue group splits the messages,
 #   headers round-trip; against a second, JetStream-enabled server
 #   (-js -sd <tmp>): js-stream creates, fills, lists, reads, updates,
-#   purges and deletes a stream; js-push (async and -sync), js-fetch,
-#   js-pull-async and js-ordered consume and acknowledge.
+#   purges and deletes a stream; js-pub-sync stores every message, sees a
+#   failed expectation and a duplicate; js-pub-async gets every ack;
+#   js-push (async and -sync), js-fetch, js-pull-async and js-ordered
+#   consume and acknowledge.
 # VALGRIND=1 runs every example under valgrind (errors fail the run).
 set -uo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -95,6 +97,14 @@ check "js-stream manages a stream" '[ $r1 = 0 ] \
     && grep -q "Consumer example-worker on EXAMPLE: 2 messages pending" "$W/jsstream" \
     && grep -q "Stream EXAMPLE (after purging the odd subject): 3 messages" "$W/jsstream" \
     && grep -q "Stream EXAMPLE deleted" "$W/jsstream"'
+
+# JetStream publishing (same JetStream server): sync acks, a refused
+# expectation, a duplicate message id; async with every ack received.
+run js-pub-sync -s "$JU" -subj ex.js.sync -count 5 >"$W/jss" 2>&1; r1=$?
+check "js-pub-sync stores 5 messages, refuses an expectation, sees a duplicate" \
+    '[ $r1 = 0 ] && grep -q "Published 5 message(s), last sequence 5" "$W/jss" && grep -q "jsErrCode 10071" "$W/jss" && grep -q "duplicate=true" "$W/jss"'
+run js-pub-async -s "$JU" -subj ex.js.async -count 2000 >"$W/jsa" 2>&1; r1=$?
+check "js-pub-async gets 2000/2000 acks" '[ $r1 = 0 ] && grep -q "Acknowledged: 2000, failed: 0" "$W/jsa"'
 
 # JetStream consuming: push (async auto-ack, sync manual ack), fetch, async
 # pull, ordered; each example makes and deletes its own stream.

@@ -289,6 +289,21 @@ OVERRIDES[("js_PullSubscribeAsync", "durable")] = "NATS_NO_RESPONDERS"
 # The fetch calls need a pull subscription, which needs JetStream: g_sub is
 # a core subscription, so a valid call gets NATS_INVALID_SUBSCRIPTION; the
 # NULL cases are all refused before that.
+# JetStream publishing. Without JetStream on the sweep's server a publish
+# that passes its checks gets no responders (sync) or is sent with its ack
+# still to come (async: the context's teardown drops it).
+TYPE_VALUES.update({
+    "jsPubOptions *": "NULL",
+    "jsPubAck **": "&o_pa",
+    "jsPubAck *": None,  # only ever destroyed
+})
+NOT_SWEPT_TYPES |= {"jsPubOptions *"}
+OVERRIDES.update({
+    ("js_Publish", "pubAck"): "NATS_NO_RESPONDERS",
+    ("js_PublishMsg", "pubAck"): "NATS_NO_RESPONDERS",
+    ("js_Publish", "data"): "NATS_NO_RESPONDERS",
+    ("js_PublishAsync", "data"): "NATS_OK",
+})
 
 # Callback parameters: a NULL handler is valid for option setters (it
 # removes the handler) but required by the subscribe calls.
@@ -496,6 +511,7 @@ static jsConsumerResetResponse *o_crr;
 static jsAccountInfo    *o_ai;
 static jsMsgMetaData    *o_meta;
 static jsConsumerSequenceMismatch o_csm;
+static jsPubAck         *o_pa;
 
 /* A throw-away user seed and public key (not secret, used nowhere else). */
 #define MISUSE_SEED   "SUACSSL3UAHUDXKFSNVUZRF5UHPMWZ6BFDTJ7M6USDXIEDNPPQYYYCU3VY"
@@ -510,7 +526,7 @@ reset_outs(void)
     memset(o_buf, 0, sizeof(o_buf));
     o_bytes = NULL;
     o_js = NULL; o_err = (jsErrCode) 0; o_si = NULL; o_sil = NULL; o_snl = NULL; o_ci = NULL;
-    o_cil = NULL; o_cnl = NULL; o_cpr = NULL; o_crr = NULL; o_ai = NULL;
+    o_cil = NULL; o_cnl = NULL; o_cpr = NULL; o_crr = NULL; o_ai = NULL; o_pa = NULL;
     o_meta = NULL; memset(&o_csm, 0, sizeof(o_csm));
 }
 
@@ -549,6 +565,7 @@ release_outs(void)
     jsConsumerResetResponse_Destroy(o_crr);
     jsAccountInfo_Destroy(o_ai);
     jsMsgMetaData_Destroy(o_meta);
+    jsPubAck_Destroy(o_pa);
     reset_outs();
 }
 

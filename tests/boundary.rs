@@ -50,14 +50,14 @@ fn code_only(s: &str) -> Vec<u8> {
             let end = s[i + 2..].find("*/").map_or(b.len(), |p| i + 2 + p + 2);
             blank(&mut o, i, end);
             i = end;
-        } else if b[i..].starts_with(b"r#\"") {
-            // A raw string `r#"..."#`: no escapes inside; blank brackets.
-            let end = s[i + 3..].find("\"#").map_or(b.len(), |p| i + 3 + p + 2);
-            for c in &mut o[i + 3..end.saturating_sub(2).max(i + 3)] {
-                if b"{}()[]".contains(c) {
-                    *c = b' ';
-                }
-            }
+        } else if let Some((open, hashes)) = raw_string_at(b, i) {
+            // A raw string (r"..", r#".."#, br#".."#): blanked whole; its
+            // quotes and brackets are not code.
+            let close = format!("\"{}", "#".repeat(hashes));
+            let end = s[open + 1..]
+                .find(&close)
+                .map_or(b.len(), |p| open + 1 + p + close.len());
+            blank(&mut o, i, end);
             i = end;
         } else if b[i] == b'"' {
             // Keep the quotes and the text of plain strings (names are
@@ -92,6 +92,25 @@ fn code_only(s: &str) -> Vec<u8> {
         }
     }
     o
+}
+
+/// At `i`, the start of a raw string literal (`r"`, `r#"`, `br##"`, ...)?
+/// Returns the index of its opening quote and its number of `#`.
+fn raw_string_at(b: &[u8], i: usize) -> Option<(usize, usize)> {
+    if i > 0 && (b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'_') {
+        return None;
+    }
+    let mut j = i;
+    if b.get(j) == Some(&b'b') {
+        j += 1;
+    }
+    if b.get(j) != Some(&b'r') {
+        return None;
+    }
+    j += 1;
+    let hashes = b[j..].iter().take_while(|&&c| c == b'#').count();
+    j += hashes;
+    (b.get(j) == Some(&b'"')).then_some((j, hashes))
 }
 
 /// Index of the bracket closing the one at `open`.

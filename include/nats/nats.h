@@ -372,14 +372,47 @@ typedef void (*natsMsgHandler)(natsConnection *nc, natsSubscription *sub, natsMs
 // An inbox: a NUL-terminated subject string (`char` in cnats).
 typedef char natsInbox;
 
+// The acknowledgment of a stored message. Returned by the synchronous
+// publish calls (freed with `jsPubAck_Destroy`) and lent to the ack
+// handler for the duration of the call.
+typedef struct {
+  char *Stream;
+  uint64_t Sequence;
+  char *Domain;
+  bool Duplicate;
+  char *Batch;
+  uint64_t Count;
+  char *Value;
+} jsPubAck;
+
+// A failed asynchronous publish, lent to the handlers for the duration of
+// the call: the message (error handler only), the status, the JetStream
+// error code (0 if none) and a text.
+typedef struct {
+  natsMsg *Msg;
+  natsStatus Err;
+  jsErrCode ErrCode;
+  const char *ErrText;
+} jsPubAckErr;
+
+// Receives the outcome of each asynchronous JetStream publish: `pa` (the
+// acknowledgment) or `pae` (the failure), never both; the message belongs
+// to the handler (which may resend it with `js_PublishMsgAsync`).
+typedef void (*jsPubAckHandler)(jsCtx *js, natsMsg *msg, jsPubAck *pa, jsPubAckErr *pae, void *closure);
+
+// Receives each failed asynchronous JetStream publish; the message in
+// `pae->Msg` stays the library's unless the handler resends it with
+// `js_PublishMsgAsync(js, &pae->Msg, ...)`.
+typedef void (*jsPubAckErrHandler)(jsCtx *js, jsPubAckErr *pae, void *closure);
+
 // Asynchronous publish settings of a JetStream context.
 typedef struct {
   int64_t MaxPending;
   // The acknowledgement handler (`jsPubAckHandler`).
-  void *AckHandler;
+  jsPubAckHandler AckHandler;
   void *AckHandlerClosure;
   // The publish error handler (`jsPubAckErrHandler`).
-  void *ErrHandler;
+  jsPubAckErrHandler ErrHandler;
   void *ErrHandlerClosure;
   int64_t StallWait;
   bool MuxReplies;
@@ -845,6 +878,37 @@ typedef struct {
   const char *Group;
   uint8_t Priority;
 } jsFetchRequest;
+
+// Schedule options of a published message (part of `jsPubOptions`).
+typedef struct {
+  const char *Schedule;
+  const char *Target;
+  const char *Source;
+  // TTL (milliseconds) of the messages the schedule produces.
+  int64_t TTL;
+  const char *TimeZone;
+  bool Rollup;
+  const char *CancelScheduledSubject;
+} jsScheduleOptions;
+
+// Options of a JetStream publish; initialise with `jsPubOptions_Init`.
+// `MaxWait` (milliseconds, 0: the context's wait) bounds a synchronous
+// publish and `js_PublishAsyncComplete`, and sets an asynchronous
+// publish's acknowledgment timeout. Strings are the program's and only
+// read during the call.
+typedef struct {
+  int64_t MaxWait;
+  const char *MsgId;
+  const char *ExpectStream;
+  const char *ExpectLastMsgId;
+  uint64_t ExpectLastSeq;
+  uint64_t ExpectLastSubjectSeq;
+  const char *ExpectLastSubjectSeqSubject;
+  bool ExpectNoMessage;
+  // Time to live of the message (milliseconds; server 2.11+).
+  int64_t MsgTTL;
+  jsScheduleOptions Schedule;
+} jsPubOptions;
 
 // Called at the start of each thread the library creates.
 typedef void (*natsThreadStartedHandler)(void *closure);
@@ -1324,6 +1388,46 @@ NATS_EXTERN natsStatus natsSubscription_FetchRequest(natsMsgList *list, natsSubs
 // `*ci` freed with `jsConsumerInfo_Destroy`. `NATS_INVALID_SUBSCRIPTION`
 // for a subscription that is not a JetStream one.
 NATS_EXTERN natsStatus natsSubscription_GetConsumerInfo(jsConsumerInfo **ci, natsSubscription *sub, jsOptions *opts, jsErrCode *errCode);
+
+// Initialises publish options: all zero (no expectation, the context's
+// wait).
+NATS_EXTERN natsStatus jsPubOptions_Init(jsPubOptions *opts);
+
+// Publishes `dataLen` bytes of `data` (NULL when 0) to `subj` and waits
+// for the stream's acknowledgment, stored in `*pubAck` when not NULL
+// (freed with `jsPubAck_Destroy`). `*errCode` (optional) gets the
+// JetStream error code of a failure, 0 otherwise.
+NATS_EXTERN natsStatus js_Publish(jsPubAck **pubAck, jsCtx *js, const char *subj, const void *data, int dataLen, jsPubOptions *opts, jsErrCode *errCode);
+
+// Publishes `msg` (which stays the caller's; the option headers are added
+// to it, as cnats does) and waits for the acknowledgment; see `js_Publish`.
+NATS_EXTERN natsStatus js_PublishMsg(jsPubAck **pubAck, jsCtx *js, natsMsg *msg, jsPubOptions *opts, jsErrCode *errCode);
+
+// Frees an acknowledgment returned by `js_Publish`/`js_PublishMsg` (NULL
+// is ignored).
+NATS_EXTERN void jsPubAck_Destroy(jsPubAck *pubAck);
+
+// Publishes `dataLen` bytes of `data` (NULL when 0) to `subj` without
+// waiting for the acknowledgment, which goes to the context's handlers.
+// Blocks up to the context's `StallWait` when `MaxPending` messages are
+// unacknowledged (then `NATS_TIMEOUT`).
+NATS_EXTERN natsStatus js_PublishAsync(jsCtx *js, const char *subj, const void *data, int dataLen, jsPubOptions *opts);
+
+// Publishes `*msg` without waiting for the acknowledgment. On success the
+// library owns the message and sets `*msg` to NULL; on failure the
+// message stays the caller's.
+NATS_EXTERN natsStatus js_PublishMsgAsync(jsCtx *js, natsMsg **msg, jsPubOptions *opts);
+
+// Waits until every asynchronously published message is acknowledged (or
+// failed, or taken back), at most `opts->MaxWait` milliseconds when set
+// (`NATS_TIMEOUT` then).
+NATS_EXTERN natsStatus js_PublishAsyncComplete(jsCtx *js, jsPubOptions *opts);
+
+// Takes back the messages still waiting for their acknowledgment into
+// `*pending` (an array the program frees with `natsMsgList_Destroy`,
+// which also destroys the messages left in it). `NATS_NOT_FOUND` when
+// none is pending.
+NATS_EXTERN natsStatus js_PublishAsyncGetPendingList(natsMsgList *pending, jsCtx *js);
 
 // Initialises JetStream context options: all zero (defaults everywhere).
 NATS_EXTERN natsStatus jsOptions_Init(jsOptions *opts);

@@ -24,6 +24,9 @@ use crate::auth::{JwtHandler, SignatureHandler, TokenHandler};
 use crate::conn::sub::{CompleteCallback, MsgCallback, Subscription};
 use crate::conn::Connection;
 use crate::error::{Error, Result};
+use crate::js::publish::{PubAck, PubAckErr};
+use crate::js::publish_async::{PubAckErrHandler, PubAckHandler};
+use crate::js::JetStream;
 use crate::msg::Msg;
 use crate::options::{ConnCallback, ErrCallback, ReconnectDelayCallback};
 use crate::runtime::ThreadStartedHook;
@@ -95,6 +98,25 @@ pub type natsCustomReconnectDelayHandler =
 pub type natsSSLVerifyCb = Option<unsafe extern "C" fn(preverifyOk: c_int, ctx: *mut c_void) -> c_int>;
 /// Called at the start of each thread the library creates.
 pub type natsThreadStartedHandler = Option<unsafe extern "C" fn(closure: *mut c_void)>;
+
+/// Receives the outcome of each asynchronous JetStream publish: `pa` (the
+/// acknowledgment) or `pae` (the failure), never both; the message belongs
+/// to the handler (which may resend it with `js_PublishMsgAsync`).
+pub type jsPubAckHandler = Option<
+    unsafe extern "C" fn(
+        js: *mut super::js_types::jsCtx,
+        msg: *mut natsMsg,
+        pa: *mut super::js_pub::jsPubAck,
+        pae: *mut super::js_pub::jsPubAckErr,
+        closure: *mut c_void,
+    ),
+>;
+/// Receives each failed asynchronous JetStream publish; the message in
+/// `pae->Msg` stays the library's unless the handler resends it with
+/// `js_PublishMsgAsync(js, &pae->Msg, ...)`.
+pub type jsPubAckErrHandler = Option<
+    unsafe extern "C" fn(js: *mut super::js_types::jsCtx, pae: *mut super::js_pub::jsPubAckErr, closure: *mut c_void),
+>;
 
 /// A C pointer carried to another thread. The C program promises the
 /// closure may be used from library threads (cnats' contract).
@@ -439,5 +461,95 @@ pub(crate) fn signature_handler(cb: natsSignatureHandler, closure: *mut c_void) 
             return Err(callback_error(s, err));
         }
         Ok(out)
+    }))
+}
+
+// ---- JetStream asynchronous publish ----
+
+/// A C string for a callback's borrowed struct (an interior NUL cuts it).
+fn lend_cstring(s: &str) -> CString {
+    let b = s.as_bytes();
+    let end = b.iter().position(|&c| c == 0).unwrap_or(b.len());
+    CString::new(&b[..end]).unwrap_or_default()
+}
+
+/// The handle the program holds for `js` (no new reference).
+fn js_ptr(js: &Arc<JetStream>) -> *mut super::js_types::jsCtx {
+    arc_as_ptr::<super::js_types::jsCtx>(js)
+}
+
+/// `jsOptions.PublishAsync.AckHandler` as the core's handler: each message
+/// goes to the program (which destroys or resends it) with a `jsPubAck` or
+/// a `jsPubAckErr` lent for the call.
+pub(crate) fn pub_ack_handler(cb: jsPubAckHandler, closure: *mut c_void) -> Option<PubAckHandler> {
+    let f = cb?;
+    let closure = SendPtr(closure);
+    Some(Arc::new(
+        move |js: &Arc<JetStream>, m: Box<Msg>, r: std::result::Result<&PubAck, &PubAckErr>| {
+            let c = closure;
+            let mp = Box::into_raw(m) as *mut natsMsg;
+            match r {
+                Ok(a) => {
+                    let stream = lend_cstring(&a.stream);
+                    let domain = a.domain.as_deref().map(lend_cstring);
+                    let batch = a.batch.as_deref().map(lend_cstring);
+                    let value = a.value.as_deref().map(lend_cstring);
+                    let opt = |s: &Option<CString>| s.as_ref().map_or(ptr::null_mut(), |s| s.as_ptr() as *mut c_char);
+                    let mut pa = super::js_pub::jsPubAck {
+                        Stream: stream.as_ptr() as *mut c_char,
+                        Sequence: a.seq,
+                        Domain: opt(&domain),
+                        Duplicate: a.duplicate,
+                        Batch: opt(&batch),
+                        Count: a.count,
+                        Value: opt(&value),
+                    };
+                    // SAFETY: the program's own handler, with the context handle it holds (alive
+                    // for the call: `js` is borrowed from it), a message it now owns, an ack whose
+                    // strings live until the call returns, and its closure.
+                    unsafe { f(js_ptr(js), mp, &mut pa, ptr::null_mut(), c.0) }
+                }
+                Err(e) => {
+                    let text = lend_cstring(&e.text);
+                    let mut pae = super::js_pub::jsPubAckErr {
+                        Msg: ptr::null_mut(),
+                        Err: e.status,
+                        ErrCode: c_int::from(e.js_code),
+                        ErrText: text.as_ptr(),
+                    };
+                    // SAFETY: as above, with the failure lent for the call.
+                    unsafe { f(js_ptr(js), mp, ptr::null_mut(), &mut pae, c.0) }
+                }
+            }
+        },
+    ))
+}
+
+/// `jsOptions.PublishAsync.ErrHandler` as the core's handler: the failed
+/// message is lent in `pae->Msg`; if the program resends it
+/// (`js_PublishMsgAsync(js, &pae->Msg, ...)` clears the field) it is the
+/// library's again, else it is destroyed here after the call.
+pub(crate) fn pub_ack_err_handler(cb: jsPubAckErrHandler, closure: *mut c_void) -> Option<PubAckErrHandler> {
+    let f = cb?;
+    let closure = SendPtr(closure);
+    Some(Arc::new(move |js: &Arc<JetStream>, m: Box<Msg>, e: &PubAckErr| {
+        let c = closure;
+        let mp = Box::into_raw(m) as *mut natsMsg;
+        let text = lend_cstring(&e.text);
+        let mut pae = super::js_pub::jsPubAckErr {
+            Msg: mp,
+            Err: e.status,
+            ErrCode: c_int::from(e.js_code),
+            ErrText: text.as_ptr(),
+        };
+        // SAFETY: the program's own handler, with the context handle it holds (alive for the
+        // call), the failure (message and text alive until the call returns) and its closure.
+        unsafe { f(js_ptr(js), &mut pae, c.0) };
+        if pae.Msg == mp {
+            // Not resent: still ours. (A handler that cleared or replaced the field without
+            // resending breaks cnats' contract; only our own pointer is ever freed.)
+            // SAFETY: `mp` came from `Box::into_raw` above and was not taken by a resend.
+            drop(unsafe { Box::from_raw(mp as *mut Msg) });
+        }
     }))
 }

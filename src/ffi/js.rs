@@ -163,6 +163,9 @@ pub unsafe extern "C" fn natsConnection_JetStream(
         // SAFETY: `opts` is NULL or the program's initialised jsOptions.
         let o = unsafe { options_from_c(opts) }?;
         let js = JetStream::new(conn, o.as_ref())?;
+        // The PublishAsync handlers (ffi/js_pub.rs).
+        // SAFETY: `opts` is NULL or the program's initialised jsOptions.
+        unsafe { super::js_pub::install_handlers(&js, opts) };
         // SAFETY: `new_js` checked for NULL above; C's output argument.
         unsafe { write_out(new_js, arc_into_raw::<jsCtx>(Arc::new(js))) };
         Ok(())

@@ -288,10 +288,10 @@ pub struct jsOptions {
 pub struct jsOptionsPublishAsync {
     pub MaxPending: i64,
     /// The acknowledgement handler (`jsPubAckHandler`).
-    pub AckHandler: *mut c_void,
+    pub AckHandler: super::callbacks::jsPubAckHandler,
     pub AckHandlerClosure: *mut c_void,
     /// The publish error handler (`jsPubAckErrHandler`).
-    pub ErrHandler: *mut c_void,
+    pub ErrHandler: super::callbacks::jsPubAckErrHandler,
     pub ErrHandlerClosure: *mut c_void,
     pub StallWait: i64,
     pub MuxReplies: bool,

@@ -21,6 +21,7 @@ pub mod js;
 pub mod js_convert;
 pub mod js_manage;
 pub mod js_msg;
+pub mod js_pub;
 pub mod js_sub;
 pub mod js_types;
 pub mod last_error;

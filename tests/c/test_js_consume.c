@@ -420,9 +420,17 @@ TEST(js_fetch_request_statuses)
     req.Expires = (int64_t)1200 * 1000000;
     req.Heartbeat = (int64_t)200 * 1000000;
     start = test_now_ms();
+#ifndef RNATS_TEST_AGAINST_CNATS
     CHECK_STATUS(natsSubscription_FetchRequest(&list, sub, &req), NATS_TIMEOUT);
     el = test_now_ms() - start;
     CHECK(el >= 1100 && el < 3000);
+#else
+    /* cnats 3.4 may take a late status of an earlier request for this
+     * fetch's (it predates the fetch id check). */
+    CHECK(natsSubscription_FetchRequest(&list, sub, &req) != NATS_OK);
+    el = test_now_ms() - start;
+    CHECK(el < 3000);
+#endif
     CHECK(list.Count == 0);
 
     /* Argument checks (cnats' order and statuses). */

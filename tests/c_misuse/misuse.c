@@ -74,6 +74,7 @@ static jsConsumerResetResponse *o_crr;
 static jsAccountInfo    *o_ai;
 static jsMsgMetaData    *o_meta;
 static jsConsumerSequenceMismatch o_csm;
+static jsPubAck         *o_pa;
 
 /* A throw-away user seed and public key (not secret, used nowhere else). */
 #define MISUSE_SEED   "SUACSSL3UAHUDXKFSNVUZRF5UHPMWZ6BFDTJ7M6USDXIEDNPPQYYYCU3VY"
@@ -88,7 +89,7 @@ reset_outs(void)
     memset(o_buf, 0, sizeof(o_buf));
     o_bytes = NULL;
     o_js = NULL; o_err = (jsErrCode) 0; o_si = NULL; o_sil = NULL; o_snl = NULL; o_ci = NULL;
-    o_cil = NULL; o_cnl = NULL; o_cpr = NULL; o_crr = NULL; o_ai = NULL;
+    o_cil = NULL; o_cnl = NULL; o_cpr = NULL; o_crr = NULL; o_ai = NULL; o_pa = NULL;
     o_meta = NULL; memset(&o_csm, 0, sizeof(o_csm));
 }
 
@@ -127,6 +128,7 @@ release_outs(void)
     jsConsumerResetResponse_Destroy(o_crr);
     jsAccountInfo_Destroy(o_ai);
     jsMsgMetaData_Destroy(o_meta);
+    jsPubAck_Destroy(o_pa);
     reset_outs();
 }
 
@@ -2009,6 +2011,109 @@ null_sweep(void)
     prime(NATS_INVALID_ARG);
     begin_case("natsSubscription_GetConsumerInfo(sub=NULL)");
     expect_status(NATS_INVALID_ARG, natsSubscription_GetConsumerInfo(&o_ci, NULL, NULL, &o_err));
+    release_outs();
+    /* ---- js_Publish ---- */
+    /* js_Publish(pubAck=NULL) */
+    reset_outs();
+    prime(NATS_NO_RESPONDERS);
+    begin_case("js_Publish(pubAck=NULL)");
+    expect_status(NATS_NO_RESPONDERS, js_Publish(NULL, g_js, "misuse.nobody", "data", 4, NULL, &o_err));
+    release_outs();
+    /* js_Publish(js=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("js_Publish(js=NULL)");
+    expect_status(NATS_INVALID_ARG, js_Publish(&o_pa, NULL, "misuse.nobody", "data", 4, NULL, &o_err));
+    release_outs();
+    /* js_Publish(subj=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("js_Publish(subj=NULL)");
+    expect_status(NATS_INVALID_ARG, js_Publish(&o_pa, g_js, NULL, "data", 4, NULL, &o_err));
+    release_outs();
+    /* js_Publish(data=NULL) */
+    reset_outs();
+    prime(NATS_NO_RESPONDERS);
+    begin_case("js_Publish(data=NULL)");
+    expect_status(NATS_NO_RESPONDERS, js_Publish(&o_pa, g_js, "misuse.nobody", NULL, 0, NULL, &o_err));
+    release_outs();
+    /* ---- js_PublishMsg ---- */
+    /* js_PublishMsg(pubAck=NULL) */
+    reset_outs();
+    prime(NATS_NO_RESPONDERS);
+    begin_case("js_PublishMsg(pubAck=NULL)");
+    expect_status(NATS_NO_RESPONDERS, js_PublishMsg(NULL, g_js, g_msg, NULL, &o_err));
+    release_outs();
+    /* js_PublishMsg(js=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("js_PublishMsg(js=NULL)");
+    expect_status(NATS_INVALID_ARG, js_PublishMsg(&o_pa, NULL, g_msg, NULL, &o_err));
+    release_outs();
+    /* js_PublishMsg(msg=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("js_PublishMsg(msg=NULL)");
+    expect_status(NATS_INVALID_ARG, js_PublishMsg(&o_pa, g_js, NULL, NULL, &o_err));
+    release_outs();
+    /* ---- jsPubAck_Destroy ---- */
+    /* jsPubAck_Destroy(pubAck=NULL) */
+    reset_outs();
+    begin_case("jsPubAck_Destroy(pubAck=NULL)");
+    jsPubAck_Destroy(NULL);
+    pass_case();
+    release_outs();
+    /* ---- js_PublishAsync ---- */
+    /* js_PublishAsync(js=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("js_PublishAsync(js=NULL)");
+    expect_status(NATS_INVALID_ARG, js_PublishAsync(NULL, "misuse.nobody", "data", 4, NULL));
+    release_outs();
+    /* js_PublishAsync(subj=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("js_PublishAsync(subj=NULL)");
+    expect_status(NATS_INVALID_ARG, js_PublishAsync(g_js, NULL, "data", 4, NULL));
+    release_outs();
+    /* js_PublishAsync(data=NULL) */
+    reset_outs();
+    prime(NATS_OK);
+    begin_case("js_PublishAsync(data=NULL)");
+    expect_status(NATS_OK, js_PublishAsync(g_js, "misuse.nobody", NULL, 0, NULL));
+    release_outs();
+    /* ---- js_PublishMsgAsync ---- */
+    /* js_PublishMsgAsync(js=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("js_PublishMsgAsync(js=NULL)");
+    expect_status(NATS_INVALID_ARG, js_PublishMsgAsync(NULL, &o_msg, NULL));
+    release_outs();
+    /* js_PublishMsgAsync(msg=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("js_PublishMsgAsync(msg=NULL)");
+    expect_status(NATS_INVALID_ARG, js_PublishMsgAsync(g_js, NULL, NULL));
+    release_outs();
+    /* ---- js_PublishAsyncComplete ---- */
+    /* js_PublishAsyncComplete(js=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("js_PublishAsyncComplete(js=NULL)");
+    expect_status(NATS_INVALID_ARG, js_PublishAsyncComplete(NULL, NULL));
+    release_outs();
+    /* ---- js_PublishAsyncGetPendingList ---- */
+    /* js_PublishAsyncGetPendingList(pending=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("js_PublishAsyncGetPendingList(pending=NULL)");
+    expect_status(NATS_INVALID_ARG, js_PublishAsyncGetPendingList(NULL, g_js));
+    release_outs();
+    /* js_PublishAsyncGetPendingList(js=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("js_PublishAsyncGetPendingList(js=NULL)");
+    expect_status(NATS_INVALID_ARG, js_PublishAsyncGetPendingList(&o_list, NULL));
     release_outs();
     /* ---- jsStreamConfig_Init ---- */
     /* jsStreamConfig_Init(cfg=NULL) */

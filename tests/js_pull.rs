@@ -438,13 +438,25 @@ fn server_restart_with_the_same_store_resumes_fetch_loop_and_async_pull() {
     let h = fetch_loop(fsub, stop.clone());
     publish_n(&js, "r.x", 0, 50);
     assert!(common::wait_for(Duration::from_secs(5), || got.lock().len() >= 50));
+    // A fetch waiting across the restart: its pull is sent again.
+    let gsub = js.pull_subscribe("r.late", Some("g"), None, None).unwrap();
+    let gh = std::thread::spawn(move || {
+        let t = Instant::now();
+        (pull::fetch(&gsub, 1, 15_000), t.elapsed())
+    });
+    std::thread::sleep(Duration::from_millis(200));
     srv.restart();
     // The publisher needs the server back; the consumers resume by
     // themselves.
     for i in 50..100 {
         publish_with_retry(&js, "r.x", i);
     }
-    let all: BTreeSet<u64> = (1..=100).collect();
+    publish_with_retry(&js, "r.late", 100);
+    let (late, took) = gh.join().unwrap();
+    let late = late.expect("fetch across the restart");
+    assert_eq!(late.iter().map(|m| seq(m)).collect::<Vec<_>>(), vec![101]);
+    assert!(took < Duration::from_secs(10), "{took:?}");
+    let all: BTreeSet<u64> = (1..=101).collect();
     let ok = common::wait_for(Duration::from_secs(20), || {
         got.lock().iter().copied().collect::<BTreeSet<u64>>() == all
     });
@@ -452,7 +464,7 @@ fn server_restart_with_the_same_store_resumes_fetch_loop_and_async_pull() {
     let fetched = h.join().unwrap();
     assert!(
         ok,
-        "async pull got {} of 100",
+        "async pull got {} of 101",
         got.lock().iter().collect::<BTreeSet<_>>().len()
     );
     assert_eq!(fetched, all, "fetch loop");

@@ -151,6 +151,8 @@ fn acks_and_metadata_are_seen_in_consumer_info() {
     // The library created the durable: Unsubscribe deletes it.
     nc.unsubscribe(&sub, 0).unwrap();
     assert_eq!(js.consumer_info("A", "dur", None).unwrap_err().status, NATS_NOT_FOUND);
+    let e = nats::js::sub::consumer_info(&sub, None).unwrap_err();
+    assert_eq!((e.status, e.js_code), (NATS_NOT_FOUND, 10014));
 }
 
 #[test]
@@ -635,4 +637,34 @@ fn cluster_connected_node_killed_while_an_r3_stream_is_consumed() {
         "fetch loop missed {:?}",
         all.difference(&fetched).collect::<Vec<_>>()
     );
+}
+
+#[test]
+fn the_consumer_the_library_created_is_deleted_at_unsubscribe_and_drain_not_destroy() {
+    let srv = Server::start_jetstream();
+    let (nc, _) = connect(&srv);
+    let js = JetStream::new(nc.clone(), None).unwrap();
+    add_stream(&js, "L", "l.>", "memory");
+    let exists = |name: &str| js.consumer_info("L", name, None).is_ok();
+    // Destroy (hook told first, then the implicit unsubscribe): kept.
+    let s = js.pull_subscribe("l.>", Some("d1"), None, None).unwrap();
+    s.js_hook().unwrap().on_destroy(&s);
+    nc.unsubscribe(&s, 0).unwrap();
+    assert!(exists("d1"));
+    // Bound to an existing consumer: Unsubscribe keeps it.
+    let s = js.pull_subscribe("l.>", Some("d1"), None, None).unwrap();
+    nc.unsubscribe(&s, 0).unwrap();
+    assert!(exists("d1"));
+    // Drain: deleted once the drain completed.
+    let s = js.pull_subscribe("l.>", Some("d2"), None, None).unwrap();
+    assert!(exists("d2"));
+    nc.drain_sub(&s, 0).unwrap();
+    s.wait_drain(5000).unwrap();
+    assert!(common::wait_for(Duration::from_secs(5), || !exists("d2")));
+    // An ephemeral one: deleted at Unsubscribe; its name was known.
+    let s = js.pull_subscribe("l.>", None, None, None).unwrap();
+    let name = nats::js::sub::consumer_info(&s, None).unwrap().name;
+    assert!(exists(&name));
+    nc.unsubscribe(&s, 0).unwrap();
+    assert!(!exists(&name));
 }

@@ -236,12 +236,12 @@ pub(crate) fn delete_consumer(conn: Arc<Connection>, r: &ConsumerRef) -> Result<
 
 /// `natsSubscription_GetConsumerInfo`: the info of the consumer a
 /// JetStream subscription reads from (`call`: per-call options, as
-/// `js_GetConsumerInfo`). Not a JetStream subscription (or closed):
-/// `NATS_INVALID_SUBSCRIPTION`.
+/// `js_GetConsumerInfo`); as cnats, also once the subscription is closed
+/// (the consumer may be gone: `NATS_NOT_FOUND`). Not a JetStream
+/// subscription: `NATS_INVALID_SUBSCRIPTION`.
 pub fn consumer_info(sub: &Subscription, call: Option<&JsOptions>) -> Result<ConsumerInfo> {
     let r = sub
         .js_hook()
-        .filter(|_| sub.is_valid())
         .and_then(|h| h.consumer_ref())
         .ok_or_else(|| Error::status(NATS_INVALID_SUBSCRIPTION))?;
     let conn = sub.connection().ok_or_else(|| Error::status(NATS_CONNECTION_CLOSED))?;

@@ -245,6 +245,8 @@ fn fetch_statuses_and_deadlines() {
     let t = Instant::now();
     let got = pull::fetch(&sub, 10, 2000).unwrap();
     assert_eq!(got.len(), 3);
+    // Status answers (404, 408) are not counted as delivered, as cnats.
+    assert_eq!(sub.stats().unwrap().delivered, 3);
     assert!(t.elapsed() < Duration::from_millis(500), "{:?}", t.elapsed());
     // A message larger than max bytes: 409, ends at once.
     publish_n(&js, "f.a", 3, 4);

@@ -460,6 +460,10 @@ impl PullSub {
         if self.st.lock().ended {
             return;
         }
+        let control = status_of(&m).is_some() || m.subject() == self.marker_subject().as_bytes();
+        if control {
+            sub.uncount_delivered();
+        }
         if m.subject() == self.marker_subject().as_bytes() && m.reply().is_none() {
             let status = self.st.lock().ending.unwrap_or(NATS_TIMEOUT);
             self.end_async(conn, sub, status);
@@ -941,6 +945,8 @@ impl PullSub {
                     if status_of(&m).is_none() {
                         size += m.wire_size() as i64;
                         msgs.push(m);
+                    } else {
+                        sub.uncount_delivered();
                     }
                 }
                 Err(_) => break,
@@ -1011,6 +1017,7 @@ impl PullSub {
                         msgs.push(m);
                         continue;
                     };
+                    sub.uncount_delivered();
                     if self.id_of(m.subject()) != Some(self.st.lock().fetch_id) {
                         continue;
                     }
@@ -1066,6 +1073,7 @@ impl PullSub {
                     }
                 }
                 Err(e) if e.status == NATS_NO_RESPONDERS => {
+                    sub.uncount_delivered();
                     no_responders = true;
                     self.pause_then_resend(deadline, &mut send);
                 }

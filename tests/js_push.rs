@@ -711,3 +711,20 @@ fn ordered_server_paused_longer_than_two_heartbeats() {
     read_in_order(&sub, 100, 100, 15_000);
     assert_eq!(sub.next_msg(500).unwrap_err().status, NATS_TIMEOUT, "no duplicate");
 }
+
+#[test]
+fn ordered_recreated_before_any_delivery_keeps_its_deliver_policy() {
+    let srv = Server::start_jetstream();
+    let (js, _) = js_for(&srv);
+    add_stream(&js, "ON", &["on"], "memory");
+    publish_n(&js, "on", 0, 5);
+    let mut o = ordered_opts(200);
+    o.config.deliver_policy = Some(nats::js::DeliverPolicy::New);
+    let sub = js.subscribe("on", None, None, Some(&o)).unwrap();
+    let (_, consumer) = push::push_consumer(&sub).unwrap();
+    js.delete_consumer("ON", &consumer.unwrap(), None).unwrap();
+    assert!(common::wait_for(Duration::from_secs(5), || resets(&sub) >= 1));
+    publish_n(&js, "on", 5, 3);
+    read_in_order(&sub, 5, 3, 5000);
+    assert_eq!(sub.next_msg(300).unwrap_err().status, NATS_TIMEOUT);
+}

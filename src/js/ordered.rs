@@ -106,9 +106,13 @@ impl PushSub {
             }
             let Some(mut cfg) = self.ordered.clone() else { return };
             cfg.deliver_subject = Some(self.deliver.clone());
-            cfg.deliver_policy = Some(DeliverPolicy::ByStartSequence);
-            cfg.opt_start_seq = start;
-            cfg.opt_start_time = 0;
+            // Nothing delivered yet: the original start (deliver policy)
+            // still applies; else resume after the last one delivered.
+            if start > 1 {
+                cfg.deliver_policy = Some(DeliverPolicy::ByStartSequence);
+                cfg.opt_start_seq = start;
+                cfg.opt_start_time = 0;
+            }
             match js.add_consumer(&self.stream, &cfg, None) {
                 Ok(ci) => {
                     let mut st = self.st.lock();

@@ -728,3 +728,35 @@ fn ordered_recreated_before_any_delivery_keeps_its_deliver_policy() {
     read_in_order(&sub, 5, 3, 5000);
     assert_eq!(sub.next_msg(300).unwrap_err().status, NATS_TIMEOUT);
 }
+
+#[test]
+fn push_async_mismatch_goes_to_the_error_handler() {
+    let srv = Server::start_jetstream();
+    let (js, errs) = js_for(&srv);
+    add_stream(&js, "MA", &["ma"], "memory");
+    let (cb, got) = collect_cb();
+    let sub = js.subscribe("ma", Some(cb), None, None).unwrap();
+    publish_n(&js, "ma", 0, 2);
+    assert!(common::wait_for(Duration::from_secs(5), || got.lock().len() == 2));
+    let dlv = sub.subject.as_bytes().to_vec();
+    inject_control(
+        js.conn(),
+        &dlv,
+        None,
+        "NATS/1.0 100 Idle Heartbeat\r\nNats-Last-Consumer: 4\r\n\r\n",
+    );
+    assert!(common::wait_for(Duration::from_secs(5), || errs
+        .lock()
+        .contains(&NATS_MISMATCH)));
+    let m = push::sequence_mismatch(&sub).unwrap();
+    assert_eq!((m.consumer_client, m.consumer_server), (2, 4));
+    // Reported once until resolved.
+    inject_control(
+        js.conn(),
+        &dlv,
+        None,
+        "NATS/1.0 100 Idle Heartbeat\r\nNats-Last-Consumer: 4\r\n\r\n",
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(errs.lock().iter().filter(|s| **s == NATS_MISMATCH).count(), 1);
+}

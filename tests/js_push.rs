@@ -760,3 +760,36 @@ fn push_async_mismatch_goes_to_the_error_handler() {
     std::thread::sleep(Duration::from_millis(300));
     assert_eq!(errs.lock().iter().filter(|s| **s == NATS_MISMATCH).count(), 1);
 }
+
+#[test]
+fn push_auto_ack_is_skipped_when_the_callback_acknowledged() {
+    let srv = Server::start_jetstream();
+    let (js, _) = js_for(&srv);
+    add_stream(&js, "AK", &["ak"], "memory");
+    let seen: Arc<Mutex<Vec<String>>> = Arc::default();
+    let s2 = seen.clone();
+    let cb: MsgCallback = Arc::new(move |_, _, m| {
+        let Some(mut m) = m else { return };
+        let d = String::from_utf8_lossy(m.data()).into_owned();
+        let first = !s2.lock().contains(&d);
+        s2.lock().push(d.clone());
+        // The first delivery of "0" is nak'ed: auto-ack must not ack it.
+        if d == "0" && first {
+            m.nak(None).unwrap();
+        }
+    });
+    let _sub = js.subscribe("ak", Some(cb), None, None).unwrap();
+    publish_n(&js, "ak", 0, 3);
+    assert!(
+        common::wait_for(Duration::from_secs(10), || seen
+            .lock()
+            .iter()
+            .filter(|d| *d == "0")
+            .count()
+            == 2),
+        "redelivered after the nak: {:?}",
+        seen.lock()
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(seen.lock().len(), 4, "the others were auto-acked: {:?}", seen.lock());
+}

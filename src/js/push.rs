@@ -171,6 +171,10 @@ pub(crate) struct PushState {
     pub delivered: u64,
     /// Flow-control requests answered.
     pub fc_answered: u64,
+    /// The reply subject of the message in the callback (auto-ack), and
+    /// whether the application acknowledged it there.
+    pub in_cb: Option<Vec<u8>>,
+    pub in_cb_acked: bool,
 }
 
 impl PushSub {
@@ -447,6 +451,13 @@ impl SubHook for PushSub {
             return Err(Error::new(NATS_MISMATCH, errs::SEQ_MISMATCH));
         }
         Ok(())
+    }
+
+    fn on_acked(&self, reply: &[u8]) {
+        let mut st = self.st.lock();
+        if st.in_cb.as_deref() == Some(reply) {
+            st.in_cb_acked = true;
+        }
     }
 
     fn consumer_ref(&self) -> Option<ConsumerRef> {
@@ -807,7 +818,9 @@ fn subscribe_impl(
             cv: Condvar::new(),
             sub: std::sync::OnceLock::new(),
         });
-        let user_cb = cb.clone().map(|u| wrap_callback(u, !o.manual_ack && !ack_none));
+        let user_cb = cb
+            .clone()
+            .map(|u| wrap_callback(u, push.clone(), !o.manual_ack && !ack_none));
         let sub = conn.subscribe_with_hook(
             deliver.as_bytes(),
             queue.map(str::as_bytes),
@@ -868,9 +881,10 @@ fn subscribe_impl(
     }
 }
 
-/// The callback the core subscription runs: the user's, then the auto-ack
-/// (unless manual ack or ack none).
-fn wrap_callback(user: MsgCallback, auto_ack: bool) -> MsgCallback {
+/// The callback the core subscription runs: the user's, then (unless
+/// manual ack or ack none) an ack, unless the application acknowledged
+/// the message in the callback (cnats' `_autoAckCB`).
+fn wrap_callback(user: MsgCallback, push: Arc<PushSub>, auto_ack: bool) -> MsgCallback {
     Arc::new(move |c, s, m| {
         let reply = if auto_ack {
             m.as_ref()
@@ -880,9 +894,21 @@ fn wrap_callback(user: MsgCallback, auto_ack: bool) -> MsgCallback {
         } else {
             None
         };
+        if let Some(r) = &reply {
+            let mut st = push.st.lock();
+            st.in_cb = Some(r.clone());
+            st.in_cb_acked = false;
+        }
         user(c, s, m);
         if let Some(r) = reply {
-            let _ = c.publish(&r, None, None, b"+ACK");
+            let acked = {
+                let mut st = push.st.lock();
+                st.in_cb = None;
+                std::mem::take(&mut st.in_cb_acked)
+            };
+            if !acked {
+                let _ = c.publish(&r, None, None, b"+ACK");
+            }
         }
     })
 }

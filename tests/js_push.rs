@@ -309,13 +309,13 @@ fn push_missed_heartbeats_are_reported_and_not_fatal() {
     let (cb, got) = collect_cb();
     let o = SubOptions {
         config: ConsumerConfig {
-            heartbeat: 200_000_000,
+            heartbeat: 500_000_000,
             ..Default::default()
         },
         ..Default::default()
     };
     let _sub = js.subscribe("h", Some(cb), None, Some(&o)).unwrap();
-    std::thread::sleep(Duration::from_millis(1200));
+    std::thread::sleep(Duration::from_millis(2500));
     assert!(
         !errs.lock().contains(&NATS_MISSED_HEARTBEAT),
         "heartbeats arrive while idle"

@@ -793,3 +793,35 @@ fn push_auto_ack_is_skipped_when_the_callback_acknowledged() {
     std::thread::sleep(Duration::from_millis(300));
     assert_eq!(seen.lock().len(), 4, "the others were auto-acked: {:?}", seen.lock());
 }
+
+#[test]
+fn push_flow_control_counts_messages_dropped_as_slow_consumer() {
+    let srv = Server::start_jetstream();
+    let (js, _) = js_for(&srv);
+    add_stream(&js, "FD", &["fd"], "memory");
+    let o = SubOptions {
+        config: ConsumerConfig {
+            ack_policy: Some(AckPolicy::None),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let sub = js.subscribe("fd", None, None, Some(&o)).unwrap();
+    sub.set_pending_limits(2, -1).unwrap();
+    let nc = js.conn().clone();
+    let fc = nc.subscribe(b"fd.reply", None, None, 0).unwrap();
+    publish_n(&js, "fd", 0, 5);
+    assert!(common::wait_for(Duration::from_secs(5), || sub
+        .stats()
+        .map(|s| s.dropped == 3)
+        .unwrap_or(false)));
+    let dlv = sub.subject.as_bytes().to_vec();
+    inject_control(&nc, &dlv, Some(b"fd.reply"), "NATS/1.0 100 FlowControl Request\r\n\r\n");
+    assert_eq!(fc.next_msg(300).unwrap_err().status, NATS_TIMEOUT, "answered too early");
+    assert_eq!(sub.next_msg(1000).unwrap_err().status, NATS_SLOW_CONSUMER);
+    read_in_order(&sub, 0, 2, 1000);
+    assert!(
+        fc.next_msg(2000).is_ok(),
+        "answered once all received were delivered or dropped"
+    );
+}

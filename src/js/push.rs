@@ -217,12 +217,17 @@ impl PushSub {
     }
 
     /// Answers a pending flow-control request once everything received
-    /// before it was delivered.
-    pub(crate) fn check_fc(&self, delivered: u64) {
+    /// before it was delivered (or dropped as a slow consumer: those will
+    /// never be delivered).
+    pub(crate) fn check_fc(&self, sub: &Subscription, delivered: u64) {
+        let (delivered, dropped) = match sub.stats() {
+            Ok(s) => (delivered.max(s.delivered), s.dropped),
+            Err(_) => (delivered, 0),
+        };
         let reply = {
             let mut st = self.st.lock();
             st.delivered = st.delivered.max(delivered);
-            if st.fc_reply.is_none() || st.delivered < st.fc_delivered {
+            if st.fc_reply.is_none() || st.delivered + dropped < st.fc_delivered {
                 return;
             }
             st.fc_delivered = 0;
@@ -248,7 +253,7 @@ impl PushSub {
                     st.fc_reply = Some(r.to_vec());
                     st.fc_delivered = st.fciseq;
                 }
-                self.check_fc(0);
+                self.check_fc(sub, 0);
                 self.cv.notify_all();
             }
             return;
@@ -397,8 +402,8 @@ impl SubHook for PushSub {
         self.delete_now()
     }
 
-    fn on_delivered(&self, _sub: &Arc<Subscription>, delivered: u64) {
-        self.check_fc(delivered);
+    fn on_delivered(&self, sub: &Arc<Subscription>, delivered: u64) {
+        self.check_fc(sub, delivered);
     }
 
     fn on_destroy(&self, _sub: &Arc<Subscription>) {

@@ -382,7 +382,7 @@ impl SubHook for PushSub {
         };
         let mut st = self.st.lock();
         st.active = true;
-        if self.ordered.is_some() && !self.ordered_accept(sub, &mut st, &meta) {
+        if self.ordered.is_some() && !self.ordered_accept(sub, &mut st, &meta, msg.wire_size()) {
             return None;
         }
         st.fciseq += 1;

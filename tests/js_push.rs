@@ -831,11 +831,10 @@ fn ordered_slow_consumer_loses_nothing() {
     let srv = Server::start_jetstream();
     let (js, errs) = js_for(&srv);
     add_stream(&js, "OS", &["os"], "memory");
-    publish_n(&js, "os", 0, 300);
     let sub = js.subscribe("os", None, None, Some(&ordered_opts(1000))).unwrap();
-    // Room for 10: most of the backlog does not fit.
+    // Room for 10: most of what follows does not fit.
     sub.set_pending_limits(10, -1).unwrap();
-    std::thread::sleep(Duration::from_millis(300));
+    publish_n(&js, "os", 0, 300);
     read_in_order(&sub, 0, 300, 5000);
     assert_eq!(sub.next_msg(300).unwrap_err().status, NATS_TIMEOUT);
     assert!(resets(&sub) >= 1);

@@ -166,6 +166,9 @@ impl Msg {
             conn.publish(&reply, None, None, &body)?;
         }
         if kind != AckKind::InProgress {
+            if let Some(h) = sub.js_hook() {
+                h.on_acked(&reply);
+            }
             self.set_acked();
         }
         Ok(())

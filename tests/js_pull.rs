@@ -281,6 +281,22 @@ fn fetch_statuses_and_deadlines() {
     assert!(t.elapsed() < Duration::from_millis(500), "{:?}", t.elapsed());
     assert_eq!(h.join().unwrap(), NATS_TIMEOUT);
 
+    // Binding to an existing durable with a different configuration is
+    // refused (cnats' texts).
+    let o = SubOptions {
+        config: ConsumerConfig {
+            max_waiting: 7,
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let e = js
+        .pull_subscribe("f.none", Some("w"), None, Some(&o))
+        .err()
+        .expect("refused");
+    assert_eq!(e.status, NATS_ERR);
+    assert!(e.text.contains("max waiting to be 7"), "{e:?}");
+
     // Binding a pull subscription to a push consumer is refused.
     api(
         &js,

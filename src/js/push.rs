@@ -532,7 +532,7 @@ fn differ_str(user: &Option<String>, server: &Option<String>) -> bool {
 }
 
 /// cnats' `_checkConfig`: the user's set fields must match the consumer's.
-fn check_config(s: &ConsumerConfig, u: &ConsumerConfig) -> Result<()> {
+pub(crate) fn check_config(s: &ConsumerConfig, u: &ConsumerConfig) -> Result<()> {
     fn e(what: &str, want: impl std::fmt::Display, have: impl std::fmt::Display) -> Result<()> {
         Err(Error::new(
             NATS_ERR,

@@ -1113,7 +1113,7 @@ mod tests {
             batch: 10,
             ..Default::default()
         };
-        assert_eq!(serde_json::to_string(&b).unwrap(), r#"{"batch":10}"#);
+        assert_eq!(serde_json::to_string(&b).unwrap(), "{\"batch\":10}");
         let b = PullBody {
             batch: 1,
             max_bytes: 100,
@@ -1128,7 +1128,10 @@ mod tests {
         };
         assert_eq!(
             serde_json::to_string(&b).unwrap(),
-            r#"{"batch":1,"max_bytes":100,"expires":5,"idle_heartbeat":7,"no_wait":true,"group":"g\"x","min_pending":2,"min_ack_pending":3,"id":"pin","priority":4}"#
+            concat!(
+                "{\"batch\":1,\"max_bytes\":100,\"expires\":5,\"idle_heartbeat\":7,\"no_wait\":true,",
+                "\"group\":\"g\\\"x\",\"min_pending\":2,\"min_ack_pending\":3,\"id\":\"pin\",\"priority\":4}"
+            )
         );
         assert_eq!(expires_for(1000), 990_000_000);
         assert_eq!(expires_for(10), 10_000_000);

@@ -309,13 +309,13 @@ fn push_missed_heartbeats_are_reported_and_not_fatal() {
     let (cb, got) = collect_cb();
     let o = SubOptions {
         config: ConsumerConfig {
-            heartbeat: 200_000_000,
+            heartbeat: 500_000_000,
             ..Default::default()
         },
         ..Default::default()
     };
     let _sub = js.subscribe("h", Some(cb), None, Some(&o)).unwrap();
-    std::thread::sleep(Duration::from_millis(1200));
+    std::thread::sleep(Duration::from_millis(2500));
     assert!(
         !errs.lock().contains(&NATS_MISSED_HEARTBEAT),
         "heartbeats arrive while idle"
@@ -710,4 +710,133 @@ fn ordered_server_paused_longer_than_two_heartbeats() {
     publish_n(&js, "op", 100, 100);
     read_in_order(&sub, 100, 100, 15_000);
     assert_eq!(sub.next_msg(500).unwrap_err().status, NATS_TIMEOUT, "no duplicate");
+}
+
+#[test]
+fn ordered_recreated_before_any_delivery_keeps_its_deliver_policy() {
+    let srv = Server::start_jetstream();
+    let (js, _) = js_for(&srv);
+    add_stream(&js, "ON", &["on"], "memory");
+    publish_n(&js, "on", 0, 5);
+    let mut o = ordered_opts(200);
+    o.config.deliver_policy = Some(nats::js::DeliverPolicy::New);
+    let sub = js.subscribe("on", None, None, Some(&o)).unwrap();
+    let (_, consumer) = push::push_consumer(&sub).unwrap();
+    js.delete_consumer("ON", &consumer.unwrap(), None).unwrap();
+    assert!(common::wait_for(Duration::from_secs(5), || resets(&sub) >= 1));
+    publish_n(&js, "on", 5, 3);
+    read_in_order(&sub, 5, 3, 5000);
+    assert_eq!(sub.next_msg(300).unwrap_err().status, NATS_TIMEOUT);
+}
+
+#[test]
+fn push_async_mismatch_goes_to_the_error_handler() {
+    let srv = Server::start_jetstream();
+    let (js, errs) = js_for(&srv);
+    add_stream(&js, "MA", &["ma"], "memory");
+    let (cb, got) = collect_cb();
+    let sub = js.subscribe("ma", Some(cb), None, None).unwrap();
+    publish_n(&js, "ma", 0, 2);
+    assert!(common::wait_for(Duration::from_secs(5), || got.lock().len() == 2));
+    let dlv = sub.subject.as_bytes().to_vec();
+    inject_control(
+        js.conn(),
+        &dlv,
+        None,
+        "NATS/1.0 100 Idle Heartbeat\r\nNats-Last-Consumer: 4\r\n\r\n",
+    );
+    assert!(common::wait_for(Duration::from_secs(5), || errs
+        .lock()
+        .contains(&NATS_MISMATCH)));
+    let m = push::sequence_mismatch(&sub).unwrap();
+    assert_eq!((m.consumer_client, m.consumer_server), (2, 4));
+    // Reported once until resolved.
+    inject_control(
+        js.conn(),
+        &dlv,
+        None,
+        "NATS/1.0 100 Idle Heartbeat\r\nNats-Last-Consumer: 4\r\n\r\n",
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(errs.lock().iter().filter(|s| **s == NATS_MISMATCH).count(), 1);
+}
+
+#[test]
+fn push_auto_ack_is_skipped_when_the_callback_acknowledged() {
+    let srv = Server::start_jetstream();
+    let (js, _) = js_for(&srv);
+    add_stream(&js, "AK", &["ak"], "memory");
+    let seen: Arc<Mutex<Vec<String>>> = Arc::default();
+    let s2 = seen.clone();
+    let cb: MsgCallback = Arc::new(move |_, _, m| {
+        let Some(mut m) = m else { return };
+        let d = String::from_utf8_lossy(m.data()).into_owned();
+        let first = !s2.lock().contains(&d);
+        s2.lock().push(d.clone());
+        // The first delivery of "0" is nak'ed: auto-ack must not ack it.
+        if d == "0" && first {
+            m.nak(None).unwrap();
+        }
+    });
+    let _sub = js.subscribe("ak", Some(cb), None, None).unwrap();
+    publish_n(&js, "ak", 0, 3);
+    assert!(
+        common::wait_for(Duration::from_secs(10), || seen
+            .lock()
+            .iter()
+            .filter(|d| *d == "0")
+            .count()
+            == 2),
+        "redelivered after the nak: {:?}",
+        seen.lock()
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(seen.lock().len(), 4, "the others were auto-acked: {:?}", seen.lock());
+}
+
+#[test]
+fn push_flow_control_counts_messages_dropped_as_slow_consumer() {
+    let srv = Server::start_jetstream();
+    let (js, _) = js_for(&srv);
+    add_stream(&js, "FD", &["fd"], "memory");
+    let o = SubOptions {
+        config: ConsumerConfig {
+            ack_policy: Some(AckPolicy::None),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let sub = js.subscribe("fd", None, None, Some(&o)).unwrap();
+    sub.set_pending_limits(2, -1).unwrap();
+    let nc = js.conn().clone();
+    let fc = nc.subscribe(b"fd.reply", None, None, 0).unwrap();
+    publish_n(&js, "fd", 0, 5);
+    assert!(common::wait_for(Duration::from_secs(5), || sub
+        .stats()
+        .map(|s| s.dropped == 3)
+        .unwrap_or(false)));
+    let dlv = sub.subject.as_bytes().to_vec();
+    inject_control(&nc, &dlv, Some(b"fd.reply"), "NATS/1.0 100 FlowControl Request\r\n\r\n");
+    assert_eq!(fc.next_msg(300).unwrap_err().status, NATS_TIMEOUT, "answered too early");
+    assert_eq!(sub.next_msg(1000).unwrap_err().status, NATS_SLOW_CONSUMER);
+    read_in_order(&sub, 0, 2, 1000);
+    assert!(
+        fc.next_msg(2000).is_ok(),
+        "answered once all received were delivered or dropped"
+    );
+}
+
+#[test]
+fn ordered_slow_consumer_loses_nothing() {
+    let srv = Server::start_jetstream();
+    let (js, errs) = js_for(&srv);
+    add_stream(&js, "OS", &["os"], "memory");
+    let sub = js.subscribe("os", None, None, Some(&ordered_opts(1000))).unwrap();
+    // Room for 10: most of what follows does not fit.
+    sub.set_pending_limits(10, -1).unwrap();
+    publish_n(&js, "os", 0, 300);
+    read_in_order(&sub, 0, 300, 5000);
+    assert_eq!(sub.next_msg(300).unwrap_err().status, NATS_TIMEOUT);
+    assert!(resets(&sub) >= 1);
+    assert!(errs.lock().contains(&NATS_SLOW_CONSUMER));
 }

@@ -484,6 +484,13 @@ impl Subscription {
         }
     }
 
+    /// A delivered message the JetStream layer consumed itself (a pull
+    /// status, an end marker): not counted as delivered, as cnats.
+    pub(crate) fn uncount_delivered(&self) {
+        let mut st = self.state.lock();
+        st.delivered = st.delivered.saturating_sub(1);
+    }
+
     /// `natsSubscription_AutoUnsubscribe`: the limit counts messages
     /// already delivered.
     pub(crate) fn set_max(&self, max: u64) {

@@ -80,6 +80,11 @@ pub trait SubHook: Send + Sync + 'static {
     /// The subscription closed (once), for any reason; no lock is held.
     fn on_closed(&self, _sub: &Subscription, _why: SubEnd) {}
 
+    /// The application acknowledged (ack, nak, term — not "in progress")
+    /// the message with this reply subject (a push subscription then
+    /// skips its auto-ack, as cnats).
+    fn on_acked(&self, _reply: &[u8]) {}
+
     /// Its consumer (`None` while unknown, e.g. an ordered consumer being
     /// recreated).
     fn consumer_ref(&self) -> Option<ConsumerRef> {

@@ -166,6 +166,9 @@ impl Msg {
             conn.publish(&reply, None, None, &body)?;
         }
         if kind != AckKind::InProgress {
+            if let Some(h) = sub.js_hook() {
+                h.on_acked(&reply);
+            }
             self.set_acked();
         }
         Ok(())
@@ -248,7 +251,7 @@ mod tests {
     fn ack_bodies() {
         assert_eq!(AckKind::Ack.body(), b"+ACK");
         assert_eq!(AckKind::Nak.body(), b"-NAK");
-        assert_eq!(AckKind::NakWithDelay(250).body(), br#"-NAK {"delay":250000000}"#);
+        assert_eq!(AckKind::NakWithDelay(250).body(), b"-NAK {\"delay\":250000000}");
         assert_eq!(AckKind::NakWithDelay(0).body(), b"-NAK");
         assert_eq!(AckKind::InProgress.body(), b"+WPI");
         assert_eq!(AckKind::Term.body(), b"+TERM");

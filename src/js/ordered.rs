@@ -19,7 +19,7 @@ const RETIRED_KEEP: usize = 32;
 impl PushSub {
     /// Whether a message of an ordered consumer goes to the application;
     /// starts a recreation on a gap. Called under the state lock.
-    pub(crate) fn ordered_accept(&self, sub: &Arc<Subscription>, st: &mut PushState, m: &AckMeta) -> bool {
+    pub(crate) fn ordered_accept(&self, sub: &Arc<Subscription>, st: &mut PushState, m: &AckMeta, size: usize) -> bool {
         if st.closed || st.retired.contains(&m.consumer) {
             return false;
         }
@@ -35,6 +35,16 @@ impl PushSub {
         if m.dseq != st.o_dseq + 1 {
             let from = st.o_sseq + 1;
             self.reset_locked(sub, st, from);
+            return false;
+        }
+        if would_overflow(sub, size) {
+            // The engine would drop it (slow consumer): drop it here,
+            // unaccounted, and resume from it once there is room.
+            let from = st.o_sseq + 1;
+            self.reset_locked(sub, st, from);
+            if let Some(c) = self.conn.upgrade() {
+                c.post_error_text(Some(sub.clone()), natsStatus::NATS_SLOW_CONSUMER, None);
+            }
             return false;
         }
         st.o_sseq = m.sseq;
@@ -82,6 +92,14 @@ impl PushSub {
     }
 
     fn recreate_loop(&self, sub: Weak<Subscription>) {
+        // A full queue (slow consumer) first makes room.
+        while let Some(s) = sub.upgrade() {
+            if self.st.lock().closed || !room_is_short(&s) {
+                break;
+            }
+            drop(s);
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
         loop {
             let (start, old) = {
                 let mut st = self.st.lock();
@@ -106,9 +124,13 @@ impl PushSub {
             }
             let Some(mut cfg) = self.ordered.clone() else { return };
             cfg.deliver_subject = Some(self.deliver.clone());
-            cfg.deliver_policy = Some(DeliverPolicy::ByStartSequence);
-            cfg.opt_start_seq = start;
-            cfg.opt_start_time = 0;
+            // Nothing delivered yet: the original start (deliver policy)
+            // still applies; else resume after the last one delivered.
+            if start > 1 {
+                cfg.deliver_policy = Some(DeliverPolicy::ByStartSequence);
+                cfg.opt_start_seq = start;
+                cfg.opt_start_time = 0;
+            }
             match js.add_consumer(&self.stream, &cfg, None) {
                 Ok(ci) => {
                     let mut st = self.st.lock();
@@ -156,4 +178,20 @@ impl PushSub {
             }
         }
     }
+}
+
+/// Whether queueing `size` more bytes would exceed the pending limits.
+fn would_overflow(sub: &Subscription, size: usize) -> bool {
+    let (Ok(s), Ok((ml, bl))) = (sub.stats(), sub.pending_limits()) else {
+        return false;
+    };
+    (ml > 0 && s.pending_msgs as i64 >= ml as i64) || (bl > 0 && s.pending_bytes + size as i64 > bl)
+}
+
+/// Whether the queue is still more than half full.
+fn room_is_short(sub: &Subscription) -> bool {
+    let (Ok(s), Ok((ml, bl))) = (sub.stats(), sub.pending_limits()) else {
+        return false;
+    };
+    (ml > 0 && s.pending_msgs as i64 > ml as i64 / 2) || (bl > 0 && s.pending_bytes > bl / 2)
 }

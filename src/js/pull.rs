@@ -44,6 +44,8 @@ pub const DEFAULT_ASYNC_FETCH_SIZE: i32 = 128;
 /// Requests of an async pull without a timeout expire after this long (ms)
 /// and are renewed, so a request the server lost is replaced.
 pub const RENEW_EXPIRES_MS: i64 = 30_000;
+/// After a 503 (no responders), a pull is sent again after this long (ms).
+pub const NO_RESPONDERS_RETRY_MS: u64 = 100;
 
 /// cnats' `jsFetchRequest`. Durations in nanoseconds, as cnats.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -170,6 +172,9 @@ enum Answer {
     LeaderChange,
     /// 423: pin id mismatch.
     PinMismatch,
+    /// 503: nobody serves the consumer (no JetStream, or no consumer
+    /// leader during a fail-over).
+    NoResponders,
     /// An error that ends the fetch.
     End(Error),
 }
@@ -190,7 +195,7 @@ fn classify(code: &[u8], desc: &str, m: &Msg) -> Answer {
         b"409" => Answer::End(Error::new(NATS_LIMIT_REACHED, text(desc))),
         b"423" => Answer::PinMismatch,
         b"400" => Answer::End(Error::new(NATS_INVALID_ARG, text(desc))),
-        b"503" => Answer::End(Error::status(NATS_NO_RESPONDERS)),
+        b"503" => Answer::NoResponders,
         _ => Answer::End(Error::new(NATS_ERR, text(desc))),
     }
 }
@@ -455,6 +460,10 @@ impl PullSub {
         if self.st.lock().ended {
             return;
         }
+        let control = status_of(&m).is_some() || m.subject() == self.marker_subject().as_bytes();
+        if control {
+            sub.uncount_delivered();
+        }
         if m.subject() == self.marker_subject().as_bytes() && m.reply().is_none() {
             let status = self.st.lock().ending.unwrap_or(NATS_TIMEOUT);
             self.end_async(conn, sub, status);
@@ -485,6 +494,7 @@ impl PullSub {
                     self.forget_outstanding(None);
                     self.maybe_fetch_more(sub);
                 }
+                Answer::NoResponders => self.retry_later(sub),
                 Answer::End(e) => self.end_async(conn, sub, e.status),
             }
             return;
@@ -521,6 +531,21 @@ impl PullSub {
             return;
         }
         self.maybe_fetch_more(sub);
+    }
+
+    /// No responders (e.g. no consumer leader during a fail-over): the
+    /// async pull sends its request again a little later.
+    fn retry_later(&self, sub: &Arc<Subscription>) {
+        self.forget_outstanding(None);
+        let weak = Arc::downgrade(sub);
+        let _ = crate::runtime::spawn("nats-js-retry", move || {
+            std::thread::sleep(Duration::from_millis(NO_RESPONDERS_RETRY_MS));
+            if let Some(sub) = weak.upgrade() {
+                if let Some(p) = sub.js_hook().and_then(|h| h.as_any().downcast_ref::<PullSub>()) {
+                    p.maybe_fetch_more(&sub);
+                }
+            }
+        });
     }
 
     /// The monitor of an async pull with a timeout or heartbeats.
@@ -891,6 +916,14 @@ fn fetch_impl(sub: &Arc<Subscription>, req: &FetchRequest, simple: bool) -> Resu
 }
 
 impl PullSub {
+    /// After a 503 in a fetch: wait a little (within the deadline), then
+    /// send the request again.
+    fn pause_then_resend(&self, deadline: Instant, send: &mut bool) {
+        let left = deadline.saturating_duration_since(Instant::now());
+        std::thread::sleep(left.min(Duration::from_millis(NO_RESPONDERS_RETRY_MS)));
+        *send = true;
+    }
+
     #[allow(clippy::vec_box)]
     fn fetch_loop(&self, sub: &Arc<Subscription>, req: &FetchRequest, simple: bool) -> Result<Vec<Box<Msg>>> {
         let start = Instant::now();
@@ -912,6 +945,8 @@ impl PullSub {
                     if status_of(&m).is_none() {
                         size += m.wire_size() as i64;
                         msgs.push(m);
+                    } else {
+                        sub.uncount_delivered();
                     }
                 }
                 Err(_) => break,
@@ -924,10 +959,17 @@ impl PullSub {
         };
         let mut send = true;
         let mut result: Result<()> = Ok(());
+        // A 503 is retried within the time left; if it is the last answer,
+        // it is the result.
+        let mut no_responders = false;
         while room(msgs.len(), size) {
             let now = Instant::now();
             if now >= deadline {
-                result = Err(Error::status(NATS_TIMEOUT));
+                result = Err(Error::status(if no_responders {
+                    NATS_NO_RESPONDERS
+                } else {
+                    NATS_TIMEOUT
+                }));
                 break;
             }
             let left_ms = deadline.duration_since(now).as_millis() as i64;
@@ -975,6 +1017,7 @@ impl PullSub {
                         msgs.push(m);
                         continue;
                     };
+                    sub.uncount_delivered();
                     if self.id_of(m.subject()) != Some(self.st.lock().fetch_id) {
                         continue;
                     }
@@ -997,6 +1040,10 @@ impl PullSub {
                         Answer::PinMismatch => {
                             result = Err(Error::status(NATS_PIN_ID_MISMATCH));
                             break;
+                        }
+                        Answer::NoResponders => {
+                            no_responders = true;
+                            self.pause_then_resend(deadline, &mut send);
                         }
                         Answer::End(e) => {
                             result = Err(e);
@@ -1024,6 +1071,11 @@ impl PullSub {
                             self.reissue_fetch();
                         }
                     }
+                }
+                Err(e) if e.status == NATS_NO_RESPONDERS => {
+                    sub.uncount_delivered();
+                    no_responders = true;
+                    self.pause_then_resend(deadline, &mut send);
                 }
                 Err(e) => {
                     result = Err(e);
@@ -1061,7 +1113,7 @@ mod tests {
             batch: 10,
             ..Default::default()
         };
-        assert_eq!(serde_json::to_string(&b).unwrap(), r#"{"batch":10}"#);
+        assert_eq!(serde_json::to_string(&b).unwrap(), "{\"batch\":10}");
         let b = PullBody {
             batch: 1,
             max_bytes: 100,
@@ -1076,7 +1128,10 @@ mod tests {
         };
         assert_eq!(
             serde_json::to_string(&b).unwrap(),
-            r#"{"batch":1,"max_bytes":100,"expires":5,"idle_heartbeat":7,"no_wait":true,"group":"g\"x","min_pending":2,"min_ack_pending":3,"id":"pin","priority":4}"#
+            concat!(
+                "{\"batch\":1,\"max_bytes\":100,\"expires\":5,\"idle_heartbeat\":7,\"no_wait\":true,",
+                "\"group\":\"g\\\"x\",\"min_pending\":2,\"min_ack_pending\":3,\"id\":\"pin\",\"priority\":4}"
+            )
         );
         assert_eq!(expires_for(1000), 990_000_000);
         assert_eq!(expires_for(10), 10_000_000);

@@ -171,6 +171,10 @@ pub(crate) struct PushState {
     pub delivered: u64,
     /// Flow-control requests answered.
     pub fc_answered: u64,
+    /// The reply subject of the message in the callback (auto-ack), and
+    /// whether the application acknowledged it there.
+    pub in_cb: Option<Vec<u8>>,
+    pub in_cb_acked: bool,
 }
 
 impl PushSub {
@@ -213,12 +217,17 @@ impl PushSub {
     }
 
     /// Answers a pending flow-control request once everything received
-    /// before it was delivered.
-    pub(crate) fn check_fc(&self, delivered: u64) {
+    /// before it was delivered (or dropped as a slow consumer: those will
+    /// never be delivered).
+    pub(crate) fn check_fc(&self, sub: &Subscription, delivered: u64) {
+        let (delivered, dropped) = match sub.stats() {
+            Ok(s) => (delivered.max(s.delivered), s.dropped),
+            Err(_) => (delivered, 0),
+        };
         let reply = {
             let mut st = self.st.lock();
             st.delivered = st.delivered.max(delivered);
-            if st.fc_reply.is_none() || st.delivered < st.fc_delivered {
+            if st.fc_reply.is_none() || st.delivered + dropped < st.fc_delivered {
                 return;
             }
             st.fc_delivered = 0;
@@ -244,7 +253,7 @@ impl PushSub {
                     st.fc_reply = Some(r.to_vec());
                     st.fc_delivered = st.fciseq;
                 }
-                self.check_fc(0);
+                self.check_fc(sub, 0);
                 self.cv.notify_all();
             }
             return;
@@ -373,7 +382,7 @@ impl SubHook for PushSub {
         };
         let mut st = self.st.lock();
         st.active = true;
-        if self.ordered.is_some() && !self.ordered_accept(sub, &mut st, &meta) {
+        if self.ordered.is_some() && !self.ordered_accept(sub, &mut st, &meta, msg.wire_size()) {
             return None;
         }
         st.fciseq += 1;
@@ -393,8 +402,8 @@ impl SubHook for PushSub {
         self.delete_now()
     }
 
-    fn on_delivered(&self, _sub: &Arc<Subscription>, delivered: u64) {
-        self.check_fc(delivered);
+    fn on_delivered(&self, sub: &Arc<Subscription>, delivered: u64) {
+        self.check_fc(sub, delivered);
     }
 
     fn on_destroy(&self, _sub: &Arc<Subscription>) {
@@ -447,6 +456,13 @@ impl SubHook for PushSub {
             return Err(Error::new(NATS_MISMATCH, errs::SEQ_MISMATCH));
         }
         Ok(())
+    }
+
+    fn on_acked(&self, reply: &[u8]) {
+        let mut st = self.st.lock();
+        if st.in_cb.as_deref() == Some(reply) {
+            st.in_cb_acked = true;
+        }
     }
 
     fn consumer_ref(&self) -> Option<ConsumerRef> {
@@ -516,7 +532,7 @@ fn differ_str(user: &Option<String>, server: &Option<String>) -> bool {
 }
 
 /// cnats' `_checkConfig`: the user's set fields must match the consumer's.
-fn check_config(s: &ConsumerConfig, u: &ConsumerConfig) -> Result<()> {
+pub(crate) fn check_config(s: &ConsumerConfig, u: &ConsumerConfig) -> Result<()> {
     fn e(what: &str, want: impl std::fmt::Display, have: impl std::fmt::Display) -> Result<()> {
         Err(Error::new(
             NATS_ERR,
@@ -807,7 +823,9 @@ fn subscribe_impl(
             cv: Condvar::new(),
             sub: std::sync::OnceLock::new(),
         });
-        let user_cb = cb.clone().map(|u| wrap_callback(u, !o.manual_ack && !ack_none));
+        let user_cb = cb
+            .clone()
+            .map(|u| wrap_callback(u, push.clone(), !o.manual_ack && !ack_none));
         let sub = conn.subscribe_with_hook(
             deliver.as_bytes(),
             queue.map(str::as_bytes),
@@ -868,9 +886,10 @@ fn subscribe_impl(
     }
 }
 
-/// The callback the core subscription runs: the user's, then the auto-ack
-/// (unless manual ack or ack none).
-fn wrap_callback(user: MsgCallback, auto_ack: bool) -> MsgCallback {
+/// The callback the core subscription runs: the user's, then (unless
+/// manual ack or ack none) an ack, unless the application acknowledged
+/// the message in the callback (cnats' `_autoAckCB`).
+fn wrap_callback(user: MsgCallback, push: Arc<PushSub>, auto_ack: bool) -> MsgCallback {
     Arc::new(move |c, s, m| {
         let reply = if auto_ack {
             m.as_ref()
@@ -880,9 +899,21 @@ fn wrap_callback(user: MsgCallback, auto_ack: bool) -> MsgCallback {
         } else {
             None
         };
+        if let Some(r) = &reply {
+            let mut st = push.st.lock();
+            st.in_cb = Some(r.clone());
+            st.in_cb_acked = false;
+        }
         user(c, s, m);
         if let Some(r) = reply {
-            let _ = c.publish(&r, None, None, b"+ACK");
+            let acked = {
+                let mut st = push.st.lock();
+                st.in_cb = None;
+                std::mem::take(&mut st.in_cb_acked)
+            };
+            if !acked {
+                let _ = c.publish(&r, None, None, b"+ACK");
+            }
         }
     })
 }

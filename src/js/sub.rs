@@ -122,7 +122,7 @@ impl JetStream {
         if let Some(c) = consumer {
             match self.consumer_info(&stream, c, call) {
                 Ok(info) => {
-                    check_bound(&info, pull, &subjects)?;
+                    check_bound(&info, pull, &subjects, &cfg)?;
                     return Ok(Resolved {
                         stream,
                         info: Some(info),
@@ -164,7 +164,7 @@ impl JetStream {
             Err(e) if matches!(e.js_code, CONSUMER_NAME_EXISTS | CONSUMER_EXISTING_ACTIVE) => {
                 let name = cfg.consumer_name().unwrap_or_default().to_string();
                 let info = self.consumer_info(&r.stream, &name, call)?;
-                check_bound(&info, pull, subjects)?;
+                check_bound(&info, pull, subjects, cfg)?;
                 Ok((info, false))
             }
             Err(e) => Err(e),
@@ -172,8 +172,9 @@ impl JetStream {
     }
 }
 
-/// cnats' checks of an existing consumer against the subscription.
-fn check_bound(info: &ConsumerInfo, pull: bool, subjects: &[&str]) -> Result<()> {
+/// cnats' checks of an existing consumer against the subscription (for a
+/// pull subscription, also the user's configuration, `_checkConfig`).
+fn check_bound(info: &ConsumerInfo, pull: bool, subjects: &[&str], user: &ConsumerConfig) -> Result<()> {
     let c = &info.config;
     let mut filters: Vec<&str> = c.filter_subjects.iter().map(String::as_str).collect();
     if filters.is_empty() {
@@ -203,6 +204,9 @@ fn check_bound(info: &ConsumerInfo, pull: bool, subjects: &[&str]) -> Result<()>
     }
     if !pull && !push {
         return Err(Error::new(NATS_ERR, errs::PULL_REQUIRED));
+    }
+    if pull {
+        super::push::check_config(c, user)?;
     }
     Ok(())
 }
@@ -236,12 +240,12 @@ pub(crate) fn delete_consumer(conn: Arc<Connection>, r: &ConsumerRef) -> Result<
 
 /// `natsSubscription_GetConsumerInfo`: the info of the consumer a
 /// JetStream subscription reads from (`call`: per-call options, as
-/// `js_GetConsumerInfo`). Not a JetStream subscription (or closed):
-/// `NATS_INVALID_SUBSCRIPTION`.
+/// `js_GetConsumerInfo`); as cnats, also once the subscription is closed
+/// (the consumer may be gone: `NATS_NOT_FOUND`). Not a JetStream
+/// subscription: `NATS_INVALID_SUBSCRIPTION`.
 pub fn consumer_info(sub: &Subscription, call: Option<&JsOptions>) -> Result<ConsumerInfo> {
     let r = sub
         .js_hook()
-        .filter(|_| sub.is_valid())
         .and_then(|h| h.consumer_ref())
         .ok_or_else(|| Error::status(NATS_INVALID_SUBSCRIPTION))?;
     let conn = sub.connection().ok_or_else(|| Error::status(NATS_CONNECTION_CLOSED))?;

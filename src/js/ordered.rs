@@ -33,15 +33,13 @@ impl PushSub {
             return false;
         }
         if m.dseq != st.o_dseq + 1 {
-            let from = st.o_sseq + 1;
-            self.reset_locked(sub, st, from);
+            self.reset_locked(sub, st);
             return false;
         }
         if would_overflow(sub, size) {
             // The engine would drop it (slow consumer): drop it here,
             // unaccounted, and resume from it once there is room.
-            let from = st.o_sseq + 1;
-            self.reset_locked(sub, st, from);
+            self.reset_locked(sub, st);
             if let Some(c) = self.conn.upgrade() {
                 c.post_error_text(Some(sub.clone()), natsStatus::NATS_SLOW_CONSUMER, None);
             }
@@ -53,8 +51,9 @@ impl PushSub {
     }
 
     /// Replaces the consumer: retires the current one and (re)starts the
-    /// recreation thread. Called under the state lock.
-    pub(crate) fn reset_locked(&self, sub: &Arc<Subscription>, st: &mut PushState, _from: u64) {
+    /// recreation thread, which resumes after the last stream sequence
+    /// delivered. Called under the state lock.
+    pub(crate) fn reset_locked(&self, sub: &Arc<Subscription>, st: &mut PushState) {
         if st.closed || self.ordered.is_none() {
             return;
         }
@@ -172,7 +171,6 @@ impl PushSub {
                             )),
                         );
                     }
-                    let _: natsStatus = e.status;
                     return;
                 }
             }

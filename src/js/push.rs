@@ -278,8 +278,7 @@ impl PushSub {
             }
             if let Some(l) = ldseq {
                 if l != st.o_dseq {
-                    let from = st.o_sseq + 1;
-                    self.reset_locked(sub, &mut st, from);
+                    self.reset_locked(sub, &mut st);
                 }
             }
             return;
@@ -330,8 +329,7 @@ impl PushSub {
                 let missed = !st.active;
                 st.active = false;
                 if missed && self.ordered.is_some() {
-                    let from = st.o_sseq + 1;
-                    self.reset_locked(&s, &mut st, from);
+                    self.reset_locked(&s, &mut st);
                 }
                 missed
             };
@@ -393,8 +391,7 @@ impl SubHook for PushSub {
     fn on_reconnected(&self, sub: &Arc<Subscription>) {
         if self.ordered.is_some() {
             let mut st = self.st.lock();
-            let from = st.o_sseq + 1;
-            self.reset_locked(sub, &mut st, from);
+            self.reset_locked(sub, &mut st);
         }
     }
 

@@ -830,55 +830,6 @@ typedef struct {
   char *Domain;
 } jsMsgMetaData;
 
-// Options of the `js_Subscribe` family and `js_PullSubscribe`: the
-// stream / consumer to bind to, the queue group, manual acks, the consumer
-// configuration to create and the ordered-consumer switch. Initialise with
-// `jsSubOptions_Init`.
-typedef struct {
-  const char *Stream;
-  const char *Consumer;
-  const char *Queue;
-  bool ManualAck;
-  jsConsumerConfig Config;
-  bool Ordered;
-} jsSubOptions;
-
-// The gap `natsSubscription_GetSequenceMismatch` reports: the stream
-// sequence of the last message, and the consumer sequence the library
-// expected (`ConsumerClient`) and the one the server sent (`ConsumerServer`).
-typedef struct {
-  uint64_t Stream;
-  uint64_t ConsumerClient;
-  uint64_t ConsumerServer;
-} jsConsumerSequenceMismatch;
-
-// A list of messages, filled by some APIs (fetch, pending publishes).
-//
-// `Msgs` is an array of `Count` message pointers allocated by the library.
-// `natsMsgList_Destroy` destroys every message still in it (set an entry to
-// NULL to keep that message; do not change `Count`) and frees the array,
-// but not the list object itself, which is usually on the caller's stack.
-typedef struct {
-  natsMsg **Msgs;
-  int Count;
-} natsMsgList;
-
-// One pull request of `natsSubscription_FetchRequest`: batch size, byte
-// limit, expiry (nanoseconds), no-wait, idle heartbeat (nanoseconds) and
-// the priority-group fields. Initialise with `jsFetchRequest_Init`.
-typedef struct {
-  int64_t Expires;
-  int Batch;
-  int64_t MaxBytes;
-  bool NoWait;
-  int64_t Heartbeat;
-  int64_t MinPending;
-  int64_t MinAckPending;
-  const char *ID;
-  const char *Group;
-  uint8_t Priority;
-} jsFetchRequest;
-
 // Schedule options of a published message (part of `jsPubOptions`).
 typedef struct {
   const char *Schedule;
@@ -909,6 +860,55 @@ typedef struct {
   int64_t MsgTTL;
   jsScheduleOptions Schedule;
 } jsPubOptions;
+
+// A list of messages, filled by some APIs (fetch, pending publishes).
+//
+// `Msgs` is an array of `Count` message pointers allocated by the library.
+// `natsMsgList_Destroy` destroys every message still in it (set an entry to
+// NULL to keep that message; do not change `Count`) and frees the array,
+// but not the list object itself, which is usually on the caller's stack.
+typedef struct {
+  natsMsg **Msgs;
+  int Count;
+} natsMsgList;
+
+// Options of the `js_Subscribe` family and `js_PullSubscribe`: the
+// stream / consumer to bind to, the queue group, manual acks, the consumer
+// configuration to create and the ordered-consumer switch. Initialise with
+// `jsSubOptions_Init`.
+typedef struct {
+  const char *Stream;
+  const char *Consumer;
+  const char *Queue;
+  bool ManualAck;
+  jsConsumerConfig Config;
+  bool Ordered;
+} jsSubOptions;
+
+// The gap `natsSubscription_GetSequenceMismatch` reports: the stream
+// sequence of the last message, and the consumer sequence the library
+// expected (`ConsumerClient`) and the one the server sent (`ConsumerServer`).
+typedef struct {
+  uint64_t Stream;
+  uint64_t ConsumerClient;
+  uint64_t ConsumerServer;
+} jsConsumerSequenceMismatch;
+
+// One pull request of `natsSubscription_FetchRequest`: batch size, byte
+// limit, expiry (nanoseconds), no-wait, idle heartbeat (nanoseconds) and
+// the priority-group fields. Initialise with `jsFetchRequest_Init`.
+typedef struct {
+  int64_t Expires;
+  int Batch;
+  int64_t MaxBytes;
+  bool NoWait;
+  int64_t Heartbeat;
+  int64_t MinPending;
+  int64_t MinAckPending;
+  const char *ID;
+  const char *Group;
+  uint8_t Priority;
+} jsFetchRequest;
 
 // Called at the start of each thread the library creates.
 typedef void (*natsThreadStartedHandler)(void *closure);
@@ -1343,6 +1343,46 @@ NATS_EXTERN uint64_t natsMsg_GetSequence(natsMsg *msg);
 // `js_DirectGetMsg` was stored (0 for any other message, or NULL).
 NATS_EXTERN int64_t natsMsg_GetTime(natsMsg *msg);
 
+// Initialises publish options: all zero (no expectation, the context's
+// wait).
+NATS_EXTERN natsStatus jsPubOptions_Init(jsPubOptions *opts);
+
+// Publishes `dataLen` bytes of `data` (NULL when 0) to `subj` and waits
+// for the stream's acknowledgment, stored in `*pubAck` when not NULL
+// (freed with `jsPubAck_Destroy`). `*errCode` (optional) gets the
+// JetStream error code of a failure, 0 otherwise.
+NATS_EXTERN natsStatus js_Publish(jsPubAck **pubAck, jsCtx *js, const char *subj, const void *data, int dataLen, jsPubOptions *opts, jsErrCode *errCode);
+
+// Publishes `msg` (which stays the caller's; the option headers are added
+// to it, as cnats does) and waits for the acknowledgment; see `js_Publish`.
+NATS_EXTERN natsStatus js_PublishMsg(jsPubAck **pubAck, jsCtx *js, natsMsg *msg, jsPubOptions *opts, jsErrCode *errCode);
+
+// Frees an acknowledgment returned by `js_Publish`/`js_PublishMsg` (NULL
+// is ignored).
+NATS_EXTERN void jsPubAck_Destroy(jsPubAck *pubAck);
+
+// Publishes `dataLen` bytes of `data` (NULL when 0) to `subj` without
+// waiting for the acknowledgment, which goes to the context's handlers.
+// Blocks up to the context's `StallWait` when `MaxPending` messages are
+// unacknowledged (then `NATS_TIMEOUT`).
+NATS_EXTERN natsStatus js_PublishAsync(jsCtx *js, const char *subj, const void *data, int dataLen, jsPubOptions *opts);
+
+// Publishes `*msg` without waiting for the acknowledgment. On success the
+// library owns the message and sets `*msg` to NULL; on failure the
+// message stays the caller's.
+NATS_EXTERN natsStatus js_PublishMsgAsync(jsCtx *js, natsMsg **msg, jsPubOptions *opts);
+
+// Waits until every asynchronously published message is acknowledged (or
+// failed, or taken back), at most `opts->MaxWait` milliseconds when set
+// (`NATS_TIMEOUT` then).
+NATS_EXTERN natsStatus js_PublishAsyncComplete(jsCtx *js, jsPubOptions *opts);
+
+// Takes back the messages still waiting for their acknowledgment into
+// `*pending` (an array the program frees with `natsMsgList_Destroy`,
+// which also destroys the messages left in it). `NATS_NOT_FOUND` when
+// none is pending.
+NATS_EXTERN natsStatus js_PublishAsyncGetPendingList(natsMsgList *pending, jsCtx *js);
+
 // Subscribes to `subject` of a stream with a push consumer; `cb` receives
 // each message (and acks it after it returns unless `ManualAck` or the
 // consumer acks none). Destroy with `natsSubscription_Destroy`.
@@ -1388,46 +1428,6 @@ NATS_EXTERN natsStatus natsSubscription_FetchRequest(natsMsgList *list, natsSubs
 // `*ci` freed with `jsConsumerInfo_Destroy`. `NATS_INVALID_SUBSCRIPTION`
 // for a subscription that is not a JetStream one.
 NATS_EXTERN natsStatus natsSubscription_GetConsumerInfo(jsConsumerInfo **ci, natsSubscription *sub, jsOptions *opts, jsErrCode *errCode);
-
-// Initialises publish options: all zero (no expectation, the context's
-// wait).
-NATS_EXTERN natsStatus jsPubOptions_Init(jsPubOptions *opts);
-
-// Publishes `dataLen` bytes of `data` (NULL when 0) to `subj` and waits
-// for the stream's acknowledgment, stored in `*pubAck` when not NULL
-// (freed with `jsPubAck_Destroy`). `*errCode` (optional) gets the
-// JetStream error code of a failure, 0 otherwise.
-NATS_EXTERN natsStatus js_Publish(jsPubAck **pubAck, jsCtx *js, const char *subj, const void *data, int dataLen, jsPubOptions *opts, jsErrCode *errCode);
-
-// Publishes `msg` (which stays the caller's; the option headers are added
-// to it, as cnats does) and waits for the acknowledgment; see `js_Publish`.
-NATS_EXTERN natsStatus js_PublishMsg(jsPubAck **pubAck, jsCtx *js, natsMsg *msg, jsPubOptions *opts, jsErrCode *errCode);
-
-// Frees an acknowledgment returned by `js_Publish`/`js_PublishMsg` (NULL
-// is ignored).
-NATS_EXTERN void jsPubAck_Destroy(jsPubAck *pubAck);
-
-// Publishes `dataLen` bytes of `data` (NULL when 0) to `subj` without
-// waiting for the acknowledgment, which goes to the context's handlers.
-// Blocks up to the context's `StallWait` when `MaxPending` messages are
-// unacknowledged (then `NATS_TIMEOUT`).
-NATS_EXTERN natsStatus js_PublishAsync(jsCtx *js, const char *subj, const void *data, int dataLen, jsPubOptions *opts);
-
-// Publishes `*msg` without waiting for the acknowledgment. On success the
-// library owns the message and sets `*msg` to NULL; on failure the
-// message stays the caller's.
-NATS_EXTERN natsStatus js_PublishMsgAsync(jsCtx *js, natsMsg **msg, jsPubOptions *opts);
-
-// Waits until every asynchronously published message is acknowledged (or
-// failed, or taken back), at most `opts->MaxWait` milliseconds when set
-// (`NATS_TIMEOUT` then).
-NATS_EXTERN natsStatus js_PublishAsyncComplete(jsCtx *js, jsPubOptions *opts);
-
-// Takes back the messages still waiting for their acknowledgment into
-// `*pending` (an array the program frees with `natsMsgList_Destroy`,
-// which also destroys the messages left in it). `NATS_NOT_FOUND` when
-// none is pending.
-NATS_EXTERN natsStatus js_PublishAsyncGetPendingList(natsMsgList *pending, jsCtx *js);
 
 // Initialises JetStream context options: all zero (defaults everywhere).
 NATS_EXTERN natsStatus jsOptions_Init(jsOptions *opts);

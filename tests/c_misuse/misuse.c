@@ -1774,6 +1774,109 @@ null_sweep(void)
     begin_case("natsMsg_GetTime(msg=NULL)");
     expect_value((long long) (natsMsg_GetTime(NULL)), (long long) (0));
     release_outs();
+    /* ---- js_Publish ---- */
+    /* js_Publish(pubAck=NULL) */
+    reset_outs();
+    prime(NATS_NO_RESPONDERS);
+    begin_case("js_Publish(pubAck=NULL)");
+    expect_status(NATS_NO_RESPONDERS, js_Publish(NULL, g_js, "misuse.nobody", "data", 4, NULL, &o_err));
+    release_outs();
+    /* js_Publish(js=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("js_Publish(js=NULL)");
+    expect_status(NATS_INVALID_ARG, js_Publish(&o_pa, NULL, "misuse.nobody", "data", 4, NULL, &o_err));
+    release_outs();
+    /* js_Publish(subj=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("js_Publish(subj=NULL)");
+    expect_status(NATS_INVALID_ARG, js_Publish(&o_pa, g_js, NULL, "data", 4, NULL, &o_err));
+    release_outs();
+    /* js_Publish(data=NULL) */
+    reset_outs();
+    prime(NATS_NO_RESPONDERS);
+    begin_case("js_Publish(data=NULL)");
+    expect_status(NATS_NO_RESPONDERS, js_Publish(&o_pa, g_js, "misuse.nobody", NULL, 0, NULL, &o_err));
+    release_outs();
+    /* ---- js_PublishMsg ---- */
+    /* js_PublishMsg(pubAck=NULL) */
+    reset_outs();
+    prime(NATS_NO_RESPONDERS);
+    begin_case("js_PublishMsg(pubAck=NULL)");
+    expect_status(NATS_NO_RESPONDERS, js_PublishMsg(NULL, g_js, g_msg, NULL, &o_err));
+    release_outs();
+    /* js_PublishMsg(js=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("js_PublishMsg(js=NULL)");
+    expect_status(NATS_INVALID_ARG, js_PublishMsg(&o_pa, NULL, g_msg, NULL, &o_err));
+    release_outs();
+    /* js_PublishMsg(msg=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("js_PublishMsg(msg=NULL)");
+    expect_status(NATS_INVALID_ARG, js_PublishMsg(&o_pa, g_js, NULL, NULL, &o_err));
+    release_outs();
+    /* ---- jsPubAck_Destroy ---- */
+    /* jsPubAck_Destroy(pubAck=NULL) */
+    reset_outs();
+    begin_case("jsPubAck_Destroy(pubAck=NULL)");
+    jsPubAck_Destroy(NULL);
+    pass_case();
+    release_outs();
+    /* ---- js_PublishAsync ---- */
+    /* js_PublishAsync(js=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("js_PublishAsync(js=NULL)");
+    expect_status(NATS_INVALID_ARG, js_PublishAsync(NULL, "misuse.nobody", "data", 4, NULL));
+    release_outs();
+    /* js_PublishAsync(subj=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("js_PublishAsync(subj=NULL)");
+    expect_status(NATS_INVALID_ARG, js_PublishAsync(g_js, NULL, "data", 4, NULL));
+    release_outs();
+    /* js_PublishAsync(data=NULL) */
+    reset_outs();
+    prime(NATS_OK);
+    begin_case("js_PublishAsync(data=NULL)");
+    expect_status(NATS_OK, js_PublishAsync(g_js, "misuse.nobody", NULL, 0, NULL));
+    release_outs();
+    /* ---- js_PublishMsgAsync ---- */
+    /* js_PublishMsgAsync(js=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("js_PublishMsgAsync(js=NULL)");
+    expect_status(NATS_INVALID_ARG, js_PublishMsgAsync(NULL, &o_msg, NULL));
+    release_outs();
+    /* js_PublishMsgAsync(msg=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("js_PublishMsgAsync(msg=NULL)");
+    expect_status(NATS_INVALID_ARG, js_PublishMsgAsync(g_js, NULL, NULL));
+    release_outs();
+    /* ---- js_PublishAsyncComplete ---- */
+    /* js_PublishAsyncComplete(js=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("js_PublishAsyncComplete(js=NULL)");
+    expect_status(NATS_INVALID_ARG, js_PublishAsyncComplete(NULL, NULL));
+    release_outs();
+    /* ---- js_PublishAsyncGetPendingList ---- */
+    /* js_PublishAsyncGetPendingList(pending=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("js_PublishAsyncGetPendingList(pending=NULL)");
+    expect_status(NATS_INVALID_ARG, js_PublishAsyncGetPendingList(NULL, g_js));
+    release_outs();
+    /* js_PublishAsyncGetPendingList(js=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("js_PublishAsyncGetPendingList(js=NULL)");
+    expect_status(NATS_INVALID_ARG, js_PublishAsyncGetPendingList(&o_list, NULL));
+    release_outs();
     /* ---- js_Subscribe ---- */
     /* js_Subscribe(sub=NULL) */
     reset_outs();
@@ -2011,109 +2114,6 @@ null_sweep(void)
     prime(NATS_INVALID_ARG);
     begin_case("natsSubscription_GetConsumerInfo(sub=NULL)");
     expect_status(NATS_INVALID_ARG, natsSubscription_GetConsumerInfo(&o_ci, NULL, NULL, &o_err));
-    release_outs();
-    /* ---- js_Publish ---- */
-    /* js_Publish(pubAck=NULL) */
-    reset_outs();
-    prime(NATS_NO_RESPONDERS);
-    begin_case("js_Publish(pubAck=NULL)");
-    expect_status(NATS_NO_RESPONDERS, js_Publish(NULL, g_js, "misuse.nobody", "data", 4, NULL, &o_err));
-    release_outs();
-    /* js_Publish(js=NULL) */
-    reset_outs();
-    prime(NATS_INVALID_ARG);
-    begin_case("js_Publish(js=NULL)");
-    expect_status(NATS_INVALID_ARG, js_Publish(&o_pa, NULL, "misuse.nobody", "data", 4, NULL, &o_err));
-    release_outs();
-    /* js_Publish(subj=NULL) */
-    reset_outs();
-    prime(NATS_INVALID_ARG);
-    begin_case("js_Publish(subj=NULL)");
-    expect_status(NATS_INVALID_ARG, js_Publish(&o_pa, g_js, NULL, "data", 4, NULL, &o_err));
-    release_outs();
-    /* js_Publish(data=NULL) */
-    reset_outs();
-    prime(NATS_NO_RESPONDERS);
-    begin_case("js_Publish(data=NULL)");
-    expect_status(NATS_NO_RESPONDERS, js_Publish(&o_pa, g_js, "misuse.nobody", NULL, 0, NULL, &o_err));
-    release_outs();
-    /* ---- js_PublishMsg ---- */
-    /* js_PublishMsg(pubAck=NULL) */
-    reset_outs();
-    prime(NATS_NO_RESPONDERS);
-    begin_case("js_PublishMsg(pubAck=NULL)");
-    expect_status(NATS_NO_RESPONDERS, js_PublishMsg(NULL, g_js, g_msg, NULL, &o_err));
-    release_outs();
-    /* js_PublishMsg(js=NULL) */
-    reset_outs();
-    prime(NATS_INVALID_ARG);
-    begin_case("js_PublishMsg(js=NULL)");
-    expect_status(NATS_INVALID_ARG, js_PublishMsg(&o_pa, NULL, g_msg, NULL, &o_err));
-    release_outs();
-    /* js_PublishMsg(msg=NULL) */
-    reset_outs();
-    prime(NATS_INVALID_ARG);
-    begin_case("js_PublishMsg(msg=NULL)");
-    expect_status(NATS_INVALID_ARG, js_PublishMsg(&o_pa, g_js, NULL, NULL, &o_err));
-    release_outs();
-    /* ---- jsPubAck_Destroy ---- */
-    /* jsPubAck_Destroy(pubAck=NULL) */
-    reset_outs();
-    begin_case("jsPubAck_Destroy(pubAck=NULL)");
-    jsPubAck_Destroy(NULL);
-    pass_case();
-    release_outs();
-    /* ---- js_PublishAsync ---- */
-    /* js_PublishAsync(js=NULL) */
-    reset_outs();
-    prime(NATS_INVALID_ARG);
-    begin_case("js_PublishAsync(js=NULL)");
-    expect_status(NATS_INVALID_ARG, js_PublishAsync(NULL, "misuse.nobody", "data", 4, NULL));
-    release_outs();
-    /* js_PublishAsync(subj=NULL) */
-    reset_outs();
-    prime(NATS_INVALID_ARG);
-    begin_case("js_PublishAsync(subj=NULL)");
-    expect_status(NATS_INVALID_ARG, js_PublishAsync(g_js, NULL, "data", 4, NULL));
-    release_outs();
-    /* js_PublishAsync(data=NULL) */
-    reset_outs();
-    prime(NATS_OK);
-    begin_case("js_PublishAsync(data=NULL)");
-    expect_status(NATS_OK, js_PublishAsync(g_js, "misuse.nobody", NULL, 0, NULL));
-    release_outs();
-    /* ---- js_PublishMsgAsync ---- */
-    /* js_PublishMsgAsync(js=NULL) */
-    reset_outs();
-    prime(NATS_INVALID_ARG);
-    begin_case("js_PublishMsgAsync(js=NULL)");
-    expect_status(NATS_INVALID_ARG, js_PublishMsgAsync(NULL, &o_msg, NULL));
-    release_outs();
-    /* js_PublishMsgAsync(msg=NULL) */
-    reset_outs();
-    prime(NATS_INVALID_ARG);
-    begin_case("js_PublishMsgAsync(msg=NULL)");
-    expect_status(NATS_INVALID_ARG, js_PublishMsgAsync(g_js, NULL, NULL));
-    release_outs();
-    /* ---- js_PublishAsyncComplete ---- */
-    /* js_PublishAsyncComplete(js=NULL) */
-    reset_outs();
-    prime(NATS_INVALID_ARG);
-    begin_case("js_PublishAsyncComplete(js=NULL)");
-    expect_status(NATS_INVALID_ARG, js_PublishAsyncComplete(NULL, NULL));
-    release_outs();
-    /* ---- js_PublishAsyncGetPendingList ---- */
-    /* js_PublishAsyncGetPendingList(pending=NULL) */
-    reset_outs();
-    prime(NATS_INVALID_ARG);
-    begin_case("js_PublishAsyncGetPendingList(pending=NULL)");
-    expect_status(NATS_INVALID_ARG, js_PublishAsyncGetPendingList(NULL, g_js));
-    release_outs();
-    /* js_PublishAsyncGetPendingList(js=NULL) */
-    reset_outs();
-    prime(NATS_INVALID_ARG);
-    begin_case("js_PublishAsyncGetPendingList(js=NULL)");
-    expect_status(NATS_INVALID_ARG, js_PublishAsyncGetPendingList(&o_list, NULL));
     release_outs();
     /* ---- jsStreamConfig_Init ---- */
     /* jsStreamConfig_Init(cfg=NULL) */

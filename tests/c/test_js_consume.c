@@ -528,6 +528,20 @@ TEST(js_ack_kinds)
     /* Four deliveries: three of the first message, one of the second. */
     CHECK_EQ_INT(wait_ack_floor(js, "S", "dur", 4), 4);
 
+    /* An ack with a per-call Wait is synchronous: the server has it on
+     * return. */
+    {
+        jsOptions o;
+        store(nc, "s.a", "w");
+        CHECK_OK(natsSubscription_Fetch(&list, sub, 1, WAIT_MS, NULL));
+        CHECK_EQ_INT(num_ack_pending(js, "S", "dur"), 1);
+        CHECK_OK(jsOptions_Init(&o));
+        o.Wait = 5000;
+        CHECK_OK(natsMsg_Ack(list.Msgs[0], &o));
+        CHECK_EQ_INT(num_ack_pending(js, "S", "dur"), 0);
+        natsMsgList_Destroy(&list);
+    }
+
     /* A message the program made: not bound to a subscription. */
     CHECK_OK(natsMsg_Create(&m, "s.a", "reply", "x", 1));
     CHECK_STATUS(natsMsg_Ack(m, NULL), NATS_ILLEGAL_STATE);

@@ -692,3 +692,41 @@ fn the_consumer_the_library_created_is_deleted_at_unsubscribe_and_drain_not_dest
     nc.unsubscribe(&s, 0).unwrap();
     assert!(!exists(&name));
 }
+
+#[test]
+fn async_pull_next_handler_and_keep_ahead() {
+    let srv = Server::start_jetstream();
+    let (nc, _) = connect(&srv);
+    let js = JetStream::new(nc.clone(), None).unwrap();
+    add_stream(&js, "K", "k.>", "memory");
+    publish_n(&js, "k.x", 0, 40);
+    // A next handler asking three times for 5 messages: 15, then nothing.
+    let calls = Arc::new(AtomicUsize::new(0));
+    let c2 = calls.clone();
+    let (cb, got) = async_collector();
+    let p = PullAsyncOptions {
+        next: Some(Arc::new(move |_| {
+            (c2.fetch_add(1, Ordering::SeqCst) < 3).then_some((5, 0))
+        })),
+        ..Default::default()
+    };
+    let s = js.pull_subscribe_async("k.>", Some("n"), cb, &p, None, None).unwrap();
+    assert!(common::wait_for(Duration::from_secs(5), || got.lock().len() == 15));
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(got.lock().len(), 15);
+    assert!(s.is_valid());
+    assert_eq!(pull::async_counts(&s).unwrap(), (15, 15));
+    // Keep ahead: all 40 in batches of 10, then complete at max messages.
+    let (cb, got) = async_collector();
+    let mut p = PullAsyncOptions {
+        fetch_size: 10,
+        keep_ahead: 5,
+        max_messages: 40,
+        ..Default::default()
+    };
+    let done = complete_recorder(&mut p);
+    let _s = js.pull_subscribe_async("k.>", Some("k"), cb, &p, None, None).unwrap();
+    assert!(common::wait_for(Duration::from_secs(5), || done.lock().len() == 1));
+    assert_eq!(done.lock()[0].0, NATS_MAX_DELIVERED_MSGS);
+    assert_eq!(*got.lock(), (1..=40).collect::<Vec<u64>>());
+}

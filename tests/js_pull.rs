@@ -701,6 +701,10 @@ fn async_pull_next_handler_and_keep_ahead() {
     add_stream(&js, "K", "k.>", "memory");
     publish_n(&js, "k.x", 0, 40);
     // A next handler asking three times for 5 messages: 15, then nothing.
+    // With heartbeats: no request in flight afterwards, so no missed
+    // heartbeat is reported.
+    let (nc2, errs) = connect(&srv);
+    let js2 = JetStream::new(nc2, None).unwrap();
     let calls = Arc::new(AtomicUsize::new(0));
     let c2 = calls.clone();
     let (cb, got) = async_collector();
@@ -708,12 +712,14 @@ fn async_pull_next_handler_and_keep_ahead() {
         next: Some(Arc::new(move |_| {
             (c2.fetch_add(1, Ordering::SeqCst) < 3).then_some((5, 0))
         })),
+        heartbeat_ms: 100,
         ..Default::default()
     };
-    let s = js.pull_subscribe_async("k.>", Some("n"), cb, &p, None, None).unwrap();
+    let s = js2.pull_subscribe_async("k.>", Some("n"), cb, &p, None, None).unwrap();
     assert!(common::wait_for(Duration::from_secs(5), || got.lock().len() == 15));
-    std::thread::sleep(Duration::from_millis(300));
+    std::thread::sleep(Duration::from_millis(500));
     assert_eq!(got.lock().len(), 15);
+    assert!(errs.lock().is_empty(), "{:?}", errs.lock());
     assert!(s.is_valid());
     assert_eq!(pull::async_counts(&s).unwrap(), (15, 15));
     // Keep ahead: all 40 in batches of 10, then complete at max messages.

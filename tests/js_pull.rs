@@ -397,15 +397,19 @@ fn async_pull_refills_and_completes() {
     assert_eq!(e.status, NATS_INVALID_ARG);
 }
 
-/// A fetch loop on its own thread: every stream sequence it got (acked).
-fn fetch_loop(sub: Arc<Subscription>, stop: Arc<AtomicBool>) -> std::thread::JoinHandle<BTreeSet<u64>> {
-    std::thread::spawn(move || {
-        let mut seen = BTreeSet::new();
+type Seen = Arc<Mutex<BTreeSet<u64>>>;
+
+/// A fetch loop on its own thread: every stream sequence it got (acked)
+/// goes in the set.
+fn fetch_loop(sub: Arc<Subscription>, stop: Arc<AtomicBool>) -> (std::thread::JoinHandle<()>, Seen) {
+    let seen: Seen = Arc::default();
+    let s2 = seen.clone();
+    let h = std::thread::spawn(move || {
         while !stop.load(Ordering::SeqCst) {
             match pull::fetch(&sub, 10, 500) {
                 Ok(msgs) => {
                     for mut m in msgs {
-                        seen.insert(seq(&m));
+                        s2.lock().insert(seq(&m));
                         let _ = m.ack(None);
                     }
                 }
@@ -423,8 +427,8 @@ fn fetch_loop(sub: Arc<Subscription>, stop: Arc<AtomicBool>) -> std::thread::Joi
                 }
             }
         }
-        seen
-    })
+    });
+    (h, seen)
 }
 
 fn publish_with_retry(js: &JetStream, subject: &str, i: usize) {
@@ -455,7 +459,7 @@ fn server_restart_with_the_same_store_resumes_fetch_loop_and_async_pull() {
     };
     let _asub = js.pull_subscribe_async("r.>", Some("a"), cb, &p, None, None).unwrap();
     let stop = Arc::new(AtomicBool::new(false));
-    let h = fetch_loop(fsub, stop.clone());
+    let (h, seen) = fetch_loop(fsub, stop.clone());
     publish_n(&js, "r.x", 0, 50);
     assert!(common::wait_for(Duration::from_secs(5), || got.lock().len() >= 50));
     // A fetch waiting across the restart: its pull is sent again.
@@ -478,10 +482,11 @@ fn server_restart_with_the_same_store_resumes_fetch_loop_and_async_pull() {
     assert!(took < Duration::from_secs(10), "{took:?}");
     let all: BTreeSet<u64> = (1..=101).collect();
     let ok = common::wait_for(Duration::from_secs(20), || {
-        got.lock().iter().copied().collect::<BTreeSet<u64>>() == all
+        got.lock().iter().copied().collect::<BTreeSet<u64>>() == all && *seen.lock() == all
     });
     stop.store(true, Ordering::SeqCst);
-    let fetched = h.join().unwrap();
+    h.join().unwrap();
+    let fetched = seen.lock().clone();
     assert!(
         ok,
         "async pull got {} of 101",
@@ -625,7 +630,7 @@ fn cluster_connected_node_killed_while_an_r3_stream_is_consumed() {
         .pull_subscribe_async("c.>", Some("a"), cb, &p, None, Some(&mk("a")))
         .unwrap();
     let stop = Arc::new(AtomicBool::new(false));
-    let h = fetch_loop(fsub, stop.clone());
+    let (h, seen) = fetch_loop(fsub, stop.clone());
     const N: usize = 300;
     let published = Arc::new(AtomicUsize::new(0));
     let pb = published.clone();
@@ -643,10 +648,11 @@ fn cluster_connected_node_killed_while_an_r3_stream_is_consumed() {
     ph.join().unwrap();
     let all: BTreeSet<u64> = (1..=N as u64).collect();
     let ok = common::wait_for(Duration::from_secs(40), || {
-        got.lock().iter().copied().collect::<BTreeSet<u64>>() == all
+        got.lock().iter().copied().collect::<BTreeSet<u64>>() == all && *seen.lock() == all
     });
     stop.store(true, Ordering::SeqCst);
-    let fetched = h.join().unwrap();
+    h.join().unwrap();
+    let fetched = seen.lock().clone();
     let async_got: BTreeSet<u64> = got.lock().iter().copied().collect();
     assert!(ok, "async pull got {} of {N}", async_got.len());
     assert_eq!(
@@ -685,4 +691,48 @@ fn the_consumer_the_library_created_is_deleted_at_unsubscribe_and_drain_not_dest
     assert!(exists(&name));
     nc.unsubscribe(&s, 0).unwrap();
     assert!(!exists(&name));
+}
+
+#[test]
+fn async_pull_next_handler_and_keep_ahead() {
+    let srv = Server::start_jetstream();
+    let (nc, _) = connect(&srv);
+    let js = JetStream::new(nc.clone(), None).unwrap();
+    add_stream(&js, "K", "k.>", "memory");
+    publish_n(&js, "k.x", 0, 40);
+    // A next handler asking three times for 5 messages: 15, then nothing.
+    // With heartbeats: no request in flight afterwards, so no missed
+    // heartbeat is reported.
+    let (nc2, errs) = connect(&srv);
+    let js2 = JetStream::new(nc2, None).unwrap();
+    let calls = Arc::new(AtomicUsize::new(0));
+    let c2 = calls.clone();
+    let (cb, got) = async_collector();
+    let p = PullAsyncOptions {
+        next: Some(Arc::new(move |_| {
+            (c2.fetch_add(1, Ordering::SeqCst) < 3).then_some((5, 0))
+        })),
+        heartbeat_ms: 100,
+        ..Default::default()
+    };
+    let s = js2.pull_subscribe_async("k.>", Some("n"), cb, &p, None, None).unwrap();
+    assert!(common::wait_for(Duration::from_secs(5), || got.lock().len() == 15));
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(got.lock().len(), 15);
+    assert!(errs.lock().is_empty(), "{:?}", errs.lock());
+    assert!(s.is_valid());
+    assert_eq!(pull::async_counts(&s).unwrap(), (15, 15));
+    // Keep ahead: all 40 in batches of 10, then complete at max messages.
+    let (cb, got) = async_collector();
+    let mut p = PullAsyncOptions {
+        fetch_size: 10,
+        keep_ahead: 5,
+        max_messages: 40,
+        ..Default::default()
+    };
+    let done = complete_recorder(&mut p);
+    let _s = js.pull_subscribe_async("k.>", Some("k"), cb, &p, None, None).unwrap();
+    assert!(common::wait_for(Duration::from_secs(5), || done.lock().len() == 1));
+    assert_eq!(done.lock()[0].0, NATS_MAX_DELIVERED_MSGS);
+    assert_eq!(*got.lock(), (1..=40).collect::<Vec<u64>>());
 }

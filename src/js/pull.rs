@@ -569,6 +569,11 @@ impl PullSub {
                 let last = st.last_activity.unwrap_or(now);
                 if now.duration_since(last) >= hb {
                     st.last_activity = Some(now);
+                    // No request in flight (the next handler declined, or
+                    // all received): no heartbeat is due.
+                    if st.outstanding <= 0 {
+                        continue;
+                    }
                     drop(st);
                     if let Some(sub) = self.subscription() {
                         // Messages still queued: not missed, only slow.

@@ -455,6 +455,126 @@ static int case_micro(const char *url, long n, int asap)
 }
 #endif
 
+/* ---- JetStream consume: fetch (with / without acks), async pull, ordered ----
+ * A fresh memory stream per run filled with COUNT 16-byte messages by
+ * asynchronous publishes (not timed); then the timed part reads them all
+ * back. */
+
+static jsCtx *js_filled(natsConnection *nc, long n, char *stream, size_t len, char *subj, size_t slen)
+{
+    jsCtx *js = js_setup(nc, "memory", stream, len);
+    jsPubOptions po;
+    char data[16] = "0123456789abcde";
+    snprintf(subj, slen, "bench.js.%ld", (long) getpid());
+    for (long i = 0; i < n; i++)
+        CHECK("js publish async", js_PublishAsync(js, subj, data, (int) sizeof data, NULL));
+    CHECK("pub options", jsPubOptions_Init(&po));
+    po.MaxWait = 60000;
+    CHECK("js publish async complete", js_PublishAsyncComplete(js, &po));
+    return js;
+}
+
+/* Fetches all messages in batches of BATCH, acking each (explicit acks) or
+ * not (a consumer that acks none). */
+static int case_jsfetch(const char *url, long n, int batch, int ack)
+{
+    natsConnection *nc = connect_url(url, 0);
+    char stream[64], subj[64];
+    jsCtx *js = js_filled(nc, n, stream, sizeof stream, subj, sizeof subj);
+    natsSubscription *sub = NULL;
+    jsSubOptions so;
+    long got = 0;
+    CHECK("sub options", jsSubOptions_Init(&so));
+    so.Config.AckPolicy = ack ? js_AckExplicit : js_AckNone;
+    so.Config.MaxAckPending = -1;
+    CHECK("pull subscribe", js_PullSubscribe(&sub, js, subj, "bench", NULL, &so, NULL));
+    double c0 = cpu_s(), t0 = now_s();
+    while (got < n) {
+        natsMsgList list = {NULL, 0};
+        CHECK("fetch", natsSubscription_Fetch(&list, sub, batch, 10000, NULL));
+        for (int i = 0; i < list.Count; i++)
+            if (ack)
+                CHECK("ack", natsMsg_Ack(list.Msgs[i], NULL));
+        got += list.Count;
+        natsMsgList_Destroy(&list);
+    }
+    double dt = now_s() - t0, dc = cpu_s() - c0;
+    result("msgs_per_s", (double) n / dt);
+    result("cpu_ns_per_msg", dc * 1e9 / (double) n);
+    natsSubscription_Unsubscribe(sub);
+    natsSubscription_Destroy(sub);
+    jsCtx_Destroy(js);
+    js_api(nc, "DELETE", stream, "");
+    natsConnection_Destroy(nc);
+    return 0;
+}
+
+/* Reads every message through an asynchronous subscription (async pull or
+ * ordered push) until the callback has seen them all. */
+static void wait_delivered(natsSubscription *sub, long n)
+{
+    int64_t d = 0;
+    double deadline = now_s() + 120;
+    while (natsSubscription_GetDelivered(sub, &d) == NATS_OK && d < n) {
+        if (now_s() > deadline) {
+            fprintf(stderr, "bench: only %lld of %ld messages\n", (long long) d, n);
+            exit(1);
+        }
+        nats_Sleep(1);
+    }
+}
+
+static void on_js_msg(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void *closure)
+{
+    (void) nc;
+    (void) sub;
+    if (closure != NULL)
+        natsMsg_Ack(msg, NULL);
+    natsMsg_Destroy(msg);
+}
+
+static int case_jsconsume(const char *url, const char *mode, long n)
+{
+    natsConnection *nc = connect_url(url, 0);
+    char stream[64], subj[64];
+    jsCtx *js = js_filled(nc, n, stream, sizeof stream, subj, sizeof subj);
+    natsSubscription *sub = NULL;
+    jsSubOptions so;
+    CHECK("sub options", jsSubOptions_Init(&so));
+    double c0 = cpu_s(), t0 = now_s();
+    if (strcmp(mode, "ordered") == 0) {
+        so.Ordered = true;
+        CHECK("ordered subscribe", js_Subscribe(&sub, js, subj, on_js_msg, NULL, NULL, &so, NULL));
+    } else {
+#if NATS_VERSION_NUMBER >= 0x030900
+        jsOptions jo;
+        CHECK("js options", jsOptions_Init(&jo));
+        jo.PullSubscribeAsync.FetchSize = 256;
+        jo.PullSubscribeAsync.MaxMessages = (int) n;
+        so.Config.AckPolicy = js_AckExplicit;
+        so.Config.MaxAckPending = -1;
+        so.ManualAck = true;
+        CHECK("async pull subscribe",
+              js_PullSubscribeAsync(&sub, js, subj, "bench", on_js_msg, (void *) 1, &jo, &so, NULL));
+#else
+        /* This cnats predates js_PullSubscribeAsync: no result. */
+        jsCtx_Destroy(js);
+        js_api(nc, "DELETE", stream, "");
+        natsConnection_Destroy(nc);
+        return 0;
+#endif
+    }
+    wait_delivered(sub, n);
+    double dt = now_s() - t0, dc = cpu_s() - c0;
+    result("msgs_per_s", (double) n / dt);
+    result("cpu_ns_per_msg", dc * 1e9 / (double) n);
+    natsSubscription_Destroy(sub);
+    jsCtx_Destroy(js);
+    js_api(nc, "DELETE", stream, "");
+    natsConnection_Destroy(nc);
+    return 0;
+}
+
 /* ---- connect + close ---- */
 
 static int case_connect(const char *url, long n, const char *ca)
@@ -555,7 +675,9 @@ static void usage(void)
                     "       bench micro URL COUNT [asap]\n"
                     "       bench connect URL COUNT [CA_FILE]\n"
                     "       bench mem URL CONNS SUBS\n"
-                    "       bench jspub URL sync|async SIZE COUNT memory|file\n");
+                    "       bench jspub URL sync|async SIZE COUNT memory|file\n"
+                    "       bench jsfetch URL COUNT BATCH ack|noack\n"
+                    "       bench jsconsume URL pullasync|ordered COUNT\n");
     exit(2);
 }
 
@@ -587,6 +709,10 @@ int main(int argc, char **argv)
         rc = case_connect(url, atol(argv[3]), argc >= 5 ? argv[4] : NULL);
     else if (strcmp(c, "jspub") == 0 && argc >= 7)
         rc = case_jspub(url, argv[3], atoi(argv[4]), atol(argv[5]), argv[6]);
+    else if (strcmp(c, "jsfetch") == 0 && argc >= 6)
+        rc = case_jsfetch(url, atol(argv[3]), atoi(argv[4]), strcmp(argv[5], "ack") == 0);
+    else if (strcmp(c, "jsconsume") == 0 && argc >= 5)
+        rc = case_jsconsume(url, argv[3], atol(argv[4]));
     else if (strcmp(c, "mem") == 0 && argc >= 5)
         rc = case_mem(url, atoi(argv[3]), atoi(argv[4]));
     else

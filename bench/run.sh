@@ -8,7 +8,8 @@
 #                                  with tiny counts (no table check)
 #   bash bench/run.sh --raw FILE   also keep the raw results
 #   BENCH_ONLY=REGEX bash bench/run.sh   only the cases whose name matches
-#                                  (e.g. BENCH_ONLY=jspub: JetStream publish)
+#                                  (e.g. BENCH_ONLY=jspub: JetStream publish;
+#                                  BENCH_ONLY='jsfetch|jspullasync|jsordered': consuming)
 #
 # Timings on a shared 2-core machine swing 15-30 % between runs: read the
 # ratios (ours / cnats, measured side by side), not the absolute numbers.
@@ -79,6 +80,10 @@ cases=(
     "jspub_async_16_file|jspub async 16 $(cnt 300000) file|js"
     "jspub_async_1k_mem|jspub async 1024 $(cnt 100000) memory|js"
     "jspub_async_1k_file|jspub async 1024 $(cnt 100000) file|js"
+    "jsfetch_100_ack|jsfetch $(cnt 100000) 100 ack|js"
+    "jsfetch_100_noack|jsfetch $(cnt 100000) 100 noack|js"
+    "jspullasync|jsconsume pullasync $(cnt 100000)|js"
+    "jsordered|jsconsume ordered $(cnt 100000)|js"
 )
 if [ -n "$tls_url" ]; then
     cases+=("connect_tls|connect $(cnt 150) $bench_tmp/tls/ca.pem|tls")

@@ -8,7 +8,9 @@
 #   error case; against a second, JetStream-enabled server
 #   (-js -sd <tmp>): js-stream creates, fills, lists, reads, updates,
 #   purges and deletes a stream; js-pub-sync stores every message, sees a
-#   failed expectation and a duplicate; js-pub-async gets every ack.
+#   failed expectation and a duplicate; js-pub-async gets every ack;
+#   js-push (async and -sync), js-fetch, js-pull-async and js-ordered
+#   consume and acknowledge.
 # VALGRIND=1 runs every example under valgrind (errors fail the run).
 set -uo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -117,8 +119,31 @@ check "js-pub-sync stores 5 messages, refuses an expectation, sees a duplicate" 
 run js-pub-async -s "$JU" -subj ex.js.async -count 2000 >"$W/jsa" 2>&1; r1=$?
 check "js-pub-async gets 2000/2000 acks" '[ $r1 = 0 ] && grep -q "Acknowledged: 2000, failed: 0" "$W/jsa"'
 
+# JetStream consuming: push (async auto-ack, sync manual ack), fetch, async
+# pull, ordered; each example makes and deletes its own stream.
+run js-push -s "$JU" -count 10 >"$W/jspush" 2>&1; r1=$?
+check "js-push receives and acks 10 (async)" '[ $r1 = 0 ] \
+    && [ "$(grep -c "^Received .event [0-9]*. (stream seq" "$W/jspush")" = 10 ] \
+    && grep -q "Received 10 message(s) (async); consumer pusher: 10 acknowledged, 0 awaiting an ack" "$W/jspush" \
+    && grep -q "Consumer pusher deleted" "$W/jspush"'
+run js-push -s "$JU" -count 5 -sync >"$W/jspushsync" 2>&1; r1=$?
+check "js-push receives and acks 5 (sync)" '[ $r1 = 0 ] \
+    && grep -q "Received 5 message(s) (sync); consumer pusher: 5 acknowledged, 0 awaiting an ack" "$W/jspushsync"'
+run js-fetch -s "$JU" -count 12 -timeout 500 >"$W/jsfetch" 2>&1; r1=$?
+check "js-fetch fetches 12 in batches of 5, 5, 2" '[ $r1 = 0 ] \
+    && [ "$(grep -c "^Batch of" "$W/jsfetch")" = 3 ] && grep -q "^Batch of 2 message" "$W/jsfetch" \
+    && grep -q "Fetched .job 12.: stream seq 12, consumer seq 12, delivered 1 time(s), 0 pending" "$W/jsfetch" \
+    && grep -q "No more messages" "$W/jsfetch" \
+    && grep -q "Fetched 12 message(s); consumer fetcher: 12 acknowledged, 0 awaiting an ack" "$W/jsfetch"'
+run js-pull-async -s "$JU" -count 10 >"$W/jspullasync" 2>&1; r1=$?
+check "js-pull-async delivers 10 then ends" '[ $r1 = 0 ] \
+    && [ "$(grep -c "^Received .task [0-9]*. (acknowledged)" "$W/jspullasync")" = 10 ] \
+    && grep -q "Pull subscription ended: Maximum Messages Delivered" "$W/jspullasync"'
+run js-ordered -s "$JU" -count 200 >"$W/jsordered" 2>&1; r1=$?
+check "js-ordered reads 200 in order" '[ $r1 = 0 ] && grep -q "Received 200 message(s) of 200, 0 out of order" "$W/jsordered"'
+
 if [ $failures -gt 0 ]; then
-    for f in "$W"/sub* "$W"/pub* "$W"/rep "$W"/req "$W"/nr "$W"/qg "$W"/hdr "$W"/micro "$W"/bad "$W"/jsstream "$W"/jss "$W"/jsa; do echo "--- $f"; cat "$f"; done
+    for f in "$W"/sub* "$W"/pub* "$W"/rep "$W"/req "$W"/nr "$W"/qg "$W"/hdr "$W"/micro "$W"/bad "$W"/js*; do echo "--- $f"; cat "$f"; done
 fi
 echo "$failures example check(s) failed"
 [ $failures = 0 ]

@@ -262,6 +262,33 @@ for _f, _p in (("js_AddStream", "si"), ("js_UpdateStream", "si"), ("js_AddConsum
                ("js_UpdateConsumer", "ci"), ("js_ResetConsumer", "new_crr")):
     OVERRIDES[(_f, _p)] = "NATS_NO_RESPONDERS"
 
+# JetStream consuming (part 2). The sweep's server has no JetStream: a
+# subscribe call that gets past its argument checks fails its stream lookup
+# with NATS_NO_RESPONDERS.
+TYPE_VALUES.update({
+    "jsSubOptions *": "&g_so",
+    "jsFetchRequest *": "&g_fr",
+    "jsMsgMetaData **": "&o_meta",
+    "jsMsgMetaData *": None,  # only ever destroyed
+    "jsConsumerSequenceMismatch *": "&o_csm",
+})
+NAME_VALUES.update({
+    ("const char **", "subjects"): "g_subjects",
+    ("const char *", "durable"): '"misuse"',
+    ("int", "numSubjects"): "1",
+    ("int64_t", "delay"): "10",
+})
+CALLBACK_TYPES_JS = {"jsFetchCompleteHandler", "jsFetchNextHandler"}
+# NULL subscribe options are the defaults; NULL durable: an ephemeral pull
+# consumer. The call goes on to the (JetStream-less) server.
+for _f in ("js_Subscribe", "js_SubscribeSync", "js_SubscribeMulti", "js_SubscribeSyncMulti",
+           "js_PullSubscribe", "js_PullSubscribeAsync"):
+    OVERRIDES[(_f, "subOpts" if _f != "js_PullSubscribeAsync" else "opts")] = "NATS_NO_RESPONDERS"
+OVERRIDES[("js_PullSubscribe", "durable")] = "NATS_NO_RESPONDERS"
+OVERRIDES[("js_PullSubscribeAsync", "durable")] = "NATS_NO_RESPONDERS"
+# The fetch calls need a pull subscription, which needs JetStream: g_sub is
+# a core subscription, so a valid call gets NATS_INVALID_SUBSCRIPTION; the
+# NULL cases are all refused before that.
 # JetStream publishing. Without JetStream on the sweep's server a publish
 # that passes its checks gets no responders (sync) or is sent with its ack
 # still to come (async: the context's teardown drops it).
@@ -283,10 +310,12 @@ OVERRIDES.update({
 CALLBACK_TYPES = {"natsMsgHandler", "natsErrHandler", "natsConnectionHandler",
                   "natsCustomReconnectDelayHandler", "natsOnCompleteCB", "natsTokenHandler",
                   "natsSignatureHandler", "natsUserJWTHandler", "natsSSLVerifyCb"}
+CALLBACK_TYPES |= CALLBACK_TYPES_JS
 CALLBACK_REQUIRED = {"natsConnection_Subscribe", "natsConnection_SubscribeTimeout",
                      "natsConnection_QueueSubscribe", "natsConnection_QueueSubscribeTimeout",
                      # a public key needs its signer; JWT and signature handlers go in pairs
-                     "natsOptions_SetNKey", "natsOptions_SetUserCredentialsCallbacks"}
+                     "natsOptions_SetNKey", "natsOptions_SetUserCredentialsCallbacks",
+                     "js_Subscribe", "js_SubscribeMulti", "js_PullSubscribeAsync"}
 
 # Expected results of non-status functions given a NULL argument.
 VALUE_RETURNS = {
@@ -303,6 +332,9 @@ VALUE_RETURNS = {
     "natsMsg_IsNoResponders": "false",
     # The version string is only used to describe a mismatch.
     "nats_CheckCompatibilityImpl": "true",
+    # A NULL message has no stored sequence or time.
+    "natsMsg_GetSequence": "0",
+    "natsMsg_GetTime": "0",
 }
 
 # Services (micro). Functions returning `microError *` are checked for an
@@ -504,6 +536,9 @@ static microClient      *g_client = NULL;
 static microServiceConfig  g_svccfg;
 static microEndpointConfig g_epcfg;
 static microGroupConfig    g_grpcfg;
+static jsSubOptions      g_so;
+static jsFetchRequest    g_fr;
+static const char       *g_subjects[1] = {"misuse.sub"};
 
 /* Output variables: reset before each case, released after it. */
 static natsConnection   *o_nc;
@@ -535,6 +570,8 @@ static jsConsumerNamesList *o_cnl;
 static jsConsumerPauseResponse *o_cpr;
 static jsConsumerResetResponse *o_crr;
 static jsAccountInfo    *o_ai;
+static jsMsgMetaData    *o_meta;
+static jsConsumerSequenceMismatch o_csm;
 static jsPubAck         *o_pa;
 static microService     *o_svc;
 static microGroup       *o_grp;
@@ -557,6 +594,7 @@ reset_outs(void)
     o_js = NULL; o_err = (jsErrCode) 0; o_si = NULL; o_sil = NULL; o_snl = NULL; o_ci = NULL;
     o_cil = NULL; o_cnl = NULL; o_cpr = NULL; o_crr = NULL; o_ai = NULL; o_pa = NULL;
     o_svc = NULL; o_grp = NULL; o_client = NULL; o_minfo = NULL; o_mstats = NULL;
+    o_meta = NULL; memset(&o_csm, 0, sizeof(o_csm));
 }
 
 /* Frees whatever a call that was expected to fail produced anyway. The
@@ -593,6 +631,7 @@ release_outs(void)
     jsConsumerPauseResponse_Destroy(o_cpr);
     jsConsumerResetResponse_Destroy(o_crr);
     jsAccountInfo_Destroy(o_ai);
+    jsMsgMetaData_Destroy(o_meta);
     jsPubAck_Destroy(o_pa);
     if (o_svc != NULL)
         microError_Destroy(microService_Destroy(o_svc));
@@ -842,6 +881,12 @@ setup(const char *port)
         s = NATS_ERR;
     if ((s == NATS_OK) && (micro_NewClient(&g_client, g_nc, NULL) != NULL))
         s = NATS_ERR;
+    if (s == NATS_OK)
+        s = jsSubOptions_Init(&g_so);
+    if (s == NATS_OK)
+        s = jsFetchRequest_Init(&g_fr);
+    g_fr.Batch = 1;
+    g_fr.Expires = 100 * 1000000;
     if (s == NATS_OK)
         s = natsConnection_Flush(g_nc);
     if (s != NATS_OK)

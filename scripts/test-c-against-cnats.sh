@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds tests/c/test_core.c, test_js_manage.c and test_js_publish.c against the
-# system cnats (Debian libnats-dev) instead of rnats and runs every case,
+# Builds tests/c/test_core.c, test_js_manage.c, test_js_publish.c and test_js_consume.c
+# against the system cnats (Debian libnats-dev) instead of rnats and runs every case,
 # plain and under valgrind. The C tests encode cnats' behaviour; this shows
 # they do. Cases that only rnats promises (NULL output pointers, JSON
 # escaping, stricter names; cnats 3.14 fields the system's cnats predates)
@@ -14,7 +14,7 @@ trap 'rm -rf "$tmp"' EXIT
 [[ -f /usr/include/nats/nats.h ]] || { echo "cnats headers not found (apt-get install libnats-dev)" >&2; exit 1; }
 
 fail=0
-for prog in core js_manage js_publish; do
+for prog in core js_manage js_publish js_consume; do
     if ! cc -DRNATS_TEST_AGAINST_CNATS -std=c99 -Wall -Wextra -Werror -pedantic -g \
             -I"$root/tests/c" "$root/tests/c/test_$prog.c" -o "$tmp/${prog}_cnats" -lnats -lpthread; then
         echo "FAIL      building test_$prog.c against cnats"; fail=1; continue

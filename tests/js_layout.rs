@@ -52,6 +52,15 @@ const PART1: &[&str] = &[
     "natsMetadata",
 ];
 
+/// Structs JetStream part 2 (issue 14: consuming) must declare.
+const PART2: &[&str] = &[
+    "jsFetchRequest",
+    "jsMsgMetaData",
+    "jsSequencePair",
+    "jsSubOptions",
+    "natsMsgList",
+];
+
 /// Enum types part 1 must declare.
 const PART1_ENUMS: &[&str] = &[
     "jsErrCode",
@@ -89,6 +98,12 @@ fn declared_types() -> BTreeSet<String> {
     bodies.chain(callbacks).map(str::to_string).collect()
 }
 
+/// The structs whose layout is compared: the JetStream ones, and the two
+/// `nats*` structs JetStream uses.
+fn checked_struct(name: &str) -> bool {
+    name.starts_with("js") || name == "natsMetadata" || name == "natsMsgList"
+}
+
 /// Compiles and runs `src` against our header; None without a C compiler.
 fn run_c(src: &str) -> Option<String> {
     let dir = tempfile::tempdir().unwrap();
@@ -119,14 +134,14 @@ fn run_c(src: &str) -> Option<String> {
 #[test]
 fn js_structs_have_cnats_layout() {
     let declared = declared_types();
-    for s in PART1 {
+    for s in PART1.iter().chain(PART2) {
         assert!(declared.contains(*s), "{s} is not declared in nats.h");
     }
     let rows: Vec<_> = table("cnats-3.14-struct-layout.tsv")
         .into_iter()
-        .filter(|r| (r[0].starts_with("js") || r[0] == "natsMetadata") && declared.contains(&r[0]))
+        .filter(|r| checked_struct(&r[0]) && declared.contains(&r[0]))
         .collect();
-    assert!(rows.len() >= 246, "only {} rows checked", rows.len());
+    assert!(rows.len() >= 276, "only {} rows checked", rows.len());
     let mut src = String::from("#include <stddef.h>\n#include <nats/nats.h>\nint main(void)\n{\n");
     let mut expected = String::new();
     for r in &rows {
@@ -152,7 +167,7 @@ fn js_struct_field_types_are_cnats() {
     let declared = declared_types();
     let rows: Vec<_> = table("cnats-3.14-struct-layout.tsv")
         .into_iter()
-        .filter(|r| (r[0].starts_with("js") || r[0] == "natsMetadata") && declared.contains(&r[0]))
+        .filter(|r| checked_struct(&r[0]) && declared.contains(&r[0]))
         // Handler fields are checked once their typedefs are declared (the
         // publish part declares jsPubAckHandler / jsPubAckErrHandler).
         .filter(|r| declared.contains(&r[6]) || !r[6].ends_with("Handler"))

@@ -837,6 +837,24 @@ typedef struct {
   uint64_t ResetSeq;
 } jsConsumerResetResponse;
 
+// A consumer sequence and the matching stream sequence.
+typedef struct {
+  uint64_t Consumer;
+  uint64_t Stream;
+} jsSequencePair;
+
+// What a JetStream message's reply subject tells about it, returned by
+// `natsMsg_GetMetaData`; freed with `jsMsgMetaData_Destroy`.
+typedef struct {
+  jsSequencePair Sequence;
+  uint64_t NumDelivered;
+  uint64_t NumPending;
+  int64_t Timestamp;
+  char *Stream;
+  char *Consumer;
+  char *Domain;
+} jsMsgMetaData;
+
 // Schedule options of a published message (part of `jsPubOptions`).
 typedef struct {
   const char *Schedule;
@@ -878,6 +896,44 @@ typedef struct {
   natsMsg **Msgs;
   int Count;
 } natsMsgList;
+
+// Options of the `js_Subscribe` family and `js_PullSubscribe`: the
+// stream / consumer to bind to, the queue group, manual acks, the consumer
+// configuration to create and the ordered-consumer switch. Initialise with
+// `jsSubOptions_Init`.
+typedef struct {
+  const char *Stream;
+  const char *Consumer;
+  const char *Queue;
+  bool ManualAck;
+  jsConsumerConfig Config;
+  bool Ordered;
+} jsSubOptions;
+
+// The gap `natsSubscription_GetSequenceMismatch` reports: the stream
+// sequence of the last message, and the consumer sequence the library
+// expected (`ConsumerClient`) and the one the server sent (`ConsumerServer`).
+typedef struct {
+  uint64_t Stream;
+  uint64_t ConsumerClient;
+  uint64_t ConsumerServer;
+} jsConsumerSequenceMismatch;
+
+// One pull request of `natsSubscription_FetchRequest`: batch size, byte
+// limit, expiry (nanoseconds), no-wait, idle heartbeat (nanoseconds) and
+// the priority-group fields. Initialise with `jsFetchRequest_Init`.
+typedef struct {
+  int64_t Expires;
+  int Batch;
+  int64_t MaxBytes;
+  bool NoWait;
+  int64_t Heartbeat;
+  int64_t MinPending;
+  int64_t MinAckPending;
+  const char *ID;
+  const char *Group;
+  uint8_t Priority;
+} jsFetchRequest;
 
 // Called at the start of each thread the library creates.
 typedef void (*natsThreadStartedHandler)(void *closure);
@@ -1387,6 +1443,46 @@ NATS_EXTERN void jsConsumerResetResponse_Destroy(jsConsumerResetResponse *crr);
 // Unpins the client pinned in priority group `group` of a consumer.
 NATS_EXTERN natsStatus js_UnpinConsumer(jsCtx *js, const char *stream, const char *consumer, const char *group, jsOptions *opts, jsErrCode *errCode);
 
+// Frees metadata from `natsMsg_GetMetaData`: its strings and the struct
+// (NULL is ignored).
+NATS_EXTERN void jsMsgMetaData_Destroy(jsMsgMetaData *meta);
+
+// Acknowledges a JetStream message (once: later acknowledgements of an
+// acked message do nothing). `NATS_ILLEGAL_STATE` for a message that is
+// not from a JetStream subscription.
+NATS_EXTERN natsStatus natsMsg_Ack(natsMsg *msg, jsOptions *opts);
+
+// Acknowledges a JetStream message and waits for the server's
+// confirmation (`opts.Wait` ms, else the context's wait).
+NATS_EXTERN natsStatus natsMsg_AckSync(natsMsg *msg, jsOptions *opts, jsErrCode *errCode);
+
+// Asks the server to redeliver the message.
+NATS_EXTERN natsStatus natsMsg_Nak(natsMsg *msg, jsOptions *opts);
+
+// Asks the server to redeliver the message after `delay` milliseconds.
+NATS_EXTERN natsStatus natsMsg_NakWithDelay(natsMsg *msg, int64_t delay, jsOptions *opts);
+
+// Tells the server the message is being worked on (resets its ack
+// timer); may be repeated, and the message acked afterwards.
+NATS_EXTERN natsStatus natsMsg_InProgress(natsMsg *msg, jsOptions *opts);
+
+// Tells the server never to redeliver the message.
+NATS_EXTERN natsStatus natsMsg_Term(natsMsg *msg, jsOptions *opts);
+
+// The metadata of a JetStream message (from its reply subject) in a new
+// `*new_meta`, freed with `jsMsgMetaData_Destroy`. `NATS_ILLEGAL_STATE`
+// for a message that is not from a JetStream subscription, `NATS_ERR`
+// for a reply subject that is not an acknowledgement subject.
+NATS_EXTERN natsStatus natsMsg_GetMetaData(jsMsgMetaData **new_meta, natsMsg *msg);
+
+// The stream sequence of a message from `js_GetMsg` / `js_DirectGetMsg`
+// (0 for any other message, or NULL).
+NATS_EXTERN uint64_t natsMsg_GetSequence(natsMsg *msg);
+
+// The time (UTC nanoseconds since the epoch) a message from `js_GetMsg` /
+// `js_DirectGetMsg` was stored (0 for any other message, or NULL).
+NATS_EXTERN int64_t natsMsg_GetTime(natsMsg *msg);
+
 // Initialises publish options: all zero (no expectation, the context's
 // wait).
 NATS_EXTERN natsStatus jsPubOptions_Init(jsPubOptions *opts);
@@ -1427,6 +1523,52 @@ NATS_EXTERN natsStatus js_PublishAsyncComplete(jsCtx *js, jsPubOptions *opts);
 // none is pending.
 NATS_EXTERN natsStatus js_PublishAsyncGetPendingList(natsMsgList *pending, jsCtx *js);
 
+// Subscribes to `subject` of a stream with a push consumer; `cb` receives
+// each message (and acks it after it returns unless `ManualAck` or the
+// consumer acks none). Destroy with `natsSubscription_Destroy`.
+NATS_EXTERN natsStatus js_Subscribe(natsSubscription **sub, jsCtx *js, const char *subject, natsMsgHandler cb, void *cbClosure, jsOptions *opts, jsSubOptions *subOpts, jsErrCode *errCode);
+
+// Like `js_Subscribe` with several filter subjects on one consumer.
+NATS_EXTERN natsStatus js_SubscribeMulti(natsSubscription **sub, jsCtx *js, const char **subjects, int numSubjects, natsMsgHandler cb, void *cbClosure, jsOptions *opts, jsSubOptions *subOpts, jsErrCode *errCode);
+
+// Subscribes to `subject` of a stream with a push consumer whose messages
+// the program reads with `natsSubscription_NextMsg` (and acks itself).
+NATS_EXTERN natsStatus js_SubscribeSync(natsSubscription **sub, jsCtx *js, const char *subject, jsOptions *opts, jsSubOptions *subOpts, jsErrCode *errCode);
+
+// Like `js_SubscribeSync` with several filter subjects on one consumer.
+NATS_EXTERN natsStatus js_SubscribeSyncMulti(natsSubscription **sub, jsCtx *js, const char **subjects, int numSubjects, jsOptions *opts, jsSubOptions *subOpts, jsErrCode *errCode);
+
+// The last gap a push subscription saw between the consumer sequence the
+// server announced and the one it delivered: `NATS_NOT_FOUND` (no error
+// text, as cnats) when there is none, `NATS_INVALID_SUBSCRIPTION` for a
+// subscription that is not a JetStream push subscription.
+NATS_EXTERN natsStatus natsSubscription_GetSequenceMismatch(jsConsumerSequenceMismatch *csm, natsSubscription *sub);
+
+// Creates a pull subscription on `subject`: on the consumer `durable`
+// (created when missing), on the consumer `subOpts` binds to, or on a new
+// ephemeral consumer. Messages are asked for with
+// `natsSubscription_Fetch` / `natsSubscription_FetchRequest`.
+NATS_EXTERN natsStatus js_PullSubscribe(natsSubscription **sub, jsCtx *js, const char *subject, const char *durable, jsOptions *opts, jsSubOptions *subOpts, jsErrCode *errCode);
+
+// Creates a pull subscription whose messages go to `msgCB`, with requests
+// sent as `jsOpts->PullSubscribeAsync` says (size, limits, expiry,
+// heartbeat, keep-ahead, next and complete handlers).
+NATS_EXTERN natsStatus js_PullSubscribeAsync(natsSubscription **newsub, jsCtx *js, const char *subject, const char *durable, natsMsgHandler msgCB, void *msgCBClosure, jsOptions *jsOpts, jsSubOptions *opts, jsErrCode *errCode);
+
+// Fetches up to `batch` messages of a pull subscription within `timeout`
+// ms: what is already there at once, else what arrives before the
+// timeout (`NATS_TIMEOUT` when nothing does).
+NATS_EXTERN natsStatus natsSubscription_Fetch(natsMsgList *list, natsSubscription *sub, int batch, int64_t timeout, jsErrCode *errCode);
+
+// Fetches with every setting of `request` (batch, byte limit, expiry in
+// ns, no-wait, heartbeat, priority-group fields).
+NATS_EXTERN natsStatus natsSubscription_FetchRequest(natsMsgList *list, natsSubscription *sub, jsFetchRequest *request);
+
+// The info of the consumer a JetStream subscription reads from, in a new
+// `*ci` freed with `jsConsumerInfo_Destroy`. `NATS_INVALID_SUBSCRIPTION`
+// for a subscription that is not a JetStream one.
+NATS_EXTERN natsStatus natsSubscription_GetConsumerInfo(jsConsumerInfo **ci, natsSubscription *sub, jsOptions *opts, jsErrCode *errCode);
+
 // Initialises JetStream context options: all zero (defaults everywhere).
 NATS_EXTERN natsStatus jsOptions_Init(jsOptions *opts);
 
@@ -1454,6 +1596,14 @@ NATS_EXTERN natsStatus jsConsumerConfig_Init(jsConsumerConfig *cc);
 
 // Initialises direct get options: all zero.
 NATS_EXTERN natsStatus jsDirectGetMsgOptions_Init(jsDirectGetMsgOptions *opts);
+
+// Initialises subscribe options: all zero except the consumer
+// configuration's deliver, ack and replay policies, set to -1 ("not set"),
+// as cnats does.
+NATS_EXTERN natsStatus jsSubOptions_Init(jsSubOptions *opts);
+
+// Initialises a fetch request: all zero.
+NATS_EXTERN natsStatus jsFetchRequest_Init(jsFetchRequest *request);
 
 // Initializes the library. Optional: any call that needs the library
 // opens it. `lockSpinCount` is accepted for compatibility and ignored.

@@ -11,6 +11,8 @@
 //! - `reader.rs`: socket -> parser -> subscriptions; async INFO, `-ERR`;
 //! - `reconnect.rs`: disconnect handling and the reconnect loop;
 //! - `subscriptions.rs`: SUB/UNSUB and drain of one subscription;
+//! - `sub_hook.rs`: the optional JetStream hook of a subscription (sees
+//!   its messages first, told of reconnects, unsubscribe and close);
 //! - `sub.rs` (the subscription itself), `request.rs` (request/reply
 //!   multiplexer), `transport.rs` (plain TCP or TLS byte stream),
 //!   `testutil.rs` (unit-test support: a detached connection, a fake
@@ -37,6 +39,7 @@ mod reader;
 mod reconnect;
 pub mod request;
 pub mod sub;
+pub mod sub_hook;
 mod subscriptions;
 mod testutil;
 pub mod transport;
@@ -55,6 +58,7 @@ use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 use sub::{MsgCallback, Subscription};
+use sub_hook::SubHook;
 use transport::Transport;
 
 /// The connection's parser: it owns the recycler its received messages

@@ -72,7 +72,15 @@ impl Connection {
                 }
                 let sub = self.subs.lock().get(&sid).cloned();
                 if let Some(sub) = sub {
-                    let msg = Msg::from_wire(m)?;
+                    let mut msg = Msg::from_wire(m)?;
+                    if let Some(h) = &sub.js {
+                        match h.on_msg(&sub, msg) {
+                            Some(m) => msg = m,
+                            None => return Ok(()),
+                        }
+                        // Acks go through the subscription (cnats' `msg->sub`).
+                        msg.set_js(Some(crate::msg::JsSlot::Sub(sub.clone())));
+                    }
                     if let Some(s) = sub.enqueue(msg) {
                         self.post_error(Some(sub.clone()), s);
                     }

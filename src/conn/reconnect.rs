@@ -131,6 +131,9 @@ impl Connection {
                     if self.install(i, est, true).is_err() {
                         continue;
                     }
+                    if !initial {
+                        self.notify_js_reconnected();
+                    }
                     let cb = if initial {
                         self.opts.connected_cb.clone()
                     } else {
@@ -163,6 +166,17 @@ impl Connection {
                         }
                     }
                 }
+            }
+        }
+    }
+
+    /// Tells the JetStream subscriptions that the connection reconnected
+    /// (their subscriptions were re-sent by `install`).
+    fn notify_js_reconnected(&self) {
+        let subs: Vec<Arc<Subscription>> = self.subs.lock().values().filter(|s| s.js.is_some()).cloned().collect();
+        for s in subs {
+            if let Some(h) = &s.js {
+                h.on_reconnected(&s);
             }
         }
     }
@@ -210,6 +224,41 @@ mod tests {
         assert!(eventually(|| reconnected.load(Ordering::SeqCst) == 1));
         assert_eq!(c.status(), NATS_CONN_STATUS_CONNECTED);
         assert_eq!(c.stats().reconnects, 1);
+        c.close();
+    }
+
+    /// A JetStream hook is told of the reconnect after the subscriptions
+    /// were re-sent: what it publishes then follows the SUBs.
+    #[test]
+    fn js_hooks_are_told_of_a_reconnect() {
+        struct Repull(AtomicU64);
+        impl SubHook for Repull {
+            fn on_msg(&self, _: &Arc<Subscription>, m: Box<Msg>) -> Option<Box<Msg>> {
+                Some(m)
+            }
+            fn on_reconnected(&self, sub: &Arc<Subscription>) {
+                self.0.fetch_add(1, Ordering::SeqCst);
+                let c = sub.connection().unwrap();
+                c.publish(b"js.pull", Some(sub.subject.as_bytes()), None, b"again")
+                    .unwrap();
+            }
+            fn as_any(&self) -> &dyn std::any::Any {
+                self
+            }
+        }
+        let fake = Fake::ok();
+        let mut o = opts(&fake.url());
+        o.max_reconnect = -1;
+        let c = Connection::connect(o).unwrap();
+        let peer = fake.peer();
+        let h = Arc::new(Repull(AtomicU64::new(0)));
+        let s = c.subscribe_with_hook(b"inbox", None, None, 0, Some(h.clone())).unwrap();
+        let _plain = c.subscribe(b"other", None, None, 0).unwrap();
+        drop(peer);
+        let mut peer = fake.peer();
+        let got = peer.read_until("PUB js.pull inbox 5\r\nagain\r\n");
+        assert!(got.contains(&format!("SUB inbox {}\r\n", s.sid)), "{got:?}");
+        assert_eq!(h.0.load(Ordering::SeqCst), 1);
         c.close();
     }
 

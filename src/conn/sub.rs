@@ -2,6 +2,7 @@
 //! callback on the subscription's own thread (or to `NextMsg` callers),
 //! auto-unsubscribe and drain.
 
+use super::sub_hook::{SubEnd, SubHook};
 use super::Connection;
 use crate::error::{Error, Result};
 use crate::msg::Msg;
@@ -55,6 +56,9 @@ pub struct Subscription {
     /// Delivered by the library's shared pool instead of an own thread
     /// (`natsOptions_UseGlobalMessageDelivery`).
     pub(crate) pooled: bool,
+    /// The JetStream hook, if this is a JetStream subscription (see
+    /// `sub_hook`); set before the SUB is sent, never changed.
+    pub(crate) js: Option<Arc<dyn SubHook>>,
     // Only the engine (`crate::conn`) touches the state; other layers use
     // the methods below.
     pub(in crate::conn) state: Mutex<SubState>,
@@ -112,6 +116,7 @@ impl Subscription {
             pooled: callback.is_some() && timeout_ms <= 0 && conn.opts.use_global_delivery,
             callback,
             timeout_ms,
+            js: None,
             state: Mutex::new(SubState {
                 queue: VecDeque::new(),
                 pending_bytes: 0,
@@ -145,6 +150,11 @@ impl Subscription {
 
     pub fn is_async(&self) -> bool {
         self.callback.is_some()
+    }
+
+    /// The JetStream hook of a JetStream subscription.
+    pub fn js_hook(&self) -> Option<&Arc<dyn SubHook>> {
+        self.js.as_ref()
     }
 
     /// Called by the reader thread. Returns `Some(status)` when an async
@@ -233,10 +243,22 @@ impl Subscription {
     /// Marks the subscription closed (unsubscribed or connection closed)
     /// and wakes its waiters; queued messages are dropped.
     pub(crate) fn close(&self, conn_closed: bool) {
+        let mut why = SubEnd::Unsubscribed;
         let complete = {
             let mut st = self.state.lock();
             if st.closed {
                 return;
+            }
+            if self.js.is_some() {
+                why = if conn_closed {
+                    SubEnd::ConnectionClosed
+                } else if st.draining {
+                    SubEnd::Drained
+                } else if st.max > 0 && st.delivered >= st.max {
+                    SubEnd::MaxReached
+                } else {
+                    SubEnd::Unsubscribed
+                };
             }
             st.closed = true;
             st.conn_closed = conn_closed;
@@ -258,6 +280,9 @@ impl Subscription {
             }
         };
         self.cv.notify_all();
+        if let Some(h) = &self.js {
+            h.on_closed(self, why);
+        }
         if let Some(cb) = complete {
             crate::runtime::post(cb);
         }
@@ -275,6 +300,15 @@ impl Subscription {
                 "illegal to call NextMsg on an asynchronous subscription",
             ));
         }
+        if let Some(h) = &self.js {
+            h.check_next_msg(self)?;
+        }
+        self.next_msg_internal(timeout_ms)
+    }
+
+    /// `NextMsg` without the JetStream hook's gate (the JetStream layer's
+    /// own reads, e.g. fetch on a pull subscription).
+    pub fn next_msg_internal(self: &Arc<Self>, timeout_ms: i64) -> Result<Box<Msg>> {
         // cnats does not reject a negative timeout here: anything <= 0
         // polls (a queued message, else NATS_TIMEOUT), as cnats 3.4 and
         // 3.14 both do.
@@ -289,7 +323,11 @@ impl Subscription {
             if let Some(m) = Self::pop(&mut st) {
                 let done = st.max > 0 && st.delivered >= st.max;
                 let drain_finished = st.draining && st.queue.is_empty();
+                let delivered = st.delivered;
                 drop(st);
+                if let Some(h) = &self.js {
+                    h.on_delivered(self, delivered);
+                }
                 if done {
                     self.remove_from_conn();
                 } else if drain_finished {
@@ -388,6 +426,10 @@ impl Subscription {
 
     /// Hands `m` to the callback (the subscription's lock is not held).
     fn call(self: &Arc<Self>, cb: &MsgCallback, m: Box<Msg>) {
+        if let Some(h) = &self.js {
+            let delivered = self.state.lock().delivered;
+            h.on_delivered(self, delivered);
+        }
         match self.conn.upgrade() {
             Some(c) => cb(&c, self, Some(m)),
             None => drop(m),
@@ -446,6 +488,13 @@ impl Subscription {
         if again {
             crate::runtime::pool_schedule(self);
         }
+    }
+
+    /// A delivered message the JetStream layer consumed itself (a pull
+    /// status, an end marker): not counted as delivered, as cnats.
+    pub(crate) fn uncount_delivered(&self) {
+        let mut st = self.state.lock();
+        st.delivered = st.delivered.saturating_sub(1);
     }
 
     /// `natsSubscription_AutoUnsubscribe`: the limit counts messages

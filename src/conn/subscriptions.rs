@@ -12,6 +12,19 @@ impl Connection {
         cb: Option<MsgCallback>,
         timeout_ms: i64,
     ) -> Result<Arc<Subscription>> {
+        self.subscribe_with_hook(subject, queue, cb, timeout_ms, None)
+    }
+
+    /// `subscribe` with a JetStream hook (see `sub_hook`), installed before
+    /// the SUB is sent.
+    pub fn subscribe_with_hook(
+        &self,
+        subject: &[u8],
+        queue: Option<&[u8]>,
+        cb: Option<MsgCallback>,
+        timeout_ms: i64,
+        hook: Option<Arc<dyn SubHook>>,
+    ) -> Result<Arc<Subscription>> {
         crate::subject::check_subscribe(subject)?;
         if let Some(q) = queue {
             crate::subject::check_queue(q)?;
@@ -25,7 +38,9 @@ impl Connection {
         let sid = self.next_sid.fetch_add(1, Ordering::Relaxed);
         let me = self.arc();
         let is_async = cb.is_some();
-        let sub = Arc::new(Subscription::new(sid, subject, queue, &me, cb, timeout_ms)?);
+        let mut sub = Subscription::new(sid, subject, queue, &me, cb, timeout_ms)?;
+        sub.js = hook;
+        let sub = Arc::new(sub);
         self.subs.lock().insert(sid, sub.clone());
         // An inactivity timeout needs the delivery thread at once; other
         // async subscriptions start theirs with the first message.
@@ -71,7 +86,10 @@ impl Connection {
         let mut proto = Vec::with_capacity(32);
         writer::write_unsub(&mut proto, sub.sid, if max > 0 { Some(max) } else { None });
         self.write_proto(&proto);
-        Ok(())
+        match (&sub.js, max) {
+            (Some(h), 0) => h.on_unsubscribe(sub),
+            _ => Ok(()),
+        }
     }
 
     /// `natsSubscription_Drain`: UNSUB, flush, deliver what is queued,

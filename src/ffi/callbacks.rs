@@ -269,6 +269,52 @@ pub(crate) fn msg_callback(cb: natsMsgHandler, closure: *mut c_void) -> Result<M
     ))
 }
 
+/// `jsOptions.PullSubscribeAsync.CompleteHandler` as a core closure (NULL:
+/// none).
+pub(crate) fn fetch_complete_callback(
+    cb: jsFetchCompleteHandler,
+    closure: *mut c_void,
+) -> Option<crate::js::pull::FetchCompleteHandler> {
+    let f = cb?;
+    let cl = SendPtr(closure);
+    Some(Arc::new(
+        move |c: &Arc<Connection>, s: &Arc<Subscription>, st: natsStatus| {
+            let cl = &cl;
+            // SAFETY: the program's own handler, called with the handles it
+            // holds (kept alive by `c` and `s` for the call) and its closure.
+            unsafe {
+                f(
+                    arc_as_ptr::<natsConnection>(c),
+                    arc_as_ptr::<natsSubscription>(s),
+                    st,
+                    cl.0,
+                )
+            }
+        },
+    ))
+}
+
+/// `jsOptions.PullSubscribeAsync.NextHandler` as a core closure (NULL:
+/// none): the handler starts from 0 messages and 0 bytes, as cnats, and
+/// returns false for "no request now".
+pub(crate) fn fetch_next_callback(
+    cb: jsFetchNextHandler,
+    closure: *mut c_void,
+) -> Option<crate::js::pull::FetchNextHandler> {
+    let f = cb?;
+    let cl = SendPtr(closure);
+    Some(Arc::new(move |s: &Arc<Subscription>| {
+        let cl = &cl;
+        let mut msgs: c_int = 0;
+        let mut bytes: i64 = 0;
+        // SAFETY: the program's own handler with two writable outputs on
+        // this stack, the subscription handle it holds (alive through `s`)
+        // and its closure.
+        let go = unsafe { f(&mut msgs, &mut bytes, arc_as_ptr::<natsSubscription>(s), cl.0) };
+        go.then_some((msgs, bytes))
+    }))
+}
+
 /// The subscription's on-complete callback as a core closure.
 pub(crate) fn on_complete_callback(cb: natsOnCompleteCB, closure: *mut c_void) -> Option<CompleteCallback> {
     let f = cb?;

@@ -2,12 +2,14 @@
 //! `jsCtx_Destroy`) and the reading of `jsOptions`, shared by every
 //! JetStream export.
 
+use super::callbacks::{fetch_complete_callback, fetch_next_callback};
 use super::conn::natsConnection;
 use super::cstr;
 use super::handle::{arc_clone, arc_into_raw, arc_ref, arc_take, ArcCastable, Castable};
 use super::js_types::{jsCtx, jsErrCodeArg, jsOptions};
 use super::{guard, guard_or, not_null, write_out};
 use crate::error::Result;
+use crate::js::pull::PullAsyncOptions;
 use crate::js::{JetStream, JsOptions, PubAsyncOptions, PurgeOptions, StreamInfoOptions, StreamOptions};
 use crate::status::natsStatus;
 use std::sync::Arc;
@@ -78,6 +80,36 @@ pub(crate) unsafe fn options_from_c(opts: *const jsOptions) -> Result<Option<JsO
             },
         },
     }))
+}
+
+/// Reads `jsOptions.PullSubscribeAsync` of the options given to
+/// `js_PullSubscribeAsync` (NULL: all defaults), handlers included. cnats
+/// reads these settings from the call's options only, never from the
+/// context's.
+///
+/// # Safety
+/// as for [`options_from_c`]; the handlers are the program's (or NULL).
+pub(crate) unsafe fn pull_async_from_c(opts: *const jsOptions) -> Result<PullAsyncOptions> {
+    // SAFETY: NULL or a jsOptions of the program (contract); read only.
+    let Some(o) = (unsafe { opts.as_ref() }) else {
+        return Ok(PullAsyncOptions::default());
+    };
+    let p = &o.PullSubscribeAsync;
+    Ok(PullAsyncOptions {
+        timeout_ms: p.Timeout,
+        max_messages: p.MaxMessages,
+        max_bytes: p.MaxBytes,
+        no_wait: p.NoWait,
+        heartbeat_ms: p.Heartbeat,
+        // SAFETY: NULL or a string of the program's options (contract).
+        group: unsafe { opt_string(p.Group, "PullSubscribeAsync.Group") }?,
+        min_pending: p.MinPending,
+        min_ack_pending: p.MinAckPending,
+        fetch_size: p.FetchSize,
+        keep_ahead: p.KeepAhead,
+        next: fetch_next_callback(p.NextHandler, p.NextHandlerClosure),
+        complete: fetch_complete_callback(p.CompleteHandler, p.CompleteHandlerClosure),
+    })
 }
 
 /// Runs `f` with cnats' `jsErrCode *errCode` output: set to 0 first, then
@@ -155,6 +187,7 @@ pub unsafe extern "C" fn jsCtx_Destroy(js: *mut jsCtx) {
 mod tests {
     use super::*;
     use crate::error::Error;
+    use crate::ffi::sub::natsSubscription;
     use crate::status::natsStatus::*;
     use std::ffi::CString;
 
@@ -195,6 +228,47 @@ mod tests {
         assert_eq!((r.stream.purge.sequence, r.stream.purge.keep), (5, 6));
         assert!(r.stream.info.deleted_details);
         assert_eq!(r.stream.info.subjects_filter.as_deref(), Some("x.>"));
+    }
+
+    unsafe extern "C" fn next_cb(
+        _m: *mut libc::c_int,
+        _b: *mut i64,
+        _s: *mut natsSubscription,
+        _cl: *mut libc::c_void,
+    ) -> bool {
+        false
+    }
+
+    #[test]
+    fn pull_async_options_are_read_from_the_call_options() {
+        // SAFETY: NULL is "defaults".
+        let d = unsafe { pull_async_from_c(std::ptr::null()) }.unwrap();
+        assert_eq!((d.timeout_ms, d.max_messages, d.fetch_size), (0, 0, 0));
+        assert!(d.next.is_none() && d.complete.is_none());
+        // SAFETY: a zeroed jsOptions is what jsOptions_Init makes.
+        let mut o: jsOptions = unsafe { std::mem::zeroed() };
+        let p = &mut o.PullSubscribeAsync;
+        p.Timeout = 1000;
+        p.MaxMessages = 25;
+        p.MaxBytes = 4096;
+        p.NoWait = true;
+        p.Heartbeat = 200;
+        p.Group = c"grp".as_ptr();
+        p.MinPending = 3;
+        p.MinAckPending = 4;
+        p.FetchSize = 10;
+        p.KeepAhead = 2;
+        p.NextHandler = Some(next_cb);
+        // SAFETY: `o` lives through the call.
+        let r = unsafe { pull_async_from_c(&o) }.unwrap();
+        assert_eq!(
+            (r.timeout_ms, r.max_messages, r.max_bytes, r.no_wait),
+            (1000, 25, 4096, true)
+        );
+        assert_eq!((r.heartbeat_ms, r.min_pending, r.min_ack_pending), (200, 3, 4));
+        assert_eq!((r.fetch_size, r.keep_ahead, r.group.as_deref()), (10, 2, Some("grp")));
+        assert!(r.next.is_some(), "the program's next handler is kept");
+        assert!(r.complete.is_none());
     }
 
     #[test]

@@ -549,6 +549,67 @@ pub struct natsMetadata {
     pub Count: c_int,
 }
 
+/// A consumer sequence and the matching stream sequence.
+#[repr(C)]
+pub struct jsSequencePair {
+    pub Consumer: u64,
+    pub Stream: u64,
+}
+
+/// What a JetStream message's reply subject tells about it, returned by
+/// `natsMsg_GetMetaData`; freed with `jsMsgMetaData_Destroy`.
+#[repr(C)]
+pub struct jsMsgMetaData {
+    pub Sequence: jsSequencePair,
+    pub NumDelivered: u64,
+    pub NumPending: u64,
+    pub Timestamp: i64,
+    pub Stream: *mut c_char,
+    pub Consumer: *mut c_char,
+    pub Domain: *mut c_char,
+}
+
+/// The gap `natsSubscription_GetSequenceMismatch` reports: the stream
+/// sequence of the last message, and the consumer sequence the library
+/// expected (`ConsumerClient`) and the one the server sent (`ConsumerServer`).
+#[repr(C)]
+pub struct jsConsumerSequenceMismatch {
+    pub Stream: u64,
+    pub ConsumerClient: u64,
+    pub ConsumerServer: u64,
+}
+
+/// Options of the `js_Subscribe` family and `js_PullSubscribe`: the
+/// stream / consumer to bind to, the queue group, manual acks, the consumer
+/// configuration to create and the ordered-consumer switch. Initialise with
+/// `jsSubOptions_Init`.
+#[repr(C)]
+pub struct jsSubOptions {
+    pub Stream: *const c_char,
+    pub Consumer: *const c_char,
+    pub Queue: *const c_char,
+    pub ManualAck: bool,
+    pub Config: jsConsumerConfig,
+    pub Ordered: bool,
+}
+
+/// One pull request of `natsSubscription_FetchRequest`: batch size, byte
+/// limit, expiry (nanoseconds), no-wait, idle heartbeat (nanoseconds) and
+/// the priority-group fields. Initialise with `jsFetchRequest_Init`.
+#[repr(C)]
+pub struct jsFetchRequest {
+    pub Expires: i64,
+    pub Batch: c_int,
+    pub MaxBytes: i64,
+    pub NoWait: bool,
+    pub Heartbeat: i64,
+    pub MinPending: i64,
+    pub MinAckPending: i64,
+    pub ID: *const c_char,
+    pub Group: *const c_char,
+    pub Priority: u8,
+}
+
 /// Zeroes `*p` (cnats' `_Init` functions start from all-zero bytes).
 ///
 /// # Safety
@@ -654,4 +715,26 @@ pub unsafe extern "C" fn jsConsumerConfig_Init(cc: *mut jsConsumerConfig) -> nat
 pub unsafe extern "C" fn jsDirectGetMsgOptions_Init(opts: *mut jsDirectGetMsgOptions) -> natsStatus {
     // SAFETY: `opts` is NULL (refused) or caller storage for a jsDirectGetMsgOptions.
     guard("jsDirectGetMsgOptions_Init", || unsafe { init(opts, "opts", |_| ()) })
+}
+
+/// Initialises subscribe options: all zero except the consumer
+/// configuration's deliver, ack and replay policies, set to -1 ("not set"),
+/// as cnats does.
+#[no_mangle]
+pub unsafe extern "C" fn jsSubOptions_Init(opts: *mut jsSubOptions) -> natsStatus {
+    // SAFETY: `opts` is NULL (refused) or caller storage for a jsSubOptions.
+    guard("jsSubOptions_Init", || unsafe {
+        init(opts, "opts", |o| {
+            o.Config.AckPolicy = -1;
+            o.Config.DeliverPolicy = -1;
+            o.Config.ReplayPolicy = -1;
+        })
+    })
+}
+
+/// Initialises a fetch request: all zero.
+#[no_mangle]
+pub unsafe extern "C" fn jsFetchRequest_Init(request: *mut jsFetchRequest) -> natsStatus {
+    // SAFETY: `request` is NULL (refused) or caller storage for a jsFetchRequest.
+    guard("jsFetchRequest_Init", || unsafe { init(request, "request", |_| ()) })
 }

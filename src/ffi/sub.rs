@@ -412,6 +412,10 @@ pub unsafe extern "C" fn natsSubscription_Destroy(sub: *mut natsSubscription) {
         // its pointer with this call, so the ownership taken back here is the only one.
         if let Some(s) = unsafe { arc_take::<natsSubscription>(sub) } {
             if s.is_valid() {
+                // As cnats: destroying never deletes a JetStream consumer.
+                if let Some(h) = s.js_hook() {
+                    h.on_destroy(&s);
+                }
                 if let Some(c) = s.connection() {
                     let _ = c.unsubscribe(&s, 0);
                 }

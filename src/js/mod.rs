@@ -14,11 +14,16 @@
 //! `account`. Publishing (JS-B): `publish`, `publish_async`.
 
 mod account;
+pub mod ack;
 mod consumer;
 mod msg;
+mod ordered;
 pub mod publish;
 pub mod publish_async;
+pub mod pull;
+pub mod push;
 mod stream;
+pub mod sub;
 pub mod time;
 pub mod types;
 

@@ -65,10 +65,11 @@ fn b64(field: &str, v: Option<String>) -> Result<Vec<u8>> {
 }
 
 impl StoredMsg {
-    /// A [`Msg`] with this subject, headers and data (the sequence and
-    /// time stay here: a core `Msg` has no fields for them).
+    /// A [`Msg`] with this subject, headers and data, its sequence and
+    /// time in the message's JetStream slot (`natsMsg_GetSequence/GetTime`).
     pub fn to_msg(&self) -> Result<Msg> {
         let mut m = Msg::new(self.subject.as_bytes(), None, &self.data)?;
+        m.set_js(Some(crate::msg::JsSlot::Stored(Box::new((self.seq, self.time)))));
         if let Some(block) = self.header.as_deref().filter(|b| !b.is_empty()) {
             let parsed = Headers::parse(block)?;
             if let Some(h) = m.headers()? {

@@ -26,6 +26,27 @@ mod recycler;
 pub use buf::{MsgBuf, MSG_INLINE};
 pub use recycler::{clear_recycled, recycle, Incoming, Recycler};
 
+/// What a JetStream message knows beyond a core one (see [`Msg::js`]).
+#[derive(Clone)]
+pub enum JsSlot {
+    /// Received on a JetStream subscription: acks go through its
+    /// connection (the message keeps the subscription alive, as cnats'
+    /// `msg->sub`).
+    Sub(std::sync::Arc<crate::conn::sub::Subscription>),
+    /// A stored message (`js_GetMsg`, direct get): its stream sequence and
+    /// time (ns since the epoch).
+    Stored(Box<(u64, i64)>),
+}
+
+impl std::fmt::Debug for JsSlot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            JsSlot::Sub(s) => write!(f, "Sub(sid {})", s.sid),
+            JsSlot::Stored(st) => write!(f, "Stored {{ seq: {}, time: {} }}", st.0, st.1),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Msg {
     /// `subject NUL [reply NUL] raw-header-block data NUL`.
@@ -36,6 +57,10 @@ pub struct Msg {
     raw_hdr_len: usize,
     /// Parsed or created headers; when `Some`, they replace the raw block.
     headers: Option<Headers>,
+    /// JetStream slot: `None` for core messages.
+    js: Option<JsSlot>,
+    /// A JetStream ack (not "in progress") was sent for this message.
+    acked: bool,
 }
 
 impl Msg {
@@ -71,6 +96,8 @@ impl Msg {
             reply_len: reply.map_or(0, |r| r.len() as u32),
             raw_hdr_len: 0,
             headers: None,
+            js: None,
+            acked: false,
         })
     }
 
@@ -80,6 +107,45 @@ impl Msg {
             self.buf = MsgBuf::new();
         }
         self.headers = None;
+        self.js = None;
+        self.acked = false;
+    }
+
+    /// The JetStream slot (see [`JsSlot`]).
+    pub fn js(&self) -> Option<&JsSlot> {
+        self.js.as_ref()
+    }
+
+    /// Sets the JetStream slot.
+    pub fn set_js(&mut self, slot: Option<JsSlot>) {
+        self.js = slot;
+    }
+
+    /// True once a JetStream ack (ack, nak, term) was sent for it.
+    pub fn is_acked(&self) -> bool {
+        self.acked
+    }
+
+    pub(crate) fn set_acked(&mut self) {
+        self.acked = true;
+    }
+
+    /// The stream sequence of a stored message (`natsMsg_GetSequence`), 0
+    /// otherwise.
+    pub fn js_sequence(&self) -> u64 {
+        match self.js() {
+            Some(JsSlot::Stored(st)) => st.0,
+            _ => 0,
+        }
+    }
+
+    /// The time (ns since the epoch) of a stored message
+    /// (`natsMsg_GetTime`), 0 otherwise.
+    pub fn js_time(&self) -> i64 {
+        match self.js() {
+            Some(JsSlot::Stored(st)) => st.1,
+            _ => 0,
+        }
     }
 
     /// A received message, complete (tests).

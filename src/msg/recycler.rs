@@ -93,6 +93,8 @@ impl Recycler {
                 reply_len: 0,
                 raw_hdr_len: 0,
                 headers: None,
+                js: None,
+                acked: false,
             })
         })
     }

@@ -44,6 +44,9 @@ static microClient      *g_client = NULL;
 static microServiceConfig  g_svccfg;
 static microEndpointConfig g_epcfg;
 static microGroupConfig    g_grpcfg;
+static jsSubOptions      g_so;
+static jsFetchRequest    g_fr;
+static const char       *g_subjects[1] = {"misuse.sub"};
 
 /* Output variables: reset before each case, released after it. */
 static natsConnection   *o_nc;
@@ -75,6 +78,8 @@ static jsConsumerNamesList *o_cnl;
 static jsConsumerPauseResponse *o_cpr;
 static jsConsumerResetResponse *o_crr;
 static jsAccountInfo    *o_ai;
+static jsMsgMetaData    *o_meta;
+static jsConsumerSequenceMismatch o_csm;
 static jsPubAck         *o_pa;
 static microService     *o_svc;
 static microGroup       *o_grp;
@@ -97,6 +102,7 @@ reset_outs(void)
     o_js = NULL; o_err = (jsErrCode) 0; o_si = NULL; o_sil = NULL; o_snl = NULL; o_ci = NULL;
     o_cil = NULL; o_cnl = NULL; o_cpr = NULL; o_crr = NULL; o_ai = NULL; o_pa = NULL;
     o_svc = NULL; o_grp = NULL; o_client = NULL; o_minfo = NULL; o_mstats = NULL;
+    o_meta = NULL; memset(&o_csm, 0, sizeof(o_csm));
 }
 
 /* Frees whatever a call that was expected to fail produced anyway. The
@@ -133,6 +139,7 @@ release_outs(void)
     jsConsumerPauseResponse_Destroy(o_cpr);
     jsConsumerResetResponse_Destroy(o_crr);
     jsAccountInfo_Destroy(o_ai);
+    jsMsgMetaData_Destroy(o_meta);
     jsPubAck_Destroy(o_pa);
     if (o_svc != NULL)
         microError_Destroy(microService_Destroy(o_svc));
@@ -382,6 +389,12 @@ setup(const char *port)
         s = NATS_ERR;
     if ((s == NATS_OK) && (micro_NewClient(&g_client, g_nc, NULL) != NULL))
         s = NATS_ERR;
+    if (s == NATS_OK)
+        s = jsSubOptions_Init(&g_so);
+    if (s == NATS_OK)
+        s = jsFetchRequest_Init(&g_fr);
+    g_fr.Batch = 1;
+    g_fr.Expires = 100 * 1000000;
     if (s == NATS_OK)
         s = natsConnection_Flush(g_nc);
     if (s != NATS_OK)
@@ -1743,6 +1756,80 @@ null_sweep(void)
     begin_case("js_UnpinConsumer(group=NULL)");
     expect_status(NATS_INVALID_ARG, js_UnpinConsumer(g_js, "misuse", "misuse", NULL, NULL, &o_err));
     release_outs();
+    /* ---- jsMsgMetaData_Destroy ---- */
+    /* jsMsgMetaData_Destroy(meta=NULL) */
+    reset_outs();
+    begin_case("jsMsgMetaData_Destroy(meta=NULL)");
+    jsMsgMetaData_Destroy(NULL);
+    pass_case();
+    release_outs();
+    /* ---- natsMsg_Ack ---- */
+    /* natsMsg_Ack(msg=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("natsMsg_Ack(msg=NULL)");
+    expect_status(NATS_INVALID_ARG, natsMsg_Ack(NULL, NULL));
+    release_outs();
+    /* ---- natsMsg_AckSync ---- */
+    /* natsMsg_AckSync(msg=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("natsMsg_AckSync(msg=NULL)");
+    expect_status(NATS_INVALID_ARG, natsMsg_AckSync(NULL, NULL, &o_err));
+    release_outs();
+    /* ---- natsMsg_Nak ---- */
+    /* natsMsg_Nak(msg=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("natsMsg_Nak(msg=NULL)");
+    expect_status(NATS_INVALID_ARG, natsMsg_Nak(NULL, NULL));
+    release_outs();
+    /* ---- natsMsg_NakWithDelay ---- */
+    /* natsMsg_NakWithDelay(msg=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("natsMsg_NakWithDelay(msg=NULL)");
+    expect_status(NATS_INVALID_ARG, natsMsg_NakWithDelay(NULL, 10, NULL));
+    release_outs();
+    /* ---- natsMsg_InProgress ---- */
+    /* natsMsg_InProgress(msg=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("natsMsg_InProgress(msg=NULL)");
+    expect_status(NATS_INVALID_ARG, natsMsg_InProgress(NULL, NULL));
+    release_outs();
+    /* ---- natsMsg_Term ---- */
+    /* natsMsg_Term(msg=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("natsMsg_Term(msg=NULL)");
+    expect_status(NATS_INVALID_ARG, natsMsg_Term(NULL, NULL));
+    release_outs();
+    /* ---- natsMsg_GetMetaData ---- */
+    /* natsMsg_GetMetaData(new_meta=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("natsMsg_GetMetaData(new_meta=NULL)");
+    expect_status(NATS_INVALID_ARG, natsMsg_GetMetaData(NULL, g_msg));
+    release_outs();
+    /* natsMsg_GetMetaData(msg=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("natsMsg_GetMetaData(msg=NULL)");
+    expect_status(NATS_INVALID_ARG, natsMsg_GetMetaData(&o_meta, NULL));
+    release_outs();
+    /* ---- natsMsg_GetSequence ---- */
+    /* natsMsg_GetSequence(msg=NULL) */
+    reset_outs();
+    begin_case("natsMsg_GetSequence(msg=NULL)");
+    expect_value((long long) (natsMsg_GetSequence(NULL)), (long long) (0));
+    release_outs();
+    /* ---- natsMsg_GetTime ---- */
+    /* natsMsg_GetTime(msg=NULL) */
+    reset_outs();
+    begin_case("natsMsg_GetTime(msg=NULL)");
+    expect_value((long long) (natsMsg_GetTime(NULL)), (long long) (0));
+    release_outs();
     /* ---- js_Publish ---- */
     /* js_Publish(pubAck=NULL) */
     reset_outs();
@@ -1846,6 +1933,244 @@ null_sweep(void)
     begin_case("js_PublishAsyncGetPendingList(js=NULL)");
     expect_status(NATS_INVALID_ARG, js_PublishAsyncGetPendingList(&o_list, NULL));
     release_outs();
+    /* ---- js_Subscribe ---- */
+    /* js_Subscribe(sub=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("js_Subscribe(sub=NULL)");
+    expect_status(NATS_INVALID_ARG, js_Subscribe(NULL, g_js, "misuse.sub", cb_msg, NULL, NULL, &g_so, &o_err));
+    release_outs();
+    /* js_Subscribe(js=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("js_Subscribe(js=NULL)");
+    expect_status(NATS_INVALID_ARG, js_Subscribe(&o_sub, NULL, "misuse.sub", cb_msg, NULL, NULL, &g_so, &o_err));
+    release_outs();
+    /* js_Subscribe(subject=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("js_Subscribe(subject=NULL)");
+    expect_status(NATS_INVALID_ARG, js_Subscribe(&o_sub, g_js, NULL, cb_msg, NULL, NULL, &g_so, &o_err));
+    release_outs();
+    /* js_Subscribe(cb=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("js_Subscribe(cb=NULL)");
+    expect_status(NATS_INVALID_ARG, js_Subscribe(&o_sub, g_js, "misuse.sub", NULL, NULL, NULL, &g_so, &o_err));
+    release_outs();
+    /* js_Subscribe(subOpts=NULL) */
+    reset_outs();
+    prime(NATS_NO_RESPONDERS);
+    begin_case("js_Subscribe(subOpts=NULL)");
+    expect_status(NATS_NO_RESPONDERS, js_Subscribe(&o_sub, g_js, "misuse.sub", cb_msg, NULL, NULL, NULL, &o_err));
+    release_outs();
+    /* ---- js_SubscribeMulti ---- */
+    /* js_SubscribeMulti(sub=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("js_SubscribeMulti(sub=NULL)");
+    expect_status(NATS_INVALID_ARG, js_SubscribeMulti(NULL, g_js, g_subjects, 1, cb_msg, NULL, NULL, &g_so, &o_err));
+    release_outs();
+    /* js_SubscribeMulti(js=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("js_SubscribeMulti(js=NULL)");
+    expect_status(NATS_INVALID_ARG, js_SubscribeMulti(&o_sub, NULL, g_subjects, 1, cb_msg, NULL, NULL, &g_so, &o_err));
+    release_outs();
+    /* js_SubscribeMulti(subjects=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("js_SubscribeMulti(subjects=NULL)");
+    expect_status(NATS_INVALID_ARG, js_SubscribeMulti(&o_sub, g_js, NULL, 1, cb_msg, NULL, NULL, &g_so, &o_err));
+    release_outs();
+    /* js_SubscribeMulti(cb=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("js_SubscribeMulti(cb=NULL)");
+    expect_status(NATS_INVALID_ARG, js_SubscribeMulti(&o_sub, g_js, g_subjects, 1, NULL, NULL, NULL, &g_so, &o_err));
+    release_outs();
+    /* js_SubscribeMulti(subOpts=NULL) */
+    reset_outs();
+    prime(NATS_NO_RESPONDERS);
+    begin_case("js_SubscribeMulti(subOpts=NULL)");
+    expect_status(NATS_NO_RESPONDERS, js_SubscribeMulti(&o_sub, g_js, g_subjects, 1, cb_msg, NULL, NULL, NULL, &o_err));
+    release_outs();
+    /* ---- js_SubscribeSync ---- */
+    /* js_SubscribeSync(sub=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("js_SubscribeSync(sub=NULL)");
+    expect_status(NATS_INVALID_ARG, js_SubscribeSync(NULL, g_js, "misuse.sub", NULL, &g_so, &o_err));
+    release_outs();
+    /* js_SubscribeSync(js=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("js_SubscribeSync(js=NULL)");
+    expect_status(NATS_INVALID_ARG, js_SubscribeSync(&o_sub, NULL, "misuse.sub", NULL, &g_so, &o_err));
+    release_outs();
+    /* js_SubscribeSync(subject=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("js_SubscribeSync(subject=NULL)");
+    expect_status(NATS_INVALID_ARG, js_SubscribeSync(&o_sub, g_js, NULL, NULL, &g_so, &o_err));
+    release_outs();
+    /* js_SubscribeSync(subOpts=NULL) */
+    reset_outs();
+    prime(NATS_NO_RESPONDERS);
+    begin_case("js_SubscribeSync(subOpts=NULL)");
+    expect_status(NATS_NO_RESPONDERS, js_SubscribeSync(&o_sub, g_js, "misuse.sub", NULL, NULL, &o_err));
+    release_outs();
+    /* ---- js_SubscribeSyncMulti ---- */
+    /* js_SubscribeSyncMulti(sub=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("js_SubscribeSyncMulti(sub=NULL)");
+    expect_status(NATS_INVALID_ARG, js_SubscribeSyncMulti(NULL, g_js, g_subjects, 1, NULL, &g_so, &o_err));
+    release_outs();
+    /* js_SubscribeSyncMulti(js=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("js_SubscribeSyncMulti(js=NULL)");
+    expect_status(NATS_INVALID_ARG, js_SubscribeSyncMulti(&o_sub, NULL, g_subjects, 1, NULL, &g_so, &o_err));
+    release_outs();
+    /* js_SubscribeSyncMulti(subjects=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("js_SubscribeSyncMulti(subjects=NULL)");
+    expect_status(NATS_INVALID_ARG, js_SubscribeSyncMulti(&o_sub, g_js, NULL, 1, NULL, &g_so, &o_err));
+    release_outs();
+    /* js_SubscribeSyncMulti(subOpts=NULL) */
+    reset_outs();
+    prime(NATS_NO_RESPONDERS);
+    begin_case("js_SubscribeSyncMulti(subOpts=NULL)");
+    expect_status(NATS_NO_RESPONDERS, js_SubscribeSyncMulti(&o_sub, g_js, g_subjects, 1, NULL, NULL, &o_err));
+    release_outs();
+    /* ---- natsSubscription_GetSequenceMismatch ---- */
+    /* natsSubscription_GetSequenceMismatch(csm=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("natsSubscription_GetSequenceMismatch(csm=NULL)");
+    expect_status(NATS_INVALID_ARG, natsSubscription_GetSequenceMismatch(NULL, g_sub));
+    release_outs();
+    /* natsSubscription_GetSequenceMismatch(sub=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("natsSubscription_GetSequenceMismatch(sub=NULL)");
+    expect_status(NATS_INVALID_ARG, natsSubscription_GetSequenceMismatch(&o_csm, NULL));
+    release_outs();
+    /* ---- js_PullSubscribe ---- */
+    /* js_PullSubscribe(sub=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("js_PullSubscribe(sub=NULL)");
+    expect_status(NATS_INVALID_ARG, js_PullSubscribe(NULL, g_js, "misuse.sub", "misuse", NULL, &g_so, &o_err));
+    release_outs();
+    /* js_PullSubscribe(js=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("js_PullSubscribe(js=NULL)");
+    expect_status(NATS_INVALID_ARG, js_PullSubscribe(&o_sub, NULL, "misuse.sub", "misuse", NULL, &g_so, &o_err));
+    release_outs();
+    /* js_PullSubscribe(subject=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("js_PullSubscribe(subject=NULL)");
+    expect_status(NATS_INVALID_ARG, js_PullSubscribe(&o_sub, g_js, NULL, "misuse", NULL, &g_so, &o_err));
+    release_outs();
+    /* js_PullSubscribe(durable=NULL) */
+    reset_outs();
+    prime(NATS_NO_RESPONDERS);
+    begin_case("js_PullSubscribe(durable=NULL)");
+    expect_status(NATS_NO_RESPONDERS, js_PullSubscribe(&o_sub, g_js, "misuse.sub", NULL, NULL, &g_so, &o_err));
+    release_outs();
+    /* js_PullSubscribe(subOpts=NULL) */
+    reset_outs();
+    prime(NATS_NO_RESPONDERS);
+    begin_case("js_PullSubscribe(subOpts=NULL)");
+    expect_status(NATS_NO_RESPONDERS, js_PullSubscribe(&o_sub, g_js, "misuse.sub", "misuse", NULL, NULL, &o_err));
+    release_outs();
+    /* ---- js_PullSubscribeAsync ---- */
+    /* js_PullSubscribeAsync(newsub=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("js_PullSubscribeAsync(newsub=NULL)");
+    expect_status(NATS_INVALID_ARG, js_PullSubscribeAsync(NULL, g_js, "misuse.sub", "misuse", cb_msg, NULL, NULL, &g_so, &o_err));
+    release_outs();
+    /* js_PullSubscribeAsync(js=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("js_PullSubscribeAsync(js=NULL)");
+    expect_status(NATS_INVALID_ARG, js_PullSubscribeAsync(&o_sub, NULL, "misuse.sub", "misuse", cb_msg, NULL, NULL, &g_so, &o_err));
+    release_outs();
+    /* js_PullSubscribeAsync(subject=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("js_PullSubscribeAsync(subject=NULL)");
+    expect_status(NATS_INVALID_ARG, js_PullSubscribeAsync(&o_sub, g_js, NULL, "misuse", cb_msg, NULL, NULL, &g_so, &o_err));
+    release_outs();
+    /* js_PullSubscribeAsync(durable=NULL) */
+    reset_outs();
+    prime(NATS_NO_RESPONDERS);
+    begin_case("js_PullSubscribeAsync(durable=NULL)");
+    expect_status(NATS_NO_RESPONDERS, js_PullSubscribeAsync(&o_sub, g_js, "misuse.sub", NULL, cb_msg, NULL, NULL, &g_so, &o_err));
+    release_outs();
+    /* js_PullSubscribeAsync(msgCB=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("js_PullSubscribeAsync(msgCB=NULL)");
+    expect_status(NATS_INVALID_ARG, js_PullSubscribeAsync(&o_sub, g_js, "misuse.sub", "misuse", NULL, NULL, NULL, &g_so, &o_err));
+    release_outs();
+    /* js_PullSubscribeAsync(opts=NULL) */
+    reset_outs();
+    prime(NATS_NO_RESPONDERS);
+    begin_case("js_PullSubscribeAsync(opts=NULL)");
+    expect_status(NATS_NO_RESPONDERS, js_PullSubscribeAsync(&o_sub, g_js, "misuse.sub", "misuse", cb_msg, NULL, NULL, NULL, &o_err));
+    release_outs();
+    /* ---- natsSubscription_Fetch ---- */
+    /* natsSubscription_Fetch(list=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("natsSubscription_Fetch(list=NULL)");
+    expect_status(NATS_INVALID_ARG, natsSubscription_Fetch(NULL, g_sub, 1, 100, &o_err));
+    release_outs();
+    /* natsSubscription_Fetch(sub=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("natsSubscription_Fetch(sub=NULL)");
+    expect_status(NATS_INVALID_ARG, natsSubscription_Fetch(&o_list, NULL, 1, 100, &o_err));
+    release_outs();
+    /* ---- natsSubscription_FetchRequest ---- */
+    /* natsSubscription_FetchRequest(list=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("natsSubscription_FetchRequest(list=NULL)");
+    expect_status(NATS_INVALID_ARG, natsSubscription_FetchRequest(NULL, g_sub, &g_fr));
+    release_outs();
+    /* natsSubscription_FetchRequest(sub=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("natsSubscription_FetchRequest(sub=NULL)");
+    expect_status(NATS_INVALID_ARG, natsSubscription_FetchRequest(&o_list, NULL, &g_fr));
+    release_outs();
+    /* natsSubscription_FetchRequest(request=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("natsSubscription_FetchRequest(request=NULL)");
+    expect_status(NATS_INVALID_ARG, natsSubscription_FetchRequest(&o_list, g_sub, NULL));
+    release_outs();
+    /* ---- natsSubscription_GetConsumerInfo ---- */
+    /* natsSubscription_GetConsumerInfo(ci=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("natsSubscription_GetConsumerInfo(ci=NULL)");
+    expect_status(NATS_INVALID_ARG, natsSubscription_GetConsumerInfo(NULL, g_sub, NULL, &o_err));
+    release_outs();
+    /* natsSubscription_GetConsumerInfo(sub=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("natsSubscription_GetConsumerInfo(sub=NULL)");
+    expect_status(NATS_INVALID_ARG, natsSubscription_GetConsumerInfo(&o_ci, NULL, NULL, &o_err));
+    release_outs();
     /* ---- jsStreamConfig_Init ---- */
     /* jsStreamConfig_Init(cfg=NULL) */
     reset_outs();
@@ -1894,6 +2219,20 @@ null_sweep(void)
     prime(NATS_INVALID_ARG);
     begin_case("jsDirectGetMsgOptions_Init(opts=NULL)");
     expect_status(NATS_INVALID_ARG, jsDirectGetMsgOptions_Init(NULL));
+    release_outs();
+    /* ---- jsSubOptions_Init ---- */
+    /* jsSubOptions_Init(opts=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("jsSubOptions_Init(opts=NULL)");
+    expect_status(NATS_INVALID_ARG, jsSubOptions_Init(NULL));
+    release_outs();
+    /* ---- jsFetchRequest_Init ---- */
+    /* jsFetchRequest_Init(request=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("jsFetchRequest_Init(request=NULL)");
+    expect_status(NATS_INVALID_ARG, jsFetchRequest_Init(NULL));
     release_outs();
     /* ---- nats_OpenWithConfig ---- */
     /* nats_OpenWithConfig(config=NULL) */

@@ -343,9 +343,30 @@ typedef enum {
   js_PersistAsync = 1,
 } jsPersistModeType;
 
+// What an entry records: a value, or a delete or purge marker.
+typedef enum {
+  kvOp_Unknown = 0,
+  kvOp_Put = 1,
+  kvOp_Delete = 2,
+  kvOp_Purge = 3,
+} kvOperation;
+
 // A JetStream context (opaque), made by `natsConnection_JetStream` and
 // freed by `jsCtx_Destroy`.
 typedef struct jsCtx jsCtx;
+
+// One value of a key (opaque), freed by `kvEntry_Destroy`.
+typedef struct kvEntry kvEntry;
+
+// The status of a bucket (opaque), freed by `kvStatus_Destroy`.
+typedef struct kvStatus kvStatus;
+
+// A Key/Value bucket (opaque), made by `js_CreateKeyValue` or
+// `js_KeyValue` and freed by `kvStore_Destroy`.
+typedef struct kvStore kvStore;
+
+// A watcher of keys (opaque), freed by `kvWatcher_Destroy`.
+typedef struct kvWatcher kvWatcher;
 
 // A client of services (opaque): `micro_NewClient`, `microClient_Destroy`.
 typedef struct microClient microClient;
@@ -935,6 +956,48 @@ typedef struct {
   uint8_t Priority;
 } jsFetchRequest;
 
+// The configuration of a bucket. Initialise with `kvConfig_Init`.
+typedef struct {
+  const char *Bucket;
+  const char *Description;
+  int32_t MaxValueSize;
+  uint8_t History;
+  int64_t TTL;
+  int64_t MaxBytes;
+  jsStorageType StorageType;
+  int Replicas;
+  jsRePublish *RePublish;
+  jsStreamSource *Mirror;
+  jsStreamSource **Sources;
+  int SourcesLen;
+  int64_t LimitMarkerTTL;
+} kvConfig;
+
+// Called by an asynchronous Key/Value watcher for each entry (NULL once
+// the initial values are delivered), or with a status when the watcher
+// fails or stops.
+typedef void (*kvWatchCb)(kvWatcher *w, kvEntry *e, natsStatus s, void *closure);
+
+// Options of a watcher. Initialise with `kvWatchOptions_Init`.
+typedef struct {
+  bool IgnoreDeletes;
+  bool IncludeHistory;
+  bool MetaOnly;
+  int64_t Timeout;
+  bool UpdatesOnly;
+  int64_t Heartbeat;
+  uint64_t ResumeFromRevision;
+  kvWatchCb Callback;
+  void *Closure;
+} kvWatchOptions;
+
+// Options of purge operations. Initialise with `kvPurgeOptions_Init`.
+typedef struct {
+  int64_t Timeout;
+  int64_t DeleteMarkersOlderThan;
+  int64_t TTL;
+} kvPurgeOptions;
+
 // Called at the start of each thread the library creates.
 typedef void (*natsThreadStartedHandler)(void *closure);
 
@@ -1093,6 +1156,20 @@ typedef int (*natsSSLVerifyCb)(int preverifyOk, void *ctx);
 
 // Called when a subscription is fully done (after drain or unsubscribe).
 typedef void (*natsOnCompleteCB)(void *closure);
+
+// Entries returned by the library; its contents are freed by
+// `kvEntryList_Destroy`.
+typedef struct {
+  kvEntry **Entries;
+  int Count;
+} kvEntryList;
+
+// Keys returned by the library; its contents are freed by
+// `kvKeysList_Destroy`.
+typedef struct {
+  char **Keys;
+  int Count;
+} kvKeysList;
 
 #ifdef __cplusplus
 extern "C" {
@@ -1604,6 +1681,16 @@ NATS_EXTERN natsStatus jsSubOptions_Init(jsSubOptions *opts);
 
 // Initialises a fetch request: all zero.
 NATS_EXTERN natsStatus jsFetchRequest_Init(jsFetchRequest *request);
+
+// Initialises a bucket configuration: all zero (the server's and the
+// library's defaults apply).
+NATS_EXTERN natsStatus kvConfig_Init(kvConfig *cfg);
+
+// Initialises watch options: all zero.
+NATS_EXTERN natsStatus kvWatchOptions_Init(kvWatchOptions *opts);
+
+// Initialises purge options: all zero.
+NATS_EXTERN natsStatus kvPurgeOptions_Init(kvPurgeOptions *opts);
 
 // Initializes the library. Optional: any call that needs the library
 // opens it. `lockSpinCount` is accepted for compatibility and ignored.

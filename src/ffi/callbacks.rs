@@ -18,6 +18,7 @@
 
 use super::conn::natsConnection;
 use super::handle::arc_as_ptr;
+use super::kv_types::{kvEntry, kvWatcher};
 use super::micro_types::{microEndpoint, microError, microRequest, microService};
 use super::msg::natsMsg;
 use super::sub::natsSubscription;
@@ -70,6 +71,11 @@ pub type jsFetchNextHandler = Option<
         closure: *mut c_void,
     ) -> bool,
 >;
+/// Called by an asynchronous Key/Value watcher for each entry (NULL once
+/// the initial values are delivered), or with a status when the watcher
+/// fails or stops.
+pub type kvWatchCb =
+    Option<unsafe extern "C" fn(w: *mut kvWatcher, e: *mut kvEntry, s: natsStatus, closure: *mut c_void)>;
 /// Handles one request of a services endpoint. Returns NULL, or an error
 /// the library sends back as an error response (and frees).
 pub type microRequestHandler = Option<unsafe extern "C" fn(req: *mut microRequest) -> *mut microError>;

@@ -2234,6 +2234,27 @@ null_sweep(void)
     begin_case("jsFetchRequest_Init(request=NULL)");
     expect_status(NATS_INVALID_ARG, jsFetchRequest_Init(NULL));
     release_outs();
+    /* ---- kvConfig_Init ---- */
+    /* kvConfig_Init(cfg=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("kvConfig_Init(cfg=NULL)");
+    expect_status(NATS_INVALID_ARG, kvConfig_Init(NULL));
+    release_outs();
+    /* ---- kvWatchOptions_Init ---- */
+    /* kvWatchOptions_Init(opts=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("kvWatchOptions_Init(opts=NULL)");
+    expect_status(NATS_INVALID_ARG, kvWatchOptions_Init(NULL));
+    release_outs();
+    /* ---- kvPurgeOptions_Init ---- */
+    /* kvPurgeOptions_Init(opts=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("kvPurgeOptions_Init(opts=NULL)");
+    expect_status(NATS_INVALID_ARG, kvPurgeOptions_Init(NULL));
+    release_outs();
     /* ---- nats_OpenWithConfig ---- */
     /* nats_OpenWithConfig(config=NULL) */
     reset_outs();

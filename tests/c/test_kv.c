@@ -497,6 +497,146 @@ TEST(kv_null_and_bad_arguments)
     test_server_stop(srv);
 }
 
+TEST(kv_config_fields_and_ttls)
+{
+    test_server *srv = test_server_start_js();
+    natsConnection *nc = NULL;
+    jsCtx *js = NULL;
+    kvStore *kv = NULL;
+    kvStatus *st = NULL;
+    kvEntry *e = NULL;
+    kvConfig cfg;
+    jsStreamInfo *si = NULL;
+    uint64_t rev = 0;
+
+    CHECK_OK(natsConnection_ConnectTo(&nc, srv->url));
+    CHECK_OK(natsConnection_JetStream(&js, nc, NULL));
+    CHECK_OK(kvConfig_Init(&cfg));
+    cfg.Bucket = "TTLS";
+    cfg.Description = "bucket with expiring keys";
+    cfg.History = 3;
+    cfg.TTL = (int64_t)60 * 1000000000;
+    cfg.MaxValueSize = 100;
+    cfg.MaxBytes = 10000;
+    cfg.StorageType = js_MemoryStorage;
+    cfg.LimitMarkerTTL = (int64_t)1000000000;
+    CHECK_OK(js_CreateKeyValue(&kv, js, &cfg));
+
+    /* The configuration reached the bucket's stream. */
+    CHECK_OK(js_GetStreamInfo(&si, js, "KV_TTLS", NULL, NULL));
+    CHECK_STR(si->Config->Description, "bucket with expiring keys");
+    CHECK_EQ_INT(si->Config->MaxMsgsPerSubject, 3);
+    CHECK_EQ_INT(si->Config->MaxMsgSize, 100);
+    CHECK_EQ_INT(si->Config->MaxBytes, 10000);
+    CHECK_EQ_INT(si->Config->Storage, js_MemoryStorage);
+    CHECK(si->Config->AllowMsgTTL);
+    jsStreamInfo_Destroy(si);
+    CHECK_OK(kvStore_Status(&st, kv));
+    CHECK_EQ_INT(kvStatus_TTL(st), (int64_t)60 * 1000000000);
+    CHECK_EQ_INT(kvStatus_History(st), 3);
+    kvStatus_Destroy(st);
+
+    /* A value over MaxValueSize is refused by the server. */
+    {
+        char big[200];
+        memset(big, 'x', sizeof(big));
+        CHECK(kvStore_Put(NULL, kv, "big", big, (int)sizeof(big)) != NATS_OK);
+    }
+
+    /* A key created with a 1 s TTL is gone after it. */
+    CHECK_OK(kvStore_CreateStringWithTTL(&rev, kv, "short", "lived", 1000));
+    CHECK(rev > 0);
+    CHECK_OK(kvStore_Get(&e, kv, "short"));
+    kvEntry_Destroy(e);
+    e = NULL;
+    CHECK_OK(kvStore_UpdateStringWithTTL(&rev, kv, "short", "again", rev, 1000));
+    test_sleep_ms(2500);
+    CHECK_STATUS(kvStore_Get(&e, kv, "short"), NATS_NOT_FOUND);
+    CHECK(e == NULL);
+
+    kvStore_Destroy(kv);
+    CHECK_OK(js_DeleteKeyValue(js, "TTLS"));
+    jsCtx_Destroy(js);
+    natsConnection_Destroy(nc);
+    test_server_stop(srv);
+}
+
+TEST(kv_config_sources_and_republish)
+{
+    test_server *srv = test_server_start_js();
+    natsConnection *nc = NULL;
+    jsCtx *js = NULL;
+    kvStore *src = NULL, *agg = NULL;
+    kvEntry *e = NULL;
+    kvConfig cfg;
+    jsStreamSource source;
+    jsStreamSource *sources[1];
+    jsRePublish rp;
+    jsStreamInfo *si = NULL;
+    natsSubscription *sub = NULL;
+    natsMsg *msg = NULL;
+    int64_t deadline;
+    natsStatus s;
+
+    CHECK_OK(natsConnection_ConnectTo(&nc, srv->url));
+    CHECK_OK(natsConnection_JetStream(&js, nc, NULL));
+    CHECK_OK(natsConnection_SubscribeSync(&sub, nc, "repub.>"));
+    CHECK_OK(kvConfig_Init(&cfg));
+    cfg.Bucket = "SRC";
+    cfg.StorageType = js_MemoryStorage;
+    CHECK_OK(jsRePublish_Init(&rp));
+    rp.Source = "$KV.SRC.>";
+    rp.Destination = "repub.>";
+    cfg.RePublish = &rp;
+    CHECK_OK(js_CreateKeyValue(&src, js, &cfg));
+    CHECK_OK(js_GetStreamInfo(&si, js, "KV_SRC", NULL, NULL));
+    CHECK(si->Config->RePublish != NULL);
+    CHECK_STR(si->Config->RePublish->Destination, "repub.>");
+    jsStreamInfo_Destroy(si);
+    si = NULL;
+
+    CHECK_OK(jsStreamSource_Init(&source));
+    source.Name = "SRC";
+    sources[0] = &source;
+    CHECK_OK(kvConfig_Init(&cfg));
+    cfg.Bucket = "AGG";
+    cfg.StorageType = js_MemoryStorage;
+    cfg.Sources = sources;
+    cfg.SourcesLen = 1;
+    CHECK_OK(js_CreateKeyValue(&agg, js, &cfg));
+    CHECK_OK(js_GetStreamInfo(&si, js, "KV_AGG", NULL, NULL));
+    CHECK_EQ_INT(si->Config->SourcesLen, 1);
+    jsStreamInfo_Destroy(si);
+
+    /* A value put in SRC is republished, and reaches AGG through its source. */
+    CHECK_OK(kvStore_PutString(NULL, src, "k", "v"));
+    CHECK_OK(natsSubscription_NextMsg(&msg, sub, WAIT_MS));
+    CHECK_STR(natsMsg_GetSubject(msg), "repub.k");
+    natsMsg_Destroy(msg);
+    deadline = test_now_ms() + WAIT_MS;
+    while ((s = kvStore_Get(&e, agg, "k")) == NATS_NOT_FOUND && test_now_ms() < deadline)
+        test_sleep_ms(50);
+    CHECK_OK(s);
+    CHECK_STR(kvEntry_ValueString(e), "v");
+    kvEntry_Destroy(e);
+
+    /* A NULL source in the array is refused. */
+    sources[0] = NULL;
+    cfg.Bucket = "AGG2";
+    {
+        kvStore *none = NULL;
+        CHECK_STATUS(js_CreateKeyValue(&none, js, &cfg), NATS_INVALID_ARG);
+        CHECK(none == NULL);
+    }
+
+    natsSubscription_Destroy(sub);
+    kvStore_Destroy(src);
+    kvStore_Destroy(agg);
+    jsCtx_Destroy(js);
+    natsConnection_Destroy(nc);
+    test_server_stop(srv);
+}
+
 static const test_case tests[] = {
     T(kv_config_init_zeroes_every_field),
     T(kv_watch_options_init_zeroes_every_field),
@@ -508,6 +648,8 @@ static const test_case tests[] = {
     T(kv_sync_watcher),
     T(kv_callback_watcher_stops_from_callback),
     T(kv_null_and_bad_arguments),
+    T(kv_config_fields_and_ttls),
+    T(kv_config_sources_and_republish),
 };
 
 int main(int argc, char **argv)

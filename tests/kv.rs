@@ -387,20 +387,26 @@ fn kv_watcher_with_callback_stopped_from_inside() {
     assert_eq!(*got.lock(), vec![None, Some("z".to_string())]);
 }
 
-/// Reads `n` entries in revision order, each value the next number.
+/// Reads `n` entries, each value the next number, revisions increasing
+/// (the watcher never delivers a revision twice). A value may repeat under
+/// a new revision only right after itself: a put retried because its ack
+/// was lost in the fail-over was stored twice.
 fn read_values(w: &Watcher, from: usize, n: usize, wait_ms: i64) -> u64 {
     let mut last = 0;
-    for i in from..from + n {
-        let e = loop {
-            match w.next(wait_ms) {
-                Ok(Some(e)) => break e,
-                Ok(None) => continue,
-                Err(e) => panic!("value {i}: {e:?}"),
-            }
+    let mut i = from;
+    while i < from + n {
+        let e = match w.next(wait_ms) {
+            Ok(Some(e)) => e,
+            Ok(None) => continue,
+            Err(e) => panic!("value {i}: {e:?}"),
         };
-        assert_eq!(s(&e), i.to_string(), "no gap, no duplicate");
-        assert!(e.revision > last);
+        assert!(e.revision > last, "revision {} after {last}", e.revision);
         last = e.revision;
+        if i > from && s(&e) == (i - 1).to_string() {
+            continue;
+        }
+        assert_eq!(s(&e), i.to_string(), "no gap");
+        i += 1;
     }
     last
 }
@@ -430,7 +436,7 @@ fn kv_watcher_survives_a_server_restart_with_the_same_store() {
             &[],
             Some(&WatchOptions {
                 include_history: true,
-                heartbeat: 250,
+                heartbeat: 250_000_000,
                 ..Default::default()
             }),
         )
@@ -500,13 +506,19 @@ fn kv_r3_watcher_survives_kill_of_the_connected_node() {
             &[],
             Some(&WatchOptions {
                 include_history: true,
-                heartbeat: 300,
+                heartbeat: 300_000_000,
                 ..Default::default()
             }),
         )
         .unwrap();
+    // Seven keys: 64 revisions each keep every value written here (with
+    // one key, values older than the last 64 are gone by the time the
+    // watcher resumes, as the history limit says).
+    // Seven keys: 64 revisions each keep every value written here (with
+    // one key, values older than the last 64 would be gone by the time
+    // the watcher resumes, as the history limit says).
     for i in 0..200 {
-        kv.put("cfg", i.to_string().as_bytes()).unwrap();
+        kv.put(&format!("cfg{}", i % 7), i.to_string().as_bytes()).unwrap();
     }
     read_values(&w, 0, 200, 10_000);
     let connected = nc.connected_url().map(|u| u.expose().to_string()).unwrap();
@@ -516,15 +528,131 @@ fn kv_r3_watcher_survives_kill_of_the_connected_node() {
         .unwrap_or_else(|| panic!("{connected} not in {urls:?}"));
     cluster.nodes[idx].kill();
     for i in 200..300 {
-        put_until_ok(&kv, "cfg", &i.to_string(), Duration::from_secs(60));
+        put_until_ok(&kv, &format!("cfg{}", i % 7), &i.to_string(), Duration::from_secs(60));
     }
     read_values(&w, 200, 100, 30_000);
     // The killed node comes back; the watcher keeps going.
     cluster.nodes[idx].restart();
     for i in 300..350 {
-        put_until_ok(&kv, "cfg", &i.to_string(), Duration::from_secs(60));
+        put_until_ok(&kv, &format!("cfg{}", i % 7), &i.to_string(), Duration::from_secs(60));
     }
     read_values(&w, 300, 50, 30_000);
     assert_eq!(w.next(500).unwrap_err().status, NATS_TIMEOUT, "no duplicate at the end");
-    assert_eq!(s(&kv.get("cfg").unwrap()), "349");
+    assert_eq!(s(&kv.get("cfg6").unwrap()), "349");
+}
+
+#[test]
+fn kv_domain_mirror_and_sources() {
+    // A hub with the domain HUB, a leaf node with its own domain; the
+    // client is connected to the leaf and addresses the hub's domain.
+    let lport = common::free_port();
+    let hub = Server::start_jetstream_with(&format!(
+        "server_name: HUB\njetstream {{ domain: HUB, store_dir: \"@DIR@/js\" }}\nleafnodes {{ listen: \"127.0.0.1:{lport}\" }}\n"
+    ));
+    let leaf = Server::start_jetstream_with(&format!(
+        "server_name: LEAF\njetstream {{ domain: LEAF, store_dir: \"@DIR@/js\" }}\nleafnodes {{ remotes: [ {{ url: \"nats-leaf://127.0.0.1:{lport}\" }} ] }}\n"
+    ));
+    let nc = connect(vec![leaf.url()]);
+    let js = JetStream::new(
+        nc,
+        Some(&nats::js::JsOptions {
+            domain: Some("HUB".into()),
+            ..Default::default()
+        }),
+    )
+    .unwrap();
+    assert_eq!(js.prefix(), "$JS.HUB.API");
+    assert!(
+        common::wait_for(Duration::from_secs(10), || js.account_info(None).is_ok()),
+        "hub domain reachable through the leaf"
+    );
+    let _ = &hub;
+    let src = mem_bucket(&js, "SRC", 5);
+    let r = src.put("k", b"v1").unwrap();
+    assert_eq!(src.get("k").unwrap().revision, r);
+    let w = src.watch(&["k"], None).unwrap();
+    assert_eq!(s(&w.next(2_000).unwrap().unwrap()), "v1");
+
+    // A mirror: reads from its own stream, writes go to the origin.
+    let mir = js
+        .create_key_value(&KvConfig {
+            bucket: "MIR".into(),
+            storage: StorageType::Memory,
+            mirror: Some(nats::js::StreamSource {
+                name: "SRC".into(),
+                ..Default::default()
+            }),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(mir.stream(), "KV_MIR");
+    assert!(common::wait_for(Duration::from_secs(5), || mir
+        .get("k")
+        .is_ok_and(|e| e.value == b"v1")));
+    mir.put("k", b"v2").unwrap();
+    assert_eq!(s(&src.get("k").unwrap()), "v2", "the write went to the origin");
+    assert!(common::wait_for(Duration::from_secs(5), || mir
+        .get("k")
+        .is_ok_and(|e| e.value == b"v2")));
+    let bound = js.key_value("MIR").unwrap();
+    assert!(common::wait_for(Duration::from_secs(5), || bound
+        .keys(&[], None)
+        .is_ok_and(|k| k == vec!["k".to_string()])));
+
+    // A bucket sourcing another (read-only, as cnats: no subjects of its
+    // own): the keys under its own name.
+    let agg = js
+        .create_key_value(&KvConfig {
+            bucket: "AGG".into(),
+            storage: StorageType::Memory,
+            sources: vec![nats::js::StreamSource {
+                name: "SRC".into(),
+                ..Default::default()
+            }],
+            ..Default::default()
+        })
+        .unwrap();
+    assert!(common::wait_for(Duration::from_secs(5), || agg
+        .get("k")
+        .is_ok_and(|e| e.value == b"v2")));
+    src.put("k2", b"later").unwrap();
+    assert!(common::wait_for(Duration::from_secs(5), || agg
+        .get("k2")
+        .is_ok_and(|e| e.value == b"later")));
+    let mut keys = agg.keys(&[], None).unwrap();
+    keys.sort();
+    assert_eq!(keys, vec!["k", "k2"]);
+}
+
+#[test]
+fn kv_watcher_reports_missed_heartbeats_and_keeps_going() {
+    let mut srv = Server::start_jetstream();
+    let errs: Arc<Mutex<Vec<nats::natsStatus>>> = Arc::default();
+    let e2 = errs.clone();
+    let o = Options {
+        servers: vec![srv.url().into()],
+        max_reconnect: -1,
+        reconnect_wait_ms: 100,
+        err_cb: Some(Arc::new(move |_, _, st, _| e2.lock().push(st))),
+        ..Options::default()
+    };
+    let js = JetStream::new(Connection::connect(o).unwrap(), None).unwrap();
+    let kv = mem_bucket(&js, "HB", 1);
+    let w = kv
+        .watch(
+            &[],
+            Some(&WatchOptions {
+                heartbeat: 300_000_000,
+                ..Default::default()
+            }),
+        )
+        .unwrap();
+    assert!(w.next(2_000).unwrap().is_none());
+    srv.signal(libc::SIGSTOP);
+    let reported = common::wait_for(Duration::from_secs(5), || errs.lock().contains(&NATS_MISSED_HEARTBEAT));
+    srv.signal(libc::SIGCONT);
+    assert!(reported, "missed heartbeats reported: {:?}", errs.lock());
+    put_until_ok(&kv, "after", "1", Duration::from_secs(10));
+    let e = w.next(10_000).unwrap().unwrap();
+    assert_eq!((e.key.as_str(), s(&e)), ("after", "1".to_string()));
 }

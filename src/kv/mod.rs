@@ -151,7 +151,7 @@ pub struct WatchOptions {
     /// Only changes made after the watcher starts (no initial values, no
     /// "initial values done" marker).
     pub updates_only: bool,
-    /// Idle heartbeat of the consumer in ms (0: the ordered consumer's
+    /// Idle heartbeat of the consumer in ns (0: the ordered consumer's
     /// default).
     pub heartbeat: i64,
     /// Start at this revision (0: unset), with all revisions after it.
@@ -378,20 +378,27 @@ impl JetStream {
         let js = self.kv_context()?;
         let cfg = &info.config;
         let mut pre = format!("{SUBJECT_PREFIX}{bucket}.");
-        let mut put_pre = pre.clone();
+        // As cnats: with another API prefix (or a domain), writes are sent
+        // under it, unless the bucket mirrors one of another domain.
         let prefix = self.prefix();
-        if prefix != DEFAULT_API_PREFIX && !prefix.starts_with("$JS.") {
-            // An imported JetStream API: writes go through the import.
-            put_pre = format!("{prefix}.{pre}");
-        }
+        let mut js_pre = if prefix != DEFAULT_API_PREFIX {
+            format!("{prefix}.")
+        } else {
+            String::new()
+        };
+        let mut put_pre = pre.clone();
         if let Some(m) = &cfg.mirror {
             let mb = bucket_of_source(&m.name);
             pre = format!("{SUBJECT_PREFIX}{mb}.");
             put_pre = match m.external.as_ref().filter(|e| !e.api_prefix.is_empty()) {
-                Some(e) => format!("{}.{SUBJECT_PREFIX}{mb}.", e.api_prefix.trim_end_matches('.')),
+                Some(e) => {
+                    js_pre.clear();
+                    format!("{}.{SUBJECT_PREFIX}{mb}.", e.api_prefix.trim_end_matches('.'))
+                }
                 None => pre.clone(),
             };
         }
+        let put_pre = format!("{js_pre}{put_pre}");
         Ok(KeyValue {
             js,
             bucket: bucket.to_string(),

@@ -103,7 +103,7 @@ impl Watcher {
                 DeliverPolicy::LastPerSubject
             }),
             headers_only: o.meta_only,
-            heartbeat: o.heartbeat * 1_000_000,
+            heartbeat: o.heartbeat,
             ..Default::default()
         };
         let mut init_done = false;

@@ -171,18 +171,13 @@ unsafe fn config_from_c(c: &kvConfig) -> Result<KvConfig> {
 unsafe fn watch_options_from_c(o: *const kvWatchOptions) -> Option<WatchOptions> {
     // SAFETY: NULL or the program's struct (contract).
     let o = unsafe { o.as_ref() }?;
-    // The C heartbeat is in nanoseconds, the core's in milliseconds.
-    let heartbeat = match o.Heartbeat {
-        h if h > 0 => (h / 1_000_000).max(1),
-        h => h,
-    };
     Some(WatchOptions {
         ignore_deletes: o.IgnoreDeletes,
         include_history: o.IncludeHistory,
         meta_only: o.MetaOnly,
         timeout: o.Timeout,
         updates_only: o.UpdatesOnly,
-        heartbeat,
+        heartbeat: o.Heartbeat,
         resume_from_revision: o.ResumeFromRevision,
     })
 }

@@ -337,6 +337,7 @@ TEST(kv_sync_watcher)
     check_entry(e, "cfg.a", NULL, 4, kvOp_Delete);
     kvEntry_Destroy(e);
     CHECK_STATUS(kvWatcher_Next(&e, w, 100), NATS_TIMEOUT);
+    CHECK_STATUS(kvWatcher_Next(&e, w, 0), NATS_INVALID_ARG);
     CHECK(e == NULL);
     CHECK_OK(kvWatcher_Stop(w));
     kvWatcher_Destroy(w);

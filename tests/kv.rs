@@ -252,7 +252,8 @@ fn kv_watchers_sync() {
     let d = all.next(2_000).unwrap().unwrap();
     assert_eq!((d.key.as_str(), d.operation), ("b.x", Operation::Delete));
     all.stop().unwrap();
-    assert!(all.next(200).is_err());
+    assert_eq!(all.next(200).unwrap_err().status, NATS_ILLEGAL_STATE);
+    all.stop().unwrap();
 
     // Initial values: last of each key (the deleted one included), then
     // the marker.

@@ -15,6 +15,7 @@ use crate::js::{ConsumerConfig, DeliverPolicy};
 use crate::msg::Msg;
 use crate::status::natsStatus::*;
 use parking_lot::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -72,6 +73,7 @@ pub struct Watcher {
     sub: Arc<Subscription>,
     shared: Arc<Shared>,
     callback: bool,
+    stopped: AtomicBool,
 }
 
 impl std::fmt::Debug for Watcher {
@@ -186,13 +188,17 @@ impl Watcher {
             sub,
             shared,
             callback: is_cb,
+            stopped: AtomicBool::new(false),
         })
     }
 
     /// `kvWatcher_Next`: the next entry, `None` once the initial values
     /// are delivered; `NATS_TIMEOUT` when nothing comes within
-    /// `timeout_ms`. Not for a callback watcher (`NATS_ILLEGAL_STATE`).
+    /// `timeout_ms`. Stopped, or a callback watcher: `NATS_ILLEGAL_STATE`.
     pub fn next(&self, timeout_ms: i64) -> Result<Option<Entry>> {
+        if self.stopped.load(Ordering::Acquire) {
+            return Err(Error::new(NATS_ILLEGAL_STATE, "watcher stopped"));
+        }
         if self.callback {
             return Err(Error::new(NATS_ILLEGAL_STATE, "watcher has a callback"));
         }
@@ -212,7 +218,13 @@ impl Watcher {
             if left <= 0 {
                 return Err(Error::status(NATS_TIMEOUT));
             }
-            let mut m = self.sub.next_msg(left)?;
+            let mut m = match self.sub.next_msg(left) {
+                Ok(m) => m,
+                Err(_) if self.stopped.load(Ordering::Acquire) => {
+                    return Err(Error::new(NATS_ILLEGAL_STATE, "watcher stopped"))
+                }
+                Err(e) => return Err(e),
+            };
             let Some(e) = self.shared.entry(&mut m) else { continue };
             let mut st = self.shared.state.lock();
             if self.shared.accept(&mut st, &e) {
@@ -223,6 +235,7 @@ impl Watcher {
 
     /// `kvWatcher_Stop`: no more entries (also from inside the callback).
     pub fn stop(&self) -> Result<()> {
+        self.stopped.store(true, Ordering::Release);
         let conn = self
             .sub
             .connection()

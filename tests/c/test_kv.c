@@ -7,7 +7,9 @@
  * memory storage): create/bind/delete, put/get/revisions, create and
  * update with their CAS failures (status and jsErrCode), delete and purge
  * markers in the history, keys, purge deletes, status, synchronous and
- * callback watchers (including stop from inside the callback), and NULL
+ * callback watchers (stop and destroy from inside the callback, the "done"
+ * marker first on an empty bucket), configuration fields, per-key TTLs,
+ * sources and republish, and NULL
  * arguments. Every returned object is destroyed, so the valgrind variants
  * also check for leaks.
  */
@@ -456,6 +458,60 @@ TEST(kv_callback_watcher_stops_from_callback)
     test_server_stop(srv);
 }
 
+static void destroy_cb(kvWatcher *w, kvEntry *e, natsStatus s, void *closure)
+{
+    cb_state *st = closure;
+    (void)s;
+    pthread_mutex_lock(&st->mu);
+    if (st->stopped)
+        st->after_stop++;
+    if (e == NULL)
+        st->dones++;
+    else {
+        st->entries++;
+        if (strcmp(kvEntry_Key(e), "bye") == 0) {
+            /* The program's last use of the watcher: destroyed in its own callback. */
+            kvWatcher_Destroy(w);
+            st->stopped = true;
+        }
+    }
+    pthread_mutex_unlock(&st->mu);
+    kvEntry_Destroy(e);
+}
+
+TEST(kv_callback_watcher_destroyed_from_callback)
+{
+    test_server *srv = test_server_start_js();
+    kv_env env;
+    kvWatcher *w = NULL;
+    kvWatchOptions o;
+    cb_state st;
+
+    memset(&st, 0, sizeof(st));
+    CHECK(pthread_mutex_init(&st.mu, NULL) == 0);
+    env_open(&env, srv, "CBD", 1);
+    CHECK_OK(kvWatchOptions_Init(&o));
+    o.Callback = destroy_cb;
+    o.Closure = &st;
+    /* Empty bucket: the "done" marker comes first. */
+    CHECK_OK(kvStore_Watch(&w, env.kv, "*", &o));
+    CHECK_OK(kvStore_PutString(NULL, env.kv, "hello", "1"));
+    wait_entries(&st, 1);
+    CHECK_OK(kvStore_PutString(NULL, env.kv, "bye", "2"));
+    wait_entries(&st, 2);
+    CHECK_OK(kvStore_PutString(NULL, env.kv, "later", "3"));
+    test_sleep_ms(300);
+    pthread_mutex_lock(&st.mu);
+    CHECK_EQ_INT(st.dones, 1);
+    CHECK_EQ_INT(st.entries, 2);
+    CHECK_EQ_INT(st.after_stop, 0);
+    pthread_mutex_unlock(&st.mu);
+
+    env_close(&env);
+    pthread_mutex_destroy(&st.mu);
+    test_server_stop(srv);
+}
+
 TEST(kv_null_and_bad_arguments)
 {
     test_server *srv = test_server_start_js();
@@ -648,6 +704,7 @@ static const test_case tests[] = {
     T(kv_markers_history_keys_status),
     T(kv_sync_watcher),
     T(kv_callback_watcher_stops_from_callback),
+    T(kv_callback_watcher_destroyed_from_callback),
     T(kv_null_and_bad_arguments),
     T(kv_config_fields_and_ttls),
     T(kv_config_sources_and_republish),

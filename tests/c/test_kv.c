@@ -5,7 +5,7 @@
  *
  * Then the bucket API against a real `nats-server -js` (one per case, in
  * memory storage): create/bind/delete, put/get/revisions, create and
- * update with their CAS failures (status and jsErrCode), delete and purge
+ * update with their CAS failures (status and last error text), delete and purge
  * markers in the history, keys, purge deletes, status, synchronous and
  * callback watchers (stop and destroy from inside the callback, the "done"
  * marker first on an empty bucket), configuration fields, per-key TTLs,

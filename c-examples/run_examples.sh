@@ -10,7 +10,8 @@
 #   purges and deletes a stream; js-pub-sync stores every message, sees a
 #   failed expectation and a duplicate; js-pub-async gets every ack;
 #   js-push (async and -sync), js-fetch, js-pull-async and js-ordered
-#   consume and acknowledge.
+#   consume and acknowledge; kv-config-watch follows a configuration in a
+#   Key/Value bucket (initial values, CAS updates, a delete, history).
 # VALGRIND=1 runs every example under valgrind (errors fail the run).
 set -uo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -141,6 +142,18 @@ check "js-pull-async delivers 10 then ends" '[ $r1 = 0 ] \
     && grep -q "Pull subscription ended: Maximum Messages Delivered" "$W/jspullasync"'
 run js-ordered -s "$JU" -count 200 >"$W/jsordered" 2>&1; r1=$?
 check "js-ordered reads 200 in order" '[ $r1 = 0 ] && grep -q "Received 200 message(s) of 200, 0 out of order" "$W/jsordered"'
+
+# Key/Value: a configuration watcher (same JetStream server).
+run kv-config-watch -s "$JU" -count 3 >"$W/jskv" 2>&1; r1=$?
+check "kv-config-watch follows the configuration" '[ $r1 = 0 ] \
+    && grep -q "^app.name = demo (revision 1)" "$W/jskv" \
+    && grep -q "^app.level = 0 (revision 2)" "$W/jskv" \
+    && grep -q "^Initial configuration loaded (2 setting(s))" "$W/jskv" \
+    && grep -q "^app.level = 3 (revision 5)" "$W/jskv" \
+    && grep -q "^Update from stale revision 4: Error (.*wrong last sequence" "$W/jskv" \
+    && grep -q "^app.name removed (revision 6)" "$W/jskv" \
+    && grep -q "^History of app.level: 0 1 2 3" "$W/jskv" \
+    && grep -q "^Bucket CONFIG deleted" "$W/jskv"'
 
 if [ $failures -gt 0 ]; then
     for f in "$W"/sub* "$W"/pub* "$W"/rep "$W"/req "$W"/nr "$W"/qg "$W"/hdr "$W"/micro "$W"/bad "$W"/js*; do echo "--- $f"; cat "$f"; done

@@ -384,6 +384,53 @@ VALUE_RETURNS.update({
     "microRequest_GetDataLength": "0",
 })
 
+# Key/Value. The sweep's server has no JetStream, so no bucket can be made:
+# every case with a bucket, entry, status or watcher alongside is skipped
+# (tests/c/test_kv.c checks those NULLs against a JetStream server); the
+# handle itself NULL, the outputs NULL and the NULL configurations are swept.
+TYPE_VALUES.update({
+    "kvConfig *": "&g_kvcfg",
+    "kvStore **": "&o_kv",
+    "kvEntry **": "&o_kve",
+    "kvStatus **": "&o_kvst",
+    "kvWatcher **": "&o_kvw",
+    "kvKeysList *": "&o_kkl",
+    "kvEntryList *": "&o_kel",
+    # No bucket without JetStream; entries and statuses come from a bucket.
+    "kvStore *": None,
+    "const kvStore *": None,
+    "kvEntry *": None,
+    "const kvEntry *": None,
+    "kvStatus *": None,
+    "const kvStatus *": None,
+    "kvWatcher *": None,
+    "const kvWatchOptions *": "NULL",
+    "const kvPurgeOptions *": "NULL",
+})
+NAME_VALUES.update({
+    ("const char *", "bucket"): '"misuse"',
+    ("const char **", "keys"): "g_subjects",
+    ("const char *", "keys"): '"misuse"',
+    ("const char *", "key"): '"misuse"',
+    ("const char **", "filters"): "g_subjects",
+    ("int", "numKeys"): "1",
+    ("int", "numFilters"): "1",
+})
+# NULL options are the defaults.
+NOT_SWEPT_TYPES |= {"const kvWatchOptions *", "const kvPurgeOptions *"}
+VALUE_RETURNS.update({
+    "kvEntry_ValueLen": "0",
+    "kvEntry_Revision": "0",
+    "kvEntry_Created": "0",
+    "kvEntry_Delta": "0",
+    "kvEntry_Operation": "kvOp_Unknown",
+    "kvStatus_Values": "0",
+    "kvStatus_History": "0",
+    "kvStatus_TTL": "0",
+    "kvStatus_Replicas": "0",
+    "kvStatus_Bytes": "0",
+})
+
 PROTO_RE = re.compile(r"^NATS_EXTERN\s+(.+?)\s*\b(\w+)\s*\((.*)\);\s*$")
 
 
@@ -539,6 +586,7 @@ static microGroupConfig    g_grpcfg;
 static jsSubOptions      g_so;
 static jsFetchRequest    g_fr;
 static const char       *g_subjects[1] = {"misuse.sub"};
+static kvConfig          g_kvcfg;
 
 /* Output variables: reset before each case, released after it. */
 static natsConnection   *o_nc;
@@ -573,6 +621,12 @@ static jsAccountInfo    *o_ai;
 static jsMsgMetaData    *o_meta;
 static jsConsumerSequenceMismatch o_csm;
 static jsPubAck         *o_pa;
+static kvStore          *o_kv;
+static kvEntry          *o_kve;
+static kvStatus         *o_kvst;
+static kvWatcher        *o_kvw;
+static kvKeysList        o_kkl;
+static kvEntryList       o_kel;
 static microService     *o_svc;
 static microGroup       *o_grp;
 static microClient      *o_client;
@@ -595,6 +649,8 @@ reset_outs(void)
     o_cil = NULL; o_cnl = NULL; o_cpr = NULL; o_crr = NULL; o_ai = NULL; o_pa = NULL;
     o_svc = NULL; o_grp = NULL; o_client = NULL; o_minfo = NULL; o_mstats = NULL;
     o_meta = NULL; memset(&o_csm, 0, sizeof(o_csm));
+    o_kv = NULL; o_kve = NULL; o_kvst = NULL; o_kvw = NULL;
+    memset(&o_kkl, 0, sizeof(o_kkl)); memset(&o_kel, 0, sizeof(o_kel));
 }
 
 /* Frees whatever a call that was expected to fail produced anyway. The
@@ -633,6 +689,12 @@ release_outs(void)
     jsAccountInfo_Destroy(o_ai);
     jsMsgMetaData_Destroy(o_meta);
     jsPubAck_Destroy(o_pa);
+    kvStore_Destroy(o_kv);
+    kvEntry_Destroy(o_kve);
+    kvStatus_Destroy(o_kvst);
+    kvWatcher_Destroy(o_kvw);
+    kvKeysList_Destroy(&o_kkl);
+    kvEntryList_Destroy(&o_kel);
     if (o_svc != NULL)
         microError_Destroy(microService_Destroy(o_svc));
     microClient_Destroy(o_client);
@@ -887,6 +949,9 @@ setup(const char *port)
         s = jsFetchRequest_Init(&g_fr);
     g_fr.Batch = 1;
     g_fr.Expires = 100 * 1000000;
+    if (s == NATS_OK)
+        s = kvConfig_Init(&g_kvcfg);
+    g_kvcfg.Bucket = "misuse";
     if (s == NATS_OK)
         s = natsConnection_Flush(g_nc);
     if (s != NATS_OK)

@@ -83,7 +83,7 @@ if [[ $mode == test ]] && ! python3 -c 'import pytest' >/dev/null 2>&1; then
     pip_install pytest
 fi
 
-# nats-py: a JetStream client we did not write (tests/js_interop_py.rs).
+# nats-py: a JetStream client we did not write (tests/js_interop_py.rs, tests/kv_interop_py.rs).
 if [[ $mode == test ]] && ! python3 -c 'import nats.js' >/dev/null 2>&1; then
     echo "==> pip install nats-py"
     pip_install nats-py

@@ -11,6 +11,7 @@ pub mod auth;
 pub mod conn;
 pub mod error;
 pub mod js;
+pub mod kv;
 pub mod micro;
 pub mod msg;
 pub mod nuid;

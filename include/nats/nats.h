@@ -114,6 +114,14 @@ typedef enum {
   NATS_CONN_STATUS_DRAINING_PUBS,
 } natsConnStatus;
 
+// What an entry records: a value, or a delete or purge marker.
+typedef enum {
+  kvOp_Unknown = 0,
+  kvOp_Put = 1,
+  kvOp_Delete = 2,
+  kvOp_Purge = 3,
+} kvOperation;
+
 // JetStream error codes (`err_code` of the server's API errors).
 typedef enum {
   JSAccountResourcesExceededErr = 10002,
@@ -346,6 +354,19 @@ typedef enum {
 // A JetStream context (opaque), made by `natsConnection_JetStream` and
 // freed by `jsCtx_Destroy`.
 typedef struct jsCtx jsCtx;
+
+// One value of a key (opaque), freed by `kvEntry_Destroy`.
+typedef struct kvEntry kvEntry;
+
+// The status of a bucket (opaque), freed by `kvStatus_Destroy`.
+typedef struct kvStatus kvStatus;
+
+// A Key/Value bucket (opaque), made by `js_CreateKeyValue` or
+// `js_KeyValue` and freed by `kvStore_Destroy`.
+typedef struct kvStore kvStore;
+
+// A watcher of keys (opaque), freed by `kvWatcher_Destroy`.
+typedef struct kvWatcher kvWatcher;
 
 // A client of services (opaque): `micro_NewClient`, `microClient_Destroy`.
 typedef struct microClient microClient;
@@ -934,6 +955,62 @@ typedef struct {
   const char *Group;
   uint8_t Priority;
 } jsFetchRequest;
+
+// The configuration of a bucket. Initialise with `kvConfig_Init`.
+typedef struct {
+  const char *Bucket;
+  const char *Description;
+  int32_t MaxValueSize;
+  uint8_t History;
+  int64_t TTL;
+  int64_t MaxBytes;
+  jsStorageType StorageType;
+  int Replicas;
+  jsRePublish *RePublish;
+  jsStreamSource *Mirror;
+  jsStreamSource **Sources;
+  int SourcesLen;
+  int64_t LimitMarkerTTL;
+} kvConfig;
+
+// Options of purge operations. Initialise with `kvPurgeOptions_Init`.
+typedef struct {
+  int64_t Timeout;
+  int64_t DeleteMarkersOlderThan;
+  int64_t TTL;
+} kvPurgeOptions;
+
+// Keys returned by the library; its contents are freed by
+// `kvKeysList_Destroy`.
+typedef struct {
+  char **Keys;
+  int Count;
+} kvKeysList;
+
+// Called by an asynchronous Key/Value watcher for each entry (NULL once
+// the initial values are delivered), or with a status when the watcher
+// fails or stops.
+typedef void (*kvWatchCb)(kvWatcher *w, kvEntry *e, natsStatus s, void *closure);
+
+// Options of a watcher. Initialise with `kvWatchOptions_Init`.
+typedef struct {
+  bool IgnoreDeletes;
+  bool IncludeHistory;
+  bool MetaOnly;
+  int64_t Timeout;
+  bool UpdatesOnly;
+  int64_t Heartbeat;
+  uint64_t ResumeFromRevision;
+  kvWatchCb Callback;
+  void *Closure;
+} kvWatchOptions;
+
+// Entries returned by the library; its contents are freed by
+// `kvEntryList_Destroy`.
+typedef struct {
+  kvEntry **Entries;
+  int Count;
+} kvEntryList;
 
 // Called at the start of each thread the library creates.
 typedef void (*natsThreadStartedHandler)(void *closure);
@@ -1604,6 +1681,166 @@ NATS_EXTERN natsStatus jsSubOptions_Init(jsSubOptions *opts);
 
 // Initialises a fetch request: all zero.
 NATS_EXTERN natsStatus jsFetchRequest_Init(jsFetchRequest *request);
+
+// Creates a bucket (an identical existing one is bound) and returns it.
+NATS_EXTERN natsStatus js_CreateKeyValue(kvStore **new_kv, jsCtx *js, kvConfig *cfg);
+
+// Binds to an existing bucket (`NATS_NOT_FOUND` when there is none).
+NATS_EXTERN natsStatus js_KeyValue(kvStore **new_kv, jsCtx *js, const char *bucket);
+
+// Deletes a bucket and everything in it.
+NATS_EXTERN natsStatus js_DeleteKeyValue(jsCtx *js, const char *bucket);
+
+// Frees a bucket handle (NULL: nothing).
+NATS_EXTERN void kvStore_Destroy(kvStore *kv);
+
+// The bucket's name (NULL for a NULL handle); valid while the handle is.
+NATS_EXTERN const char *kvStore_Bucket(const kvStore *kv);
+
+// The status of the bucket, freed with `kvStatus_Destroy`.
+NATS_EXTERN natsStatus kvStore_Status(kvStatus **new_status, kvStore *kv);
+
+// The last value of `key` (`NATS_NOT_FOUND` when it has none or was
+// deleted).
+NATS_EXTERN natsStatus kvStore_Get(kvEntry **new_entry, kvStore *kv, const char *key);
+
+// The value of `key` at `revision`.
+NATS_EXTERN natsStatus kvStore_GetRevision(kvEntry **new_entry, kvStore *kv, const char *key, uint64_t revision);
+
+// Stores a value; `rev` (optional) receives its revision.
+NATS_EXTERN natsStatus kvStore_Put(uint64_t *rev, kvStore *kv, const char *key, const void *data, int len);
+
+// Stores a string value (NULL: empty).
+NATS_EXTERN natsStatus kvStore_PutString(uint64_t *rev, kvStore *kv, const char *key, const char *data);
+
+// Stores a value only if the key has none (or its last is a marker).
+NATS_EXTERN natsStatus kvStore_Create(uint64_t *rev, kvStore *kv, const char *key, const void *data, int len);
+
+// `kvStore_Create` with a string value.
+NATS_EXTERN natsStatus kvStore_CreateString(uint64_t *rev, kvStore *kv, const char *key, const char *data);
+
+// `kvStore_Create` with a per-key TTL in milliseconds (<= 0: none).
+NATS_EXTERN natsStatus kvStore_CreateWithTTL(uint64_t *rev, kvStore *kv, const char *key, const void *data, int len, int64_t ttl);
+
+// `kvStore_CreateWithTTL` with a string value.
+NATS_EXTERN natsStatus kvStore_CreateStringWithTTL(uint64_t *rev, kvStore *kv, const char *key, const char *data, int64_t ttl);
+
+// Stores a value only if the key's last revision is `last`.
+NATS_EXTERN natsStatus kvStore_Update(uint64_t *rev, kvStore *kv, const char *key, const void *data, int len, uint64_t last);
+
+// `kvStore_Update` with a string value.
+NATS_EXTERN natsStatus kvStore_UpdateString(uint64_t *rev, kvStore *kv, const char *key, const char *data, uint64_t last);
+
+// `kvStore_Update` with a per-key TTL in milliseconds (<= 0: none).
+NATS_EXTERN natsStatus kvStore_UpdateWithTTL(uint64_t *rev, kvStore *kv, const char *key, const void *data, int len, uint64_t last, int64_t ttl);
+
+// `kvStore_UpdateWithTTL` with a string value.
+NATS_EXTERN natsStatus kvStore_UpdateStringWithTTL(uint64_t *rev, kvStore *kv, const char *key, const char *data, uint64_t last, int64_t ttl);
+
+// Writes a delete marker for `key` (its history is kept).
+NATS_EXTERN natsStatus kvStore_Delete(kvStore *kv, const char *key);
+
+// Writes a purge marker for `key`, removing its earlier revisions.
+NATS_EXTERN natsStatus kvStore_Purge(kvStore *kv, const char *key, const kvPurgeOptions *opts);
+
+// Removes the keys whose last revision is a delete or purge marker.
+NATS_EXTERN natsStatus kvStore_PurgeDeletes(kvStore *kv, const kvPurgeOptions *opts);
+
+// The keys with a value, in a list freed by `kvKeysList_Destroy`.
+NATS_EXTERN natsStatus kvStore_Keys(kvKeysList *list, kvStore *kv, const kvWatchOptions *opts);
+
+// The keys with a value matching one of `filters`.
+NATS_EXTERN natsStatus kvStore_KeysWithFilters(kvKeysList *list, kvStore *kv, const char **filters, int numFilters, const kvWatchOptions *opts);
+
+// Frees the keys of a list and empties it (NULL: nothing).
+NATS_EXTERN void kvKeysList_Destroy(kvKeysList *list);
+
+// Every revision kept of `key` (markers included), in a list freed by
+// `kvEntryList_Destroy`.
+NATS_EXTERN natsStatus kvStore_History(kvEntryList *list, kvStore *kv, const char *key, const kvWatchOptions *opts);
+
+// Frees the entries of a list and empties it (NULL: nothing).
+NATS_EXTERN void kvEntryList_Destroy(kvEntryList *list);
+
+// The entry's bucket (NULL for NULL); valid while the entry is.
+NATS_EXTERN const char *kvEntry_Bucket(const kvEntry *e);
+
+// The entry's key (NULL for NULL); valid while the entry is.
+NATS_EXTERN const char *kvEntry_Key(const kvEntry *e);
+
+// The entry's value (NULL for NULL); valid while the entry is.
+NATS_EXTERN const void *kvEntry_Value(const kvEntry *e);
+
+// The length of the entry's value (0 for NULL).
+NATS_EXTERN int kvEntry_ValueLen(const kvEntry *e);
+
+// The entry's value as a NUL-terminated string (NULL for NULL).
+NATS_EXTERN const char *kvEntry_ValueString(const kvEntry *e);
+
+// The entry's revision (0 for NULL).
+NATS_EXTERN uint64_t kvEntry_Revision(const kvEntry *e);
+
+// When the entry was stored, in nanoseconds since the epoch (0 for NULL).
+NATS_EXTERN int64_t kvEntry_Created(const kvEntry *e);
+
+// Entries after this one when it was delivered to a watcher (0 for NULL).
+NATS_EXTERN uint64_t kvEntry_Delta(const kvEntry *e);
+
+// What the entry records (`kvOp_Unknown` for NULL).
+NATS_EXTERN kvOperation kvEntry_Operation(const kvEntry *e);
+
+// Frees an entry (NULL: nothing).
+NATS_EXTERN void kvEntry_Destroy(kvEntry *e);
+
+// The bucket's name (NULL for NULL); valid while the status is.
+NATS_EXTERN const char *kvStatus_Bucket(const kvStatus *sts);
+
+// Messages stored (values and markers of every revision).
+NATS_EXTERN uint64_t kvStatus_Values(const kvStatus *sts);
+
+// Revisions kept per key.
+NATS_EXTERN int64_t kvStatus_History(const kvStatus *sts);
+
+// Age of values before they expire, in nanoseconds (0: never).
+NATS_EXTERN int64_t kvStatus_TTL(const kvStatus *sts);
+
+// Replicas of the bucket.
+NATS_EXTERN int64_t kvStatus_Replicas(const kvStatus *sts);
+
+// Bytes stored.
+NATS_EXTERN uint64_t kvStatus_Bytes(const kvStatus *sts);
+
+// Frees a status (NULL: nothing).
+NATS_EXTERN void kvStatus_Destroy(kvStatus *sts);
+
+// Watches the keys matching `keys` (a key or a pattern with wildcards).
+NATS_EXTERN natsStatus kvStore_Watch(kvWatcher **new_watcher, kvStore *kv, const char *keys, const kvWatchOptions *opts);
+
+// Watches the keys matching any of `keys`.
+NATS_EXTERN natsStatus kvStore_WatchMulti(kvWatcher **new_watcher, kvStore *kv, const char **keys, int numKeys, const kvWatchOptions *opts);
+
+// Watches every key of the bucket.
+NATS_EXTERN natsStatus kvStore_WatchAll(kvWatcher **new_watcher, kvStore *kv, const kvWatchOptions *opts);
+
+// The next entry of a watcher, NULL once the initial values are all
+// delivered; `NATS_TIMEOUT` when nothing comes within `timeout` ms.
+NATS_EXTERN natsStatus kvWatcher_Next(kvEntry **new_entry, kvWatcher *w, int64_t timeout);
+
+// Stops a watcher: no more entries (also from inside its callback).
+NATS_EXTERN natsStatus kvWatcher_Stop(kvWatcher *w);
+
+// Stops (if needed) and frees a watcher (NULL: nothing).
+NATS_EXTERN void kvWatcher_Destroy(kvWatcher *w);
+
+// Initialises a bucket configuration: all zero (the server's and the
+// library's defaults apply).
+NATS_EXTERN natsStatus kvConfig_Init(kvConfig *cfg);
+
+// Initialises watch options: all zero.
+NATS_EXTERN natsStatus kvWatchOptions_Init(kvWatchOptions *opts);
+
+// Initialises purge options: all zero.
+NATS_EXTERN natsStatus kvPurgeOptions_Init(kvPurgeOptions *opts);
 
 // Initializes the library. Optional: any call that needs the library
 // opens it. `lockSpinCount` is accepted for compatibility and ignored.

@@ -18,6 +18,8 @@
 
 use super::conn::natsConnection;
 use super::handle::arc_as_ptr;
+use super::kv::{entry_into_c, CWatcher};
+use super::kv_types::{kvEntry, kvWatcher};
 use super::micro_types::{microEndpoint, microError, microRequest, microService};
 use super::msg::natsMsg;
 use super::sub::natsSubscription;
@@ -70,6 +72,11 @@ pub type jsFetchNextHandler = Option<
         closure: *mut c_void,
     ) -> bool,
 >;
+/// Called by an asynchronous Key/Value watcher for each entry (NULL once
+/// the initial values are delivered), or with a status when the watcher
+/// fails or stops.
+pub type kvWatchCb =
+    Option<unsafe extern "C" fn(w: *mut kvWatcher, e: *mut kvEntry, s: natsStatus, closure: *mut c_void)>;
 /// Handles one request of a services endpoint. Returns NULL, or an error
 /// the library sends back as an error response (and frees).
 pub type microRequestHandler = Option<unsafe extern "C" fn(req: *mut microRequest) -> *mut microError>;
@@ -610,5 +617,28 @@ pub(crate) fn micro_done_handler(h: microDoneHandler) -> Option<crate::micro::Do
         // SAFETY: the program's handler, called with the service's own
         // (still live) pointer.
         unsafe { f(Arc::as_ptr(svc) as *mut microService) }
+    }))
+}
+
+/// `kvWatchOptions.Callback` as a core watch callback (NULL: none). The
+/// callback gets the watcher's handle (while the program still holds it),
+/// each entry (the program's to destroy) and NULL once the initial values
+/// are delivered.
+pub(crate) fn kv_watch_callback(
+    cb: kvWatchCb,
+    closure: *mut c_void,
+    watcher: std::sync::Weak<CWatcher>,
+) -> Option<crate::kv::WatchCallback> {
+    let f = cb?;
+    let cl = SendPtr(closure);
+    Some(Arc::new(move |e: Option<crate::kv::Entry>| {
+        let cl = &cl;
+        let Some(w) = watcher.upgrade() else { return };
+        let p = arc_as_ptr::<kvWatcher>(&w);
+        let e = e.map_or(std::ptr::null_mut(), entry_into_c);
+        // SAFETY: the program's callback with its own closure, the watcher
+        // handle it holds (kept alive by `w` during the call) and an entry
+        // it now owns.
+        unsafe { f(p, e, natsStatus::NATS_OK, cl.0) };
     }))
 }

@@ -119,7 +119,7 @@ fn discard(v: c_int) -> Result<DiscardPolicy> {
     })
 }
 
-fn storage(v: c_int) -> Result<StorageType> {
+pub(crate) fn storage(v: c_int) -> Result<StorageType> {
     Ok(match v {
         0 => StorageType::File,
         1 => StorageType::Memory,
@@ -194,7 +194,7 @@ unsafe fn external_from_c(p: *const jsExternalStream) -> Result<Option<ExternalS
 /// # Safety
 /// `p` is NULL or points to the program's `jsStreamSource` (its strings
 /// and nested structs valid during the call).
-unsafe fn source_from_c(p: *const jsStreamSource, name: &str) -> Result<Option<StreamSource>> {
+pub(crate) unsafe fn source_from_c(p: *const jsStreamSource, name: &str) -> Result<Option<StreamSource>> {
     // SAFETY: NULL or the program's struct (contract).
     let Some(s) = (unsafe { p.as_ref() }) else {
         return Ok(None);

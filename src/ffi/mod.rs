@@ -24,6 +24,8 @@ pub mod js_msg;
 pub mod js_pub;
 pub mod js_sub;
 pub mod js_types;
+pub mod kv;
+pub mod kv_types;
 pub mod last_error;
 pub mod library;
 pub mod micro;

@@ -1066,6 +1066,58 @@ typedef struct {
   int EndpointsLen;
 } microServiceStats;
 
+// An object store bucket's configuration. Initialise with
+// `objStoreConfig_Init`. `TTL` is in milliseconds (0: objects never
+// expire), `MaxBytes` 0 or -1 means unlimited.
+typedef struct {
+  const char *Bucket;
+  const char *Description;
+  int64_t TTL;
+  int64_t MaxBytes;
+  jsStorageType Storage;
+  int Replicas;
+  jsPlacement *Placement;
+  bool Compression;
+  natsMetadata Metadata;
+} objStoreConfig;
+
+// What a link points to: an object (`Bucket` and `Name`) or a whole
+// bucket (`Name` NULL).
+typedef struct {
+  const char *Bucket;
+  const char *Name;
+} objStoreLink;
+
+// Options of an object: the link it is (if any) and its chunk size in
+// bytes (0: the default, 128 KiB).
+typedef struct {
+  objStoreLink *Link;
+  uint32_t ChunkSize;
+} objStoreMetaOptions;
+
+// What describes an object: name, description, headers, metadata and
+// options. Initialise with `objStoreMeta_Init`.
+typedef struct {
+  const char *Name;
+  const char *Description;
+  natsHeader *Headers;
+  natsMetadata Metadata;
+  objStoreMetaOptions Opts;
+} objStoreMeta;
+
+// Options of a get/info/list: whether deleted objects are shown.
+// Initialise with `objStoreOptions_Init`.
+typedef struct {
+  bool ShowDeleted;
+} objStoreOptions;
+
+// Options of a watcher: skip deleted objects, and only report updates
+// made after the watch started. Initialise with `objStoreWatchOptions_Init`.
+typedef struct {
+  bool IgnoreDeletes;
+  bool UpdatesOnly;
+} objStoreWatchOptions;
+
 // Returns the token to send at each connect; the library does not free it.
 typedef const char *(*natsTokenHandler)(void *closure);
 
@@ -1093,6 +1145,55 @@ typedef int (*natsSSLVerifyCb)(int preverifyOk, void *ctx);
 
 // Called when a subscription is fully done (after drain or unsubscribe).
 typedef void (*natsOnCompleteCB)(void *closure);
+
+// Names of object store buckets, freed with `objStoreNamesList_Destroy`.
+typedef struct {
+  char **List;
+  int Count;
+} objStoreNamesList;
+
+// The state of an object store bucket, freed with `objStoreStatus_Destroy`.
+// `TTL` is in milliseconds; `BackingStore` is "JetStream".
+typedef struct {
+  const char *Bucket;
+  const char *Description;
+  int64_t TTL;
+  jsStorageType Storage;
+  int Replicas;
+  bool Sealed;
+  uint64_t Size;
+  const char *BackingStore;
+  natsMetadata Metadata;
+  jsStreamInfo *StreamInfo;
+  bool IsCompressed;
+} objStoreStatus;
+
+// States of object store buckets, freed with `objStoreStatusesList_Destroy`.
+typedef struct {
+  objStoreStatus **List;
+  int Count;
+} objStoreStatusesList;
+
+// An object's information: its meta, bucket, unique id, size in bytes,
+// modification time (UTC, nanoseconds since the epoch), chunk count,
+// digest (`SHA-256=<base64url>`) and whether it is deleted. Freed with
+// `objStoreInfo_Destroy`.
+typedef struct {
+  objStoreMeta Meta;
+  const char *Bucket;
+  const char *NUID;
+  uint64_t Size;
+  int64_t ModTime;
+  uint32_t Chunks;
+  const char *Digest;
+  bool Deleted;
+} objStoreInfo;
+
+// Object information list, freed with `objStoreInfoList_Destroy`.
+typedef struct {
+  objStoreInfo **List;
+  int Count;
+} objStoreInfoList;
 
 #ifdef __cplusplus
 extern "C" {
@@ -1913,6 +2014,19 @@ NATS_EXTERN bool natsMsg_IsNoResponders(natsMsg *msg);
 // Frees a message: one created with `natsMsg_Create`, or one handed to
 // the application by a subscription. A NULL `msg` is ignored.
 NATS_EXTERN void natsMsg_Destroy(natsMsg *msg);
+
+// Initialises a bucket configuration: all zero (file storage, one
+// replica, no limits, no expiry).
+NATS_EXTERN natsStatus objStoreConfig_Init(objStoreConfig *cfg);
+
+// Initialises an object's meta: all zero.
+NATS_EXTERN natsStatus objStoreMeta_Init(objStoreMeta *meta);
+
+// Initialises get/info/list options: deleted objects not shown.
+NATS_EXTERN natsStatus objStoreOptions_Init(objStoreOptions *opts);
+
+// Initialises watcher options: deletes reported, existing objects first.
+NATS_EXTERN natsStatus objStoreWatchOptions_Init(objStoreWatchOptions *opts);
 
 // Creates an options object with the default settings. The program owns
 // it and must free it with `natsOptions_Destroy`; connections take their

@@ -2809,6 +2809,34 @@ null_sweep(void)
     natsMsg_Destroy(NULL);
     pass_case();
     release_outs();
+    /* ---- objStoreConfig_Init ---- */
+    /* objStoreConfig_Init(cfg=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("objStoreConfig_Init(cfg=NULL)");
+    expect_status(NATS_INVALID_ARG, objStoreConfig_Init(NULL));
+    release_outs();
+    /* ---- objStoreMeta_Init ---- */
+    /* objStoreMeta_Init(meta=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("objStoreMeta_Init(meta=NULL)");
+    expect_status(NATS_INVALID_ARG, objStoreMeta_Init(NULL));
+    release_outs();
+    /* ---- objStoreOptions_Init ---- */
+    /* objStoreOptions_Init(opts=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("objStoreOptions_Init(opts=NULL)");
+    expect_status(NATS_INVALID_ARG, objStoreOptions_Init(NULL));
+    release_outs();
+    /* ---- objStoreWatchOptions_Init ---- */
+    /* objStoreWatchOptions_Init(opts=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("objStoreWatchOptions_Init(opts=NULL)");
+    expect_status(NATS_INVALID_ARG, objStoreWatchOptions_Init(NULL));
+    release_outs();
     /* ---- natsOptions_Create ---- */
     /* natsOptions_Create(newOpts=NULL) */
     reset_outs();

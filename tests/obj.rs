@@ -268,3 +268,125 @@ fn replace_meta_update_rename_delete_links_list_watch_seal_status() {
     assert_eq!(js.object_store("bad.name").err().unwrap().status, NATS_INVALID_ARG);
     assert_eq!(os.put_bytes("", b"x").unwrap_err().status, NATS_INVALID_ARG);
 }
+
+/// Peak resident memory (VmHWM) of this process, in bytes.
+fn vm_hwm() -> u64 {
+    let s = std::fs::read_to_string("/proc/self/status").unwrap();
+    let line = s.lines().find(|l| l.starts_with("VmHWM:")).unwrap();
+    let kb: u64 = line.split_whitespace().nth(1).unwrap().parse().unwrap();
+    kb * 1024
+}
+
+/// Pseudo-random content generated on the fly (never held in memory).
+struct Gen {
+    left: u64,
+    x: u64,
+}
+
+impl Read for Gen {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        let n = (out.len() as u64).min(self.left) as usize;
+        for b in &mut out[..n] {
+            self.x ^= self.x << 13;
+            self.x ^= self.x >> 7;
+            self.x ^= self.x << 17;
+            *b = self.x as u8;
+        }
+        self.left -= n as u64;
+        Ok(n)
+    }
+}
+
+/// Counts what a get writes, holding none of it.
+struct Sink(u64);
+
+impl std::io::Write for Sink {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0 += b.len() as u64;
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The child side of `put_and_get_stay_in_bounded_memory`: runs only
+/// when the parent sets OBJ_RSS_CHILD, prints the peak growth.
+#[test]
+fn rss_child() {
+    let Ok(size) = std::env::var("OBJ_RSS_CHILD") else {
+        return;
+    };
+    let size: u64 = size.parse().unwrap();
+    let srv = Server::start_jetstream();
+    let js = js_for(&srv);
+    let os = js
+        .create_object_store(&ObjStoreConfig {
+            bucket: "rss".into(),
+            storage: StorageType::File,
+            ..Default::default()
+        })
+        .unwrap();
+    os.put_bytes("warm", &random(1 << 20)).unwrap();
+    os.get_bytes("warm").unwrap();
+    let base = vm_hwm();
+    let t = std::time::Instant::now();
+    let meta = ObjectMeta {
+        name: "huge".into(),
+        ..Default::default()
+    };
+    let info = os
+        .put_reader(
+            &meta,
+            &mut Gen {
+                left: size,
+                x: 88172645463325252,
+            },
+        )
+        .unwrap();
+    assert_eq!(info.size, size);
+    let put_s = t.elapsed().as_secs_f64();
+    let after_put = vm_hwm();
+    let t = std::time::Instant::now();
+    let mut sink = Sink(0);
+    let mut r = os.get("huge").unwrap();
+    r.read_all_to(&mut sink).unwrap();
+    assert_eq!(sink.0, size);
+    let get_s = t.elapsed().as_secs_f64();
+    let after_get = vm_hwm();
+    println!(
+        "RSS-RESULT size={size} base={base} put_growth={} get_growth={} put_s={put_s:.1} get_s={get_s:.1}",
+        after_put.saturating_sub(base),
+        after_get.saturating_sub(base)
+    );
+}
+
+/// Bounded memory: a put from a reader and a get into a writer of an
+/// object much larger than the bound grow the peak RSS of a fresh test
+/// process by at most 64 MiB. 256 MiB here to keep CI time modest
+/// (OBJ_RSS_BYTES overrides it, e.g. 1073741824 for the 1 GiB figure).
+#[test]
+fn put_and_get_stay_in_bounded_memory() {
+    if std::env::var("OBJ_RSS_CHILD").is_ok() {
+        return;
+    }
+    let size = std::env::var("OBJ_RSS_BYTES").unwrap_or_else(|_| (256u64 << 20).to_string());
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "rss_child", "--nocapture", "--test-threads=1"])
+        .env("OBJ_RSS_CHILD", &size)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{text}");
+    let line = text.lines().find(|l| l.contains("RSS-RESULT")).expect(&text);
+    eprintln!("{line}");
+    let field = |k: &str| -> u64 {
+        line.split_whitespace()
+            .find_map(|t| t.strip_prefix(&format!("{k}=")))
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    assert!(field("put_growth") <= 64 << 20, "{line}");
+    assert!(field("get_growth") <= 64 << 20, "{line}");
+}

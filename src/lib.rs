@@ -14,6 +14,7 @@ pub mod js;
 pub mod micro;
 pub mod msg;
 pub mod nuid;
+pub mod obj;
 pub mod options;
 pub mod proto;
 pub mod runtime;

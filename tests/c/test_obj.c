@@ -15,6 +15,7 @@
 #include "test.h"
 
 #include <nats/nats.h>
+#include <pthread.h>
 
 #define WAIT_MS 10000
 #define CHUNK (128 * 1024)
@@ -411,6 +412,51 @@ TEST(obj_watch)
     env_close(&e);
 }
 
+typedef struct {
+    objStoreWatcher *w;
+    natsStatus s;
+    int64_t took;
+} next_arg;
+
+static void *blocked_next(void *p)
+{
+    next_arg *a = p;
+    objStoreInfo *info = NULL;
+    int64_t start = test_now_ms();
+
+    a->s = objStoreWatcher_Next(&info, a->w, 10000);
+    a->took = test_now_ms() - start;
+    objStoreInfo_Destroy(info);
+    return NULL;
+}
+
+/* objStoreWatcher_Stop from another thread ends a blocked Next quickly. */
+TEST(obj_watch_stop_from_other_thread)
+{
+    env e;
+    objStoreWatcher *w = NULL;
+    objStoreInfo *info = NULL;
+    next_arg a;
+    pthread_t t;
+
+    env_open(&e, "OBJ1");
+    CHECK_OK(objStore_Watch(&w, e.obs, NULL));
+    /* Empty bucket: only the "initial values done" NULL. */
+    CHECK_OK(objStoreWatcher_Next(&info, w, WAIT_MS));
+    CHECK(info == NULL);
+    a.w = w;
+    a.s = NATS_OK;
+    a.took = -1;
+    CHECK(pthread_create(&t, NULL, blocked_next, &a) == 0);
+    test_sleep_ms(300);
+    CHECK_OK(objStoreWatcher_Stop(w));
+    CHECK(pthread_join(t, NULL) == 0);
+    CHECK(a.s != NATS_OK);
+    CHECK(a.took >= 250 && a.took < 3000);
+    objStoreWatcher_Destroy(w);
+    env_close(&e);
+}
+
 TEST(obj_buckets_status_seal)
 {
     env e;
@@ -510,6 +556,7 @@ static const test_case tests[] = {
     T(obj_files),
     T(obj_meta_links_delete_list),
     T(obj_watch),
+    T(obj_watch_stop_from_other_thread),
     T(obj_buckets_status_seal),
     T(obj_invalid_arguments),
 };

@@ -110,7 +110,10 @@ where
 pub struct ObjectInfo {
     #[serde(flatten)]
     pub meta: ObjectMeta,
+    #[serde(default)]
     pub bucket: String,
+    /// Empty in the links other clients write.
+    #[serde(default)]
     pub nuid: String,
     #[serde(default)]
     pub size: u64,

@@ -431,3 +431,75 @@ fn get_interrupted_by_a_server_restart_resumes() {
         "the get did live through a reconnect"
     );
 }
+
+/// The incremental put (`objStorePut_Add`/`Complete`): pieces of any size
+/// make whole chunks; a failed put (bucket over its max bytes) returns
+/// the server's error and leaves none of its chunks; a put dropped
+/// without completing purges what it published; the per-call get
+/// timeout is not fatal.
+#[test]
+fn incremental_put_failure_cleanup_and_read_timeouts() {
+    let srv = Server::start_jetstream();
+    let js = js_for(&srv);
+    let os = bucket(&js, "inc");
+    let data = random(300_001);
+    let mut w = os
+        .put(&ObjectMeta {
+            name: "pieces".into(),
+            ..Default::default()
+        })
+        .unwrap();
+    for piece in data.chunks(7777) {
+        w.add(piece).unwrap();
+    }
+    let info = w.complete(5000).unwrap();
+    assert_eq!((info.size, info.chunks), (300_001, 3));
+    assert_eq!(w.add(b"x").unwrap_err().status, NATS_ILLEGAL_STATE);
+    assert_eq!(w.complete(0).unwrap_err().status, NATS_ILLEGAL_STATE);
+    let mut r = os.get("pieces").unwrap();
+    let mut got = Vec::new();
+    while let Some(c) = r.read_chunk(5000).unwrap() {
+        got.extend_from_slice(&c);
+    }
+    assert!(r.is_done());
+    assert!(got == data);
+
+    // Dropped before completing: its chunks are purged, no meta.
+    let before = js.stream_info("OBJ_inc", None).unwrap().state.msgs;
+    let mut w = os
+        .put(&ObjectMeta {
+            name: "dropped".into(),
+            ..Default::default()
+        })
+        .unwrap();
+    w.add(&random(400_000)).unwrap();
+    drop(w);
+    assert_eq!(js.stream_info("OBJ_inc", None).unwrap().state.msgs, before);
+    assert_eq!(os.get_info("dropped", true).unwrap_err().status, NATS_NOT_FOUND);
+
+    // Over the bucket's max bytes: the server's error, nothing left over.
+    let small = js
+        .create_object_store(&ObjStoreConfig {
+            bucket: "small".into(),
+            storage: StorageType::Memory,
+            max_bytes: 200_000,
+            ..Default::default()
+        })
+        .unwrap();
+    let e = small.put_bytes("too big", &random(500_000)).unwrap_err();
+    assert!(e.text.contains("maximum bytes"), "{e:?}");
+    assert_eq!(js.stream_info("OBJ_small", None).unwrap().state.msgs, 0);
+    assert_eq!(small.get_info("too big", true).unwrap_err().status, NATS_NOT_FOUND);
+
+    // A chunk that never comes: the per-call timeout leaves the get
+    // usable, the content it has is not declared complete.
+    let info = os.put_bytes("lost", &random(1000)).unwrap();
+    let chunk = js
+        .get_last_msg("OBJ_inc", &format!("$O.inc.C.{}", info.nuid), None)
+        .unwrap();
+    js.delete_msg("OBJ_inc", chunk.seq, None).unwrap();
+    let mut r = os.get("lost").unwrap();
+    assert_eq!(r.read_chunk(200).unwrap_err().status, NATS_TIMEOUT);
+    assert_eq!(r.read_chunk(200).unwrap_err().status, NATS_TIMEOUT);
+    assert!(!r.is_done());
+}

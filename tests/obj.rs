@@ -503,3 +503,55 @@ fn incremental_put_failure_cleanup_and_read_timeouts() {
     assert_eq!(r.read_chunk(200).unwrap_err().status, NATS_TIMEOUT);
     assert!(!r.is_done());
 }
+
+/// Watch options: updates only (no initial values, no marker),
+/// ignore deletes, and with history every meta revision.
+#[test]
+fn watch_options() {
+    let srv = Server::start_jetstream();
+    let js = js_for(&srv);
+    let os = bucket(&js, "w");
+    os.put_bytes("a", b"1").unwrap();
+    os.put_bytes("a", b"2").unwrap();
+    os.put_bytes("b", b"1").unwrap();
+    os.delete("b").unwrap();
+
+    let names = |w: &mut nats::obj::ObjectWatcher| {
+        let mut v = Vec::new();
+        while let Some(i) = w.next(5000).unwrap() {
+            v.push((i.meta.name, i.deleted, i.size));
+        }
+        v
+    };
+    let mut w = os.watch(&WatchOptions::default()).unwrap();
+    assert_eq!(names(&mut w), vec![("a".into(), false, 1), ("b".to_string(), true, 0)]);
+    let mut w = os
+        .watch(&WatchOptions {
+            ignore_deletes: true,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(names(&mut w), vec![("a".to_string(), false, 1)]);
+    // With history: the rollup keeps one meta per name, so history shows
+    // the latest of each (the store keeps no older metas).
+    let mut w = os
+        .watch(&WatchOptions {
+            include_history: true,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(names(&mut w).len(), 2);
+
+    let mut w = os
+        .watch(&WatchOptions {
+            updates_only: true,
+            ..Default::default()
+        })
+        .unwrap();
+    // No initial values and no marker (as nats.go): nothing until a put.
+    assert_eq!(w.next(300).unwrap_err().status, NATS_TIMEOUT);
+    os.put_bytes("c", b"xyz").unwrap();
+    let i = w.next(5000).unwrap().unwrap();
+    assert_eq!((i.meta.name.as_str(), i.size), ("c", 3));
+    w.stop();
+}

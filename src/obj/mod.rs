@@ -39,6 +39,9 @@ pub const PUT_WINDOW_BYTES: usize = 4 * 1024 * 1024;
 /// How many bytes of chunks a get lets the subscription hold.
 pub const GET_WINDOW_BYTES: i64 = 4 * 1024 * 1024;
 
+/// `objStoreStatus.BackingStore`.
+pub const BACKING_STORE: &str = "JetStream";
+
 const DIGEST_PREFIX: &str = "SHA-256=";
 
 /// `objStoreConfig`.
@@ -169,7 +172,8 @@ impl ObjStoreStatus {
     }
 }
 
-/// `objStoreWatchOptions`.
+/// `objStoreWatchOptions` (plus `include_history`). With `updates_only`
+/// there are no initial values and no "initial values done" marker.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct WatchOptions {
     pub include_history: bool,

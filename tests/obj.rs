@@ -390,3 +390,168 @@ fn put_and_get_stay_in_bounded_memory() {
     assert!(field("put_growth") <= 64 << 20, "{line}");
     assert!(field("get_growth") <= 64 << 20, "{line}");
 }
+
+/// A get that loses its server in the middle (restarted on the same
+/// store) resumes where it was: the content and digest come out right,
+/// or it fails with a clear error; never wrong data.
+#[test]
+fn get_interrupted_by_a_server_restart_resumes() {
+    let mut srv = Server::start_jetstream();
+    let o = Options {
+        url: Some(srv.url().into()),
+        max_reconnect: -1,
+        reconnect_wait_ms: 100,
+        ..Options::default()
+    };
+    let js = Arc::new(JetStream::new(Connection::connect(o).unwrap(), None).unwrap());
+    let os = js
+        .create_object_store(&ObjStoreConfig {
+            bucket: "restart".into(),
+            storage: StorageType::File,
+            ..Default::default()
+        })
+        .unwrap();
+    // Larger than what the reader's subscription may hold (4 MiB), so
+    // part of it has to come after the restart.
+    let data = random(12 << 20);
+    os.put_bytes("obj", &data).unwrap();
+    let mut r = os.get("obj").unwrap();
+    let mut got = Vec::new();
+    for _ in 0..5 {
+        got.extend_from_slice(&r.next_chunk().unwrap().unwrap());
+    }
+    srv.restart();
+    let mut rest = Vec::new();
+    r.read_all_to(&mut rest).expect("resumed after the restart");
+    got.extend_from_slice(&rest);
+    assert_eq!(got.len(), data.len());
+    assert!(got == data);
+    assert!(
+        js.conn().stats().reconnects >= 1,
+        "the get did live through a reconnect"
+    );
+}
+
+/// The incremental put (`objStorePut_Add`/`Complete`): pieces of any size
+/// make whole chunks; a failed put (bucket over its max bytes) returns
+/// the server's error and leaves none of its chunks; a put dropped
+/// without completing purges what it published; the per-call get
+/// timeout is not fatal.
+#[test]
+fn incremental_put_failure_cleanup_and_read_timeouts() {
+    let srv = Server::start_jetstream();
+    let js = js_for(&srv);
+    let os = bucket(&js, "inc");
+    let data = random(300_001);
+    let mut w = os
+        .put(&ObjectMeta {
+            name: "pieces".into(),
+            ..Default::default()
+        })
+        .unwrap();
+    for piece in data.chunks(7777) {
+        w.add(piece).unwrap();
+    }
+    let info = w.complete(5000).unwrap();
+    assert_eq!((info.size, info.chunks), (300_001, 3));
+    assert_eq!(w.add(b"x").unwrap_err().status, NATS_ILLEGAL_STATE);
+    assert_eq!(w.complete(0).unwrap_err().status, NATS_ILLEGAL_STATE);
+    let mut r = os.get("pieces").unwrap();
+    let mut got = Vec::new();
+    while let Some(c) = r.read_chunk(5000).unwrap() {
+        got.extend_from_slice(&c);
+    }
+    assert!(r.is_done());
+    assert!(got == data);
+
+    // Dropped before completing: its chunks are purged, no meta.
+    let before = js.stream_info("OBJ_inc", None).unwrap().state.msgs;
+    let mut w = os
+        .put(&ObjectMeta {
+            name: "dropped".into(),
+            ..Default::default()
+        })
+        .unwrap();
+    w.add(&random(400_000)).unwrap();
+    drop(w);
+    assert_eq!(js.stream_info("OBJ_inc", None).unwrap().state.msgs, before);
+    assert_eq!(os.get_info("dropped", true).unwrap_err().status, NATS_NOT_FOUND);
+
+    // Over the bucket's max bytes: the server's error, nothing left over.
+    let small = js
+        .create_object_store(&ObjStoreConfig {
+            bucket: "small".into(),
+            storage: StorageType::Memory,
+            max_bytes: 200_000,
+            ..Default::default()
+        })
+        .unwrap();
+    let e = small.put_bytes("too big", &random(500_000)).unwrap_err();
+    assert!(e.text.contains("maximum bytes"), "{e:?}");
+    assert_eq!(js.stream_info("OBJ_small", None).unwrap().state.msgs, 0);
+    assert_eq!(small.get_info("too big", true).unwrap_err().status, NATS_NOT_FOUND);
+
+    // A chunk that never comes: the per-call timeout leaves the get
+    // usable, the content it has is not declared complete.
+    let info = os.put_bytes("lost", &random(1000)).unwrap();
+    let chunk = js
+        .get_last_msg("OBJ_inc", &format!("$O.inc.C.{}", info.nuid), None)
+        .unwrap();
+    js.delete_msg("OBJ_inc", chunk.seq, None).unwrap();
+    let mut r = os.get("lost").unwrap();
+    assert_eq!(r.read_chunk(200).unwrap_err().status, NATS_TIMEOUT);
+    assert_eq!(r.read_chunk(200).unwrap_err().status, NATS_TIMEOUT);
+    assert!(!r.is_done());
+}
+
+/// Watch options: updates only (no initial values, no marker),
+/// ignore deletes, and with history every meta revision.
+#[test]
+fn watch_options() {
+    let srv = Server::start_jetstream();
+    let js = js_for(&srv);
+    let os = bucket(&js, "w");
+    os.put_bytes("a", b"1").unwrap();
+    os.put_bytes("a", b"2").unwrap();
+    os.put_bytes("b", b"1").unwrap();
+    os.delete("b").unwrap();
+
+    let names = |w: &mut nats::obj::ObjectWatcher| {
+        let mut v = Vec::new();
+        while let Some(i) = w.next(5000).unwrap() {
+            v.push((i.meta.name, i.deleted, i.size));
+        }
+        v
+    };
+    let mut w = os.watch(&WatchOptions::default()).unwrap();
+    assert_eq!(names(&mut w), vec![("a".into(), false, 1), ("b".to_string(), true, 0)]);
+    let mut w = os
+        .watch(&WatchOptions {
+            ignore_deletes: true,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(names(&mut w), vec![("a".to_string(), false, 1)]);
+    // With history: the rollup keeps one meta per name, so history shows
+    // the latest of each (the store keeps no older metas).
+    let mut w = os
+        .watch(&WatchOptions {
+            include_history: true,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(names(&mut w).len(), 2);
+
+    let mut w = os
+        .watch(&WatchOptions {
+            updates_only: true,
+            ..Default::default()
+        })
+        .unwrap();
+    // No initial values and no marker (as nats.go): nothing until a put.
+    assert_eq!(w.next(300).unwrap_err().status, NATS_TIMEOUT);
+    os.put_bytes("c", b"xyz").unwrap();
+    let i = w.next(5000).unwrap().unwrap();
+    assert_eq!((i.meta.name.as_str(), i.size), ("c", 3));
+    w.stop();
+}

@@ -39,6 +39,9 @@ pub const PUT_WINDOW_BYTES: usize = 4 * 1024 * 1024;
 /// How many bytes of chunks a get lets the subscription hold.
 pub const GET_WINDOW_BYTES: i64 = 4 * 1024 * 1024;
 
+/// `objStoreStatus.BackingStore`.
+pub const BACKING_STORE: &str = "JetStream";
+
 const DIGEST_PREFIX: &str = "SHA-256=";
 
 /// `objStoreConfig`.
@@ -110,7 +113,10 @@ where
 pub struct ObjectInfo {
     #[serde(flatten)]
     pub meta: ObjectMeta,
+    #[serde(default)]
     pub bucket: String,
+    /// Empty in the links other clients write.
+    #[serde(default)]
     pub nuid: String,
     #[serde(default)]
     pub size: u64,
@@ -166,7 +172,8 @@ impl ObjStoreStatus {
     }
 }
 
-/// `objStoreWatchOptions`.
+/// `objStoreWatchOptions` (plus `include_history`). With `updates_only`
+/// there are no initial values and no "initial values done" marker.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct WatchOptions {
     pub include_history: bool,
@@ -393,9 +400,11 @@ impl ObjectStore {
         }
     }
 
-    /// `objStore_Put` in one call: the content comes from `r`, read one
-    /// chunk at a time (bounded memory).
-    pub fn put_reader(&self, meta: &ObjectMeta, r: &mut dyn Read) -> Result<ObjectInfo> {
+    /// `objStore_Put`: starts a put; add the content with
+    /// [`ObjectWriter::add`] (or `Write`), finish with
+    /// [`ObjectWriter::complete`]. A writer dropped before it completed
+    /// purges the chunks it published.
+    pub fn put(&self, meta: &ObjectMeta) -> Result<ObjectWriter> {
         check_name(&meta.name)?;
         if meta.options.as_ref().is_some_and(|o| o.link.is_some()) {
             return Err(Error::invalid_arg("a link cannot be put, use add_link"));
@@ -409,7 +418,6 @@ impl ObjectStore {
             .filter(|s| *s > 0)
             .unwrap_or(DEFAULT_CHUNK_SIZE) as usize;
         let nuid = crate::nuid::next();
-        let chunk_subj = self.chunk_subject(&nuid);
         // A context of our own: its async window bounds the chunks in flight.
         let window = (PUT_WINDOW_BYTES / chunk_size).max(2) as i64;
         let pjs = Arc::new(JetStream::new(
@@ -425,9 +433,9 @@ impl ObjectStore {
                 ..Default::default()
             }),
         )?);
-        let failures = Arc::new(parking_lot::Mutex::new(None::<Error>));
+        let failure = Arc::new(parking_lot::Mutex::new(None::<Error>));
         {
-            let f = failures.clone();
+            let f = failure.clone();
             pjs.set_pub_async_handlers(crate::js::publish_async::PubAsyncHandlers {
                 err: Some(Arc::new(move |_js, _m, e: &crate::js::publish::PubAckErr| {
                     f.lock().get_or_insert(e.to_error());
@@ -435,65 +443,49 @@ impl ObjectStore {
                 ..Default::default()
             });
         }
-        let mut hasher = Sha256::new();
-        let mut buf = vec![0u8; chunk_size];
-        let mut size: u64 = 0;
-        let mut chunks: u32 = 0;
-        let res: Result<()> = (|| {
-            loop {
-                let n = read_full(r, &mut buf)?;
-                if n == 0 {
-                    break;
-                }
-                hasher.update(&buf[..n]);
-                pjs.publish_async(chunk_subj.as_bytes(), &buf[..n], None, None)?;
-                if let Some(e) = failures.lock().take() {
+        Ok(ObjectWriter {
+            store: self.clone(),
+            meta: meta.clone(),
+            prev,
+            chunk_subj: self.chunk_subject(&nuid),
+            nuid,
+            pjs,
+            failure,
+            chunk_size,
+            buf: Vec::with_capacity(chunk_size),
+            hasher: Sha256::new(),
+            size: 0,
+            chunks: 0,
+            error: None,
+            finished: false,
+        })
+    }
+
+    /// `objStore_Put` in one call: the content comes from `r`, read one
+    /// chunk at a time (bounded memory).
+    pub fn put_reader(&self, meta: &ObjectMeta, r: &mut dyn Read) -> Result<ObjectInfo> {
+        let mut w = self.put(meta)?;
+        let mut buf = vec![0u8; w.chunk_size];
+        loop {
+            let n = match read_full(r, &mut buf) {
+                Ok(n) => n,
+                Err(e) => {
+                    w.error.get_or_insert(e.clone());
+                    let _ = w.complete(0);
                     return Err(e);
                 }
-                size += n as u64;
-                chunks += 1;
-                if n < chunk_size {
-                    break;
-                }
+            };
+            if n == 0 {
+                break;
             }
-            pjs.publish_async_complete(0)?;
-            if let Some(e) = failures.lock().take() {
-                return Err(e);
+            if w.add(&buf[..n]).is_err() {
+                break;
             }
-            Ok(())
-        })();
-        if let Err(e) = res {
-            let _ = pjs.publish_async_complete(self.js.wait().max(1));
-            let _ = self.purge_subject(chunk_subj);
-            return Err(e);
-        }
-        let info = ObjectInfo {
-            meta: ObjectMeta {
-                options: Some(ObjectMetaOptions {
-                    link: None,
-                    max_chunk_size: chunk_size as u32,
-                }),
-                ..meta.clone()
-            },
-            bucket: self.bucket.clone(),
-            nuid,
-            size,
-            mtime: 0,
-            chunks,
-            digest: digest_string(&hasher.finalize()),
-            deleted: false,
-        };
-        if let Err(e) = self.publish_meta(&info) {
-            let _ = self.purge_subject(chunk_subj);
-            return Err(e);
-        }
-        if let Some(p) = prev {
-            if !p.nuid.is_empty() && p.nuid != info.nuid && p.link().is_none() {
-                self.purge_subject(self.chunk_subject(&p.nuid))?;
+            if n < buf.len() {
+                break;
             }
         }
-        // Read back for the server's time.
-        self.get_info(&info.meta.name, false)
+        w.complete(0)
     }
 
     /// `objStore_PutBytes`.
@@ -727,6 +719,145 @@ impl ObjectStore {
     }
 }
 
+/// A put in progress (`objStorePut`).
+pub struct ObjectWriter {
+    store: ObjectStore,
+    meta: ObjectMeta,
+    prev: Option<ObjectInfo>,
+    nuid: String,
+    chunk_subj: String,
+    pjs: Arc<JetStream>,
+    failure: Arc<parking_lot::Mutex<Option<Error>>>,
+    chunk_size: usize,
+    buf: Vec<u8>,
+    hasher: Sha256,
+    size: u64,
+    chunks: u32,
+    error: Option<Error>,
+    finished: bool,
+}
+
+impl ObjectWriter {
+    fn send(&mut self, upto: usize) -> Result<()> {
+        let data = &self.buf[..upto];
+        self.hasher.update(data);
+        self.pjs.publish_async(self.chunk_subj.as_bytes(), data, None, None)?;
+        if let Some(e) = self.failure.lock().take() {
+            return Err(e);
+        }
+        self.size += upto as u64;
+        self.chunks += 1;
+        self.buf.drain(..upto);
+        Ok(())
+    }
+
+    /// `objStorePut_Add`: after an error every call fails with it; only
+    /// [`ObjectWriter::complete`] (which purges) remains.
+    pub fn add(&mut self, mut data: &[u8]) -> Result<()> {
+        if let Some(e) = &self.error {
+            return Err(e.clone());
+        }
+        if self.finished {
+            return Err(Error::new(NATS_ILLEGAL_STATE, "put already completed"));
+        }
+        while !data.is_empty() {
+            let room = self.chunk_size - self.buf.len();
+            let k = room.min(data.len());
+            self.buf.extend_from_slice(&data[..k]);
+            data = &data[k..];
+            if self.buf.len() == self.chunk_size {
+                if let Err(e) = self.send(self.chunk_size) {
+                    self.error = Some(e.clone());
+                    return Err(e);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn abort(&mut self) {
+        self.finished = true;
+        let _ = self.pjs.publish_async_complete(self.store.js.wait().max(1));
+        let _ = self.store.purge_subject(self.chunk_subj.clone());
+    }
+
+    /// `objStorePut_Complete`: waits (up to `timeout_ms`, 0: no limit)
+    /// for the chunks' acks, writes the meta and purges the chunks of the
+    /// object replaced. After an error, purges what was published and
+    /// returns the error.
+    pub fn complete(&mut self, timeout_ms: i64) -> Result<ObjectInfo> {
+        if self.finished {
+            return Err(Error::new(NATS_ILLEGAL_STATE, "put already completed"));
+        }
+        if let Some(e) = self.error.clone() {
+            self.abort();
+            return Err(e);
+        }
+        let res = (|| {
+            if !self.buf.is_empty() {
+                self.send(self.buf.len())?;
+            }
+            self.pjs.publish_async_complete(timeout_ms.max(0))?;
+            if let Some(e) = self.failure.lock().take() {
+                return Err(e);
+            }
+            Ok(())
+        })();
+        if let Err(e) = res {
+            self.error = Some(e.clone());
+            self.abort();
+            return Err(e);
+        }
+        self.finished = true;
+        let info = ObjectInfo {
+            meta: ObjectMeta {
+                options: Some(ObjectMetaOptions {
+                    link: None,
+                    max_chunk_size: self.chunk_size as u32,
+                }),
+                ..self.meta.clone()
+            },
+            bucket: self.store.bucket.clone(),
+            nuid: self.nuid.clone(),
+            size: self.size,
+            mtime: 0,
+            chunks: self.chunks,
+            digest: digest_string(&std::mem::take(&mut self.hasher).finalize()),
+            deleted: false,
+        };
+        if let Err(e) = self.store.publish_meta(&info) {
+            let _ = self.store.purge_subject(self.chunk_subj.clone());
+            return Err(e);
+        }
+        if let Some(p) = &self.prev {
+            if !p.nuid.is_empty() && p.nuid != info.nuid && p.link().is_none() {
+                self.store.purge_subject(self.store.chunk_subject(&p.nuid))?;
+            }
+        }
+        // Read back for the server's time.
+        self.store.get_info(&info.meta.name, false)
+    }
+}
+
+impl Write for ObjectWriter {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.add(b).map_err(|e| std::io::Error::other(e.text))?;
+        Ok(b.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Drop for ObjectWriter {
+    fn drop(&mut self) {
+        if !self.finished {
+            self.abort();
+        }
+    }
+}
+
 fn unsubscribe(sub: &Arc<Subscription>) {
     if let Some(c) = sub.connection() {
         let _ = c.unsubscribe(sub, 0);
@@ -877,8 +1008,21 @@ impl ObjectReader {
         }
     }
 
-    /// The next chunk, `Ok(None)` at the end (after the digest check).
+    /// The next chunk, `Ok(None)` at the end (after the digest check),
+    /// waiting up to the context's request wait.
     pub fn next_chunk(&mut self) -> Result<Option<Vec<u8>>> {
+        self.read_chunk(self.wait)
+    }
+
+    /// True once the last chunk was given (and the digest checked).
+    pub fn is_done(&self) -> bool {
+        self.done
+    }
+
+    /// `objStoreGet_Read`: the next chunk, waiting up to `timeout_ms`.
+    /// `NATS_TIMEOUT` leaves the get usable (call again); any other error
+    /// ends it.
+    pub fn read_chunk(&mut self, timeout_ms: i64) -> Result<Option<Vec<u8>>> {
         if self.done {
             return Ok(None);
         }
@@ -886,8 +1030,9 @@ impl ObjectReader {
             self.done = true;
             return Ok(None);
         };
-        let m = match sub.next_msg(self.wait) {
+        let m = match sub.next_msg(timeout_ms) {
             Ok(m) => m,
+            Err(e) if e.status == NATS_TIMEOUT => return Err(e),
             Err(e) => {
                 self.done = true;
                 unsubscribe(&sub);

@@ -2107,14 +2107,16 @@ NATS_EXTERN void objStoreWatcher_Destroy(objStoreWatcher *watcher);
 // `objStorePut_Add` and finish with `objStorePut_Complete`.
 NATS_EXTERN natsStatus objStore_Put(objStorePut **new_put, objStore *obs, objStoreMeta *meta);
 
-// Adds `dataLen` bytes to the object being put.
+// Adds `dataLen` bytes to the object being put (published a chunk at a
+// time, with a bounded number of chunks awaiting their acks).
 NATS_EXTERN natsStatus objStorePut_Add(objStorePut *put, const void *data, int dataLen);
 
-// Finishes the put (waiting at most `timeout` ms) and gives the object's
-// information (`new_info` may be NULL).
+// Finishes the put (waiting at most `timeout` ms for the chunks' acks)
+// and gives the object's information (`new_info` may be NULL).
 NATS_EXTERN natsStatus objStorePut_Complete(objStoreInfo **new_info, objStorePut *put, int64_t timeout);
 
-// Frees a put (NULL: nothing); an uncompleted put is abandoned.
+// Frees a put (NULL: nothing); an uncompleted put is abandoned and its
+// chunks purged.
 NATS_EXTERN void objStorePut_Destroy(objStorePut *put);
 
 // Puts the object `name` with the bytes of the string `data` (no NUL).

@@ -17,15 +17,13 @@ use crate::error::{Error, Result};
 use crate::js::{JetStream, Placement};
 use crate::obj::{
     ObjStoreConfig, ObjStoreStatus, ObjectInfo, ObjectLink, ObjectMeta, ObjectMetaOptions, ObjectReader, ObjectStore,
-    ObjectWatcher, WatchOptions,
+    ObjectWatcher, ObjectWriter, WatchOptions,
 };
 use crate::proto::headers::Headers;
 use crate::status::natsStatus;
 use libc::{c_char, c_int, c_void};
 use std::collections::BTreeMap;
-use std::io::Read;
 use std::ptr;
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender};
 use std::sync::{Arc, Mutex};
 
 /// An object store bucket (opaque), freed with `objStore_Destroy`.
@@ -42,7 +40,7 @@ pub struct objStorePut {
     _private: [u8; 0],
 }
 impl Castable for objStorePut {
-    type RustType = PutState;
+    type RustType = ObjectWriter;
 }
 impl BoxCastable for objStorePut {}
 
@@ -305,7 +303,7 @@ fn status_to_c(s: &ObjStoreStatus) -> *mut objStoreStatus {
         Replicas: c_int::try_from(s.replicas).unwrap_or(c_int::MAX),
         Sealed: s.sealed,
         Size: s.size,
-        BackingStore: c_string("JetStream"),
+        BackingStore: c_string(crate::obj::BACKING_STORE),
         Metadata: metadata_to_c(&s.metadata),
         StreamInfo: stream_info_to_c(&s.info),
         IsCompressed: s.compressed,
@@ -806,75 +804,6 @@ pub unsafe extern "C" fn objStoreWatcher_Destroy(watcher: *mut objStoreWatcher) 
 // ---------------------------------------------------------------------
 // Put
 
-/// What `objStorePut_Add` hands to the publishing thread.
-enum Piece {
-    Data(Vec<u8>),
-    End,
-}
-
-/// Feeds the core's `put_reader` from the program's `objStorePut_Add`
-/// calls. The channel holds a few pieces, so a fast producer waits for the
-/// publisher (bounded memory). A dropped sender without `End` is an abort.
-struct ChannelReader {
-    rx: Receiver<Piece>,
-    cur: Vec<u8>,
-    pos: usize,
-    ended: bool,
-}
-
-impl Read for ChannelReader {
-    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
-        while self.pos >= self.cur.len() {
-            if self.ended {
-                return Ok(0);
-            }
-            match self.rx.recv() {
-                Ok(Piece::Data(d)) => {
-                    self.cur = d;
-                    self.pos = 0;
-                }
-                Ok(Piece::End) => self.ended = true,
-                Err(_) => return Err(std::io::Error::other("object put aborted")),
-            }
-        }
-        let n = out.len().min(self.cur.len() - self.pos);
-        out[..n].copy_from_slice(&self.cur[self.pos..self.pos + n]);
-        self.pos += n;
-        Ok(n)
-    }
-}
-
-/// An object being put: the pieces go to a thread that runs the core's
-/// put; its result comes back on `done`.
-pub struct PutState {
-    tx: Option<SyncSender<Piece>>,
-    done: Receiver<Result<ObjectInfo>>,
-    result: Option<Result<ObjectInfo>>,
-}
-
-impl PutState {
-    /// The put's result, waiting at most `timeout` ms (None: timed out).
-    fn wait(&mut self, timeout: i64) -> Option<&Result<ObjectInfo>> {
-        if self.result.is_none() {
-            let d = std::time::Duration::from_millis(u64::try_from(timeout).unwrap_or(0));
-            match self.done.recv_timeout(d) {
-                Ok(r) => self.result = Some(r),
-                Err(RecvTimeoutError::Timeout) => return None,
-                Err(RecvTimeoutError::Disconnected) => {
-                    self.result = Some(Err(Error::new(
-                        natsStatus::NATS_ERR,
-                        "object put ended without a result",
-                    )))
-                }
-            }
-        }
-        self.result.as_ref()
-    }
-}
-
-/// How many `objStorePut_Add` pieces wait for the publisher at most.
-const PUT_QUEUE: usize = 4;
-
 /// Starts putting the object `meta->Name`; give its content with
 /// `objStorePut_Add` and finish with `objStorePut_Complete`.
 #[no_mangle]
@@ -886,36 +815,17 @@ pub unsafe extern "C" fn objStore_Put(
     // SAFETY: every pointer is NULL (refused) or the program's.
     guard("objStore_Put", || unsafe {
         not_null(new_put, "new_put")?;
-        let s = obs_ref(obs)?.clone();
+        let s = obs_ref(obs)?;
         not_null(meta, "meta")?;
         let m = meta_from_c(&*meta)?;
-        let (tx, rx) = mpsc::sync_channel(PUT_QUEUE);
-        let (dtx, done) = mpsc::channel();
-        std::thread::Builder::new()
-            .name("nats-obj-put".into())
-            .spawn(move || {
-                let mut r = ChannelReader {
-                    rx,
-                    cur: Vec::new(),
-                    pos: 0,
-                    ended: false,
-                };
-                let _ = dtx.send(s.put_reader(&m, &mut r));
-            })
-            .map_err(|e| Error::io(&e))?;
-        write_out(
-            new_put,
-            box_into_raw::<objStorePut>(PutState {
-                tx: Some(tx),
-                done,
-                result: None,
-            }),
-        );
+        let w = s.put(&m)?;
+        write_out(new_put, box_into_raw::<objStorePut>(w));
         Ok(())
     })
 }
 
-/// Adds `dataLen` bytes to the object being put.
+/// Adds `dataLen` bytes to the object being put (published a chunk at a
+/// time, with a bounded number of chunks awaiting their acks).
 #[no_mangle]
 pub unsafe extern "C" fn objStorePut_Add(put: *mut objStorePut, data: *const c_void, dataLen: c_int) -> natsStatus {
     // SAFETY: every pointer is NULL (refused) or the program's.
@@ -930,27 +840,12 @@ pub unsafe extern "C" fn objStorePut_Add(put: *mut objStorePut, data: *const c_v
             return Ok(());
         }
         not_null(data, "data")?;
-        let bytes = std::slice::from_raw_parts(data as *const u8, dataLen as usize).to_vec();
-        let Some(tx) = &p.tx else {
-            return Err(Error::new(
-                natsStatus::NATS_ILLEGAL_STATE,
-                "object put already completed",
-            ));
-        };
-        if tx.send(Piece::Data(bytes)).is_err() {
-            // The publisher stopped: its failure is the answer.
-            p.tx = None;
-            return match p.wait(i64::MAX / 2) {
-                Some(Err(e)) => Err(e.clone()),
-                _ => Err(Error::new(natsStatus::NATS_ERR, "object put failed")),
-            };
-        }
-        Ok(())
+        p.add(std::slice::from_raw_parts(data as *const u8, dataLen as usize))
     })
 }
 
-/// Finishes the put (waiting at most `timeout` ms) and gives the object's
-/// information (`new_info` may be NULL).
+/// Finishes the put (waiting at most `timeout` ms for the chunks' acks)
+/// and gives the object's information (`new_info` may be NULL).
 #[no_mangle]
 pub unsafe extern "C" fn objStorePut_Complete(
     new_info: *mut *mut objStoreInfo,
@@ -961,33 +856,21 @@ pub unsafe extern "C" fn objStorePut_Complete(
     guard("objStorePut_Complete", || unsafe {
         let p = box_mut::<objStorePut>(put, "put")?;
         positive_timeout(timeout)?;
-        if let Some(tx) = p.tx.take() {
-            // A closed channel means the publisher already ended: its
-            // result says how.
-            let _ = tx.send(Piece::End);
+        let i = p.complete(timeout)?;
+        if !new_info.is_null() {
+            write_out(new_info, info_to_c(&i));
         }
-        match p.wait(timeout) {
-            None => Err(Error::new(
-                natsStatus::NATS_TIMEOUT,
-                "timeout waiting for the object put to complete",
-            )),
-            Some(Err(e)) => Err(e.clone()),
-            Some(Ok(i)) => {
-                if !new_info.is_null() {
-                    write_out(new_info, info_to_c(i));
-                }
-                Ok(())
-            }
-        }
+        Ok(())
     })
 }
 
-/// Frees a put (NULL: nothing); an uncompleted put is abandoned.
+/// Frees a put (NULL: nothing); an uncompleted put is abandoned and its
+/// chunks purged.
 #[no_mangle]
 pub unsafe extern "C" fn objStorePut_Destroy(put: *mut objStorePut) {
     // SAFETY: NULL or a handle of the program, given up with this call.
     guard_or("objStorePut_Destroy", (), || unsafe {
-        // Dropping the sender without `End` makes the publisher fail.
+        // The core's writer purges the chunks of an uncompleted put.
         drop(box_take::<objStorePut>(put));
         Ok(())
     })
@@ -1144,7 +1027,7 @@ pub unsafe extern "C" fn objStoreGet_Read(
         if g.done {
             return Err(Error::new(natsStatus::NATS_ILLEGAL_STATE, "object already read"));
         }
-        match g.reader.next_chunk()? {
+        match g.reader.read_chunk(timeout)? {
             None => {
                 g.done = true;
                 write_out(done, true);
@@ -1174,21 +1057,35 @@ pub unsafe extern "C" fn objStoreGet_ReadAll(
         positive_timeout(timeout)?;
         write_out(new_data, ptr::null_mut());
         write_out(dataLen, 0);
-        let buf = read_all(g)?;
+        let buf = read_all(g, timeout)?;
         write_out(dataLen, c_len(buf.len())?);
         write_out(new_data, malloc_bytes(&buf, false));
         Ok(())
     })
 }
 
-fn read_all(g: &mut GetState) -> Result<Vec<u8>> {
+fn read_all(g: &mut GetState, timeout: i64) -> Result<Vec<u8>> {
     if g.done {
         return Err(Error::new(natsStatus::NATS_ILLEGAL_STATE, "object already read"));
     }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_millis(timeout as u64);
     let mut buf = Vec::new();
-    g.reader.read_all_to(&mut buf)?;
+    loop {
+        let left = deadline
+            .saturating_duration_since(std::time::Instant::now())
+            .as_millis() as i64;
+        if left <= 0 {
+            return Err(Error::new(natsStatus::NATS_TIMEOUT, "timeout reading the object"));
+        }
+        match g.reader.read_chunk(left)? {
+            Some(c) => {
+                buf.extend_from_slice(&c);
+                c_len(buf.len())?;
+            }
+            None => break,
+        }
+    }
     g.done = true;
-    c_len(buf.len())?;
     Ok(buf)
 }
 

@@ -179,6 +179,8 @@ TEST(obj_put_add_and_read_chunks)
     unsigned char *back = malloc(10000);
     int off = 0, reads = 0;
     bool done = false;
+    objStoreStatus *st = NULL;
+    uint64_t before;
 
     env_open(&e, "OBJ1");
     CHECK_OK(objStoreMeta_Init(&meta));
@@ -219,16 +221,22 @@ TEST(obj_put_add_and_read_chunks)
     CHECK(memcmp(back, data, 10000) == 0);
     objStoreGet_Destroy(get);
 
-    /* A put destroyed before completion leaves no object. */
+    /* A put destroyed before completion leaves no object, and its chunks
+     * are purged (the bucket's size is back where it was). */
+    CHECK_OK(objStore_Status(&st, e.obs));
+    before = st->Size;
+    objStoreStatus_Destroy(st);
     put = NULL;
     meta.Name = "abandoned";
     CHECK_OK(objStore_Put(&put, e.obs, &meta));
     CHECK_OK(objStorePut_Add(put, data, 5000));
     objStorePut_Destroy(put);
-    test_sleep_ms(200);
     info = NULL;
     CHECK_STATUS(objStore_GetInfo(&info, e.obs, "abandoned", NULL), NATS_NOT_FOUND);
     CHECK(info == NULL);
+    CHECK_OK(objStore_Status(&st, e.obs));
+    CHECK(st->Size == before);
+    objStoreStatus_Destroy(st);
 
     free(data);
     free(back);

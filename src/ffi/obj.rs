@@ -950,11 +950,44 @@ pub unsafe extern "C" fn objStore_PutFile(
 // ---------------------------------------------------------------------
 // Get
 
-/// An object being read, and its information as handed to C.
+/// An object being read, and its information as handed to C. `reader` is
+/// None for a deleted object got with `ShowDeleted` (no content).
 pub struct GetState {
-    reader: ObjectReader,
+    reader: Option<ObjectReader>,
     info: *mut objStoreInfo,
     done: bool,
+}
+
+impl GetState {
+    /// The next chunk, None at the end.
+    fn read_chunk(&mut self, timeout: i64) -> Result<Option<Vec<u8>>> {
+        match &mut self.reader {
+            Some(r) => r.read_chunk(timeout),
+            None => Ok(None),
+        }
+    }
+}
+
+/// Opens the object `name` for reading. With `show_deleted`, a deleted
+/// object is found too (its content is empty), as cnats does.
+fn open_get(s: &ObjectStore, name: &str, show_deleted: bool) -> Result<GetState> {
+    if show_deleted {
+        let i = s.get_info(name, true)?;
+        if i.deleted {
+            return Ok(GetState {
+                reader: None,
+                info: info_to_c(&i),
+                done: false,
+            });
+        }
+    }
+    let reader = s.get(name)?;
+    let info = info_to_c(reader.info());
+    Ok(GetState {
+        reader: Some(reader),
+        info,
+        done: false,
+    })
 }
 
 impl Drop for GetState {
@@ -977,17 +1010,8 @@ pub unsafe extern "C" fn objStore_Get(
         not_null(new_get, "new_get")?;
         let s = obs_ref(obs)?;
         let n = name_arg(name, "name")?;
-        let _ = show_deleted(opts);
-        let reader = s.get(&n)?;
-        let info = info_to_c(reader.info());
-        write_out(
-            new_get,
-            box_into_raw::<objStoreGet>(GetState {
-                reader,
-                info,
-                done: false,
-            }),
-        );
+        let g = open_get(s, &n, show_deleted(opts))?;
+        write_out(new_get, box_into_raw::<objStoreGet>(g));
         Ok(())
     })
 }
@@ -1027,7 +1051,7 @@ pub unsafe extern "C" fn objStoreGet_Read(
         if g.done {
             return Err(Error::new(natsStatus::NATS_ILLEGAL_STATE, "object already read"));
         }
-        match g.reader.read_chunk(timeout)? {
+        match g.read_chunk(timeout)? {
             None => {
                 g.done = true;
                 write_out(done, true);
@@ -1077,7 +1101,7 @@ fn read_all(g: &mut GetState, timeout: i64) -> Result<Vec<u8>> {
         if left <= 0 {
             return Err(Error::new(natsStatus::NATS_TIMEOUT, "timeout reading the object"));
         }
-        match g.reader.read_chunk(left)? {
+        match g.read_chunk(left)? {
             Some(c) => {
                 buf.extend_from_slice(&c);
                 c_len(buf.len())?;
@@ -1087,6 +1111,15 @@ fn read_all(g: &mut GetState, timeout: i64) -> Result<Vec<u8>> {
     }
     g.done = true;
     Ok(buf)
+}
+
+/// The whole content of the object `name` (empty for a deleted object got
+/// with `show_deleted`), read with the context's wait per chunk.
+fn get_content(s: &ObjectStore, name: &str, show_deleted: bool) -> Result<Vec<u8>> {
+    if show_deleted && s.get_info(name, true)?.deleted {
+        return Ok(Vec::new());
+    }
+    s.get_bytes(name)
 }
 
 /// Frees a get (NULL: nothing); an unfinished read is abandoned.
@@ -1113,8 +1146,7 @@ pub unsafe extern "C" fn objStore_GetString(
         write_out(new_str, ptr::null_mut());
         let s = obs_ref(obs)?;
         let n = name_arg(name, "name")?;
-        let _ = show_deleted(opts);
-        let data = s.get_bytes(&n)?;
+        let data = get_content(s, &n, show_deleted(opts))?;
         c_len(data.len())?;
         write_out(new_str, malloc_bytes(&data, true) as *mut c_char);
         Ok(())
@@ -1138,8 +1170,7 @@ pub unsafe extern "C" fn objStore_GetBytes(
         write_out(dataLen, 0);
         let s = obs_ref(obs)?;
         let n = name_arg(name, "name")?;
-        let _ = show_deleted(opts);
-        let data = s.get_bytes(&n)?;
+        let data = get_content(s, &n, show_deleted(opts))?;
         write_out(dataLen, c_len(data.len())?);
         write_out(new_data, malloc_bytes(&data, false));
         Ok(())

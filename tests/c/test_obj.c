@@ -299,6 +299,11 @@ TEST(obj_meta_links_delete_list)
     char *str = NULL;
     objStore *other = NULL;
     objStoreConfig cfg;
+    objStoreGet *get = NULL;
+    const objStoreInfo *ginfo = NULL;
+    void *bytes = NULL;
+    int len = -1;
+    bool done = false;
 
     env_open(&e, "OBJ1");
     CHECK_OK(objStore_PutString(NULL, e.obs, "a", "content of a"));
@@ -364,6 +369,18 @@ TEST(obj_meta_links_delete_list)
     CHECK(info->Deleted);
     CHECK(info->Size == 0);
     objStoreInfo_Destroy(info);
+    /* A deleted object got with ShowDeleted: its info, no content. */
+    CHECK_STATUS(objStore_GetString(&str, e.obs, "b", NULL), NATS_NOT_FOUND);
+    str = NULL;
+    CHECK_OK(objStore_GetString(&str, e.obs, "b", &opts));
+    CHECK_STR(str, "");
+    free(str);
+    CHECK_OK(objStore_Get(&get, e.obs, "b", &opts));
+    CHECK_OK(objStoreGet_Info(&ginfo, get));
+    CHECK(ginfo->Deleted);
+    CHECK_OK(objStoreGet_Read(&done, &bytes, &len, get, WAIT_MS));
+    CHECK(done && bytes == NULL && len == 0);
+    objStoreGet_Destroy(get);
     CHECK_OK(objStore_List(&list, e.obs, NULL));
     CHECK_EQ_INT(list->Count, 2);
     objStoreInfoList_Destroy(list);

@@ -90,7 +90,17 @@ fn sizes_around_the_chunk_boundary_round_trip_with_digest() {
 #[test]
 fn fifty_mib_random_object_byte_by_byte() {
     let srv = Server::start_jetstream();
-    let js = js_for(&srv);
+    // No asynchronous error (e.g. a slow consumer) on the way.
+    let errs = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let e2 = errs.clone();
+    let o = Options {
+        url: Some(srv.url().into()),
+        err_cb: Some(Arc::new(move |_, _, _, _| {
+            e2.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        })),
+        ..Options::default()
+    };
+    let js = Arc::new(JetStream::new(Connection::connect(o).unwrap(), None).unwrap());
     let os = js
         .create_object_store(&ObjStoreConfig {
             bucket: "big".into(),
@@ -106,6 +116,7 @@ fn fifty_mib_random_object_byte_by_byte() {
     assert_eq!(back.len(), data.len());
     let first_diff = back.iter().zip(&data).position(|(a, b)| a != b);
     assert_eq!(first_diff, None);
+    assert_eq!(errs.load(std::sync::atomic::Ordering::SeqCst), 0);
 }
 
 #[test]
@@ -411,8 +422,6 @@ fn get_interrupted_by_a_server_restart_resumes() {
             ..Default::default()
         })
         .unwrap();
-    // Larger than what the reader's subscription may hold (4 MiB), so
-    // part of it has to come after the restart.
     let data = random(12 << 20);
     os.put_bytes("obj", &data).unwrap();
     let mut r = os.get("obj").unwrap();
@@ -491,13 +500,23 @@ fn incremental_put_failure_cleanup_and_read_timeouts() {
     assert_eq!(js.stream_info("OBJ_small", None).unwrap().state.msgs, 0);
     assert_eq!(small.get_info("too big", true).unwrap_err().status, NATS_NOT_FOUND);
 
-    // A chunk that never comes: the per-call timeout leaves the get
-    // usable, the content it has is not declared complete.
+    // A chunk gone from the store: a clear error, not a short object.
     let info = os.put_bytes("lost", &random(1000)).unwrap();
     let chunk = js
         .get_last_msg("OBJ_inc", &format!("$O.inc.C.{}", info.nuid), None)
         .unwrap();
     js.delete_msg("OBJ_inc", chunk.seq, None).unwrap();
+    let e = os.get_bytes("lost").unwrap_err();
+    assert_eq!(e.status, NATS_NOT_FOUND);
+    assert!(e.text.contains("chunk missing"), "{}", e.text);
+
+    // Without direct gets (a stream other clients made): the ordered
+    // consumer path; a chunk that never comes is a per-call timeout that
+    // leaves the get usable, not declared complete.
+    let mut si = js.stream_info("OBJ_inc", None).unwrap();
+    si.config.allow_direct = false;
+    js.update_stream(&si.config, None).unwrap();
+    assert!(os.get_bytes("pieces").unwrap() == data);
     let mut r = os.get("lost").unwrap();
     assert_eq!(r.read_chunk(200).unwrap_err().status, NATS_TIMEOUT);
     assert_eq!(r.read_chunk(200).unwrap_err().status, NATS_TIMEOUT);

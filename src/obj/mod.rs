@@ -17,7 +17,7 @@
 use crate::conn::sub::Subscription;
 use crate::error::{Error, Result};
 use crate::js::push::SubOptions;
-use crate::js::{ConsumerConfig, StreamInfoOptions};
+use crate::js::ConsumerConfig;
 use crate::js::{
     DeliverPolicy, DiscardPolicy, JetStream, JsOptions, Placement, PubAsyncOptions, PurgeOptions, StorageCompression,
     StorageType, StreamConfig, StreamInfo, StreamOptions,
@@ -664,18 +664,12 @@ impl ObjectStore {
     /// `objStore_Watch`.
     pub fn watch(&self, opts: &WatchOptions) -> Result<ObjectWatcher> {
         let filter = format!("$O.{}.M.>", self.bucket);
-        let so = JsOptions {
-            stream: StreamOptions {
-                info: StreamInfoOptions {
-                    subjects_filter: Some(filter.clone()),
-                    ..Default::default()
-                },
-                ..Default::default()
-            },
-            ..Default::default()
+        // Empty when no meta at all (the last message on any meta subject).
+        let empty = match self.js.get_last_msg(&self.stream, &filter, None) {
+            Ok(_) => false,
+            Err(e) if is_not_found(&e) => true,
+            Err(e) => return Err(e),
         };
-        let si = self.js.stream_info(&self.stream, Some(&so))?;
-        let empty = si.state.subjects.as_ref().is_none_or(BTreeMap::is_empty);
         let deliver = if opts.updates_only {
             DeliverPolicy::New
         } else if opts.include_history {

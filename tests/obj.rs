@@ -139,6 +139,20 @@ fn altered_chunk_is_a_digest_mismatch_not_bad_data() {
     let mut r = os.get("victim").unwrap();
     let mut out = Vec::new();
     assert!(r.read_to_end(&mut out).is_err());
+    // Into a file: the error, and no file left behind.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("victim");
+    let e = os.get_file("victim", path.to_str().unwrap()).unwrap_err();
+    assert_eq!(e.status, NATS_MISMATCH);
+    assert!(!path.exists());
+    // A good object through files both ways.
+    let src = dir.path().join("src.bin");
+    std::fs::write(&src, &data).unwrap();
+    let info = os.put_file(src.to_str().unwrap()).unwrap();
+    assert_eq!(info.meta.name, src.to_str().unwrap());
+    let dst = dir.path().join("dst.bin");
+    os.get_file(src.to_str().unwrap(), dst.to_str().unwrap()).unwrap();
+    assert_eq!(std::fs::read(&dst).unwrap(), data);
 }
 
 #[test]

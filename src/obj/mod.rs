@@ -535,7 +535,7 @@ impl ObjectStore {
     /// `objStore_GetBytes`.
     pub fn get_bytes(&self, name: &str) -> Result<Vec<u8>> {
         let mut r = self.get(name)?;
-        let mut out = Vec::with_capacity(r.info().size.min(1 << 30) as usize);
+        let mut out = Vec::with_capacity(r.info().size.min(64 << 20) as usize);
         r.read_all_to(&mut out)?;
         Ok(out)
     }
@@ -545,7 +545,12 @@ impl ObjectStore {
         let mut r = self.get(name)?;
         let mut f =
             std::fs::File::create(path).map_err(|e| Error::new(NATS_ERR, format!("unable to create '{path}': {e}")))?;
-        r.read_all_to(&mut f)?;
+        if let Err(e) = r.read_all_to(&mut f) {
+            // Never leave a partial or unverified file behind.
+            drop(f);
+            let _ = std::fs::remove_file(path);
+            return Err(e);
+        }
         Ok(r.info().clone())
     }
 

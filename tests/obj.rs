@@ -90,7 +90,17 @@ fn sizes_around_the_chunk_boundary_round_trip_with_digest() {
 #[test]
 fn fifty_mib_random_object_byte_by_byte() {
     let srv = Server::start_jetstream();
-    let js = js_for(&srv);
+    // No asynchronous error (e.g. a slow consumer) on the way.
+    let errs = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let e2 = errs.clone();
+    let o = Options {
+        url: Some(srv.url().into()),
+        err_cb: Some(Arc::new(move |_, _, _, _| {
+            e2.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        })),
+        ..Options::default()
+    };
+    let js = Arc::new(JetStream::new(Connection::connect(o).unwrap(), None).unwrap());
     let os = js
         .create_object_store(&ObjStoreConfig {
             bucket: "big".into(),
@@ -106,6 +116,7 @@ fn fifty_mib_random_object_byte_by_byte() {
     assert_eq!(back.len(), data.len());
     let first_diff = back.iter().zip(&data).position(|(a, b)| a != b);
     assert_eq!(first_diff, None);
+    assert_eq!(errs.load(std::sync::atomic::Ordering::SeqCst), 0);
 }
 
 #[test]
@@ -128,6 +139,20 @@ fn altered_chunk_is_a_digest_mismatch_not_bad_data() {
     let mut r = os.get("victim").unwrap();
     let mut out = Vec::new();
     assert!(r.read_to_end(&mut out).is_err());
+    // Into a file: the error, and no file left behind.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("victim");
+    let e = os.get_file("victim", path.to_str().unwrap()).unwrap_err();
+    assert_eq!(e.status, NATS_MISMATCH);
+    assert!(!path.exists());
+    // A good object through files both ways.
+    let src = dir.path().join("src.bin");
+    std::fs::write(&src, &data).unwrap();
+    let info = os.put_file(src.to_str().unwrap()).unwrap();
+    assert_eq!(info.meta.name, src.to_str().unwrap());
+    let dst = dir.path().join("dst.bin");
+    os.get_file(src.to_str().unwrap(), dst.to_str().unwrap()).unwrap();
+    assert_eq!(std::fs::read(&dst).unwrap(), data);
 }
 
 #[test]
@@ -411,8 +436,6 @@ fn get_interrupted_by_a_server_restart_resumes() {
             ..Default::default()
         })
         .unwrap();
-    // Larger than what the reader's subscription may hold (4 MiB), so
-    // part of it has to come after the restart.
     let data = random(12 << 20);
     os.put_bytes("obj", &data).unwrap();
     let mut r = os.get("obj").unwrap();
@@ -491,13 +514,23 @@ fn incremental_put_failure_cleanup_and_read_timeouts() {
     assert_eq!(js.stream_info("OBJ_small", None).unwrap().state.msgs, 0);
     assert_eq!(small.get_info("too big", true).unwrap_err().status, NATS_NOT_FOUND);
 
-    // A chunk that never comes: the per-call timeout leaves the get
-    // usable, the content it has is not declared complete.
+    // A chunk gone from the store: a clear error, not a short object.
     let info = os.put_bytes("lost", &random(1000)).unwrap();
     let chunk = js
         .get_last_msg("OBJ_inc", &format!("$O.inc.C.{}", info.nuid), None)
         .unwrap();
     js.delete_msg("OBJ_inc", chunk.seq, None).unwrap();
+    let e = os.get_bytes("lost").unwrap_err();
+    assert_eq!(e.status, NATS_NOT_FOUND);
+    assert!(e.text.contains("chunk missing"), "{}", e.text);
+
+    // Without direct gets (a stream other clients made): the ordered
+    // consumer path; a chunk that never comes is a per-call timeout that
+    // leaves the get usable, not declared complete.
+    let mut si = js.stream_info("OBJ_inc", None).unwrap();
+    si.config.allow_direct = false;
+    js.update_stream(&si.config, None).unwrap();
+    assert!(os.get_bytes("pieces").unwrap() == data);
     let mut r = os.get("lost").unwrap();
     assert_eq!(r.read_chunk(200).unwrap_err().status, NATS_TIMEOUT);
     assert_eq!(r.read_chunk(200).unwrap_err().status, NATS_TIMEOUT);

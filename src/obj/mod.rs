@@ -10,14 +10,14 @@
 //!
 //! Memory stays bounded on both sides: a put reads one chunk at a time
 //! and publishes asynchronously with a small window of chunks in flight;
-//! a get uses an ordered consumer whose subscription holds a few chunks
-//! at most (the ordered consumer resumes after the last chunk delivered
-//! when it overflows or the connection reconnects).
+//! a get asks for one chunk at a time by direct get (retried across
+//! reconnects), or, on a stream without direct gets, reads an ordered
+//! consumer whose subscription holds a bounded number of bytes.
 
 use crate::conn::sub::Subscription;
 use crate::error::{Error, Result};
 use crate::js::push::SubOptions;
-use crate::js::{ConsumerConfig, StreamInfoOptions};
+use crate::js::ConsumerConfig;
 use crate::js::{
     DeliverPolicy, DiscardPolicy, JetStream, JsOptions, Placement, PubAsyncOptions, PurgeOptions, StorageCompression,
     StorageType, StreamConfig, StreamInfo, StreamOptions,
@@ -36,8 +36,11 @@ use std::sync::Arc;
 pub const DEFAULT_CHUNK_SIZE: u32 = 128 * 1024;
 /// How many bytes of chunks a put keeps in flight (at least 2 chunks).
 pub const PUT_WINDOW_BYTES: usize = 4 * 1024 * 1024;
-/// How many bytes of chunks a get lets the subscription hold.
-pub const GET_WINDOW_BYTES: i64 = 4 * 1024 * 1024;
+/// How many bytes of chunks a get lets the subscription hold. The
+/// server paces an ordered consumer with flow control (answered as the
+/// application takes the messages) well below this; the limit is the
+/// backstop (beyond it the ordered consumer drops and resumes).
+pub const GET_WINDOW_BYTES: i64 = 16 * 1024 * 1024;
 
 /// `objStoreStatus.BackingStore`.
 pub const BACKING_STORE: &str = "JetStream";
@@ -532,7 +535,7 @@ impl ObjectStore {
     /// `objStore_GetBytes`.
     pub fn get_bytes(&self, name: &str) -> Result<Vec<u8>> {
         let mut r = self.get(name)?;
-        let mut out = Vec::with_capacity(r.info().size.min(1 << 30) as usize);
+        let mut out = Vec::with_capacity(r.info().size.min(64 << 20) as usize);
         r.read_all_to(&mut out)?;
         Ok(out)
     }
@@ -542,7 +545,12 @@ impl ObjectStore {
         let mut r = self.get(name)?;
         let mut f =
             std::fs::File::create(path).map_err(|e| Error::new(NATS_ERR, format!("unable to create '{path}': {e}")))?;
-        r.read_all_to(&mut f)?;
+        if let Err(e) = r.read_all_to(&mut f) {
+            // Never leave a partial or unverified file behind.
+            drop(f);
+            let _ = std::fs::remove_file(path);
+            return Err(e);
+        }
         Ok(r.info().clone())
     }
 
@@ -661,18 +669,12 @@ impl ObjectStore {
     /// `objStore_Watch`.
     pub fn watch(&self, opts: &WatchOptions) -> Result<ObjectWatcher> {
         let filter = format!("$O.{}.M.>", self.bucket);
-        let so = JsOptions {
-            stream: StreamOptions {
-                info: StreamInfoOptions {
-                    subjects_filter: Some(filter.clone()),
-                    ..Default::default()
-                },
-                ..Default::default()
-            },
-            ..Default::default()
+        // Empty when no meta at all (the last message on any meta subject).
+        let empty = match self.js.get_last_msg(&self.stream, &filter, None) {
+            Ok(_) => false,
+            Err(e) if is_not_found(&e) => true,
+            Err(e) => return Err(e),
         };
-        let si = self.js.stream_info(&self.stream, Some(&so))?;
-        let empty = si.state.subjects.as_ref().is_none_or(BTreeMap::is_empty);
         let deliver = if opts.updates_only {
             DeliverPolicy::New
         } else if opts.include_history {
@@ -927,6 +929,9 @@ impl Drop for ObjectWatcher {
 /// The content of an object, chunk by chunk (`objStoreGet`).
 pub struct ObjectReader {
     info: ObjectInfo,
+    /// Direct gets (the stream allows them): the JetStream context, the
+    /// stream, the chunk subject and the next sequence to ask from.
+    direct: Option<(Arc<JetStream>, String, String, u64)>,
     sub: Option<Arc<Subscription>>,
     hasher: Sha256,
     got_chunks: u32,
@@ -940,6 +945,7 @@ pub struct ObjectReader {
 impl ObjectReader {
     fn new(store: &ObjectStore, info: ObjectInfo) -> Result<ObjectReader> {
         let mut r = ObjectReader {
+            direct: None,
             sub: None,
             hasher: Sha256::new(),
             got_chunks: 0,
@@ -950,7 +956,15 @@ impl ObjectReader {
             done: false,
             info,
         };
-        if r.info.chunks > 0 {
+        let allow_direct = r.info.chunks > 0 && store.js.stream_info(&store.stream, None)?.config.allow_direct;
+        if allow_direct {
+            r.direct = Some((
+                store.js.clone(),
+                store.stream.clone(),
+                store.chunk_subject(&r.info.nuid),
+                1,
+            ));
+        } else if r.info.chunks > 0 {
             let sub = store.js.subscribe(
                 &store.chunk_subject(&r.info.nuid),
                 None,
@@ -1026,6 +1040,9 @@ impl ObjectReader {
         if self.done {
             return Ok(None);
         }
+        if self.direct.is_some() {
+            return self.read_direct(timeout_ms);
+        }
         let Some(sub) = self.sub.clone() else {
             self.done = true;
             return Ok(None);
@@ -1052,6 +1069,61 @@ impl ObjectReader {
             self.finish()?;
         }
         Ok(Some(data))
+    }
+
+    /// One chunk by direct get (`next_by_subj` from the sequence after the
+    /// last chunk): one chunk in memory at a time. Failed requests (a
+    /// reconnect, a server restart) are retried until `timeout_ms`; a
+    /// missing chunk ends the get with an error.
+    fn read_direct(&mut self, timeout_ms: i64) -> Result<Option<Vec<u8>>> {
+        let (js, stream, subject, seq) = self.direct.clone().expect("direct get");
+        let timeout = if timeout_ms > 0 { timeout_ms } else { self.wait };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_millis(timeout as u64);
+        let dg = crate::js::DirectGetMsgOptions {
+            sequence: seq,
+            next_by_subject: Some(subject),
+            last_by_subject: None,
+        };
+        let m = loop {
+            let left = deadline
+                .saturating_duration_since(std::time::Instant::now())
+                .as_millis() as i64;
+            let o = JsOptions {
+                wait: left.max(1),
+                ..Default::default()
+            };
+            match js.direct_get_msg(&stream, &dg, Some(&o)) {
+                Ok(m) => break m,
+                Err(e) if e.status == NATS_NOT_FOUND => {
+                    self.done = true;
+                    return Err(Error::new(
+                        NATS_NOT_FOUND,
+                        format!(
+                            "object chunk missing: got {} of {} chunks",
+                            self.got_chunks, self.info.chunks
+                        ),
+                    ));
+                }
+                Err(e) if std::time::Instant::now() >= deadline => {
+                    return Err(if e.status == NATS_TIMEOUT {
+                        e
+                    } else {
+                        Error::new(e.status, e.text)
+                    });
+                }
+                Err(_) => std::thread::sleep(std::time::Duration::from_millis(50)),
+            }
+        };
+        if let Some(d) = self.direct.as_mut() {
+            d.3 = m.seq + 1;
+        }
+        self.hasher.update(&m.data);
+        self.got_chunks += 1;
+        self.got_bytes += m.data.len() as u64;
+        if self.got_chunks >= self.info.chunks {
+            self.finish()?;
+        }
+        Ok(Some(m.data))
     }
 
     /// Reads everything into `w` (`objStoreGet_ReadAll` into a writer).

@@ -7,7 +7,8 @@
 #   headers round-trip, micro-calc serves a group of endpoints with an
 #   error case; against a second, JetStream-enabled server
 #   (-js -sd <tmp>): js-stream creates, fills, lists, reads, updates,
-#   purges and deletes a stream; js-pub-sync stores every message, sees a
+#   purges and deletes a stream; obj-put-get puts a file in an object
+#   store and gets it back intact; js-pub-sync stores every message, sees a
 #   failed expectation and a duplicate; js-pub-async gets every ack;
 #   js-push (async and -sync), js-fetch, js-pull-async and js-ordered
 #   consume and acknowledge; kv-config-watch follows a configuration in a
@@ -111,6 +112,16 @@ check "js-stream manages a stream" '[ $r1 = 0 ] \
     && grep -q "Consumer example-worker on EXAMPLE: 2 messages pending" "$W/jsstream" \
     && grep -q "Stream EXAMPLE (after purging the odd subject): 3 messages" "$W/jsstream" \
     && grep -q "Stream EXAMPLE deleted" "$W/jsstream"'
+
+# Object store (same JetStream server): put a 400 KB file, get it back
+# into another file (digest checked by the library), compare the bytes.
+head -c 409600 /dev/urandom >"$W/obj-input.bin"
+run obj-put-get -s "$JU" -f "$W/obj-input.bin" -o "$W/obj-output.bin" >"$W/objpg" 2>&1; r1=$?
+check "obj-put-get puts a file and gets it back intact" '[ $r1 = 0 ] \
+    && grep -q "bytes in 4 chunk(s), digest SHA-256=" "$W/objpg" \
+    && grep -q "Read 409600 bytes in 4 chunk(s)" "$W/objpg" \
+    && grep -q "Bucket EXAMPLE_FILES deleted" "$W/objpg" \
+    && cmp -s "$W/obj-input.bin" "$W/obj-output.bin"'
 
 # JetStream publishing (same JetStream server): sync acks, a refused
 # expectation, a duplicate message id; async with every ack received.

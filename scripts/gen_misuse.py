@@ -305,6 +305,43 @@ OVERRIDES.update({
     ("js_PublishAsync", "data"): "NATS_OK",
 })
 
+# Object store. The sweep's server has no JetStream, so no bucket handle
+# can be made: the cases that need a valid objStore / put / get / watcher
+# alongside the NULL are skipped (tests/c/test_obj.c covers them against a
+# JetStream server); a NULL handle itself is swept. Outputs that a refused
+# call never fills are throw-away compound literals.
+TYPE_VALUES.update({
+    "objStoreConfig *": '&(objStoreConfig){.Bucket = "misuse"}',
+    "objStoreMeta *": '&(objStoreMeta){.Name = "misuse"}',
+    "objStoreOptions *": "&(objStoreOptions){.ShowDeleted = false}",
+    "objStoreWatchOptions *": "&(objStoreWatchOptions){.IgnoreDeletes = false}",
+    "objStoreInfo *": '&(objStoreInfo){.Bucket = "misuse", .Meta = {.Name = "misuse"}}',
+    "objStore **": "&(objStore *){NULL}",
+    "objStorePut **": "&(objStorePut *){NULL}",
+    "objStoreGet **": "&(objStoreGet *){NULL}",
+    "objStoreWatcher **": "&(objStoreWatcher *){NULL}",
+    "objStoreInfo **": "&(objStoreInfo *){NULL}",
+    "const objStoreInfo **": "&(const objStoreInfo *){NULL}",
+    "objStoreInfoList **": "&(objStoreInfoList *){NULL}",
+    "objStoreNamesList **": "&(objStoreNamesList *){NULL}",
+    "objStoreStatus **": "&(objStoreStatus *){NULL}",
+    "objStoreStatusesList **": "&(objStoreStatusesList *){NULL}",
+    "void **": "&(void *){NULL}",
+    "bool *": "&(bool){false}",
+    "objStore *": None,
+    "objStorePut *": None,
+    "objStoreGet *": None,
+    "objStoreWatcher *": None,
+    "objStoreInfoList *": None,
+    "objStoreNamesList *": None,
+    "objStoreStatus *": None,
+    "objStoreStatusesList *": None,
+})
+NAME_VALUES.update({
+    ("const char *", "bucket"): '"misuse"',
+    ("const char *", "fileName"): '"misuse.bin"',
+})
+
 # Callback parameters: a NULL handler is valid for option setters (it
 # removes the handler) but required by the subscribe calls.
 CALLBACK_TYPES = {"natsMsgHandler", "natsErrHandler", "natsConnectionHandler",

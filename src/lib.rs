@@ -15,6 +15,7 @@ pub mod kv;
 pub mod micro;
 pub mod msg;
 pub mod nuid;
+pub mod obj;
 pub mod options;
 pub mod proto;
 pub mod runtime;

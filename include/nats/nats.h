@@ -411,6 +411,18 @@ typedef struct natsStatistics natsStatistics;
 // Interest in a subject (opaque).
 typedef struct natsSubscription natsSubscription;
 
+// An object store bucket (opaque), freed with `objStore_Destroy`.
+typedef struct objStore objStore;
+
+// An object being read (opaque), freed with `objStoreGet_Destroy`.
+typedef struct objStoreGet objStoreGet;
+
+// An object being put piece by piece (opaque), freed with `objStorePut_Destroy`.
+typedef struct objStorePut objStorePut;
+
+// A watcher of a bucket (opaque), freed with `objStoreWatcher_Destroy`.
+typedef struct objStoreWatcher objStoreWatcher;
+
 // Receives each message of an asynchronous subscription. The message
 // belongs to the callback, which must destroy it with `natsMsg_Destroy`.
 typedef void (*natsMsgHandler)(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void *closure);
@@ -1142,6 +1154,107 @@ typedef struct {
   microEndpointStats *Endpoints;
   int EndpointsLen;
 } microServiceStats;
+
+// An object store bucket's configuration. Initialise with
+// `objStoreConfig_Init`. `TTL` is in milliseconds (0: objects never
+// expire), `MaxBytes` 0 or -1 means unlimited.
+typedef struct {
+  const char *Bucket;
+  const char *Description;
+  int64_t TTL;
+  int64_t MaxBytes;
+  jsStorageType Storage;
+  int Replicas;
+  jsPlacement *Placement;
+  bool Compression;
+  natsMetadata Metadata;
+} objStoreConfig;
+
+// Names of object store buckets, freed with `objStoreNamesList_Destroy`.
+typedef struct {
+  char **List;
+  int Count;
+} objStoreNamesList;
+
+// The state of an object store bucket, freed with `objStoreStatus_Destroy`.
+// `TTL` is in milliseconds; `BackingStore` is "JetStream".
+typedef struct {
+  const char *Bucket;
+  const char *Description;
+  int64_t TTL;
+  jsStorageType Storage;
+  int Replicas;
+  bool Sealed;
+  uint64_t Size;
+  const char *BackingStore;
+  natsMetadata Metadata;
+  jsStreamInfo *StreamInfo;
+  bool IsCompressed;
+} objStoreStatus;
+
+// States of object store buckets, freed with `objStoreStatusesList_Destroy`.
+typedef struct {
+  objStoreStatus **List;
+  int Count;
+} objStoreStatusesList;
+
+// What a link points to: an object (`Bucket` and `Name`) or a whole
+// bucket (`Name` NULL).
+typedef struct {
+  const char *Bucket;
+  const char *Name;
+} objStoreLink;
+
+// Options of an object: the link it is (if any) and its chunk size in
+// bytes (0: the default, 128 KiB).
+typedef struct {
+  objStoreLink *Link;
+  uint32_t ChunkSize;
+} objStoreMetaOptions;
+
+// What describes an object: name, description, headers, metadata and
+// options. Initialise with `objStoreMeta_Init`.
+typedef struct {
+  const char *Name;
+  const char *Description;
+  natsHeader *Headers;
+  natsMetadata Metadata;
+  objStoreMetaOptions Opts;
+} objStoreMeta;
+
+// An object's information: its meta, bucket, unique id, size in bytes,
+// modification time (UTC, nanoseconds since the epoch), chunk count,
+// digest (`SHA-256=<base64url>`) and whether it is deleted. Freed with
+// `objStoreInfo_Destroy`.
+typedef struct {
+  objStoreMeta Meta;
+  const char *Bucket;
+  const char *NUID;
+  uint64_t Size;
+  int64_t ModTime;
+  uint32_t Chunks;
+  const char *Digest;
+  bool Deleted;
+} objStoreInfo;
+
+// Options of a get/info/list: whether deleted objects are shown.
+// Initialise with `objStoreOptions_Init`.
+typedef struct {
+  bool ShowDeleted;
+} objStoreOptions;
+
+// Object information list, freed with `objStoreInfoList_Destroy`.
+typedef struct {
+  objStoreInfo **List;
+  int Count;
+} objStoreInfoList;
+
+// Options of a watcher: skip deleted objects, and only report updates
+// made after the watch started. Initialise with `objStoreWatchOptions_Init`.
+typedef struct {
+  bool IgnoreDeletes;
+  bool UpdatesOnly;
+} objStoreWatchOptions;
 
 // Returns the token to send at each connect; the library does not free it.
 typedef const char *(*natsTokenHandler)(void *closure);
@@ -2150,6 +2263,145 @@ NATS_EXTERN bool natsMsg_IsNoResponders(natsMsg *msg);
 // Frees a message: one created with `natsMsg_Create`, or one handed to
 // the application by a subscription. A NULL `msg` is ignored.
 NATS_EXTERN void natsMsg_Destroy(natsMsg *msg);
+
+// Creates a bucket (stream `OBJ_<Bucket>`) and returns a handle on it.
+NATS_EXTERN natsStatus js_CreateObjectStore(objStore **new_obs, jsCtx *js, objStoreConfig *cfg);
+
+// Updates a bucket's configuration and returns a handle on it.
+NATS_EXTERN natsStatus js_UpdateObjectStore(objStore **new_obs, jsCtx *js, objStoreConfig *cfg);
+
+// Binds to an existing bucket (`NATS_NOT_FOUND` when it does not exist).
+NATS_EXTERN natsStatus js_ObjectStore(objStore **new_obs, jsCtx *js, const char *bucket);
+
+// Deletes a bucket and all its objects.
+NATS_EXTERN natsStatus js_DeleteObjectStore(jsCtx *js, const char *bucket);
+
+// The names of the account's buckets (`NATS_NOT_FOUND` when there are none).
+NATS_EXTERN natsStatus js_ObjectStoreNames(objStoreNamesList **new_list, jsCtx *js);
+
+// Frees a list from `js_ObjectStoreNames` (NULL: nothing).
+NATS_EXTERN void objStoreNamesList_Destroy(objStoreNamesList *list);
+
+// The status of every bucket of the account (`NATS_NOT_FOUND` when none).
+NATS_EXTERN natsStatus js_ObjectStoreStatuses(objStoreStatusesList **new_list, jsCtx *js);
+
+// Frees a list from `js_ObjectStoreStatuses` (NULL: nothing).
+NATS_EXTERN void objStoreStatusesList_Destroy(objStoreStatusesList *list);
+
+// Frees a bucket handle (NULL: nothing). Objects and the bucket stay.
+NATS_EXTERN void objStore_Destroy(objStore *obs);
+
+// The bucket's status.
+NATS_EXTERN natsStatus objStore_Status(objStoreStatus **new_status, objStore *obs);
+
+// Frees a status (NULL: nothing).
+NATS_EXTERN void objStoreStatus_Destroy(objStoreStatus *status);
+
+// Seals the bucket: no more changes.
+NATS_EXTERN natsStatus objStore_Seal(objStore *obs);
+
+// An object's information (`NATS_NOT_FOUND` when it does not exist or is
+// deleted and `opts->ShowDeleted` is not set).
+NATS_EXTERN natsStatus objStore_GetInfo(objStoreInfo **new_info, objStore *obs, const char *name, objStoreOptions *opts);
+
+// Frees an object's information (NULL: nothing).
+NATS_EXTERN void objStoreInfo_Destroy(objStoreInfo *info);
+
+// Changes an object's meta (name, description, headers, metadata).
+NATS_EXTERN natsStatus objStore_UpdateMeta(objStore *obs, const char *name, objStoreMeta *meta);
+
+// Deletes an object (its chunks are purged, a delete marker stays).
+NATS_EXTERN natsStatus objStore_Delete(objStore *obs, const char *name);
+
+// Adds a link named `name` to the object `obj`.
+NATS_EXTERN natsStatus objStore_AddLink(objStoreInfo **new_info, objStore *obs, const char *name, objStoreInfo *obj);
+
+// Adds a link named `name` to the bucket `bucket`.
+NATS_EXTERN natsStatus objStore_AddBucketLink(objStoreInfo **new_info, objStore *obs, const char *name, objStore *bucket);
+
+// The information of every object of the bucket (`NATS_NOT_FOUND` when
+// there is none).
+NATS_EXTERN natsStatus objStore_List(objStoreInfoList **new_list, objStore *obs, objStoreOptions *opts);
+
+// Frees a list from `objStore_List` (NULL: nothing).
+NATS_EXTERN void objStoreInfoList_Destroy(objStoreInfoList *list);
+
+// Watches the bucket's objects: the current ones first, then a NULL info
+// (initial values done), then every change.
+NATS_EXTERN natsStatus objStore_Watch(objStoreWatcher **new_watcher, objStore *obs, objStoreWatchOptions *opts);
+
+// The next change (NULL once, when the current objects have all been
+// given); `NATS_TIMEOUT` after `timeout` ms.
+NATS_EXTERN natsStatus objStoreWatcher_Next(objStoreInfo **new_info, objStoreWatcher *watcher, int64_t timeout);
+
+// Stops the watcher: a blocked or later `Next` fails.
+NATS_EXTERN natsStatus objStoreWatcher_Stop(objStoreWatcher *watcher);
+
+// Stops and frees the watcher (NULL: nothing).
+NATS_EXTERN void objStoreWatcher_Destroy(objStoreWatcher *watcher);
+
+// Starts putting the object `meta->Name`; give its content with
+// `objStorePut_Add` and finish with `objStorePut_Complete`.
+NATS_EXTERN natsStatus objStore_Put(objStorePut **new_put, objStore *obs, objStoreMeta *meta);
+
+// Adds `dataLen` bytes to the object being put (published a chunk at a
+// time, with a bounded number of chunks awaiting their acks).
+NATS_EXTERN natsStatus objStorePut_Add(objStorePut *put, const void *data, int dataLen);
+
+// Finishes the put (waiting at most `timeout` ms for the chunks' acks)
+// and gives the object's information (`new_info` may be NULL).
+NATS_EXTERN natsStatus objStorePut_Complete(objStoreInfo **new_info, objStorePut *put, int64_t timeout);
+
+// Frees a put (NULL: nothing); an uncompleted put is abandoned and its
+// chunks purged.
+NATS_EXTERN void objStorePut_Destroy(objStorePut *put);
+
+// Puts the object `name` with the bytes of the string `data` (no NUL).
+NATS_EXTERN natsStatus objStore_PutString(objStoreInfo **new_info, objStore *obs, const char *name, const char *data);
+
+// Puts the object `name` with `dataLen` bytes.
+NATS_EXTERN natsStatus objStore_PutBytes(objStoreInfo **new_info, objStore *obs, const char *name, const void *data, int dataLen);
+
+// Puts the file `fileName` (read in bounded memory) as the object of that name.
+NATS_EXTERN natsStatus objStore_PutFile(objStoreInfo **new_info, objStore *obs, const char *fileName);
+
+// Starts reading the object `name` (a link to an object is followed).
+NATS_EXTERN natsStatus objStore_Get(objStoreGet **new_get, objStore *obs, const char *name, objStoreOptions *opts);
+
+// The information of the object being read (owned by `get`).
+NATS_EXTERN natsStatus objStoreGet_Info(const objStoreInfo **new_info, objStoreGet *get);
+
+// The next chunk of the object (`malloc`ed, freed by the program), or
+// `*done` true at the end (after the digest is checked).
+NATS_EXTERN natsStatus objStoreGet_Read(bool *done, void **new_data, int *dataLen, objStoreGet *get, int64_t timeout);
+
+// The rest of the object in one `malloc`ed block (NULL for no bytes).
+NATS_EXTERN natsStatus objStoreGet_ReadAll(void **new_data, int *dataLen, objStoreGet *get, int64_t timeout);
+
+// Frees a get (NULL: nothing); an unfinished read is abandoned.
+NATS_EXTERN void objStoreGet_Destroy(objStoreGet *get);
+
+// The object `name` as a NUL-terminated `malloc`ed string.
+NATS_EXTERN natsStatus objStore_GetString(char **new_str, objStore *obs, const char *name, objStoreOptions *opts);
+
+// The object `name` in one `malloc`ed block (NULL for an empty object).
+NATS_EXTERN natsStatus objStore_GetBytes(void **new_data, int *dataLen, objStore *obs, const char *name, objStoreOptions *opts);
+
+// Writes the object `name` into the file `fileName` (bounded memory).
+NATS_EXTERN natsStatus objStore_GetFile(objStore *obs, const char *name, const char *fileName, objStoreOptions *opts);
+
+// Initialises a bucket configuration: all zero (file storage, one
+// replica, no limits, no expiry).
+NATS_EXTERN natsStatus objStoreConfig_Init(objStoreConfig *cfg);
+
+// Initialises an object's meta: all zero.
+NATS_EXTERN natsStatus objStoreMeta_Init(objStoreMeta *meta);
+
+// Initialises get/info/list options: deleted objects not shown.
+NATS_EXTERN natsStatus objStoreOptions_Init(objStoreOptions *opts);
+
+// Initialises watcher options: deletes reported, existing objects first.
+NATS_EXTERN natsStatus objStoreWatchOptions_Init(objStoreWatchOptions *opts);
 
 // Creates an options object with the default settings. The program owns
 // it and must free it with `natsOptions_Destroy`; connections take their

@@ -27,7 +27,7 @@ use std::ptr;
 ///
 /// # Safety
 /// `p` is NULL or a NUL-terminated string valid during the call.
-unsafe fn opt(p: *const c_char, name: &str) -> Result<Option<String>> {
+pub(crate) unsafe fn opt(p: *const c_char, name: &str) -> Result<Option<String>> {
     // SAFETY: this function's contract is `opt_str`'s.
     Ok(unsafe { cstr::opt_str(p, name) }?.map(str::to_string))
 }
@@ -36,7 +36,7 @@ unsafe fn opt(p: *const c_char, name: &str) -> Result<Option<String>> {
 ///
 /// # Safety
 /// as for [`opt`].
-unsafe fn string(p: *const c_char, name: &str) -> Result<String> {
+pub(crate) unsafe fn string(p: *const c_char, name: &str) -> Result<String> {
     // SAFETY: as for `opt`.
     Ok(unsafe { opt(p, name) }?.unwrap_or_default())
 }
@@ -63,7 +63,7 @@ unsafe fn slice<'a, T>(p: *const T, len: c_int, name: &str) -> Result<&'a [T]> {
 /// # Safety
 /// `p` is NULL or points to `len` string pointers, each NULL or a
 /// NUL-terminated string, valid during the call.
-unsafe fn strings(p: *const *const c_char, len: c_int, name: &str) -> Result<Vec<String>> {
+pub(crate) unsafe fn strings(p: *const *const c_char, len: c_int, name: &str) -> Result<Vec<String>> {
     // SAFETY: this function's contract covers `slice`'s.
     let items = unsafe { slice(p, len, name) }?;
     items
@@ -83,7 +83,7 @@ unsafe fn strings(p: *const *const c_char, len: c_int, name: &str) -> Result<Vec
 ///
 /// # Safety
 /// `m.List` is NULL or points to `2 * m.Count` strings as for [`strings`].
-unsafe fn metadata(m: &natsMetadata, name: &str) -> Result<Metadata> {
+pub(crate) unsafe fn metadata(m: &natsMetadata, name: &str) -> Result<Metadata> {
     let n = m
         .Count
         .max(0)
@@ -465,7 +465,7 @@ pub(crate) fn c_string(s: &str) -> *mut c_char {
     cstr::malloc_string(s.as_bytes()).unwrap_or_else(|_| oom(s.len() + 1))
 }
 
-fn c_opt(s: Option<&str>) -> *mut c_char {
+pub(crate) fn c_opt(s: Option<&str>) -> *mut c_char {
     s.map_or(ptr::null_mut(), c_string)
 }
 
@@ -486,7 +486,7 @@ pub(crate) unsafe fn free<T>(p: *const T) {
 ///
 /// # Safety
 /// as for [`free`], for the array and each of its `len` entries.
-unsafe fn free_strings<S>(p: *mut *const S, len: c_int) {
+pub(crate) unsafe fn free_strings<S>(p: *mut *const S, len: c_int) {
     if p.is_null() {
         return;
     }
@@ -501,7 +501,7 @@ unsafe fn free_strings<S>(p: *mut *const S, len: c_int) {
 // ---------------------------------------------------------------------
 // core → C: streams
 
-fn metadata_to_c(m: &Metadata) -> natsMetadata {
+pub(crate) fn metadata_to_c(m: &Metadata) -> natsMetadata {
     let flat: Vec<String> = m.iter().flat_map(|(k, v)| [k.clone(), v.clone()]).collect();
     let (list, n) = c_strings(&flat);
     natsMetadata {
@@ -512,7 +512,7 @@ fn metadata_to_c(m: &Metadata) -> natsMetadata {
 
 /// # Safety
 /// `m` was made by [`metadata_to_c`].
-unsafe fn free_metadata(m: &natsMetadata) {
+pub(crate) unsafe fn free_metadata(m: &natsMetadata) {
     // SAFETY: our list of 2 * Count strings.
     unsafe { free_strings(m.List, m.Count * 2) }
 }

@@ -33,6 +33,8 @@ pub mod micro_error;
 pub mod micro_request;
 pub mod micro_types;
 pub mod msg;
+pub mod obj;
+pub mod obj_types;
 pub mod options;
 pub mod options_auth;
 pub mod options_events;

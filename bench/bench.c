@@ -384,6 +384,128 @@ static int case_jspub(const char *url, const char *mode, int size, long n, const
     free(data);
     return 0;
 }
+
+/* ---- Key/Value: put and get latency, watch throughput ----
+ * A fresh bucket per run (name with the pid), memory storage, otherwise
+ * the kvConfig defaults (history 1); deleted at the end. Values of 16 B. */
+
+static kvStore *kv_setup(jsCtx *js, char *bucket, size_t len)
+{
+    kvConfig cfg;
+    kvStore *kv = NULL;
+    snprintf(bucket, len, "BENCHKV%ld", (long) getpid());
+    CHECK("kv config", kvConfig_Init(&cfg));
+    cfg.Bucket = bucket;
+    cfg.StorageType = js_MemoryStorage;
+    CHECK("kv create", js_CreateKeyValue(&kv, js, &cfg));
+    return kv;
+}
+
+struct kvpub {
+    const char *url;
+    const char *bucket;
+    const char *data;
+    long n;
+};
+
+/* The puts of the watch case: another connection publishing to the
+ * bucket's subjects asynchronously, so that they arrive faster than one
+ * round trip each and the watcher is what is measured. Every put is to a
+ * new key: with history 1, a value replaced before the server delivered it
+ * would be skipped (a watcher sees the latest values, not every one). */
+static void *kv_putter(void *arg)
+{
+    struct kvpub *p = arg;
+    natsConnection *nc = connect_url(p->url, 0);
+    jsCtx *js = NULL;
+    jsPubOptions po;
+    char subj[128];
+    CHECK("jetstream", natsConnection_JetStream(&js, nc, NULL));
+    CHECK("pub options", jsPubOptions_Init(&po));
+    po.MaxWait = 60000;
+    for (long i = 0; i < p->n; i++) {
+        snprintf(subj, sizeof subj, "$KV.%s.k.%ld", p->bucket, i);
+        CHECK("js publish async", js_PublishAsync(js, subj, p->data, 16, NULL));
+    }
+    CHECK("js publish async complete", js_PublishAsyncComplete(js, &po));
+    jsCtx_Destroy(js);
+    natsConnection_Destroy(nc);
+    return NULL;
+}
+
+static int case_kv(const char *url, const char *mode, long n)
+{
+    natsConnection *nc = connect_url(url, 0);
+    jsCtx *js = NULL;
+    char bucket[64];
+    char *data = payload(16);
+    CHECK("jetstream", natsConnection_JetStream(&js, nc, NULL));
+    kvStore *kv = kv_setup(js, bucket, sizeof bucket);
+
+    /* warm-up, and the key that the get case reads */
+    CHECK("kv put", kvStore_Put(NULL, kv, "key", data, 16));
+    if (strcmp(mode, "put") == 0 || strcmp(mode, "get") == 0) {
+        int put = strcmp(mode, "put") == 0;
+        double *lat = calloc((size_t) (n > 0 ? n : 1), sizeof(double));
+        double c0 = cpu_s(), t0 = now_s();
+        for (long i = 0; i < n; i++) {
+            double st = now_s();
+            if (put) {
+                CHECK("kv put", kvStore_Put(NULL, kv, "key", data, 16));
+            } else {
+                kvEntry *e = NULL;
+                CHECK("kv get", kvStore_Get(&e, kv, "key"));
+                if (kvEntry_ValueLen(e) != 16) {
+                    fprintf(stderr, "bench: kv get: %d bytes\n", kvEntry_ValueLen(e));
+                    exit(1);
+                }
+                kvEntry_Destroy(e);
+            }
+            lat[i] = now_s() - st;
+        }
+        double dt = now_s() - t0, dc = cpu_s() - c0;
+        if (n > 0) {
+            result("ops_per_s", (double) n / dt);
+            result("cpu_ns_per_op", dc * 1e9 / (double) n);
+            latencies("", lat, n);
+        }
+        free(lat);
+    } else {
+        kvWatcher *w = NULL;
+        kvEntry *e = NULL;
+        pthread_t th;
+        struct kvpub p = {url, bucket, data, n};
+        long got = 0;
+        /* Only new values: the "initial values done" marker comes first. */
+        CHECK("kv watch", kvStore_Watch(&w, kv, "k.>", NULL));
+        CHECK("kv watch marker", kvWatcher_Next(&e, w, 10000));
+        if (e != NULL) {
+            fprintf(stderr, "bench: kv watch: an entry before the marker\n");
+            exit(1);
+        }
+        double c0 = cpu_s(), t0 = now_s();
+        pthread_create(&th, NULL, kv_putter, &p);
+        while (got < n) {
+            CHECK("kv watch next", kvWatcher_Next(&e, w, 30000));
+            if (e != NULL) {
+                got++;
+                kvEntry_Destroy(e);
+            }
+        }
+        double dt = now_s() - t0, dc = cpu_s() - c0;
+        pthread_join(th, NULL);
+        result("entries_per_s", (double) n / dt);
+        result("cpu_ns_per_entry", dc * 1e9 / (double) n);
+        kvWatcher_Destroy(w);
+    }
+    kvStore_Destroy(kv);
+    CHECK("kv delete", js_DeleteKeyValue(js, bucket));
+    jsCtx_Destroy(js);
+    natsConnection_Destroy(nc);
+    free(data);
+    return 0;
+}
+
 /* ---- request/reply through a services (micro) endpoint ---- */
 
 /* MICRO_API_PREFIX is defined exactly when nats.h has the services API
@@ -677,7 +799,8 @@ static void usage(void)
                     "       bench mem URL CONNS SUBS\n"
                     "       bench jspub URL sync|async SIZE COUNT memory|file\n"
                     "       bench jsfetch URL COUNT BATCH ack|noack\n"
-                    "       bench jsconsume URL pullasync|ordered COUNT\n");
+                    "       bench jsconsume URL pullasync|ordered COUNT\n"
+                    "       bench kv URL put|get|watch COUNT\n");
     exit(2);
 }
 
@@ -713,6 +836,8 @@ int main(int argc, char **argv)
         rc = case_jsfetch(url, atol(argv[3]), atoi(argv[4]), strcmp(argv[5], "ack") == 0);
     else if (strcmp(c, "jsconsume") == 0 && argc >= 5)
         rc = case_jsconsume(url, argv[3], atol(argv[4]));
+    else if (strcmp(c, "kv") == 0 && argc >= 5)
+        rc = case_kv(url, argv[3], atol(argv[4]));
     else if (strcmp(c, "mem") == 0 && argc >= 5)
         rc = case_mem(url, atoi(argv[3]), atoi(argv[4]));
     else

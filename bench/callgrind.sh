@@ -40,6 +40,8 @@ cases=(
     "pub+sub async 1 KiB|pubsub async 1024 @N@ unlimited|$n_ps"
     "JetStream publish sync 16 B|jspub sync 16 @N@ memory|$n_js"
     "JetStream publish async 16 B|jspub async 16 @N@ memory|$n_js"
+    "KV put 16 B|kv put @N@|$n_js"
+    "KV get|kv get @N@|$n_js"
 )
 
 ir() { # bin args... -> total Ir
@@ -52,7 +54,7 @@ ir() { # bin args... -> total Ir
 
 per_msg() { # bin args n
     local bin=$1 args=$2 n=$3 a0 an u=$url
-    [[ $args == jspub* ]] && u=$js_url
+    [[ $args == jspub* || $args == kv* ]] && u=$js_url
     # shellcheck disable=SC2086
     a0=$(ir "$bin" ${args%% *} "$u" $(echo "${args#* }" | sed "s/@N@/0/"))
     # shellcheck disable=SC2086

@@ -9,7 +9,8 @@
 #   bash bench/run.sh --raw FILE   also keep the raw results
 #   BENCH_ONLY=REGEX bash bench/run.sh   only the cases whose name matches
 #                                  (e.g. BENCH_ONLY=jspub: JetStream publish;
-#                                  BENCH_ONLY='jsfetch|jspullasync|jsordered': consuming)
+#                                  BENCH_ONLY='jsfetch|jspullasync|jsordered': consuming;
+#                                  BENCH_ONLY=kv: Key/Value)
 #
 # Timings on a shared 2-core machine swing 15-30 % between runs: read the
 # ratios (ours / cnats, measured side by side), not the absolute numbers.
@@ -24,7 +25,7 @@ while [ $# -gt 0 ]; do
     -n) reps=$2; shift 2 ;;
     --smoke) smoke=1; reps=1; shift ;;
     --raw) raw=$2; shift 2 ;;
-    -h | --help) sed -n '2,15p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,16p' "$0"; exit 0 ;;
     *) echo "bench/run.sh: unknown argument $1" >&2; exit 2 ;;
     esac
 done
@@ -84,6 +85,9 @@ cases=(
     "jsfetch_100_noack|jsfetch $(cnt 100000) 100 noack|js"
     "jspullasync|jsconsume pullasync $(cnt 100000)|js"
     "jsordered|jsconsume ordered $(cnt 100000)|js"
+    "kv_put|kv put $(cnt 20000)|js"
+    "kv_get|kv get $(cnt 20000)|js"
+    "kv_watch|kv watch $(cnt 100000)|js"
 )
 if [ -n "$tls_url" ]; then
     cases+=("connect_tls|connect $(cnt 150) $bench_tmp/tls/ca.pem|tls")

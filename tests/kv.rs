@@ -657,3 +657,50 @@ fn kv_watcher_reports_missed_heartbeats_and_keeps_going() {
     let e = w.next(10_000).unwrap().unwrap();
     assert_eq!((e.key.as_str(), s(&e)), ("after", "1".to_string()));
 }
+
+/// Keys made of every character a key may hold (`-/_=.a-zA-Z0-9`, dots
+/// between tokens) and values with embedded NUL and every byte value
+/// round-trip through put, get, keys and a watcher; keys with characters
+/// outside that set are refused before anything is sent.
+#[test]
+fn kv_every_legal_key_character_and_binary_values_round_trip() {
+    let srv = Server::start_jetstream();
+    let js = js_for(&srv);
+    let kv = mem_bucket(&js, "CHARS", 1);
+    let legal: String = ('a'..='z')
+        .chain('A'..='Z')
+        .chain('0'..='9')
+        .chain("-/_=".chars())
+        .collect();
+    let keys = [
+        legal.clone(),
+        format!("{legal}.x.{legal}"),
+        "=".to_string(),
+        "a.b.c".to_string(),
+    ];
+    let all_bytes: Vec<u8> = (0..=255u8).collect();
+    let values = [all_bytes.clone(), b"\0".to_vec(), b"a\0b\0".to_vec(), Vec::new()];
+    for (k, v) in keys.iter().zip(values.iter()) {
+        kv.put(k, v).unwrap_or_else(|e| panic!("put {k:?}: {e:?}"));
+    }
+    for (k, v) in keys.iter().zip(values.iter()) {
+        let e = kv.get(k).unwrap_or_else(|e| panic!("get {k:?}: {e:?}"));
+        assert_eq!(&e.key, k);
+        assert_eq!(&e.value, v, "value of {k:?}");
+    }
+    let mut listed = kv.keys(&[], None).unwrap();
+    listed.sort();
+    let mut want = keys.to_vec();
+    want.sort();
+    assert_eq!(listed, want);
+    let w = kv.watch(&[">"], None).unwrap();
+    let mut seen: Vec<(String, Vec<u8>)> = initial(&w).into_iter().map(|e| (e.key, e.value)).collect();
+    seen.sort();
+    let mut expect: Vec<(String, Vec<u8>)> = keys.iter().cloned().zip(values.iter().cloned()).collect();
+    expect.sort();
+    assert_eq!(seen, expect);
+    for bad in ["", "a b", "a*", "a>", ".a", "a.", "a..b", "é", "a\0b"] {
+        let e = kv.put(bad, b"x").unwrap_err();
+        assert_eq!(e.status, NATS_INVALID_ARG, "key {bad:?}: {e:?}");
+    }
+}

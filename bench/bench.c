@@ -577,6 +577,70 @@ static int case_micro(const char *url, long n, int asap)
 }
 #endif
 
+/* ---- Object store: put and get throughput ----
+ * A fresh bucket per run (name with the pid), memory storage; one object
+ * of SIZE random bytes put with objStore_PutBytes, got back with
+ * objStore_GetBytes and compared. cnats has the object store from 3.14 on
+ * (Debian's 3.4 has none: the case reports "unsupported" there). */
+#if NATS_VERSION_NUMBER >= 0x030E00
+static int case_obj(const char *url, long size, int reps)
+{
+    natsConnection *nc = connect_url(url, 0);
+    jsCtx *js = NULL;
+    objStore *obs = NULL;
+    objStoreConfig cfg;
+    char bucket[64];
+    unsigned char *data = malloc((size_t) size);
+    double put_s = 0, get_s = 0;
+    unsigned int seed = 12345;
+    if (data == NULL)
+        return 1;
+    for (long i = 0; i < size; i++)
+        data[i] = (unsigned char) (rand_r(&seed) & 0xff);
+    CHECK("jetstream", natsConnection_JetStream(&js, nc, NULL));
+    snprintf(bucket, sizeof bucket, "BENCHOBJ%ld", (long) getpid());
+    CHECK("obj config", objStoreConfig_Init(&cfg));
+    cfg.Bucket = bucket;
+    cfg.Storage = js_MemoryStorage;
+    CHECK("obj create", js_CreateObjectStore(&obs, js, &cfg));
+    for (int r = 0; r < reps; r++) {
+        objStoreInfo *info = NULL;
+        void *back = NULL;
+        int back_len = 0;
+        double t0 = now_s();
+        CHECK("obj put", objStore_PutBytes(&info, obs, "bench-object", data, (int) size));
+        double t1 = now_s();
+        CHECK("obj get", objStore_GetBytes(&back, &back_len, obs, "bench-object", NULL));
+        double t2 = now_s();
+        if (back_len != size || memcmp(back, data, (size_t) size) != 0) {
+            fprintf(stderr, "bench: object read back differs\n");
+            return 1;
+        }
+        put_s += t1 - t0;
+        get_s += t2 - t1;
+        free(back);
+        objStoreInfo_Destroy(info);
+    }
+    result("put_mib_per_s", (double) size * reps / (1024.0 * 1024.0) / put_s);
+    result("get_mib_per_s", (double) size * reps / (1024.0 * 1024.0) / get_s);
+    objStore_Destroy(obs);
+    js_DeleteObjectStore(js, bucket);
+    jsCtx_Destroy(js);
+    natsConnection_Destroy(nc);
+    free(data);
+    return 0;
+}
+#else
+static int case_obj(const char *url, long size, int reps)
+{
+    (void) url;
+    (void) size;
+    (void) reps;
+    fprintf(stderr, "bench: unsupported: this nats.h has no object store API\n");
+    return 3;
+}
+#endif
+
 /* ---- JetStream consume: fetch (with / without acks), async pull, ordered ----
  * A fresh memory stream per run filled with COUNT 16-byte messages by
  * asynchronous publishes (not timed); then the timed part reads them all
@@ -800,7 +864,8 @@ static void usage(void)
                     "       bench jspub URL sync|async SIZE COUNT memory|file\n"
                     "       bench jsfetch URL COUNT BATCH ack|noack\n"
                     "       bench jsconsume URL pullasync|ordered COUNT\n"
-                    "       bench kv URL put|get|watch COUNT\n");
+                    "       bench kv URL put|get|watch COUNT\n"
+                    "       bench obj URL SIZE REPS\n");
     exit(2);
 }
 
@@ -836,6 +901,8 @@ int main(int argc, char **argv)
         rc = case_jsfetch(url, atol(argv[3]), atoi(argv[4]), strcmp(argv[5], "ack") == 0);
     else if (strcmp(c, "jsconsume") == 0 && argc >= 5)
         rc = case_jsconsume(url, argv[3], atol(argv[4]));
+    else if (strcmp(c, "obj") == 0 && argc >= 5)
+        rc = case_obj(url, atol(argv[3]), atoi(argv[4]));
     else if (strcmp(c, "kv") == 0 && argc >= 5)
         rc = case_kv(url, argv[3], atol(argv[4]));
     else if (strcmp(c, "mem") == 0 && argc >= 5)

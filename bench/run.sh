@@ -93,9 +93,9 @@ if [ -n "$tls_url" ]; then
     cases+=("connect_tls|connect $(cnt 150) $bench_tmp/tls/ca.pem|tls")
 fi
 if [ $smoke = 1 ]; then
-    cases+=("mem|mem 3 2|plain")
+    cases+=("mem|mem 3 2|plain" "obj_1m|obj 1048576 1|js")
 else
-    cases+=("mem|mem 100 10|plain")
+    cases+=("mem|mem 100 10|plain" "obj_1m|obj 1048576 20|js" "obj_64m|obj 67108864 2|js")
 fi
 
 results=$bench_tmp/results.txt

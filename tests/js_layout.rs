@@ -7,9 +7,9 @@
 //! Every `js*` struct of the table that our header declares is checked,
 //! and the part-1 structs below must be declared.
 
-use std::collections::BTreeSet;
-use std::path::Path;
-use std::process::Command;
+mod common;
+
+use common::layout::*;
 
 /// Structs JetStream part 1 (issue 13) must declare.
 const PART1: &[&str] = &[
@@ -74,61 +74,10 @@ const PART1_ENUMS: &[&str] = &[
     "jsPersistModeType",
 ];
 
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn table(name: &str) -> Vec<Vec<String>> {
-    let text = std::fs::read_to_string(root().join("tests/data").join(name)).unwrap();
-    text.lines()
-        .filter(|l| !l.starts_with('#') && !l.is_empty())
-        .map(|l| l.split('\t').map(str::to_string).collect())
-        .collect()
-}
-
-/// Type names our header defines: `typedef … } Name;` (structs, enums) and
-/// `typedef <ret> (*Name)(…);` (callbacks).
-fn declared_types() -> BTreeSet<String> {
-    let h = std::fs::read_to_string(root().join("include/nats/nats.h")).unwrap();
-    let bodies = h.lines().filter_map(|l| l.strip_prefix("} ")?.strip_suffix(';'));
-    let callbacks = h
-        .lines()
-        .filter(|l| l.starts_with("typedef "))
-        .filter_map(|l| l.split_once("(*")?.1.split_once(')').map(|(n, _)| n));
-    bodies.chain(callbacks).map(str::to_string).collect()
-}
-
 /// The structs whose layout is compared: the JetStream ones, and the two
 /// `nats*` structs JetStream uses.
 fn checked_struct(name: &str) -> bool {
     name.starts_with("js") || name == "natsMetadata" || name == "natsMsgList"
-}
-
-/// Compiles and runs `src` against our header; None without a C compiler.
-fn run_c(src: &str) -> Option<String> {
-    let dir = tempfile::tempdir().unwrap();
-    let c = dir.path().join("probe.c");
-    let exe = dir.path().join("probe");
-    std::fs::write(&c, src).unwrap();
-    let out = match Command::new("cc")
-        .args(["-std=c11", "-Wall", "-Wextra", "-Werror", "-I"])
-        .arg(root().join("include"))
-        .arg("-o")
-        .arg(&exe)
-        .arg(&c)
-        .output()
-    {
-        Ok(o) => o,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            eprintln!("cc not installed: skipped");
-            return None;
-        }
-        Err(e) => panic!("cc: {e}"),
-    };
-    assert!(out.status.success(), "cc:\n{}", String::from_utf8_lossy(&out.stderr));
-    let out = Command::new(&exe).output().unwrap();
-    assert!(out.status.success());
-    Some(String::from_utf8(out.stdout).unwrap())
 }
 
 #[test]

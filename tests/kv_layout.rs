@@ -5,9 +5,10 @@
 //! difference with the tables fails. Field types are checked with C11
 //! `_Generic` (a field of the right size but the wrong type is caught).
 
+mod common;
+
+use common::layout::*;
 use std::collections::BTreeSet;
-use std::path::Path;
-use std::process::Command;
 
 /// Every KV struct cnats 3.14 declares.
 const KV_STRUCTS: &[&str] = &[
@@ -28,63 +29,6 @@ const KV_OTHER: &[&str] = &[
     "kvOperation",
     "kvWatchCb",
 ];
-
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn table(name: &str) -> Vec<Vec<String>> {
-    let text = std::fs::read_to_string(root().join("tests/data").join(name)).unwrap();
-    text.lines()
-        .filter(|l| !l.starts_with('#') && !l.is_empty())
-        .map(|l| l.split('\t').map(str::to_string).collect())
-        .collect()
-}
-
-/// Type names our header defines: `typedef … } Name;` (structs, enums),
-/// `typedef struct X Name;` (opaque) and `typedef <ret> (*Name)(…);`.
-fn declared_types() -> BTreeSet<String> {
-    let h = std::fs::read_to_string(root().join("include/nats/nats.h")).unwrap();
-    let bodies = h.lines().filter_map(|l| l.strip_prefix("} ")?.strip_suffix(';'));
-    let opaque = h.lines().filter_map(|l| {
-        l.strip_prefix("typedef struct ")?
-            .strip_suffix(';')?
-            .split_whitespace()
-            .nth(1)
-    });
-    let callbacks = h
-        .lines()
-        .filter(|l| l.starts_with("typedef "))
-        .filter_map(|l| l.split_once("(*")?.1.split_once(')').map(|(n, _)| n));
-    bodies.chain(opaque).chain(callbacks).map(str::to_string).collect()
-}
-
-/// Compiles and runs `src` against our header; None without a C compiler.
-fn run_c(src: &str) -> Option<String> {
-    let dir = tempfile::tempdir().unwrap();
-    let c = dir.path().join("probe.c");
-    let exe = dir.path().join("probe");
-    std::fs::write(&c, src).unwrap();
-    let out = match Command::new("cc")
-        .args(["-std=c11", "-Wall", "-Wextra", "-Werror", "-I"])
-        .arg(root().join("include"))
-        .arg("-o")
-        .arg(&exe)
-        .arg(&c)
-        .output()
-    {
-        Ok(o) => o,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            eprintln!("cc not installed: skipped");
-            return None;
-        }
-        Err(e) => panic!("cc: {e}"),
-    };
-    assert!(out.status.success(), "cc:\n{}", String::from_utf8_lossy(&out.stderr));
-    let out = Command::new(&exe).output().unwrap();
-    assert!(out.status.success());
-    Some(String::from_utf8(out.stdout).unwrap())
-}
 
 fn kv_rows() -> Vec<Vec<String>> {
     table("cnats-3.14-struct-layout.tsv")

@@ -5,8 +5,9 @@
 //! and the microError prototypes (three of them C-variadic) are checked
 //! with C11 `_Generic`; the MICRO_* macros must have cnats' text.
 
-use std::path::Path;
-use std::process::Command;
+mod common;
+
+use common::layout::*;
 
 const STRUCTS: &[&str] = &[
     "microEndpointConfig",
@@ -18,55 +19,11 @@ const STRUCTS: &[&str] = &[
     "microServiceStats",
 ];
 
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn table(name: &str) -> Vec<Vec<String>> {
-    let text = std::fs::read_to_string(root().join("tests/data").join(name)).unwrap();
-    text.lines()
-        .filter(|l| !l.starts_with('#') && !l.is_empty())
-        .map(|l| l.split('\t').map(str::to_string).collect())
-        .collect()
-}
-
 fn micro_rows() -> Vec<Vec<String>> {
     table("cnats-3.14-struct-layout.tsv")
         .into_iter()
         .filter(|r| r[0].starts_with("micro"))
         .collect()
-}
-
-/// Compiles (strict C11, warnings are errors) and runs `src` against our
-/// header; None without a C compiler.
-fn run_c(src: &str) -> Option<String> {
-    let dir = tempfile::tempdir().unwrap();
-    let c = dir.path().join("probe.c");
-    let exe = dir.path().join("probe");
-    std::fs::write(&c, src).unwrap();
-    let out = match Command::new("cc")
-        .args(["-std=c11", "-Wall", "-Wextra", "-Werror", "-I"])
-        .arg(root().join("include"))
-        .arg("-o")
-        .arg(&exe)
-        .arg(&c)
-        .output()
-    {
-        Ok(o) => o,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            eprintln!("cc not installed: skipped");
-            return None;
-        }
-        Err(e) => panic!("cc: {e}"),
-    };
-    assert!(out.status.success(), "cc:\n{}", String::from_utf8_lossy(&out.stderr));
-    let out = Command::new(&exe).output().unwrap();
-    assert!(
-        out.status.success(),
-        "probe failed:\n{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
-    Some(String::from_utf8(out.stdout).unwrap())
 }
 
 #[test]

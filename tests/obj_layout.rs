@@ -5,9 +5,9 @@
 //! types are checked with C11 `_Generic`, and the `_Init` functions are
 //! called on dirty memory to see that they clear every field.
 
-use std::collections::BTreeSet;
-use std::path::Path;
-use std::process::Command;
+mod common;
+
+use common::layout::*;
 
 /// Every `objStore*` struct of cnats 3.14.
 const STRUCTS: &[&str] = &[
@@ -24,10 +24,6 @@ const STRUCTS: &[&str] = &[
     "objStoreWatchOptions",
 ];
 
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
 fn rows() -> Vec<Vec<String>> {
     let text = std::fs::read_to_string(root().join("tests/data/cnats-3.14-struct-layout.tsv")).unwrap();
     text.lines()
@@ -35,45 +31,6 @@ fn rows() -> Vec<Vec<String>> {
         .map(|l| l.split('\t').map(str::to_string).collect::<Vec<_>>())
         .filter(|r| r[0].starts_with("objStore"))
         .collect()
-}
-
-/// Type names our header defines with `typedef … } Name;`.
-fn declared_types() -> BTreeSet<String> {
-    let h = std::fs::read_to_string(root().join("include/nats/nats.h")).unwrap();
-    h.lines()
-        .filter_map(|l| l.strip_prefix("} ")?.strip_suffix(';'))
-        .map(str::to_string)
-        .collect()
-}
-
-/// Compiles `src` against our header and runs it; None without a C compiler.
-fn run_c(src: &str) -> Option<String> {
-    let dir = tempfile::tempdir().unwrap();
-    let c = dir.path().join("probe.c");
-    let exe = dir.path().join("probe");
-    std::fs::write(&c, src).unwrap();
-    let mut cmd = Command::new("cc");
-    cmd.args(["-std=c11", "-Wall", "-Wextra", "-Werror", "-I"])
-        .arg(root().join("include"))
-        .arg("-o")
-        .arg(&exe)
-        .arg(&c);
-    let out = match cmd.output() {
-        Ok(o) => o,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            eprintln!("cc not installed: skipped");
-            return None;
-        }
-        Err(e) => panic!("cc: {e}"),
-    };
-    assert!(out.status.success(), "cc:\n{}", String::from_utf8_lossy(&out.stderr));
-    let out = Command::new(&exe).output().unwrap();
-    assert!(
-        out.status.success(),
-        "probe failed:\n{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
-    Some(String::from_utf8(out.stdout).unwrap())
 }
 
 #[test]

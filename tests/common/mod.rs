@@ -3,6 +3,7 @@
 //! helpers.
 #![allow(dead_code)]
 
+pub mod layout;
 pub mod server;
 
 #[allow(unused_imports)]

@@ -66,6 +66,7 @@ TYPE_VALUES = {
     "natsErrHandler": "cb_err",
     "natsConnectionHandler": "cb_conn",
     "natsCustomReconnectDelayHandler": "cb_delay",
+    "natsProxyConnHandler": "cb_proxy",
     "natsOnCompleteCB": "cb_complete",
     "natsTokenHandler": "cb_token",
     "natsSignatureHandler": "cb_sign",
@@ -346,7 +347,8 @@ NAME_VALUES.update({
 # removes the handler) but required by the subscribe calls.
 CALLBACK_TYPES = {"natsMsgHandler", "natsErrHandler", "natsConnectionHandler",
                   "natsCustomReconnectDelayHandler", "natsOnCompleteCB", "natsTokenHandler",
-                  "natsSignatureHandler", "natsUserJWTHandler", "natsSSLVerifyCb"}
+                  "natsSignatureHandler", "natsUserJWTHandler", "natsSSLVerifyCb",
+                  "natsProxyConnHandler"}
 CALLBACK_TYPES |= CALLBACK_TYPES_JS
 CALLBACK_REQUIRED = {"natsConnection_Subscribe", "natsConnection_SubscribeTimeout",
                      "natsConnection_QueueSubscribe", "natsConnection_QueueSubscribeTimeout",
@@ -891,6 +893,11 @@ static int64_t cb_delay(natsConnection *nc, int attempts, void *closure)
 {
     (void) nc; (void) attempts; (void) closure;
     return 100;
+}
+static natsStatus cb_proxy(natsSock *fd, char *host, int port, void *closure)
+{
+    (void) fd; (void) host; (void) port; (void) closure;
+    return NATS_ERR;
 }
 static void cb_complete(void *closure)
 {

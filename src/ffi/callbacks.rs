@@ -661,7 +661,6 @@ type RawProxyConnHandler = unsafe extern "C" fn(*mut natsSock, *mut c_char, c_in
 /// connection. As cnats, a socket left in `*fd` by a handler that fails is
 /// closed; a failure is `NATS_NO_SERVER` (what cnats' connect reports)
 /// with the handler's status in the text.
-#[cfg(unix)]
 pub(crate) fn proxy_conn_callback(
     cb: natsProxyConnHandler,
     closure: *mut c_void,

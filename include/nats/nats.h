@@ -2730,6 +2730,23 @@ NATS_EXTERN natsStatus natsOptions_AllowConcurrentTLSHandshakes(natsOptions *opt
 // or empty arguments give `NATS_INVALID_ARG`.
 NATS_EXTERN natsStatus natsOptions_LoadCATrustedCertificates(natsOptions *opts, const char *fileName);
 
+// **rnats extension (not in cnats).** Like
+// `natsOptions_LoadCATrustedCertificates`, but the file is read again at
+// every connection attempt (the first connect and each reconnect), so a
+// renewed CA bundle written to the same path is used by a running
+// connection from its next reconnect on, without destroying the options
+// or the connection. Together with
+// `natsOptions_LoadCertificatesChainDynamic` this rotates all TLS
+// material of a live connection. May be called several times (the
+// certificates of every file are trusted, with those added by the other
+// CA setters).
+//
+// The file is also read now: a missing or unreadable file, or one with no
+// certificate, gives `NATS_SSL_ERROR` naming the file. Later, such a file
+// fails that connection attempt with `NATS_SSL_ERROR` (a reconnect goes on
+// trying). NULL or empty arguments give `NATS_INVALID_ARG`.
+NATS_EXTERN natsStatus natsOptions_LoadCATrustedCertificatesDynamic(natsOptions *opts, const char *fileName);
+
 // Adds the CA certificates of every PEM file in the directory `path` to
 // the trusted set. Unlike OpenSSL's hashed-directory lookup, all files
 // are read now; files that hold no certificate are skipped.
@@ -2757,8 +2774,12 @@ NATS_EXTERN natsStatus natsOptions_LoadCertificatesChain(natsOptions *opts, cons
 
 // Like `natsOptions_LoadCertificatesChain`, but the two files are read
 // again at every connection attempt, so a renewed certificate is picked
-// up without restarting. Nothing is read now; a problem with the files
-// makes the connection attempt fail with `NATS_SSL_ERROR`.
+// up without restarting: a running connection (including its copy of the
+// options) uses the files' current content at its next reconnect; the
+// options and the connection need not be destroyed. Nothing is read now;
+// a problem with the files makes the connection attempt fail with
+// `NATS_SSL_ERROR` (a reconnect goes on trying). For the CA bundle, see
+// `natsOptions_LoadCATrustedCertificatesDynamic` (rnats extension).
 //
 // NULL or empty arguments give `NATS_INVALID_ARG`.
 NATS_EXTERN natsStatus natsOptions_LoadCertificatesChainDynamic(natsOptions *opts, const char *certsFileName, const char *keyFileName);

@@ -1296,7 +1296,8 @@ extern "C" {
 NATS_EXTERN natsStatus natsConnection_Connect(natsConnection **nc, natsOptions *options);
 
 // Connects to a comma-separated list of URLs with default options
-// (NULL or "" means the default URL).
+// (NULL or "" means the default URL). The URL forms are those of
+// `natsOptions_SetURL`, WebSocket (`ws://`, `wss://`) included.
 NATS_EXTERN natsStatus natsConnection_ConnectTo(natsConnection **nc, const char *urls);
 
 // Forces a reconnect: the current socket is closed and the library
@@ -2418,6 +2419,13 @@ NATS_EXTERN void natsOptions_Destroy(natsOptions *opts);
 // (`nats://`, `tls://` or no scheme; `user:password@` or `token@` may be
 // included). NULL or an empty string clears it. A `tls://` URL turns TLS
 // on. The string is copied.
+//
+// Beyond cnats (rnats extension): WebSocket URLs,
+// `ws://host[:port][/path]` and `wss://host[:port][/path]` (default
+// ports 80 and 443; the path goes into the HTTP upgrade request; `wss://`
+// uses every TLS setting of these options). Not supported through HTTP
+// proxies; compression is not negotiated. Accepted here, in
+// `natsOptions_SetServers` and in `natsConnection_ConnectTo`.
 //
 // Returns `NATS_INVALID_ARG` when `opts` is NULL or a URL is malformed
 // (unknown scheme, bad port, …); the setting is then left unchanged.

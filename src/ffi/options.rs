@@ -104,6 +104,13 @@ pub unsafe extern "C" fn natsOptions_Destroy(opts: *mut natsOptions) {
 /// included). NULL or an empty string clears it. A `tls://` URL turns TLS
 /// on. The string is copied.
 ///
+/// Beyond cnats (rnats extension): WebSocket URLs,
+/// `ws://host[:port][/path]` and `wss://host[:port][/path]` (default
+/// ports 80 and 443; the path goes into the HTTP upgrade request; `wss://`
+/// uses every TLS setting of these options). Not supported through HTTP
+/// proxies; compression is not negotiated. Accepted here, in
+/// `natsOptions_SetServers` and in `natsConnection_ConnectTo`.
+///
 /// Returns `NATS_INVALID_ARG` when `opts` is NULL or a URL is malformed
 /// (unknown scheme, bad port, …); the setting is then left unchanged.
 #[no_mangle]

@@ -345,7 +345,8 @@ fn wss_verifies_the_server_certificate() {
     let e = Connection::connect(opts(&format!("ws://127.0.0.1:{wp}")))
         .err()
         .unwrap();
-    assert!(e.status != NATS_OK, "{e:?}");
+    assert_eq!(e.status, NATS_PROTOCOL_ERROR, "{e:?}");
+    assert!(e.text.contains("the server answered HTTP 400"), "{e:?}");
 }
 
 // ---------- fake servers: close frames and hostile peers ----------

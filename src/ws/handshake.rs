@@ -72,6 +72,18 @@ pub fn check_response(r: &Response, key: &str) -> Result<()> {
     Ok(())
 }
 
+/// The status code and reason of a complete HTTP response head (any
+/// HTTP/1.x version: an HTTP/1.0 error page is still reported by its
+/// status).
+fn status_line(buf: &[u8]) -> Option<(u16, String)> {
+    let mut headers = [httparse::EMPTY_HEADER; 64];
+    let mut r = httparse::Response::new(&mut headers);
+    match r.parse(buf) {
+        Ok(httparse::Status::Complete(_)) => Some((r.code?, r.reason.unwrap_or("").to_string())),
+        _ => None,
+    }
+}
+
 /// An I/O error while upgrading: a TLS failure (wss) stays a TLS failure.
 fn io_err(inner: &Transport, e: &std::io::Error) -> Error {
     match e.kind() {
@@ -107,6 +119,11 @@ pub fn upgrade(inner: Transport, host_port: &str, path: &str, deadline: Instant)
             ));
         }
         have += n;
+        if let Some((code, reason)) = status_line(&buf[..have]) {
+            if code != 101 {
+                return Err(refused(format_args!("the server answered HTTP {code} {reason}")));
+            }
+        }
         match Response::try_parse(&buf[..have]) {
             Ok(Some(x)) => break x,
             Ok(None) => {}
@@ -144,6 +161,14 @@ mod tests {
         assert!(r.contains("Sec-WebSocket-Version: 13\r\n"));
         assert!(!r.to_ascii_lowercase().contains("extensions"));
         assert!(r.ends_with("\r\n\r\n"));
+    }
+
+    #[test]
+    fn status_line_of_any_http_1_version() {
+        let r = "HTTP/1.0 400 Bad Request\r\nContent-Type: text/plain\r\n\r\nno";
+        assert_eq!(status_line(r.as_bytes()), Some((400, "Bad Request".to_string())));
+        assert_eq!(status_line(b"HTTP/1.1 101 Switching"), None, "incomplete");
+        assert_eq!(status_line(b"garbage\r\n\r\n"), None);
     }
 
     #[test]

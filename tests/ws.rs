@@ -591,3 +591,21 @@ fn hostile_frames_after_connect_close_the_connection_with_a_text() {
     assert!(e.text.contains("masked frame"), "{e:?}");
     h.join().unwrap();
 }
+
+/// nats-server stopping (SIGTERM) sends a close frame (1001 "Server
+/// Shutdown"): it is answered and becomes the connection's last error.
+#[test]
+fn a_stopping_nats_server_closes_with_a_close_frame() {
+    let (mut srv, wp) = ws_server("");
+    let o = Options {
+        allow_reconnect: false,
+        ..opts(&format!("ws://127.0.0.1:{wp}"))
+    };
+    let nc = Connection::connect(o).unwrap();
+    nc.flush_timeout(5_000).unwrap();
+    srv.stop();
+    assert!(wait_for(LONG, || nc.is_closed()));
+    let e = nc.last_error().expect("a last error");
+    assert_eq!(e.status, NATS_IO_ERROR, "{e:?}");
+    assert!(e.text.contains("the server closed the WebSocket (code 1001"), "{e:?}");
+}

@@ -10,7 +10,9 @@
 #   BENCH_ONLY=REGEX bash bench/run.sh   only the cases whose name matches
 #                                  (e.g. BENCH_ONLY=jspub: JetStream publish;
 #                                  BENCH_ONLY='jsfetch|jspullasync|jsordered': consuming;
-#                                  BENCH_ONLY=kv: Key/Value)
+#                                  BENCH_ONLY=kv: Key/Value;
+#                                  BENCH_ONLY='^pub_16|pubsub_async': WebSocket
+#                                  (rnats only) beside nats://)
 #
 # Timings on a shared 2-core machine swing 15-30 % between runs: read the
 # ratios (ours / cnats, measured side by side), not the absolute numbers.
@@ -37,8 +39,13 @@ if [ $smoke = 1 ]; then
 fi
 build_bench
 
-port=$(start_server plain)
+# The plain server also has a WebSocket listener (no TLS): the *_ws cases
+# run rnats over ws:// against the same server as their nats:// twins.
+ws_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+printf 'websocket {\n  listen: "127.0.0.1:%s"\n  no_tls: true\n}\n' "$ws_port" >"$bench_tmp/ws.conf"
+port=$(start_server plain -c "$bench_tmp/ws.conf")
 url=nats://127.0.0.1:$port
+ws_url=ws://127.0.0.1:$ws_port
 tls_url=""
 if make_tls_certs "$bench_tmp/tls"; then
     printf 'tls {\n  cert_file: "%s/tls/server.pem"\n  key_file: "%s/tls/server.key"\n}\n' "$bench_tmp" "$bench_tmp" >"$bench_tmp/tls.conf"
@@ -70,6 +77,9 @@ cases=(
     "pubsub_async_1k|pubsub async 1024 $(cnt 100000)|plain"
     "pubsub_sync_16|pubsub sync 16 $(cnt 300000)|plain"
     "pubsub_sync_1k|pubsub sync 1024 $(cnt 100000)|plain"
+    "pub_16_ws|pub 16 $(cnt 600000)|ws"
+    "pubsub_async_16_ws|pubsub async 16 $(cnt 300000)|ws"
+    "pubsub_async_1k_ws|pubsub async 1024 $(cnt 100000)|ws"
     "req_default|req $(cnt 500)|plain"
     "req_asap|req $(cnt 3000) asap|plain"
     "micro_default|micro $(cnt 500)|plain"
@@ -105,6 +115,12 @@ run_one() { # lib bin case args urlkind
     local lib=$1 bin=$2 name=$3 args=$4 kind=$5 u=$url out
     [ "$kind" = tls ] && u=$tls_url
     [ "$kind" = js ] && u=$js_url
+    if [ "$kind" = ws ]; then
+        # cnats has no WebSocket transport: rnats only (compared with its
+        # own nats:// numbers by table.py).
+        [ "$lib" = cnats ] && return 0
+        u=$ws_url
+    fi
     local first=${args%% *} rest=${args#* }
     [ "$rest" = "$args" ] && rest=""
     local rc=0
@@ -121,7 +137,7 @@ run_one() { # lib bin case args urlkind
     printf '%s\n' "$out" | awk -v lib="$lib" -v c="$name" '$1 == "RESULT" { print lib, c, $2, $3 }' >>"$results"
 }
 
-log "bench: server $url${tls_url:+, TLS $tls_url}, JetStream $js_url; $reps repetition(s)"
+log "bench: server $url (WebSocket $ws_url)${tls_url:+, TLS $tls_url}, JetStream $js_url; $reps repetition(s)"
 start=$(date +%s)
 failed=0
 for r in $(seq 1 "$reps"); do

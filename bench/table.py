@@ -89,6 +89,16 @@ ROWS = [
     ("mem", "threads_per_conn", "memory, per idle conn (100 × 10 subs)", "threads", ("<=", 1.0)),
 ]
 
+# WebSocket (rnats only; cnats has none): (ws case, its nats:// twin,
+# metric, label, unit, target on ws/nats).
+WS_ROWS = [
+    ("pub_16_ws", "pub_16", "msgs_per_s", "pub 16 B", "msgs/s", 0.7),
+    ("pubsub_async_16_ws", "pubsub_async_16", "delivered_per_s", "pub+sub async 16 B", "delivered/s", 0.7),
+    ("pubsub_async_16_ws", "pubsub_async_16", "cpu_ns_per_msg", "pub+sub async 16 B", "client CPU ns/msg", None),
+    ("pubsub_async_1k_ws", "pubsub_async_1k", "delivered_per_s", "pub+sub async 1 KiB", "delivered/s", 0.7),
+    ("pubsub_async_1k_ws", "pubsub_async_1k", "cpu_ns_per_msg", "pub+sub async 1 KiB", "client CPU ns/msg", None),
+]
+
 
 def fmt(v):
     if v is None:
@@ -134,6 +144,29 @@ def main():
         r = f"{ratio:.2f}" if ratio is not None else "–"
         print(f"| {label} | {unit} | {fmt(mo)} | {fmt(mc)} | {r} | {tgt} | {mark} |")
     print(f"\nMedians of {reps} interleaved run(s); targets on rnats/cnats. Targets missed: {missed}.")
+    ws_missed = 0
+    ws_lines = []
+    for ws, tcp, metric, label, unit, target in WS_ROWS:
+        w = vals.get(("ours", ws, metric))
+        t = vals.get(("ours", tcp, metric))
+        if not w or not t:
+            continue
+        mw, mt = statistics.median(w), statistics.median(t)
+        ratio = mw / mt if mt else None
+        tgt, mark = "", ""
+        if target is not None:
+            tgt = f">= {target}"
+            ok = ratio is not None and ratio >= target
+            mark = "ok" if ok else "**missed**"
+            ws_missed += 0 if ok else 1
+        r = f"{ratio:.2f}" if ratio is not None else "–"
+        ws_lines.append(f"| {label} | {unit} | {fmt(mw)} | {fmt(mt)} | {r} | {tgt} | {mark} |")
+    if ws_lines:
+        print("\nrnats over WebSocket (ws://) beside rnats over TCP (nats://), same server:\n")
+        print("| case | metric | ws:// | nats:// | ws/nats | target | |")
+        print("|---|---|---:|---:|---:|---|---|")
+        print("\n".join(ws_lines))
+        print(f"\nTargets missed: {ws_missed}.")
 
 
 if __name__ == "__main__":

@@ -7,6 +7,8 @@
 #   bash scripts/setup.sh test   what scripts/test.sh needs (default): the
 #                                above plus pkg-config, valgrind, openssl,
 #                                Go, Doxygen, pytest, nats-py (JetStream
+#                                interop test), node/npm and the npm
+#                                packages of tests/interop/ws_js (WebSocket
 #                                interop test), and Debian's cnats
 #                                (libnats-dev: reference for the ABI drop-in
 #                                test and the benchmarks)
@@ -87,6 +89,17 @@ fi
 if [[ $mode == test ]] && ! python3 -c 'import nats.js' >/dev/null 2>&1; then
     echo "==> pip install nats-py"
     pip_install nats-py
+fi
+
+# The NATS JavaScript client (npm @nats-io/nats-core + ws) for the WebSocket
+# interop test (tests/ws_interop_js.rs), into tests/interop/ws_js/node_modules.
+if [[ $mode == test ]]; then
+    command -v npm >/dev/null 2>&1 || apt_install nodejs npm
+    ws_js="$(cd "$(dirname "$0")/.." && pwd)/tests/interop/ws_js"
+    if [[ ! -d "$ws_js/node_modules/@nats-io/nats-core" || ! -d "$ws_js/node_modules/ws" ]]; then
+        echo "==> npm install (tests/interop/ws_js)"
+        npm install --no-audit --no-fund --prefix "$ws_js"
+    fi
 fi
 
 if ! command -v cargo >/dev/null 2>&1 && [[ -f "$HOME/.cargo/env" ]]; then

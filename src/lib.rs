@@ -23,6 +23,7 @@ pub mod status;
 pub mod subject;
 pub mod tls;
 pub mod url;
+pub mod ws;
 
 #[cfg(feature = "test-hooks")]
 pub mod testhooks;

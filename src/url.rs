@@ -1,4 +1,7 @@
-//! Server URLs: `[nats|tls]://[user[:password]@]host[:port][/path]`.
+//! Server URLs: `[nats|tls|ws|wss]://[user[:password]@]host[:port][/path]`.
+//!
+//! `ws://` and `wss://` (WebSocket, beyond cnats) default to ports 80 and
+//! 443 (as nats.go) and keep their path for the HTTP upgrade request.
 //!
 //! Parsing follows what cnats accepts (src/url.c): surrounding whitespace is
 //! ignored, a missing scheme means `nats://`, a missing host means
@@ -19,11 +22,14 @@ pub const DEFAULT_PORT: u16 = 4222;
 /// the password and the full form are wiped when the URL is dropped.
 #[derive(Clone, PartialEq, Eq)]
 pub struct ServerUrl {
-    /// Lower-case scheme: "nats" or "tls".
+    /// Lower-case scheme: "nats", "tls", "ws" or "wss".
     pub scheme: String,
     /// Host without brackets (an IPv6 address is stored bare, e.g. `::1`).
     pub host: String,
     pub port: u16,
+    /// The path after `host:port/` (without the leading '/'), as written;
+    /// used by the WebSocket upgrade request.
+    pub path: String,
     /// Percent-decoded user (or token when no password is given); wiped
     /// when dropped.
     pub user: Option<Secret>,
@@ -52,6 +58,7 @@ impl std::fmt::Debug for ServerUrl {
             .field("scheme", &self.scheme)
             .field("host", &self.host)
             .field("port", &self.port)
+            .field("path", &self.path)
             .field("user", &user)
             .field("password", &hidden(&self.password))
             .field("full", &full)
@@ -145,9 +152,9 @@ fn percent_decode(s: &str, what: &str) -> Result<Secret> {
     Ok(Secret::from(String::from_utf8(bytes).unwrap_or_default()))
 }
 
-fn parse_port(p: &str) -> Result<u16> {
+fn parse_port(p: &str, default: u16) -> Result<u16> {
     if p.is_empty() {
-        return Ok(DEFAULT_PORT);
+        return Ok(default);
     }
     if !p.bytes().all(|c| c.is_ascii_digit()) {
         return Err(invalid(format!("invalid port '{p}'")));
@@ -159,7 +166,7 @@ impl ServerUrl {
     /// Parses one server URL.
     ///
     /// Errors: empty (or blank) → `NATS_INVALID_ARG`; a scheme other than
-    /// `nats` or `tls` (any case) → `NATS_INVALID_ARG`; a port that is not a
+    /// `nats`, `tls`, `ws` or `wss` (any case) → `NATS_INVALID_ARG`; a port that is not a
     /// number in 0..=65535 → `NATS_INVALID_ARG`; an IPv6 address without
     /// brackets or with an unclosed bracket, or whitespace inside the URL →
     /// `NATS_INVALID_ARG`; a bad `%` escape in the user or password →
@@ -179,11 +186,16 @@ impl ServerUrl {
             None => ("nats", s),
         };
         let scheme = scheme_as_written.to_ascii_lowercase();
-        if scheme != "nats" && scheme != "tls" {
-            return Err(invalid(format!(
-                "unsupported URL scheme '{scheme_as_written}' (expected 'nats' or 'tls')"
-            )));
-        }
+        let default_port = match scheme.as_str() {
+            "nats" | "tls" => DEFAULT_PORT,
+            "ws" => crate::ws::DEFAULT_WS_PORT,
+            "wss" => crate::ws::DEFAULT_WSS_PORT,
+            _ => {
+                return Err(invalid(format!(
+                    "unsupported URL scheme '{scheme_as_written}' (expected 'nats', 'tls', 'ws' or 'wss')"
+                )))
+            }
+        };
 
         // Authority and path: the path starts at the first '/' after the
         // last '@' (a password may contain '/').
@@ -239,7 +251,7 @@ impl ServerUrl {
             return Err(invalid("empty IPv6 address in URL"));
         }
         let host = if host.is_empty() { "localhost" } else { host };
-        let port = parse_port(port_str)?;
+        let port = parse_port(port_str, default_port)?;
 
         // Normalized form, in a buffer sized up front so that the user
         // info it holds is never left behind by a reallocation.
@@ -271,6 +283,7 @@ impl ServerUrl {
             scheme,
             host: host.to_string(),
             port,
+            path: path.to_string(),
             user,
             password,
             full,
@@ -280,6 +293,16 @@ impl ServerUrl {
     /// True for a `tls://` URL.
     pub fn is_tls(&self) -> bool {
         self.scheme == "tls"
+    }
+
+    /// True for a WebSocket URL (`ws://` or `wss://`).
+    pub fn is_ws(&self) -> bool {
+        self.scheme == "ws" || self.scheme == "wss"
+    }
+
+    /// True for a `wss://` URL (WebSocket over TLS).
+    pub fn is_wss(&self) -> bool {
+        self.scheme == "wss"
     }
 
     /// `host:port` for connecting, with an IPv6 host in brackets.
@@ -382,12 +405,30 @@ mod tests {
         assert_eq!(u.full, "TLS://h:1");
         assert_eq!(p("NaTs://h").scheme, "nats");
 
-        for bad in ["ws://h:1", "wss://h", "http://h:80", "://h:1", "xyz://h"] {
+        for bad in ["http://h:80", "wsx://h", "://h:1", "xyz://h"] {
             let e = ServerUrl::parse(bad).expect_err(bad);
             assert_eq!(e.status, NATS_INVALID_ARG, "{bad}");
             let scheme = &bad[..bad.find("://").unwrap()];
             assert!(e.text.contains(&format!("'{scheme}'")), "{bad}: {}", e.text);
         }
+    }
+
+    #[test]
+    fn websocket_schemes_ports_and_paths() {
+        let u = p("ws://h");
+        assert!(u.is_ws() && !u.is_wss() && !u.is_tls());
+        assert_eq!((u.port, u.path.as_str(), u.full.as_str()), (80, "", "ws://h:80"));
+        let u = p("WSS://user:pw@h/nats/ws");
+        assert!(u.is_ws() && u.is_wss());
+        assert_eq!((u.scheme.as_str(), u.port, u.path.as_str()), ("wss", 443, "nats/ws"));
+        assert_eq!(u.user.as_deref(), Some("user"));
+        assert_eq!(u.full, "WSS://user:pw@h:443/nats/ws");
+        let u = p("ws://[::1]:8080/p");
+        assert_eq!((u.host.as_str(), u.port, u.path.as_str()), ("::1", 8080, "p"));
+        assert_eq!(u.host_port(), "[::1]:8080");
+        assert_eq!(p("nats://h").port, 4222);
+        assert_eq!(p("nats://h/x").path, "x");
+        assert!(!p("tls://h").is_ws());
     }
 
     #[test]
@@ -511,6 +552,7 @@ mod tests {
         assert_eq!(l[0].full, "nats://a:1");
         assert!(l[1].is_tls());
         assert_eq!(parse_list(" , ").unwrap_err().status, NATS_INVALID_ARG);
-        assert_eq!(parse_list("nats://a:1,ws://b").unwrap_err().status, NATS_INVALID_ARG);
+        assert_eq!(parse_list("nats://a:1,http://b").unwrap_err().status, NATS_INVALID_ARG);
+        assert!(parse_list("nats://a:1,ws://b").unwrap()[1].is_ws());
     }
 }

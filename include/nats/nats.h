@@ -1304,7 +1304,8 @@ extern "C" {
 NATS_EXTERN natsStatus natsConnection_Connect(natsConnection **nc, natsOptions *options);
 
 // Connects to a comma-separated list of URLs with default options
-// (NULL or "" means the default URL).
+// (NULL or "" means the default URL). The URL forms are those of
+// `natsOptions_SetURL`, WebSocket (`ws://`, `wss://`) included.
 NATS_EXTERN natsStatus natsConnection_ConnectTo(natsConnection **nc, const char *urls);
 
 // Forces a reconnect: the current socket is closed and the library
@@ -2427,6 +2428,13 @@ NATS_EXTERN void natsOptions_Destroy(natsOptions *opts);
 // included). NULL or an empty string clears it. A `tls://` URL turns TLS
 // on. The string is copied.
 //
+// Beyond cnats (rnats extension): WebSocket URLs,
+// `ws://host[:port][/path]` and `wss://host[:port][/path]` (default
+// ports 80 and 443; the path goes into the HTTP upgrade request; `wss://`
+// uses every TLS setting of these options). Not supported through HTTP
+// proxies; compression is not negotiated. Accepted here, in
+// `natsOptions_SetServers` and in `natsConnection_ConnectTo`.
+//
 // Returns `NATS_INVALID_ARG` when `opts` is NULL or a URL is malformed
 // (unknown scheme, bad port, …); the setting is then left unchanged.
 NATS_EXTERN natsStatus natsOptions_SetURL(natsOptions *opts, const char *url);
@@ -2756,6 +2764,23 @@ NATS_EXTERN natsStatus natsOptions_AllowConcurrentTLSHandshakes(natsOptions *opt
 // or empty arguments give `NATS_INVALID_ARG`.
 NATS_EXTERN natsStatus natsOptions_LoadCATrustedCertificates(natsOptions *opts, const char *fileName);
 
+// **rnats extension (not in cnats).** Like
+// `natsOptions_LoadCATrustedCertificates`, but the file is read again at
+// every connection attempt (the first connect and each reconnect), so a
+// renewed CA bundle written to the same path is used by a running
+// connection from its next reconnect on, without destroying the options
+// or the connection. Together with
+// `natsOptions_LoadCertificatesChainDynamic` this rotates all TLS
+// material of a live connection. May be called several times (the
+// certificates of every file are trusted, with those added by the other
+// CA setters).
+//
+// The file is also read now: a missing or unreadable file, or one with no
+// certificate, gives `NATS_SSL_ERROR` naming the file. Later, such a file
+// fails that connection attempt with `NATS_SSL_ERROR` (a reconnect goes on
+// trying). NULL or empty arguments give `NATS_INVALID_ARG`.
+NATS_EXTERN natsStatus natsOptions_LoadCATrustedCertificatesDynamic(natsOptions *opts, const char *fileName);
+
 // Adds the CA certificates of every PEM file in the directory `path` to
 // the trusted set. Unlike OpenSSL's hashed-directory lookup, all files
 // are read now; files that hold no certificate are skipped.
@@ -2783,8 +2808,12 @@ NATS_EXTERN natsStatus natsOptions_LoadCertificatesChain(natsOptions *opts, cons
 
 // Like `natsOptions_LoadCertificatesChain`, but the two files are read
 // again at every connection attempt, so a renewed certificate is picked
-// up without restarting. Nothing is read now; a problem with the files
-// makes the connection attempt fail with `NATS_SSL_ERROR`.
+// up without restarting: a running connection (including its copy of the
+// options) uses the files' current content at its next reconnect; the
+// options and the connection need not be destroyed. Nothing is read now;
+// a problem with the files makes the connection attempt fail with
+// `NATS_SSL_ERROR` (a reconnect goes on trying). For the CA bundle, see
+// `natsOptions_LoadCATrustedCertificatesDynamic` (rnats extension).
 //
 // NULL or empty arguments give `NATS_INVALID_ARG`.
 NATS_EXTERN natsStatus natsOptions_LoadCertificatesChainDynamic(natsOptions *opts, const char *certsFileName, const char *keyFileName);

@@ -38,7 +38,20 @@ impl Connection {
         }
         let mut secure = o.secure || url.is_tls();
         let mut upgraded = false;
-        let transport = if o.tls.handshake_first {
+        let ws = url.is_ws();
+        let transport = if ws {
+            // WebSocket: TLS (wss://, or any URL once TLS is asked for)
+            // under the HTTP upgrade; no NATS-level TLS upgrade afterwards.
+            secure = url.is_wss() || o.secure;
+            upgraded = true;
+            let inner = if secure {
+                Transport::Tls(crate::tls::connect(tcp, &o.tls, &tls_name, deadline)?)
+            } else {
+                Transport::Plain(tcp)
+            };
+            let w = crate::ws::handshake::upgrade(inner, &url.host_port(), &url.path, deadline)?;
+            Transport::Ws(Box::new(w))
+        } else if o.tls.handshake_first {
             upgraded = true;
             secure = true;
             Transport::Tls(crate::tls::connect(tcp, &o.tls, &tls_name, deadline)?)
@@ -57,7 +70,7 @@ impl Connection {
         if secure && !info.tls_required && !info.tls_available && !upgraded {
             return Err(Error::status(NATS_SECURE_CONNECTION_WANTED));
         }
-        if info.tls_required && !secure {
+        if info.tls_required && !secure && !ws {
             secure = true;
         }
         if secure && !upgraded {
@@ -164,7 +177,10 @@ impl Connection {
                 // A TLS alert or bad record after the handshake (e.g. the
                 // server rejecting the client certificate, which TLS 1.3
                 // reports only after the client finished): a TLS failure.
-                Err(e) if matches!(t, Transport::Tls(_)) && e.kind() == std::io::ErrorKind::InvalidData => {
+                Err(e) if e.get_ref().is_some_and(|r| r.is::<crate::ws::WsError>()) => {
+                    return Err(Error::new(NATS_PROTOCOL_ERROR, e.to_string()))
+                }
+                Err(e) if t.is_tls() && e.kind() == std::io::ErrorKind::InvalidData => {
                     return Err(Error::new(NATS_SSL_ERROR, e.to_string()))
                 }
                 Err(e) => return Err(Error::io(&e)),

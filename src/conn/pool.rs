@@ -202,6 +202,14 @@ impl ServerPool {
             if cur_tls {
                 url.scheme = "tls".to_string();
             }
+            // A WebSocket listener announces its peers' WebSocket
+            // listeners (host:port): reach them the same way.
+            if let Some(ws) = cur_url.as_ref().filter(|c| c.is_ws() && !url.is_ws()) {
+                url.scheme = ws.scheme.clone();
+                if let Some(i) = url.full.find("://") {
+                    url.full = format!("{}{}", ws.scheme, &url.full[i..]);
+                }
+            }
             let tls_name = if url.host.parse::<std::net::IpAddr>().is_ok() {
                 tls_name.clone()
             } else {
@@ -727,6 +735,20 @@ mod tests {
         let by_name = p.srvs.iter().find(|s| s.url.port == 4).unwrap();
         assert_eq!(by_name.url.scheme, "tls");
         assert_eq!(by_name.tls_name, None);
+    }
+
+    #[test]
+    fn merge_inherits_the_websocket_scheme() {
+        for scheme in ["ws", "wss"] {
+            let mut p = pool_of(&[&format!("{scheme}://seed.example:8080")]);
+            p.set_connected(0);
+            assert!(p.merge_connect_urls(&["10.0.0.3:8081".into()], None));
+            let new = p.srvs.iter().find(|s| s.url.port == 8081).unwrap();
+            assert_eq!(new.url.scheme, scheme);
+            assert_eq!(new.url.full, format!("{scheme}://10.0.0.3:8081"));
+            assert!(new.url.is_ws());
+            assert_eq!(new.tls_name.as_deref(), Some("seed.example"));
+        }
     }
 
     #[test]

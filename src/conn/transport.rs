@@ -1,5 +1,6 @@
-//! The byte stream under a connection: plain TCP or TLS. Shared by the
-//! reader thread (reads) and the flusher (writes) at the same time.
+//! The byte stream under a connection: plain TCP, TLS, or a WebSocket
+//! over either. Shared by the reader thread (reads) and the flusher
+//! (writes) at the same time.
 
 use crate::error::{Error, Result};
 use crate::status::natsStatus::*;
@@ -13,6 +14,8 @@ use std::time::{Duration, Instant};
 pub enum Transport {
     Plain(TcpStream),
     Tls(TlsStream),
+    /// `ws://` / `wss://`: NATS over WebSocket binary messages.
+    Ws(Box<crate::ws::WsStream>),
 }
 
 impl Transport {
@@ -20,6 +23,7 @@ impl Transport {
         match self {
             Transport::Plain(s) => (&*s).read(buf),
             Transport::Tls(t) => t.read(buf),
+            Transport::Ws(w) => w.read(buf),
         }
     }
 
@@ -36,6 +40,16 @@ impl Transport {
                 (&*s).read(buf)
             }
             Transport::Tls(t) => t.read_deadline(buf, Some(deadline)),
+            Transport::Ws(w) => w.read_deadline(buf, Some(deadline)),
+        }
+    }
+
+    /// True when TLS is under the stream (`tls://`, `wss://`, ...).
+    pub fn is_tls(&self) -> bool {
+        match self {
+            Transport::Plain(_) => false,
+            Transport::Tls(_) => true,
+            Transport::Ws(w) => w.is_tls(),
         }
     }
 
@@ -43,6 +57,7 @@ impl Transport {
         match self {
             Transport::Plain(s) => (&*s).write_all(data),
             Transport::Tls(t) => t.write_all(data),
+            Transport::Ws(w) => w.write_all(data),
         }
     }
 
@@ -64,6 +79,7 @@ impl Transport {
                 let _ = s.shutdown(Shutdown::Both);
             }
             Transport::Tls(t) => t.shutdown(),
+            Transport::Ws(w) => w.shutdown(),
         }
     }
 
@@ -71,14 +87,17 @@ impl Transport {
         match self {
             Transport::Plain(s) => s.local_addr().ok(),
             Transport::Tls(t) => t.tcp().local_addr().ok(),
+            Transport::Ws(w) => w.inner().local_addr(),
         }
     }
 
     /// Ends the handshake phase: reads block again. (A TLS stream takes
     /// its deadline per call and leaves no timeout behind.)
     pub fn end_read_deadline(&self) -> Result<()> {
-        if let Transport::Plain(s) = self {
-            s.set_read_timeout(None).map_err(|e| Error::io(&e))?;
+        match self {
+            Transport::Plain(s) => s.set_read_timeout(None).map_err(|e| Error::io(&e))?,
+            Transport::Ws(w) => w.inner().end_read_deadline()?,
+            Transport::Tls(_) => {}
         }
         Ok(())
     }
@@ -90,6 +109,7 @@ impl Transport {
                 let _ = s.set_write_timeout(d);
             }
             Transport::Tls(t) => t.set_write_deadline(d),
+            Transport::Ws(w) => w.inner().set_write_timeout(d),
         }
     }
 }

@@ -73,7 +73,8 @@ pub unsafe extern "C" fn natsConnection_Connect(nc: *mut *mut natsConnection, op
 }
 
 /// Connects to a comma-separated list of URLs with default options
-/// (NULL or "" means the default URL).
+/// (NULL or "" means the default URL). The URL forms are those of
+/// `natsOptions_SetURL`, WebSocket (`ws://`, `wss://`) included.
 #[no_mangle]
 pub unsafe extern "C" fn natsConnection_ConnectTo(nc: *mut *mut natsConnection, urls: *const c_char) -> natsStatus {
     guard("natsConnection_ConnectTo", || {

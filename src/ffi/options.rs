@@ -104,6 +104,13 @@ pub unsafe extern "C" fn natsOptions_Destroy(opts: *mut natsOptions) {
 /// included). NULL or an empty string clears it. A `tls://` URL turns TLS
 /// on. The string is copied.
 ///
+/// Beyond cnats (rnats extension): WebSocket URLs,
+/// `ws://host[:port][/path]` and `wss://host[:port][/path]` (default
+/// ports 80 and 443; the path goes into the HTTP upgrade request; `wss://`
+/// uses every TLS setting of these options). Not supported through HTTP
+/// proxies; compression is not negotiated. Accepted here, in
+/// `natsOptions_SetServers` and in `natsConnection_ConnectTo`.
+///
 /// Returns `NATS_INVALID_ARG` when `opts` is NULL or a URL is malformed
 /// (unknown scheme, bad port, …); the setting is then left unchanged.
 #[no_mangle]
@@ -380,7 +387,7 @@ mod tests {
         assert!(v.secure, "a tls:// URL turns TLS on");
 
         // Invalid: status, function name recorded, value unchanged.
-        for bad in ["ws://h:1", "nats://h:99999", "h:1,http://x", "nats://[::1"] {
+        for bad in ["wsx://h:1", "nats://h:99999", "h:1,http://x", "nats://[::1"] {
             let b = c(bad);
             assert_eq!(
                 unsafe { natsOptions_SetURL(o.0, b.as_ptr()) },
@@ -437,7 +444,7 @@ mod tests {
             unsafe { natsOptions_SetServers(o.0, with_null.as_ptr() as *mut _, 2) },
             NATS_INVALID_ARG
         );
-        let bad = c("wss://h:1");
+        let bad = c("https://h:1");
         let with_bad = [a.as_ptr(), bad.as_ptr()];
         assert_eq!(
             unsafe { natsOptions_SetServers(o.0, with_bad.as_ptr() as *mut _, 2) },

@@ -111,6 +111,38 @@ pub unsafe extern "C" fn natsOptions_LoadCATrustedCertificates(
     })
 }
 
+/// **rnats extension (not in cnats).** Like
+/// `natsOptions_LoadCATrustedCertificates`, but the file is read again at
+/// every connection attempt (the first connect and each reconnect), so a
+/// renewed CA bundle written to the same path is used by a running
+/// connection from its next reconnect on, without destroying the options
+/// or the connection. Together with
+/// `natsOptions_LoadCertificatesChainDynamic` this rotates all TLS
+/// material of a live connection. May be called several times (the
+/// certificates of every file are trusted, with those added by the other
+/// CA setters).
+///
+/// The file is also read now: a missing or unreadable file, or one with no
+/// certificate, gives `NATS_SSL_ERROR` naming the file. Later, such a file
+/// fails that connection attempt with `NATS_SSL_ERROR` (a reconnect goes on
+/// trying). NULL or empty arguments give `NATS_INVALID_ARG`.
+#[no_mangle]
+pub unsafe extern "C" fn natsOptions_LoadCATrustedCertificatesDynamic(
+    opts: *mut natsOptions,
+    fileName: *const c_char,
+) -> natsStatus {
+    guard("natsOptions_LoadCATrustedCertificatesDynamic", || {
+        // SAFETY: `fileName` is NULL (refused) or, by the C contract, a NUL-terminated
+        // string that stays valid and unchanged for the duration of the call.
+        let file = unsafe { required(fileName, "fileName", "the file name") }?;
+        // SAFETY: `opts` is NULL (refused with NATS_INVALID_ARG) or, by the C
+        // contract, a live handle from `natsOptions_Create`.
+        let mut o = unsafe { lock_options(opts) }?;
+        o.tls.begin_change()?;
+        o.tls.add_ca_file_dynamic(&file)
+    })
+}
+
 /// Adds the CA certificates of every PEM file in the directory `path` to
 /// the trusted set. Unlike OpenSSL's hashed-directory lookup, all files
 /// are read now; files that hold no certificate are skipped.
@@ -187,8 +219,12 @@ pub unsafe extern "C" fn natsOptions_LoadCertificatesChain(
 
 /// Like `natsOptions_LoadCertificatesChain`, but the two files are read
 /// again at every connection attempt, so a renewed certificate is picked
-/// up without restarting. Nothing is read now; a problem with the files
-/// makes the connection attempt fail with `NATS_SSL_ERROR`.
+/// up without restarting: a running connection (including its copy of the
+/// options) uses the files' current content at its next reconnect; the
+/// options and the connection need not be destroyed. Nothing is read now;
+/// a problem with the files makes the connection attempt fail with
+/// `NATS_SSL_ERROR` (a reconnect goes on trying). For the CA bundle, see
+/// `natsOptions_LoadCATrustedCertificatesDynamic` (rnats extension).
 ///
 /// NULL or empty arguments give `NATS_INVALID_ARG`.
 #[no_mangle]
@@ -463,6 +499,45 @@ mod tests {
                 natsOptions_SetSSLVerificationCallback(ptr::null_mut(), None),
                 NATS_INVALID_ARG
             );
+        }
+        free(o);
+    }
+
+    #[test]
+    fn dynamic_ca_file_is_checked_now_and_read_at_every_connect() {
+        use natsStatus::*;
+        let dir = tempfile::tempdir().unwrap();
+        let (cert, _) = self_signed();
+        let ca = dir.path().join("ca.pem");
+        let pc = |p: &std::path::Path| c(p.to_str().unwrap());
+        let o = new_opts();
+        unsafe {
+            assert_eq!(
+                natsOptions_LoadCATrustedCertificatesDynamic(o, pc(&ca).as_ptr()),
+                NATS_SSL_ERROR
+            );
+            assert!(last_text().contains("ca.pem"), "{}", last_text());
+            assert_eq!(
+                natsOptions_LoadCATrustedCertificatesDynamic(o, ptr::null()),
+                NATS_INVALID_ARG
+            );
+            assert_eq!(
+                natsOptions_LoadCATrustedCertificatesDynamic(ptr::null_mut(), pc(&ca).as_ptr()),
+                NATS_INVALID_ARG
+            );
+            std::fs::write(&ca, &cert).unwrap();
+            assert_eq!(
+                natsOptions_LoadCATrustedCertificatesDynamic(o, pc(&ca).as_ptr()),
+                NATS_OK
+            );
+            let tls = get(o).tls.clone();
+            assert!(tls.ca_certs.is_empty(), "kept as a file name, not as certificates");
+            assert!(tls.client_config().is_ok());
+            // Read again when a configuration is built (each connect).
+            std::fs::write(&ca, "renewal in progress").unwrap();
+            let e = tls.client_config().expect_err("the broken file is read again");
+            assert_eq!(e.status, NATS_SSL_ERROR);
+            assert!(e.text.contains("ca.pem"), "{}", e.text);
         }
         free(o);
     }

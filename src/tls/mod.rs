@@ -50,6 +50,9 @@ pub enum ClientCert {
 pub struct TlsOptions {
     /// Trusted CA certificates; empty = the system trust store.
     pub ca_certs: Vec<CertificateDer<'static>>,
+    /// CA files read again at every connect, added to `ca_certs`
+    /// (`natsOptions_LoadCATrustedCertificatesDynamic`, beyond cnats).
+    pub ca_files_dynamic: Vec<String>,
     pub client_cert: Option<ClientCert>,
     /// Name checked in the server certificate (and sent as SNI) instead of
     /// the URL host.
@@ -118,6 +121,17 @@ impl TlsOptions {
         let certs =
             parse_certs(&data).map_err(|e| ssl_err(format!("error loading trusted certificates '{path}': {e}")))?;
         self.ca_certs.extend(certs);
+        Ok(())
+    }
+
+    /// Trusts the CA certificates of a PEM file that is read again at
+    /// every connect (so a renewed CA bundle is used from the next
+    /// reconnect on). The file is read once now to report a bad file at
+    /// once; later, a file that cannot be read or holds no certificate
+    /// fails that connection attempt with `NATS_SSL_ERROR`.
+    pub fn add_ca_file_dynamic(&mut self, path: &str) -> Result<()> {
+        read_ca_file(path)?;
+        self.ca_files_dynamic.push(path.to_string());
         Ok(())
     }
 
@@ -240,11 +254,15 @@ impl TlsOptions {
                 .dangerous()
                 .with_custom_certificate_verifier(Arc::new(AcceptAnyServerCert(provider)))
         } else {
-            let roots = if self.ca_certs.is_empty() {
+            let mut dynamic = Vec::new();
+            for f in &self.ca_files_dynamic {
+                dynamic.extend(read_ca_file(f)?);
+            }
+            let roots = if self.ca_certs.is_empty() && dynamic.is_empty() {
                 system_roots()
             } else {
                 let mut store = RootCertStore::empty();
-                for c in &self.ca_certs {
+                for c in self.ca_certs.iter().chain(dynamic.iter()) {
                     store
                         .add(c.clone())
                         .map_err(|e| ssl_err(format!("invalid trusted CA certificate: {e}")))?;
@@ -284,6 +302,12 @@ impl TlsOptions {
         };
         ServerName::try_from(name.to_string()).map_err(|_| ssl_err(format!("'{name}' is not a valid TLS server name")))
     }
+}
+
+/// The certificates of a CA PEM file.
+fn read_ca_file(path: &str) -> Result<Vec<CertificateDer<'static>>> {
+    let data = read_file(path, "trusted certificates")?;
+    parse_certs(&data).map_err(|e| ssl_err(format!("error loading trusted certificates '{path}': {e}")))
 }
 
 fn read_file(path: &str, what: &str) -> Result<Vec<u8>> {

@@ -125,6 +125,8 @@ typedef struct {
     char url[64];
     char conf_path[256]; /* "" when started without a config file */
     char store_dir[256]; /* JetStream store directory, "" when none */
+    int ws_port;         /* WebSocket listener (test_server_start_ws), else 0 */
+    char ws_url[64];     /* "ws://127.0.0.1:<ws_port>" or "wss://..." */
 } test_server;
 
 static test_server *test_servers_[TEST_MAX_SERVERS];
@@ -328,6 +330,38 @@ static inline test_server *test_server_start(void)
 static inline test_server *test_server_start_conf(const char *conf_text)
 {
     return test_server_start_full(conf_text, NULL);
+}
+
+/* Starts a server with a WebSocket listener on a free port: plain when
+ * `tls_cert` is NULL, else TLS with these certificate and key files.
+ * `conf_extra` (may be NULL) is added to the configuration. Sets
+ * `ws_port` and `ws_url` (ws:// or wss://). */
+static inline test_server *test_server_start_ws(const char *conf_extra, const char *tls_cert,
+                                                const char *tls_key)
+{
+    char conf[4096];
+    int ws_port = test_free_port();
+    int64_t deadline;
+    test_server *s;
+
+    if (tls_cert == NULL)
+        snprintf(conf, sizeof(conf), "%s\nwebsocket {\n  listen: \"127.0.0.1:%d\"\n  no_tls: true\n}\n",
+                 conf_extra ? conf_extra : "", ws_port);
+    else
+        snprintf(conf, sizeof(conf),
+                 "%s\nwebsocket {\n  listen: \"127.0.0.1:%d\"\n  tls {\n    cert_file: \"%s\"\n"
+                 "    key_file: \"%s\"\n    timeout: 30\n  }\n}\n",
+                 conf_extra ? conf_extra : "", ws_port, tls_cert, tls_key);
+    s = test_server_start_conf(conf);
+    deadline = test_now_ms() + 20000;
+    while (!test_port_accepts_(ws_port)) {
+        if (test_now_ms() > deadline)
+            test_fail(__FILE__, __LINE__, "no WebSocket listener on port %d", ws_port);
+        test_sleep_ms(10);
+    }
+    s->ws_port = ws_port;
+    snprintf(s->ws_url, sizeof(s->ws_url), "%s://127.0.0.1:%d", tls_cert ? "wss" : "ws", ws_port);
+    return s;
 }
 
 /* Starts a JetStream server (`-js -sd <fresh directory>`); the directory

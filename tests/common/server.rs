@@ -355,3 +355,25 @@ fn read_ports_file(dir: &Path, pid: u32) -> Option<u16> {
     let url = v.get("nats")?.as_array()?.first()?.as_str()?;
     url.rsplit(':').next()?.trim_end_matches('/').parse().ok()
 }
+
+/// A `websocket { }` server config block on `port`: without TLS, or with
+/// TLS from these certificate and key files.
+pub fn websocket_block(port: u16, tls: Option<(&str, &str)>) -> String {
+    match tls {
+        None => format!("websocket {{\n  listen: \"127.0.0.1:{port}\"\n  no_tls: true\n}}\n"),
+        Some((cert, key)) => format!(
+            "websocket {{\n  listen: \"127.0.0.1:{port}\"\n  tls {{\n    cert_file: \"{cert}\"\n    key_file: \"{key}\"\n  }}\n}}\n"
+        ),
+    }
+}
+
+/// Waits (up to the start timeout) until something accepts connections on
+/// `127.0.0.1:port` (an extra listener, e.g. the WebSocket one).
+pub fn wait_listening(port: u16) {
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    let deadline = Instant::now() + START_TIMEOUT;
+    while TcpStream::connect_timeout(&addr, Duration::from_millis(500)).is_err() {
+        assert!(Instant::now() < deadline, "nothing listens on port {port}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}

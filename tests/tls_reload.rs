@@ -1,6 +1,6 @@
 //! TLS material renewed under a running connection: with
 //! `natsOptions_LoadCertificatesChainDynamic` (client certificate and key)
-//! and `natsOptions_LoadCATrustedCertificatesDynamic` (CA bundle, an rnats
+//! and `rnatsOptions_LoadCATrustedCertificatesDynamic` (CA bundle, an rnats
 //! extension), a connection object that stays alive reconnects with the
 //! files' new content after the server's CAs changed (its old client
 //! certificate refused, its server certificate issued by a new CA). Over
@@ -142,7 +142,7 @@ fn rotate(ws: bool) {
             NATS_OK
         );
         assert_eq!(
-            natsOptions_LoadCATrustedCertificatesDynamic(o, cp("trusted-ca.pem").as_ptr()),
+            rnatsOptions_LoadCATrustedCertificatesDynamic(o, cp("trusted-ca.pem").as_ptr()),
             NATS_OK,
             "{}",
             last_error()

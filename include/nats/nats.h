@@ -2779,7 +2779,7 @@ NATS_EXTERN natsStatus natsOptions_LoadCATrustedCertificates(natsOptions *opts, 
 // certificate, gives `NATS_SSL_ERROR` naming the file. Later, such a file
 // fails that connection attempt with `NATS_SSL_ERROR` (a reconnect goes on
 // trying). NULL or empty arguments give `NATS_INVALID_ARG`.
-NATS_EXTERN natsStatus natsOptions_LoadCATrustedCertificatesDynamic(natsOptions *opts, const char *fileName);
+NATS_EXTERN natsStatus rnatsOptions_LoadCATrustedCertificatesDynamic(natsOptions *opts, const char *fileName);
 
 // Adds the CA certificates of every PEM file in the directory `path` to
 // the trusted set. Unlike OpenSSL's hashed-directory lookup, all files
@@ -2813,7 +2813,7 @@ NATS_EXTERN natsStatus natsOptions_LoadCertificatesChain(natsOptions *opts, cons
 // options and the connection need not be destroyed. Nothing is read now;
 // a problem with the files makes the connection attempt fail with
 // `NATS_SSL_ERROR` (a reconnect goes on trying). For the CA bundle, see
-// `natsOptions_LoadCATrustedCertificatesDynamic` (rnats extension).
+// `rnatsOptions_LoadCATrustedCertificatesDynamic` (rnats extension).
 //
 // NULL or empty arguments give `NATS_INVALID_ARG`.
 NATS_EXTERN natsStatus natsOptions_LoadCertificatesChainDynamic(natsOptions *opts, const char *certsFileName, const char *keyFileName);

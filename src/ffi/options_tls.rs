@@ -127,11 +127,11 @@ pub unsafe extern "C" fn natsOptions_LoadCATrustedCertificates(
 /// fails that connection attempt with `NATS_SSL_ERROR` (a reconnect goes on
 /// trying). NULL or empty arguments give `NATS_INVALID_ARG`.
 #[no_mangle]
-pub unsafe extern "C" fn natsOptions_LoadCATrustedCertificatesDynamic(
+pub unsafe extern "C" fn rnatsOptions_LoadCATrustedCertificatesDynamic(
     opts: *mut natsOptions,
     fileName: *const c_char,
 ) -> natsStatus {
-    guard("natsOptions_LoadCATrustedCertificatesDynamic", || {
+    guard("rnatsOptions_LoadCATrustedCertificatesDynamic", || {
         // SAFETY: `fileName` is NULL (refused) or, by the C contract, a NUL-terminated
         // string that stays valid and unchanged for the duration of the call.
         let file = unsafe { required(fileName, "fileName", "the file name") }?;
@@ -224,7 +224,7 @@ pub unsafe extern "C" fn natsOptions_LoadCertificatesChain(
 /// options and the connection need not be destroyed. Nothing is read now;
 /// a problem with the files makes the connection attempt fail with
 /// `NATS_SSL_ERROR` (a reconnect goes on trying). For the CA bundle, see
-/// `natsOptions_LoadCATrustedCertificatesDynamic` (rnats extension).
+/// `rnatsOptions_LoadCATrustedCertificatesDynamic` (rnats extension).
 ///
 /// NULL or empty arguments give `NATS_INVALID_ARG`.
 #[no_mangle]
@@ -513,21 +513,21 @@ mod tests {
         let o = new_opts();
         unsafe {
             assert_eq!(
-                natsOptions_LoadCATrustedCertificatesDynamic(o, pc(&ca).as_ptr()),
+                rnatsOptions_LoadCATrustedCertificatesDynamic(o, pc(&ca).as_ptr()),
                 NATS_SSL_ERROR
             );
             assert!(last_text().contains("ca.pem"), "{}", last_text());
             assert_eq!(
-                natsOptions_LoadCATrustedCertificatesDynamic(o, ptr::null()),
+                rnatsOptions_LoadCATrustedCertificatesDynamic(o, ptr::null()),
                 NATS_INVALID_ARG
             );
             assert_eq!(
-                natsOptions_LoadCATrustedCertificatesDynamic(ptr::null_mut(), pc(&ca).as_ptr()),
+                rnatsOptions_LoadCATrustedCertificatesDynamic(ptr::null_mut(), pc(&ca).as_ptr()),
                 NATS_INVALID_ARG
             );
             std::fs::write(&ca, &cert).unwrap();
             assert_eq!(
-                natsOptions_LoadCATrustedCertificatesDynamic(o, pc(&ca).as_ptr()),
+                rnatsOptions_LoadCATrustedCertificatesDynamic(o, pc(&ca).as_ptr()),
                 NATS_OK
             );
             let tls = get(o).tls.clone();

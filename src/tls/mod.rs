@@ -51,7 +51,7 @@ pub struct TlsOptions {
     /// Trusted CA certificates; empty = the system trust store.
     pub ca_certs: Vec<CertificateDer<'static>>,
     /// CA files read again at every connect, added to `ca_certs`
-    /// (`natsOptions_LoadCATrustedCertificatesDynamic`, beyond cnats).
+    /// (`rnatsOptions_LoadCATrustedCertificatesDynamic`, beyond cnats).
     pub ca_files_dynamic: Vec<String>,
     pub client_cert: Option<ClientCert>,
     /// Name checked in the server certificate (and sent as SNI) instead of

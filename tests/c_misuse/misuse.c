@@ -4139,18 +4139,18 @@ null_sweep(void)
     begin_case("natsOptions_LoadCATrustedCertificates(fileName=NULL)");
     expect_status(NATS_INVALID_ARG, natsOptions_LoadCATrustedCertificates(g_opts, NULL));
     release_outs();
-    /* ---- natsOptions_LoadCATrustedCertificatesDynamic ---- */
-    /* natsOptions_LoadCATrustedCertificatesDynamic(opts=NULL) */
+    /* ---- rnatsOptions_LoadCATrustedCertificatesDynamic ---- */
+    /* rnatsOptions_LoadCATrustedCertificatesDynamic(opts=NULL) */
     reset_outs();
     prime(NATS_INVALID_ARG);
-    begin_case("natsOptions_LoadCATrustedCertificatesDynamic(opts=NULL)");
-    expect_status(NATS_INVALID_ARG, natsOptions_LoadCATrustedCertificatesDynamic(NULL, "misuse.bin"));
+    begin_case("rnatsOptions_LoadCATrustedCertificatesDynamic(opts=NULL)");
+    expect_status(NATS_INVALID_ARG, rnatsOptions_LoadCATrustedCertificatesDynamic(NULL, "misuse.bin"));
     release_outs();
-    /* natsOptions_LoadCATrustedCertificatesDynamic(fileName=NULL) */
+    /* rnatsOptions_LoadCATrustedCertificatesDynamic(fileName=NULL) */
     reset_outs();
     prime(NATS_INVALID_ARG);
-    begin_case("natsOptions_LoadCATrustedCertificatesDynamic(fileName=NULL)");
-    expect_status(NATS_INVALID_ARG, natsOptions_LoadCATrustedCertificatesDynamic(g_opts, NULL));
+    begin_case("rnatsOptions_LoadCATrustedCertificatesDynamic(fileName=NULL)");
+    expect_status(NATS_INVALID_ARG, rnatsOptions_LoadCATrustedCertificatesDynamic(g_opts, NULL));
     release_outs();
     /* ---- natsOptions_LoadCATrustedCertificatesPath ---- */
     /* natsOptions_LoadCATrustedCertificatesPath(opts=NULL) */

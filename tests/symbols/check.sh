@@ -27,7 +27,7 @@ trap 'rm -rf "$tmp"' EXIT
 
 # cnats' API prefixes (core, JetStream (js_ and every jsType_), KV, object store, micro, streaming)
 # plus rnats' own documented extras.
-ALLOWED='^(nats_|natsConnection_|natsOptions_|natsSubscription_|natsMsg_|natsMsgHeader_|natsMsgList_|natsHeader_|natsInbox_|natsStatistics_|natsStatus_|natsNUID_|natsClientConfig_|js_|js[A-Z][A-Za-z]*_|kvStore_|kvConfig_|kvEntry_|kvStatus_|kvWatcher_|kvKeysList_|kvEntryList_|kvWatchOptions_|kvPurgeOptions_|objStore_|objStore[A-Z][A-Za-z]*_|micro|stanConnection_|stanConnOptions_|stanSubscription_|stanSubOptions_|stanMsg_|rnats_)'
+ALLOWED='^(nats_|natsConnection_|natsOptions_|natsSubscription_|natsMsg_|natsMsgHeader_|natsMsgList_|natsHeader_|natsInbox_|natsStatistics_|natsStatus_|natsNUID_|natsClientConfig_|js_|js[A-Z][A-Za-z]*_|kvStore_|kvConfig_|kvEntry_|kvStatus_|kvWatcher_|kvKeysList_|kvEntryList_|kvWatchOptions_|kvPurgeOptions_|objStore_|objStore[A-Z][A-Za-z]*_|micro|stanConnection_|stanConnOptions_|stanSubscription_|stanSubOptions_|stanMsg_|rnats_|rnats[A-Z][A-Za-z]*_)'
 
 nm -D --defined-only "$lib" | awk '{print $NF}' | sed 's/@.*//' | sort -u >"$tmp/exported"
 count=$(wc -l <"$tmp/exported")

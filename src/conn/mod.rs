@@ -32,6 +32,7 @@
 //! order: `state` → `out` → `subs` → a subscription's own lock. See
 //! docs/architecture.md.
 
+mod evloop;
 mod handshake;
 mod lifecycle;
 mod pool;
@@ -60,6 +61,8 @@ use std::time::{Duration, Instant};
 use sub::{MsgCallback, Subscription};
 use sub_hook::SubHook;
 use transport::Transport;
+
+pub use evloop::{EvLoop, LoopStream};
 
 /// The connection's parser: it owns the recycler its received messages
 /// come from (built in the handshake, then moved to the reader thread).
@@ -149,6 +152,8 @@ pub struct Connection {
     /// A server error that closes rather than reconnects was received.
     close_on_disconnect: AtomicBool,
     pub(crate) resp: request::RespMux,
+    /// Event-loop mode (`natsOptions_SetEventLoop`), see `evloop.rs`.
+    ev: Option<evloop::EvConn>,
     me: Weak<Connection>,
     name: std::ffi::CString,
 }

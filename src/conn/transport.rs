@@ -13,6 +13,9 @@ use std::time::{Duration, Instant};
 pub enum Transport {
     Plain(TcpStream),
     Tls(TlsStream),
+    /// Event-loop mode (`natsOptions_SetEventLoop`): a plain or TLS
+    /// stream driven by the host's loop (`conn/evloop.rs`).
+    Loop(super::evloop::LoopStream),
 }
 
 impl Transport {
@@ -20,6 +23,7 @@ impl Transport {
         match self {
             Transport::Plain(s) => (&*s).read(buf),
             Transport::Tls(t) => t.read(buf),
+            Transport::Loop(l) => l.inner().read(buf),
         }
     }
 
@@ -36,6 +40,7 @@ impl Transport {
                 (&*s).read(buf)
             }
             Transport::Tls(t) => t.read_deadline(buf, Some(deadline)),
+            Transport::Loop(l) => l.inner().read_deadline(buf, deadline),
         }
     }
 
@@ -43,6 +48,7 @@ impl Transport {
         match self {
             Transport::Plain(s) => (&*s).write_all(data),
             Transport::Tls(t) => t.write_all(data),
+            Transport::Loop(l) => l.write_all(data),
         }
     }
 
@@ -64,6 +70,7 @@ impl Transport {
                 let _ = s.shutdown(Shutdown::Both);
             }
             Transport::Tls(t) => t.shutdown(),
+            Transport::Loop(l) => l.shutdown(),
         }
     }
 
@@ -71,14 +78,17 @@ impl Transport {
         match self {
             Transport::Plain(s) => s.local_addr().ok(),
             Transport::Tls(t) => t.tcp().local_addr().ok(),
+            Transport::Loop(l) => l.inner().local_addr(),
         }
     }
 
     /// Ends the handshake phase: reads block again. (A TLS stream takes
     /// its deadline per call and leaves no timeout behind.)
     pub fn end_read_deadline(&self) -> Result<()> {
-        if let Transport::Plain(s) = self {
-            s.set_read_timeout(None).map_err(|e| Error::io(&e))?;
+        match self {
+            Transport::Plain(s) => s.set_read_timeout(None).map_err(|e| Error::io(&e))?,
+            Transport::Loop(l) => l.inner().end_read_deadline()?,
+            Transport::Tls(_) => {}
         }
         Ok(())
     }
@@ -90,6 +100,67 @@ impl Transport {
                 let _ = s.set_write_timeout(d);
             }
             Transport::Tls(t) => t.set_write_deadline(d),
+            Transport::Loop(l) => l.inner().set_write_timeout(d),
+        }
+    }
+
+    // ---- event-loop mode: non-blocking IO (see `conn/evloop.rs`) ----
+
+    /// Makes the socket non-blocking (TLS already is) and returns a
+    /// duplicate of its descriptor for the host's event loop.
+    pub(super) fn set_nonblocking_and_dup(&self) -> std::io::Result<std::os::fd::OwnedFd> {
+        let s = match self {
+            Transport::Plain(s) => s,
+            Transport::Tls(t) => t.tcp(),
+            Transport::Loop(l) => return l.inner().set_nonblocking_and_dup(),
+        };
+        s.set_nonblocking(true)?;
+        Ok(s.try_clone()?.into())
+    }
+
+    /// Reads what is there now (`WouldBlock` when nothing is).
+    pub(super) fn try_read(&self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self {
+            Transport::Plain(s) => (&*s).read(buf),
+            Transport::Tls(t) => t.try_read(buf),
+            Transport::Loop(l) => l.inner().try_read(buf),
+        }
+    }
+
+    /// Writes what the socket takes now; 0 when it takes nothing.
+    pub(super) fn try_write(&self, data: &[u8]) -> std::io::Result<usize> {
+        let r = match self {
+            Transport::Plain(s) => (&*s).write(data),
+            Transport::Tls(t) => t.try_write(data),
+            Transport::Loop(l) => l.inner().try_write(data),
+        };
+        match r {
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::Interrupted
+                ) =>
+            {
+                Ok(0)
+            }
+            r => r,
+        }
+    }
+
+    /// Sends TLS records queued in rustls; true when none is left.
+    pub(super) fn flush_backlog(&self) -> std::io::Result<bool> {
+        match self {
+            Transport::Tls(t) => t.flush_backlog(),
+            Transport::Loop(l) => l.inner().flush_backlog(),
+            Transport::Plain(_) => Ok(true),
+        }
+    }
+
+    pub(super) fn has_backlog(&self) -> bool {
+        match self {
+            Transport::Tls(t) => t.has_backlog(),
+            Transport::Loop(l) => l.inner().has_backlog(),
+            Transport::Plain(_) => false,
         }
     }
 }

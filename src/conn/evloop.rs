@@ -25,7 +25,7 @@
 
 use super::*;
 use std::cell::Cell;
-use std::os::fd::IntoRawFd;
+use std::os::fd::{AsRawFd, IntoRawFd};
 use std::sync::atomic::AtomicUsize;
 
 /// Above this many bytes waiting for the loop, writers (never the loop's
@@ -259,8 +259,13 @@ impl Connection {
             io: 4096,
         });
         let mut data = ev.shared.data();
-        let s = ev.shared.hooks.attach(&mut data, &self.arc(), fd.into_raw_fd());
-        if s != NATS_OK {
+        let s = ev.shared.hooks.attach(&mut data, &self.arc(), fd.as_raw_fd());
+        if s == NATS_OK {
+            // The adapter's now (it closes it with ProcessCloseEvent).
+            let _ = fd.into_raw_fd();
+        } else {
+            // Not taken: closed here (`fd` dropped).
+            drop(fd);
             *g = None;
             drop(g);
             transport.shutdown();

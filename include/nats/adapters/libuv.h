@@ -27,6 +27,12 @@
 #ifndef RNATS_ADAPTERS_LIBUV_H_
 #define RNATS_ADAPTERS_LIBUV_H_
 
+/* uv.h needs POSIX types (pthread_rwlock_t, ...) that strict C modes hide:
+ * include this header first, or define a feature macro yourself. */
+#if !defined(_POSIX_C_SOURCE) && !defined(_XOPEN_SOURCE) && !defined(_GNU_SOURCE) && !defined(_DEFAULT_SOURCE)
+#define _POSIX_C_SOURCE 200809L
+#endif
+
 #include <stdbool.h>
 #include <stdlib.h>
 #include <uv.h>

@@ -577,6 +577,60 @@ fn server_restart_reattaches_with_the_new_socket() {
 }
 
 #[test]
+fn pings_forced_reconnect_and_flush_through_the_loop() {
+    let srv = Server::start_default();
+    let l = PollLoop::start();
+    let ev = leak(Events {
+        reconnected: AtomicUsize::new(0),
+        closed: AtomicUsize::new(0),
+    });
+    let nc = unsafe {
+        let mut o = null_mut();
+        assert_eq!(natsOptions_Create(&mut o), NATS_OK);
+        assert_eq!(natsOptions_SetURL(o, c(&srv.url()).as_ptr()), NATS_OK);
+        // PINGs every 20 ms, stale after 2 unanswered: the PONGs are read
+        // by the loop.
+        assert_eq!(natsOptions_SetPingInterval(o, 20), NATS_OK);
+        assert_eq!(natsOptions_SetMaxPingsOut(o, 2), NATS_OK);
+        assert_eq!(natsOptions_SetReconnectWait(o, 50), NATS_OK);
+        let p = &ev.reconnected as *const AtomicUsize as *mut c_void;
+        assert_eq!(natsOptions_SetReconnectedCB(o, Some(on_conn_event), p), NATS_OK);
+        let p = &ev.closed as *const AtomicUsize as *mut c_void;
+        assert_eq!(natsOptions_SetClosedCB(o, Some(on_conn_event), p), NATS_OK);
+        assert_eq!(
+            natsOptions_SetEventLoop(
+                o,
+                l.ptr(),
+                Some(ev_attach),
+                Some(ev_read),
+                Some(ev_write),
+                Some(ev_detach)
+            ),
+            NATS_OK
+        );
+        let mut nc = null_mut();
+        assert_eq!(natsConnection_Connect(&mut nc, o), NATS_OK);
+        natsOptions_Destroy(o);
+        nc
+    };
+    // Many ping intervals: never stale, never reconnected.
+    for _ in 0..20 {
+        std::thread::sleep(Duration::from_millis(20));
+        unsafe { assert_eq!(natsConnection_Flush(nc), NATS_OK) };
+    }
+    assert_eq!(ev.reconnected.load(Ordering::SeqCst), 0);
+    assert_eq!(l.attaches.lock().unwrap().len(), 1);
+    // natsConnection_Reconnect: the loop sees the socket end and the
+    // connection re-attaches.
+    unsafe { assert_eq!(natsConnection_Reconnect(nc), NATS_OK) };
+    assert!(wait_for(WAIT, || ev.reconnected.load(Ordering::SeqCst) == 1));
+    assert_eq!(l.attaches.lock().unwrap().len(), 2);
+    exercise(nc, "forced");
+    destroy_and_wait_detached(l, nc, 0);
+    assert!(wait_for(WAIT, || ev.closed.load(Ordering::SeqCst) == 1));
+}
+
+#[test]
 fn close_and_destroy_from_the_loop_thread() {
     let srv = Server::start_default();
     let l = PollLoop::start();

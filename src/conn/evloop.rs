@@ -116,6 +116,8 @@ struct LoopOut {
     write_added: bool,
     /// Polling stopped (disconnect or close): nothing more is written.
     stopped: bool,
+    /// The socket was shut down: writers waiting for space give up.
+    dead: bool,
 }
 
 /// The socket of a connection in event-loop mode: a plain or TLS stream
@@ -142,7 +144,7 @@ impl LoopStream {
         let mut o = self.out.lock();
         let on_loop = IN_LOOP.with(|f| f.get());
         loop {
-            if o.stopped {
+            if o.stopped || o.dead {
                 return Err(std::io::ErrorKind::NotConnected.into());
             }
             if o.buf.len() < LOOP_HIGH_WATER || on_loop {
@@ -218,8 +220,9 @@ impl LoopStream {
     }
 
     pub(super) fn shutdown(&self) {
-        self.inner.shutdown();
+        self.out.lock().dead = true;
         self.cv.notify_all();
+        self.inner.shutdown();
     }
 }
 
@@ -249,6 +252,7 @@ impl Connection {
                 buf: Vec::new(),
                 write_added: false,
                 stopped: false,
+                dead: false,
             }),
             cv: Condvar::new(),
         }));
@@ -494,6 +498,53 @@ mod tests {
         // The adapter's descriptor is its own to close.
         // SAFETY: `fd` is the duplicate handed to the adapter above, closed once here.
         assert_eq!(unsafe { libc::close(fd) }, 0);
+    }
+
+    #[test]
+    fn a_writer_waiting_for_the_loop_gives_up_on_shutdown() {
+        let rec = Arc::new(Rec::default());
+        let mut o = opts("nats://127.0.0.1:1");
+        o.ev_loop = Some(rec.clone());
+        let c = detached(o);
+        let (t, _peer) = pair();
+        let ev = c.ev.as_ref().unwrap();
+        let (lt, g) = c
+            .ev_install(ev, t, Parser::with_alloc(crate::msg::Recycler::new()))
+            .unwrap();
+        drop(g);
+        // Nobody reads and no loop runs: the writer fills the buffer past
+        // the high-water mark and waits for the loop (as the flusher
+        // would) until the socket is shut down (as Close does after its
+        // grace period).
+        let w = lt.clone();
+        let writer = std::thread::spawn(move || {
+            let chunk = vec![b'x'; 1 << 20];
+            loop {
+                if let Err(e) = w.write_all(&chunk) {
+                    return e.kind();
+                }
+            }
+        });
+        let Transport::Loop(l) = &*lt else { unreachable!() };
+        assert!(eventually(|| l.out.lock().buf.len() >= LOOP_HIGH_WATER));
+        lt.shutdown();
+        assert_eq!(writer.join().unwrap(), std::io::ErrorKind::NotConnected);
+        c.ev_stop(&lt);
+        // On the loop's own thread a writer never waits: past the mark,
+        // writes still return at once.
+        let (t, _peer) = pair();
+        let (lt, g) = c
+            .ev_install(ev, t, Parser::with_alloc(crate::msg::Recycler::new()))
+            .unwrap();
+        drop(g);
+        let _in = InLoop::enter();
+        let chunk = vec![b'y'; 1 << 20];
+        for _ in 0..16 {
+            lt.write_all(&chunk).unwrap();
+        }
+        let Transport::Loop(l) = &*lt else { unreachable!() };
+        assert!(l.out.lock().buf.len() > LOOP_HIGH_WATER);
+        c.ev_stop(&lt);
     }
 
     #[test]

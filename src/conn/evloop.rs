@@ -294,6 +294,18 @@ impl Connection {
     pub fn process_read_event(&self) {
         let Some(ev) = &self.ev else { return };
         let _in = InLoop::enter();
+        // A panic while processing (a bug) closes the connection, as one
+        // in a reader thread does; the loop's thread goes on.
+        if let Err(p) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.read_available(ev))) {
+            let t = ev.reader.lock().take().map(|r| r.transport);
+            if let Some(t) = t {
+                t.shutdown();
+            }
+            self.close_after_panic("event loop (natsConnection_ProcessReadEvent)", &*p);
+        }
+    }
+
+    fn read_available(&self, ev: &EvConn) {
         let mut g = ev.reader.lock();
         let Some(r) = g.as_mut() else { return };
         let t = r.transport.clone();

@@ -159,7 +159,7 @@ fn panic_in_the_reader_thread_closes_the_connection() {
 static EV_FD: AtomicUsize = AtomicUsize::new(usize::MAX);
 
 unsafe extern "C" fn ev_attach(ud: *mut *mut c_void, _: *mut c_void, _: *mut natsConnection, fd: i32) -> natsStatus {
-    unsafe { *ud = 1usize as *mut c_void };
+    unsafe { *ud = std::ptr::dangling_mut::<c_void>() };
     EV_FD.store(fd as usize, Ordering::SeqCst);
     NATS_OK
 }

@@ -386,6 +386,10 @@ impl Connection {
     pub(super) fn ev_detach(&self) {
         let Some(ev) = &self.ev else { return };
         *ev.reader.lock() = None;
+        // The socket goes now, even if the adapter never reports the
+        // detached event (cnats before 3.10 has none) and the connection
+        // object stays.
+        self.out.lock().transport = None;
         let go = {
             let mut st = ev.st.lock();
             let go = st.attached && !st.detached;

@@ -66,6 +66,7 @@ TYPE_VALUES = {
     "natsErrHandler": "cb_err",
     "natsConnectionHandler": "cb_conn",
     "natsCustomReconnectDelayHandler": "cb_delay",
+    "natsProxyConnHandler": "cb_proxy",
     "natsOnCompleteCB": "cb_complete",
     "natsTokenHandler": "cb_token",
     "natsSignatureHandler": "cb_sign",
@@ -351,7 +352,8 @@ NAME_VALUES.update({
 # removes the handler) but required by the subscribe calls.
 CALLBACK_TYPES = {"natsMsgHandler", "natsErrHandler", "natsConnectionHandler",
                   "natsCustomReconnectDelayHandler", "natsOnCompleteCB", "natsTokenHandler",
-                  "natsSignatureHandler", "natsUserJWTHandler", "natsSSLVerifyCb"}
+                  "natsSignatureHandler", "natsUserJWTHandler", "natsSSLVerifyCb",
+                  "natsProxyConnHandler"}
 CALLBACK_TYPES |= CALLBACK_TYPES_JS
 CALLBACK_TYPES |= {"natsEvLoop_Attach", "natsEvLoop_ReadAddRemove", "natsEvLoop_WriteAddRemove",
                    "natsEvLoop_Detach"}
@@ -915,6 +917,11 @@ static natsStatus cb_ev_detach(void *userData)
 {
     (void) userData;
     return NATS_OK;
+}
+static natsStatus cb_proxy(natsSock *fd, char *host, int port, void *closure)
+{
+    (void) fd; (void) host; (void) port; (void) closure;
+    return NATS_ERR;
 }
 static void cb_complete(void *closure)
 {

@@ -34,6 +34,12 @@ pub type ErrCallback =
     Arc<dyn Fn(&Arc<Connection>, Option<&Arc<Subscription>>, natsStatus, Option<&str>) + Send + Sync>;
 /// Returns the delay in milliseconds before the next reconnect attempt.
 pub type ReconnectDelayCallback = Arc<dyn Fn(&Arc<Connection>, i32) -> i64 + Send + Sync>;
+/// Opens the byte stream to a server in place of the library's own TCP
+/// connect (`natsOptions_SetProxyConnHandler`): called with the server's
+/// host (IPv6 without brackets) and port for the initial connect and for
+/// every reconnect attempt; returns a connected TCP stream, which the
+/// connection then owns (NATS, and TLS when asked, run over it).
+pub type ProxyConnHandler = Arc<dyn Fn(&str, u16) -> crate::error::Result<std::net::TcpStream> + Send + Sync>;
 
 #[derive(Clone)]
 pub struct Options {
@@ -88,6 +94,9 @@ pub struct Options {
     pub secure: bool,
     pub tls: TlsOptions,
     pub auth: AuthOptions,
+    /// `natsOptions_SetProxyConnHandler`: opens the socket instead of the
+    /// library's TCP connect.
+    pub proxy_conn: Option<ProxyConnHandler>,
 }
 
 impl Default for Options {
@@ -138,6 +147,7 @@ impl Default for Options {
             secure: false,
             tls: TlsOptions::default(),
             auth: AuthOptions::default(),
+            proxy_conn: None,
         }
     }
 }

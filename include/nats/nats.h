@@ -1293,6 +1293,14 @@ typedef void (*natsErrHandler)(natsConnection *nc, natsSubscription *subscriptio
 // Connection event callback (closed, disconnected, reconnected, …).
 typedef void (*natsConnectionHandler)(natsConnection *nc, void *closure);
 
+// Opens the socket to a server in place of the library's TCP connect
+// (`natsOptions_SetProxyConnHandler`): called with a slot for the socket,
+// the server's host (IPv6 without brackets; valid during the call only)
+// and port, and `closure`. It returns `NATS_OK` with a connected socket
+// in `*fd`, which the library then owns and closes; any other status
+// fails that connect attempt.
+typedef natsStatus (*natsProxyConnHandler)(natsSock *fd, char *host, int port, void *closure);
+
 // OpenSSL-style verification callback. Not supported with rustls (see
 // `natsOptions_SetSSLVerificationCallback`).
 typedef int (*natsSSLVerifyCb)(int preverifyOk, void *ctx);
@@ -2748,6 +2756,24 @@ NATS_EXTERN natsStatus natsOptions_SetLameDuckModeCB(natsOptions *opts, natsConn
 //
 // Returns `NATS_INVALID_ARG` when `opts` is NULL.
 NATS_EXTERN natsStatus natsOptions_SetRetryOnFailedConnect(natsOptions *opts, bool retry, natsConnectionHandler connectedCb, void *closure);
+
+// Sets a handler that opens the socket to a server instead of the
+// library's own TCP connect, e.g. through a SOCKS or HTTP proxy. It is
+// called, from the connecting thread (the caller of
+// `natsConnection_Connect`, or the library's reconnect thread), for the
+// initial connect and again for every reconnect attempt, with a slot for
+// the socket, the server's host (IPv6 without brackets; valid during the
+// call only) and port, and `closure`. On `NATS_OK` the socket in `*fd`
+// must be a connected TCP stream to the server (blocking or not): the
+// connection owns it from then on and closes it. The library then speaks
+// NATS over it, and TLS when a `tls://` URL, `natsOptions_SetSecure` or
+// the server asks for it. Any other status fails the attempt (a socket
+// left in `*fd` is closed); a failed initial connect returns
+// `NATS_NO_SERVER`, as cnats, with the handler's status in the last
+// error text. NULL removes the handler.
+//
+// Returns `NATS_INVALID_ARG` when `opts` is NULL.
+NATS_EXTERN natsStatus natsOptions_SetProxyConnHandler(natsOptions *opts, natsProxyConnHandler proxyConnHandler, void *closure);
 
 // Turns TLS on or off for connections made with these options.
 //

@@ -29,7 +29,10 @@ impl Connection {
         let o = &self.opts;
         let timeout = Duration::from_millis(if o.timeout_ms > 0 { o.timeout_ms as u64 } else { 2_000 });
         let deadline = Instant::now() + timeout;
-        let tcp = transport::connect_tcp(&url.host, url.port, deadline, o.ip_resolution_order)?;
+        let tcp = match &o.proxy_conn {
+            Some(proxy) => transport::connect_via_proxy(proxy, &url.host, url.port)?,
+            None => transport::connect_tcp(&url.host, url.port, deadline, o.ip_resolution_order)?,
+        };
         if let Some(f) = tcp_ok {
             *f = true;
         }

@@ -203,6 +203,28 @@ pub fn connect_tcp(host: &str, port: u16, deadline: Instant, ip_order: i32) -> R
     Err(last)
 }
 
+/// Opens the stream with the program's proxy connection handler
+/// (`natsOptions_SetProxyConnHandler`) instead of a TCP connect, then
+/// readies the socket it returned as [`connect_tcp`] leaves its own:
+/// blocking, no timeouts left by the handler, `TCP_NODELAY`. A socket that
+/// is not a connected TCP socket is refused (and closed) with
+/// `NATS_NO_SERVER`, the status of a failed TCP connect.
+pub fn connect_via_proxy(handler: &crate::options::ProxyConnHandler, host: &str, port: u16) -> Result<TcpStream> {
+    let s = handler(host, port)?;
+    let unusable = |what: &str, e: std::io::Error| {
+        Error::new(
+            NATS_NO_SERVER,
+            format!("the proxy connection handler's socket for {host}:{port} is unusable ({what}: {e})"),
+        )
+    };
+    s.set_nonblocking(false).map_err(|e| unusable("blocking mode", e))?;
+    s.peer_addr().map_err(|e| unusable("not a connected TCP socket", e))?;
+    s.set_nodelay(true).map_err(|e| unusable("TCP_NODELAY", e))?;
+    s.set_read_timeout(None).map_err(|e| unusable("read timeout", e))?;
+    s.set_write_timeout(None).map_err(|e| unusable("write timeout", e))?;
+    Ok(s)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -279,5 +301,60 @@ mod tests {
         assert_eq!(e.status, NATS_TIMEOUT);
         let e = connect_tcp("127.0.0.1", port, Instant::now() + Duration::from_secs(5), 6).unwrap_err();
         assert_eq!(e.status, NATS_NO_SERVER, "no IPv6 address for 127.0.0.1");
+    }
+
+    #[test]
+    fn proxy_handler_socket_is_readied_or_refused() {
+        use crate::options::ProxyConnHandler;
+        use std::sync::{Arc, Mutex};
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = l.local_addr().unwrap().port();
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let seen2 = seen.clone();
+        // The handler dials the listener itself, whatever host it is given,
+        // and hands back a non-blocking socket with a read timeout.
+        let h: ProxyConnHandler = Arc::new(move |host: &str, p: u16| {
+            seen2.lock().unwrap().push((host.to_string(), p));
+            let s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+            s.set_nonblocking(true).unwrap();
+            s.set_read_timeout(Some(Duration::from_millis(5))).unwrap();
+            Ok(s)
+        });
+        let s = connect_via_proxy(&h, "::1", 4333).unwrap();
+        assert_eq!(*seen.lock().unwrap(), vec![("::1".to_string(), 4333)]);
+        assert_eq!(s.read_timeout().unwrap(), None);
+        assert!(s.nodelay().unwrap());
+        let (mut peer, _) = l.accept().unwrap();
+        let t = Transport::Plain(s);
+        let reader = std::thread::spawn(move || {
+            let mut buf = [0u8; 4];
+            // Blocking again: waits for the peer instead of WouldBlock.
+            let n = t.read(&mut buf).unwrap();
+            buf[..n].to_vec()
+        });
+        std::thread::sleep(Duration::from_millis(50));
+        peer.write_all(b"INFO").unwrap();
+        assert_eq!(reader.join().unwrap(), b"INFO");
+
+        // The handler's own error comes back as it is.
+        let h: ProxyConnHandler = Arc::new(|_: &str, _: u16| Err(Error::new(NATS_NOT_PERMITTED, "denied")));
+        let e = connect_via_proxy(&h, "h", 1).unwrap_err();
+        assert_eq!((e.status, e.text.as_str()), (NATS_NOT_PERMITTED, "denied"));
+
+        // A socket that is not connected is refused.
+        let h: ProxyConnHandler = Arc::new(|_: &str, _: u16| Ok(unix_socket_as_tcp()));
+        let e = connect_via_proxy(&h, "h", 1).unwrap_err();
+        assert_eq!(e.status, NATS_NO_SERVER);
+        assert!(e.text.contains("not a connected TCP socket"), "{}", e.text);
+    }
+
+    /// A socket that is not TCP (one end of a Unix socket pair) wrapped
+    /// as a `TcpStream`, as a careless handler might return it.
+    fn unix_socket_as_tcp() -> TcpStream {
+        use std::os::fd::{FromRawFd, IntoRawFd};
+        let (a, _b) = std::os::unix::net::UnixStream::pair().unwrap();
+        // SAFETY: `a`'s descriptor is handed over (into_raw_fd) and owned
+        // by the TcpStream alone from here; std does not check the family.
+        unsafe { TcpStream::from_raw_fd(a.into_raw_fd()) }
     }
 }

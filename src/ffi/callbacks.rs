@@ -737,3 +737,63 @@ impl crate::conn::EvLoop for CEvLoop {
         natsStatus::from_raw(unsafe { (self.detach)(data as *mut c_void) })
     }
 }
+
+// ---- proxy connection handler ----
+
+/// Opens the socket to a server in place of the library's TCP connect
+/// (`natsOptions_SetProxyConnHandler`): called with a slot for the socket,
+/// the server's host (IPv6 without brackets; valid during the call only)
+/// and port, and `closure`. It returns `NATS_OK` with a connected socket
+/// in `*fd`, which the library then owns and closes; any other status
+/// fails that connect attempt.
+pub type natsProxyConnHandler =
+    Option<unsafe extern "C" fn(fd: *mut natsSock, host: *mut c_char, port: c_int, closure: *mut c_void) -> natsStatus>;
+
+type RawProxyConnHandler = unsafe extern "C" fn(*mut natsSock, *mut c_char, c_int, *mut c_void) -> c_int;
+
+/// The proxy connection handler as a core closure (NULL: none). The
+/// socket the handler returns becomes a `TcpStream` owned by the
+/// connection. As cnats, a socket left in `*fd` by a handler that fails is
+/// closed; a failure is `NATS_NO_SERVER` (what cnats' connect reports)
+/// with the handler's status in the text.
+pub(crate) fn proxy_conn_callback(
+    cb: natsProxyConnHandler,
+    closure: *mut c_void,
+) -> Option<crate::options::ProxyConnHandler> {
+    use std::os::fd::{FromRawFd, OwnedFd};
+    let f = cb?;
+    let cl = SendPtr(closure);
+    Some(Arc::new(move |host: &str, port: u16| {
+        let cl = &cl;
+        let fail = |text: String| Error::new(natsStatus::NATS_NO_SERVER, text);
+        let chost = CString::new(host).map_err(|_| fail(format!("invalid host name '{host}'")))?;
+        let mut fd: natsSock = -1;
+        // SAFETY: same ABI; `natsStatus` is returned as a C int.
+        let raw: RawProxyConnHandler = unsafe { std::mem::transmute(f) };
+        // SAFETY: the program's handler with its own closure; `fd` is a
+        // writable slot and `chost` a NUL-terminated string, both alive for
+        // the call (cnats passes a `char*` the handler must not keep).
+        // `RawProxyConnHandler` differs from `f` only in reading the status
+        // as the `int` it is in C.
+        let st = natsStatus::from_raw(unsafe { raw(&mut fd, chost.as_ptr() as *mut c_char, c_int::from(port), cl.0) });
+        if st != natsStatus::NATS_OK {
+            if fd >= 0 {
+                // SAFETY: a descriptor the handler left in the slot; as in
+                // cnats, the library closes it (the handler does not).
+                drop(unsafe { OwnedFd::from_raw_fd(fd) });
+            }
+            return Err(fail(format!(
+                "the proxy connection handler failed for {host}:{port}: {st:?} ({})",
+                st.text()
+            )));
+        }
+        if fd < 0 {
+            return Err(fail(format!(
+                "the proxy connection handler returned NATS_OK without a socket for {host}:{port}"
+            )));
+        }
+        // SAFETY: on NATS_OK the handler hands its socket over; from here
+        // the stream is its only owner (closed when the connection drops it).
+        Ok(unsafe { std::net::TcpStream::from_raw_fd(fd) })
+    }))
+}

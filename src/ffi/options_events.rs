@@ -5,6 +5,7 @@
 use super::callbacks::{
     conn_callback, delay_callback, err_callback, natsConnectionHandler, natsCustomReconnectDelayHandler, natsErrHandler,
 };
+use super::callbacks::{natsProxyConnHandler, proxy_conn_callback};
 use super::guard;
 use super::options::{check, lock_options, natsOptions};
 use crate::status::natsStatus;
@@ -348,6 +349,39 @@ pub unsafe extern "C" fn natsOptions_SetRetryOnFailedConnect(
         } else {
             None
         };
+        Ok(())
+    })
+}
+
+// ---- proxy ----
+
+/// Sets a handler that opens the socket to a server instead of the
+/// library's own TCP connect, e.g. through a SOCKS or HTTP proxy. It is
+/// called, from the connecting thread (the caller of
+/// `natsConnection_Connect`, or the library's reconnect thread), for the
+/// initial connect and again for every reconnect attempt, with a slot for
+/// the socket, the server's host (IPv6 without brackets; valid during the
+/// call only) and port, and `closure`. On `NATS_OK` the socket in `*fd`
+/// must be a connected TCP stream to the server (blocking or not): the
+/// connection owns it from then on and closes it. The library then speaks
+/// NATS over it, and TLS when a `tls://` URL, `natsOptions_SetSecure` or
+/// the server asks for it. Any other status fails the attempt (a socket
+/// left in `*fd` is closed); a failed initial connect returns
+/// `NATS_NO_SERVER`, as cnats, with the handler's status in the last
+/// error text. NULL removes the handler.
+///
+/// Returns `NATS_INVALID_ARG` when `opts` is NULL.
+#[no_mangle]
+pub unsafe extern "C" fn natsOptions_SetProxyConnHandler(
+    opts: *mut natsOptions,
+    proxyConnHandler: natsProxyConnHandler,
+    closure: *mut c_void,
+) -> natsStatus {
+    guard("natsOptions_SetProxyConnHandler", || {
+        // SAFETY: `opts` is NULL (refused with NATS_INVALID_ARG) or, by the C
+        // contract, a live handle from `natsOptions_Create`.
+        let mut o = unsafe { lock_options(opts) }?;
+        o.proxy_conn = proxy_conn_callback(proxyConnHandler, closure);
         Ok(())
     })
 }

@@ -8,13 +8,76 @@
 
 use super::push::{AckMeta, PushState, PushSub};
 use super::types::DeliverPolicy;
+use super::{JetStream, JsOptions};
 use crate::conn::sub::Subscription;
+use crate::error::Error;
 use crate::status::natsStatus;
 use std::sync::{Arc, Weak};
+use std::time::Duration;
 
 /// How many replaced consumer names are remembered (their late messages
 /// are dropped).
 const RETIRED_KEEP: usize = 32;
+
+/// How long a recreation waits for the delete of a replaced consumer
+/// before it creates the next one (ms). A delete left unanswered (no
+/// JetStream leader during an election, the consumer's node down) goes on
+/// in the background, so it never holds the new consumer back.
+const DELETE_WAIT_MS: i64 = 1_000;
+/// Background attempts for such a delete, and the pause between them.
+const DELETE_RETRIES: u32 = 20;
+const DELETE_RETRY_PAUSE: Duration = Duration::from_millis(500);
+/// cnats' `JSJetStreamNotAvailableErr` ("JetStream system temporarily
+/// unavailable", while the cluster elects a leader).
+const JS_NOT_AVAILABLE: u16 = 10008;
+
+/// Whether a failed API call may succeed when tried again (no answer, or
+/// JetStream momentarily without a leader).
+fn transient(e: &Error) -> bool {
+    matches!(e.status, natsStatus::NATS_TIMEOUT | natsStatus::NATS_NO_RESPONDERS) || e.js_code == JS_NOT_AVAILABLE
+}
+
+impl PushSub {
+    /// Deletes replaced consumers, waiting at most [`DELETE_WAIT_MS`] for
+    /// each; those left unanswered are tried again on a background thread
+    /// (until deleted, gone, the connection closed, or [`DELETE_RETRIES`]
+    /// attempts). A replaced consumer that stayed would keep pushing to the
+    /// shared deliver subject (its messages are dropped, but its heartbeats
+    /// would look like a gap).
+    fn delete_retired(&self, js: &JetStream, names: Vec<String>) {
+        let quick = JsOptions {
+            wait: DELETE_WAIT_MS,
+            ..Default::default()
+        };
+        let unanswered = |js: &JetStream, c: &String| {
+            js.delete_consumer(&self.stream, c, Some(&quick))
+                .is_err_and(|e| transient(&e))
+        };
+        let mut left: Vec<String> = names.into_iter().filter(|c| unanswered(js, c)).collect();
+        if left.is_empty() {
+            return;
+        }
+        let (conn, stream) = (self.conn.clone(), self.stream.clone());
+        let o = JsOptions {
+            prefix: Some(self.prefix.clone()),
+            wait: DELETE_WAIT_MS,
+            ..Default::default()
+        };
+        let _ = crate::runtime::spawn("nats-js-del", move || {
+            for _ in 0..DELETE_RETRIES {
+                std::thread::sleep(DELETE_RETRY_PAUSE);
+                let Some(c) = conn.upgrade().filter(|c| !c.is_closed()) else {
+                    return;
+                };
+                let Ok(js) = JetStream::new(c, Some(&o)) else { return };
+                left.retain(|c| js.delete_consumer(&stream, c, None).is_err_and(|e| transient(&e)));
+                if left.is_empty() {
+                    return;
+                }
+            }
+        });
+    }
+}
 
 impl PushSub {
     /// Whether a message of an ordered consumer goes to the application;
@@ -118,9 +181,7 @@ impl PushSub {
                 self.st.lock().resetting = false;
                 return;
             };
-            for c in old {
-                let _ = js.delete_consumer(&self.stream, &c, None);
-            }
+            self.delete_retired(&js, old);
             let Some(mut cfg) = self.ordered.clone() else { return };
             cfg.deliver_subject = Some(self.deliver.clone());
             // Nothing delivered yet: the original start (deliver policy)
@@ -192,4 +253,21 @@ fn room_is_short(sub: &Subscription) -> bool {
         return false;
     };
     (ml > 0 && s.pending_msgs as i64 > ml as i64 / 2) || (bl > 0 && s.pending_bytes > bl / 2)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::status::natsStatus::*;
+
+    #[test]
+    fn which_failures_are_tried_again() {
+        assert!(transient(&Error::status(NATS_TIMEOUT)));
+        assert!(transient(&Error::status(NATS_NO_RESPONDERS)));
+        let mut e = Error::new(NATS_ERR, "JetStream system temporarily unavailable");
+        e.js_code = JS_NOT_AVAILABLE;
+        assert!(transient(&e));
+        assert!(!transient(&Error::status(NATS_NOT_FOUND)));
+        assert!(!transient(&Error::status(NATS_CONNECTION_CLOSED)));
+    }
 }

@@ -328,7 +328,9 @@ impl PushSub {
                 let mut st = self.st.lock();
                 let missed = !st.active;
                 st.active = false;
-                if missed && self.ordered.is_some() {
+                // While a recreation is under way nothing arrives: that
+                // is not a reason to throw away the consumer it is making.
+                if missed && self.ordered.is_some() && !st.resetting {
                     self.reset_locked(&s, &mut st);
                 }
                 missed

@@ -331,6 +331,11 @@ static natsStatus cb_ev_detach(void *userData)
     (void) userData;
     return NATS_OK;
 }
+static natsStatus cb_proxy(natsSock *fd, char *host, int port, void *closure)
+{
+    (void) fd; (void) host; (void) port; (void) closure;
+    return NATS_ERR;
+}
 static void cb_complete(void *closure)
 {
     (void) closure;
@@ -4160,6 +4165,19 @@ null_sweep(void)
     prime(NATS_OK);
     begin_case("natsOptions_SetRetryOnFailedConnect(connectedCb=NULL)");
     expect_status(NATS_OK, natsOptions_SetRetryOnFailedConnect(g_opts, false, NULL, NULL));
+    release_outs();
+    /* ---- natsOptions_SetProxyConnHandler ---- */
+    /* natsOptions_SetProxyConnHandler(opts=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("natsOptions_SetProxyConnHandler(opts=NULL)");
+    expect_status(NATS_INVALID_ARG, natsOptions_SetProxyConnHandler(NULL, cb_proxy, NULL));
+    release_outs();
+    /* natsOptions_SetProxyConnHandler(proxyConnHandler=NULL) */
+    reset_outs();
+    prime(NATS_OK);
+    begin_case("natsOptions_SetProxyConnHandler(proxyConnHandler=NULL)");
+    expect_status(NATS_OK, natsOptions_SetProxyConnHandler(g_opts, NULL, NULL));
     release_outs();
     /* ---- natsOptions_SetSecure ---- */
     /* natsOptions_SetSecure(opts=NULL) */

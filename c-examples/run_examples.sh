@@ -12,7 +12,9 @@
 #   failed expectation and a duplicate; js-pub-async gets every ack;
 #   js-push (async and -sync), js-fetch, js-pull-async and js-ordered
 #   consume and acknowledge; kv-config-watch follows a configuration in a
-#   Key/Value bucket (initial values, CAS updates, a delete, history).
+#   Key/Value bucket (initial values, CAS updates, a delete, history);
+#   with libuv / libevent installed, the libuv subscriber receives what the
+#   libevent publisher sends (c-examples/evloop, rnats' adapters).
 # VALGRIND=1 runs every example under valgrind (errors fail the run).
 set -uo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -32,6 +34,15 @@ ln -s "$ROOT/target/debug/libnats.so" "$W/libnats.so.3.14"
 for f in c-examples/*.c; do
     gcc -std=c99 -Wall -Wextra -Werror -I include "$f" -L target/debug -lnats -o "$W/$(basename "$f" .c)" || exit 1
 done
+# Event-loop examples (rnats' adapters), when libuv / libevent are installed.
+EVLOOP=0
+if [ -f /usr/include/uv.h ] && [ -f /usr/include/event2/event.h ]; then
+    EVLOOP=1
+    gcc -std=c99 -Wall -Wextra -Werror -I include c-examples/evloop/libuv-subscriber.c -L target/debug -lnats -luv \
+        -o "$W/libuv-subscriber" || exit 1
+    gcc -std=c99 -Wall -Wextra -Werror -I include c-examples/evloop/libevent-publisher.c -L target/debug -lnats \
+        -levent -levent_pthreads -lpthread -o "$W/libevent-publisher" || exit 1
+fi
 export LD_LIBRARY_PATH="$W${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 VG=()
 [ "${VALGRIND:-0}" = 1 ] && VG=(valgrind -q --leak-check=full --show-leak-kinds=definite --errors-for-leak-kinds=definite --error-exitcode=9)
@@ -92,6 +103,18 @@ check "micro-calc serves add/div with a 400 error case" '[ $r1 = 0 ] \
     && grep -q "^Endpoint add (ex.calc.add): 2 requests, 1 errors" "$W/micro" \
     && grep -q "^Endpoint div (ex.calc.div): 2 requests, 1 errors" "$W/micro" \
     && grep -q "^Service stopped$" "$W/micro"'
+
+# event loops: a libuv subscriber gets what a libevent publisher sends
+if [ $EVLOOP = 1 ]; then
+    run libuv-subscriber -s "$U" -subj ex.loop -count 20 -wait 60 >"$W/subuv" 2>&1 & P=$!
+    ready "$W/subuv" $P; run libevent-publisher -s "$U" -subj ex.loop -count 20 -txt looped >"$W/pubev" 2>&1; r1=$?
+    wait $P; r2=$?
+    check "libuv subscriber gets 20/20 from the libevent publisher" '[ $r1 = 0 ] && [ $r2 = 0 ] \
+        && [ "$(grep -c "Received on .ex.loop.: .looped." "$W/subuv")" = 20 ] \
+        && grep -q "^Received 20 message(s)$" "$W/subuv" && grep -q "^Published 20 message(s)$" "$W/pubev"'
+else
+    echo "skip event-loop examples (libuv1-dev / libevent-dev not installed)"
+fi
 
 # a server that is not there
 run publisher -s nats://127.0.0.1:1 >"$W/bad" 2>&1; r1=$?

@@ -72,6 +72,10 @@ TYPE_VALUES = {
     "natsSignatureHandler": "cb_sign",
     "natsUserJWTHandler": "cb_jwt",
     "natsSSLVerifyCb": "cb_verify",
+    "natsEvLoop_Attach": "cb_ev_attach",
+    "natsEvLoop_ReadAddRemove": "cb_ev_add_remove",
+    "natsEvLoop_WriteAddRemove": "cb_ev_add_remove",
+    "natsEvLoop_Detach": "cb_ev_detach",
     "const unsigned char *": "(const unsigned char *) \"data\"",
     "unsigned char *": "(unsigned char *) o_buf",
     "unsigned char **": "&o_bytes",
@@ -98,6 +102,7 @@ NAME_VALUES = {
     ("const char *", "inboxPrefix"): '"_MISUSE"',
     ("const char *", "verString"): "NATS_VERSION_STRING",
     ("const char *", "data"): '"data"',
+    ("void *", "evLoop"): "(void *) o_buf",
     ("const char **", "servers"): "g_servers",
     ("char *", "buffer"): "o_buf",
     ("char *", "buf"): "o_buf",
@@ -350,11 +355,15 @@ CALLBACK_TYPES = {"natsMsgHandler", "natsErrHandler", "natsConnectionHandler",
                   "natsSignatureHandler", "natsUserJWTHandler", "natsSSLVerifyCb",
                   "natsProxyConnHandler"}
 CALLBACK_TYPES |= CALLBACK_TYPES_JS
+CALLBACK_TYPES |= {"natsEvLoop_Attach", "natsEvLoop_ReadAddRemove", "natsEvLoop_WriteAddRemove",
+                   "natsEvLoop_Detach"}
 CALLBACK_REQUIRED = {"natsConnection_Subscribe", "natsConnection_SubscribeTimeout",
                      "natsConnection_QueueSubscribe", "natsConnection_QueueSubscribeTimeout",
                      # a public key needs its signer; JWT and signature handlers go in pairs
                      "natsOptions_SetNKey", "natsOptions_SetUserCredentialsCallbacks",
-                     "js_Subscribe", "js_SubscribeMulti", "js_PullSubscribeAsync"}
+                     "js_Subscribe", "js_SubscribeMulti", "js_PullSubscribeAsync",
+                     # an event loop needs all four callbacks
+                     "natsOptions_SetEventLoop"}
 
 # Expected results of non-status functions given a NULL argument.
 VALUE_RETURNS = {
@@ -893,6 +902,21 @@ static int64_t cb_delay(natsConnection *nc, int attempts, void *closure)
 {
     (void) nc; (void) attempts; (void) closure;
     return 100;
+}
+static natsStatus cb_ev_attach(void **userData, void *loop, natsConnection *nc, natsSock socket)
+{
+    (void) userData; (void) loop; (void) nc; (void) socket;
+    return NATS_ERR;
+}
+static natsStatus cb_ev_add_remove(void *userData, bool add)
+{
+    (void) userData; (void) add;
+    return NATS_OK;
+}
+static natsStatus cb_ev_detach(void *userData)
+{
+    (void) userData;
+    return NATS_OK;
 }
 static natsStatus cb_proxy(natsSock *fd, char *host, int port, void *closure)
 {

@@ -51,6 +51,9 @@ done
 if [[ $mode == test ]]; then
     pkgs+=(libnats-dev)
     [[ -f /usr/include/nats/nats.h ]] || missing=1
+    # Event-loop adapters (include/nats/adapters): tests, examples, ABI drop-in.
+    pkgs+=(libuv1-dev libevent-dev)
+    [[ -f /usr/include/uv.h && -f /usr/include/event2/event.h ]] || missing=1
 fi
 
 sudo=""

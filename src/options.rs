@@ -72,6 +72,8 @@ pub struct Options {
     pub reconnected_cb: Option<ConnCallback>,
     pub discovered_servers_cb: Option<ConnCallback>,
     pub lame_duck_cb: Option<ConnCallback>,
+    /// `natsOptions_SetEventLoop`: the host loop that drives the socket.
+    pub ev_loop: Option<Arc<dyn crate::conn::EvLoop>>,
     pub connected_cb: Option<ConnCallback>,
     pub ignore_discovered_servers: bool,
     pub use_global_delivery: bool,
@@ -126,6 +128,7 @@ impl Default for Options {
             reconnected_cb: None,
             discovered_servers_cb: None,
             lame_duck_cb: None,
+            ev_loop: None,
             connected_cb: None,
             ignore_discovered_servers: false,
             use_global_delivery: crate::runtime::default_to_global_delivery(),

@@ -154,6 +154,72 @@ fn panic_in_the_reader_thread_closes_the_connection() {
     finish(o, nc);
 }
 
+// Event-loop mode: a minimal loop on the test's thread (attach records the
+// socket; the test polls it and calls natsConnection_ProcessReadEvent).
+static EV_FD: AtomicUsize = AtomicUsize::new(usize::MAX);
+
+unsafe extern "C" fn ev_attach(ud: *mut *mut c_void, _: *mut c_void, _: *mut natsConnection, fd: i32) -> natsStatus {
+    unsafe { *ud = std::ptr::dangling_mut::<c_void>() };
+    EV_FD.store(fd as usize, Ordering::SeqCst);
+    NATS_OK
+}
+unsafe extern "C" fn ev_add_remove(_: *mut c_void, add: bool) -> natsStatus {
+    if !add {
+        // Read interest removed: the socket is ours to close.
+        let fd = EV_FD.swap(usize::MAX, Ordering::SeqCst);
+        if fd != usize::MAX {
+            let mut fd = fd as i32;
+            unsafe { nats::ffi::evloop::natsConnection_ProcessCloseEvent(&mut fd) };
+        }
+    }
+    NATS_OK
+}
+unsafe extern "C" fn ev_detach(_: *mut c_void) -> natsStatus {
+    NATS_OK
+}
+
+#[test]
+fn panic_in_process_read_event_closes_the_connection() {
+    use nats::ffi::evloop::*;
+    let _g = serial();
+    let srv = Server::start_default();
+    let ev = Events::default();
+    let cl = &ev as *const Events as *mut c_void;
+    let mut o = null_mut();
+    let mut nc = null_mut();
+    unsafe {
+        assert_eq!(natsOptions_Create(&mut o), NATS_OK);
+        assert_eq!(natsOptions_SetURL(o, c(&srv.url()).as_ptr()), NATS_OK);
+        assert_eq!(natsOptions_SetClosedCB(o, Some(on_closed), cl), NATS_OK);
+        assert_eq!(natsOptions_SetErrorHandler(o, Some(on_error), cl), NATS_OK);
+        let lp = std::ptr::dangling_mut::<c_void>();
+        let (a, rw, d) = (Some(ev_attach as _), Some(ev_add_remove as _), Some(ev_detach as _));
+        assert_eq!(natsOptions_SetEventLoop(o, lp, a, rw, rw, d), NATS_OK);
+        assert_eq!(natsConnection_Connect(&mut nc, o), NATS_OK, "{}", last_error());
+    }
+    let ncp = nc as usize;
+    let flusher = std::thread::spawn(move || unsafe { natsConnection_FlushTimeout(ncp as *mut _, 5000) });
+    testhooks::arm(testhooks::READER);
+    // This thread is the loop: the PONG is the next operation processed.
+    let deadline = std::time::Instant::now() + LONG;
+    while ev.closed.load(Ordering::SeqCst) == 0 && std::time::Instant::now() < deadline {
+        let fd = EV_FD.load(Ordering::SeqCst);
+        if fd != usize::MAX {
+            let mut p = libc::pollfd {
+                fd: fd as i32,
+                events: libc::POLLIN,
+                revents: 0,
+            };
+            unsafe { libc::poll(&mut p, 1, 10) };
+        }
+        unsafe { natsConnection_ProcessReadEvent(nc) };
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    assert_ne!(flusher.join().unwrap(), NATS_OK);
+    assert_closed_by_panic(nc, &ev, "event loop");
+    finish(o, nc);
+}
+
 #[test]
 fn panic_in_the_flusher_thread_closes_the_connection() {
     let _g = serial();

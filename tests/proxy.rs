@@ -619,3 +619,37 @@ fn handler_failures_fail_the_connect_with_a_clear_error() {
         NATS_INVALID_ARG
     );
 }
+
+/// A `ws://` URL (beyond cnats) goes through the handler's socket too: the
+/// HTTP upgrade and the masked frames travel over the proxy's tunnel.
+#[test]
+fn websocket_through_the_proxy() {
+    let wp = common::server::free_port();
+    let srv = Server::start(&common::server::websocket_block(wp, None));
+    common::server::wait_listening(wp);
+    let proxy = Socks5::start();
+    let url = format!("ws://{HIDDEN_HOST}:{wp}");
+    let o = Opts::new(&url);
+    let ctx = handler_ctx(&proxy);
+    o.with_handler(&ctx);
+    let nc = o.must_connect();
+    assert_eq!(*ctx.calls.lock().unwrap(), vec![(HIDDEN_HOST.to_string(), wp as c_int)]);
+    assert_eq!(proxy.targets(), vec![(HIDDEN_HOST.to_string(), wp)]);
+
+    let direct = Opts::new(&srv.url()).must_connect();
+    let from_direct = direct.sub_sync("wsproxied.>");
+    let sub = nc.sub_sync("wsproxied.>");
+    nc.publish("wsproxied.one", "websocket-payload-through-the-proxy");
+    assert_eq!(sub.next(), "websocket-payload-through-the-proxy");
+    assert_eq!(from_direct.next(), "websocket-payload-through-the-proxy");
+
+    assert!(
+        proxy.upstream_contains(b"Upgrade: websocket"),
+        "the upgrade went through the proxy"
+    );
+    assert!(
+        !proxy.upstream_contains(b"websocket-payload-through-the-proxy"),
+        "client frames are masked: the payload is not in clear on the wire"
+    );
+    assert_eq!(proxy.accepted(), 1);
+}

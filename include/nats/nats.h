@@ -427,6 +427,22 @@ typedef struct objStoreWatcher objStoreWatcher;
 // belongs to the callback, which must destroy it with `natsMsg_Destroy`.
 typedef void (*natsMsgHandler)(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void *closure);
 
+// Attaches a connection to the host's event loop, after every connect
+// and reconnect: the adapter starts polling `socket` for reads.
+// `*userData` is NULL the first time; what the adapter stores there is
+// handed to the other callbacks.
+typedef natsStatus (*natsEvLoop_Attach)(void **userData, void *evLoop, natsConnection *nc, natsSock socket);
+
+// Starts (`add` true) or stops polling the socket for reads.
+typedef natsStatus (*natsEvLoop_ReadAddRemove)(void *userData, bool add);
+
+// Starts (`add` true) or stops polling the socket for writes.
+typedef natsStatus (*natsEvLoop_WriteAddRemove)(void *userData, bool add);
+
+// The connection is closed: the adapter may let go of it (and calls
+// `natsConnection_ProcessDetachedEvent` once done).
+typedef natsStatus (*natsEvLoop_Detach)(void *userData);
+
 // An inbox: a NUL-terminated subject string (`char` in cnats).
 typedef char natsInbox;
 
@@ -1461,6 +1477,41 @@ NATS_EXTERN natsStatus natsConnection_QueueSubscribeTimeout(natsSubscription **s
 
 // Synchronous queue subscription.
 NATS_EXTERN natsStatus natsConnection_QueueSubscribeSync(natsSubscription **sub, natsConnection *nc, const char *subject, const char *queueGroup);
+
+// Makes connections created with `opts` run on the program's event loop
+// `loop`: the library starts no reader thread; the loop polls the socket
+// (`attachCb`, `readCb`, `writeCb`) and calls
+// `natsConnection_ProcessReadEvent` / `natsConnection_ProcessWriteEvent`
+// when it is ready; `detachCb` is called once the connection is closed.
+// Adapters for libuv and libevent: `<nats/adapters/libuv.h>`,
+// `<nats/adapters/libevent.h>`.
+//
+// Returns `NATS_INVALID_ARG` when `opts`, `loop` or a callback is NULL.
+NATS_EXTERN natsStatus natsOptions_SetEventLoop(natsOptions *opts, void *evLoop, natsEvLoop_Attach attachCb, natsEvLoop_ReadAddRemove readCb, natsEvLoop_WriteAddRemove writeCb, natsEvLoop_Detach detachCb);
+
+// For event-loop adapters: the socket is readable. Reads what is there
+// and processes it (messages go to their subscriptions, whose callbacks
+// run on the library's delivery threads); a closed or failed socket
+// starts the usual disconnect / reconnect. NULL `nc`: `NATS_INVALID_ARG`
+// as the thread's last error.
+NATS_EXTERN void natsConnection_ProcessReadEvent(natsConnection *nc);
+
+// For event-loop adapters: the socket is writable. Sends what the socket
+// did not take before; write interest is removed once all is sent.
+// NULL `nc`: `NATS_INVALID_ARG` as the thread's last error.
+NATS_EXTERN void natsConnection_ProcessWriteEvent(natsConnection *nc);
+
+// For event-loop adapters: the loop no longer polls `*socket` (the
+// descriptor the attach callback received); closes it and sets
+// `*socket` to -1. Nothing is done when `*socket` is already -1. NULL
+// `socket`: `NATS_INVALID_ARG` as the thread's last error.
+NATS_EXTERN void natsConnection_ProcessCloseEvent(natsSock *socket);
+
+// For event-loop adapters: the adapter is done with the connection
+// (after the detach callback); the reference kept for it since the
+// first attach is released. NULL `nc`: `NATS_INVALID_ARG` as the
+// thread's last error.
+NATS_EXTERN void natsConnection_ProcessDetachedEvent(natsConnection *nc);
 
 // Creates an empty header map.
 //

@@ -97,6 +97,7 @@ impl Connection {
             closed: AtomicBool::new(false),
             close_on_disconnect: AtomicBool::new(false),
             resp: request::RespMux::default(),
+            ev: evloop::EvConn::new(opts.ev_loop.clone()),
             me: me.clone(),
             name,
             opts,
@@ -190,6 +191,20 @@ impl Connection {
             (self.max_payload.load(Ordering::Acquire).max(0) as usize + 64 * 1024)
                 .max(crate::proto::parser::DEFAULT_MAX_PAYLOAD),
         );
+        // Event-loop mode: attached before the socket goes live (the
+        // flusher may ask for write interest at once); read events wait
+        // on `_loop_reader` until then. No reader thread.
+        let mut parser = Some(parser);
+        let mut _loop_reader = None;
+        let transport = match &self.ev {
+            Some(ev) => {
+                let p = parser.take().expect("parser");
+                let (t, g) = self.ev_install(ev, transport, p)?;
+                _loop_reader = Some(g);
+                t
+            }
+            None => transport,
+        };
         {
             let mut st = self.state.lock();
             st.pool.set_connected(i);
@@ -243,10 +258,13 @@ impl Connection {
         }
         self.out_cv.notify_all();
         self.state_cv.notify_all();
-        let me = self.arc();
-        let t = transport.clone();
-        crate::runtime::spawn("nats-reader", move || me.read_loop(t, parser))
-            .map_err(|e| Error::new(NATS_SYS_ERROR, format!("cannot start reader thread: {e}")))?;
+        drop(_loop_reader);
+        if let Some(parser) = parser {
+            let me = self.arc();
+            let t = transport.clone();
+            crate::runtime::spawn("nats-reader", move || me.read_loop(t, parser))
+                .map_err(|e| Error::new(NATS_SYS_ERROR, format!("cannot start reader thread: {e}")))?;
+        }
         let need_flusher = self.state.lock().flusher.is_none();
         if need_flusher {
             let me = self.arc();
@@ -398,7 +416,11 @@ impl Connection {
         }
         let was_live = transport.is_some();
         if let Some(t) = transport {
-            t.shutdown();
+            if self.ev.is_some() {
+                self.ev_close_socket(&t);
+            } else {
+                t.shutdown();
+            }
         }
         let subs: Vec<Arc<Subscription>> = self.subs.lock().drain().map(|(_, s)| s).collect();
         for s in subs {
@@ -423,6 +445,8 @@ impl Connection {
             }
             self.post_closed_cb();
         }
+        // Event-loop mode: the adapter may let go of the connection now.
+        self.ev_detach();
     }
 
     /// `natsConnection_Reconnect`: drops the socket to force a reconnect.

@@ -10,6 +10,7 @@
 //! - `writer.rs`: publish -> out buffer -> flusher -> socket; flush, RTT;
 //! - `reader.rs`: socket -> parser -> subscriptions; async INFO, `-ERR`;
 //! - `reconnect.rs`: disconnect handling and the reconnect loop;
+//! - `evloop.rs`: external event loop mode (`natsOptions_SetEventLoop`);
 //! - `subscriptions.rs`: SUB/UNSUB and drain of one subscription;
 //! - `sub_hook.rs`: the optional JetStream hook of a subscription (sees
 //!   its messages first, told of reconnects, unsubscribe and close);
@@ -22,7 +23,8 @@
 //! subscriptions; it exits when its socket dies), a *flusher* (write
 //! buffer → socket, PINGs), and while reconnecting a `nats-reconnect`
 //! thread (pacing, handshakes, user delay/auth callbacks; it starts the
-//! next reader).
+//! next reader). In event-loop mode (`evloop.rs`) there is no reader: the
+//! host loop calls `process_read_event`.
 //! Each asynchronous subscription has its own delivery thread (or uses
 //! the library's shared delivery pool). Event callbacks run on the
 //! library's event thread (`runtime`).
@@ -32,6 +34,7 @@
 //! order: `state` → `out` → `subs` → a subscription's own lock. See
 //! docs/architecture.md.
 
+mod evloop;
 mod handshake;
 mod lifecycle;
 mod pool;
@@ -60,6 +63,8 @@ use std::time::{Duration, Instant};
 use sub::{MsgCallback, Subscription};
 use sub_hook::SubHook;
 use transport::Transport;
+
+pub use evloop::{EvLoop, LoopStream};
 
 /// The connection's parser: it owns the recycler its received messages
 /// come from (built in the handshake, then moved to the reader thread).
@@ -149,6 +154,8 @@ pub struct Connection {
     /// A server error that closes rather than reconnects was received.
     close_on_disconnect: AtomicBool,
     pub(crate) resp: request::RespMux,
+    /// Event-loop mode (`natsOptions_SetEventLoop`), see `evloop.rs`.
+    ev: Option<evloop::EvConn>,
     me: Weak<Connection>,
     name: std::ffi::CString,
 }

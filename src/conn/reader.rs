@@ -20,41 +20,64 @@ impl Connection {
     pub(super) fn read_loop_inner(self: Arc<Self>, t: Arc<Transport>, mut parser: Parser) {
         // Read size: starts small (an idle connection keeps little memory)
         // and doubles, up to the IO buffer size, while reads fill it.
-        let io_max = self.opts.io_buf_size.max(4096) as usize;
-        let mut io = io_max.min(4096);
-        let err = 'outer: loop {
-            loop {
-                match parser.next_op() {
-                    Ok(Some(op)) => {
-                        if let Err(e) = self.process_op(op) {
-                            break 'outer Some(e);
-                        }
-                    }
-                    Ok(None) => break,
-                    Err(e) => break 'outer Some(e),
-                }
+        let mut io = 4096;
+        let err = loop {
+            if let Err(e) = self.process_ops(&mut parser) {
+                break e;
             }
-            let buf = parser.read_buf(io);
+            if let Err(e) = self.read_some(&t, &mut parser, &mut io) {
+                break e;
+            }
+        };
+        t.shutdown();
+        self.on_disconnect(&t, Some(err));
+    }
+
+    /// Processes every complete operation in the parser's buffer: the one
+    /// body shared by the reader thread and, in event-loop mode,
+    /// `process_read_event` (an error ends the socket).
+    pub(super) fn process_ops(&self, parser: &mut Parser) -> Result<()> {
+        while let Some(op) = parser.next_op()? {
+            self.process_op(op)?;
+        }
+        Ok(())
+    }
+
+    /// One read into the parser: blocking on the reader thread, or what
+    /// is there now in event-loop mode (`Ok(None)`: nothing). `io` is the
+    /// read size, doubled up to the IO buffer size while reads fill it.
+    /// End of stream is an error (`NATS_CONNECTION_DISCONNECTED`).
+    pub(super) fn read_some(&self, t: &Transport, parser: &mut Parser, io: &mut usize) -> Result<Option<usize>> {
+        let io_max = self.opts.io_buf_size.max(4096) as usize;
+        *io = (*io).clamp(1, io_max);
+        loop {
+            let buf = parser.read_buf(*io);
             let room = buf.len();
-            match t.read(buf) {
+            let r = match t {
+                Transport::Loop(_) => t.try_read(buf),
+                _ => t.read(buf),
+            };
+            match r {
                 Ok(0) => {
-                    break Some(Error::new(
+                    return Err(Error::new(
                         NATS_CONNECTION_DISCONNECTED,
                         "connection closed by the server",
                     ))
                 }
                 Ok(n) => {
-                    if n == room && io < io_max {
-                        io = (io * 2).min(io_max);
+                    if n == room && *io < io_max {
+                        *io = (*io * 2).min(io_max);
                     }
-                    parser.commit(n)
+                    parser.commit(n);
+                    return Ok(Some(n));
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => break Some(Error::io(&e)),
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock && matches!(t, Transport::Loop(_)) => {
+                    return Ok(None)
+                }
+                Err(e) => return Err(Error::io(&e)),
             }
-        };
-        t.shutdown();
-        self.on_disconnect(&t, err);
+        }
     }
 
     pub(super) fn process_op(&self, op: ServerOp) -> Result<()> {

@@ -48,6 +48,8 @@ impl Connection {
         };
         self.state_cv.notify_all();
         self.space_cv.notify_all();
+        // Event-loop mode: the loop stops polling the dead socket.
+        self.ev_stop(t);
         if self.opts.fail_requests_on_disconnect {
             self.resp.fail_all(NATS_CONNECTION_DISCONNECTED);
         }

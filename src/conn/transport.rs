@@ -16,6 +16,9 @@ pub enum Transport {
     Tls(TlsStream),
     /// `ws://` / `wss://`: NATS over WebSocket binary messages.
     Ws(Box<crate::ws::WsStream>),
+    /// Event-loop mode (`natsOptions_SetEventLoop`): a plain or TLS
+    /// stream driven by the host's loop (`conn/evloop.rs`).
+    Loop(super::evloop::LoopStream),
 }
 
 impl Transport {
@@ -24,6 +27,7 @@ impl Transport {
             Transport::Plain(s) => (&*s).read(buf),
             Transport::Tls(t) => t.read(buf),
             Transport::Ws(w) => w.read(buf),
+            Transport::Loop(l) => l.inner().read(buf),
         }
     }
 
@@ -40,6 +44,7 @@ impl Transport {
                 (&*s).read(buf)
             }
             Transport::Tls(t) => t.read_deadline(buf, Some(deadline)),
+            Transport::Loop(l) => l.inner().read_deadline(buf, deadline),
             Transport::Ws(w) => w.read_deadline(buf, Some(deadline)),
         }
     }
@@ -50,6 +55,7 @@ impl Transport {
             Transport::Plain(_) => false,
             Transport::Tls(_) => true,
             Transport::Ws(w) => w.is_tls(),
+            Transport::Loop(l) => l.inner().is_tls(),
         }
     }
 
@@ -58,6 +64,7 @@ impl Transport {
             Transport::Plain(s) => (&*s).write_all(data),
             Transport::Tls(t) => t.write_all(data),
             Transport::Ws(w) => w.write_all(data),
+            Transport::Loop(l) => l.write_all(data),
         }
     }
 
@@ -80,6 +87,7 @@ impl Transport {
             }
             Transport::Tls(t) => t.shutdown(),
             Transport::Ws(w) => w.shutdown(),
+            Transport::Loop(l) => l.shutdown(),
         }
     }
 
@@ -88,6 +96,7 @@ impl Transport {
             Transport::Plain(s) => s.local_addr().ok(),
             Transport::Tls(t) => t.tcp().local_addr().ok(),
             Transport::Ws(w) => w.inner().local_addr(),
+            Transport::Loop(l) => l.inner().local_addr(),
         }
     }
 
@@ -97,6 +106,7 @@ impl Transport {
         match self {
             Transport::Plain(s) => s.set_read_timeout(None).map_err(|e| Error::io(&e))?,
             Transport::Ws(w) => w.inner().end_read_deadline()?,
+            Transport::Loop(l) => l.inner().end_read_deadline()?,
             Transport::Tls(_) => {}
         }
         Ok(())
@@ -110,8 +120,81 @@ impl Transport {
             }
             Transport::Tls(t) => t.set_write_deadline(d),
             Transport::Ws(w) => w.inner().set_write_timeout(d),
+            Transport::Loop(l) => l.inner().set_write_timeout(d),
         }
     }
+
+    // ---- event-loop mode: non-blocking IO (see `conn/evloop.rs`) ----
+
+    /// Makes the socket non-blocking (TLS already is) and returns a
+    /// duplicate of its descriptor for the host's event loop.
+    pub(super) fn set_nonblocking_and_dup(&self) -> std::io::Result<std::os::fd::OwnedFd> {
+        let s = match self {
+            Transport::Plain(s) => s,
+            Transport::Tls(t) => t.tcp(),
+            Transport::Loop(l) => return l.inner().set_nonblocking_and_dup(),
+            Transport::Ws(_) => return Err(ws_not_on_loop()),
+        };
+        s.set_nonblocking(true)?;
+        Ok(s.try_clone()?.into())
+    }
+
+    /// Reads what is there now (`WouldBlock` when nothing is).
+    pub(super) fn try_read(&self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self {
+            Transport::Plain(s) => (&*s).read(buf),
+            Transport::Tls(t) => t.try_read(buf),
+            Transport::Loop(l) => l.inner().try_read(buf),
+            Transport::Ws(_) => Err(ws_not_on_loop()),
+        }
+    }
+
+    /// Writes what the socket takes now; 0 when it takes nothing.
+    pub(super) fn try_write(&self, data: &[u8]) -> std::io::Result<usize> {
+        let r = match self {
+            Transport::Plain(s) => (&*s).write(data),
+            Transport::Tls(t) => t.try_write(data),
+            Transport::Loop(l) => l.inner().try_write(data),
+            Transport::Ws(_) => Err(ws_not_on_loop()),
+        };
+        match r {
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::Interrupted
+                ) =>
+            {
+                Ok(0)
+            }
+            r => r,
+        }
+    }
+
+    /// Sends TLS records queued in rustls; true when none is left.
+    pub(super) fn flush_backlog(&self) -> std::io::Result<bool> {
+        match self {
+            Transport::Tls(t) => t.flush_backlog(),
+            Transport::Loop(l) => l.inner().flush_backlog(),
+            Transport::Plain(_) | Transport::Ws(_) => Ok(true),
+        }
+    }
+
+    pub(super) fn has_backlog(&self) -> bool {
+        match self {
+            Transport::Tls(t) => t.has_backlog(),
+            Transport::Loop(l) => l.inner().has_backlog(),
+            Transport::Plain(_) | Transport::Ws(_) => false,
+        }
+    }
+}
+
+/// The event-loop mode drives a plain or TLS socket only: WebSocket
+/// framing (beyond cnats) keeps its reader thread model.
+fn ws_not_on_loop() -> std::io::Error {
+    std::io::Error::new(
+        std::io::ErrorKind::Unsupported,
+        "a WebSocket (ws://, wss://) connection cannot be driven by an external event loop",
+    )
 }
 
 /// Orders resolved addresses as `natsOptions_IPResolutionOrder` asks.

@@ -643,6 +643,101 @@ pub(crate) fn kv_watch_callback(
     }))
 }
 
+// ---- external event loop (natsOptions_SetEventLoop) ----
+
+/// Attaches a connection to the host's event loop, after every connect
+/// and reconnect: the adapter starts polling `socket` for reads.
+/// `*userData` is NULL the first time; what the adapter stores there is
+/// handed to the other callbacks.
+pub type natsEvLoop_Attach = Option<
+    unsafe extern "C" fn(
+        userData: *mut *mut c_void,
+        evLoop: *mut c_void,
+        nc: *mut natsConnection,
+        socket: natsSock,
+    ) -> natsStatus,
+>;
+/// Starts (`add` true) or stops polling the socket for reads.
+pub type natsEvLoop_ReadAddRemove = Option<unsafe extern "C" fn(userData: *mut c_void, add: bool) -> natsStatus>;
+/// Starts (`add` true) or stops polling the socket for writes.
+pub type natsEvLoop_WriteAddRemove = Option<unsafe extern "C" fn(userData: *mut c_void, add: bool) -> natsStatus>;
+/// The connection is closed: the adapter may let go of it (and calls
+/// `natsConnection_ProcessDetachedEvent` once done).
+pub type natsEvLoop_Detach = Option<unsafe extern "C" fn(userData: *mut c_void) -> natsStatus>;
+
+type EvAttachFn = unsafe extern "C" fn(*mut *mut c_void, *mut c_void, *mut natsConnection, natsSock) -> natsStatus;
+type EvAddRemoveFn = unsafe extern "C" fn(*mut c_void, bool) -> natsStatus;
+type EvDetachFn = unsafe extern "C" fn(*mut c_void) -> natsStatus;
+type RawEvAttach = unsafe extern "C" fn(*mut *mut c_void, *mut c_void, *mut natsConnection, natsSock) -> c_int;
+type RawEvAddRemove = unsafe extern "C" fn(*mut c_void, bool) -> c_int;
+type RawEvDetach = unsafe extern "C" fn(*mut c_void) -> c_int;
+
+/// The program's event-loop callbacks and its loop, as the core's
+/// [`EvLoop`](crate::conn::EvLoop). The adapter's `userData` travels in
+/// the core as a `usize`.
+pub(crate) struct CEvLoop {
+    ev_loop: SendPtr,
+    attach: RawEvAttach,
+    read: RawEvAddRemove,
+    write: RawEvAddRemove,
+    detach: RawEvDetach,
+}
+
+/// Wraps the four callbacks; `None` when one is NULL.
+pub(crate) fn ev_loop(
+    ev_loop: *mut c_void,
+    attach: natsEvLoop_Attach,
+    read: natsEvLoop_ReadAddRemove,
+    write: natsEvLoop_WriteAddRemove,
+    detach: natsEvLoop_Detach,
+) -> Option<Arc<dyn crate::conn::EvLoop>> {
+    let (a, r, w, d) = (attach?, read?, write?, detach?);
+    // SAFETY: (all four) same C signatures except that the returned
+    // `natsStatus` is read as the `int` it is in C (ABI-identical); the
+    // result is converted with `natsStatus::from_raw`.
+    let (attach, read, write, detach) = unsafe {
+        (
+            std::mem::transmute::<EvAttachFn, RawEvAttach>(a),
+            std::mem::transmute::<EvAddRemoveFn, RawEvAddRemove>(r),
+            std::mem::transmute::<EvAddRemoveFn, RawEvAddRemove>(w),
+            std::mem::transmute::<EvDetachFn, RawEvDetach>(d),
+        )
+    };
+    Some(Arc::new(CEvLoop {
+        ev_loop: SendPtr(ev_loop),
+        attach,
+        read,
+        write,
+        detach,
+    }))
+}
+
+impl crate::conn::EvLoop for CEvLoop {
+    fn attach(&self, data: &mut usize, conn: &Arc<Connection>, fd: i32) -> natsStatus {
+        let mut ud = *data as *mut c_void;
+        let ncp = arc_as_ptr::<natsConnection>(conn);
+        // SAFETY: the program's attach callback, called as cnats does: a
+        // writable `void*` slot holding what the adapter stored before
+        // (NULL the first time), the loop it registered, the connection
+        // handle (kept alive by `conn` for the call) and the socket.
+        let s = natsStatus::from_raw(unsafe { (self.attach)(&mut ud, self.ev_loop.0, ncp, fd) });
+        *data = ud as usize;
+        s
+    }
+    fn read(&self, data: usize, add: bool) -> natsStatus {
+        // SAFETY: the program's read callback with the adapter's own value.
+        natsStatus::from_raw(unsafe { (self.read)(data as *mut c_void, add) })
+    }
+    fn write(&self, data: usize, add: bool) -> natsStatus {
+        // SAFETY: the program's write callback with the adapter's own value.
+        natsStatus::from_raw(unsafe { (self.write)(data as *mut c_void, add) })
+    }
+    fn detach(&self, data: usize) -> natsStatus {
+        // SAFETY: the program's detach callback with the adapter's own value.
+        natsStatus::from_raw(unsafe { (self.detach)(data as *mut c_void) })
+    }
+}
+
 // ---- proxy connection handler ----
 
 /// Opens the socket to a server in place of the library's TCP connect

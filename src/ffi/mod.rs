@@ -14,6 +14,7 @@ pub mod conn;
 pub mod conn_pub;
 pub mod conn_sub;
 pub mod cstr;
+pub mod evloop;
 pub mod handle;
 pub mod header;
 pub mod inbox;

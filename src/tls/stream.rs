@@ -301,6 +301,63 @@ impl Drop for TlsStream {
     }
 }
 
+/// Non-blocking IO for a connection driven by an external event loop
+/// (`natsOptions_SetEventLoop`): nothing here waits for the socket.
+impl TlsStream {
+    /// Reads decrypted bytes that are there now: `WouldBlock` when none
+    /// is; `Ok(0)` = closed.
+    pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
+        // A deadline already passed makes the read give up at once
+        // instead of waiting.
+        match self.read_deadline(buf, Some(Instant::now())) {
+            Err(e) if e.kind() == ErrorKind::TimedOut => Err(ErrorKind::WouldBlock.into()),
+            r => r,
+        }
+    }
+
+    /// Hands rustls as much of `data` as it takes and sends what the
+    /// socket takes now; returns how many bytes of `data` were taken.
+    /// Records the socket did not take stay queued in rustls
+    /// ([`has_backlog`](Self::has_backlog), [`flush_backlog`](Self::flush_backlog)).
+    pub fn try_write(&self, data: &[u8]) -> io::Result<usize> {
+        if self.closed.load(Ordering::Acquire) {
+            return Err(io::Error::new(ErrorKind::NotConnected, "the TLS connection is closed"));
+        }
+        let mut conn = self.conn.lock();
+        Self::send_queued(&self.sock, &mut conn)?;
+        if conn.wants_write() {
+            return Ok(0);
+        }
+        let took = conn.writer().write(data)?;
+        Self::send_queued(&self.sock, &mut conn)?;
+        Ok(took)
+    }
+
+    /// Sends queued records without waiting; `Ok(true)` when none is left.
+    pub fn flush_backlog(&self) -> io::Result<bool> {
+        let mut conn = self.conn.lock();
+        Self::send_queued(&self.sock, &mut conn)?;
+        Ok(!conn.wants_write())
+    }
+
+    /// Records are queued in rustls that the socket has not taken yet.
+    pub fn has_backlog(&self) -> bool {
+        self.conn.lock().wants_write()
+    }
+
+    fn send_queued(sock: &TcpStream, conn: &mut ClientConnection) -> io::Result<()> {
+        while conn.wants_write() {
+            match conn.write_tls(&mut &*sock) {
+                Ok(_) => {}
+                Err(e) if e.kind() == ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+}
+
 // `Read`/`Write` for `&TlsStream`, so that code written against the std
 // traits (line readers, `write!`) can use a shared stream.
 impl Read for &TlsStream {

@@ -13,6 +13,9 @@
 # the version of the library it actually loaded (nats_GetVersion), which
 # proves which one ran.
 #
+# With libuv / libevent installed, two event-loop programs built with
+# cnats' adapters (natsOptions_SetEventLoop) run the same way.
+#
 # Steps:
 #   1. enum values and struct layouts: every natsStatus / natsConnStatus
 #      value of Debian's header has the same name and number in ours, and
@@ -78,11 +81,20 @@ echo "layout: $(grep -c '^NATS_' "$work/layout_deb.txt") enum values and the sha
 
 # --- 2. build against Debian's cnats and run (baseline) ---------------------
 progs=(pubsub request headers errors)
+# Event-loop programs (with cnats' own adapters from Debian's
+# /usr/include/nats/adapters), when libuv / libevent are installed.
+[[ -f /usr/include/uv.h ]] && progs+=(evloop_libuv)
+[[ -f /usr/include/event2/event.h ]] && progs+=(evloop_libevent)
 passed=0
 failed=0
 for p in "${progs[@]}"; do
+    extra=()
+    case $p in
+        evloop_libuv) extra=(-luv) ;;
+        evloop_libevent) extra=(-levent -levent_pthreads) ;;
+    esac
     # Plain system include/library paths: Debian's nats.h and libnats.so.
-    $CC -std=c99 -Wall -Wextra -Werror -o "$work/$p" "$here/$p.c" -lnats -lpthread
+    $CC -std=c99 -Wall -Wextra -Werror -o "$work/$p" "$here/$p.c" -lnats "${extra[@]}" -lpthread
     needed=$(readelf -d "$work/$p" | sed -n 's/.*NEEDED.*\[\(libnats[^]]*\)\].*/\1/p')
     if [[ "$needed" != "$deb_soname" ]]; then
         echo "FAIL: $p needs '$needed', expected Debian's $deb_soname" >&2

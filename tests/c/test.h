@@ -232,6 +232,10 @@ static inline int test_port_accepts_(int port)
  * The listen address and port are always given on the command line, so a
  * configuration must not set them. Fails the test if the server does not
  * come up within 20 seconds. */
+/* When non-zero, the next servers started listen on this port instead of
+ * a free one (to start a server again where a stopped one was). */
+static int test_server_port_ = 0;
+
 static inline test_server *test_server_start_full(const char *conf_text, const char *const *extra)
 {
     const char *args[64];
@@ -251,7 +255,7 @@ static inline test_server *test_server_start_full(const char *conf_text, const c
 
     for (attempt = 0; attempt < 5; attempt++) {
         int64_t deadline;
-        s->port = test_free_port();
+        s->port = test_server_port_ != 0 ? test_server_port_ : test_free_port();
         snprintf(port_str, sizeof(port_str), "%d", s->port);
         n = 0;
         args[n++] = test_server_bin();

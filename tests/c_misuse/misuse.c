@@ -316,6 +316,21 @@ static int64_t cb_delay(natsConnection *nc, int attempts, void *closure)
     (void) nc; (void) attempts; (void) closure;
     return 100;
 }
+static natsStatus cb_ev_attach(void **userData, void *loop, natsConnection *nc, natsSock socket)
+{
+    (void) userData; (void) loop; (void) nc; (void) socket;
+    return NATS_ERR;
+}
+static natsStatus cb_ev_add_remove(void *userData, bool add)
+{
+    (void) userData; (void) add;
+    return NATS_OK;
+}
+static natsStatus cb_ev_detach(void *userData)
+{
+    (void) userData;
+    return NATS_OK;
+}
 static natsStatus cb_proxy(natsSock *fd, char *host, int port, void *closure)
 {
     (void) fd; (void) host; (void) port; (void) closure;
@@ -1123,6 +1138,65 @@ null_sweep(void)
     prime(NATS_INVALID_ARG);
     begin_case("natsConnection_QueueSubscribeSync(queueGroup=NULL)");
     expect_status(NATS_INVALID_ARG, natsConnection_QueueSubscribeSync(&o_sub, g_nc, "misuse.sub", NULL));
+    release_outs();
+    /* ---- natsOptions_SetEventLoop ---- */
+    /* natsOptions_SetEventLoop(opts=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("natsOptions_SetEventLoop(opts=NULL)");
+    expect_status(NATS_INVALID_ARG, natsOptions_SetEventLoop(NULL, (void *) o_buf, cb_ev_attach, cb_ev_add_remove, cb_ev_add_remove, cb_ev_detach));
+    release_outs();
+    /* natsOptions_SetEventLoop(attachCb=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("natsOptions_SetEventLoop(attachCb=NULL)");
+    expect_status(NATS_INVALID_ARG, natsOptions_SetEventLoop(g_opts, (void *) o_buf, NULL, cb_ev_add_remove, cb_ev_add_remove, cb_ev_detach));
+    release_outs();
+    /* natsOptions_SetEventLoop(readCb=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("natsOptions_SetEventLoop(readCb=NULL)");
+    expect_status(NATS_INVALID_ARG, natsOptions_SetEventLoop(g_opts, (void *) o_buf, cb_ev_attach, NULL, cb_ev_add_remove, cb_ev_detach));
+    release_outs();
+    /* natsOptions_SetEventLoop(writeCb=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("natsOptions_SetEventLoop(writeCb=NULL)");
+    expect_status(NATS_INVALID_ARG, natsOptions_SetEventLoop(g_opts, (void *) o_buf, cb_ev_attach, cb_ev_add_remove, NULL, cb_ev_detach));
+    release_outs();
+    /* natsOptions_SetEventLoop(detachCb=NULL) */
+    reset_outs();
+    prime(NATS_INVALID_ARG);
+    begin_case("natsOptions_SetEventLoop(detachCb=NULL)");
+    expect_status(NATS_INVALID_ARG, natsOptions_SetEventLoop(g_opts, (void *) o_buf, cb_ev_attach, cb_ev_add_remove, cb_ev_add_remove, NULL));
+    release_outs();
+    /* ---- natsConnection_ProcessReadEvent ---- */
+    /* natsConnection_ProcessReadEvent(nc=NULL) */
+    reset_outs();
+    begin_case("natsConnection_ProcessReadEvent(nc=NULL)");
+    natsConnection_ProcessReadEvent(NULL);
+    pass_case();
+    release_outs();
+    /* ---- natsConnection_ProcessWriteEvent ---- */
+    /* natsConnection_ProcessWriteEvent(nc=NULL) */
+    reset_outs();
+    begin_case("natsConnection_ProcessWriteEvent(nc=NULL)");
+    natsConnection_ProcessWriteEvent(NULL);
+    pass_case();
+    release_outs();
+    /* ---- natsConnection_ProcessCloseEvent ---- */
+    /* natsConnection_ProcessCloseEvent(socket=NULL) */
+    reset_outs();
+    begin_case("natsConnection_ProcessCloseEvent(socket=NULL)");
+    natsConnection_ProcessCloseEvent(NULL);
+    pass_case();
+    release_outs();
+    /* ---- natsConnection_ProcessDetachedEvent ---- */
+    /* natsConnection_ProcessDetachedEvent(nc=NULL) */
+    reset_outs();
+    begin_case("natsConnection_ProcessDetachedEvent(nc=NULL)");
+    natsConnection_ProcessDetachedEvent(NULL);
+    pass_case();
     release_outs();
     /* ---- natsHeader_New ---- */
     /* natsHeader_New(new_header=NULL) */

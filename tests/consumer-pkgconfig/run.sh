@@ -54,4 +54,30 @@ $CXX -std=c++17 -Wall -Wextra -Werror -pedantic -o "$work/app_cpp" "$here/../../
 out=$("${with_server[@]}" "$work/app_cpp")
 grep -q "pubsub: all checks passed" <<<"$out"
 echo "C++ example: all checks passed"
+# The installed event-loop adapters (<nats/adapters/libuv.h>,
+# <nats/adapters/libevent.h>): the examples build with the flags of
+# pkg-config (libnats + libuv / libevent), and the libuv subscriber gets
+# what the libevent publisher sends.
+if pkg-config --exists libuv libevent libevent_pthreads; then
+    ex="$here/../../c-examples/evloop"
+    # shellcheck disable=SC2046
+    $CC -std=c99 -Wall -Wextra -Werror -o "$work/libuv-subscriber" "$ex/libuv-subscriber.c" \
+        $(pkg-config --cflags --libs libnats libuv) -Wl,-rpath,"$libdir"
+    # shellcheck disable=SC2046
+    $CC -std=c99 -Wall -Wextra -Werror -o "$work/libevent-publisher" "$ex/libevent-publisher.c" \
+        $(pkg-config --cflags --libs libnats libevent libevent_pthreads) -Wl,-rpath,"$libdir" -pthread
+    cat >"$work/evloop.sh" <<EOS
+set -e
+"$work/libuv-subscriber" -s "\$NATS_URL" -subj consumer.loop -count 5 -wait 60 >"$work/evloop-sub.out" 2>&1 &
+sub=\$!
+for _ in \$(seq 300); do grep -q Listening "$work/evloop-sub.out" && break; sleep 0.1; done
+"$work/libevent-publisher" -s "\$NATS_URL" -subj consumer.loop -count 5 -txt via-pkg-config
+wait \$sub
+cat "$work/evloop-sub.out"
+EOS
+    out=$("${with_server[@]}" bash "$work/evloop.sh")
+    echo "$out"
+    grep -q "^Received 5 message(s)$" <<<"$out"
+    echo "event-loop adapters: installed headers build and run"
+fi
 echo "consumer-pkgconfig: OK (shared, static and C++)"

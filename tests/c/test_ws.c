@@ -5,7 +5,8 @@
  * 1 MiB payload (fragmented frames), user/password, token, NKey (seed file
  * and signature callback) and creds auth over ws:// and wss://, wss:// with
  * the TLS setters, clean errors for bad URLs and refused connections, a
- * reconnect after the server restarts on the same ports, and fail-over in
+ * reconnect (ws:// and wss://) after the server restarts on the same
+ * ports, and fail-over in
  * a 3-node cluster with WebSocket listeners when the connected node is
  * killed (kill -9).
  *
@@ -511,10 +512,11 @@ static void set_event_cbs(natsOptions *opts)
     CHECK_OK(natsOptions_SetClosedCB(opts, on_closed, NULL));
 }
 
-TEST(ws_reconnect_after_server_restart)
+/* Over ws:// or, with `tls`, wss://. */
+static void reconnect_after_server_restart(int tls)
 {
-    test_server *srv = test_server_start_ws(NULL, NULL, NULL);
-    natsOptions *opts = ws_opts(srv->ws_url);
+    natsOptions *opts = NULL;
+    test_server *srv = auth_server(NULL, tls, &opts);
     natsConnection *nc = NULL, *tcp = NULL;
     natsSubscription *sub = NULL;
     natsMsg *msg = NULL;
@@ -561,6 +563,16 @@ TEST(ws_reconnect_after_server_restart)
     natsConnection_Destroy(nc);
     natsOptions_Destroy(opts);
     test_server_stop(srv);
+}
+
+TEST(ws_reconnect_after_server_restart)
+{
+    reconnect_after_server_restart(0);
+}
+
+TEST(wss_reconnect_after_server_restart)
+{
+    reconnect_after_server_restart(1);
 }
 
 /* Whether `list` (count entries) holds `want`. */
@@ -689,6 +701,7 @@ static const test_case tests[] = {
     T(ws_nkey_auth),
     T(ws_creds_auth),
     T(ws_reconnect_after_server_restart),
+    T(wss_reconnect_after_server_restart),
     T(ws_cluster_failover_by_kill),
 };
 

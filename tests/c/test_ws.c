@@ -6,9 +6,8 @@
  * and signature callback) and creds auth over ws:// and wss://, wss:// with
  * the TLS setters, clean errors for bad URLs and refused connections, a
  * reconnect (ws:// and wss://) after the server restarts on the same
- * ports, and fail-over in
- * a 3-node cluster with WebSocket listeners when the connected node is
- * killed (kill -9).
+ * ports, and fail-over in a 3-node cluster with WebSocket listeners when
+ * the connected node is killed (kill -9).
  *
  * The NKeys and JWTs are test_auth's fixed ones (test_keys.h).
  *

@@ -8,6 +8,8 @@
  *   127.0.0.1 and waits until it accepts TCP connections.
  *   test_server_start_conf(): the same with a configuration file whose
  *   text the test supplies (e.g. "authorization { token: s3cr3t }").
+ *   test_server_restart(): the same server again on the same ports;
+ *   test_server_kill(): kill -9, then the clean-up of test_server_stop.
  * - TEST(name) + the T(name) table + test_main(): one program holds many
  *   test cases; `prog <name>` runs one, `prog` runs them all.
  *
@@ -366,6 +368,82 @@ static inline test_server *test_server_start_ws(const char *conf_extra, const ch
     s->ws_port = ws_port;
     snprintf(s->ws_url, sizeof(s->ws_url), "%s://127.0.0.1:%d", tls_cert ? "wss" : "ws", ws_port);
     return s;
+}
+
+/* Waits until `port` of 127.0.0.1 accepts TCP connections; fails the
+ * test after 20 seconds. */
+static inline void test_wait_port_(int port, const char *what)
+{
+    int64_t deadline = test_now_ms() + 20000;
+    while (!test_port_accepts_(port)) {
+        if (test_now_ms() > deadline)
+            test_fail(__FILE__, __LINE__, "%s: nothing listens on port %d", what, port);
+        test_sleep_ms(10);
+    }
+}
+
+/* Stops `s` (SIGTERM) and starts it again on the same port with the same
+ * configuration file, then waits for its client port and, when it has
+ * one, its WebSocket port. Only for servers started without `extra`
+ * arguments (test_server_start, _conf, _ws). */
+static inline void test_server_restart(test_server *s)
+{
+    const char *args[8];
+    char port_str[16];
+    int n = 0;
+
+    CHECK(s != NULL && s->store_dir[0] == '\0');
+    if (s->pid > 0) {
+        kill(s->pid, SIGTERM);
+        while (waitpid(s->pid, NULL, 0) < 0 && errno == EINTR) {
+        }
+        s->pid = 0;
+    }
+    snprintf(port_str, sizeof(port_str), "%d", s->port);
+    args[n++] = test_server_bin();
+    args[n++] = "-a";
+    args[n++] = "127.0.0.1";
+    args[n++] = "-p";
+    args[n++] = port_str;
+    if (s->conf_path[0] != '\0') {
+        args[n++] = "-c";
+        args[n++] = s->conf_path;
+    }
+    args[n] = NULL;
+    fflush(NULL);
+    s->pid = fork();
+    CHECK(s->pid >= 0);
+    if (s->pid == 0) {
+        int devnull;
+#if defined(__linux__)
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+#endif
+        devnull = open("/dev/null", O_WRONLY);
+        if (devnull >= 0 && getenv("RNATS_TEST_SERVER_LOG") == NULL) {
+            dup2(devnull, 1);
+            dup2(devnull, 2);
+        }
+        execvp(args[0], (char *const *)args);
+        _exit(127);
+    }
+    test_wait_port_(s->port, "restarted nats-server");
+    if (s->ws_port > 0)
+        test_wait_port_(s->ws_port, "restarted nats-server's WebSocket listener");
+}
+
+/* kill -9 of `s` (no goodbye to its clients or routes), then the same
+ * clean-up as test_server_stop; `s` is freed. */
+static inline void test_server_kill(test_server *s)
+{
+    if (s == NULL)
+        return;
+    if (s->pid > 0) {
+        kill(s->pid, SIGKILL);
+        while (waitpid(s->pid, NULL, 0) < 0 && errno == EINTR) {
+        }
+        s->pid = 0;
+    }
+    test_server_stop(s);
 }
 
 /* Starts a JetStream server (`-js -sd <fresh directory>`); the directory

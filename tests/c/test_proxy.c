@@ -4,6 +4,8 @@
  * CONNECT with a domain name). The server is named by a host name only
  * the proxy knows, so nothing reaches it without the handler. The proxy
  * counts connections and keeps the first bytes it carried to the server.
+ * proxy_tls: tls:// through the proxy, with test_tls' certificates
+ * (generated at test time by the CTest fixture c_tls_certs).
  */
 /* test.h first: it selects the POSIX feature level. */
 #include "test.h"
@@ -12,6 +14,11 @@
 
 #include <poll.h>
 #include <pthread.h>
+#include <sys/stat.h>
+
+#ifndef RNATS_TLS_CERT_DIR_DEFAULT
+#define RNATS_TLS_CERT_DIR_DEFAULT "tls-certs"
+#endif
 
 #define HIDDEN_HOST "nats.behind-proxy.invalid"
 #define WAIT_MS 20000 /* generous upper bound; never a pass/fail criterion */
@@ -506,10 +513,138 @@ TEST(proxy_handler_error)
     test_server_stop(srv);
 }
 
+/* ------------------------------------------------------------------ */
+/* TLS through the proxy                                                */
+
+/* Path of a file of test_tls' generated certificate set (static buffers,
+ * one per slot). */
+static const char *cert_file(int slot, const char *name)
+{
+    static char paths[4][1024];
+    const char *dir = getenv("RNATS_TLS_CERT_DIR");
+    struct stat st;
+
+    if (dir == NULL || dir[0] == '\0')
+        dir = RNATS_TLS_CERT_DIR_DEFAULT;
+    CHECK(slot >= 0 && slot < 4);
+    snprintf(paths[slot], sizeof(paths[slot]), "%s/%s", dir, name);
+    if (stat(paths[slot], &st) != 0)
+        test_fail(__FILE__, __LINE__, "%s missing: run `cargo run --example gen_test_certs -- %s`", paths[slot],
+                  dir);
+    return paths[slot];
+}
+
+#define ROOT_CA cert_file(0, "rootCA.pem")
+#define SERVER_CERT cert_file(1, "server-cert.pem")
+#define SERVER_KEY cert_file(2, "server-key.pem")
+#define UNTRUSTED_CA cert_file(3, "untrusted-ca.pem")
+
+/* A server that requires TLS (certificate for localhost/127.0.0.1), with
+ * long TLS and auth timeouts for the valgrind variants. */
+static test_server *tls_server(void)
+{
+    const char *args[6];
+    args[0] = "--tls";
+    args[1] = "--tlscert";
+    args[2] = SERVER_CERT;
+    args[3] = "--tlskey";
+    args[4] = SERVER_KEY;
+    args[5] = NULL;
+    return test_server_start_full("tls { timeout: 30 }\nauthorization { timeout: 30 }\n", args);
+}
+
+/* tls://<hidden host>:<port> through the proxy handler. The certificate
+ * names localhost, not the hidden host, so the expected host name is set
+ * unless `name` is NULL. */
+static natsOptions *tls_hidden_opts(int port, handler_ctx *h, const char *ca, const char *name)
+{
+    natsOptions *o = NULL;
+    char url[128];
+    snprintf(url, sizeof(url), "tls://%s:%d", HIDDEN_HOST, port);
+    CHECK_OK(natsOptions_Create(&o));
+    CHECK_OK(natsOptions_SetURL(o, url));
+    CHECK_OK(natsOptions_SetTimeout(o, WAIT_MS));
+    CHECK_OK(natsOptions_SetProxyConnHandler(o, proxy_handler, h));
+    CHECK_OK(natsOptions_LoadCATrustedCertificates(o, ca));
+    if (name != NULL)
+        CHECK_OK(natsOptions_SetExpectedHostname(o, name));
+    return o;
+}
+
+/* The connect fails with NATS_SSL_ERROR, also the thread's last error. */
+static void connect_ssl_error(natsOptions *o, const char *file, int line)
+{
+    natsConnection *nc = NULL;
+    natsStatus s = natsConnection_Connect(&nc, o);
+    natsStatus ls = NATS_OK;
+    const char *text = nats_GetLastError(&ls);
+
+    if (s != NATS_SSL_ERROR || ls != NATS_SSL_ERROR)
+        test_fail(file, line, "connect returned %d (%s), last error %d \"%s\"; expected NATS_SSL_ERROR", (int)s,
+                  natsStatus_GetText(s), (int)ls, text ? text : "(null)");
+    if (nc != NULL)
+        test_fail(file, line, "a connection was handed out on failure");
+    if (text == NULL || text[0] == '\0')
+        test_fail(file, line, "no last error text");
+}
+#define CONNECT_SSL_ERROR(o) connect_ssl_error((o), __FILE__, __LINE__)
+
+TEST(proxy_tls)
+{
+    test_server *srv = tls_server();
+    proxy *p = proxy_start();
+    handler_ctx h;
+    natsOptions *o;
+    natsConnection *nc = NULL;
+    natsSubscription *sub = NULL;
+    char url[128];
+    int bad = -1;
+
+    handler_init(&h, p, srv->port);
+    o = tls_hidden_opts(srv->port, &h, ROOT_CA, "localhost");
+    CHECK_OK(natsConnection_Connect(&nc, o));
+    CHECK(natsConnection_IsClosed(nc) == false);
+    CHECK_OK(natsConnection_GetConnectedUrl(nc, url, sizeof(url)));
+    CHECK(strncmp(url, "tls://" HIDDEN_HOST ":", strlen("tls://" HIDDEN_HOST ":")) == 0);
+    CHECK_EQ_INT(handler_calls(&h, &bad), 1);
+    CHECK_EQ_INT(bad, 0);
+    CHECK_EQ_INT(proxy_accepted(p), 1);
+
+    CHECK_OK(natsConnection_SubscribeSync(&sub, nc, "proxied.tls"));
+    CHECK_OK(natsConnection_PublishString(nc, "proxied.tls", "c-secret-through-the-proxy"));
+    expect_next(sub, "c-secret-through-the-proxy");
+    CHECK_EQ_INT(proxy_accepted(p), 1);
+    /* The proxy carried only ciphertext: no CONNECT, no payload. */
+    CHECK(!proxy_captured(p, "CONNECT {"));
+    CHECK(!proxy_captured(p, "c-secret-through-the-proxy"));
+    natsSubscription_Destroy(sub);
+    natsConnection_Destroy(nc);
+    nc = NULL;
+    natsOptions_Destroy(o);
+
+    /* A CA that did not sign the server's certificate. */
+    o = tls_hidden_opts(srv->port, &h, UNTRUSTED_CA, "localhost");
+    CONNECT_SSL_ERROR(o);
+    natsOptions_Destroy(o);
+    /* The right CA, but the certificate does not name the hidden host. */
+    o = tls_hidden_opts(srv->port, &h, ROOT_CA, NULL);
+    CONNECT_SSL_ERROR(o);
+    natsOptions_Destroy(o);
+    /* Both failures went through the handler and the proxy. */
+    CHECK_EQ_INT(handler_calls(&h, &bad), 3);
+    CHECK_EQ_INT(bad, 0);
+    CHECK_EQ_INT(proxy_accepted(p), 3);
+
+    proxy_stop(p);
+    pthread_mutex_destroy(&h.mu);
+    test_server_stop(srv);
+}
+
 static const test_case tests[] = {
     T(proxy_pub_sub_request),
     T(proxy_reconnect),
     T(proxy_handler_error),
+    T(proxy_tls),
 };
 
 int main(int argc, char **argv)

@@ -6,6 +6,8 @@
  *   authorization { users: [ {nkey: UDXU4RCSJNZOIQHZNWXHXORDPRTGNJAHAHFRGZNEEJCPQTT2M7NLCNF4} ] }
  * which goes with the seed
  *   SUACSSL3UAHUDXKFSNVUZRF5UHPMWZ6BFDTJ7M6USDXIEDNPPQYYYCU3VY
+ * (the NATS docs' public example pair, for trying this out only; make
+ * your own keys with `nsc` or `nk -gen user`).
  *
  * usage: auth-nkey [-s url] -nkey public-key -seed seed
  */

@@ -681,7 +681,9 @@ static microClient      *o_client;
 static microServiceInfo *o_minfo;
 static microServiceStats *o_mstats;
 
-/* A throw-away user seed and public key (not secret, used nowhere else). */
+/* The NATS docs' NKey example pair: public, a well-formed seed so that
+ * the NULL argument is the fault; nothing authenticates with it
+ * (allow-listed in tests/no_secrets.rs). */
 #define MISUSE_SEED   "SUACSSL3UAHUDXKFSNVUZRF5UHPMWZ6BFDTJ7M6USDXIEDNPPQYYYCU3VY"
 #define MISUSE_PUBKEY "UDXU4RCSJNZOIQHZNWXHXORDPRTGNJAHAHFRGZNEEJCPQTT2M7NLCNF4"
 

@@ -29,13 +29,15 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
-/// The NATS docs' NKey example ("Authenticating with an NKey").
+/// The NATS docs' NKey example ("Authenticating with an NKey"): a public
+/// known-answer vector, used only by `known_answer_vectors` (the
+/// authenticating tests use keys made at run time, `user_keys`).
 const DOCS_SEED: &str = "SUACSSL3UAHUDXKFSNVUZRF5UHPMWZ6BFDTJ7M6USDXIEDNPPQYYYCU3VY";
 const DOCS_PUB: &str = "UDXU4RCSJNZOIQHZNWXHXORDPRTGNJAHAHFRGZNEEJCPQTT2M7NLCNF4";
 /// Its signature of the 5 bytes "nonce" (cnats' test_natsSign).
 const DOCS_SIG_OF_NONCE: &str =
     "AVfpO7Pw3rc56hoO1OJcFxXUCfBmO2qouchBchSlL45Fuur9zS15UzytEI1QC5wwVG7uiHIdqyfmOS6uPrwqCg";
-/// Another user key (cnats' test_natsKeys vector).
+/// cnats' test_natsKeys vector (public), also only a known answer.
 const OTHER_SEED: &str = "SUAMK2FG4MI6UE3ACF3FK3OIQBCEIEZV7NSWFFEW63UXMRLFM2XLAXK4GY";
 const OTHER_SIG_OF_NONCE: &str =
     "m50It12aTgfbJwsQhucujqhXbsq7tLM-Mf_hSjBQsG_4onm8y2Vkw6JG1bbcDkdxXe-Ng0K-7X9ov4rZ4wFcDg";
@@ -386,6 +388,12 @@ fn token_handler_called_again_on_reconnect() {
 
 // ---------- NKeys ----------
 
+/// A fresh user NKey pair (public key, seed).
+fn user_keys() -> (String, String) {
+    let kp = nkeys::KeyPair::new_user();
+    (kp.public_key(), kp.seed().unwrap())
+}
+
 fn nkey_server(pub_key: &str) -> Server {
     Server::start(&format!("authorization {{ users: [ {{nkey: {pub_key}}} ] }}\n"))
 }
@@ -434,13 +442,15 @@ unsafe extern "C" fn failing_sign_cb(
 
 #[test]
 fn nkey_with_signature_callback() {
-    let srv = nkey_server(DOCS_PUB);
+    let (user_pub, user_seed) = user_keys();
+    let (_, other_seed) = user_keys();
+    let srv = nkey_server(&user_pub);
     let url = srv.url();
 
-    let st = sig_state(DOCS_SEED);
+    let st = sig_state(&user_seed);
     let o = Opts::new(&url);
     assert_eq!(
-        unsafe { natsOptions_SetNKey(o.0, c(DOCS_PUB).as_ptr(), Some(sign_cb), st as *const _ as *mut c_void) },
+        unsafe { natsOptions_SetNKey(o.0, c(&user_pub).as_ptr(), Some(sign_cb), st as *const _ as *mut c_void) },
         NATS_OK
     );
     let nc = connect(&o);
@@ -451,10 +461,17 @@ fn nkey_with_signature_callback() {
     drop(nc);
 
     // Signed with the wrong key.
-    let bad = sig_state(OTHER_SEED);
+    let bad = sig_state(&other_seed);
     let o = Opts::new(&url);
     assert_eq!(
-        unsafe { natsOptions_SetNKey(o.0, c(DOCS_PUB).as_ptr(), Some(sign_cb), bad as *const _ as *mut c_void) },
+        unsafe {
+            natsOptions_SetNKey(
+                o.0,
+                c(&user_pub).as_ptr(),
+                Some(sign_cb),
+                bad as *const _ as *mut c_void,
+            )
+        },
         NATS_OK
     );
     assert_refused(&o);
@@ -462,7 +479,7 @@ fn nkey_with_signature_callback() {
     // The callback's error and text fail the connect.
     let o = Opts::new(&url);
     assert_eq!(
-        unsafe { natsOptions_SetNKey(o.0, c(DOCS_PUB).as_ptr(), Some(failing_sign_cb), null_mut()) },
+        unsafe { natsOptions_SetNKey(o.0, c(&user_pub).as_ptr(), Some(failing_sign_cb), null_mut()) },
         NATS_OK
     );
     let (s, t) = try_connect(&o).err().expect("failing signature callback");
@@ -472,20 +489,22 @@ fn nkey_with_signature_callback() {
     // A public key needs a callback.
     let o = Opts::new(&url);
     assert_eq!(
-        unsafe { natsOptions_SetNKey(o.0, c(DOCS_PUB).as_ptr(), None, null_mut()) },
+        unsafe { natsOptions_SetNKey(o.0, c(&user_pub).as_ptr(), None, null_mut()) },
         NATS_INVALID_ARG
     );
 }
 
 #[test]
 fn nkey_seed_file_is_read_at_each_connect() {
-    let srv = nkey_server(DOCS_PUB);
+    let (user_pub, user_seed) = user_keys();
+    let (_, other_seed) = user_keys();
+    let srv = nkey_server(&user_pub);
     let dir = tempfile::tempdir().unwrap();
     let seed_file = dir.path().join("user.nk");
     let o = Opts::new(&srv.url());
     let path = c(seed_file.to_str().unwrap());
     assert_eq!(
-        unsafe { natsOptions_SetNKeyFromSeed(o.0, c(DOCS_PUB).as_ptr(), path.as_ptr()) },
+        unsafe { natsOptions_SetNKeyFromSeed(o.0, c(&user_pub).as_ptr(), path.as_ptr()) },
         NATS_OK
     );
 
@@ -494,15 +513,15 @@ fn nkey_seed_file_is_read_at_each_connect() {
     assert_eq!(s, NATS_ERR);
     assert!(t.contains("error opening file") && t.contains("user.nk"), "{t:?}");
 
-    std::fs::write(&seed_file, format!("{DOCS_SEED}\n")).unwrap();
+    std::fs::write(&seed_file, format!("{user_seed}\n")).unwrap();
     connect(&o).round_trip();
 
     // Rotated to a key the server does not know.
-    std::fs::write(&seed_file, format!("{OTHER_SEED}\n")).unwrap();
+    std::fs::write(&seed_file, format!("{other_seed}\n")).unwrap();
     assert_refused(&o);
 
     assert_eq!(
-        unsafe { natsOptions_SetNKeyFromSeed(o.0, c(DOCS_PUB).as_ptr(), null()) },
+        unsafe { natsOptions_SetNKeyFromSeed(o.0, c(&user_pub).as_ptr(), null()) },
         NATS_INVALID_ARG
     );
 }

@@ -18,13 +18,13 @@
 
 #define WAIT_MS 10000 /* generous upper bound; never a pass/fail criterion */
 
+/* The NKeys, JWTs and operator configuration are generated at test time
+ * (tests/c/gen_keys.py, the CTest fixture c_test_keys). */
 #include "test_keys.h"
 
-static const char *OPERATOR_JWT = TEST_OPERATOR_JWT;
-static const char *ACCOUNT_PUB = TEST_ACCOUNT_PUB;
-static const char *ACCOUNT_JWT = TEST_ACCOUNT_JWT;
-static const char *USER_JWT = TEST_USER_JWT;
-static const char *USER_SEED = TEST_USER_SEED;
+#define USER_JWT TEST_USER_JWT
+#define USER_SEED TEST_USER_SEED
+#define OTHER_SEED TEST_OTHER_SEED
 
 /* ------------------------------------------------------------------ */
 /* Helpers                                                             */
@@ -228,7 +228,9 @@ static natsStatus failingSigHandler(char **customErrTxt, unsigned char **signatu
 
 static test_server *nkey_server(void)
 {
-    return test_server_start_conf("authorization { users: [ {nkey: " DOCS_PUB "} ] }\n");
+    char conf[256];
+    snprintf(conf, sizeof(conf), "authorization { users: [ {nkey: %s} ] }\n", TEST_NKEY_PUB);
+    return test_server_start_conf(conf);
 }
 
 TEST(auth_nkey_docs_shape)
@@ -237,14 +239,14 @@ TEST(auth_nkey_docs_shape)
     natsConnection *conn = NULL;
     natsOptions *opts = NULL;
     natsStatus s = NATS_OK;
-    const char *pubKey = DOCS_PUB;
+    const char *pubKey = TEST_NKEY_PUB;
 
     /* As in the docs snippet. */
     s = natsOptions_Create(&opts);
     if (s == NATS_OK)
         s = natsOptions_SetURL(opts, srv->url);
     if (s == NATS_OK)
-        s = natsOptions_SetNKey(opts, pubKey, sigHandler, (void *)DOCS_SEED);
+        s = natsOptions_SetNKey(opts, pubKey, sigHandler, (void *)TEST_NKEY_SEED);
     if (s == NATS_OK)
         s = natsConnection_Connect(&conn, opts);
     if (s == NATS_OK)
@@ -271,18 +273,20 @@ TEST(auth_nkey_seed_file)
 {
     test_server *srv = nkey_server();
     natsOptions *opts = opts_for(srv->url);
-    char good[64], bad[64];
+    char good[64], bad[64], line[128];
 
-    write_temp(good, sizeof(good), DOCS_SEED "\n");
-    write_temp(bad, sizeof(bad), OTHER_SEED "\n");
-    CHECK_OK(natsOptions_SetNKeyFromSeed(opts, DOCS_PUB, good));
+    snprintf(line, sizeof(line), "%s\n", TEST_NKEY_SEED);
+    write_temp(good, sizeof(good), line);
+    snprintf(line, sizeof(line), "%s\n", OTHER_SEED);
+    write_temp(bad, sizeof(bad), line);
+    CHECK_OK(natsOptions_SetNKeyFromSeed(opts, TEST_NKEY_PUB, good));
     CONNECT_OK(opts);
-    CHECK_OK(natsOptions_SetNKeyFromSeed(opts, DOCS_PUB, bad));
+    CHECK_OK(natsOptions_SetNKeyFromSeed(opts, TEST_NKEY_PUB, bad));
     CONNECT_REFUSED(opts);
     unlink(good);
     unlink(bad);
     /* Read at connect time: gone now. */
-    CHECK_OK(natsOptions_SetNKeyFromSeed(opts, DOCS_PUB, good));
+    CHECK_OK(natsOptions_SetNKeyFromSeed(opts, TEST_NKEY_PUB, good));
     CONNECT_FAILS(opts, NATS_ERR, "error opening file");
     natsOptions_Destroy(opts);
     test_server_stop(srv);
@@ -293,11 +297,7 @@ TEST(auth_nkey_seed_file)
 
 static test_server *operator_server(void)
 {
-    char conf[4096];
-    snprintf(conf, sizeof(conf),
-             "operator: \"%s\"\nresolver: MEMORY\nresolver_preload: {\n  %s: \"%s\"\n}\n", OPERATOR_JWT,
-             ACCOUNT_PUB, ACCOUNT_JWT);
-    return test_server_start_conf(conf);
+    return test_server_start_conf(TEST_OPERATOR_SERVER_CONF);
 }
 
 static void creds_text(char *buf, size_t n, const char *jwt, const char *seed)
@@ -362,7 +362,10 @@ TEST(auth_creds_file_and_memory)
 
 TEST(auth_sign_known_answer)
 {
-    /* nats_Sign of "nonce" with the docs' seed (base64url:
+    /* The NATS docs' NKey example seed: a published known-answer vector
+     * (not a credential; this case needs that exact value). */
+    static const char DOCS_SEED[] = "SUACSSL3UAHUDXKFSNVUZRF5UHPMWZ6BFDTJ7M6USDXIEDNPPQYYYCU3VY";
+    /* nats_Sign of "nonce" with it (base64url:
      * AVfpO7Pw3rc56hoO1OJcFxXUCfBmO2qouchBchSlL45Fuur9zS15UzytEI1QC5wwVG7uiHIdqyfmOS6uPrwqCg). */
     static const unsigned char want[8] = {0x01, 0x57, 0xe9, 0x3b, 0xb3, 0xf0, 0xde, 0xb7};
     unsigned char *sig = NULL;

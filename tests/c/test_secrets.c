@@ -1,13 +1,14 @@
 /*
  * Credentials do not outlive the connection. Each case connects to a real
  * nats-server with a distinctive credential (made at run time from
- * /dev/urandom, except the creds case's NKey seed, which belongs to a
- * fixed JWT chain and so lives in read-only data), closes and destroys the
- * connection and the options, calls nats_Close, waits until the library's
- * threads are gone, and then reads every private writable mapping of the
- * process (/proc/self/maps + /proc/self/mem: heap, malloc arenas, thread
- * stacks, .data/.bss, anonymous mappings) counting the copies of the
- * credential: there must be none.
+ * /dev/urandom, except the creds case's NKey seed, which belongs to the
+ * JWT chain generated for the run by the CTest fixture c_test_keys),
+ * closes and destroys the connection and the options, calls nats_Close,
+ * waits until the library's threads are gone, and then reads every
+ * private writable mapping of the process (/proc/self/maps +
+ * /proc/self/mem: heap, malloc arenas, thread stacks, .data/.bss,
+ * anonymous mappings) counting the copies of the credential: there must
+ * be none.
  *
  * The test keeps no copy of its own: its buffers are wiped before the
  * scan, and the scanner holds the credential only XOR-masked (mask and
@@ -24,37 +25,9 @@
 #include <dirent.h>
 #include <sys/mman.h>
 
-/* The same operator -> account -> user chain as test_auth.c. */
-static const char *OPERATOR_JWT =
-    "eyJ0eXAiOiJKV1QiLCJhbGciOiJlZDI1NTE5LW5rZXkifQ.eyJpYXQiOjE3MDAwMDAwMDAsI"
-    "mlzcyI6Ik9BRFVJSFZCM08zWVczVFQyN0tPNkJCSkU1NEhBM1dXNldYU1Y2V0pHS0VFSlpJV"
-    "U9WRFhUR0Y3IiwianRpIjoiUk5BVFNURVNUMTc5NTUwMzg3NDcyMTQ1OTk5OFgzMTI3WDAiL"
-    "CJuYW1lIjoicm5hdHMtYy10ZXN0LW9wZXJhdG9yIiwibmF0cyI6eyJ0eXBlIjoib3BlcmF0b"
-    "3IiLCJ2ZXJzaW9uIjoyfSwic3ViIjoiT0FEVUlIVkIzTzNZVzNUVDI3S082QkJKRTU0SEEzV"
-    "1c2V1hTVjZXSkdLRUVKWklVT1ZEWFRHRjcifQ.enbInrwezB0Ml-TlcrG2PxjQEJyqdvPvQQ"
-    "9jGNaZththGUxbBj9LNVDxN4g7QvbNbwkqwK3_EGnEH1UGTC76Cg";
-static const char *ACCOUNT_PUB = "ADQ3GTKUYGGZX3OJ3JZ7BL6BCFJBEV6JMCUMMOVIBDMKWPGY3EHUOPOT";
-static const char *ACCOUNT_JWT =
-    "eyJ0eXAiOiJKV1QiLCJhbGciOiJlZDI1NTE5LW5rZXkifQ.eyJpYXQiOjE3MDAwMDAwMDAsI"
-    "mlzcyI6Ik9BRFVJSFZCM08zWVczVFQyN0tPNkJCSkU1NEhBM1dXNldYU1Y2V0pHS0VFSlpJV"
-    "U9WRFhUR0Y3IiwianRpIjoiUk5BVFNURVNUMTc5NTUwMzg3NDcyMTc3OTc0N1gzMTI3WDEiL"
-    "CJuYW1lIjoicm5hdHMtYy10ZXN0LWFjY291bnQiLCJuYXRzIjp7ImRlZmF1bHRfcGVybWlzc"
-    "2lvbnMiOnsicHViIjp7fSwic3ViIjp7fX0sImxpbWl0cyI6eyJjb25uIjotMSwiZGF0YSI6L"
-    "TEsImV4cG9ydHMiOi0xLCJpbXBvcnRzIjotMSwibGVhZiI6LTEsInBheWxvYWQiOi0xLCJzd"
-    "WJzIjotMSwid2lsZGNhcmRzIjp0cnVlfSwidHlwZSI6ImFjY291bnQiLCJ2ZXJzaW9uIjoyf"
-    "Swic3ViIjoiQURRM0dUS1VZR0daWDNPSjNKWjdCTDZCQ0ZKQkVWNkpNQ1VNTU9WSUJETUtXU"
-    "EdZM0VIVU9QT1QifQ.Vw-StEqtTOTXAU2Lc79NGhoJ9HWz6-QREgYeJ8uHhC8AnSBNPA6VYn"
-    "aJDzZaf5JKGAWefxnaeoIh2YWoFQEHCw";
-static const char *USER_JWT =
-    "eyJ0eXAiOiJKV1QiLCJhbGciOiJlZDI1NTE5LW5rZXkifQ.eyJpYXQiOjE3MDAwMDAwMDAsI"
-    "mlzcyI6IkFEUTNHVEtVWUdHWlgzT0ozSlo3Qkw2QkNGSkJFVjZKTUNVTU1PVklCRE1LV1BHW"
-    "TNFSFVPUE9UIiwianRpIjoiUk5BVFNURVNUMTc5NTUwMzg3NDcyMjE1NzA5NVgzMTI3WDIiL"
-    "CJuYW1lIjoicm5hdHMtYy10ZXN0LXVzZXIiLCJuYXRzIjp7ImRhdGEiOi0xLCJwYXlsb2FkI"
-    "jotMSwicHViIjp7fSwic3ViIjp7fSwic3VicyI6LTEsInR5cGUiOiJ1c2VyIiwidmVyc2lvb"
-    "iI6Mn0sInN1YiI6IlVBSldFT0lNUzVHS00zRFdVU01FVVFXNzVRWlY0NVYzRDZMRURONEhSN"
-    "lNRUVdRTk1VTElOWFlaIn0.izEhpl3TbWDnrX5tz6h2_PsjbuKdijg1HiR2Pp-scBbxJA0FW"
-    "U0QUjolv2ErZm635j-cGu83_ON54XYr7cgiAw";
-static const char *USER_SEED = "SUAOR3Z4YVEY7FUZYZELTSNPFVDT3JZSNW64YTAHBCS5WTQFVQU2GZYIV4";
+/* The operator -> account -> user chain is generated at test time
+ * (tests/c/gen_keys.py, the CTest fixture c_test_keys). */
+#include "test_keys.h"
 
 #define SECRET_MAX 128
 
@@ -361,28 +334,20 @@ TEST(secrets_url_token_wiped)
 
 TEST(secrets_creds_seed_wiped)
 {
-    char conf[4096], creds[2048], path[64];
+    char seed[128];
     needle nd;
     test_server *srv;
-    int fd;
 
-    snprintf(conf, sizeof(conf), "operator: \"%s\"\nresolver: MEMORY\nresolver_preload: {\n  %s: \"%s\"\n}\n",
-             OPERATOR_JWT, ACCOUNT_PUB, ACCOUNT_JWT);
-    srv = test_server_start_conf(conf);
-    /* The seed literal is in read-only data, which the scan leaves out. */
-    needle_set(&nd, USER_SEED, strlen(USER_SEED));
-    snprintf(creds, sizeof(creds),
-             "-----BEGIN NATS USER JWT-----\n%s\n------END NATS USER JWT------\n\n"
-             "-----BEGIN USER NKEY SEED-----\n%s\n------END USER NKEY SEED------\n",
-             USER_JWT, USER_SEED);
-    snprintf(path, sizeof(path), "/tmp/rnats_secrets_XXXXXX");
-    fd = mkstemp(path);
-    CHECK(fd >= 0);
-    CHECK(write(fd, creds, strlen(creds)) == (ssize_t)strlen(creds));
-    close(fd);
-    connect_and_close(srv->url, CREDS_FILE, path, NULL, &nd);
-    wipe(creds, sizeof(creds));
-    unlink(path);
+    /* The configuration holds only public keys and JWTs. */
+    srv = test_server_start_conf(TEST_OPERATOR_SERVER_CONF);
+    /* The seed, read with open/read (no stdio buffer keeps a copy); the
+     * library reads the generated creds file itself. The test's copy is
+     * what the in-use scan sees (the library wipes the seed once it has
+     * signed), and is wiped before the final scan. */
+    test_keys_read("user.seed", seed, sizeof(seed));
+    needle_set(&nd, seed, strlen(seed));
+    connect_and_close(srv->url, CREDS_FILE, test_keys_path("user.creds"), NULL, &nd);
+    wipe(seed, sizeof(seed));
     check_no_copy(&nd);
 }
 

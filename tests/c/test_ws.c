@@ -9,7 +9,8 @@
  * ports, and fail-over in a 3-node cluster with WebSocket listeners when
  * the connected node is killed (kill -9).
  *
- * The NKeys and JWTs are test_auth's fixed ones (test_keys.h).
+ * The NKeys, JWTs and operator configuration are generated at test time
+ * (tests/c/gen_keys.py, the CTest fixture c_test_keys; see test_keys.h).
  *
  * The TLS certificates are those of test_tls (generated at test time by
  * examples/gen_test_certs.rs, the CTest fixture c_tls_certs).
@@ -373,27 +374,30 @@ static natsStatus sig_handler(char **customErrTxt, unsigned char **signature, in
 
 TEST(ws_nkey_auth)
 {
-    char good[64], bad[64];
+    char good[64], bad[64], line[128], conf[256];
     int tls;
 
-    write_temp(good, sizeof(good), DOCS_SEED "\n");
-    write_temp(bad, sizeof(bad), OTHER_SEED "\n");
+    snprintf(line, sizeof(line), "%s\n", TEST_NKEY_SEED);
+    write_temp(good, sizeof(good), line);
+    snprintf(line, sizeof(line), "%s\n", TEST_OTHER_SEED);
+    write_temp(bad, sizeof(bad), line);
+    snprintf(conf, sizeof(conf), "authorization { users: [ {nkey: %s} ] }", TEST_NKEY_PUB);
     for (tls = 0; tls < 2; tls++) {
         natsOptions *opts = NULL;
-        test_server *srv = auth_server("authorization { users: [ {nkey: " DOCS_PUB "} ] }", tls, &opts);
+        test_server *srv = auth_server(conf, tls, &opts);
 
         CONNECT_REFUSED(opts);
         /* A seed file. */
-        CHECK_OK(natsOptions_SetNKeyFromSeed(opts, DOCS_PUB, bad));
+        CHECK_OK(natsOptions_SetNKeyFromSeed(opts, TEST_NKEY_PUB, bad));
         CONNECT_REFUSED(opts);
-        CHECK_OK(natsOptions_SetNKeyFromSeed(opts, DOCS_PUB, good));
+        CHECK_OK(natsOptions_SetNKeyFromSeed(opts, TEST_NKEY_PUB, good));
         CONNECT_AND_ROUND_TRIP(opts, tls, "ws.nkey.file");
         /* A signature callback. */
         sig_calls = 0;
-        CHECK_OK(natsOptions_SetNKey(opts, DOCS_PUB, sig_handler, (void *)OTHER_SEED));
+        CHECK_OK(natsOptions_SetNKey(opts, TEST_NKEY_PUB, sig_handler, (void *)TEST_OTHER_SEED));
         CONNECT_REFUSED(opts);
         CHECK_EQ_INT(sig_calls, 1);
-        CHECK_OK(natsOptions_SetNKey(opts, DOCS_PUB, sig_handler, (void *)DOCS_SEED));
+        CHECK_OK(natsOptions_SetNKey(opts, TEST_NKEY_PUB, sig_handler, (void *)TEST_NKEY_SEED));
         CONNECT_AND_ROUND_TRIP(opts, tls, "ws.nkey.cb");
         CHECK_EQ_INT(sig_calls, 2);
         natsOptions_Destroy(opts);
@@ -419,7 +423,7 @@ TEST(ws_creds_auth)
     creds_text(creds, sizeof(creds), TEST_USER_JWT, TEST_USER_SEED);
     write_temp(good, sizeof(good), creds);
     /* The right JWT, signed with a seed that does not match it. */
-    creds_text(creds, sizeof(creds), TEST_USER_JWT, OTHER_SEED);
+    creds_text(creds, sizeof(creds), TEST_USER_JWT, TEST_OTHER_SEED);
     write_temp(bad, sizeof(bad), creds);
     for (tls = 0; tls < 2; tls++) {
         natsOptions *opts = NULL;

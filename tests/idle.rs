@@ -96,6 +96,7 @@ fn opts(url: &str, tls: bool, ping_ms: i64) -> Options {
         ping_interval_ms: ping_ms,
         ..Options::default()
     };
+    o.use_global_delivery = false;
     if tls {
         o.secure = true;
         o.tls.skip_verify = true;
@@ -106,7 +107,11 @@ fn opts(url: &str, tls: bool, ping_ms: i64) -> Options {
 /// A connection with an async subscription that has delivered one message
 /// (so its delivery thread exists) and a sync one, then left alone.
 fn idle_conn(url: &str, tls: bool, ping_ms: i64) -> (Arc<Connection>, Arc<AtomicUsize>) {
-    let nc = Connection::connect(opts(url, tls, ping_ms)).unwrap();
+    idle_conn_with(opts(url, tls, ping_ms))
+}
+
+fn idle_conn_with(o: Options) -> (Arc<Connection>, Arc<AtomicUsize>) {
+    let nc = Connection::connect(o).unwrap();
     let got = Arc::new(AtomicUsize::new(0));
     let g = got.clone();
     let cb: nats::conn::sub::MsgCallback = Arc::new(move |_c, _s, _m| {
@@ -133,6 +138,11 @@ fn idle_connections_do_not_wake_up() {
     let tls = tls_server();
     let (a, _) = idle_conn(&plain.url(), false, 30_000);
     let (b, _) = idle_conn(&tls.server.url(), true, 30_000);
+    // One delivering through the library's shared pool: its pool thread
+    // stays while a connection is open, asleep.
+    let mut o = opts(&plain.url(), false, 30_000);
+    o.use_global_delivery = true;
+    let (c, _) = idle_conn_with(o);
     // Let the connect-time work settle: nats-server sends each new client
     // a first PING after about 2 s (its RTT measurement), which the
     // reader answers through the flusher.
@@ -144,6 +154,7 @@ fn idle_connections_do_not_wake_up() {
     );
     a.close();
     b.close();
+    c.close();
 }
 
 /// The bound above is not met by accident: with a 500 ms ping interval the
@@ -161,4 +172,73 @@ fn pings_do_wake_up() {
     assert!(n >= 10, "only {n} wake-ups with a 500 ms ping interval: {text}");
     a.close();
     b.close();
+}
+
+/// Bursts of messages with pauses longer than the pool threads' idle
+/// exit (500 ms with no connection open) between them: the pool thread
+/// (and the subscriptions' own delivery threads) started by the first
+/// burst serve the later ones; no thread is started again (counted by the
+/// thread-started hook, as `natsClientConfig.ThreadStartedHandler`). The
+/// previous engine ended pool threads after 500 ms idle, so each burst
+/// started one again.
+#[test]
+fn bursts_do_not_restart_threads() {
+    let _s = serial();
+    let srv = Server::start_default();
+    let started = Arc::new(AtomicUsize::new(0));
+    let s2 = started.clone();
+    nats::runtime::set_thread_started_hook(Some(Arc::new(move || {
+        s2.fetch_add(1, Ordering::SeqCst);
+    })));
+    let got = Arc::new(AtomicUsize::new(0));
+    let mut conns = Vec::new();
+    let mut subs = Vec::new();
+    for pooled in [true, false] {
+        let mut o = opts(&srv.url(), false, 30_000);
+        o.use_global_delivery = pooled;
+        let nc = Connection::connect(o).unwrap();
+        for i in 0..10 {
+            let g = got.clone();
+            let cb: nats::conn::sub::MsgCallback = Arc::new(move |_c, _s, _m| {
+                g.fetch_add(1, Ordering::SeqCst);
+            });
+            let subj = format!("burst.{}.{i}", pooled as u8);
+            subs.push(nc.subscribe(subj.as_bytes(), None, Some(cb), 0).unwrap());
+        }
+        nc.flush_timeout(5_000).unwrap();
+        conns.push(nc);
+    }
+    let pc = Connection::connect(opts(&srv.url(), false, 30_000)).unwrap();
+    const BURSTS: usize = 4;
+    const MSGS: usize = 200;
+    let mut after_first = 0;
+    for b in 0..BURSTS {
+        for i in 0..MSGS {
+            let subj = format!("burst.{}.{}", i % 2, i % 10);
+            pc.publish(subj.as_bytes(), None, None, b"x").unwrap();
+        }
+        pc.flush_timeout(5_000).unwrap();
+        let want = (b + 1) * MSGS;
+        assert!(
+            common::wait_for(Duration::from_secs(10), || got.load(Ordering::SeqCst) == want),
+            "burst {b}: {} of {want} delivered",
+            got.load(Ordering::SeqCst)
+        );
+        if b == 0 {
+            after_first = started.load(Ordering::SeqCst);
+            assert!(
+                after_first >= 11,
+                "connections, the pool thread and 10 delivery threads started"
+            );
+        }
+        // Longer than the idle exit the pool threads had.
+        std::thread::sleep(Duration::from_millis(700));
+    }
+    let more = started.load(Ordering::SeqCst) - after_first;
+    nats::runtime::set_thread_started_hook(None);
+    assert_eq!(more, 0, "threads started by bursts after the first");
+    pc.close();
+    for c in &conns {
+        c.close();
+    }
 }

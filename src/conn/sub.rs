@@ -375,6 +375,7 @@ impl Subscription {
         } else {
             None
         };
+        let mut conn: Option<Arc<Connection>> = None;
         let mut st = self.state.lock();
         loop {
             let msg = loop {
@@ -411,9 +412,18 @@ impl Subscription {
             };
             let reached_max = st.max > 0 && st.delivered >= st.max;
             let drained = st.draining && st.queue.is_empty();
+            let more = !st.queue.is_empty();
             st.in_callback = true;
             drop(st);
-            self.call(&cb, m);
+            // The connection is kept (one upgrade) while messages follow
+            // each other, and let go before this thread waits.
+            if conn.is_none() {
+                conn = self.conn.upgrade();
+            }
+            self.call_with(&cb, m, conn.as_ref());
+            if !more {
+                conn = None;
+            }
             if reached_max || drained {
                 self.after_callback(reached_max, drained);
                 st = self.state.lock();
@@ -425,13 +435,15 @@ impl Subscription {
     }
 
     /// Hands `m` to the callback (the subscription's lock is not held).
-    fn call(self: &Arc<Self>, cb: &MsgCallback, m: Box<Msg>) {
+    /// `conn`: the connection, upgraded by the caller (`None`: it is gone,
+    /// the message is dropped).
+    fn call_with(self: &Arc<Self>, cb: &MsgCallback, m: Box<Msg>, conn: Option<&Arc<Connection>>) {
         if let Some(h) = &self.js {
             let delivered = self.state.lock().delivered;
             h.on_delivered(self, delivered);
         }
-        match self.conn.upgrade() {
-            Some(c) => cb(&c, self, Some(m)),
+        match conn {
+            Some(c) => cb(c, self, Some(m)),
             None => drop(m),
         }
     }
@@ -463,6 +475,7 @@ impl Subscription {
     /// delivered by one thread at a time, in order.
     fn deliver_batch(self: Arc<Self>) {
         let Some(cb) = self.callback.clone() else { return };
+        let mut conn: Option<Arc<Connection>> = None;
         for _ in 0..64 {
             let mut st = self.state.lock();
             let Some(m) = Self::pop(&mut st) else {
@@ -471,9 +484,18 @@ impl Subscription {
             };
             let reached_max = st.max > 0 && st.delivered >= st.max;
             let drained = st.draining && st.queue.is_empty();
+            let more = !st.queue.is_empty();
             st.in_callback = true;
             drop(st);
-            self.call(&cb, m);
+            // The connection is kept (one upgrade) while messages follow
+            // each other, and let go before this thread waits.
+            if conn.is_none() {
+                conn = self.conn.upgrade();
+            }
+            self.call_with(&cb, m, conn.as_ref());
+            if !more {
+                conn = None;
+            }
             self.after_callback(reached_max, drained);
         }
         let again = {

@@ -314,8 +314,14 @@ impl Msg {
     }
 
     /// Bytes accounted against pending-byte limits (headers + data).
+    #[inline]
     pub fn wire_size(&self) -> usize {
-        self.header_len() + self.data().len()
+        match &self.headers {
+            // The raw header block and the data sit between the subject
+            // (and reply) and the final NUL.
+            None => self.buf.len().saturating_sub(self.payload_start() + 1),
+            Some(_) => self.header_len() + self.data().len(),
+        }
     }
 }
 

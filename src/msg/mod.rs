@@ -314,14 +314,19 @@ impl Msg {
     }
 
     /// Bytes accounted against pending-byte limits (headers + data).
-    #[inline]
+    #[inline(always)]
     pub fn wire_size(&self) -> usize {
         match &self.headers {
             // The raw header block and the data sit between the subject
             // (and reply) and the final NUL.
             None => self.buf.len().saturating_sub(self.payload_start() + 1),
-            Some(_) => self.header_len() + self.data().len(),
+            Some(_) => self.wire_size_parsed(),
         }
+    }
+
+    #[cold]
+    fn wire_size_parsed(&self) -> usize {
+        self.header_len() + self.data().len()
     }
 }
 
@@ -339,6 +344,26 @@ mod tests {
             msg: m,
             nul_free: false,
         }
+    }
+
+    #[test]
+    fn wire_size_is_headers_plus_data() {
+        let hb = b"NATS/1.0\r\nA: b\r\n\r\n";
+        let mut payload = hb.to_vec();
+        payload.extend_from_slice(b"data!");
+        let mut cases = vec![
+            Msg::from_wire(op(b"foo", None, 0, b"hello")).unwrap(),
+            Msg::from_wire(op(b"foo", Some(b"r"), 0, b"")).unwrap(),
+            Msg::from_wire(op(b"foo", Some(b"rep"), hb.len(), &payload)).unwrap(),
+            Box::new(Msg::new(b"s", None, b"xyz").unwrap()),
+        ];
+        let mut lifted = Msg::from_wire(op(b"foo", None, hb.len(), &payload)).unwrap();
+        lifted.headers().unwrap().unwrap().set(b"Another", b"value");
+        cases.push(lifted);
+        for m in &cases {
+            assert_eq!(m.wire_size(), m.header_len() + m.data().len(), "{m:?}");
+        }
+        assert_eq!(cases[2].wire_size(), hb.len() + 5);
     }
 
     #[test]

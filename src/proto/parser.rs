@@ -317,6 +317,9 @@ impl<A: MsgAlloc> Parser<A> {
         if self.pending.is_some() {
             return self.continue_payload();
         }
+        if self.fast_msg_line() {
+            return self.continue_payload();
+        }
         let from = self.scanned.max(self.start);
         let nl = match memchr::memchr(b'\n', &self.buf[from..self.end]) {
             Some(i) => from + i,
@@ -350,6 +353,103 @@ impl<A: MsgAlloc> Parser<A> {
             Some(op) => Ok(Some(op)),
             None => self.continue_payload(),
         }
+    }
+
+    /// The common case in one pass: a complete, plain `MSG` line at the
+    /// start of the input (single spaces, 3 or 4 fields, plain numbers,
+    /// CRLF or LF, within the limits) is scanned for its fields and its end
+    /// at once, without a separate search for the newline, and its message
+    /// started (subject and reply copied from the scan). `false` leaves
+    /// everything as it was for the general path (any other line, an
+    /// incomplete one, anything unusual: the general path also makes the
+    /// error texts).
+    #[inline]
+    fn fast_msg_line(&mut self) -> bool {
+        // A line already searched in part (it came in pieces) is left to
+        // the general path, which resumes its search where it stopped:
+        // scanning it again here with every new piece would make a long
+        // line cost quadratic time.
+        if self.scanned > self.start {
+            return false;
+        }
+        let avail = &self.buf[self.start..self.end];
+        let Some(rest) = avail.strip_prefix(b"MSG ") else {
+            return false;
+        };
+        // The fields, as found.
+        let mut f: [&[u8]; 4] = [&[]; 4];
+        let mut n = 0;
+        let mut from = 0;
+        let mut end = None;
+        for (i, &c) in rest.iter().enumerate() {
+            if c <= b' ' {
+                if c == b' ' {
+                    if i == from || n == 3 {
+                        return false;
+                    }
+                    f[n] = &rest[from..i];
+                    n += 1;
+                    from = i + 1;
+                } else if c == b'\n' {
+                    end = Some((i, i + 1));
+                    break;
+                } else if c == b'\r' {
+                    // Only CRLF ends the line here; a lone CR (or a CR at
+                    // the end of the input so far) goes the general way.
+                    if rest.get(i + 1) != Some(&b'\n') {
+                        return false;
+                    }
+                    end = Some((i, i + 2));
+                    break;
+                } else if c == b'\t' || c == 0 {
+                    return false;
+                }
+            }
+        }
+        let Some((line_end, next)) = end else {
+            return false;
+        };
+        if from == line_end || line_end + 4 > MAX_CONTROL_LINE {
+            return false;
+        }
+        f[n] = &rest[from..line_end];
+        n += 1;
+        #[inline]
+        fn num(b: &[u8]) -> Option<u64> {
+            if b.is_empty() || b.len() > 19 {
+                return None;
+            }
+            let mut v = 0u64;
+            for &c in b {
+                let d = c.wrapping_sub(b'0');
+                if d > 9 {
+                    return None;
+                }
+                v = v * 10 + d as u64;
+            }
+            Some(v)
+        }
+        let (reply, sid, total) = match n {
+            3 => (None, num(f[1]), num(f[2])),
+            4 => (Some(f[2]), num(f[1]), num(f[3])),
+            _ => return false,
+        };
+        let (Some(sid), Some(total)) = (sid, total) else {
+            return false;
+        };
+        if total > self.max_payload as u64 {
+            return false;
+        }
+        let total = total as usize;
+        let op = MsgOp {
+            sid,
+            msg: self.alloc.start(f[0], reply, 0, total),
+            nul_free: true,
+        };
+        self.pending = Some(Pending { op, total });
+        self.start += 4 + next;
+        self.scanned = self.start;
+        true
     }
 
     /// Parses one control line. `Ok(None)` means a MSG/HMSG is now pending.

@@ -358,7 +358,7 @@ mod tests {
             Box::new(Msg::new(b"s", None, b"xyz").unwrap()),
         ];
         let mut lifted = Msg::from_wire(op(b"foo", None, hb.len(), &payload)).unwrap();
-        lifted.headers().unwrap().unwrap().set(b"Another", b"value");
+        lifted.headers().unwrap().unwrap().set(b"Another", b"value").unwrap();
         cases.push(lifted);
         for m in &cases {
             assert_eq!(m.wire_size(), m.header_len() + m.data().len(), "{m:?}");

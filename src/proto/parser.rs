@@ -208,6 +208,26 @@ fn fast_msg_args(rest: &[u8]) -> Option<MsgArgs<'_>> {
     }
 }
 
+/// The decimal number at `b[from..]` (1 to 19 digits) and the index of
+/// the byte after it.
+#[inline]
+fn digits(b: &[u8], from: usize) -> Option<(u64, usize)> {
+    let mut v = 0u64;
+    let mut j = from;
+    while let Some(&c) = b.get(j) {
+        let d = c.wrapping_sub(b'0');
+        if d > 9 {
+            break;
+        }
+        v = v.wrapping_mul(10).wrapping_add(d as u64);
+        j += 1;
+    }
+    if j == from || j - from > 19 {
+        return None;
+    }
+    Some((v, j))
+}
+
 impl<A: MsgAlloc> Parser<A> {
     /// A parser that takes its messages from `alloc`.
     pub fn with_alloc(alloc: A) -> Self {
@@ -373,77 +393,71 @@ impl<A: MsgAlloc> Parser<A> {
             return false;
         }
         let avail = &self.buf[self.start..self.end];
-        let Some(rest) = avail.strip_prefix(b"MSG ") else {
+        let Some(b) = avail.strip_prefix(b"MSG ") else {
             return false;
         };
-        // The fields, as found.
-        let mut f: [&[u8]; 4] = [&[]; 4];
-        let mut n = 0;
-        let mut from = 0;
-        let mut end = None;
-        for (i, &c) in rest.iter().enumerate() {
+        let len = b.len();
+        // Subject: up to the first space (any other byte <= ' ' or an
+        // empty subject goes the general way).
+        let mut i = 0;
+        let subj_end = loop {
+            let Some(&c) = b.get(i) else { return false };
             if c <= b' ' {
-                if c == b' ' {
-                    if i == from || n == 3 {
-                        return false;
-                    }
-                    f[n] = &rest[from..i];
-                    n += 1;
-                    from = i + 1;
-                } else if c == b'\n' {
-                    end = Some((i, i + 1));
-                    break;
-                } else if c == b'\r' {
-                    // Only CRLF ends the line here; a lone CR (or a CR at
-                    // the end of the input so far) goes the general way.
-                    if rest.get(i + 1) != Some(&b'\n') {
-                        return false;
-                    }
-                    end = Some((i, i + 2));
-                    break;
-                } else if c == b'\t' || c == 0 {
-                    return false;
+                if c == b' ' && i > 0 {
+                    break i;
                 }
+                return false;
             }
-        }
-        let Some((line_end, next)) = end else {
+            i += 1;
+        };
+        // Sid: digits, then a space.
+        let Some((sid, j)) = digits(b, subj_end + 1) else {
             return false;
         };
-        if from == line_end || line_end + 4 > MAX_CONTROL_LINE {
+        if b.get(j) != Some(&b' ') {
             return false;
         }
-        f[n] = &rest[from..line_end];
-        n += 1;
-        #[inline]
-        fn num(b: &[u8]) -> Option<u64> {
-            if b.is_empty() || b.len() > 19 {
-                return None;
+        // Third field: the size, or the reply when a space follows it.
+        let t = j + 1;
+        i = t;
+        let t_end = loop {
+            let Some(&c) = b.get(i) else { return false };
+            if c <= b' ' {
+                break i;
             }
-            let mut v = 0u64;
-            for &c in b {
-                let d = c.wrapping_sub(b'0');
-                if d > 9 {
-                    return None;
-                }
-                v = v * 10 + d as u64;
-            }
-            Some(v)
+            i += 1;
+        };
+        if t_end == t {
+            return false;
         }
-        let (reply, sid, total) = match n {
-            3 => (None, num(f[1]), num(f[2])),
-            4 => (Some(f[2]), num(f[1]), num(f[3])),
+        let (reply, total, line_end) = match b[t_end] {
+            b' ' => {
+                let Some((total, e)) = digits(b, t_end + 1) else {
+                    return false;
+                };
+                (Some(&b[t..t_end]), total, e)
+            }
+            b'\r' | b'\n' => match digits(b, t) {
+                Some((total, e)) if e == t_end => (None, total, e),
+                _ => return false,
+            },
             _ => return false,
         };
-        let (Some(sid), Some(total)) = (sid, total) else {
-            return false;
+        // The line's end: CRLF or LF (a lone CR, or a CR at the end of the
+        // input so far, goes the general way).
+        let next = match b.get(line_end) {
+            Some(b'\n') => line_end + 1,
+            Some(b'\r') if b.get(line_end + 1) == Some(&b'\n') => line_end + 2,
+            _ => return false,
         };
-        if total > self.max_payload as u64 {
+        if next > len || line_end + 4 > MAX_CONTROL_LINE || total > self.max_payload as u64 {
             return false;
         }
         let total = total as usize;
+        let subject = &b[..subj_end];
         let op = MsgOp {
             sid,
-            msg: self.alloc.start(f[0], reply, 0, total),
+            msg: self.alloc.start(subject, reply, 0, total),
             nul_free: true,
         };
         self.pending = Some(Pending { op, total });

@@ -467,6 +467,17 @@ fn one_pass_msg_scan_agrees_with_the_general_path() {
         b"MSG a\x001 2\r\nhi\r\n",
         b"MSG \r\n",
         b"MSG a 1\r\n",
+        b"MSG a 1 22 3\r\nabc\r\n",
+        b"MSG a 1 r 2 3\r\nhi\r\n",
+        b"MSG a 1 2x\r\nhi\r\n",
+        b"MSG a 01 002\r\nhi\r\n",
+        b"MSG a 1 1234567890123456789\r\nhi\r\n",
+        b"MSG a 1 r 2\rhi\r\n",
+        b"MSG a 1\x01 2\r\nhi\r\n",
+        b"MSG a\x01b 1 2\r\nhi\r\n",
+        b"MSG a 1 r\t2\r\nhi\r\n",
+        b"MSG a 1 r 2\nhi\n",
+        b"MSG a 1 r  2\r\nhi\r\n",
     ];
     let outcome = |input: &[u8]| match parse_all(input) {
         Ok(ops) => Ok(ops),

@@ -233,6 +233,7 @@ impl Subscription {
             .map_err(|e| Error::new(NATS_SYS_ERROR, format!("cannot start delivery thread: {e}")))
     }
 
+    #[inline]
     fn pop(st: &mut SubState) -> Option<Box<Msg>> {
         let m = st.queue.pop_front()?;
         st.pending_bytes -= m.wire_size() as i64;

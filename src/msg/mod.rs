@@ -171,8 +171,15 @@ impl Msg {
     /// malformed block only fails header accessors.
     /// Errors: a NUL byte in the subject or reply (`NATS_PROTOCOL_ERROR`),
     /// a header length beyond the payload.
+    #[inline]
     pub fn from_wire(op: MsgOp<Incoming>) -> Result<Box<Msg>> {
         let proto = |t: &str| Error::new(crate::natsStatus::NATS_PROTOCOL_ERROR, t.to_string());
+        if op.nul_free && op.msg.0.raw_hdr_len == 0 {
+            // A plain MSG whose line scan found no NUL: nothing to check.
+            let mut m = op.msg.0;
+            m.buf.push(0);
+            return Ok(m);
+        }
         if op.msg.header_len() > op.msg.payload().len() {
             return Err(proto("header size larger than the message"));
         }

@@ -127,6 +127,10 @@ impl ConnectFrame {
 pub fn write_pub(buf: &mut Vec<u8>, subject: &[u8], reply: Option<&[u8]>, headers: Option<&[u8]>, payload: &[u8]) {
     let reply = reply.filter(|r| !r.is_empty());
     let headers = headers.filter(|h| !h.is_empty());
+    if headers.is_none() {
+        write_plain_pub(buf, subject, reply, payload);
+        return;
+    }
     let hlen = headers.map_or(0, |h| h.len());
     buf.reserve(subject.len() + reply.map_or(0, |r| r.len() + 1) + hlen + payload.len() + 56);
     if headers.is_some() {
@@ -151,6 +155,70 @@ pub fn write_pub(buf: &mut Vec<u8>, subject: &[u8], reply: Option<&[u8]>, header
     }
     buf.extend_from_slice(payload);
     buf.extend_from_slice(b"\r\n");
+}
+
+/// Digits of `n` in decimal.
+#[inline]
+fn decimal_len(mut n: usize) -> usize {
+    let mut k = 1;
+    while n >= 10 {
+        n /= 10;
+        k += 1;
+    }
+    k
+}
+
+/// `PUB subj [reply] len\r\npayload\r\n` (the publishing hot path): the
+/// frame's length is computed first, room for it reserved once, and the
+/// pieces copied in without a capacity check each (the number is written
+/// straight into place).
+#[inline]
+fn write_plain_pub(buf: &mut Vec<u8>, subject: &[u8], reply: Option<&[u8]>, payload: &[u8]) {
+    let ndig = decimal_len(payload.len());
+    let total = 4 + subject.len() + 1 + reply.map_or(0, |r| r.len() + 1) + ndig + 2 + payload.len() + 2;
+    buf.reserve(total);
+    let at = buf.len();
+    // SAFETY: `reserve` made room for `total` bytes after `at`, and the
+    // writes below cover exactly `at..at + total` (the offsets add up to
+    // `total`, checked in debug builds), each within that room; the sources
+    // are separate borrows, so no copy overlaps its destination. Every byte
+    // up to `at + total` is written before the length is set.
+    unsafe {
+        let p = buf.as_mut_ptr().add(at);
+        std::ptr::copy_nonoverlapping(b"PUB ".as_ptr(), p, 4);
+        let mut o = 4;
+        std::ptr::copy_nonoverlapping(subject.as_ptr(), p.add(o), subject.len());
+        o += subject.len();
+        *p.add(o) = b' ';
+        o += 1;
+        if let Some(r) = reply {
+            std::ptr::copy_nonoverlapping(r.as_ptr(), p.add(o), r.len());
+            o += r.len();
+            *p.add(o) = b' ';
+            o += 1;
+        }
+        let mut n = payload.len();
+        let mut d = o + ndig;
+        loop {
+            d -= 1;
+            *p.add(d) = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        o += ndig;
+        *p.add(o) = b'\r';
+        *p.add(o + 1) = b'\n';
+        o += 2;
+        std::ptr::copy_nonoverlapping(payload.as_ptr(), p.add(o), payload.len());
+        o += payload.len();
+        *p.add(o) = b'\r';
+        *p.add(o + 1) = b'\n';
+        o += 2;
+        debug_assert_eq!(o, total);
+        buf.set_len(at + total);
+    }
 }
 
 /// `SUB subj [queue] sid\r\n` (an empty queue is no queue).
@@ -286,6 +354,28 @@ mod tests {
             let mut b = Vec::new();
             push_u64(&mut b, n);
             assert_eq!(b, n.to_string().as_bytes());
+        }
+    }
+
+    #[test]
+    fn plain_pub_frames() {
+        for len in [0usize, 1, 9, 10, 11, 99, 100, 999, 1000, 12345, 100_000] {
+            let payload = vec![b'p'; len];
+            for reply in [None, Some(&b"_INBOX.abc"[..])] {
+                // Appended after what is already in the buffer.
+                let mut b = b"PING\r\n".to_vec();
+                write_pub(&mut b, b"a.subject", reply, None, &payload);
+                let mut want = b"PING\r\n".to_vec();
+                match reply {
+                    Some(r) => want.extend_from_slice(
+                        format!("PUB a.subject {} {len}\r\n", String::from_utf8_lossy(r)).as_bytes(),
+                    ),
+                    None => want.extend_from_slice(format!("PUB a.subject {len}\r\n").as_bytes()),
+                }
+                want.extend_from_slice(&payload);
+                want.extend_from_slice(b"\r\n");
+                assert_eq!(b, want, "len {len} reply {reply:?}");
+            }
         }
     }
 

@@ -159,13 +159,54 @@ pub fn write_pub(buf: &mut Vec<u8>, subject: &[u8], reply: Option<&[u8]>, header
 
 /// Digits of `n` in decimal.
 #[inline]
-fn decimal_len(mut n: usize) -> usize {
-    let mut k = 1;
-    while n >= 10 {
-        n /= 10;
-        k += 1;
+fn decimal_len(n: usize) -> usize {
+    if n < 10 {
+        1
+    } else if n < 100 {
+        2
+    } else if n < 1000 {
+        3
+    } else if n < 10_000 {
+        4
+    } else {
+        let mut k = 5;
+        let mut m = n / 100_000;
+        while m > 0 {
+            m /= 10;
+            k += 1;
+        }
+        k
     }
-    k
+}
+
+/// "00", "01", … "99": two digits per division by 100.
+const DIGIT_PAIRS: [u8; 200] = {
+    let mut t = [0u8; 200];
+    let mut i = 0;
+    while i < 100 {
+        t[2 * i] = b'0' + (i / 10) as u8;
+        t[2 * i + 1] = b'0' + (i % 10) as u8;
+        i += 1;
+    }
+    t
+};
+
+/// Writes the decimal digits of `n` into `out`, which must be exactly
+/// [`decimal_len`]`(n)` bytes long.
+#[inline]
+fn put_decimal(out: &mut [u8], mut n: usize) {
+    let mut end = out.len();
+    while n >= 100 {
+        let r = (n % 100) * 2;
+        n /= 100;
+        out[end - 2..end].copy_from_slice(&DIGIT_PAIRS[r..r + 2]);
+        end -= 2;
+    }
+    if n >= 10 {
+        out[end - 2..end].copy_from_slice(&DIGIT_PAIRS[n * 2..n * 2 + 2]);
+    } else {
+        out[end - 1] = b'0' + n as u8;
+    }
 }
 
 /// `PUB subj [reply] len\r\npayload\r\n` (the publishing hot path): the
@@ -197,16 +238,7 @@ fn write_plain_pub(buf: &mut Vec<u8>, subject: &[u8], reply: Option<&[u8]>, payl
             *p.add(o) = b' ';
             o += 1;
         }
-        let mut n = payload.len();
-        let mut d = o + ndig;
-        loop {
-            d -= 1;
-            *p.add(d) = b'0' + (n % 10) as u8;
-            n /= 10;
-            if n == 0 {
-                break;
-            }
-        }
+        put_decimal(std::slice::from_raw_parts_mut(p.add(o), ndig), payload.len());
         o += ndig;
         *p.add(o) = b'\r';
         *p.add(o + 1) = b'\n';
@@ -354,6 +386,26 @@ mod tests {
             let mut b = Vec::new();
             push_u64(&mut b, n);
             assert_eq!(b, n.to_string().as_bytes());
+        }
+    }
+
+    #[test]
+    fn decimals() {
+        let mut ns: Vec<usize> = (0..2000).collect();
+        ns.extend([
+            9_999,
+            10_000,
+            99_999,
+            100_000,
+            999_999,
+            1_000_000,
+            123_456_789,
+            usize::MAX,
+        ]);
+        for n in ns {
+            let mut out = vec![0u8; decimal_len(n)];
+            put_decimal(&mut out, n);
+            assert_eq!(out, n.to_string().as_bytes());
         }
     }
 

@@ -8,7 +8,6 @@ fn is_space(b: u8) -> bool {
 
 /// Whether any byte of `s` is <= b' ' (8 bytes at a time).
 #[inline]
-#[inline]
 fn has_byte_le_space(s: &[u8]) -> bool {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;

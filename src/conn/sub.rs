@@ -314,7 +314,8 @@ impl Subscription {
         // polls (a queued message, else NATS_TIMEOUT), as cnats 3.4 and
         // 3.14 both do.
         let timeout_ms = timeout_ms.max(0);
-        let deadline = Instant::now() + Duration::from_millis(timeout_ms.max(0) as u64);
+        // Read the clock only when there is nothing to take at once.
+        let mut deadline: Option<Instant> = None;
         let mut st = self.state.lock();
         loop {
             if st.slow {
@@ -350,8 +351,11 @@ impl Subscription {
                 }
                 return Err(Error::status(NATS_INVALID_SUBSCRIPTION));
             }
-            if timeout_ms == 0 || self.cv.wait_until(&mut st, deadline).timed_out() && st.queue.is_empty() && !st.closed
-            {
+            if timeout_ms == 0 {
+                return Err(Error::status(NATS_TIMEOUT));
+            }
+            let d = *deadline.get_or_insert_with(|| Instant::now() + Duration::from_millis(timeout_ms as u64));
+            if self.cv.wait_until(&mut st, d).timed_out() && st.queue.is_empty() && !st.closed {
                 return Err(Error::status(NATS_TIMEOUT));
             }
         }

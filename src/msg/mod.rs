@@ -313,7 +313,12 @@ impl Msg {
     }
 
     /// Data length 0 and status 503.
+    #[inline]
     pub fn is_no_responders(&self) -> bool {
+        // No header block, received or set: not a status message.
+        if self.raw_hdr_len == 0 && self.headers.is_none() {
+            return false;
+        }
         self.data().is_empty()
             && self
                 .status()

@@ -16,10 +16,12 @@ const HIGH_WATER: usize = 4 * 1024 * 1024;
 /// flusher wakes). Longer than one write of a small buffer takes.
 pub(super) const LONE_GAP: Duration = Duration::from_micros(20);
 
-/// A lone message larger than this still goes through the flusher: it
-/// may not fit the socket's buffer, and the publisher should not wait for
-/// the peer to read it.
-const LONE_MAX: usize = 32 * 1024;
+/// A lone message larger than this still goes through the flusher. A
+/// lone write also needs the socket's send queue empty
+/// (`Transport::send_queue_empty`): then this much always fits the send
+/// buffer, so the publisher never waits for the peer (a server that stopped
+/// reading blocks the flusher, as before, not the program's thread).
+const LONE_MAX: usize = 8 * 1024;
 
 impl Connection {
     /// Appends a protocol line (PONG, SUB, UNSUB…). While disconnected
@@ -127,7 +129,8 @@ impl Connection {
                 || (was_empty
                     && out.buf.len() <= LONE_MAX
                     && out.flusher_waiting
-                    && out.last_write.is_none_or(|w| w.elapsed() >= LONE_GAP)))
+                    && out.last_write.is_none_or(|w| w.elapsed() >= LONE_GAP)
+                    && out.transport.as_ref().is_some_and(|t| t.send_queue_empty())))
         {
             self.write_direct(out);
             return Ok(());
@@ -468,7 +471,7 @@ mod tests {
         assert!(eventually(|| c.out.lock().flusher_waiting));
         let big = vec![b'x'; LONE_MAX + 1];
         c.publish(b"c", None, None, &big).unwrap();
-        assert!(peer.read_until("x\r\n").starts_with("PUB c 32769\r\nxxx"));
+        assert!(peer.read_until("x\r\n").starts_with("PUB c 8193\r\nxxx"));
         assert_eq!(c.out.lock().direct_writes, 1);
         c.close();
     }

@@ -10,6 +10,7 @@
 #define _GNU_SOURCE
 #include <nats/nats.h>
 
+#include <dlfcn.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -169,10 +170,12 @@ static void *sync_reader(void *arg)
     return NULL;
 }
 
-/* mode: "async" or "sync"; unlimited: raise pending limits (callgrind). */
-static int case_pubsub(const char *url, const char *mode, int size, long n, int unlimited)
+/* mode: "async" or "sync"; unlimited: raise pending limits (callgrind);
+ * two: the publisher has a connection of its own (pubsub2). */
+static int case_pubsub(const char *url, const char *mode, int size, long n, int unlimited, int two)
 {
     natsConnection *nc = connect_url(url, 0);
+    natsConnection *pc = two ? connect_url(url, 0) : nc;
     natsSubscription *sub = NULL;
     int sync = strcmp(mode, "sync") == 0;
     pthread_t th;
@@ -198,9 +201,9 @@ static int case_pubsub(const char *url, const char *mode, int size, long n, int 
      * read fast enough (server-side slow consumer): that is a result too. */
     natsStatus ps = NATS_OK;
     for (long i = 0; i < n && ps == NATS_OK; i++)
-        ps = natsConnection_Publish(nc, "bench.ps", data, size);
+        ps = natsConnection_Publish(pc, "bench.ps", data, size);
     if (ps == NATS_OK)
-        ps = natsConnection_FlushTimeout(nc, 60000);
+        ps = natsConnection_FlushTimeout(pc, 60000);
     if (ps != NATS_OK)
         fprintf(stderr, "bench: pubsub: publish/flush failed: %s (%s)\n", natsStatus_GetText(ps), nats_GetLastError(NULL));
     /* Wait until everything is delivered or dropped, or nothing moves for 2 s. */
@@ -234,6 +237,8 @@ static int case_pubsub(const char *url, const char *mode, int size, long n, int 
         result("cpu_ns_per_msg", received > 0 ? dc * 1e9 / (double) received : 0);
     }
     natsSubscription_Destroy(sub);
+    if (two)
+        natsConnection_Destroy(pc);
     natsConnection_Destroy(nc);
     free(data);
     return 0;
@@ -275,7 +280,9 @@ static void latencies(const char *prefix, double *lat, long n)
     result(name, pct(lat, n, 0.99) * 1e6);
 }
 
-static int case_req(const char *url, long n, int asap)
+/* pause_us > 0: sleep that long between requests, so that every request
+ * finds both connections idle (as a service answering now and then). */
+static int case_req(const char *url, long n, int asap, long pause_us)
 {
     natsConnection *srv = connect_url(url, asap);
     natsConnection *cli = connect_url(url, asap);
@@ -292,6 +299,8 @@ static int case_req(const char *url, long n, int asap)
     natsMsg_Destroy(reply);
     double t0 = now_s();
     for (long i = 0; i < n; i++) {
+        if (pause_us > 0)
+            usleep((useconds_t) pause_us);
         double s = now_s();
         CHECK("request", natsConnection_Request(&reply, cli, "bench.req", data, sizeof data, 5000));
         lat[i] = now_s() - s;
@@ -299,7 +308,8 @@ static int case_req(const char *url, long n, int asap)
     }
     double dt = now_s() - t0;
     if (n > 0) {
-        result("req_per_s", (double) n / dt);
+        if (pause_us == 0)
+            result("req_per_s", (double) n / dt);
         latencies("", lat, n);
     }
     natsSubscription_Destroy(sub);
@@ -851,13 +861,154 @@ static int case_mem(const char *url, int nconns, int nsubs)
     return 0;
 }
 
+/* ---- thread creations: every pthread_create of the process ----
+ * The benchmark defines pthread_create itself, so the library's calls
+ * (rnats' std::thread and cnats' natsThread) come here first and are
+ * counted, then go on to the C library's. */
+static volatile long threads_created;
+
+typedef int (*pthread_create_fn)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
+
+int pthread_create(pthread_t *t, const pthread_attr_t *a, void *(*f)(void *), void *arg)
+{
+    static pthread_create_fn real;
+    if (real == NULL)
+        real = (pthread_create_fn) dlsym(RTLD_NEXT, "pthread_create");
+    __atomic_add_fetch(&threads_created, 1, __ATOMIC_RELAXED);
+    return real(t, a, f, arg);
+}
+
+/* Context switches of every thread of the process, ended ones included. */
+static long ctx_switches(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_nvcsw + ru.ru_nivcsw;
+}
+
+/* ---- idle: CONNS connections (every other one TLS when a TLS URL and
+ * CA are given), each with an async subscription that has delivered one
+ * message, held idle for SECONDS: CPU time and context switches. ---- */
+
+static natsConnection *connect_opts(const char *url, const char *ca)
+{
+    natsOptions *o = NULL;
+    natsConnection *nc = NULL;
+    CHECK("options", natsOptions_Create(&o));
+    CHECK("url", natsOptions_SetURL(o, url));
+    if (ca != NULL) {
+        CHECK("secure", natsOptions_SetSecure(o, true));
+        CHECK("ca", natsOptions_LoadCATrustedCertificates(o, ca));
+    }
+    CHECK("connect", natsConnection_Connect(&nc, o));
+    natsOptions_Destroy(o);
+    return nc;
+}
+
+static int case_idle(const char *url, int nconns, double seconds, const char *tls_url, const char *ca)
+{
+    natsConnection **ncs = calloc((size_t) nconns, sizeof *ncs);
+    natsSubscription **subs = calloc((size_t) nconns, sizeof *subs);
+    char subj[64];
+    received = 0;
+    for (int c = 0; c < nconns; c++) {
+        int tls = tls_url != NULL && ca != NULL && c % 2 == 1;
+        ncs[c] = tls ? connect_opts(tls_url, ca) : connect_opts(url, NULL);
+        snprintf(subj, sizeof subj, "bench.idle.%d", c);
+        CHECK("subscribe", natsConnection_Subscribe(&subs[c], ncs[c], subj, on_msg, NULL));
+        CHECK("publish", natsConnection_Publish(ncs[c], subj, "x", 1));
+        CHECK("flush", natsConnection_FlushTimeout(ncs[c], 10000));
+    }
+    while (__atomic_load_n(&received, __ATOMIC_RELAXED) < nconns)
+        usleep(1000);
+    /* nats-server pings each new client once after ~2 s (RTT): let it. */
+    usleep(3000 * 1000);
+    long x0 = ctx_switches();
+    double c0 = cpu_s();
+    usleep((useconds_t) (seconds * 1e6));
+    double dc = cpu_s() - c0;
+    long dx = ctx_switches() - x0;
+    result("cpu_ms", dc * 1e3);
+    result("ctx_switches", (double) dx);
+    for (int c = 0; c < nconns; c++) {
+        natsSubscription_Destroy(subs[c]);
+        natsConnection_Destroy(ncs[c]);
+    }
+    free(subs);
+    free(ncs);
+    return 0;
+}
+
+/* ---- bursty: BURSTS bursts of MSGS messages, PERIOD ms apart, spread
+ * over SUBS async subscriptions of one connection (published from a
+ * second one); "pool" delivers through the library's shared pool
+ * (natsOptions_UseGlobalMessageDelivery). Thread creations after the
+ * first burst, and CPU time while nothing happens between bursts. ---- */
+
+static int case_bursty(const char *url, int nsubs, long msgs, int bursts, int period_ms, int pool)
+{
+    natsOptions *o = NULL;
+    natsConnection *nc = NULL;
+    natsConnection *pc = connect_url(url, 0);
+    natsSubscription **subs = calloc((size_t) nsubs, sizeof *subs);
+    char subj[64];
+    char data[16];
+    memset(data, 'b', sizeof data);
+    CHECK("options", natsOptions_Create(&o));
+    CHECK("url", natsOptions_SetURL(o, url));
+    if (pool)
+        CHECK("pool", natsOptions_UseGlobalMessageDelivery(o, true));
+    CHECK("connect", natsConnection_Connect(&nc, o));
+    natsOptions_Destroy(o);
+    for (int i = 0; i < nsubs; i++) {
+        snprintf(subj, sizeof subj, "bench.burst.%d", i);
+        CHECK("subscribe", natsConnection_Subscribe(&subs[i], nc, subj, on_msg, NULL));
+    }
+    CHECK("flush", natsConnection_FlushTimeout(nc, 10000));
+    received = 0;
+    long created_after_first = 0;
+    double idle_cpu = 0, idle_time = 0;
+    for (int b = 0; b < bursts; b++) {
+        double start = now_s();
+        for (long i = 0; i < msgs; i++) {
+            snprintf(subj, sizeof subj, "bench.burst.%ld", i % nsubs);
+            CHECK("publish", natsConnection_Publish(pc, subj, data, sizeof data));
+        }
+        CHECK("flush", natsConnection_FlushTimeout(pc, 10000));
+        while (__atomic_load_n(&received, __ATOMIC_RELAXED) < (b + 1) * msgs)
+            usleep(200);
+        if (b == 0)
+            created_after_first = __atomic_load_n(&threads_created, __ATOMIC_RELAXED);
+        /* Idle until the next burst. */
+        double c0 = cpu_s(), t0 = now_s();
+        double next = start + period_ms / 1e3;
+        if (next > t0)
+            usleep((useconds_t) ((next - t0) * 1e6));
+        if (b > 0) {
+            idle_cpu += cpu_s() - c0;
+            idle_time += now_s() - t0;
+        }
+    }
+    result("threads_created", (double) (__atomic_load_n(&threads_created, __ATOMIC_RELAXED) - created_after_first));
+    result("idle_cpu_ms_per_s", idle_time > 0 ? idle_cpu * 1e3 / idle_time : 0);
+    for (int i = 0; i < nsubs; i++)
+        natsSubscription_Destroy(subs[i]);
+    natsConnection_Destroy(nc);
+    natsConnection_Destroy(pc);
+    free(subs);
+    return 0;
+}
+
 static void usage(void)
 {
     fprintf(stderr, "usage: bench version\n"
                     "       bench pub URL SIZE COUNT\n"
                     "       bench mpub URL SIZE COUNT THREADS\n"
                     "       bench pubsub URL async|sync SIZE COUNT [unlimited]\n"
-                    "       bench req URL COUNT [asap]\n"
+                    "       bench pubsub2 URL async|sync SIZE COUNT [unlimited]\n"
+                    "       bench req URL COUNT [asap|default] [PAUSE_US]\n"
+                    "       bench idle URL CONNS SECONDS [TLS_URL CA_FILE]\n"
+                    "       bench bursty URL SUBS MSGS BURSTS PERIOD_MS [pool]\n"
                     "       bench micro URL COUNT [asap]\n"
                     "       bench connect URL COUNT [CA_FILE]\n"
                     "       bench mem URL CONNS SUBS\n"
@@ -888,9 +1039,16 @@ int main(int argc, char **argv)
     else if (strcmp(c, "mpub") == 0 && argc >= 6)
         rc = case_mpub(url, atoi(argv[3]), atol(argv[4]), atoi(argv[5]));
     else if (strcmp(c, "pubsub") == 0 && argc >= 6)
-        rc = case_pubsub(url, argv[3], atoi(argv[4]), atol(argv[5]), argc >= 7 && strcmp(argv[6], "unlimited") == 0);
+        rc = case_pubsub(url, argv[3], atoi(argv[4]), atol(argv[5]), argc >= 7 && strcmp(argv[6], "unlimited") == 0, 0);
+    else if (strcmp(c, "pubsub2") == 0 && argc >= 6)
+        rc = case_pubsub(url, argv[3], atoi(argv[4]), atol(argv[5]), argc >= 7 && strcmp(argv[6], "unlimited") == 0, 1);
     else if (strcmp(c, "req") == 0 && argc >= 4)
-        rc = case_req(url, atol(argv[3]), argc >= 5 && strcmp(argv[4], "asap") == 0);
+        rc = case_req(url, atol(argv[3]), argc >= 5 && strcmp(argv[4], "asap") == 0, argc >= 6 ? atol(argv[5]) : 0);
+    else if (strcmp(c, "idle") == 0 && argc >= 5)
+        rc = case_idle(url, atoi(argv[3]), atof(argv[4]), argc >= 7 ? argv[5] : NULL, argc >= 7 ? argv[6] : NULL);
+    else if (strcmp(c, "bursty") == 0 && argc >= 7)
+        rc = case_bursty(url, atoi(argv[3]), atol(argv[4]), atoi(argv[5]), atoi(argv[6]),
+                         argc >= 8 && strcmp(argv[7], "pool") == 0);
     else if (strcmp(c, "micro") == 0 && argc >= 4)
         rc = case_micro(url, atol(argv[3]), argc >= 5 && strcmp(argv[4], "asap") == 0);
     else if (strcmp(c, "connect") == 0 && argc >= 4)

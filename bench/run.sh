@@ -12,7 +12,8 @@
 #                                  BENCH_ONLY='jsfetch|jspullasync|jsordered': consuming;
 #                                  BENCH_ONLY=kv: Key/Value;
 #                                  BENCH_ONLY='^pub_16|pubsub_async': WebSocket
-#                                  (rnats only) beside nats://)
+#                                  (rnats only) beside nats://;
+#                                  BENCH_ONLY='idle|bursty': idle connections, bursts)
 #
 # Timings on a shared 2-core machine swing 15-30 % between runs: read the
 # ratios (ours / cnats, measured side by side), not the absolute numbers.
@@ -80,8 +81,12 @@ cases=(
     "pub_16_ws|pub 16 $(cnt 600000)|ws"
     "pubsub_async_16_ws|pubsub async 16 $(cnt 300000)|ws"
     "pubsub_async_1k_ws|pubsub async 1024 $(cnt 100000)|ws"
+    "pubsub2_async_16|pubsub2 async 16 $(cnt 300000)|plain"
+    "pubsub2_sync_16|pubsub2 sync 16 $(cnt 300000)|plain"
     "req_default|req $(cnt 500)|plain"
     "req_asap|req $(cnt 3000) asap|plain"
+    "req_paced_default|req $(cnt 500) default 1000|plain"
+    "req_paced_asap|req $(cnt 500) asap 1000|plain"
     "micro_default|micro $(cnt 500)|plain"
     "micro_asap|micro $(cnt 3000) asap|plain"
     "connect_plain|connect $(cnt 300)|plain"
@@ -106,6 +111,14 @@ if [ $smoke = 1 ]; then
     cases+=("mem|mem 3 2|plain" "obj_1m|obj 1048576 1|js")
 else
     cases+=("mem|mem 100 10|plain" "obj_1m|obj 1048576 20|js" "obj_64m|obj 67108864 2|js")
+fi
+# Idle connections (half of them TLS when openssl made certificates) and
+# bursts of traffic: once per library and repetition, not scaled.
+if [ $smoke = 1 ]; then
+    cases+=("idle|idle 4 0.2 ${tls_url:+$tls_url $bench_tmp/tls/ca.pem}|plain" "bursty|bursty 10 100 2 100|plain")
+else
+    cases+=("idle|idle 100 10 ${tls_url:+$tls_url $bench_tmp/tls/ca.pem}|plain"
+        "bursty|bursty 100 1000 10 600|plain" "bursty_pool|bursty 100 1000 10 600 pool|plain")
 fi
 
 results=$bench_tmp/results.txt

@@ -131,7 +131,36 @@ pub fn conn_opened() {
 }
 
 pub fn conn_closed() {
-    OPEN_CONNS.fetch_sub(1, Ordering::AcqRel);
+    if OPEN_CONNS.fetch_sub(1, Ordering::AcqRel) == 1 {
+        // The last connection: the event and pool threads, which wait
+        // without a time limit while a connection is open, start their
+        // idle countdown. Notified under their locks, so that a thread
+        // that has just seen a connection open is already waiting.
+        {
+            let _ev = EVENTS.lock();
+            EVENTS_CV.notify_all();
+        }
+        let _p = POOL.lock();
+        POOL_CV.notify_all();
+    }
+}
+
+/// How long the event thread and pool threads stay once idle with no
+/// connection open. While a connection is open they stay (until
+/// `nats_Close`, or until the last connection is closed and this passes),
+/// so that bursty traffic does not start and stop threads (and call the
+/// thread-started handler) over and over; waiting costs no wake-up.
+const IDLE_EXIT: Duration = Duration::from_millis(500);
+
+/// Waits on `cv` for more work: without a time limit while a connection
+/// is open, else up to [`IDLE_EXIT`]. `true` when the wait timed out.
+fn idle_wait<T>(cv: &Condvar, guard: &mut parking_lot::MutexGuard<'_, T>) -> bool {
+    if OPEN_CONNS.load(Ordering::Acquire) > 0 {
+        cv.wait(guard);
+        false
+    } else {
+        cv.wait_for(guard, IDLE_EXIT).timed_out()
+    }
 }
 
 thread_local! {
@@ -277,10 +306,10 @@ fn post_job(job: Job, droppable: bool) -> bool {
     true
 }
 
-/// The event thread ends once idle for a while, so that no thread lingers
-/// when the program has no connection left.
+/// The event thread ends once idle for a while with no connection open
+/// (see [`IDLE_EXIT`]), so that no thread lingers when the program has no
+/// connection left.
 fn event_loop() {
-    let idle = Duration::from_millis(500);
     loop {
         let job = {
             let mut ev = EVENTS.lock();
@@ -288,9 +317,7 @@ fn event_loop() {
                 if let Some(j) = ev.queue.pop_front() {
                     break Some(j);
                 }
-                if CLOSING.load(Ordering::Acquire)
-                    || EVENTS_CV.wait_for(&mut ev, idle).timed_out() && ev.queue.is_empty()
-                {
+                if CLOSING.load(Ordering::Acquire) || idle_wait(&EVENTS_CV, &mut ev) && ev.queue.is_empty() {
                     ev.running = false;
                     break None;
                 }
@@ -341,9 +368,9 @@ pub fn pool_schedule(job: std::sync::Arc<dyn PoolJob>) {
     }
 }
 
-/// A pool thread ends after being idle for a while.
+/// A pool thread ends after being idle for a while with no connection
+/// open (see [`IDLE_EXIT`]).
 fn pool_worker() {
-    let idle = Duration::from_millis(500);
     loop {
         let job = {
             let mut p = POOL.lock();
@@ -351,8 +378,12 @@ fn pool_worker() {
                 if let Some(j) = p.queue.pop_front() {
                     break Some(j);
                 }
+                if CLOSING.load(Ordering::Acquire) {
+                    p.threads -= 1;
+                    break None;
+                }
                 p.idle += 1;
-                let timed_out = POOL_CV.wait_for(&mut p, idle).timed_out();
+                let timed_out = idle_wait(&POOL_CV, &mut p);
                 p.idle -= 1;
                 if p.queue.is_empty() && (timed_out || CLOSING.load(Ordering::Acquire)) {
                     p.threads -= 1;
@@ -373,8 +404,16 @@ fn pool_worker() {
 /// delivery pool), which then end.
 pub fn close() {
     CLOSING.store(true, Ordering::Release);
-    EVENTS_CV.notify_all();
-    POOL_CV.notify_all();
+    // Under the locks: a thread about to wait (without a time limit while
+    // a connection is open) is then either waiting or sees CLOSING.
+    {
+        let _ev = EVENTS.lock();
+        EVENTS_CV.notify_all();
+    }
+    {
+        let _p = POOL.lock();
+        POOL_CV.notify_all();
+    }
     OPENED.store(false, Ordering::Release);
     crate::msg::clear_recycled();
 }

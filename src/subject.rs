@@ -52,14 +52,20 @@ pub fn check_subscribe(s: &[u8]) -> Result<()> {
 
 /// A subject to publish to: non-empty, no whitespace or control line
 /// breaks (stricter than cnats, which lets CR/LF through).
+#[inline]
 pub fn check_publish(s: &[u8]) -> Result<()> {
+    // Fast path: whitespace and NUL are all <= b' '; when no byte is, the
+    // subject is fine. Only otherwise look closer (out of line).
+    if !s.is_empty() && !has_byte_le_space(s) {
+        return Ok(());
+    }
+    check_publish_slow(s)
+}
+
+#[cold]
+fn check_publish_slow(s: &[u8]) -> Result<()> {
     if s.is_empty() {
         return Err(Error::new(NATS_INVALID_SUBJECT, "invalid subject: empty"));
-    }
-    // Fast path: whitespace and NUL are all <= b' '; when no byte is, the
-    // subject is fine. Only otherwise look closer.
-    if !has_byte_le_space(s) {
-        return Ok(());
     }
     if s.iter().any(|&b| is_space(b) || b == 0) {
         return Err(Error::new(

@@ -86,6 +86,9 @@ impl Connection {
                 pings_out: 0,
                 pings_in_buf: 0,
                 flusher_done: false,
+                last_write: None,
+                #[cfg(test)]
+                direct_writes: 0,
             }),
             out_cv: Condvar::new(),
             space_cv: Condvar::new(),

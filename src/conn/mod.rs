@@ -136,6 +136,13 @@ struct Out {
     pings_in_buf: u64,
     /// The flusher has returned.
     flusher_done: bool,
+    /// When the last write to the socket (flusher or direct) ended; `None`
+    /// before the first. A publish that finds the connection quiet for
+    /// longer than `writer::LONE_GAP` writes itself (see `publish`).
+    last_write: Option<Instant>,
+    /// Writes made by publishing threads (tests).
+    #[cfg(test)]
+    direct_writes: u64,
 }
 
 pub struct Connection {

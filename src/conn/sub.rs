@@ -233,6 +233,7 @@ impl Subscription {
             .map_err(|e| Error::new(NATS_SYS_ERROR, format!("cannot start delivery thread: {e}")))
     }
 
+    #[inline]
     fn pop(st: &mut SubState) -> Option<Box<Msg>> {
         let m = st.queue.pop_front()?;
         st.pending_bytes -= m.wire_size() as i64;
@@ -313,7 +314,8 @@ impl Subscription {
         // polls (a queued message, else NATS_TIMEOUT), as cnats 3.4 and
         // 3.14 both do.
         let timeout_ms = timeout_ms.max(0);
-        let deadline = Instant::now() + Duration::from_millis(timeout_ms.max(0) as u64);
+        // Read the clock only when there is nothing to take at once.
+        let mut deadline: Option<Instant> = None;
         let mut st = self.state.lock();
         loop {
             if st.slow {
@@ -349,8 +351,11 @@ impl Subscription {
                 }
                 return Err(Error::status(NATS_INVALID_SUBSCRIPTION));
             }
-            if timeout_ms == 0 || self.cv.wait_until(&mut st, deadline).timed_out() && st.queue.is_empty() && !st.closed
-            {
+            if timeout_ms == 0 {
+                return Err(Error::status(NATS_TIMEOUT));
+            }
+            let d = *deadline.get_or_insert_with(|| Instant::now() + Duration::from_millis(timeout_ms as u64));
+            if self.cv.wait_until(&mut st, d).timed_out() && st.queue.is_empty() && !st.closed {
                 return Err(Error::status(NATS_TIMEOUT));
             }
         }
@@ -375,6 +380,7 @@ impl Subscription {
         } else {
             None
         };
+        let mut conn: Option<Arc<Connection>> = None;
         let mut st = self.state.lock();
         loop {
             let msg = loop {
@@ -411,9 +417,18 @@ impl Subscription {
             };
             let reached_max = st.max > 0 && st.delivered >= st.max;
             let drained = st.draining && st.queue.is_empty();
+            let more = !st.queue.is_empty();
             st.in_callback = true;
             drop(st);
-            self.call(&cb, m);
+            // The connection is kept (one upgrade) while messages follow
+            // each other, and let go before this thread waits.
+            if conn.is_none() {
+                conn = self.conn.upgrade();
+            }
+            self.call_with(&cb, m, conn.as_ref());
+            if !more {
+                conn = None;
+            }
             if reached_max || drained {
                 self.after_callback(reached_max, drained);
                 st = self.state.lock();
@@ -425,13 +440,15 @@ impl Subscription {
     }
 
     /// Hands `m` to the callback (the subscription's lock is not held).
-    fn call(self: &Arc<Self>, cb: &MsgCallback, m: Box<Msg>) {
+    /// `conn`: the connection, upgraded by the caller (`None`: it is gone,
+    /// the message is dropped).
+    fn call_with(self: &Arc<Self>, cb: &MsgCallback, m: Box<Msg>, conn: Option<&Arc<Connection>>) {
         if let Some(h) = &self.js {
             let delivered = self.state.lock().delivered;
             h.on_delivered(self, delivered);
         }
-        match self.conn.upgrade() {
-            Some(c) => cb(&c, self, Some(m)),
+        match conn {
+            Some(c) => cb(c, self, Some(m)),
             None => drop(m),
         }
     }
@@ -463,6 +480,7 @@ impl Subscription {
     /// delivered by one thread at a time, in order.
     fn deliver_batch(self: Arc<Self>) {
         let Some(cb) = self.callback.clone() else { return };
+        let mut conn: Option<Arc<Connection>> = None;
         for _ in 0..64 {
             let mut st = self.state.lock();
             let Some(m) = Self::pop(&mut st) else {
@@ -471,9 +489,18 @@ impl Subscription {
             };
             let reached_max = st.max > 0 && st.delivered >= st.max;
             let drained = st.draining && st.queue.is_empty();
+            let more = !st.queue.is_empty();
             st.in_callback = true;
             drop(st);
-            self.call(&cb, m);
+            // The connection is kept (one upgrade) while messages follow
+            // each other, and let go before this thread waits.
+            if conn.is_none() {
+                conn = self.conn.upgrade();
+            }
+            self.call_with(&cb, m, conn.as_ref());
+            if !more {
+                conn = None;
+            }
             self.after_callback(reached_max, drained);
         }
         let again = {

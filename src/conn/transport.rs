@@ -79,6 +79,27 @@ impl Transport {
         r
     }
 
+    /// Whether the kernel holds none of our bytes unsent or unacknowledged
+    /// (`SIOCOUTQ`): the send buffer is then empty, so a small write fits
+    /// and cannot block, whatever the peer does.
+    pub fn send_queue_empty(&self) -> bool {
+        use std::os::fd::AsRawFd;
+        let fd = match self {
+            Transport::Plain(s) => s.as_raw_fd(),
+            Transport::Tls(t) => t.tcp().as_raw_fd(),
+            // The frames go through the same socket.
+            Transport::Ws(w) => return w.inner().send_queue_empty(),
+            // Event-loop mode: writes wait for the host loop's write
+            // events when the socket is full; they stay with the flusher.
+            Transport::Loop(_) => return false,
+        };
+        let mut n: libc::c_int = 0;
+        // SAFETY: `fd` is this transport's open socket (borrowed for the
+        // call); TIOCOUTQ (SIOCOUTQ on a TCP socket) writes one int to `n`.
+        let rc = unsafe { libc::ioctl(fd, libc::TIOCOUTQ, &mut n as *mut libc::c_int) };
+        rc == 0 && n == 0
+    }
+
     /// Makes a blocked `read` return; later writes fail.
     pub fn shutdown(&self) {
         match self {
@@ -304,6 +325,26 @@ mod tests {
         assert_eq!(reader.join().unwrap().unwrap(), 0);
         assert!(t.write_all(b"PING\r\n").is_err());
         assert!(t.local_addr().is_some());
+    }
+
+    #[test]
+    fn send_queue_empty_until_the_peer_stops_reading() {
+        let (t, peer) = pair();
+        assert!(t.send_queue_empty());
+        t.write_all(b"PING\r\n").unwrap();
+        // Acknowledged by the peer's kernel (the peer reads nothing).
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while !t.send_queue_empty() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert!(t.send_queue_empty());
+        // Fill the peer's receive window and our send buffer.
+        let Transport::Plain(s) = &t else { unreachable!() };
+        s.set_nonblocking(true).unwrap();
+        let chunk = vec![0u8; 64 * 1024];
+        while (&*s).write(&chunk).is_ok() {}
+        assert!(!t.send_queue_empty());
+        drop(peer);
     }
 
     #[test]

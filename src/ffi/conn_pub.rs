@@ -49,6 +49,7 @@ unsafe fn subject<'a>(p: *const c_char) -> Result<&'a [u8]> {
 /// cnats' contract for the publish functions: `nc` NULL or a live connection handle; `subj` and
 /// `reply` NULL or NUL-terminated strings; `data` NULL or `dataLen` readable bytes; all valid for
 /// the call.
+#[inline(always)]
 unsafe fn publish_raw(
     nc: *mut natsConnection,
     subj: *const c_char,

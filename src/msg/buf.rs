@@ -63,14 +63,28 @@ impl MsgBuf {
                 if l + s.len() <= MSG_INLINE {
                     bytes[l..l + s.len()].copy_from_slice(s);
                     *len = (l + s.len()) as u8;
-                } else {
-                    let mut v = Vec::with_capacity(l + s.len());
-                    v.extend_from_slice(&bytes[..l]);
-                    v.extend_from_slice(s);
-                    *self = MsgBuf::Heap(v);
+                    return;
                 }
             }
-            MsgBuf::Heap(v) => v.extend_from_slice(s),
+            MsgBuf::Heap(v) => {
+                v.extend_from_slice(s);
+                return;
+            }
+        }
+        self.spill(s);
+    }
+
+    /// An inline buffer that `s` does not fit in moves to the heap (kept
+    /// out of line, so that the common appends above inline).
+    #[cold]
+    #[inline(never)]
+    fn spill(&mut self, s: &[u8]) {
+        if let MsgBuf::Inline { len, bytes } = self {
+            let l = *len as usize;
+            let mut v = Vec::with_capacity(l + s.len());
+            v.extend_from_slice(&bytes[..l]);
+            v.extend_from_slice(s);
+            *self = MsgBuf::Heap(v);
         }
     }
 

@@ -171,8 +171,15 @@ impl Msg {
     /// malformed block only fails header accessors.
     /// Errors: a NUL byte in the subject or reply (`NATS_PROTOCOL_ERROR`),
     /// a header length beyond the payload.
+    #[inline]
     pub fn from_wire(op: MsgOp<Incoming>) -> Result<Box<Msg>> {
         let proto = |t: &str| Error::new(crate::natsStatus::NATS_PROTOCOL_ERROR, t.to_string());
+        if op.nul_free && op.msg.0.raw_hdr_len == 0 {
+            // A plain MSG whose line scan found no NUL: nothing to check.
+            let mut m = op.msg.0;
+            m.buf.push(0);
+            return Ok(m);
+        }
         if op.msg.header_len() > op.msg.payload().len() {
             return Err(proto("header size larger than the message"));
         }
@@ -306,7 +313,12 @@ impl Msg {
     }
 
     /// Data length 0 and status 503.
+    #[inline]
     pub fn is_no_responders(&self) -> bool {
+        // No header block, received or set: not a status message.
+        if self.raw_hdr_len == 0 && self.headers.is_none() {
+            return false;
+        }
         self.data().is_empty()
             && self
                 .status()
@@ -314,7 +326,18 @@ impl Msg {
     }
 
     /// Bytes accounted against pending-byte limits (headers + data).
+    #[inline(always)]
     pub fn wire_size(&self) -> usize {
+        match &self.headers {
+            // The raw header block and the data sit between the subject
+            // (and reply) and the final NUL.
+            None => self.buf.len().saturating_sub(self.payload_start() + 1),
+            Some(_) => self.wire_size_parsed(),
+        }
+    }
+
+    #[cold]
+    fn wire_size_parsed(&self) -> usize {
         self.header_len() + self.data().len()
     }
 }
@@ -333,6 +356,26 @@ mod tests {
             msg: m,
             nul_free: false,
         }
+    }
+
+    #[test]
+    fn wire_size_is_headers_plus_data() {
+        let hb = b"NATS/1.0\r\nA: b\r\n\r\n";
+        let mut payload = hb.to_vec();
+        payload.extend_from_slice(b"data!");
+        let mut cases = vec![
+            Msg::from_wire(op(b"foo", None, 0, b"hello")).unwrap(),
+            Msg::from_wire(op(b"foo", Some(b"r"), 0, b"")).unwrap(),
+            Msg::from_wire(op(b"foo", Some(b"rep"), hb.len(), &payload)).unwrap(),
+            Box::new(Msg::new(b"s", None, b"xyz").unwrap()),
+        ];
+        let mut lifted = Msg::from_wire(op(b"foo", None, hb.len(), &payload)).unwrap();
+        lifted.headers().unwrap().unwrap().set(b"Another", b"value").unwrap();
+        cases.push(lifted);
+        for m in &cases {
+            assert_eq!(m.wire_size(), m.header_len() + m.data().len(), "{m:?}");
+        }
+        assert_eq!(cases[2].wire_size(), hb.len() + 5);
     }
 
     #[test]

@@ -10,7 +10,14 @@ use parking_lot::Mutex;
 /// `natsMsg_Destroy`) frees it, which malloc handles badly (every free and
 /// every malloc take the slow path). Recycling the boxes costs a lock.
 /// Only [`recycle`] fills it, only a [`Recycler::shared`] takes from it.
-const RECYCLE_MAX: usize = 1024;
+///
+/// It keeps up to 8 MiB of boxes (inline buffers; a heap buffer is freed
+/// when its message is), enough for the backlog of a subscription at
+/// cnats' default pending limit of 65 536 messages: a reader that gets far
+/// ahead of a delivery thread then reuses the boxes of the previous
+/// backlog instead of allocating (and the delivery thread freeing)
+/// thousands of them again. The boxes stay until `nats_Close`.
+const RECYCLE_MAX: usize = (8 << 20) / std::mem::size_of::<Msg>();
 #[allow(clippy::vec_box)] // the boxes themselves are what is recycled
 static RECYCLED: Mutex<Vec<Box<Msg>>> = Mutex::new(Vec::new());
 

@@ -39,6 +39,16 @@ struct Pending<M> {
     total: usize,
 }
 
+/// What [`Parser::fast_msg_line`] made of the input.
+enum FastMsg<M> {
+    /// Not a line for the fast path: nothing was consumed.
+    No,
+    /// The line was consumed; its message waits for (more of) its payload.
+    Pending,
+    /// Line, payload and CRLF were all there.
+    Complete(MsgOp<M>),
+}
+
 /// Incremental parser: bytes in (split anywhere), `ServerOp`s out. `A`
 /// provides the messages (see [`MsgAlloc`]).
 pub struct Parser<A: MsgAlloc = PlainAlloc> {
@@ -208,6 +218,26 @@ fn fast_msg_args(rest: &[u8]) -> Option<MsgArgs<'_>> {
     }
 }
 
+/// The decimal number at `b[from..]` (1 to 19 digits) and the index of
+/// the byte after it.
+#[inline]
+fn digits(b: &[u8], from: usize) -> Option<(u64, usize)> {
+    let mut v = 0u64;
+    let mut j = from;
+    while let Some(&c) = b.get(j) {
+        let d = c.wrapping_sub(b'0');
+        if d > 9 {
+            break;
+        }
+        v = v.wrapping_mul(10).wrapping_add(d as u64);
+        j += 1;
+    }
+    if j == from || j - from > 19 {
+        return None;
+    }
+    Some((v, j))
+}
+
 impl<A: MsgAlloc> Parser<A> {
     /// A parser that takes its messages from `alloc`.
     pub fn with_alloc(alloc: A) -> Self {
@@ -317,6 +347,11 @@ impl<A: MsgAlloc> Parser<A> {
         if self.pending.is_some() {
             return self.continue_payload();
         }
+        match self.fast_msg_line() {
+            FastMsg::Complete(op) => return Ok(Some(ServerOp::Msg(op))),
+            FastMsg::Pending => return self.continue_payload(),
+            FastMsg::No => {}
+        }
         let from = self.scanned.max(self.start);
         let nl = match memchr::memchr(b'\n', &self.buf[from..self.end]) {
             Some(i) => from + i,
@@ -350,6 +385,113 @@ impl<A: MsgAlloc> Parser<A> {
             Some(op) => Ok(Some(op)),
             None => self.continue_payload(),
         }
+    }
+
+    /// The common case in one pass: a complete, plain `MSG` line at the
+    /// start of the input (single spaces, 3 or 4 fields, plain numbers,
+    /// CRLF or LF, within the limits) is scanned for its fields and its end
+    /// at once, without a separate search for the newline, and its message
+    /// started (subject and reply copied from the scan); when its payload
+    /// and CRLF are in too, the message is complete at once.
+    /// [`FastMsg::No`] leaves everything as it was for the general path
+    /// (any other line, an incomplete one, anything unusual: the general
+    /// path also makes the error texts).
+    #[inline]
+    fn fast_msg_line(&mut self) -> FastMsg<A::Msg> {
+        // A line already searched in part (it came in pieces) is left to
+        // the general path, which resumes its search where it stopped:
+        // scanning it again here with every new piece would make a long
+        // line cost quadratic time.
+        if self.scanned > self.start {
+            return FastMsg::No;
+        }
+        let avail = &self.buf[self.start..self.end];
+        let Some(b) = avail.strip_prefix(b"MSG ") else {
+            return FastMsg::No;
+        };
+        let len = b.len();
+        // Subject: up to the first space (any other byte <= ' ' or an
+        // empty subject goes the general way).
+        let mut i = 0;
+        let subj_end = loop {
+            let Some(&c) = b.get(i) else { return FastMsg::No };
+            if c <= b' ' {
+                if c == b' ' && i > 0 {
+                    break i;
+                }
+                return FastMsg::No;
+            }
+            i += 1;
+        };
+        // Sid: digits, then a space.
+        let Some((sid, j)) = digits(b, subj_end + 1) else {
+            return FastMsg::No;
+        };
+        if b.get(j) != Some(&b' ') {
+            return FastMsg::No;
+        }
+        // Third field: the size, or the reply when a space follows it.
+        let t = j + 1;
+        i = t;
+        let t_end = loop {
+            let Some(&c) = b.get(i) else { return FastMsg::No };
+            if c <= b' ' {
+                break i;
+            }
+            i += 1;
+        };
+        if t_end == t {
+            return FastMsg::No;
+        }
+        let (reply, total, line_end) = match b[t_end] {
+            b' ' => {
+                let Some((total, e)) = digits(b, t_end + 1) else {
+                    return FastMsg::No;
+                };
+                (Some(&b[t..t_end]), total, e)
+            }
+            b'\r' | b'\n' => match digits(b, t) {
+                Some((total, e)) if e == t_end => (None, total, e),
+                _ => return FastMsg::No,
+            },
+            _ => return FastMsg::No,
+        };
+        // The line's end: CRLF or LF (a lone CR, or a CR at the end of the
+        // input so far, goes the general way).
+        let next = match b.get(line_end) {
+            Some(b'\n') => line_end + 1,
+            Some(b'\r') if b.get(line_end + 1) == Some(&b'\n') => line_end + 2,
+            _ => return FastMsg::No,
+        };
+        if next > len || line_end + 4 > MAX_CONTROL_LINE || total > self.max_payload as u64 {
+            return FastMsg::No;
+        }
+        let total = total as usize;
+        let subject = &b[..subj_end];
+        let mut msg = self.alloc.start(subject, reply, 0, total);
+        // The payload and its CRLF already here (the usual case): the
+        // message is complete at once.
+        if let Some(rest) = b.get(next..) {
+            if rest.len() >= total + 2 && rest[total] == b'\r' && rest[total + 1] == b'\n' {
+                msg.append(&rest[..total]);
+                self.start += 4 + next + total + 2;
+                self.scanned = self.start;
+                return FastMsg::Complete(MsgOp {
+                    sid,
+                    msg,
+                    nul_free: true,
+                });
+            }
+        }
+        let op = MsgOp {
+            sid,
+            msg,
+            nul_free: true,
+        };
+        self.pending = Some(Pending { op, total });
+        self.start += 4 + next;
+        self.scanned = self.start;
+        FastMsg::Pending
     }
 
     /// Parses one control line. `Ok(None)` means a MSG/HMSG is now pending.

@@ -444,3 +444,59 @@ fn writer_output_parses_as_server_ops() {
     wire.extend_from_slice(b"\r\n");
     assert_eq!(parse_all(&wire).unwrap(), vec![msg(b"t", 5, None, 0, payload)]);
 }
+
+/// The one-pass `MSG` scan gives what the general parser gives for the
+/// same line (lower-case `msg` always takes the general path), or leaves
+/// the line to it; in pieces too.
+#[test]
+fn one_pass_msg_scan_agrees_with_the_general_path() {
+    let cases: &[&[u8]] = &[
+        b"MSG a 1 2\r\nhi\r\n",
+        b"MSG a 1 2\nhi\n",
+        b"MSG a.b 17 _INBOX.r 3\r\nabc\r\n",
+        b"MSG a 1 r 0\r\n\r\n",
+        b"MSG a\r 1 2\r\nhi\r\n",
+        b"MSG a 1 2\r\rhi\r\n",
+        b"MSG a  1 2\r\nhi\r\n",
+        b"MSG a 1 2 \r\nhi\r\n",
+        b"MSG a\t1 2\r\nhi\r\n",
+        b"MSG a 1 x 2 3\r\nhi\r\n",
+        b"MSG a 1 99999999999999999999\r\nhi\r\n",
+        b"MSG a 1 -2\r\nhi\r\n",
+        b"MSG a x 2\r\nhi\r\n",
+        b"MSG a\x001 2\r\nhi\r\n",
+        b"MSG \r\n",
+        b"MSG a 1\r\n",
+        b"MSG a 1 22 3\r\nabc\r\n",
+        b"MSG a 1 r 2 3\r\nhi\r\n",
+        b"MSG a 1 2x\r\nhi\r\n",
+        b"MSG a 01 002\r\nhi\r\n",
+        b"MSG a 1 1234567890123456789\r\nhi\r\n",
+        b"MSG a 1 r 2\rhi\r\n",
+        b"MSG a 1\x01 2\r\nhi\r\n",
+        b"MSG a\x01b 1 2\r\nhi\r\n",
+        b"MSG a 1 r\t2\r\nhi\r\n",
+        b"MSG a 1 r 2\nhi\n",
+        b"MSG a 1 r  2\r\nhi\r\n",
+    ];
+    let outcome = |input: &[u8]| match parse_all(input) {
+        Ok(ops) => Ok(ops),
+        Err(e) => Err(e.status),
+    };
+    for &line in cases {
+        let mut general = line.to_vec();
+        general[..3].copy_from_slice(b"msg");
+        let want = outcome(&general);
+        assert_eq!(outcome(line), want, "{:?}", show(line));
+        if let Ok(w) = &want {
+            for i in 0..=line.len() {
+                let mut p = Parser::new();
+                p.feed(&line[..i]);
+                let mut got = all_ops(&mut p).unwrap();
+                p.feed(&line[i..]);
+                got.extend(all_ops(&mut p).unwrap());
+                assert_eq!(&got, w, "{:?} split at {i}", show(line));
+            }
+        }
+    }
+}

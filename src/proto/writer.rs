@@ -127,6 +127,10 @@ impl ConnectFrame {
 pub fn write_pub(buf: &mut Vec<u8>, subject: &[u8], reply: Option<&[u8]>, headers: Option<&[u8]>, payload: &[u8]) {
     let reply = reply.filter(|r| !r.is_empty());
     let headers = headers.filter(|h| !h.is_empty());
+    if headers.is_none() {
+        write_plain_pub(buf, subject, reply, payload);
+        return;
+    }
     let hlen = headers.map_or(0, |h| h.len());
     buf.reserve(subject.len() + reply.map_or(0, |r| r.len() + 1) + hlen + payload.len() + 56);
     if headers.is_some() {
@@ -151,6 +155,102 @@ pub fn write_pub(buf: &mut Vec<u8>, subject: &[u8], reply: Option<&[u8]>, header
     }
     buf.extend_from_slice(payload);
     buf.extend_from_slice(b"\r\n");
+}
+
+/// Digits of `n` in decimal.
+#[inline]
+fn decimal_len(n: usize) -> usize {
+    if n < 10 {
+        1
+    } else if n < 100 {
+        2
+    } else if n < 1000 {
+        3
+    } else if n < 10_000 {
+        4
+    } else {
+        let mut k = 5;
+        let mut m = n / 100_000;
+        while m > 0 {
+            m /= 10;
+            k += 1;
+        }
+        k
+    }
+}
+
+/// "00", "01", … "99": two digits per division by 100.
+const DIGIT_PAIRS: [u8; 200] = {
+    let mut t = [0u8; 200];
+    let mut i = 0;
+    while i < 100 {
+        t[2 * i] = b'0' + (i / 10) as u8;
+        t[2 * i + 1] = b'0' + (i % 10) as u8;
+        i += 1;
+    }
+    t
+};
+
+/// Writes the decimal digits of `n` into `out`, which must be exactly
+/// [`decimal_len`]`(n)` bytes long.
+#[inline]
+fn put_decimal(out: &mut [u8], mut n: usize) {
+    let mut end = out.len();
+    while n >= 100 {
+        let r = (n % 100) * 2;
+        n /= 100;
+        out[end - 2..end].copy_from_slice(&DIGIT_PAIRS[r..r + 2]);
+        end -= 2;
+    }
+    if n >= 10 {
+        out[end - 2..end].copy_from_slice(&DIGIT_PAIRS[n * 2..n * 2 + 2]);
+    } else {
+        out[end - 1] = b'0' + n as u8;
+    }
+}
+
+/// `PUB subj [reply] len\r\npayload\r\n` (the publishing hot path): the
+/// frame's length is computed first, room for it reserved once, and the
+/// pieces copied in without a capacity check each (the number is written
+/// straight into place).
+#[inline]
+fn write_plain_pub(buf: &mut Vec<u8>, subject: &[u8], reply: Option<&[u8]>, payload: &[u8]) {
+    let ndig = decimal_len(payload.len());
+    let total = 4 + subject.len() + 1 + reply.map_or(0, |r| r.len() + 1) + ndig + 2 + payload.len() + 2;
+    buf.reserve(total);
+    let at = buf.len();
+    // SAFETY: `reserve` made room for `total` bytes after `at`, and the
+    // writes below cover exactly `at..at + total` (the offsets add up to
+    // `total`, checked in debug builds), each within that room; the sources
+    // are separate borrows, so no copy overlaps its destination. Every byte
+    // up to `at + total` is written before the length is set.
+    unsafe {
+        let p = buf.as_mut_ptr().add(at);
+        std::ptr::copy_nonoverlapping(b"PUB ".as_ptr(), p, 4);
+        let mut o = 4;
+        std::ptr::copy_nonoverlapping(subject.as_ptr(), p.add(o), subject.len());
+        o += subject.len();
+        *p.add(o) = b' ';
+        o += 1;
+        if let Some(r) = reply {
+            std::ptr::copy_nonoverlapping(r.as_ptr(), p.add(o), r.len());
+            o += r.len();
+            *p.add(o) = b' ';
+            o += 1;
+        }
+        put_decimal(std::slice::from_raw_parts_mut(p.add(o), ndig), payload.len());
+        o += ndig;
+        *p.add(o) = b'\r';
+        *p.add(o + 1) = b'\n';
+        o += 2;
+        std::ptr::copy_nonoverlapping(payload.as_ptr(), p.add(o), payload.len());
+        o += payload.len();
+        *p.add(o) = b'\r';
+        *p.add(o + 1) = b'\n';
+        o += 2;
+        debug_assert_eq!(o, total);
+        buf.set_len(at + total);
+    }
 }
 
 /// `SUB subj [queue] sid\r\n` (an empty queue is no queue).
@@ -286,6 +386,48 @@ mod tests {
             let mut b = Vec::new();
             push_u64(&mut b, n);
             assert_eq!(b, n.to_string().as_bytes());
+        }
+    }
+
+    #[test]
+    fn decimals() {
+        let mut ns: Vec<usize> = (0..2000).collect();
+        ns.extend([
+            9_999,
+            10_000,
+            99_999,
+            100_000,
+            999_999,
+            1_000_000,
+            123_456_789,
+            usize::MAX,
+        ]);
+        for n in ns {
+            let mut out = vec![0u8; decimal_len(n)];
+            put_decimal(&mut out, n);
+            assert_eq!(out, n.to_string().as_bytes());
+        }
+    }
+
+    #[test]
+    fn plain_pub_frames() {
+        for len in [0usize, 1, 9, 10, 11, 99, 100, 999, 1000, 12345, 100_000] {
+            let payload = vec![b'p'; len];
+            for reply in [None, Some(&b"_INBOX.abc"[..])] {
+                // Appended after what is already in the buffer.
+                let mut b = b"PING\r\n".to_vec();
+                write_pub(&mut b, b"a.subject", reply, None, &payload);
+                let mut want = b"PING\r\n".to_vec();
+                match reply {
+                    Some(r) => want.extend_from_slice(
+                        format!("PUB a.subject {} {len}\r\n", String::from_utf8_lossy(r)).as_bytes(),
+                    ),
+                    None => want.extend_from_slice(format!("PUB a.subject {len}\r\n").as_bytes()),
+                }
+                want.extend_from_slice(&payload);
+                want.extend_from_slice(b"\r\n");
+                assert_eq!(b, want, "len {len} reply {reply:?}");
+            }
         }
     }
 

@@ -18,10 +18,6 @@ use std::os::fd::AsRawFd;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-/// Longest single wait; waits are split so that a `shutdown` is noticed
-/// even if the kernel did not wake the poll.
-const MAX_WAIT: Duration = Duration::from_millis(250);
-
 /// A TLS session over a TCP socket, usable from two threads at once (the
 /// reader reads while the flusher writes).
 pub struct TlsStream {
@@ -37,9 +33,13 @@ enum Wait {
     Write,
 }
 
-/// Waits until the socket is ready (or `limit` passes); `true` when ready
-/// or in error (the next IO call will tell).
-fn wait(sock: &TcpStream, what: Wait, limit: Duration) -> bool {
+/// Waits until the socket is ready (or `limit` passes; `None` = no limit);
+/// `true` when ready or in error (the next IO call will tell). A wait
+/// without a limit does not wake until the socket is ready: `shutdown(2)`
+/// on the socket (see [`TlsStream::shutdown`]) makes it ready for both
+/// reading and writing, so an idle connection sleeps until data, its
+/// ping interval (the flusher writes the PING) or Close.
+fn wait(sock: &TcpStream, what: Wait, limit: Option<Duration>) -> bool {
     let events = match what {
         Wait::Read => libc::POLLIN,
         Wait::Write => libc::POLLOUT,
@@ -49,21 +49,26 @@ fn wait(sock: &TcpStream, what: Wait, limit: Duration) -> bool {
         events,
         revents: 0,
     };
-    let ms = limit.as_millis().clamp(1, i32::MAX as u128) as i32;
+    let ms = match limit {
+        Some(l) => l.as_millis().clamp(1, i32::MAX as u128) as i32,
+        None => -1,
+    };
     // SAFETY: one valid pollfd, for the duration of the call.
     let rc = unsafe { libc::poll(&mut pfd, 1, ms) };
     rc != 0
 }
 
-fn remaining(deadline: Option<Instant>) -> Option<Duration> {
+/// The wait left before `deadline`: `Some(None)` = no deadline (wait
+/// without a limit), `None` = the deadline has passed.
+fn remaining(deadline: Option<Instant>) -> Option<Option<Duration>> {
     match deadline {
-        None => Some(MAX_WAIT),
+        None => Some(None),
         Some(d) => {
             let now = Instant::now();
             if now >= d {
                 None
             } else {
-                Some((d - now).min(MAX_WAIT))
+                Some(Some(d - now))
             }
         }
     }

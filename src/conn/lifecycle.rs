@@ -394,7 +394,15 @@ impl Connection {
         }
         self.out_cv.notify_all();
         self.space_cv.notify_all();
-        if let Some(h) = flusher {
+        // Nothing buffered and no write under way: there is nothing for the
+        // flusher to write out, so Close does not wait for it; it sees
+        // `closed` and returns on its own (`nats_Close` joins every library
+        // thread).
+        let nothing_to_write = {
+            let out = self.out.lock();
+            out.buf.is_empty() && !out.writing
+        };
+        if let Some(h) = flusher.filter(|_| !nothing_to_write) {
             if crate::runtime::lib_thread_id() != Some(h) {
                 // Give the flusher a bounded time to write out what is
                 // buffered; a server that stops reading must not block

@@ -36,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -117,6 +118,41 @@ static inline void test_sleep_ms(int ms)
 }
 
 /* ------------------------------------------------------------------ */
+/* Generated TLS certificates                                          */
+
+/* The build passes the fixture's directory; "tls-certs" otherwise. */
+#ifndef RNATS_TLS_CERT_DIR_DEFAULT
+#define RNATS_TLS_CERT_DIR_DEFAULT "tls-certs"
+#endif
+
+/* Path of `name` in the generated certificate set ($RNATS_TLS_CERT_DIR,
+ * else the directory CTest's c_tls_certs fixture fills). One static
+ * buffer per name, so a call may use several paths at once. */
+static inline const char *test_cert_file(const char *name)
+{
+    static char names[8][64];
+    static char paths[8][1024];
+    const char *dir = getenv("RNATS_TLS_CERT_DIR");
+    struct stat st;
+    int i;
+
+    for (i = 0; i < 8 && names[i][0] != '\0'; i++)
+        if (strcmp(names[i], name) == 0)
+            return paths[i];
+    CHECK(i < 8 && strlen(name) < sizeof(names[0]));
+    if (dir == NULL || dir[0] == '\0')
+        dir = RNATS_TLS_CERT_DIR_DEFAULT;
+    snprintf(paths[i], sizeof(paths[i]), "%s/%s", dir, name);
+    if (stat(paths[i], &st) != 0)
+        test_fail(__FILE__, __LINE__,
+                  "%s missing: generate the certificates with "
+                  "`cargo run --example gen_test_certs -- %s` (CTest does it in c_tls_certs)",
+                  paths[i], dir);
+    strcpy(names[i], name);
+    return paths[i];
+}
+
+/* ------------------------------------------------------------------ */
 /* nats-server                                                         */
 
 #define TEST_MAX_SERVERS 8
@@ -129,21 +165,29 @@ typedef struct {
     char store_dir[256]; /* JetStream store directory, "" when none */
     int ws_port;         /* WebSocket listener (test_server_start_ws), else 0 */
     char ws_url[64];     /* "ws://127.0.0.1:<ws_port>" or "wss://..." */
+    char extra[16][512]; /* the `extra` arguments it was started with */
+    int n_extra;
 } test_server;
 
 static test_server *test_servers_[TEST_MAX_SERVERS];
+
+/* Sends `sig` to the server's process (if it runs) and reaps it. */
+static inline void test_server_signal_(test_server *s, int sig)
+{
+    if (s->pid > 0) {
+        kill(s->pid, sig);
+        while (waitpid(s->pid, NULL, 0) < 0 && errno == EINTR) {
+        }
+        s->pid = 0;
+    }
+}
 
 static inline void test_server_stop(test_server *s)
 {
     int i;
     if (s == NULL)
         return;
-    if (s->pid > 0) {
-        kill(s->pid, SIGTERM);
-        while (waitpid(s->pid, NULL, 0) < 0 && errno == EINTR) {
-        }
-        s->pid = 0;
-    }
+    test_server_signal_(s, SIGTERM);
     if (s->conf_path[0] != '\0')
         unlink(s->conf_path);
     if (s->store_dir[0] != '\0') {
@@ -229,20 +273,66 @@ static inline int test_port_accepts_(int port)
     return ok;
 }
 
-/* Starts nats-server with `conf_text` (may be NULL) as its configuration
- * file and `extra` (NULL-terminated, may be NULL) as further arguments.
- * The listen address and port are always given on the command line, so a
- * configuration must not set them. Fails the test if the server does not
- * come up within 20 seconds. */
-/* When non-zero, the next servers started listen on this port instead of
- * a free one (to start a server again where a stopped one was). */
-static int test_server_port_ = 0;
+/* Runs nats-server for `s` on `s->port` (its configuration file and
+ * saved extra arguments); returns at once, without waiting for it. */
+static inline void test_server_spawn_(test_server *s)
+{
+    const char *args[32];
+    char port_str[16];
+    int n = 0, i;
 
+    snprintf(port_str, sizeof(port_str), "%d", s->port);
+    args[n++] = test_server_bin();
+    args[n++] = "-a";
+    args[n++] = "127.0.0.1";
+    args[n++] = "-p";
+    args[n++] = port_str;
+    if (s->conf_path[0] != '\0') {
+        args[n++] = "-c";
+        args[n++] = s->conf_path;
+    }
+    for (i = 0; i < s->n_extra; i++)
+        args[n++] = s->extra[i];
+    args[n] = NULL;
+
+    fflush(NULL);
+    s->pid = fork();
+    CHECK(s->pid >= 0);
+    if (s->pid == 0) {
+        int devnull;
+#if defined(__linux__)
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+#endif
+        devnull = open("/dev/null", O_WRONLY);
+        if (devnull >= 0 && getenv("RNATS_TEST_SERVER_LOG") == NULL) {
+            dup2(devnull, 1);
+            dup2(devnull, 2);
+        }
+        execvp(args[0], (char *const *)args);
+        _exit(127);
+    }
+}
+
+/* Waits until `port` of 127.0.0.1 accepts TCP connections; fails the
+ * test after 20 seconds. */
+static inline void test_wait_port_(int port, const char *what)
+{
+    int64_t deadline = test_now_ms() + 20000;
+    while (!test_port_accepts_(port)) {
+        if (test_now_ms() > deadline)
+            test_fail(__FILE__, __LINE__, "%s: nothing listens on port %d", what, port);
+        test_sleep_ms(10);
+    }
+}
+
+/* Starts nats-server with `conf_text` (may be NULL) as its configuration
+ * file and `extra` (NULL-terminated, may be NULL, at most 16) as further
+ * arguments. The listen address and port are always given on the command
+ * line, so a configuration must not set them. Fails the test if the
+ * server does not come up within 20 seconds. */
 static inline test_server *test_server_start_full(const char *conf_text, const char *const *extra)
 {
-    const char *args[64];
-    char port_str[16];
-    int n = 0, i, attempt;
+    int i, attempt;
     test_server *s = (test_server *)calloc(1, sizeof(*s));
 
     CHECK(s != NULL);
@@ -254,41 +344,16 @@ static inline test_server *test_server_start_full(const char *conf_text, const c
         CHECK(write(fd, conf_text, strlen(conf_text)) == (ssize_t)strlen(conf_text));
         close(fd);
     }
+    for (i = 0; extra != NULL && extra[i] != NULL; i++) {
+        CHECK(i < 16 && strlen(extra[i]) < sizeof(s->extra[0]));
+        strcpy(s->extra[i], extra[i]);
+        s->n_extra = i + 1;
+    }
 
     for (attempt = 0; attempt < 5; attempt++) {
         int64_t deadline;
-        s->port = test_server_port_ != 0 ? test_server_port_ : test_free_port();
-        snprintf(port_str, sizeof(port_str), "%d", s->port);
-        n = 0;
-        args[n++] = test_server_bin();
-        args[n++] = "-a";
-        args[n++] = "127.0.0.1";
-        args[n++] = "-p";
-        args[n++] = port_str;
-        if (conf_text != NULL) {
-            args[n++] = "-c";
-            args[n++] = s->conf_path;
-        }
-        for (i = 0; extra != NULL && extra[i] != NULL && n < 62; i++)
-            args[n++] = extra[i];
-        args[n] = NULL;
-
-        fflush(NULL);
-        s->pid = fork();
-        CHECK(s->pid >= 0);
-        if (s->pid == 0) {
-            int devnull;
-#if defined(__linux__)
-            prctl(PR_SET_PDEATHSIG, SIGKILL);
-#endif
-            devnull = open("/dev/null", O_WRONLY);
-            if (devnull >= 0 && getenv("RNATS_TEST_SERVER_LOG") == NULL) {
-                dup2(devnull, 1);
-                dup2(devnull, 2);
-            }
-            execvp(args[0], (char *const *)args);
-            _exit(127);
-        }
+        s->port = test_free_port();
+        test_server_spawn_(s);
 
         for (i = 0; i < TEST_MAX_SERVERS; i++) {
             if (test_servers_[i] == NULL) {
@@ -320,7 +385,7 @@ static inline test_server *test_server_start_full(const char *conf_text, const c
         }
         if (s->pid > 0) {
             test_fail(__FILE__, __LINE__, "nats-server (%s) did not accept connections on port %d",
-                      args[0], s->port);
+                      test_server_bin(), s->port);
         }
     }
     test_fail(__FILE__, __LINE__, "nats-server (%s) failed to start (set NATS_SERVER_BIN?)",
@@ -347,7 +412,6 @@ static inline test_server *test_server_start_ws(const char *conf_extra, const ch
 {
     char conf[4096];
     int ws_port = test_free_port();
-    int64_t deadline;
     test_server *s;
 
     if (tls_cert == NULL)
@@ -359,73 +423,20 @@ static inline test_server *test_server_start_ws(const char *conf_extra, const ch
                  "    key_file: \"%s\"\n    timeout: 30\n  }\n}\n",
                  conf_extra ? conf_extra : "", ws_port, tls_cert, tls_key);
     s = test_server_start_conf(conf);
-    deadline = test_now_ms() + 20000;
-    while (!test_port_accepts_(ws_port)) {
-        if (test_now_ms() > deadline)
-            test_fail(__FILE__, __LINE__, "no WebSocket listener on port %d", ws_port);
-        test_sleep_ms(10);
-    }
+    test_wait_port_(ws_port, "nats-server's WebSocket listener");
     s->ws_port = ws_port;
     snprintf(s->ws_url, sizeof(s->ws_url), "%s://127.0.0.1:%d", tls_cert ? "wss" : "ws", ws_port);
     return s;
 }
 
-/* Waits until `port` of 127.0.0.1 accepts TCP connections; fails the
- * test after 20 seconds. */
-static inline void test_wait_port_(int port, const char *what)
-{
-    int64_t deadline = test_now_ms() + 20000;
-    while (!test_port_accepts_(port)) {
-        if (test_now_ms() > deadline)
-            test_fail(__FILE__, __LINE__, "%s: nothing listens on port %d", what, port);
-        test_sleep_ms(10);
-    }
-}
-
 /* Stops `s` (SIGTERM) and starts it again on the same port with the same
- * configuration file, then waits for its client port and, when it has
- * one, its WebSocket port. Only for servers started without `extra`
- * arguments (test_server_start, _conf, _ws). */
+ * configuration file and arguments, then waits for its client port and,
+ * when it has one, its WebSocket port. Not for JetStream servers. */
 static inline void test_server_restart(test_server *s)
 {
-    const char *args[8];
-    char port_str[16];
-    int n = 0;
-
     CHECK(s != NULL && s->store_dir[0] == '\0');
-    if (s->pid > 0) {
-        kill(s->pid, SIGTERM);
-        while (waitpid(s->pid, NULL, 0) < 0 && errno == EINTR) {
-        }
-        s->pid = 0;
-    }
-    snprintf(port_str, sizeof(port_str), "%d", s->port);
-    args[n++] = test_server_bin();
-    args[n++] = "-a";
-    args[n++] = "127.0.0.1";
-    args[n++] = "-p";
-    args[n++] = port_str;
-    if (s->conf_path[0] != '\0') {
-        args[n++] = "-c";
-        args[n++] = s->conf_path;
-    }
-    args[n] = NULL;
-    fflush(NULL);
-    s->pid = fork();
-    CHECK(s->pid >= 0);
-    if (s->pid == 0) {
-        int devnull;
-#if defined(__linux__)
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-#endif
-        devnull = open("/dev/null", O_WRONLY);
-        if (devnull >= 0 && getenv("RNATS_TEST_SERVER_LOG") == NULL) {
-            dup2(devnull, 1);
-            dup2(devnull, 2);
-        }
-        execvp(args[0], (char *const *)args);
-        _exit(127);
-    }
+    test_server_signal_(s, SIGTERM);
+    test_server_spawn_(s);
     test_wait_port_(s->port, "restarted nats-server");
     if (s->ws_port > 0)
         test_wait_port_(s->ws_port, "restarted nats-server's WebSocket listener");
@@ -437,12 +448,7 @@ static inline void test_server_kill(test_server *s)
 {
     if (s == NULL)
         return;
-    if (s->pid > 0) {
-        kill(s->pid, SIGKILL);
-        while (waitpid(s->pid, NULL, 0) < 0 && errno == EINTR) {
-        }
-        s->pid = 0;
-    }
+    test_server_signal_(s, SIGKILL);
     test_server_stop(s);
 }
 

@@ -15,11 +15,6 @@
 #include <nats/adapters/libuv.h>
 
 #include <pthread.h>
-#include <sys/stat.h>
-
-#ifndef RNATS_TLS_CERT_DIR_DEFAULT
-#define RNATS_TLS_CERT_DIR_DEFAULT "tls-certs"
-#endif
 
 #define WAIT_MS 20000 /* upper bound only, never a pass/fail criterion */
 
@@ -152,27 +147,14 @@ static void loop_fini(tloop *l)
 
 /* ---- TLS ---- */
 
-static const char *cert_file(char *buf, size_t len, const char *name)
-{
-    const char *dir = getenv("RNATS_TLS_CERT_DIR");
-    struct stat st;
-    if (dir == NULL || dir[0] == '\0')
-        dir = RNATS_TLS_CERT_DIR_DEFAULT;
-    snprintf(buf, len, "%s/%s", dir, name);
-    if (stat(buf, &st) != 0)
-        test_fail(__FILE__, __LINE__, "%s missing (CTest makes it in c_tls_certs)", buf);
-    return buf;
-}
-
 static test_server *tls_server(void)
 {
-    static char cert[1024], key[1024];
     const char *args[6];
     args[0] = "--tls";
     args[1] = "--tlscert";
-    args[2] = cert_file(cert, sizeof(cert), "server-cert.pem");
+    args[2] = test_cert_file("server-cert.pem");
     args[3] = "--tlskey";
-    args[4] = cert_file(key, sizeof(key), "server-key.pem");
+    args[4] = test_cert_file("server-key.pem");
     args[5] = NULL;
     return test_server_start_full("tls { timeout: 30 }\n", args);
 }
@@ -197,9 +179,8 @@ static natsConnection *connect_on(tloop *l, test_server *s, int tls, conn_events
     CHECK_OK(natsOptions_SetReconnectWait(o, 50));
     CHECK_OK(natsOptions_SetMaxReconnect(o, -1));
     if (tls) {
-        char ca[1024];
         CHECK_OK(natsOptions_SetSecure(o, true));
-        CHECK_OK(natsOptions_LoadCATrustedCertificates(o, cert_file(ca, sizeof(ca), "rootCA.pem")));
+        CHECK_OK(natsOptions_LoadCATrustedCertificates(o, test_cert_file("rootCA.pem")));
     }
     if (ev != NULL) {
         CHECK_OK(natsOptions_SetReconnectedCB(o, on_event, &ev->reconnected));
@@ -294,14 +275,6 @@ static void body_pubsub(void *arg)
     natsConnection_Destroy(sc->ncs[0]);
 }
 
-static void restart_server(scenario *sc)
-{
-    int port = sc->srv->port;
-    test_server_stop(sc->srv);
-    test_server_port_ = port;
-    sc->srv = sc->tls ? tls_server() : test_server_start();
-    test_server_port_ = 0;
-}
 
 static void body_reconnect(void *arg)
 {
@@ -313,7 +286,7 @@ static void body_reconnect(void *arg)
     counter_init(&got);
     CHECK_OK(natsConnection_Subscribe(&sub, nc, "before.restart", on_msg, &got));
     CHECK_OK(natsConnection_Flush(nc));
-    restart_server(sc);
+    test_server_restart(sc->srv);
     CHECK_EQ_INT(counter_wait(&sc->ev.reconnected, 1), 1);
     /* The subscription made before the restart is back. */
     CHECK_OK(natsConnection_Flush(nc));

@@ -14,11 +14,6 @@
 
 #include <poll.h>
 #include <pthread.h>
-#include <sys/stat.h>
-
-#ifndef RNATS_TLS_CERT_DIR_DEFAULT
-#define RNATS_TLS_CERT_DIR_DEFAULT "tls-certs"
-#endif
 
 #define HIDDEN_HOST "nats.behind-proxy.invalid"
 #define WAIT_MS 20000 /* generous upper bound; never a pass/fail criterion */
@@ -516,28 +511,10 @@ TEST(proxy_handler_error)
 /* ------------------------------------------------------------------ */
 /* TLS through the proxy                                                */
 
-/* Path of a file of test_tls' generated certificate set (static buffers,
- * one per slot). */
-static const char *cert_file(int slot, const char *name)
-{
-    static char paths[4][1024];
-    const char *dir = getenv("RNATS_TLS_CERT_DIR");
-    struct stat st;
-
-    if (dir == NULL || dir[0] == '\0')
-        dir = RNATS_TLS_CERT_DIR_DEFAULT;
-    CHECK(slot >= 0 && slot < 4);
-    snprintf(paths[slot], sizeof(paths[slot]), "%s/%s", dir, name);
-    if (stat(paths[slot], &st) != 0)
-        test_fail(__FILE__, __LINE__, "%s missing: run `cargo run --example gen_test_certs -- %s`", paths[slot],
-                  dir);
-    return paths[slot];
-}
-
-#define ROOT_CA cert_file(0, "rootCA.pem")
-#define SERVER_CERT cert_file(1, "server-cert.pem")
-#define SERVER_KEY cert_file(2, "server-key.pem")
-#define UNTRUSTED_CA cert_file(3, "untrusted-ca.pem")
+#define ROOT_CA test_cert_file("rootCA.pem")
+#define SERVER_CERT test_cert_file("server-cert.pem")
+#define SERVER_KEY test_cert_file("server-key.pem")
+#define UNTRUSTED_CA test_cert_file("untrusted-ca.pem")
 
 /* A server that requires TLS (certificate for localhost/127.0.0.1), with
  * long TLS and auth timeouts for the valgrind variants. */

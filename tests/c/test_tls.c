@@ -18,43 +18,18 @@
 
 #include <nats/nats.h>
 
-#include <sys/stat.h>
-
-#ifndef RNATS_TLS_CERT_DIR_DEFAULT
-#define RNATS_TLS_CERT_DIR_DEFAULT "tls-certs"
-#endif
 
 #define WAIT_MS 10000 /* generous upper bound; never a pass/fail criterion */
 /* Connect timeout: the valgrind variants run the handshake's crypto many
  * times slower than the default 2 s allows on a loaded machine. */
 #define CONNECT_TIMEOUT_MS 20000
 
-/* Path of a file of the generated certificate set (static buffers, one
- * per slot so that a call can use several paths at once). */
-static const char *cert_file(int slot, const char *name)
-{
-    static char paths[6][1024];
-    const char *dir = getenv("RNATS_TLS_CERT_DIR");
-    struct stat st;
-
-    if (dir == NULL || dir[0] == '\0')
-        dir = RNATS_TLS_CERT_DIR_DEFAULT;
-    CHECK(slot >= 0 && slot < 6);
-    snprintf(paths[slot], sizeof(paths[slot]), "%s/%s", dir, name);
-    if (stat(paths[slot], &st) != 0)
-        test_fail(__FILE__, __LINE__,
-                  "%s missing: generate the certificates with "
-                  "`cargo run --example gen_test_certs -- %s` (CTest does it in c_tls_certs)",
-                  paths[slot], dir);
-    return paths[slot];
-}
-
-#define ROOT_CA cert_file(0, "rootCA.pem")
-#define SERVER_CERT cert_file(1, "server-cert.pem")
-#define SERVER_KEY cert_file(2, "server-key.pem")
-#define CLIENT_CERT cert_file(3, "client-cert.pem")
-#define CLIENT_KEY cert_file(4, "client-key.pem")
-#define UNTRUSTED_CA cert_file(5, "untrusted-ca.pem")
+#define ROOT_CA test_cert_file("rootCA.pem")
+#define SERVER_CERT test_cert_file("server-cert.pem")
+#define SERVER_KEY test_cert_file("server-key.pem")
+#define CLIENT_CERT test_cert_file("client-cert.pem")
+#define CLIENT_KEY test_cert_file("client-key.pem")
+#define UNTRUSTED_CA test_cert_file("untrusted-ca.pem")
 
 /* A server that requires TLS and, with `verify`, client certificates:
  * configured with the command-line flags of the docs. The small

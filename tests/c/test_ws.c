@@ -21,37 +21,16 @@
 #include <nats/nats.h>
 
 #include <pthread.h>
-#include <sys/stat.h>
 
 #include "test_keys.h"
-
-#ifndef RNATS_TLS_CERT_DIR_DEFAULT
-#define RNATS_TLS_CERT_DIR_DEFAULT "tls-certs"
-#endif
 
 #define WAIT_MS 10000 /* generous upper bound; never a pass/fail criterion */
 #define CONNECT_TIMEOUT_MS 20000
 #define BIG (1024 * 1024)
 
-static const char *cert_file(int slot, const char *name)
-{
-    static char paths[4][1024];
-    const char *dir = getenv("RNATS_TLS_CERT_DIR");
-    struct stat st;
-
-    if (dir == NULL || dir[0] == '\0')
-        dir = RNATS_TLS_CERT_DIR_DEFAULT;
-    CHECK(slot >= 0 && slot < 4);
-    snprintf(paths[slot], sizeof(paths[slot]), "%s/%s", dir, name);
-    if (stat(paths[slot], &st) != 0)
-        test_fail(__FILE__, __LINE__, "%s missing: run `cargo run --example gen_test_certs -- %s`", paths[slot],
-                  dir);
-    return paths[slot];
-}
-
-#define ROOT_CA cert_file(0, "rootCA.pem")
-#define SERVER_CERT cert_file(1, "server-cert.pem")
-#define SERVER_KEY cert_file(2, "server-key.pem")
+#define ROOT_CA test_cert_file("rootCA.pem")
+#define SERVER_CERT test_cert_file("server-cert.pem")
+#define SERVER_KEY test_cert_file("server-key.pem")
 
 static natsOptions *ws_opts(const char *url)
 {

@@ -292,6 +292,17 @@ fn leak<T>(v: T) -> &'static T {
 }
 
 fn connect(l: &PollLoop, url: &str, ca: Option<&str>, ev: Option<&'static Events>) -> *mut natsConnection {
+    connect_with(l, url, ca, ev, |_| {})
+}
+
+/// `connect`, with `tune` applied to the options before connecting.
+fn connect_with(
+    l: &PollLoop,
+    url: &str,
+    ca: Option<&str>,
+    ev: Option<&'static Events>,
+    tune: impl FnOnce(*mut natsOptions),
+) -> *mut natsConnection {
     unsafe {
         let mut o = null_mut();
         assert_eq!(natsOptions_Create(&mut o), NATS_OK);
@@ -319,6 +330,7 @@ fn connect(l: &PollLoop, url: &str, ca: Option<&str>, ev: Option<&'static Events
             ),
             NATS_OK
         );
+        tune(o);
         let mut nc = null_mut();
         let s = natsConnection_Connect(&mut nc, o);
         natsOptions_Destroy(o);
@@ -625,35 +637,12 @@ fn pings_forced_reconnect_and_flush_through_the_loop() {
         reconnected: AtomicUsize::new(0),
         closed: AtomicUsize::new(0),
     });
-    let nc = unsafe {
-        let mut o = null_mut();
-        assert_eq!(natsOptions_Create(&mut o), NATS_OK);
-        assert_eq!(natsOptions_SetURL(o, c(&srv.url()).as_ptr()), NATS_OK);
-        // PINGs every 20 ms, stale after 2 unanswered: the PONGs are read
-        // by the loop.
+    // PINGs every 20 ms, stale after 2 unanswered: the PONGs are read by
+    // the loop.
+    let nc = connect_with(l, &srv.url(), None, Some(ev), |o| unsafe {
         assert_eq!(natsOptions_SetPingInterval(o, 20), NATS_OK);
         assert_eq!(natsOptions_SetMaxPingsOut(o, 2), NATS_OK);
-        assert_eq!(natsOptions_SetReconnectWait(o, 50), NATS_OK);
-        let p = &ev.reconnected as *const AtomicUsize as *mut c_void;
-        assert_eq!(natsOptions_SetReconnectedCB(o, Some(on_conn_event), p), NATS_OK);
-        let p = &ev.closed as *const AtomicUsize as *mut c_void;
-        assert_eq!(natsOptions_SetClosedCB(o, Some(on_conn_event), p), NATS_OK);
-        assert_eq!(
-            natsOptions_SetEventLoop(
-                o,
-                l.ptr(),
-                Some(ev_attach),
-                Some(ev_read),
-                Some(ev_write),
-                Some(ev_detach)
-            ),
-            NATS_OK
-        );
-        let mut nc = null_mut();
-        assert_eq!(natsConnection_Connect(&mut nc, o), NATS_OK);
-        natsOptions_Destroy(o);
-        nc
-    };
+    });
     // Many ping intervals: never stale, never reconnected.
     for _ in 0..20 {
         std::thread::sleep(Duration::from_millis(20));

@@ -383,6 +383,21 @@ where
     (port, h)
 }
 
+/// Connects to a fake server on `port` without reconnecting; the counter
+/// counts closed callbacks.
+fn connect_to_fake(port: u16) -> (Arc<Connection>, Arc<AtomicUsize>) {
+    let closed = Arc::new(AtomicUsize::new(0));
+    let c2 = closed.clone();
+    let o = Options {
+        allow_reconnect: false,
+        closed_cb: Some(Arc::new(move |_| {
+            c2.fetch_add(1, Ordering::SeqCst);
+        })),
+        ..opts(&format!("ws://127.0.0.1:{port}"))
+    };
+    (Connection::connect(o).expect("connect to the fake"), closed)
+}
+
 fn read_until(s: &mut TcpStream, end: &[u8]) -> Vec<u8> {
     let mut v = Vec::new();
     let mut b = [0u8; 1];
@@ -442,16 +457,7 @@ fn a_close_frame_from_the_server_is_reported() {
         s.read_exact(&mut b).unwrap();
         assert_eq!(b[0], 0x88, "close frame echoed");
     });
-    let closed = Arc::new(AtomicUsize::new(0));
-    let c2 = closed.clone();
-    let o = Options {
-        allow_reconnect: false,
-        closed_cb: Some(Arc::new(move |_| {
-            c2.fetch_add(1, Ordering::SeqCst);
-        })),
-        ..opts(&format!("ws://127.0.0.1:{port}"))
-    };
-    let nc = Connection::connect(o).expect("connect to the fake");
+    let (nc, closed) = connect_to_fake(port);
     assert!(wait_for(LONG, || closed.load(Ordering::SeqCst) == 1), "not closed");
     let e = nc.last_error().expect("a last error");
     assert!(
@@ -576,16 +582,7 @@ fn hostile_frames_after_connect_close_the_connection_with_a_text() {
         s.write_all(&[0x82, 0x81, 9, 9, 9, 9, 0]).unwrap();
         let _ = read_until(s, b"never");
     });
-    let closed = Arc::new(AtomicUsize::new(0));
-    let c2 = closed.clone();
-    let o = Options {
-        allow_reconnect: false,
-        closed_cb: Some(Arc::new(move |_| {
-            c2.fetch_add(1, Ordering::SeqCst);
-        })),
-        ..opts(&format!("ws://127.0.0.1:{port}"))
-    };
-    let nc = Connection::connect(o).unwrap();
+    let (nc, closed) = connect_to_fake(port);
     assert!(wait_for(LONG, || closed.load(Ordering::SeqCst) == 1));
     let e = nc.last_error().expect("last error");
     assert!(e.text.contains("masked frame"), "{e:?}");

@@ -190,6 +190,9 @@ struct HandlerCtx {
 /// Connects to the SOCKS5 proxy and asks it for `host:port`.
 fn socks5_connect(proxy_port: u16, host: &str, port: u16) -> std::io::Result<TcpStream> {
     let mut s = TcpStream::connect(("127.0.0.1", proxy_port))?;
+    // A proxy that does not answer fails this attempt instead of holding
+    // the reconnect thread (the library clears the timeout it is handed).
+    s.set_read_timeout(Some(Duration::from_secs(2)))?;
     s.write_all(&[5, 1, 0])?;
     let mut r = [0u8; 2];
     s.read_exact(&mut r)?;

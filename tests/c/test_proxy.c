@@ -14,6 +14,7 @@
 
 #include <poll.h>
 #include <pthread.h>
+#include <sys/time.h>
 
 #define HIDDEN_HOST "nats.behind-proxy.invalid"
 #define WAIT_MS 20000 /* generous upper bound; never a pass/fail criterion */
@@ -29,7 +30,7 @@ typedef struct {
     volatile int stop;
     pthread_t acceptor;
     pthread_mutex_t mu;
-    int upstream_port; /* where HIDDEN_HOST goes (0: the port asked for) */
+    int upstream_port; /* where HIDDEN_HOST goes (0: the port asked for, -1: refused) */
     int accepted;
     pthread_t relays[MAX_RELAYS];
     int nrelays;
@@ -109,7 +110,7 @@ static void *relay_main(void *argp)
     pthread_mutex_lock(&p->mu);
     up = (strcmp(host, HIDDEN_HOST) == 0 && p->upstream_port != 0) ? p->upstream_port : port;
     pthread_mutex_unlock(&p->mu);
-    s = strcmp(host, HIDDEN_HOST) == 0 ? tcp_connect_local(up) : -1;
+    s = (strcmp(host, HIDDEN_HOST) == 0 && up > 0) ? tcp_connect_local(up) : -1;
     if (s < 0) {
         (void)write_full(c, refused, sizeof(refused));
         goto out;
@@ -262,6 +263,13 @@ static natsStatus proxy_handler(natsSock *fd, char *host, int port, void *closur
     s = tcp_connect_local(h->proxy_port);
     if (s < 0)
         return NATS_ERR;
+    {
+        /* A proxy that does not answer fails this attempt instead of
+         * holding the reconnect thread (the library clears the timeout
+         * of the socket it is handed). */
+        struct timeval tv = {2, 0};
+        CHECK(setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == 0);
+    }
     req[n++] = 5;
     req[n++] = 1;
     req[n++] = 0;
@@ -440,7 +448,12 @@ TEST(proxy_reconnect)
     CHECK_EQ_INT(calls_before, 1);
 
     /* The server goes away; another one comes up elsewhere, and the
-     * proxy sends the same name there from now on. */
+     * proxy sends the same name there from now on. Meanwhile the proxy
+     * refuses the name: the old port may be reused at once by a server of
+     * a test running beside this one. */
+    pthread_mutex_lock(&p->mu);
+    p->upstream_port = -1;
+    pthread_mutex_unlock(&p->mu);
     test_server_stop(srv);
     srv = test_server_start();
     pthread_mutex_lock(&p->mu);

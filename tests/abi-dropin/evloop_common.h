@@ -130,13 +130,9 @@ static void ev_exercise(natsConnection *nc, const char *tag)
 static void *ev_driver(void *p)
 {
     ev_driver_arg *arg = (ev_driver_arg *)p;
-    int port = arg->srv->port;
 
     ev_exercise(arg->nc, "before");
-    test_server_stop(arg->srv);
-    test_server_port_ = port;
-    arg->srv = test_server_start();
-    test_server_port_ = 0;
+    test_server_restart(arg->srv);
     CHECK_EQ_INT(count_wait(&counts.reconnected, 1), 1);
     ev_exercise(arg->nc, "after");
     natsConnection_Destroy(arg->nc);
